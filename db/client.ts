@@ -1,0 +1,73 @@
+// One factory for both storage engines: PGlite (embedded, real Postgres in
+// WASM, under DATA_DIR) when no DATABASE_URL is given, postgres.js otherwise.
+// Both are exposed as the same drizzle `Db` type plus a raw SQL executor for
+// the hot bulk paths, where drizzle's JS-side SQL building is too slow.
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import * as schema from './schema.ts'
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
+
+export interface RawSql {
+  /** Runs one parameterised statement ($1, $2, …) and returns its rows. */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+}
+
+export interface DatabaseHandle {
+  kind: 'pglite' | 'postgres'
+  db: Db
+  raw: RawSql
+  /** Applies pending drizzle-kit migrations from db/migrations. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+}
+
+const migrationsFolder = new URL('./migrations', import.meta.url).pathname
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string; maxConnections?: number }): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10)
+  if (!opts.dataDir) throw new Error('openDatabase needs a databaseUrl or a dataDir')
+  return openPglite(opts.dataDir)
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const { default: postgres } = await import('postgres')
+  const { drizzle } = await import('drizzle-orm/postgres-js')
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 })
+  const db = drizzle(client, { schema }) as unknown as Db
+  return {
+    kind: 'postgres',
+    db,
+    raw: { query: (text, params = []) => client.unsafe(text, params as never[]) as never },
+    async migrate() {
+      const { migrate } = await import('drizzle-orm/postgres-js/migrator')
+      // Several instances may start together: serialise migrations on a
+      // session advisory lock, held by one dedicated connection.
+      const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 })
+      try {
+        await one`select pg_advisory_lock(72810501)`
+        await migrate(drizzle(one, { schema }), { migrationsFolder })
+      } finally {
+        await one.end({ timeout: 5 })
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  }
+}
+
+async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const { drizzle } = await import('drizzle-orm/pglite')
+  const client = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir)
+  await client.waitReady
+  const db = drizzle(client, { schema }) as unknown as Db
+  return {
+    kind: 'pglite',
+    db,
+    raw: { query: async (text, params = []) => (await client.query(text, params)).rows as never },
+    async migrate() {
+      const { migrate } = await import('drizzle-orm/pglite/migrator')
+      await migrate(drizzle(client, { schema }), { migrationsFolder })
+    },
+    close: () => client.close(),
+  }
+}

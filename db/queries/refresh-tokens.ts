@@ -1,0 +1,28 @@
+import { and, eq, isNull } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { refreshTokens } from '../schema.ts'
+
+export async function insertRefreshToken(db: Db, v: { userId: string; familyId: string; tokenHash: string; expiresAt: Date }) {
+  await db.insert(refreshTokens).values(v)
+}
+
+export async function findRefreshToken(db: Db, tokenHash: string) {
+  const [t] = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1)
+  return t
+}
+
+/** Marks a token rotated; false when it was rotated or revoked meanwhile (a race is treated as reuse). */
+export async function markRotated(db: Db, id: string, now: Date): Promise<boolean> {
+  const rows = await db.update(refreshTokens).set({ rotatedAt: now })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.rotatedAt), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id })
+  return rows.length === 1
+}
+
+export async function revokeFamily(db: Db, familyId: string, now: Date) {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+}
+
+export async function revokeAllForUser(db: Db, userId: string, now: Date) {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+}

@@ -1,0 +1,57 @@
+// Tenants are scoped by their owning admin: every query takes ownerId first,
+// so one admin can never read or change another's tenant.
+import { and, count, desc, eq, lt, ne } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { tenants, type Tenant } from '../schema.ts'
+
+export type TenantStatus = Tenant['status']
+
+export async function insertTenant(db: Db, ownerId: string, v: { name: string; config: unknown }): Promise<Tenant | undefined> {
+  const [t] = await db.insert(tenants).values({ ownerId, name: v.name, config: v.config }).onConflictDoNothing().returning()
+  return t
+}
+
+export async function findTenant(db: Db, ownerId: string, id: string): Promise<Tenant | undefined> {
+  const [t] = await db.select().from(tenants).where(and(eq(tenants.ownerId, ownerId), eq(tenants.id, id))).limit(1)
+  return t
+}
+
+/** Lists an admin's tenants; without a status filter deleted ones are left out. */
+export async function listTenants(db: Db, ownerId: string, f: { status?: TenantStatus; limit: number; offset: number }) {
+  const where = and(eq(tenants.ownerId, ownerId), f.status ? eq(tenants.status, f.status) : ne(tenants.status, 'deleted'))
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(tenants).where(where).orderBy(desc(tenants.createdAt), desc(tenants.id)).limit(f.limit).offset(f.offset),
+    db.select({ total: count() }).from(tenants).where(where),
+  ])
+  return { rows, total: Number(total) }
+}
+
+export async function updateTenant(db: Db, ownerId: string, id: string,
+  v: { name?: string; config?: unknown; status?: TenantStatus; deletedAt?: Date | null }): Promise<Tenant | undefined | 'name-taken'> {
+  try {
+    const [t] = await db.update(tenants).set({ ...v, updatedAt: new Date() })
+      .where(and(eq(tenants.ownerId, ownerId), eq(tenants.id, id))).returning()
+    return t
+  } catch (e) {
+    if (isUniqueViolation(e)) return 'name-taken'
+    throw e
+  }
+}
+
+/** Removes tenants deleted before `cutoff`, with everything they own (FK cascade). */
+export async function purgeDeletedTenants(db: Db, cutoff: Date): Promise<number> {
+  const rows = await db.delete(tenants).where(and(eq(tenants.status, 'deleted'), lt(tenants.deletedAt, cutoff))).returning({ id: tenants.id })
+  return rows.length
+}
+
+/** Status and config of a tenant by id alone: only for resolving an API key's own tenant. */
+export async function tenantForKey(db: Db, tenantId: string) {
+  const [t] = await db.select({ status: tenants.status, config: tenants.config }).from(tenants).where(eq(tenants.id, tenantId)).limit(1)
+  return t
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  for (let c: any = e; c; c = c.cause) if (c.code === '23505') return true
+  return false
+}
+

@@ -1,0 +1,106 @@
+// WebAssembly kernels against their TypeScript fallbacks, plus the size the SDK pays for
+// bucket.wasm. Prints figures; asserts nothing.
+//
+//   bun scripts/bench/kernels.ts
+//
+// Each figure is the best of ROUNDS rounds (per-call mean within a round): the minimum is
+// the least disturbed by other load on the machine.
+import { readFile } from 'node:fs/promises'
+import { gzipSync } from 'node:zlib'
+import { ensureKernels, kernelPath } from '../build-kernels.ts'
+import { jsKernels, loadKernels } from '../../server/kernels/load.ts'
+
+const ROUNDS = 7
+const DIM = 256
+// 2,000 rows (2 MB) stay in cache; 20,000 rows (20 MB) stream from RAM.
+const MATRIX_ROWS = [2_000, 20_000]
+const HASHES = 200_000
+
+await ensureKernels()
+const wasm = await loadKernels()
+const js = jsKernels()
+
+// Deterministic inputs, so runs compare like for like.
+let state = 42
+const random = (): number => {
+  state = (Math.imul(state, 1664525) + 1013904223) >>> 0
+  return state / 2 ** 32
+}
+const vector = (length: number): Float32Array => new Float32Array(length).map(() => random() * 2 - 1)
+
+// Results feed this sink so no engine can drop the work as dead.
+let sink = 0
+
+/** Milliseconds per call: best of ROUNDS rounds of `calls` calls, after one warm-up round. */
+function time(calls: number, run: () => void): number {
+  let best = Infinity
+  for (let round = 0; round <= ROUNDS; round++) {
+    const start = performance.now()
+    for (let i = 0; i < calls; i++) run()
+    const perCall = (performance.now() - start) / calls
+    if (round > 0) best = Math.min(best, perCall) // round 0 warms the JIT tiers and memory
+  }
+  return best
+}
+
+const fmt = (x: number, digits = 2): string => x.toFixed(digits)
+const line = (label: string, figures: string): void => console.log(`  ${label.padEnd(30)}${figures}`)
+
+for (const n of MATRIX_ROWS) {
+  const query = vector(DIM)
+  const matrix = vector(n * DIM)
+  const prepared = wasm.prepareMatrix(matrix, n, DIM)
+  const calls = Math.max(5, Math.round(2e7 / (n * DIM)))
+  const tsMs = time(calls, () => (sink += js.scoreAll(query, matrix, n, DIM)[0]!))
+  const residentMs = time(calls, () => (sink += prepared.scoreAll(query)[0]!))
+  const copyingMs = time(calls, () => (sink += wasm.scoreAll(query, matrix, n, DIM)[0]!))
+  const perRow = (ms: number): string => `${fmt(ms, 3)} ms  ${fmt((ms * 1e6) / n, 1)} ns/row`
+  console.log(`scoreAll ${n.toLocaleString('en')} × ${DIM} float32 (${fmt((n * DIM * 4) / 2 ** 20, 1)} MiB)`)
+  line('TypeScript loop', perRow(tsMs))
+  line('WASM SIMD, prepared matrix', `${perRow(residentMs)}  ${fmt(tsMs / residentMs)}x`)
+  line('WASM SIMD, copying matrix', `${perRow(copyingMs)}  ${fmt(tsMs / copyingMs)}x`)
+}
+
+{
+  const scores = vector(20_000)
+  const tsMs = time(200, () => (sink += js.topK(scores, 100)[0]!))
+  const wasmMs = time(200, () => (sink += wasm.topK(scores, 100)[0]!))
+  console.log('topK k=100 of 20,000 scores')
+  line('TypeScript heap', `${fmt(tsMs * 1000, 0)} µs`)
+  line('WASM heap', `${fmt(wasmMs * 1000, 0)} µs  ${fmt(tsMs / wasmMs)}x`)
+}
+
+{
+  const users = Array.from({ length: HASHES }, (_, i) => `user-${i.toString(36)}-${Math.floor(random() * 1e9)}`)
+  const keys = users.map((user) => `exp-homepage-recs:${user}`)
+  const pages = Array.from({ length: 2_000 }, () =>
+    Array.from({ length: 1024 }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join(''),
+  )
+  const perId = (ms: number): string => `${fmt(HASHES / ms / 1e3)} M/s  ${fmt((ms * 1e6) / HASHES, 0)} ns each`
+  const bucketJs = time(1, () => users.forEach((u) => (sink += js.bucket('exp-homepage-recs', u))))
+  const bucketWasm = time(1, () => users.forEach((u) => (sink += wasm.bucket('exp-homepage-recs', u))))
+  const keyJs = time(1, () => keys.forEach((k) => (sink += js.murmur3(k))))
+  const keyWasm = time(1, () => keys.forEach((k) => (sink += wasm.murmur3(k))))
+  const pageJs = time(5, () => pages.forEach((p) => (sink += js.murmur3(p))))
+  const pageWasm = time(5, () => pages.forEach((p) => (sink += wasm.murmur3(p))))
+  const mbps = (ms: number): string => `${fmt((pages.length * 1024) / ms / 1e3, 0)} MB/s`
+  console.log(`bucket(experimentId, userId): ${HASHES.toLocaleString('en')} ids, UTF-8 encoding included`)
+  line('TypeScript', perId(bucketJs))
+  line('WASM', `${perId(bucketWasm)}  ${fmt(bucketJs / bucketWasm)}x`)
+  console.log('murmur3 of the same ~35-byte keys, already concatenated')
+  line('TypeScript', perId(keyJs))
+  line('WASM', `${perId(keyWasm)}  ${fmt(keyJs / keyWasm)}x`)
+  console.log('murmur3 of 1 KiB ASCII strings')
+  line('TypeScript', mbps(pageJs))
+  line('WASM', `${mbps(pageWasm)}  ${fmt(pageJs / pageWasm)}x`)
+}
+
+console.log('module sizes (release)')
+for (const name of ['bucket', 'similarity'] as const) {
+  const bytes = await readFile(kernelPath(name))
+  const gzipped = gzipSync(bytes, { level: 9 }).length
+  const base64 = Math.ceil(bytes.length / 3) * 4
+  line(`${name}.wasm`, `${bytes.length} B raw, ${gzipped} B gzip -9, ${base64} B as base64`)
+}
+
+if (Number.isNaN(sink)) console.log('(sink is NaN)')

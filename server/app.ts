@@ -1,0 +1,104 @@
+// The composition root: builds every service from its parts and mounts the
+// routes. Tests call createApp with their own parts (database, cache, clock,
+// mailer); main.ts and main.deno.ts call it with the real ones.
+import { cors } from '@elysiajs/cors'
+import { jwt } from '@elysiajs/jwt'
+import { Elysia } from 'elysia'
+import type { DatabaseHandle } from '../db/client.ts'
+import type { Cache } from './cache/index.ts'
+import type { Config } from './config.ts'
+import { hmacSha256 } from './crypto.ts'
+import type { Logger } from './logger.ts'
+import type { Mailer } from './mailer.ts'
+import { apiKeyRoutes } from './modules/api-keys/index.ts'
+import { createApiKeyService } from './modules/api-keys/service.ts'
+import { UsageRecorder } from './modules/api-keys/usage.ts'
+import { authRoutes } from './modules/auth/index.ts'
+import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
+import { healthRoutes } from './modules/health/index.ts'
+import { tenantRoutes } from './modules/tenants/index.ts'
+import { createTenantService } from './modules/tenants/service.ts'
+import { authGuards, KeyCache } from './plugins/auth.ts'
+import { bodyParser } from './plugins/body.ts'
+import { apiDocs, type RouteInfo } from './plugins/openapi.ts'
+import { problemHandler } from './plugins/problems.ts'
+import { requestContext } from './plugins/request-context.ts'
+import type { Secrets } from './secrets.ts'
+
+export interface AppParts {
+  config: Config
+  database: DatabaseHandle
+  cache: Cache
+  log: Logger
+  secrets: Secrets
+  mailer: Mailer
+  clock?: () => Date
+  /** The caller's address, for login throttling; the runtime's server knows it. */
+  clientIp?: (req: Request) => string
+  /** How often batched API-key usage is written (ms); 0 = only on demand. */
+  usageFlushMs?: number
+}
+
+const KEY_CHANNEL = 'auth:keys-changed'
+
+export async function createApp(parts: AppParts) {
+  const { config, database, cache, log, secrets, mailer } = parts
+  const db = database.db
+  const clock = parts.clock ?? (() => new Date())
+  const clientIp = parts.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0].trim() || 'unknown')
+  let ready = false
+
+  const jwtPlugin = jwt({ name: 'jwt', secret: secrets.jwtSecret, exp: `${ACCESS_TTL_S}s` })
+  const { sign, verify } = jwtPlugin.decorator.jwt
+  const tokens = {
+    signAccess: (userId: string) => sign({ sub: userId, typ: 'access' }),
+    async verifyAccess(token: string) {
+      const p = await verify(token)
+      return p && p.typ === 'access' && typeof p.sub === 'string' ? p.sub : undefined
+    },
+  }
+
+  // Key lookups are cached briefly per instance; any key or tenant change is
+  // broadcast so every instance drops its cache at once.
+  const keyCache = new KeyCache()
+  cache.subscribe(KEY_CHANNEL, () => keyCache.clear())
+  const keysChanged = () => { keyCache.clear(); void cache.publish(KEY_CHANNEL, '1') }
+
+  const hashKey = await hmacSha256(secrets.apiKeyPepper)
+  const usage = new UsageRecorder(db, log, clock, parts.usageFlushMs ?? 5000)
+  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache })
+
+  const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
+  const tenants = createTenantService({ db, clock, onChange: keysChanged })
+  const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
+
+  let routes = (): RouteInfo[] => []
+  const app = new Elysia({ normalize: false })
+    .use(requestContext(log))
+    .use(problemHandler(log))
+    .use(cors({
+      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Request-ID'],
+      exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+      maxAge: 600,
+    }))
+    .use(bodyParser(config.maxBodyBytes))
+    .use(apiDocs(() => routes()))
+    .use(healthRoutes({ db: database.kind, cache: cache.kind, ready: () => ready }))
+    .group('/api/v1', (v1) => v1
+      .use(authRoutes(auth, guards, clientIp))
+      .use(tenantRoutes(tenants, guards))
+      .use(apiKeyRoutes(apiKeys, guards)))
+
+  routes = () => app.routes as unknown as RouteInfo[]
+
+  return Object.assign(app, {
+    services: { auth, tenants, apiKeys, usage },
+    /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
+    guards,
+    markReady() { ready = true },
+    /** Stops background work and writes what is pending; the caller closes db and cache. */
+    async shutdown() { ready = false; await usage.close() },
+  })
+}
+export type App = Awaited<ReturnType<typeof createApp>>

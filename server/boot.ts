@@ -1,0 +1,47 @@
+// Start-up shared by every runtime: open the database (PGlite or
+// PostgreSQL), apply migrations, open the cache (Redis or in-process),
+// resolve secrets, build the app and start background jobs. Runtime-specific
+// serving and signal handling live in main.ts / main.deno.ts.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { openDatabase } from '../db/client.ts'
+import { createApp, type AppParts } from './app.ts'
+import { openCache } from './cache/index.ts'
+import type { Config } from './config.ts'
+import type { Logger } from './logger.ts'
+import { fileMailer } from './mailer.ts'
+import { resolveSecrets } from './secrets.ts'
+
+const HOUR = 3600_000
+
+export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
+  if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg') })
+  await database.migrate()
+  const cache = await openCache({ redisUrl: config.redisUrl, log })
+  const secrets = await resolveSecrets(config, log)
+  const app = await createApp({ config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), ...extra })
+
+  const purge = async () => {
+    try {
+      const n = await app.services.tenants.purge()
+      if (n) log.info('purged deleted tenants', { count: n })
+    } catch (error) { log.error('tenant purge failed', { error }) }
+  }
+  const jobs = [setInterval(purge, HOUR)]
+  void purge()
+
+  log.info('ready', { db: database.kind, cache: cache.kind })
+  return {
+    app,
+    database,
+    cache,
+    /** Stops jobs, flushes pending writes, closes connections. Call after the server has drained. */
+    async close() {
+      for (const j of jobs) clearInterval(j)
+      await app.shutdown()
+      await cache.close()
+      await database.close()
+    },
+  }
+}

@@ -1,0 +1,97 @@
+import { describe, expect, test } from 'bun:test'
+import { quietLog, REDIS_URL, RUN_ID } from '../test/backends.ts'
+import { MemoryCache } from './memory.ts'
+import { RedisCache } from './redis.ts'
+import { perMinute, takeTokens, type BucketState } from './token-bucket.ts'
+
+describe('token bucket (pure)', () => {
+  test('a full minute of budget, then refill at limit/60 per second', () => {
+    const spec = perMinute(60)
+    let s: BucketState | undefined
+    for (let i = 0; i < 60; i++) {
+      const r = takeTokens(s, 0, spec)
+      expect(r.decision.allowed).toBe(true)
+      s = r.state
+    }
+    const denied = takeTokens(s, 0, spec)
+    expect(denied.decision).toMatchObject({ allowed: false, remaining: 0, retryAfterMs: 1000 })
+    expect(takeTokens(s, 999, spec).decision.allowed).toBe(false)
+    expect(takeTokens(s, 1000, spec).decision.allowed).toBe(true)
+    expect(denied.decision.resetMs).toBe(60_000)
+  })
+
+  test('sustained rate converges to the limit; a 10 s burst at 2x passes after a quiet spell (PRD §11)', () => {
+    const spec = perMinute(600) // 10/s
+    let s: BucketState | undefined
+    let allowed = 0
+    for (let ms = 0; ms < 600_000; ms += 50) { // 20/s for 10 minutes
+      const r = takeTokens(s, ms, spec)
+      s = r.state
+      if (r.decision.allowed) allowed++
+    }
+    expect(allowed).toBeGreaterThan(6000)
+    expect(allowed).toBeLessThanOrEqual(6000 + 600)
+    s = undefined
+    let burst = 0
+    for (let ms = 0; ms < 10_000; ms += 50) { const r = takeTokens(s, ms, spec); s = r.state; if (r.decision.allowed) burst++ }
+    expect(burst).toBe(200) // 2x for 10 s, nothing refused
+  })
+
+  test('cost 0 only reads', () => {
+    const spec = perMinute(1)
+    const first = takeTokens(undefined, 0, spec)
+    expect(takeTokens(first.state, 0, spec, 0).decision.remaining).toBe(0)
+  })
+})
+
+describe('caches', () => {
+  const makers = {
+    memory: async () => new MemoryCache(),
+    redis: async () => { const c = new RedisCache(REDIS_URL, quietLog, `test:${RUN_ID}:cache:`); await c.ready(); return c },
+  }
+  for (const [name, make] of Object.entries(makers)) {
+    test(`${name}: get/set/del with TTL, rate limit, publish/subscribe`, async () => {
+      const c = await make()
+      await c.set('a', '1', 60_000)
+      await c.set('short', '1', 30)
+      expect(await c.get('a')).toBe('1')
+      await Bun.sleep(60)
+      expect(await c.get('short')).toBeNull()
+      await c.del(['a'])
+      expect(await c.get('a')).toBeNull()
+      const spec = perMinute(2)
+      const k = `lim-${Math.random()}`
+      expect((await c.take(k, spec)).allowed).toBe(true)
+      expect((await c.take(k, spec)).remaining).toBe(0)
+      const d = await c.take(k, spec)
+      expect(d.allowed).toBe(false)
+      expect(d.retryAfterMs).toBeGreaterThan(20_000)
+      const got: string[] = []
+      c.subscribe('ch', (m) => got.push(m))
+      await Bun.sleep(50)
+      await c.publish('ch', 'hello')
+      for (let i = 0; i < 20 && !got.length; i++) await Bun.sleep(10)
+      expect(got).toEqual(['hello'])
+      await c.close()
+    })
+  }
+
+  test('redis: two instances share one budget (NFR-011, distributed)', async () => {
+    const a = await makers.redis(), b = await makers.redis()
+    const k = `shared-${Math.random()}`
+    expect((await a.take(k, perMinute(2))).allowed).toBe(true)
+    expect((await b.take(k, perMinute(2))).allowed).toBe(true)
+    expect((await a.take(k, perMinute(2))).allowed).toBe(false)
+    await a.close(); await b.close()
+  })
+
+  test('redis unreachable: serves from the in-process fallback instead of failing', async () => {
+    const c = new RedisCache('redis://127.0.0.1:1', quietLog, 'x:')
+    expect(c.healthy()).toBe(false)
+    expect((await c.take('k', perMinute(1))).allowed).toBe(true)
+    expect((await c.take('k', perMinute(1))).allowed).toBe(false)
+    await c.set('v', '1', 1000)
+    expect(await c.get('v')).toBe('1')
+    await c.close()
+  })
+})

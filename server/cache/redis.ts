@@ -1,0 +1,130 @@
+// Redis-backed cache, limiter and broadcast, shared by every instance. When
+// Redis stops answering, each operation falls back to an in-process
+// MemoryCache (cache misses, local limits) and the outage is logged once;
+// ioredis reconnects by itself, and shared state resumes without a restart.
+import { Redis } from 'ioredis'
+import type { Logger } from '../logger.ts'
+import { MemoryCache } from './memory.ts'
+import { decisionFor, type BucketSpec } from './token-bucket.ts'
+import type { Cache } from './types.ts'
+
+// The Lua twin of takeTokens(): same arithmetic, on Redis's clock so that all
+// instances agree on time.
+const TAKE = `
+local capacity = tonumber(ARGV[1])
+local refill = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local s = redis.call('HMGET', KEYS[1], 't', 'u')
+local tokens = tonumber(s[1])
+local updated = tonumber(s[2])
+if tokens == nil then tokens = capacity; updated = now end
+tokens = math.min(capacity, tokens + math.max(0, now - updated) * refill)
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+if cost > 0 then
+  redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / refill) + 1000)
+end
+return { allowed, tostring(tokens) }
+`
+
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const
+  private client: Redis
+  private sub: Redis
+  private local = new MemoryCache()
+  private up = true
+  private handlers = new Map<string, Set<(m: string) => void>>()
+
+  constructor(url: string, private log: Logger, private prefix = 're:') {
+    const opts = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false,
+      retryStrategy: (n: number) => Math.min(n * 200, 2000) }
+    this.client = new Redis(url, opts)
+    this.sub = new Redis(url, { ...opts, enableOfflineQueue: true })
+    this.client.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE })
+    this.client.on('error', () => this.markDown())
+    this.client.on('ready', () => this.markUp())
+    this.sub.on('error', () => {})
+    this.sub.on('message', (channel: string, message: string) => {
+      for (const h of this.handlers.get(channel.slice(this.prefix.length)) ?? []) h(message)
+    })
+  }
+
+  /** Resolves once connected (or rejects after the connect timeout). */
+  async ready(): Promise<void> {
+    if (this.client.status === 'ready') return
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('Redis did not answer within 5 s')), 5000)
+      this.client.once('ready', () => { clearTimeout(t); resolve() })
+    })
+  }
+
+  healthy() { return this.up && this.client.status === 'ready' }
+
+  private markDown() {
+    if (this.up) this.log.warn('Redis unreachable: using the in-process cache and rate limiter until it is back')
+    this.up = false
+  }
+
+  private markUp() {
+    if (!this.up) this.log.info('Redis reachable again: shared cache and rate limits resumed')
+    this.up = true
+  }
+
+  private async attempt<T>(op: () => Promise<T>, fallback: () => Promise<T>): Promise<T> {
+    if (this.client.status !== 'ready') { this.markDown(); return fallback() }
+    try {
+      const v = await op()
+      this.markUp()
+      return v
+    } catch {
+      this.markDown()
+      return fallback()
+    }
+  }
+
+  get(key: string) { return this.attempt(() => this.client.get(this.prefix + key), () => this.local.get(key)) }
+
+  set(key: string, value: string, ttlMs: number) {
+    return this.attempt(async () => { await this.client.set(this.prefix + key, value, 'PX', ttlMs) }, () => this.local.set(key, value, ttlMs))
+  }
+
+  del(keys: string[]) {
+    if (!keys.length) return Promise.resolve()
+    return this.attempt(async () => { await this.client.del(...keys.map((k) => this.prefix + k)); await this.local.del(keys) }, () => this.local.del(keys))
+  }
+
+  take(key: string, spec: BucketSpec, cost = 1) {
+    return this.attempt(async () => {
+      const [allowed, tokens] = await (this.client as unknown as { takeTokens: (...a: unknown[]) => Promise<[number, string]> })
+        .takeTokens(this.prefix + 'rl:' + key, spec.capacity, spec.refillPerMs, cost)
+      return decisionFor(Number(tokens), allowed === 1, spec, cost)
+    }, () => this.local.take(key, spec, cost))
+  }
+
+  async publish(channel: string, message: string) {
+    // Every subscribed instance, this one included, hears it through Redis;
+    // while Redis is down only this instance hears it.
+    await this.attempt(async () => { await this.client.publish(this.prefix + channel, message) }, async () => {
+      for (const h of this.handlers.get(channel) ?? []) h(message)
+    })
+  }
+
+  subscribe(channel: string, handler: (m: string) => void) {
+    const set = this.handlers.get(channel) ?? new Set()
+    if (!set.size) void this.sub.subscribe(this.prefix + channel).catch(() => {})
+    set.add(handler)
+    this.handlers.set(channel, set)
+  }
+
+  async close() {
+    await this.local.close()
+    this.sub.disconnect()
+    try { await this.client.quit() } catch { this.client.disconnect() }
+  }
+}

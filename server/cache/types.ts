@@ -1,0 +1,21 @@
+import type { BucketSpec, Decision } from './token-bucket.ts'
+
+/**
+ * The shared-state port: a TTL key/value cache, an atomic rate limiter and a
+ * broadcast channel. Redis backs it when REDIS_URL is set (shared by every
+ * instance); an in-process equivalent otherwise.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis'
+  get(key: string): Promise<string | null>
+  set(key: string, value: string, ttlMs: number): Promise<void>
+  del(keys: string[]): Promise<void>
+  /** Spends `cost` tokens from the bucket at `key` (cost 0 only reads it). */
+  take(key: string, spec: BucketSpec, cost?: number): Promise<Decision>
+  /** Broadcasts to every instance's subscribers (including this one). */
+  publish(channel: string, message: string): Promise<void>
+  subscribe(channel: string, handler: (message: string) => void): void
+  /** True while the backing store answers (always true in memory). */
+  healthy(): boolean
+  close(): Promise<void>
+}

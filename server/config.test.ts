@@ -1,0 +1,41 @@
+import { describe, expect, test } from 'bun:test'
+import { ConfigError, loadConfig } from './config.ts'
+import { fieldPath } from './errors.ts'
+import { createLogger } from './logger.ts'
+
+describe('config', () => {
+  test('defaults', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({ port: 5008, consolePort: 3112, dataDir: './.data', corsOrigins: '*', logLevel: 'info', bcryptCost: 12, consoleUrl: 'http://localhost:3112' })
+    expect(c.databaseUrl).toBeUndefined()
+    expect(c.redisUrl).toBeUndefined()
+  })
+  test('bad values stop start-up with a message naming the variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/)
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/)
+    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/)
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' })).toThrow(ConfigError)
+  })
+  test('CORS_ORIGINS is a comma list', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.com, https://b.com' }).corsOrigins).toEqual(['https://a.com', 'https://b.com'])
+  })
+})
+
+test('field paths from JSON pointers', () => {
+  expect(fieldPath('/email')).toBe('email')
+  expect(fieldPath('/config/rateLimits/read')).toBe('config.rateLimits.read')
+  expect(fieldPath('/items/3/name')).toBe('items[3].name')
+})
+
+test('logs are JSON lines with PII redacted', () => {
+  const lines: string[] = []
+  const log = createLogger('info', (l) => lines.push(l)).child({ requestId: 'r1' })
+  log.debug('hidden')
+  log.info('signup', { email: 'a@b.c', password: 'hunter22', nested: { apiKey: 'rk_live_x', token: 't', ok: 1 }, authorization: 'Bearer x' })
+  expect(lines).toHaveLength(1)
+  const o = JSON.parse(lines[0])
+  expect(o).toMatchObject({ level: 'info', msg: 'signup', requestId: 'r1', email: '[redacted]', password: '[redacted]', authorization: '[redacted]', nested: { apiKey: '[redacted]', token: '[redacted]', ok: 1 } })
+  expect(lines[0]).not.toContain('hunter22')
+})

@@ -1,0 +1,74 @@
+// Configuration is read once, here, at start-up: parsed from the environment,
+// validated with TypeBox, and handed to the composition root. Nothing else
+// reads the environment. A bad value stops the process with a message naming
+// the variable.
+import { Type as T, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const LogLevel = T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')])
+
+export const ConfigSchema = T.Object({
+  nodeEnv: T.String(),
+  port: T.Integer({ minimum: 0, maximum: 65535 }),
+  consolePort: T.Integer({ minimum: 0, maximum: 65535 }),
+  dataDir: T.String({ minLength: 1 }),
+  databaseUrl: T.Optional(T.String({ pattern: '^postgres(ql)?://' })),
+  redisUrl: T.Optional(T.String({ pattern: '^rediss?://' })),
+  jwtSecret: T.Optional(T.String({ minLength: 32 })),
+  apiKeyPepper: T.Optional(T.String({ minLength: 32 })),
+  /** '*' or a list of exact origins. */
+  corsOrigins: T.Union([T.Literal('*'), T.Array(T.String({ minLength: 1 }))]),
+  logLevel: LogLevel,
+  /** Largest accepted request body. */
+  maxBodyBytes: T.Integer({ minimum: 1024 }),
+  /** Where the console is reached; used in links sent by mail. */
+  consoleUrl: T.String({ pattern: '^https?://' }),
+  /** bcrypt work factor for admin passwords (NFR-015: 12). */
+  bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
+})
+export type Config = Static<typeof ConfigSchema>
+export type LogLevelName = Static<typeof LogLevel>
+
+export class ConfigError extends Error {}
+
+const int = (v: string | undefined, fallback: number, name: string): number => {
+  if (v === undefined || v === '') return fallback
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`)
+  return Number(v)
+}
+const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v)
+
+/** Parses an environment record into a validated Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const cors = opt(env.CORS_ORIGINS) ?? '*'
+  const raw = {
+    nodeEnv: opt(env.NODE_ENV) ?? 'development',
+    port: int(env.PORT, 5008, 'PORT'),
+    consolePort: int(env.CONSOLE_PORT, 3112, 'CONSOLE_PORT'),
+    dataDir: opt(env.DATA_DIR) ?? './.data',
+    databaseUrl: opt(env.DATABASE_URL),
+    redisUrl: opt(env.REDIS_URL),
+    jwtSecret: opt(env.JWT_SECRET),
+    apiKeyPepper: opt(env.API_KEY_PEPPER),
+    corsOrigins: cors === '*' ? '*' : cors.split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: (opt(env.LOG_LEVEL) ?? 'info').toLowerCase(),
+    maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    bcryptCost: int(env.BCRYPT_COST, 12, 'BCRYPT_COST'),
+    consoleUrl: '',
+  }
+  raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
+  const names: Record<string, string> = {
+    nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
+    redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL',
+  }
+  const first = Value.Errors(ConfigSchema, raw).First()
+  if (first) {
+    const key = first.path.split('/')[1] ?? ''
+    throw new ConfigError(`Invalid ${names[key] ?? key}: ${first.message}`)
+  }
+  if (raw.nodeEnv === 'production' && raw.databaseUrl && (!raw.jwtSecret || !raw.apiKeyPepper)) {
+    throw new ConfigError('JWT_SECRET and API_KEY_PEPPER are required when NODE_ENV=production with an external DATABASE_URL')
+  }
+  return raw as Config
+}

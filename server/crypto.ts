@@ -1,0 +1,27 @@
+// Small Web Crypto helpers shared by auth and API keys (runtime-neutral).
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const enc = new TextEncoder()
+
+/** Uniform random base62 string (rejection sampling, no modulo bias). */
+export function randomToken(length: number): string {
+  let out = ''
+  while (out.length < length) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length * 2))
+    for (const b of bytes) {
+      if (b < 248 && out.length < length) out += BASE62[b % 62]
+    }
+  }
+  return out
+}
+
+const toHex = (buf: ArrayBuffer) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('')
+
+export async function sha256Hex(value: string): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', enc.encode(value)))
+}
+
+/** Returns an HMAC-SHA256 function keyed once (the key import is the slow part). */
+export async function hmacSha256(secret: string): Promise<(value: string) => Promise<string>> {
+  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return async (value) => toHex(await crypto.subtle.sign('HMAC', key, enc.encode(value)))
+}

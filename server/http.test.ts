@@ -1,0 +1,60 @@
+// API conventions shared by every endpoint.
+import { describe, expect, test } from 'bun:test'
+import { BACKENDS } from './test/backends.ts'
+import { expectProblem, testApp } from './test/harness.ts'
+
+for (const backend of BACKENDS) {
+  describe(`conventions [${backend}]`, async () => {
+    const t = await testApp(backend, { maxBodyBytes: 2048 })
+
+    test('GET /health reports the engines', async () => {
+      const r = await t.req('GET', '/health')
+      expect(r.status).toBe(200)
+      expect(r.body).toEqual({ status: 'ok', db: backend, cache: backend === 'pglite' ? 'memory' : 'redis' })
+    })
+
+    test('X-Request-ID is echoed when valid and generated otherwise, on errors too', async () => {
+      expect((await t.req('GET', '/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123')
+      expect((await t.req('GET', '/health')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+      const err = await t.req('GET', '/api/v1/tenants', { headers: { 'x-request-id': 'req-401' } })
+      expect(err.headers.get('x-request-id')).toBe('req-401')
+      expect((await t.req('GET', '/health', { headers: { 'x-request-id': 'bad id with spaces' } })).headers.get('x-request-id')).not.toBe('bad id with spaces')
+    })
+
+    test('unknown routes, malformed JSON, wrong content type and oversized bodies are problems', async () => {
+      expectProblem(await t.req('GET', '/api/v1/nope'), 404)
+      const { token } = await t.admin()
+      expect(expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":' }), 400).type).toEndWith('/malformed-json')
+      expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400)
+      expectProblem(await t.req('POST', '/api/v1/tenants', { token, body: { name: 'x'.repeat(4000) } }), 413)
+      expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '' }), 400)
+      expect((await t.req('GET', '/api/v1/tenants', { token })).body.data).toHaveLength(0)
+    })
+
+    test('CORS preflight allows the SDK headers and exposes rate-limit headers', async () => {
+      const r = await t.req('OPTIONS', '/api/v1/me', { headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' } })
+      expect(r.status).toBeLessThan(300)
+      expect(r.headers.get('access-control-allow-origin')).toBe('https://shop.example')
+      expect(r.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key')
+      const g = await t.req('GET', '/health', { headers: { origin: 'https://shop.example' } })
+      expect(g.headers.get('access-control-expose-headers')).toContain('RateLimit-Remaining')
+    })
+  })
+}
+
+describe('OpenAPI', async () => {
+  const t = await testApp('pglite')
+  test('the document is generated from the route schemas and lists every endpoint', async () => {
+    const r = await t.req('GET', '/api/v1/openapi.json')
+    expect(r.status).toBe(200)
+    expect(r.body.openapi).toStartWith('3.')
+    const paths = Object.keys(r.body.paths)
+    for (const p of ['/api/v1/auth/signup', '/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/forgot-password',
+      '/api/v1/auth/reset-password', '/api/v1/auth/me', '/api/v1/tenants', '/api/v1/tenants/{id}', '/api/v1/tenants/{id}/api-keys',
+      '/api/v1/tenants/{id}/api-keys/{keyId}', '/api/v1/me', '/health']) expect(paths).toContain(p)
+    const signup = r.body.paths['/api/v1/auth/signup'].post
+    expect(Object.keys(signup.responses)).toEqual(expect.arrayContaining(['201', '400', '409']))
+    expect(JSON.stringify(signup.requestBody)).toContain('password')
+    expect((await t.req('GET', '/api/docs')).status).toBe(200)
+  })
+})

@@ -1,0 +1,40 @@
+// Structured JSON logs, one object per line, with the request id when there
+// is one. Values under PII-bearing keys are redacted before they are written,
+// so a careless call site cannot leak a password, key or token.
+import type { LogLevelName } from './config.ts'
+
+const ORDER: Record<LogLevelName, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
+const SENSITIVE = /pass(word)?|secret|token|authorization|api[-_]?key|^key$|cookie|email|pepper/i
+
+export type LogFields = Record<string, unknown>
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+  child(fields: LogFields): Logger
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value
+  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE.test(k) ? '[redacted]' : redact(v, depth + 1)
+  return out
+}
+
+export function createLogger(level: LogLevelName, write: (line: string) => void = (l) => console.log(l), base: LogFields = {}): Logger {
+  const min = ORDER[level]
+  const emit = (lvl: Exclude<LogLevelName, 'silent'>, msg: string, fields?: LogFields) => {
+    if (ORDER[lvl] < min) return
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(redact({ ...base, ...fields }) as object) }))
+  }
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(level, write, { ...base, ...fields }),
+  }
+}

@@ -1,0 +1,86 @@
+// The real entry points, as separate processes: `bun server/main.ts` and
+// `deno run server/main.deno.ts`, each on a fresh DATA_DIR (embedded PGlite),
+// driven over real HTTP: signup → tenant → API key → key introspection.
+import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const root = join(import.meta.dir, '..')
+const DENO_FLAGS = ['--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', '--allow-ffi']
+
+async function waitHealthy(base: string, proc: { exitCode: number | null }, ms = 60_000) {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`server exited early with ${proc.exitCode}`)
+    try {
+      const r = await fetch(`${base}/health`)
+      if (r.ok) return r.json()
+    } catch { /* not listening yet */ }
+    await Bun.sleep(200)
+  }
+  throw new Error('server did not become healthy')
+}
+
+async function onboard(base: string) {
+  const post = (path: string, body: unknown, token?: string) => fetch(base + path, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  })
+  const signup = await post('/api/v1/auth/signup', { email: `rt-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Runtime' })
+  expect(signup.status).toBe(201)
+  const token = (await signup.json()).data.accessToken
+  const tenant = await post('/api/v1/tenants', { name: 'Runtime shop' }, token)
+  expect(tenant.status).toBe(201)
+  const tenantId = (await tenant.json()).data.id
+  const key = await post(`/api/v1/tenants/${tenantId}/api-keys`, { name: 'sdk', permissions: 'read' }, token)
+  expect(key.status).toBe(201)
+  const me = await fetch(`${base}/api/v1/me`, { headers: { 'x-api-key': (await key.json()).data.key } })
+  expect((await me.json()).data.tenantId).toBe(tenantId)
+}
+
+const port = () => 20000 + Math.floor(Math.random() * 20000)
+
+describe('entry points', () => {
+  test('bun server/main.ts: serves, then drains in-flight requests on SIGTERM and exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 're-bun-'))
+    const p = port()
+    const proc = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: String(p), DATA_DIR: dataDir, LOG_LEVEL: 'warn', BCRYPT_COST: '4' }, stdout: 'pipe', stderr: 'pipe' })
+    try {
+      const base = `http://127.0.0.1:${p}`
+      expect(await waitHealthy(base, proc)).toEqual({ status: 'ok', db: 'pglite', cache: 'memory' })
+      await onboard(base)
+      // A request in flight when SIGTERM arrives still gets its answer.
+      const inflight = fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `late-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Late' }) })
+      await Bun.sleep(5)
+      proc.kill('SIGTERM')
+      expect((await inflight).status).toBe(201)
+      expect(await proc.exited).toBe(0)
+    } finally {
+      proc.kill()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 90_000)
+
+  test('deno run server/main.deno.ts: the same app on Deno', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 're-deno-'))
+    const p = port()
+    const proc = Bun.spawn([join(root, 'node_modules/.bin/deno'), 'run', ...DENO_FLAGS, 'server/main.deno.ts'], { cwd: root, env: { ...process.env, PORT: String(p), DATA_DIR: dataDir, LOG_LEVEL: 'warn', BCRYPT_COST: '4' }, stdout: 'pipe', stderr: 'pipe' })
+    try {
+      const base = `http://127.0.0.1:${p}`
+      expect(await waitHealthy(base, proc, 80_000)).toEqual({ status: 'ok', db: 'pglite', cache: 'memory' })
+      await onboard(base)
+      proc.kill('SIGTERM')
+      expect(await proc.exited).toBe(0)
+    } finally {
+      proc.kill()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  test('a bad configuration stops start-up with a message naming the variable', async () => {
+    const proc = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: 'eighty' }, stdout: 'pipe', stderr: 'pipe' })
+    expect(await proc.exited).toBe(1)
+    expect(await new Response(proc.stderr).text()).toContain('PORT')
+  })
+})

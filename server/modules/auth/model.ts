@@ -1,0 +1,26 @@
+import { Strict, T, DateTime, Uuid } from '../../schemas.ts'
+
+const Email = T.String({ format: 'email', maxLength: 254 })
+const Password = T.String({ minLength: 8, maxLength: 128, description: 'At least 8 characters' })
+
+export const AuthModel = {
+  signup: Strict({ email: Email, password: Password, name: T.String({ minLength: 1, maxLength: 100 }) }),
+  login: Strict({ email: Email, password: T.String({ minLength: 1, maxLength: 128 }) }),
+  refresh: Strict({ refreshToken: T.String({ minLength: 1, maxLength: 200 }) }),
+  forgot: Strict({ email: Email }),
+  reset: Strict({ token: T.String({ minLength: 1, maxLength: 200 }), password: Password }),
+  patchMe: Strict({
+    name: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+    currentPassword: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
+    password: T.Optional(Password),
+  }),
+  user: T.Object({ id: Uuid, email: T.String(), name: T.String(), createdAt: DateTime }),
+} as const
+
+export const Session = T.Object({
+  user: AuthModel.user,
+  accessToken: T.String(),
+  refreshToken: T.String(),
+  tokenType: T.Literal('Bearer'),
+  expiresIn: T.Integer({ description: 'access token lifetime in seconds' }),
+})

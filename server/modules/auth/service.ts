@@ -1,0 +1,135 @@
+// Admin accounts: signup, login (throttled), rotating refresh tokens with
+// reuse detection, password reset by mail, profile changes. No HTTP here.
+import bcrypt from 'bcryptjs'
+import type { Db } from '../../../db/client.ts'
+import { findRefreshToken, insertRefreshToken, markRotated, revokeAllForUser, revokeFamily } from '../../../db/queries/refresh-tokens.ts'
+import { consumePasswordReset, findUserByEmail, findUserById, insertPasswordReset, insertUser, updateUser } from '../../../db/queries/users.ts'
+import type { User } from '../../../db/schema.ts'
+import type { Cache } from '../../cache/index.ts'
+import type { BucketSpec } from '../../cache/token-bucket.ts'
+import { randomToken, sha256Hex } from '../../crypto.ts'
+import { Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../../errors.ts'
+import type { Mailer } from '../../mailer.ts'
+
+export const ACCESS_TTL_S = 3600
+export const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
+const RESET_TTL_MS = 3600 * 1000
+// Failed logins allowed per 15 minutes: per email, and per client address.
+const EMAIL_THROTTLE: BucketSpec = { capacity: 10, refillPerMs: 10 / (15 * 60_000) }
+const IP_THROTTLE: BucketSpec = { capacity: 50, refillPerMs: 50 / (15 * 60_000) }
+
+export interface AuthDeps {
+  db: Db
+  cache: Cache
+  mailer: Mailer
+  clock: () => Date
+  bcryptCost: number
+  consoleUrl: string
+  signAccess: (userId: string) => Promise<string>
+}
+
+export const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
+const normEmail = (e: string) => e.trim().toLowerCase()
+
+export function createAuthService(d: AuthDeps) {
+  // Compared against when the email is unknown, so both paths cost one bcrypt.
+  const dummyHash = bcrypt.hashSync('not-a-real-password', 4).replace(/^\$2b\$04\$/, `$2b$${String(d.bcryptCost).padStart(2, '0')}$`)
+
+  async function issueSession(user: User, familyId: string = crypto.randomUUID()) {
+    const refreshToken = `rt_${randomToken(48)}`
+    await insertRefreshToken(d.db, { userId: user.id, familyId, tokenHash: await sha256Hex(refreshToken), expiresAt: new Date(d.clock().getTime() + REFRESH_TTL_MS) })
+    return { user: userDto(user), accessToken: await d.signAccess(user.id), refreshToken, tokenType: 'Bearer' as const, expiresIn: ACCESS_TTL_S }
+  }
+
+  return {
+    async signup(v: { email: string; password: string; name: string }) {
+      const email = normEmail(v.email)
+      const passwordHash = await bcrypt.hash(v.password, d.bcryptCost)
+      const user = await insertUser(d.db, { email, passwordHash, name: v.name.trim() })
+      if (!user) throw new Conflict('An account with this email already exists')
+      return issueSession(user)
+    },
+
+    async login(v: { email: string; password: string }, clientIp: string) {
+      const email = normEmail(v.email)
+      const keys = [`login:email:${email}`, `login:ip:${clientIp}`] as const
+      const [byEmail, byIp] = await Promise.all([d.cache.take(keys[0], EMAIL_THROTTLE, 0), d.cache.take(keys[1], IP_THROTTLE, 0)])
+      if (byEmail.remaining < 1 || byIp.remaining < 1) {
+        const wait = Math.max(byEmail.remaining < 1 ? 1 / EMAIL_THROTTLE.refillPerMs : 0, byIp.remaining < 1 ? 1 / IP_THROTTLE.refillPerMs : 0)
+        throw new TooManyRequests('Too many failed sign-in attempts; try again later', wait / 1000)
+      }
+      const user = await findUserByEmail(d.db, email)
+      const ok = await bcrypt.compare(v.password, user?.passwordHash ?? dummyHash)
+      if (!user || !ok) {
+        await Promise.all([d.cache.take(keys[0], EMAIL_THROTTLE), d.cache.take(keys[1], IP_THROTTLE)])
+        throw new Unauthorized('Incorrect email or password')
+      }
+      return issueSession(user)
+    },
+
+    /** Rotates a refresh token. Presenting one already rotated revokes its whole family. */
+    async refresh(token: string) {
+      const now = d.clock()
+      const row = await findRefreshToken(d.db, await sha256Hex(token))
+      if (!row || row.revokedAt) throw new Unauthorized('The refresh token is invalid or revoked')
+      if (row.rotatedAt || !(await markRotated(d.db, row.id, now))) {
+        await revokeFamily(d.db, row.familyId, now)
+        throw new Unauthorized('The refresh token was already used; every session from that sign-in is now revoked')
+      }
+      if (row.expiresAt <= now) throw new Unauthorized('The refresh token has expired')
+      const user = await findUserById(d.db, row.userId)
+      if (!user) throw new Unauthorized('The refresh token is invalid or revoked')
+      return issueSession(user, row.familyId)
+    },
+
+    async logout(token: string) {
+      const row = await findRefreshToken(d.db, await sha256Hex(token))
+      if (row) await revokeFamily(d.db, row.familyId, d.clock())
+    },
+
+    /** Always succeeds from the caller's view, so it cannot reveal which emails exist. */
+    async forgotPassword(email: string) {
+      const user = await findUserByEmail(d.db, normEmail(email))
+      if (!user) return
+      const token = randomToken(40)
+      await insertPasswordReset(d.db, { userId: user.id, tokenHash: await sha256Hex(token), expiresAt: new Date(d.clock().getTime() + RESET_TTL_MS) })
+      await d.mailer.send({
+        to: user.email,
+        subject: 'Reset your RecomEngine password',
+        text: `Hello ${user.name},\n\nSomeone asked to reset the password of your RecomEngine account. If it was you, open this link within an hour:\n\n${d.consoleUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this message.`,
+      })
+    },
+
+    async resetPassword(token: string, password: string) {
+      const now = d.clock()
+      const userId = await consumePasswordReset(d.db, await sha256Hex(token), now)
+      if (!userId) throw new ValidationFailed('The reset link is invalid, used or expired', [{ field: 'token', message: 'is invalid, used or expired' }])
+      await updateUser(d.db, userId, { passwordHash: await bcrypt.hash(password, d.bcryptCost) })
+      await revokeAllForUser(d.db, userId, now)
+    },
+
+    async me(userId: string) {
+      const user = await findUserById(d.db, userId)
+      if (!user) throw new NotFound('Account not found')
+      return userDto(user)
+    },
+
+    async updateMe(userId: string, v: { name?: string; currentPassword?: string; password?: string }) {
+      const user = await findUserById(d.db, userId)
+      if (!user) throw new NotFound('Account not found')
+      const change: { name?: string; passwordHash?: string } = {}
+      if (v.name !== undefined) change.name = v.name.trim()
+      if (v.password !== undefined) {
+        if (!v.currentPassword || !(await bcrypt.compare(v.currentPassword, user.passwordHash))) {
+          throw new ValidationFailed('The current password is required to set a new one', [{ field: 'currentPassword', message: 'is missing or incorrect' }])
+        }
+        change.passwordHash = await bcrypt.hash(v.password, d.bcryptCost)
+      }
+      const updated = Object.keys(change).length ? await updateUser(d.db, userId, change) : user
+      // A new password ends every other session.
+      if (change.passwordHash) await revokeAllForUser(d.db, userId, d.clock())
+      return userDto(updated ?? user)
+    },
+  }
+}
+export type AuthService = ReturnType<typeof createAuthService>

@@ -1,0 +1,13 @@
+import { Elysia } from 'elysia'
+import { T } from '../../schemas.ts'
+
+export interface HealthProbe { db: 'pglite' | 'postgres'; cache: 'memory' | 'redis'; ready: () => boolean }
+
+export const healthRoutes = (p: HealthProbe) => new Elysia({ tags: ['Health'] })
+  .get('/health', ({ set }) => {
+    if (!p.ready()) set.status = 503
+    return { status: p.ready() ? 'ok' as const : 'starting' as const, db: p.db, cache: p.cache }
+  }, {
+    response: { 200: T.Object({ status: T.Union([T.Literal('ok'), T.Literal('starting')]), db: T.Union([T.Literal('pglite'), T.Literal('postgres')]), cache: T.Union([T.Literal('memory'), T.Literal('redis')]) }), 503: T.Any() },
+    detail: { summary: 'Liveness and readiness' },
+  })

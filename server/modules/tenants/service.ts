@@ -1,0 +1,72 @@
+// Tenants belong to the admin who made them; another admin's tenant is
+// reported as not found, so its existence is not revealed.
+import type { Db } from '../../../db/client.ts'
+import { findTenant, insertTenant, listTenants, purgeDeletedTenants, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
+import type { Tenant } from '../../../db/schema.ts'
+import { Conflict, NotFound } from '../../errors.ts'
+import { effectiveConfig, mergeConfig, type TenantConfigPatch } from './config.ts'
+
+export const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
+
+export const tenantDto = (t: Tenant) => ({
+  id: t.id, name: t.name, status: t.status, config: effectiveConfig(t.config),
+  createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(), deletedAt: t.deletedAt?.toISOString() ?? null,
+})
+
+export interface TenantDeps {
+  db: Db
+  clock: () => Date
+  /** Called after any change that affects how keys of this tenant authenticate. */
+  onChange: (tenantId: string) => void
+}
+
+export function createTenantService(d: TenantDeps) {
+  async function owned(ownerId: string, id: string) {
+    const t = await findTenant(d.db, ownerId, id)
+    if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
+    return t
+  }
+
+  return {
+    async create(ownerId: string, v: { name: string; config?: TenantConfigPatch }) {
+      const t = await insertTenant(d.db, ownerId, { name: v.name.trim(), config: effectiveConfig(v.config ?? {}) })
+      if (!t) throw new Conflict(`You already have a tenant named "${v.name.trim()}"`)
+      return tenantDto(t)
+    },
+
+    async list(ownerId: string, f: { status?: TenantStatus; limit: number; offset: number }) {
+      const { rows, total } = await listTenants(d.db, ownerId, f)
+      return { rows: rows.map(tenantDto), total }
+    },
+
+    async get(ownerId: string, id: string) {
+      return tenantDto(await owned(ownerId, id))
+    },
+
+    /** Updates name, status and/or config; config is merged over the stored one. */
+    async update(ownerId: string, id: string, v: { name?: string; config?: TenantConfigPatch; status?: 'active' | 'suspended' }) {
+      const cur = await owned(ownerId, id)
+      const res = await updateTenant(d.db, ownerId, id, {
+        name: v.name?.trim(), status: v.status,
+        config: v.config ? mergeConfig(effectiveConfig(cur.config), v.config) : undefined,
+      })
+      if (res === 'name-taken') throw new Conflict(`You already have a tenant named "${v.name?.trim()}"`)
+      if (!res) throw new NotFound('Tenant not found')
+      d.onChange(id)
+      return tenantDto(res)
+    },
+
+    /** Marks deleted; the purge job removes it and its data after 30 days. */
+    async remove(ownerId: string, id: string) {
+      await owned(ownerId, id)
+      const now = d.clock()
+      const res = await updateTenant(d.db, ownerId, id, { status: 'deleted', deletedAt: now })
+      d.onChange(id)
+      return tenantDto(res as Tenant)
+    },
+
+    purge: () => purgeDeletedTenants(d.db, new Date(d.clock().getTime() - PURGE_AFTER_MS)),
+    owned,
+  }
+}
+export type TenantService = ReturnType<typeof createTenantService>

@@ -1,0 +1,148 @@
+// Who is calling. Two guards, as Elysia macros:
+//   { admin: true }          an admin's access JWT (Authorization: Bearer <jwt>)
+//   { tenant: 'read'|'write' } an API key (tenant implied) or an admin JWT plus
+//                            X-Tenant-ID naming one of that admin's tenants.
+// Both run in the transform phase, before body validation, so an
+// unauthenticated or under-privileged request is refused as such (401/403)
+// whatever its body. Tenant-key requests are rate limited here too.
+import { Elysia } from 'elysia'
+import type { Db } from '../../db/client.ts'
+import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
+import { findTenant } from '../../db/queries/tenants.ts'
+import type { Cache } from '../cache/index.ts'
+import { perMinute } from '../cache/token-bucket.ts'
+import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
+import type { UsageRecorder } from '../modules/api-keys/usage.ts'
+import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'
+
+export type Permission = 'read' | 'write'
+export interface Principal {
+  kind: 'key' | 'admin'
+  tenantId: string
+  permissions: Permission
+  config: TenantConfig
+  keyId?: string
+  keyName?: string
+  userId?: string
+}
+
+export interface TokenVerifier { verifyAccess(token: string): Promise<string | undefined> }
+
+export interface AuthDeps {
+  db: Db
+  cache: Cache
+  usage: UsageRecorder
+  tokens: TokenVerifier
+  hashKey: (key: string) => Promise<string>
+  /** Resolved keys are cached briefly; revocations and tenant changes invalidate (keyCache). */
+  keyCache: KeyCache
+}
+
+export const WRITE_REQUIRED = 'Insufficient permissions: write access required'
+
+interface KeyRecord { id: string; tenantId: string; name: string; permissions: Permission; tenantStatus: string; config: TenantConfig }
+
+/** A short-lived in-process map of key hash → key record, cleared on any change to keys or tenants. */
+export class KeyCache {
+  private entries = new Map<string, { rec: KeyRecord | null; until: number }>()
+  constructor(private ttlMs = 5000) {}
+  get(hash: string) {
+    const e = this.entries.get(hash)
+    if (e && e.until > Date.now()) return e
+    return undefined
+  }
+  set(hash: string, rec: KeyRecord | null) {
+    if (this.entries.size > 50_000) this.entries.clear()
+    this.entries.set(hash, { rec, until: Date.now() + this.ttlMs })
+  }
+  clear() { this.entries.clear() }
+}
+
+const KEY_PATTERN = /^rk_(live|test)_[0-9A-Za-z]{32,}$/
+
+function presentedKey(headers: Record<string, string | undefined>): string | undefined {
+  const h = headers['x-api-key']
+  if (h) return h.trim()
+  const auth = headers.authorization
+  if (auth?.startsWith('Bearer rk_')) return auth.slice(7).trim()
+}
+
+function bearer(headers: Record<string, string | undefined>): string | undefined {
+  const auth = headers.authorization
+  if (auth && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim()
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function authGuards(deps: AuthDeps) {
+  const principals = new WeakMap<Request, Principal>()
+  const admins = new WeakMap<Request, string>()
+
+  async function adminUser(headers: Record<string, string | undefined>): Promise<string> {
+    const token = bearer(headers)
+    if (!token || token.startsWith('rk_')) throw new Unauthorized('Admin authentication required: send Authorization: Bearer <access token>')
+    const userId = await deps.tokens.verifyAccess(token)
+    if (!userId) throw new Unauthorized('The access token is invalid or expired')
+    return userId
+  }
+
+  async function lookupKey(key: string): Promise<KeyRecord | null> {
+    if (!KEY_PATTERN.test(key)) return null
+    const hash = await deps.hashKey(key)
+    const hit = deps.keyCache.get(hash)
+    if (hit) return hit.rec
+    const row = await findActiveKeyByHash(deps.db, hash)
+    const rec: KeyRecord | null = row
+      ? { id: row.id, tenantId: row.tenantId, name: row.name, permissions: row.permissions, tenantStatus: row.tenantStatus, config: effectiveConfig(row.tenantConfig) }
+      : null
+    deps.keyCache.set(hash, rec)
+    return rec
+  }
+
+  async function tenantPrincipal(request: Request, headers: Record<string, string | undefined>, need: Permission, set: { headers: Record<string, string | number> }): Promise<Principal> {
+    const key = presentedKey(headers)
+    let p: Principal
+    if (key) {
+      const rec = await lookupKey(key)
+      if (!rec) throw new Unauthorized('Invalid or revoked API key')
+      if (rec.tenantStatus === 'suspended') throw new Forbidden('Tenant suspended')
+      if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')
+      p = { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
+      // Writes spend the write budget, reads the read budget (NFR-011).
+      const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
+      const limit = rec.config.rateLimits[budget]
+      const d = await deps.cache.take(`key:${rec.id}:${budget}`, perMinute(limit))
+      set.headers['ratelimit-limit'] = String(limit)
+      set.headers['ratelimit-remaining'] = String(d.remaining)
+      set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
+      if (!d.allowed) {
+        const e = new TooManyRequests(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, d.retryAfterMs / 1000)
+        Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
+        throw e
+      }
+      deps.usage.record(rec.id)
+    } else {
+      if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
+      const userId = await adminUser(headers)
+      const tenantId = headers['x-tenant-id']
+      if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
+      if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
+      const t = await findTenant(deps.db, userId, tenantId)
+      if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
+      p = { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId }
+    }
+    if (need === 'write' && p.permissions !== 'write') throw new Forbidden(WRITE_REQUIRED)
+    return p
+  }
+
+  return new Elysia({ name: 'auth-guards' }).macro({
+    admin: {
+      async transform({ request, headers }) { admins.set(request, await adminUser(headers)) },
+      resolve: ({ request }) => ({ userId: admins.get(request)! }),
+    },
+    tenant: (need: Permission) => ({
+      async transform({ request, headers, set }) { principals.set(request, await tenantPrincipal(request, headers, need, set as never)) },
+      resolve: ({ request }) => ({ principal: principals.get(request)! }),
+    }),
+  })
+}

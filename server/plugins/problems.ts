@@ -1,0 +1,62 @@
+// The one edge where failures become RFC 7807 problem documents: AppErrors
+// map directly; Elysia's own validation, parse and routing errors are
+// translated; anything else is logged with the request id and answered as a
+// plain 500 that reveals nothing.
+import { Elysia } from 'elysia'
+import { AppError, BadRequest, NotFound, PayloadTooLarge, ValidationFailed, fieldPath, problemOf, problemResponse, type FieldError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import { requestInfo } from './request-context.ts'
+
+export function problemHandler(log: Logger) {
+  return new Elysia({ name: 'problems' }).onError({ as: 'global' }, ({ code, error, request }) => {
+    const info = requestInfo(request)
+    const instance = new URL(request.url).pathname
+    const headers: Record<string, string> = info ? { 'x-request-id': info.id } : {}
+    let appError: AppError
+    if (error instanceof AppError) appError = error
+    else if (code === 'VALIDATION') appError = fromValidation(error as never, request)
+    else if (code === 'PARSE') appError = (error as { cause?: unknown }).cause instanceof AppError ? (error as { cause: AppError }).cause : new BadRequest('The request body is not valid JSON', 'malformed-json')
+    else if (code === 'NOT_FOUND') appError = new NotFound(`No route for ${request.method} ${instance}`)
+    else if ((error as { status?: number }).status === 413) appError = new PayloadTooLarge('The request body is too large')
+    else {
+      log.error('unhandled error', { requestId: info?.id, method: request.method, path: instance, error })
+      return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', instance }, headers)
+    }
+    if (info) info.errorStatus = appError.status
+    return problemResponse(problemOf(appError, instance), { ...appError.headers, ...headers })
+  })
+}
+
+interface ValueErr { path: string; message: string; value?: unknown; schema?: { anyOf?: { type?: string; const?: unknown }[]; type?: string } }
+
+function fromValidation(error: { type: string; all: ValueErr[] }, request: Request): ValidationFailed {
+  const seen = new Map<string, string>()
+  for (const e of error.all) {
+    let field = fieldPath(e.path)
+    // Elysia's coercing query types report failures without the field name;
+    // recover it from the query string by value.
+    if (!field && error.type !== 'body') field = recoverQueryField(request, e.value) ?? error.type
+    if (!field) field = '(body)'
+    if (!seen.has(field)) seen.set(field, messageOf(e))
+  }
+  const errors: FieldError[] = [...seen].map(([field, message]) => ({ field, message }))
+  const where = error.type === 'body' ? 'request body' : error.type === 'query' || error.type === 'property' ? 'query string' : error.type
+  return new ValidationFailed(`The ${where} is invalid: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, errors)
+}
+
+function recoverQueryField(request: Request, value: unknown): string | undefined {
+  for (const [k, v] of new URL(request.url).searchParams) if (v === String(value) || Number(v) === value) return k
+}
+
+function messageOf(e: ValueErr): string {
+  if (e.message === 'Expected required property') return 'is required'
+  if (e.message === 'Unexpected property') return 'is not a known field'
+  const members = e.schema?.anyOf
+  if (e.message === 'Expected union value' && members) {
+    const consts = members.filter((m) => m.const !== undefined).map((m) => JSON.stringify(m.const))
+    if (consts.length === members.length) return `must be one of ${consts.join(', ')}`
+    const types = [...new Set(members.map((m) => m.type).filter((t) => t && t !== 'string'))]
+    if (types.length) return `Expected ${types.join(' or ')}`
+  }
+  return e.message
+}

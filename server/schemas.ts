@@ -1,0 +1,40 @@
+// Shapes shared by every module: the success envelope, pagination and the
+// problem document. Every schema is built from Elysia's `t` (so Bun, tsc and
+// Deno see one TypeBox type identity). Bodies use `T`: like `t`, but its
+// Integer is strict, where Elysia's also accepts numeric strings. Query
+// strings use `t`, whose coercion turns "20" into 20.
+import { Kind } from '@sinclair/typebox'
+import { t, type TSchema } from 'elysia'
+
+const strictInteger = (opts: Parameters<typeof t.Number>[0] = {}) => ({ ...t.Number(opts), [Kind]: 'Integer', type: 'integer' }) as unknown as ReturnType<typeof t.Number>
+export const T = { ...t, Integer: strictInteger }
+
+/** Request bodies reject unknown fields: a typo is a 400, not silently ignored. */
+export const Strict = <P extends Record<string, TSchema>>(props: P, opts: object = {}) => T.Object(props, { additionalProperties: false, ...opts })
+
+export const ProblemSchema = T.Object({
+  type: T.String(), title: T.String(), status: T.Integer(), detail: T.String(), instance: T.String(),
+  errors: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
+}, { description: 'RFC 7807 problem document (application/problem+json)' })
+
+export const PaginationQuery = {
+  limit: t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (max 100)' }),
+  offset: t.Integer({ minimum: 0, default: 0 }),
+}
+
+export const PaginationMeta = T.Object({
+  pagination: T.Object({ total: T.Integer(), limit: T.Integer(), offset: T.Integer(), hasMore: T.Boolean() }),
+})
+
+export const Envelope = <S extends TSchema>(data: S) => T.Object({ data, meta: T.Optional(T.Record(T.String(), T.Unknown())) })
+export const ListEnvelope = <S extends TSchema>(item: S) => T.Object({ data: T.Array(item), meta: PaginationMeta })
+
+export const page = <D>(data: D[], total: number, limit: number, offset: number) =>
+  ({ data, meta: { pagination: { total, limit, offset, hasMore: offset + data.length < total } } })
+
+/** Problem responses for the given statuses, so OpenAPI lists every failure a route can give. */
+export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ProblemSchema]))
+
+export const Uuid = T.String({ format: 'uuid' })
+export const DateTime = T.String({ format: 'date-time' })
+export const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)

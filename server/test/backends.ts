@@ -1,0 +1,76 @@
+// Test backends, shared by every test file in the run (bun test runs files in
+// one process): one PGlite instance, and one throw-away PostgreSQL database
+// plus a Redis key prefix. Creating a PGlite instance costs seconds, so it is
+// made once; tests isolate themselves by creating their own admins and
+// tenants, which is exactly the isolation the product promises.
+import postgres from 'postgres'
+import { openDatabase, type DatabaseHandle } from '../../db/client.ts'
+import type { Cache } from '../cache/index.ts'
+import { MemoryCache } from '../cache/memory.ts'
+import { RedisCache } from '../cache/redis.ts'
+import { createLogger } from '../logger.ts'
+
+export type BackendName = 'pglite' | 'postgres'
+export const BACKENDS: BackendName[] = ['pglite', 'postgres']
+
+export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const RUN_ID = `${Date.now().toString(36)}_${process.pid}`
+export const quietLog = createLogger((process.env.TEST_LOG_LEVEL as 'error') ?? 'silent')
+
+export interface Backend { name: BackendName; database: DatabaseHandle; makeCache(): Promise<Cache> }
+
+const opened = new Map<BackendName, Promise<Backend>>()
+const caches: Cache[] = []
+let pgDbName: string | undefined
+
+export function backend(name: BackendName): Promise<Backend> {
+  let b = opened.get(name)
+  if (!b) { b = open(name); opened.set(name, b) }
+  return b
+}
+
+async function open(name: BackendName): Promise<Backend> {
+  if (name === 'pglite') {
+    const database = await openDatabase({ dataDir: 'memory://' })
+    await database.migrate()
+    return { name, database, makeCache: async () => track(new MemoryCache()) }
+  }
+  pgDbName = `recomengine_test_${RUN_ID}`
+  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${pgDbName}`)
+  await admin.end()
+  const database = await openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${pgDbName}`) })
+  await database.migrate()
+  return {
+    name, database,
+    async makeCache() {
+      // One prefix per run: every app in the run shares state, as instances do.
+      const c = new RedisCache(REDIS_URL, quietLog, `test:${RUN_ID}:`)
+      await c.ready()
+      return track(c)
+    },
+  }
+}
+
+function track(c: Cache) { caches.push(c); return c }
+
+/** Closes everything and drops the throw-away database and Redis keys. */
+export async function teardownBackends() {
+  for (const c of caches.splice(0)) await c.close().catch(() => {})
+  for (const b of opened.values()) await (await b).database.close().catch(() => {})
+  opened.clear()
+  if (pgDbName) {
+    const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`drop database if exists ${pgDbName} with (force)`).catch(() => {})
+    await admin.end()
+    pgDbName = undefined
+  }
+  const { Redis } = await import('ioredis')
+  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await r.connect()
+    const keys = await r.keys(`test:${RUN_ID}:*`)
+    if (keys.length) await r.del(...keys)
+  } catch { /* Redis may be the thing under test being down */ } finally { r.disconnect() }
+}
