@@ -10,6 +10,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export interface RawSql {
   /** Runs one parameterised statement ($1, $2, …) and returns its rows. */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>
 }
 
 export interface DatabaseHandle {
@@ -29,6 +31,15 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir?: strin
   return openPglite(opts.dataDir)
 }
 
+type Exec = (text: string, params: unknown[]) => Promise<never[]>
+function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec) => Promise<T>) => Promise<T>): RawSql {
+  const inTx = (e: Exec): RawSql => ({
+    query: (text, params = []) => e(text, params),
+    transaction: (fn) => fn(inTx(e)), // already inside one: join it
+  })
+  return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e) => fn(inTx(e))) }
+}
+
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
@@ -37,7 +48,8 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   return {
     kind: 'postgres',
     db,
-    raw: { query: (text, params = []) => client.unsafe(text, params as never[]) as never },
+    raw: rawOf((text, params) => client.unsafe(text, params as never[]) as never,
+      (fn) => client.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never)) as never),
     async migrate() {
       const { migrate } = await import('drizzle-orm/postgres-js/migrator')
       // Several instances may start together: serialise migrations on a
@@ -63,7 +75,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   return {
     kind: 'pglite',
     db,
-    raw: { query: async (text, params = []) => (await client.query(text, params)).rows as never },
+    raw: rawOf(async (text, params) => (await client.query(text, params)).rows as never,
+      (fn) => client.transaction((tx) => fn(async (text, params) => (await tx.query(text, params)).rows as never))),
     async migrate() {
       const { migrate } = await import('drizzle-orm/pglite/migrator')
       await migrate(drizzle(client, { schema }), { migrationsFolder })

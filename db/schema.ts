@@ -3,7 +3,7 @@
 // tenant removes everything it owned in one statement).
 import { sql } from 'drizzle-orm'
 import {
-  bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid,
+  bigint, boolean, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core'
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
@@ -73,6 +73,132 @@ export const apiKeys = pgTable('api_keys', {
   index('api_keys_tenant_idx').on(t.tenantId, t.createdAt),
 ])
 
+/** The catalog (F-004): one row per tenant and productId. Soft-deleted rows stay readable. */
+export const catalogItems = pgTable('catalog_items', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  productId: text('product_id').notNull(),
+  name: text('name').notNull(),
+  description: text('description'),
+  category: text('category'),
+  price: doublePrecision('price'),
+  currency: text('currency'),
+  imageUrl: text('image_url'),
+  url: text('url'),
+  attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+  available: boolean('available').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+  deletedAt: tstz('deleted_at'),
+}, (t) => [
+  primaryKey({ columns: [t.tenantId, t.productId] }),
+  index('catalog_items_category_idx').on(t.tenantId, t.category),
+  index('catalog_items_updated_idx').on(t.tenantId, t.updatedAt),
+])
+
+/**
+ * Behavioural events (F-003). Range-partitioned by month on `ts` (the
+ * migration adds PARTITION BY and ensure_event_partitions()); the idempotency
+ * key (FR-016) includes the partition key, as PostgreSQL requires.
+ */
+export const events = pgTable('events', {
+  id: uuid('id').notNull().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  eventType: text('event_type').notNull(),
+  userId: text('user_id').notNull(),
+  productId: text('product_id').notNull(),
+  ts: tstz('ts').notNull(),
+  sessionId: text('session_id'),
+  metadata: jsonb('metadata'),
+  placement: text('placement'),
+  strategy: text('strategy'),
+  receivedAt: tstz('received_at').notNull().defaultNow(),
+}, (t) => [
+  // Also serves per-user lookups (its tenant_id, user_id prefix) and attribution
+  // (tenant, user, 'recommendation_clicked', product, ts range).
+  uniqueIndex('events_dedup_key').on(t.tenantId, t.userId, t.eventType, t.productId, t.ts),
+  index('events_tenant_ts_idx').on(t.tenantId, t.ts),
+])
+
+/**
+ * Each user's recent interactions, updated in the ingest transaction so that
+ * recommendations see an event the moment it is acknowledged.
+ * recent: [{ p: productId, e: eventType, t: epoch ms }], newest first as
+ * written, capped at 100 (readers sort: a back-dated event may sit early).
+ */
+export const userProfiles = pgTable('user_profiles', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  recent: jsonb('recent').notNull().default(sql`'[]'::jsonb`),
+  eventCount: integer('event_count').notNull().default(0),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.userId] })])
+
+/**
+ * Each user's latest recommendation click per product, kept in the same
+ * ingest statement: attribution of a purchase is a primary-key lookup here.
+ */
+export const recommendationClicks = pgTable('recommendation_clicks', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  productId: text('product_id').notNull(),
+  clickedAt: tstz('clicked_at').notNull(),
+  placement: text('placement'),
+  strategy: text('strategy'),
+  experimentId: text('experiment_id'),
+  arm: text('arm'),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.productId] })])
+
+/** What each user has bought (for excludePurchased), kept in the same ingest statement. */
+export const userPurchases = pgTable('user_purchases', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  productId: text('product_id').notNull(),
+  lastPurchasedAt: tstz('last_purchased_at').notNull(),
+  purchases: integer('purchases').notNull().default(1),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.userId, t.productId] })])
+
+/**
+ * Daily recommendation rollups, maintained at ingestion so analytics never
+ * scan raw events. Empty strings stand for "none" in the key columns.
+ */
+export const analyticsDaily = pgTable('analytics_daily', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  day: date('day', { mode: 'string' }).notNull(),
+  placement: text('placement').notNull().default(''),
+  strategy: text('strategy').notNull().default(''),
+  experimentId: text('experiment_id').notNull().default(''),
+  arm: text('arm').notNull().default(''),
+  impressions: bigint('impressions', { mode: 'number' }).notNull().default(0),
+  clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
+  conversions: bigint('conversions', { mode: 'number' }).notNull().default(0),
+  revenue: doublePrecision('revenue').notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.day, t.placement, t.strategy, t.experimentId, t.arm] })])
+
+/** The same rollups per product (top recommended / clicked / converting products). */
+export const analyticsProductDaily = pgTable('analytics_product_daily', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  day: date('day', { mode: 'string' }).notNull(),
+  productId: text('product_id').notNull(),
+  placement: text('placement').notNull().default(''),
+  strategy: text('strategy').notNull().default(''),
+  impressions: bigint('impressions', { mode: 'number' }).notNull().default(0),
+  clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
+  conversions: bigint('conversions', { mode: 'number' }).notNull().default(0),
+  revenue: doublePrecision('revenue').notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.day, t.productId, t.placement, t.strategy] })])
+
+/** What the retention job keeps of raw events older than 90 days. */
+export const eventDailySummaries = pgTable('event_daily_summaries', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  day: date('day', { mode: 'string' }).notNull(),
+  eventType: text('event_type').notNull(),
+  productId: text('product_id').notNull(),
+  events: bigint('events', { mode: 'number' }).notNull().default(0),
+  users: bigint('users', { mode: 'number' }).notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.day, t.eventType, t.productId] })])
+
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect
+export type CatalogItem = typeof catalogItems.$inferSelect
+export type EventRow = typeof events.$inferSelect

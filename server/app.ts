@@ -15,6 +15,11 @@ import { createApiKeyService } from './modules/api-keys/service.ts'
 import { UsageRecorder } from './modules/api-keys/usage.ts'
 import { authRoutes } from './modules/auth/index.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
+import { catalogRoutes } from './modules/catalog/index.ts'
+import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
+import { eventRoutes } from './modules/events/index.ts'
+import { GroupCommitter } from './modules/events/group-commit.ts'
+import { createEventService } from './modules/events/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
 import { createTenantService } from './modules/tenants/service.ts'
@@ -71,6 +76,10 @@ export async function createApp(parts: AppParts) {
   const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
   const tenants = createTenantService({ db, clock, onChange: keysChanged })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
+  const catalogChanged = catalogChanges(log)
+  const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })
+  const committer = new GroupCommitter(database.raw)
+  const events = createEventService({ db, raw: database.raw, committer, clock })
 
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
@@ -88,17 +97,21 @@ export async function createApp(parts: AppParts) {
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
-      .use(apiKeyRoutes(apiKeys, guards)))
+      .use(catalogRoutes(catalog, guards))
+      .use(apiKeyRoutes(apiKeys, guards))
+      .use(eventRoutes(events, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage },
+    services: { auth, tenants, apiKeys, usage, events, committer },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
+    /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */
+    events: { onCatalogChange: catalogChanged.subscribe },
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { ready = false; await usage.close() },
+    async shutdown() { ready = false; await committer.drain(); await usage.close() },
   })
 }
 export type App = Awaited<ReturnType<typeof createApp>>

@@ -28,8 +28,15 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
       if (n) log.info('purged deleted tenants', { count: n })
     } catch (error) { log.error('tenant purge failed', { error }) }
   }
-  const jobs = [setInterval(purge, HOUR)]
+  const maintain = async () => {
+    try {
+      const { folded } = await app.services.events.maintain()
+      if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
+    } catch (error) { log.error('event maintenance failed', { error }) }
+  }
+  const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR)]
   void purge()
+  void maintain()
 
   log.info('ready', { db: database.kind, cache: cache.kind })
   return {

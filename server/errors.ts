@@ -80,3 +80,30 @@ export function fieldPath(pointer: string): string {
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p
   return out
 }
+
+/** The parts of a TypeBox ValueError that messages are made from. */
+export interface ValueErrorLike { path: string; message: string; value?: unknown; schema?: unknown }
+
+/** A readable message for a TypeBox validation error (unions of literals name their options). */
+export function valueErrorMessage(e: ValueErrorLike): string {
+  if (e.message === 'Expected required property') return 'is required'
+  if (e.message === 'Unexpected property') return 'is not a known field'
+  const members = (e.schema as { anyOf?: { type?: string; const?: unknown }[] } | undefined)?.anyOf
+  if (e.message === 'Expected union value' && members) {
+    const consts = members.filter((m) => m.const !== undefined).map((m) => JSON.stringify(m.const))
+    if (consts.length === members.length) return `must be one of ${consts.join(', ')}`
+    const types = [...new Set(members.map((m) => m.type).filter((t) => t && t !== 'string'))]
+    if (types.length) return `Expected ${types.join(' or ')}`
+  }
+  return e.message
+}
+
+/** Field errors of a value against a schema, one per field (for per-item batch validation). */
+export function fieldErrors(errors: Iterable<ValueErrorLike>): FieldError[] {
+  const seen = new Map<string, string>()
+  for (const e of errors) {
+    const field = fieldPath(e.path) || '(item)'
+    if (!seen.has(field)) seen.set(field, valueErrorMessage(e))
+  }
+  return [...seen].map(([field, message]) => ({ field, message }))
+}

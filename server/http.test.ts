@@ -31,6 +31,20 @@ for (const backend of BACKENDS) {
       expect((await t.req('GET', '/api/v1/tenants', { token })).body.data).toHaveLength(0)
     })
 
+    test('text PostgreSQL cannot store (NUL, unpaired surrogates) is a 400 naming the field, on every endpoint', async () => {
+      const { token } = await t.admin()
+      const p = expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"a\\u0000b"}' }), 400)
+      expect(p.errors).toEqual([{ field: 'name', message: expect.stringContaining('NUL') }])
+      expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"ok","config":{"widget":{"title":"\\udc00"}}}' }), 400)
+      expect(expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"ok","x\\u0000":1}' }), 400).errors![0].field).toBe('(body)')
+      const k = await t.tenantWithKeys()
+      const ev = expectProblem(await t.req('POST', '/api/v1/events', { key: k.writeKey, raw: '{"eventType":"product_viewed","userId":"u","productId":"p","metadata":{"note":"a\\u0000"}}' }), 400)
+      expect(ev.errors![0].field).toBe('metadata.note')
+      expect((await t.req('GET', '/api/v1/tenants', { token })).body.data).toHaveLength(0)
+      // A real emoji (a surrogate pair) is fine.
+      expect((await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"Shop \\ud83d\\ude00"}' })).body.data.name).toBe('Shop 😀')
+    })
+
     test('CORS preflight allows the SDK headers and exposes rate-limit headers', async () => {
       const r = await t.req('OPTIONS', '/api/v1/me', { headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' } })
       expect(r.status).toBeLessThan(300)

@@ -17,6 +17,13 @@ export const ProblemSchema = T.Object({
   errors: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
 }, { description: 'RFC 7807 problem document (application/problem+json)' })
 
+/** A query-string enum. Elysia's t.UnionEnum silently defaults to its first value, which turns an absent filter into a filter. */
+export function QueryEnum<const V extends readonly [string, ...string[]]>(values: V, opts: { description?: string } = {}) {
+  const schema = t.UnionEnum([...values] as unknown as V, opts)
+  delete (schema as { default?: unknown }).default
+  return schema
+}
+
 export const PaginationQuery = {
   limit: t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (max 100)' }),
   offset: t.Integer({ minimum: 0, default: 0 }),

@@ -1,8 +1,10 @@
 // One body parser for the whole API: a size limit enforced before anything is
 // read into memory, JSON (also sent as text/plain by navigator.sendBeacon),
-// and a clear 400 for malformed JSON.
+// and a clear 400 for malformed JSON, invalid UTF-8, and text PostgreSQL
+// cannot store (NUL characters, unpaired surrogates) — refused here, once for
+// every endpoint, instead of failing later as a database error.
 import { Elysia } from 'elysia'
-import { BadRequest, PayloadTooLarge } from '../errors.ts'
+import { BadRequest, fieldPath, PayloadTooLarge, ValidationFailed } from '../errors.ts'
 
 export function bodyParser(maxBytes: number) {
   return new Elysia({ name: 'body-parser' }).onParse({ as: 'global' }, async ({ request, contentType }) => {
@@ -12,11 +14,18 @@ export function bodyParser(maxBytes: number) {
     const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
     if (type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === '') {
       if (text.trim() === '') return type === 'text/plain' ? '' : undefined
+      let value: unknown
       try {
-        return JSON.parse(text)
+        value = JSON.parse(text)
       } catch {
         throw new BadRequest('The request body is not valid JSON', 'malformed-json')
       }
+      const bad = unstorableText(value)
+      if (bad !== undefined) {
+        const field = bad || '(body)'
+        throw new ValidationFailed(`${field} contains a NUL character or an unpaired surrogate, which cannot be stored`, [{ field, message: 'must not contain NUL characters or unpaired surrogates' }])
+      }
+      return value
     }
     throw new BadRequest(`Unsupported content type "${type}": send application/json`, 'unsupported-media-type')
   })
@@ -46,4 +55,29 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   } catch {
     throw new BadRequest('The request body is not valid UTF-8', 'invalid-utf8')
   }
+}
+
+// A NUL, or a surrogate half without its partner.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * The field path ('' for the root) of the first string or key that cannot be
+ * stored, or undefined. A bad key is reported at the object that holds it.
+ */
+export function unstorableText(value: unknown, pointer = ''): string | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? fieldPath(pointer) : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = unstorableText(value[i], `${pointer}/${i}`)
+      if (bad !== undefined) return bad
+    }
+    return undefined
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (UNSTORABLE.test(k)) return fieldPath(pointer)
+    const bad = unstorableText(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    if (bad !== undefined) return bad
+  }
+  return undefined
 }

@@ -3,7 +3,7 @@
 // translated; anything else is logged with the request id and answered as a
 // plain 500 that reveals nothing.
 import { Elysia } from 'elysia'
-import { AppError, BadRequest, NotFound, PayloadTooLarge, ValidationFailed, fieldPath, problemOf, problemResponse, type FieldError } from '../errors.ts'
+import { AppError, BadRequest, NotFound, PayloadTooLarge, ValidationFailed, fieldPath, problemOf, problemResponse, valueErrorMessage, type FieldError, type ValueErrorLike } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { requestInfo } from './request-context.ts'
 
@@ -27,9 +27,8 @@ export function problemHandler(log: Logger) {
   })
 }
 
-interface ValueErr { path: string; message: string; value?: unknown; schema?: { anyOf?: { type?: string; const?: unknown }[]; type?: string } }
 
-function fromValidation(error: { type: string; all: ValueErr[] }, request: Request): ValidationFailed {
+function fromValidation(error: { type: string; all: ValueErrorLike[] }, request: Request): ValidationFailed {
   const seen = new Map<string, string>()
   for (const e of error.all) {
     let field = fieldPath(e.path)
@@ -37,7 +36,7 @@ function fromValidation(error: { type: string; all: ValueErr[] }, request: Reque
     // recover it from the query string by value.
     if (!field && error.type !== 'body') field = recoverQueryField(request, e.value) ?? error.type
     if (!field) field = '(body)'
-    if (!seen.has(field)) seen.set(field, messageOf(e))
+    if (!seen.has(field)) seen.set(field, valueErrorMessage(e))
   }
   const errors: FieldError[] = [...seen].map(([field, message]) => ({ field, message }))
   const where = error.type === 'body' ? 'request body' : error.type === 'query' || error.type === 'property' ? 'query string' : error.type
@@ -46,17 +45,4 @@ function fromValidation(error: { type: string; all: ValueErr[] }, request: Reque
 
 function recoverQueryField(request: Request, value: unknown): string | undefined {
   for (const [k, v] of new URL(request.url).searchParams) if (v === String(value) || Number(v) === value) return k
-}
-
-function messageOf(e: ValueErr): string {
-  if (e.message === 'Expected required property') return 'is required'
-  if (e.message === 'Unexpected property') return 'is not a known field'
-  const members = e.schema?.anyOf
-  if (e.message === 'Expected union value' && members) {
-    const consts = members.filter((m) => m.const !== undefined).map((m) => JSON.stringify(m.const))
-    if (consts.length === members.length) return `must be one of ${consts.join(', ')}`
-    const types = [...new Set(members.map((m) => m.type).filter((t) => t && t !== 'string'))]
-    if (types.length) return `Expected ${types.join(' or ')}`
-  }
-  return e.message
 }

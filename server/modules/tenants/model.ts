@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, Strict, T, Uuid, PaginationQuery } from '../../schemas.ts'
+import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
 import { TenantConfig, TenantConfigPatch } from './config.ts'
 
 const Status = T.Union([T.Literal('active'), T.Literal('suspended'), T.Literal('deleted')])
@@ -12,7 +12,7 @@ export const TenantModel = {
     config: T.Optional(TenantConfigPatch),
     status: T.Optional(T.Union([T.Literal('active'), T.Literal('suspended')], { description: 'use DELETE to delete' })),
   }),
-  listQuery: t.Object({ ...PaginationQuery, status: t.Optional(t.UnionEnum(['active', 'suspended', 'deleted'])) }),
+  listQuery: t.Object({ ...PaginationQuery, status: t.Optional(QueryEnum(['active', 'suspended', 'deleted'])) }),
   params: t.Object({ id: t.String({ format: 'uuid' }) }),
   tenant: T.Object({
     id: Uuid, name: T.String(), status: Status, config: TenantConfig,

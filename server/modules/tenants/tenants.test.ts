@@ -41,6 +41,8 @@ for (const backend of BACKENDS) {
       const dflt = await t.req('GET', '/api/v1/tenants', { token })
       expect(dflt.body.meta.pagination.limit).toBe(20)
       await t.req('PUT', `/api/v1/tenants/${p1.body.data[0].id}`, { token, body: { status: 'suspended' } })
+      // Without a filter, suspended tenants are listed too.
+      expect((await t.req('GET', '/api/v1/tenants', { token })).body.meta.pagination.total).toBe(5)
       const susp = await t.req('GET', '/api/v1/tenants?status=suspended', { token })
       expect(susp.body.data.map((x: { id: string }) => x.id)).toEqual([p1.body.data[0].id])
       const over = expectProblem(await t.req('GET', '/api/v1/tenants?limit=101', { token }), 400)

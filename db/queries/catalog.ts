@@ -1,0 +1,85 @@
+// A tenant's catalog: every query takes tenantId first. The upsert is one raw
+// statement over a JSON array (one parameter whatever the batch size): for 500
+// items about twice as fast on PGlite as drizzle's 500-row VALUES insert.
+import { and, asc, count, desc, eq, ilike, or, sql } from 'drizzle-orm'
+import type { Db, RawSql } from '../client.ts'
+import { catalogItems, type CatalogItem } from '../schema.ts'
+
+/** Everything a write sets; absent optional fields are null, absent attributes {}. */
+export interface CatalogValues {
+  productId: string
+  name: string
+  description: string | null
+  category: string | null
+  price: number | null
+  currency: string | null
+  imageUrl: string | null
+  url: string | null
+  attributes: Record<string, unknown>
+  available: boolean
+}
+
+/**
+ * Inserts or replaces items in one statement; a replaced item is revived
+ * (deleted_at cleared), and `inserted` (xmax = 0) tells new rows from
+ * replaced ones. The productIds must be distinct: one statement cannot update
+ * a row twice. Only keys come back: raw timestamps are Dates on PGlite but
+ * strings on postgres.js (drizzle turns its parsers off), so whole rows are
+ * read through drizzle.
+ */
+export async function upsertCatalogItems(raw: RawSql, tenantId: string, items: CatalogValues[], now: Date) {
+  if (!items.length) return []
+  return raw.query<{ productId: string; inserted: boolean }>(`
+    INSERT INTO catalog_items (tenant_id, product_id, name, description, category, price, currency, image_url, url, attributes, available, created_at, updated_at)
+    SELECT $1::uuid, r."productId", r.name, r.description, r.category, r.price, r.currency, r."imageUrl", r.url, r.attributes, r.available, $3::timestamptz, $3::timestamptz
+    FROM json_to_recordset($2::json) AS r("productId" text, name text, description text, category text, price float8, currency text,
+      "imageUrl" text, url text, attributes jsonb, available boolean)
+    ON CONFLICT (tenant_id, product_id) DO UPDATE SET
+      name = excluded.name, description = excluded.description, category = excluded.category, price = excluded.price,
+      currency = excluded.currency, image_url = excluded.image_url, url = excluded.url, attributes = excluded.attributes,
+      available = excluded.available, updated_at = excluded.updated_at, deleted_at = NULL
+    RETURNING product_id AS "productId", (xmax = 0) AS inserted`, [tenantId, JSON.stringify(items), now.toISOString()])
+}
+
+const byId = (tenantId: string, productId: string) => and(eq(catalogItems.tenantId, tenantId), eq(catalogItems.productId, productId))
+
+export async function findCatalogItem(db: Db, tenantId: string, productId: string): Promise<CatalogItem | undefined> {
+  const [row] = await db.select().from(catalogItems).where(byId(tenantId, productId)).limit(1)
+  return row
+}
+
+/** Sets the given fields of an existing item; undefined when the tenant has no such item. */
+export async function updateCatalogItem(db: Db, tenantId: string, productId: string,
+  set: Partial<Omit<CatalogValues, 'productId'>> & { updatedAt: Date; deletedAt?: Date | null }): Promise<CatalogItem | undefined> {
+  const [row] = await db.update(catalogItems).set(set).where(byId(tenantId, productId)).returning()
+  return row
+}
+
+/** Marks an item unavailable and deleted; deleting it again keeps the first deletion time. */
+export async function softDeleteCatalogItem(db: Db, tenantId: string, productId: string, now: Date): Promise<CatalogItem | undefined> {
+  const [row] = await db.update(catalogItems)
+    .set({ available: false, updatedAt: now, deletedAt: sql`coalesce(${catalogItems.deletedAt}, ${now.toISOString()}::timestamptz)` })
+    .where(byId(tenantId, productId)).returning()
+  return row
+}
+
+export interface CatalogFilter { category?: string; available?: boolean; q?: string; limit: number; offset: number }
+
+/** LIKE treats % and _ (and the escape character) specially: a search for them means them literally. */
+const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&')
+
+/** Newest-updated first; productId breaks ties so pages are stable. */
+export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilter) {
+  const pattern = f.q === undefined ? undefined : `%${likeLiteral(f.q)}%`
+  const where = and(
+    eq(catalogItems.tenantId, tenantId),
+    f.category === undefined ? undefined : eq(catalogItems.category, f.category),
+    f.available === undefined ? undefined : eq(catalogItems.available, f.available),
+    pattern === undefined ? undefined : or(ilike(catalogItems.name, pattern), ilike(catalogItems.description, pattern)),
+  )
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(catalogItems).where(where).orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.offset),
+    db.select({ total: count() }).from(catalogItems).where(where),
+  ])
+  return { rows, total: Number(total) }
+}

@@ -1,0 +1,212 @@
+// Events are written by the group committer in one multi-row statement per
+// group (raw SQL: drizzle's JS-side SQL building is too slow for this path)
+// and read back, newest first, for the console's stream viewer.
+import { and, count, desc, eq, gte, lte } from 'drizzle-orm'
+import type { Db, RawSql } from '../client.ts'
+import { events } from '../schema.ts'
+
+export interface NewEvent {
+  tenantId: string; eventType: string; userId: string; productId: string; ts: Date
+  sessionId: string | null; metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null
+}
+export interface InsertedEvent { id: string; tenant_id: string; user_id: string; event_type: string; product_id: string; ts_ms: number }
+
+const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
+
+/**
+ * Inserts many events in one statement and, in the same statement, folds the
+ * inserted ones into each user's profile (recent interactions, capped at 100),
+ * purchases (one row per user and product) and latest recommendation clicks
+ * (one row per user and product, for attribution). Returns
+ * the rows actually inserted: duplicates are skipped and touch nothing.
+ * The rows travel as one JSON parameter, which postgres.js and PGlite pass
+ * through unchanged; they are sorted so that concurrent groups take row
+ * locks in one order.
+ */
+export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
+  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
+  const payload = JSON.stringify(sorted.map((r) => ({
+    t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
+    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy,
+  })))
+  return raw.query<InsertedEvent>(
+    `with ins as (
+       insert into events (tenant_id, event_type, user_id, product_id, ts, session_id, metadata, placement, strategy)
+       select t, e, u, p, ts, s, m, pl, st
+       from jsonb_to_recordset($1::jsonb) as x(t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text)
+       on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
+       returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
+     fresh as (
+       select tenant_id, user_id,
+         jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc) as recent,
+         count(*)::int as n
+       from ins group by tenant_id, user_id),
+     prof as (
+       insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at)
+       select tenant_id, user_id, recent, n, now() from fresh order by tenant_id, user_id
+       on conflict (tenant_id, user_id) do update set
+         -- Prepend and cut: no re-sort on the hot path (readers sort; events
+         -- mostly arrive in time order, so this is newest-first already).
+         recent = jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]'),
+         event_count = up.event_count + excluded.event_count,
+         updated_at = excluded.updated_at),
+     bought as (
+       insert into user_purchases as b (tenant_id, user_id, product_id, last_purchased_at, purchases)
+       select tenant_id, user_id, product_id, max(ts), count(*)::int from ins where event_type = 'purchase'
+       group by tenant_id, user_id, product_id order by tenant_id, user_id, product_id
+       on conflict (tenant_id, user_id, product_id) do update set
+         last_purchased_at = greatest(b.last_purchased_at, excluded.last_purchased_at), purchases = b.purchases + excluded.purchases),
+     clicked as (
+       insert into recommendation_clicks as rc (tenant_id, user_id, product_id, clicked_at, placement, strategy, experiment_id, arm)
+       select distinct on (i.tenant_id, i.user_id, i.product_id) i.tenant_id, i.user_id, i.product_id, i.ts, i.placement, i.strategy,
+         i.metadata->>'experimentId', i.metadata->>'variant'
+       from ins i where i.event_type = 'recommendation_clicked'
+       order by i.tenant_id, i.user_id, i.product_id, i.ts desc
+       on conflict (tenant_id, user_id, product_id) do update set clicked_at = excluded.clicked_at, placement = excluded.placement,
+         strategy = excluded.strategy, experiment_id = excluded.experiment_id, arm = excluded.arm
+       where excluded.clicked_at > rc.clicked_at)
+     select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`,
+    [payload],
+  )
+}
+
+/** How many recent interactions a profile keeps. */
+export const MAX_RECENT = 100
+
+/** Creates any missing monthly partitions covering [from, to]. */
+export async function ensureEventPartitions(raw: RawSql, from: Date, to: Date): Promise<void> {
+  await raw.query('select ensure_event_partitions($1::timestamptz, $2::timestamptz)', [from.toISOString(), to.toISOString()])
+}
+
+export interface EventFilter { userId?: string; eventType?: string; productId?: string; from?: Date; to?: Date; limit: number; offset: number }
+
+export async function listEvents(db: Db, tenantId: string, f: EventFilter) {
+  const where = and(
+    eq(events.tenantId, tenantId),
+    f.userId ? eq(events.userId, f.userId) : undefined,
+    f.eventType ? eq(events.eventType, f.eventType) : undefined,
+    f.productId ? eq(events.productId, f.productId) : undefined,
+    f.from ? gte(events.ts, f.from) : undefined,
+    f.to ? lte(events.ts, f.to) : undefined,
+  )
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(events).where(where).orderBy(desc(events.ts), desc(events.receivedAt)).limit(f.limit).offset(f.offset),
+    db.select({ total: count() }).from(events).where(where),
+  ])
+  return { rows, total: Number(total) }
+}
+
+// ---- Ingest effects. These run inside the group-commit transaction over rows
+// of possibly many tenants; every join matches on tenant_id as well.
+
+export interface PurchaseRef { i: number; tenantId: string; userId: string; productId: string; ts: Date; windowHours: number }
+export interface ClickRef { i: number; placement: string | null; strategy: string | null; experiment_id: string | null; arm: string | null; catalog_price: number | null }
+
+/**
+ * For each purchase, the latest recommendation click on the same product by
+ * the same user within the window (purchases without one are left out), with
+ * the product's catalog price. The keyed recommendation_clicks row answers
+ * almost always; only when its latest click is newer than the purchase (events
+ * ingested out of order) is the event history searched.
+ */
+export async function findAttributions(raw: RawSql, purchases: PurchaseRef[]): Promise<ClickRef[]> {
+  if (!purchases.length) return []
+  const refs = JSON.stringify(purchases.map((p) => ({ i: p.i, t: p.tenantId, u: p.userId, p: p.productId, ts: p.ts.toISOString(), w: p.windowHours })))
+  return raw.query<ClickRef>(
+    `with x as (select * from jsonb_to_recordset($1::jsonb) as x(i int, t uuid, u text, p text, ts timestamptz, w int)),
+     hit as (
+       select x.i, rc.placement, rc.strategy, rc.experiment_id, rc.arm from x
+       join recommendation_clicks rc on rc.tenant_id = x.t and rc.user_id = x.u and rc.product_id = x.p
+       where rc.clicked_at <= x.ts and rc.clicked_at >= x.ts - make_interval(hours => x.w)
+       union all
+       select x.i, c.placement, c.strategy, c.metadata->>'experimentId', c.metadata->>'variant' from x
+       join recommendation_clicks rc on rc.tenant_id = x.t and rc.user_id = x.u and rc.product_id = x.p and rc.clicked_at > x.ts
+       cross join lateral (
+         select e.placement, e.strategy, e.metadata from events e
+         where e.tenant_id = x.t and e.user_id = x.u and e.event_type = 'recommendation_clicked' and e.product_id = x.p
+           and e.ts <= x.ts and e.ts >= x.ts - make_interval(hours => x.w)
+         order by e.ts desc limit 1) c)
+     select hit.i, hit.placement, hit.strategy, hit.experiment_id, hit.arm, ci.price as catalog_price
+     from hit join x on x.i = hit.i
+     left join catalog_items ci on ci.tenant_id = x.t and ci.product_id = x.p`,
+    [refs],
+  )
+}
+
+interface Counters { impressions: number; clicks: number; conversions: number; revenue: number }
+
+export async function addDailyRollups(raw: RawSql, rows: ({ tenantId: string; day: string; placement: string; strategy: string; experimentId: string; arm: string } & Counters)[]) {
+  if (!rows.length) return
+  await raw.query(
+    `insert into analytics_daily (tenant_id, day, placement, strategy, experiment_id, arm, impressions, clicks, conversions, revenue)
+     select "tenantId", day, placement, strategy, "experimentId", arm, impressions, clicks, conversions, revenue
+     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, placement text, strategy text, "experimentId" text, arm text,
+       impressions bigint, clicks bigint, conversions bigint, revenue float8)
+     on conflict (tenant_id, day, placement, strategy, experiment_id, arm) do update set
+       impressions = analytics_daily.impressions + excluded.impressions, clicks = analytics_daily.clicks + excluded.clicks,
+       conversions = analytics_daily.conversions + excluded.conversions, revenue = analytics_daily.revenue + excluded.revenue`,
+    [JSON.stringify(rows)],
+  )
+}
+
+export async function addProductRollups(raw: RawSql, rows: ({ tenantId: string; day: string; productId: string; placement: string; strategy: string } & Counters)[]) {
+  if (!rows.length) return
+  await raw.query(
+    `insert into analytics_product_daily (tenant_id, day, product_id, placement, strategy, impressions, clicks, conversions, revenue)
+     select "tenantId", day, "productId", placement, strategy, impressions, clicks, conversions, revenue
+     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, "productId" text, placement text, strategy text,
+       impressions bigint, clicks bigint, conversions bigint, revenue float8)
+     on conflict (tenant_id, day, product_id, placement, strategy) do update set
+       impressions = analytics_product_daily.impressions + excluded.impressions, clicks = analytics_product_daily.clicks + excluded.clicks,
+       conversions = analytics_product_daily.conversions + excluded.conversions, revenue = analytics_product_daily.revenue + excluded.revenue`,
+    [JSON.stringify(rows)],
+  )
+}
+
+export interface ProfileRow { recent: unknown; event_count: number; purchased: unknown }
+
+export interface Interaction { p: string; e: string; t: number }
+/** recent: newest first; purchased: every product bought, most recent first. */
+export interface UserProfile { recent: Interaction[]; purchased: string[]; eventCount: number }
+
+/** A user's profile, recent interactions newest first (recommendations read it). */
+export async function findProfile(raw: RawSql, tenantId: string, userId: string): Promise<UserProfile | undefined> {
+  const [row] = await raw.query<ProfileRow>(
+    `select p.recent, p.event_count,
+       coalesce((select jsonb_agg(b.product_id order by b.last_purchased_at desc) from user_purchases b
+                 where b.tenant_id = p.tenant_id and b.user_id = p.user_id), '[]'::jsonb) as purchased
+     from user_profiles p where p.tenant_id = $1 and p.user_id = $2`, [tenantId, userId])
+  if (!row) return undefined
+  const recent = (row.recent as Interaction[]).slice().sort((a, b) => b.t - a.t)
+  return { recent, purchased: row.purchased as string[], eventCount: row.event_count }
+}
+
+/**
+ * Retention: folds raw events older than `cutoff` into daily summaries and
+ * deletes them, in one transaction; then drops monthly partitions that lie
+ * wholly before the cutoff and are empty. Returns how many events were folded.
+ */
+export async function foldOldEvents(raw: RawSql, cutoff: Date): Promise<number> {
+  const [{ n }] = await raw.transaction((tx) => tx.query<{ n: number }>(
+    `with old as (delete from events where ts < $1::timestamptz returning tenant_id, ts, event_type, product_id, user_id),
+     folded as (
+       insert into event_daily_summaries (tenant_id, day, event_type, product_id, events, users)
+       select tenant_id, (ts at time zone 'UTC')::date, event_type, product_id, count(*), count(distinct user_id) from old
+       group by 1, 2, 3, 4
+       on conflict (tenant_id, day, event_type, product_id) do update set
+         events = event_daily_summaries.events + excluded.events, users = event_daily_summaries.users + excluded.users
+       returning 1)
+     select (select count(*) from old)::int as n`,
+    [cutoff.toISOString()],
+  ))
+  const parts = await raw.query<{ name: string; upper: string }>(
+    `select c.relname as name, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1] as upper
+     from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`)
+  for (const p of parts) {
+    if (p.upper && new Date(p.upper) <= cutoff) {
+      const [{ empty }] = await raw.query<{ empty: boolean }>(`select not exists (select 1 from "${p.name.replace(/"/g, '')}") as empty`)
+      if (empty) await raw.query(`drop table if exists "${p.name.replace(/"/g, '')}"`)
+    }
+  }
+  return n
+}

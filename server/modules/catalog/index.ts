@@ -1,0 +1,54 @@
+import { Elysia } from 'elysia'
+import type { authGuards } from '../../plugins/auth.ts'
+import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
+import { CatalogModel } from './model.ts'
+import type { CatalogService } from './service.ts'
+
+const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+
+export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof authGuards>) {
+  return new Elysia({ prefix: '/catalog', tags: ['Catalog'] })
+    .use(guards)
+    .post('', async ({ principal, body, set }) => {
+      const { created, item } = await catalog.upsert(principal.tenantId, body)
+      set.status = created ? 201 : 200
+      return { data: item }
+    }, {
+      tenant: 'write', body: CatalogModel.item,
+      response: { 201: Envelope(CatalogModel.dto), 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 413, 429) },
+      detail: { summary: 'Create an item, or replace the one with the same productId (201 created, 200 replaced)', security },
+    })
+    .post('/batch', async ({ principal, body }) => ({ data: await catalog.batch(principal.tenantId, body.items) }), {
+      tenant: 'write', body: CatalogModel.batch,
+      response: { 200: Envelope(CatalogModel.batchResult), ...problems(400, 401, 403, 413, 429) },
+      detail: { summary: 'Create or replace up to 500 items; valid ones are stored even when others are rejected', security },
+    })
+    .get('', async ({ principal, query }) => {
+      const { rows, total } = await catalog.list(principal.tenantId, query)
+      return page(rows, total, query.limit, query.offset)
+    }, {
+      tenant: 'read', query: CatalogModel.listQuery,
+      response: { 200: ListEnvelope(CatalogModel.dto), ...problems(400, 401, 403, 429) },
+      detail: { summary: 'List items, newest-updated first; filter by category, availability or a search in name and description', security },
+    })
+    .get('/:productId', async ({ principal, params }) => ({ data: await catalog.get(principal.tenantId, params.productId) }), {
+      tenant: 'read', params: CatalogModel.params,
+      response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 429) },
+      detail: { summary: 'Get one item (deleted ones too)', security },
+    })
+    .put('/:productId', async ({ principal, params, body }) => ({ data: await catalog.replace(principal.tenantId, params.productId, body) }), {
+      tenant: 'write', params: CatalogModel.params, body: CatalogModel.replace,
+      response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 413, 429) },
+      detail: { summary: 'Replace an existing item (fields left out become empty); revives a deleted item', security },
+    })
+    .patch('/:productId', async ({ principal, params, body }) => ({ data: await catalog.patch(principal.tenantId, params.productId, body) }), {
+      tenant: 'write', params: CatalogModel.params, body: CatalogModel.patch,
+      response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 413, 429) },
+      detail: { summary: 'Change some fields of an existing item; available: true revives a deleted item', security },
+    })
+    .delete('/:productId', async ({ principal, params }) => ({ data: await catalog.remove(principal.tenantId, params.productId) }), {
+      tenant: 'write', params: CatalogModel.params,
+      response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 429) },
+      detail: { summary: 'Soft-delete an item: it becomes unavailable but stays readable', security },
+    })
+}

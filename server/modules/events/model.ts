@@ -1,0 +1,49 @@
+import { t } from 'elysia'
+import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+
+export const EVENT_TYPES = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'purchase', 'recommendation_clicked', 'recommendation_impressed'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+/** What a browser may send through /track: never purchases, so revenue cannot be forged client-side. */
+export const BROWSER_EVENT_TYPES: readonly EventType[] = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'recommendation_impressed', 'recommendation_clicked']
+
+const EventTypeSchema = T.Union([
+  T.Literal('product_viewed'), T.Literal('product_clicked'), T.Literal('add_to_cart'), T.Literal('remove_from_cart'),
+  T.Literal('purchase'), T.Literal('recommendation_clicked'), T.Literal('recommendation_impressed'),
+])
+const Id = T.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f]+$' })
+
+export const EventItem = Strict({
+  eventType: EventTypeSchema,
+  userId: Id,
+  productId: Id,
+  timestamp: T.Optional(T.String({ format: 'date-time', description: 'ISO 8601; defaults to now; at most 5 minutes in the future' })),
+  sessionId: T.Optional(Id),
+  metadata: T.Optional(T.Record(T.String(), T.Unknown(), { description: 'JSON object ≤ 4 KB; purchases use price, quantity, orderId' })),
+  placement: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+  strategy: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
+})
+
+export const MAX_BATCH = 100
+export const MAX_TRACK_BATCH = 50
+
+export const EventModel = {
+  item: EventItem,
+  batch: T.Object({ events: T.Array(T.Unknown(), { maxItems: MAX_BATCH, description: `up to ${MAX_BATCH} events, each validated on its own` }) }),
+  accepted: T.Object({ id: Uuid, status: T.Literal('accepted') }),
+  duplicate: T.Object({ status: T.Literal('duplicate') }),
+  batchResult: T.Object({
+    accepted: T.Integer(), duplicates: T.Integer(),
+    rejected: T.Array(T.Object({ index: T.Integer(), errors: T.Array(T.Object({ field: T.String(), message: T.String() })) })),
+  }),
+  listQuery: t.Object({
+    ...PaginationQuery,
+    userId: t.Optional(t.String()), productId: t.Optional(t.String()),
+    eventType: t.Optional(QueryEnum(EVENT_TYPES)),
+    from: t.Optional(t.String({ format: 'date-time' })), to: t.Optional(t.String({ format: 'date-time' })),
+  }),
+  event: T.Object({
+    id: Uuid, eventType: T.String(), userId: T.String(), productId: T.String(), timestamp: DateTime,
+    sessionId: T.Union([T.String(), T.Null()]), metadata: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
+    placement: T.Union([T.String(), T.Null()]), strategy: T.Union([T.String(), T.Null()]), receivedAt: DateTime,
+  }),
+} as const
