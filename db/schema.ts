@@ -3,8 +3,10 @@
 // tenant removes everything it owned in one statement).
 import { sql } from 'drizzle-orm'
 import {
-  bigint, boolean, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core'
+
+const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' })
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
 const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
@@ -196,6 +198,24 @@ export const eventDailySummaries = pgTable('event_daily_summaries', {
   events: bigint('events', { mode: 'number' }).notNull().default(0),
   users: bigint('users', { mode: 'number' }).notNull().default(0),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.day, t.eventType, t.productId] })])
+
+/**
+ * Each tenant's recommendation model (gzipped JSON of a TenantModel), shared
+ * by every instance. The current model stays in place while a new one builds;
+ * `lease_until` makes sure one worker builds a tenant at a time, and a build
+ * whose worker died simply expires.
+ */
+export const recommendationModels = pgTable('recommendation_models', {
+  tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  version: text('version'),
+  builtAt: tstz('built_at'),
+  model: bytea('model'),
+  stats: jsonb('stats'),
+  status: text('status', { enum: ['building', 'ready', 'failed', 'empty'] }).notNull().default('empty'),
+  leaseUntil: tstz('lease_until'),
+  requestedAt: tstz('requested_at'),
+  lastError: text('last_error'),
+})
 
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect

@@ -17,6 +17,12 @@ import { authRoutes } from './modules/auth/index.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
+import { recommendationRoutes } from './modules/recommendations/index.ts'
+import { createRecommendationService } from './modules/recommendations/service.ts'
+import { CATALOG_CHANNEL, DEFAULT_MODEL_OPTIONS, ModelStore } from './modules/recommendations/store.ts'
+import { ModelWorker } from './modules/recommendations/worker.ts'
+import { requestBuild } from '../db/queries/models.ts'
+import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/group-commit.ts'
 import { createEventService } from './modules/events/service.ts'
@@ -42,6 +48,10 @@ export interface AppParts {
   clientIp?: (req: Request) => string
   /** How often batched API-key usage is written (ms); 0 = only on demand. */
   usageFlushMs?: number
+  /** WASM kernels (boot loads them); the identical TypeScript fallbacks otherwise. */
+  kernels?: Kernels
+  /** Run the model worker in this process (the embedded default); tests drive it by hand. */
+  startWorker?: boolean
 }
 
 const KEY_CHANNEL = 'auth:keys-changed'
@@ -78,6 +88,23 @@ export async function createApp(parts: AppParts) {
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })
+
+  const kernels = parts.kernels ?? jsKernels()
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, DEFAULT_MODEL_OPTIONS)
+  const worker = new ModelWorker(database.raw, models, log, clock, {
+    pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
+  })
+  const recommendations = createRecommendationService({
+    raw: database.raw, store: models, cache, kernels, clock, log,
+    onBuildRequested: () => { if (parts.startWorker) worker.kick() },
+  })
+  // A catalog write reaches recommendations at once on every instance
+  // (availability, names, prices patched into loaded models) and asks for a
+  // rebuild, which brings new items in within seconds.
+  catalogChanged.subscribe((tenantId, productIds) => {
+    void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
+    void requestBuild(database.raw, tenantId).then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
+  })
   const committer = new GroupCommitter(database.raw)
   const events = createEventService({ db, raw: database.raw, committer, clock })
 
@@ -98,20 +125,22 @@ export async function createApp(parts: AppParts) {
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards))
+      .use(recommendationRoutes(recommendations, guards))
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
+  if (parts.startWorker) worker.start()
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */
     events: { onCatalogChange: catalogChanged.subscribe },
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { ready = false; await committer.drain(); await usage.close() },
+    async shutdown() { ready = false; await worker.stop(); await committer.drain(); await usage.close() },
   })
 }
 export type App = Awaited<ReturnType<typeof createApp>>

@@ -11,6 +11,7 @@ import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
 import { fileMailer } from './mailer.ts'
 import { resolveSecrets } from './secrets.ts'
+import { jsKernels, loadKernels } from './kernels/load.ts'
 
 const HOUR = 3600_000
 
@@ -20,7 +21,14 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
   await database.migrate()
   const cache = await openCache({ redisUrl: config.redisUrl, log })
   const secrets = await resolveSecrets(config, log)
-  const app = await createApp({ config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), ...extra })
+  const kernels = await loadKernels().catch((error) => {
+    log.warn('WASM kernels unavailable; using the TypeScript fallbacks', { error })
+    return jsKernels()
+  })
+  const app = await createApp({
+    config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels,
+    startWorker: config.modelWorker === 'inline', ...extra,
+  })
 
   const purge = async () => {
     try {

@@ -23,6 +23,11 @@ export const ConfigSchema = T.Object({
   maxBodyBytes: T.Integer({ minimum: 1024 }),
   /** Where the console is reached; used in links sent by mail. */
   consoleUrl: T.String({ pattern: '^https?://' }),
+  /** 'inline': this process keeps models fresh (the embedded default); 'off': separate `bun server/worker.ts` processes do. */
+  modelWorker: T.Union([T.Literal('inline'), T.Literal('off')]),
+  /** Incremental model refresh when users had new events, and the full rebuild period. */
+  modelRefreshMinutes: T.Integer({ minimum: 1 }),
+  modelRebuildHours: T.Integer({ minimum: 1 }),
   /** bcrypt work factor for admin passwords (NFR-015: 12). */
   bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
 })
@@ -55,12 +60,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
     bcryptCost: int(env.BCRYPT_COST, 12, 'BCRYPT_COST'),
     consoleUrl: '',
+    modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
+    modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
+    modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
   }
   raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
   const names: Record<string, string> = {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()
   if (first) {

@@ -173,8 +173,8 @@ export interface UserProfile { recent: Interaction[]; purchased: string[]; event
 export async function findProfile(raw: RawSql, tenantId: string, userId: string): Promise<UserProfile | undefined> {
   const [row] = await raw.query<ProfileRow>(
     `select p.recent, p.event_count,
-       coalesce((select jsonb_agg(b.product_id order by b.last_purchased_at desc) from user_purchases b
-                 where b.tenant_id = p.tenant_id and b.user_id = p.user_id), '[]'::jsonb) as purchased
+       array(select b.product_id from user_purchases b where b.tenant_id = p.tenant_id and b.user_id = p.user_id
+             order by b.last_purchased_at desc) as purchased
      from user_profiles p where p.tenant_id = $1 and p.user_id = $2`, [tenantId, userId])
   if (!row) return undefined
   const recent = (row.recent as Interaction[]).slice().sort((a, b) => b.t - a.t)

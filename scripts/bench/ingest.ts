@@ -5,46 +5,16 @@
 // accepted count after every phase.
 //
 //   bun scripts/bench/ingest.ts [pglite|postgres] [--sustained-seconds 60]
-import postgres from 'postgres'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 
-const engine = (process.argv[2] ?? 'pglite') as 'pglite' | 'postgres'
+const engine = (process.argv[2] ?? 'pglite') as Engine
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const SUSTAINED = arg('--sustained-seconds', 60)
 const SINGLE_RATE = arg('--single-rate', 200)
 const BATCH_RATE = arg('--batch-rate', 10)
-const root = join(import.meta.dir, '../..')
-const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const port = 21000 + Math.floor(Math.random() * 10000)
-const base = `http://127.0.0.1:${port}`
 
-const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: 'error' }
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-ingest-'))
-let dbName: string | undefined
-env.DATA_DIR = dataDir
-if (engine === 'postgres') {
-  dbName = `recomengine_bench_${Date.now()}`
-  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${dbName}`)
-  await admin.end()
-  env.DATABASE_URL = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`)
-  env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
-}
-
-const server = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: root, env, stdout: 'inherit', stderr: 'inherit' })
+const { base, key, stop } = await startBenchServer(engine, 'ingest')
 try {
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`${base}/health`)).ok) break } catch { /* starting */ }
-    if (i > 300) throw new Error('server did not start')
-    await Bun.sleep(100)
-  }
-  const post = async (path: string, body: unknown, token?: string) => (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json() as Promise<any>
-  const token = (await post('/api/v1/auth/signup', { email: `bench-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' })).data.accessToken
-  // Rate limits out of the way: this measures ingestion, not the limiter.
-  const tenant = (await post('/api/v1/tenants', { name: 'Bench', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, token)).data
-  const key = (await post(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, token)).data.key
   const stored = async () => (await (await fetch(`${base}/api/v1/events?limit=1`, { headers: { 'x-api-key': key } })).json() as any).meta.pagination.total as number
 
   let offset = 0
@@ -70,12 +40,5 @@ try {
   }
   if (results.some((r) => !r.storedEqualsAccepted || r.errors)) process.exitCode = 1
 } finally {
-  server.kill('SIGTERM')
-  await server.exited
-  rmSync(dataDir, { recursive: true, force: true })
-  if (dbName) {
-    const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`)
-    await admin.end()
-  }
+  await stop()
 }

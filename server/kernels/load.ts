@@ -6,6 +6,7 @@
 // a module-level singleton. Where WebAssembly SIMD is unsupported, loadKernels() rejects
 // with a CompileError and the caller can use jsKernels() instead.
 import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { bucketOf, murmur3String } from './murmur3.ts'
 import * as fallback from './similarity.ts'
 
@@ -60,7 +61,7 @@ async function compileKernel(name: 'bucket' | 'similarity'): Promise<WebAssembly
   try {
     // Copied into a plain ArrayBuffer-backed array: WebAssembly.compile's type rejects a
     // Buffer that might sit on a SharedArrayBuffer.
-    bytes = new Uint8Array(await readFile(url))
+    bytes = new Uint8Array(await readFile(fileURLToPath(url.href)))
   } catch (cause) {
     throw new Error(`missing ${url.pathname}: run \`bun scripts/build-kernels.ts\` first`, { cause })
   }

@@ -18,6 +18,11 @@ export function requestContext(log: Logger) {
       set.headers['x-request-id'] = id
     })
     .derive({ as: 'global' }, ({ request }) => ({ requestId: infos.get(request)?.id ?? '' }))
+    // Server-side time of the handler, for clients and benchmarks (Server-Timing: app;dur=ms).
+    .onAfterHandle({ as: 'global' }, ({ request, set }) => {
+      const info = infos.get(request)
+      if (info) set.headers['server-timing'] = `app;dur=${(performance.now() - info.start).toFixed(2)}`
+    })
     .onAfterResponse({ as: 'global' }, ({ request, set }) => {
       const info = infos.get(request)
       if (!info) return

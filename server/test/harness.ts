@@ -17,6 +17,9 @@ export interface TestApp {
 export interface ReqOpts { body?: unknown; raw?: string; token?: string; key?: string; tenant?: string; headers?: Record<string, string> }
 export interface Res { status: number; headers: Headers; body: any; text: string }
 
+/** Secrets every test app shares, so keys and tokens made through one work on another (as across instances). */
+export const TEST_SECRETS = { jwtSecret: 'test-jwt-secret-0123456789-0123456789-abcdef', apiKeyPepper: 'test-pepper-0123456789-0123456789-0123456789' }
+
 let seq = 0
 export const uniqueEmail = (tag = 'admin') => `${tag}-${Date.now().toString(36)}-${++seq}-${Math.random().toString(36).slice(2, 7)}@example.com`
 
@@ -27,7 +30,7 @@ export async function testApp(name: BackendName, overrides: Partial<Config> = {}
   const mailer: Mailer = { send: async (m) => { mail.push(m) } }
   const app = await createApp({
     config, database: b.database, cache: await b.makeCache(), log: quietLog, mailer, clock, usageFlushMs: 0,
-    secrets: { jwtSecret: 'test-jwt-secret-0123456789-0123456789-abcdef', apiKeyPepper: 'test-pepper-0123456789-0123456789-0123456789' },
+    secrets: TEST_SECRETS,
   })
   app.markReady()
 

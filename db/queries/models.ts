@@ -1,0 +1,93 @@
+// Recommendation models: stored per tenant, built under a lease so that one
+// worker builds a tenant at a time (and a dead worker's lease just expires).
+import type { RawSql } from '../client.ts'
+
+export interface ModelRow { version: string | null; built_at: Date | string | null; stats: unknown; status: string; requested_at: Date | string | null; last_error: string | null }
+
+/** Takes the build lease for a tenant; false when another worker holds a live one. */
+export async function claimBuild(raw: RawSql, tenantId: string, leaseMs: number): Promise<boolean> {
+  const rows = await raw.query(
+    `insert into recommendation_models (tenant_id, status, lease_until) values ($1, 'building', now() + $2 * interval '1 millisecond')
+     on conflict (tenant_id) do update set status = 'building', lease_until = excluded.lease_until
+     where recommendation_models.lease_until is null or recommendation_models.lease_until < now()
+     returning tenant_id`, [tenantId, leaseMs])
+  return rows.length === 1
+}
+
+/** Stores a finished model and releases the lease. */
+export async function saveModel(raw: RawSql, tenantId: string, m: { version: string; builtAt: Date; model: Uint8Array; stats: unknown }) {
+  await raw.query(
+    `update recommendation_models set version = $2, built_at = $3, model = $4, stats = $5::jsonb, status = 'ready', lease_until = null, last_error = null
+     where tenant_id = $1`, [tenantId, m.version, m.builtAt.toISOString(), m.model, JSON.stringify(m.stats)])
+}
+
+/** Records a failed build; a previous model, if any, keeps serving. The lease is kept a minute as a cool-down before a retry. */
+export async function failBuild(raw: RawSql, tenantId: string, error: string) {
+  await raw.query(
+    `update recommendation_models set status = case when model is null then 'failed' else 'ready' end,
+       lease_until = now() + interval '1 minute', last_error = $2
+     where tenant_id = $1`, [tenantId, error.slice(0, 1000)])
+}
+
+/** Asks for a build soon (catalog changed, or an explicit rebuild). */
+export async function requestBuild(raw: RawSql, tenantId: string) {
+  await raw.query(
+    `insert into recommendation_models (tenant_id, requested_at) values ($1, now())
+     on conflict (tenant_id) do update set requested_at = now()`, [tenantId])
+}
+
+export async function modelStatus(raw: RawSql, tenantId: string): Promise<ModelRow | undefined> {
+  const [row] = await raw.query<ModelRow>('select version, built_at, stats, status, requested_at, last_error from recommendation_models where tenant_id = $1', [tenantId])
+  return row
+}
+
+export async function modelVersion(raw: RawSql, tenantId: string): Promise<string | null> {
+  const [row] = await raw.query<{ version: string | null }>('select version from recommendation_models where tenant_id = $1', [tenantId])
+  return row?.version ?? null
+}
+
+export async function loadModelBytes(raw: RawSql, tenantId: string): Promise<{ version: string; model: Uint8Array } | undefined> {
+  const [row] = await raw.query<{ version: string; model: Uint8Array }>('select version, model from recommendation_models where tenant_id = $1 and model is not null', [tenantId])
+  return row
+}
+
+/**
+ * Active tenants whose model should be (re)built now: never built but with a
+ * catalog; a build was requested after the last one; the last full build is
+ * older than `fullBefore`; or it is older than `refreshBefore` and users have
+ * had new events since. Tenants under a live lease are skipped.
+ */
+export async function tenantsDue(raw: RawSql, refreshBefore: Date, fullBefore: Date): Promise<string[]> {
+  const rows = await raw.query<{ id: string }>(
+    `select t.id from tenants t left join recommendation_models m on m.tenant_id = t.id
+     where t.status = 'active' and (m.lease_until is null or m.lease_until < now()) and (
+       (m.built_at is null and exists (select 1 from catalog_items c where c.tenant_id = t.id))
+       or (m.requested_at is not null and (m.built_at is null or m.requested_at > m.built_at))
+       or m.built_at < $2
+       or (m.built_at < $1 and exists (select 1 from user_profiles p where p.tenant_id = t.id and p.updated_at > m.built_at)))
+     order by m.requested_at desc nulls last, t.id`, [refreshBefore.toISOString(), fullBefore.toISOString()])
+  return rows.map((r) => r.id)
+}
+
+export interface CatalogRow { product_id: string; name: string; description: string | null; category: string | null; price: number | null; image_url: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean }
+
+export async function catalogForModel(raw: RawSql, tenantId: string): Promise<CatalogRow[]> {
+  return raw.query<CatalogRow>(
+    'select product_id, name, description, category, price, image_url, url, attributes, available from catalog_items where tenant_id = $1 order by product_id', [tenantId])
+}
+
+export interface InteractionRow { u: string; p: string; e: string; t: number; o: string | null; s: string | null }
+
+/** The tenant's interactions since `since` (recommendation impressions carry no preference and are left out). */
+export async function interactionsForModel(raw: RawSql, tenantId: string, since: Date): Promise<InteractionRow[]> {
+  return raw.query<InteractionRow>(
+    `select user_id as u, product_id as p, event_type as e, (extract(epoch from ts) * 1000)::float8 as t, metadata->>'orderId' as o, session_id as s
+     from events where tenant_id = $1 and ts >= $2 and event_type <> 'recommendation_impressed'`, [tenantId, since.toISOString()])
+}
+
+/** Current availability and display fields of some products (to patch a loaded model at once). */
+export async function catalogRowsFor(raw: RawSql, tenantId: string, productIds: string[]): Promise<CatalogRow[]> {
+  return raw.query<CatalogRow>(
+    `select product_id, name, description, category, price, image_url, url, attributes, available from catalog_items
+     where tenant_id = $1 and product_id = any(select jsonb_array_elements_text($2::jsonb))`, [tenantId, JSON.stringify(productIds)])
+}

@@ -1,0 +1,112 @@
+// Recommendation latency and throughput (issue 4): starts the real server,
+// loads a store built from online_retail.csv.gz (catalog from its products,
+// behaviour from its purchases before 2011-11-01, shifted to end an hour ago)
+// through the public API,
+// waits for the model, then drives GET /recommendations from a separate
+// process: an open loop at a fixed rate (latency, client- and server-side via
+// Server-Timing) and closed loops against /recommendations and a trivial route
+// (/health) in the same run (throughput ratio).
+//
+//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20]
+import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
+import { loadOnlineRetail } from '../lib/online-retail.ts'
+
+const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
+
+if (process.argv[2] === '--load') {
+  // ---- load-generator process
+  const job = JSON.parse(process.argv[3]) as { base: string; key: string; users: string[]; products: string[]; mode: 'open' | 'closed'; path: 'recs' | 'hello'; rate: number; seconds: number; concurrency: number }
+  const strategies = ['collaborative', 'content_based', 'trending', 'frequently_bought_together']
+  let n = 0
+  const url = () => {
+    if (job.path === 'hello') return `${job.base}/health`
+    const i = n++
+    const s = strategies[i % 4]
+    const pid = s === 'frequently_bought_together' || s === 'content_based' ? `&productId=${encodeURIComponent(job.products[i % job.products.length])}` : ''
+    return `${job.base}/api/v1/recommendations?userId=${encodeURIComponent(job.users[(i * 7919) % job.users.length])}&strategy=${s}${pid}&limit=8`
+  }
+  const client: number[] = [], server: number[] = []
+  let errors = 0, cachedHits = 0
+  const one = async () => {
+    const t0 = performance.now()
+    try {
+      const res = await fetch(url(), { headers: { 'x-api-key': job.key } })
+      const body = await res.text()
+      client.push(performance.now() - t0)
+      const st = res.headers.get('server-timing')?.match(/dur=([\d.]+)/)
+      if (st) server.push(Number(st[1]))
+      if (res.status !== 200) errors++
+      else if (body.includes('"cached":true')) cachedHits++
+    } catch { errors++ }
+  }
+  const t0 = performance.now(), end = t0 + job.seconds * 1000
+  if (job.mode === 'closed') await Promise.all(Array.from({ length: job.concurrency }, async () => { while (performance.now() < end) await one() }))
+  else {
+    const pending: Promise<void>[] = []
+    for (let i = 0; performance.now() < end; i++) {
+      const wait = t0 + (i * 1000) / job.rate - performance.now()
+      if (wait > 0) await Bun.sleep(wait)
+      pending.push(one())
+    }
+    await Promise.all(pending)
+  }
+  const secs = (performance.now() - t0) / 1000
+  const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0 }
+  console.log(JSON.stringify({ requests: client.length, rps: client.length / secs, errors, cachedShare: cachedHits / Math.max(1, client.length),
+    client: { p50: pct(client, 50), p95: pct(client, 95), p99: pct(client, 99) }, server: { p50: pct(server, 50), p95: pct(server, 95), p99: pct(server, 99) } }))
+  process.exit(0)
+}
+
+// ---- orchestrator
+const engine = (process.argv[2] ?? 'postgres') as Engine
+const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20)
+const { base, key, post, stop } = await startBenchServer(engine, 'recs')
+try {
+  const auth = { 'x-api-key': key }
+  const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
+  const products = new Map<string, { name: string; price: number }>()
+  for (const r of retail) if (!products.has(r.stockCode)) products.set(r.stockCode, { name: r.description || r.stockCode, price: r.price })
+  const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP' }))
+  for (let i = 0; i < items.length; i += 500) await post('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
+  // Shift the history so its newest purchase is an hour ago: models look back 90 days.
+  const shift = Date.now() - 3600_000 - Math.max(...retail.map((r) => r.date.getTime()))
+  const t0 = performance.now()
+  const batches: Promise<unknown>[] = []
+  for (let i = 0; i < retail.length; i += 100) {
+    batches.push(post('/api/v1/events/batch', { events: retail.slice(i, i + 100).map((r, j) => ({
+      eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
+      metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
+    if (batches.length >= 8) await Promise.all(batches.splice(0))
+  }
+  await Promise.all(batches)
+  console.log(`loaded ${items.length} products and ${retail.length} purchases in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const b0 = performance.now()
+  await post('/api/v1/models/rebuild', {})
+  let model: any
+  for (;;) {
+    model = (await (await fetch(`${base}/api/v1/models`, { headers: auth })).json() as any).data
+    if (model.status === 'ready') break
+    await Bun.sleep(250)
+  }
+  console.log(`model ready in ${((performance.now() - b0) / 1000).toFixed(1)} s (wall, incl. queueing): ${JSON.stringify(model.stats)}`)
+
+  const users = [...new Set(retail.map((r) => r.customer))]
+  const productIds = items.map((i) => i.productId)
+  const run = async (job: object) => {
+    const p = Bun.spawn([process.execPath, 'scripts/bench/recommend.ts', '--load', JSON.stringify({ base, key, users, products: productIds, ...job })], { cwd: root, stdout: 'pipe', stderr: 'inherit' })
+    const out = await new Response(p.stdout).text()
+    await p.exited
+    return JSON.parse(out.trim().split('\n').at(-1)!)
+  }
+  await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
+  const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0 })
+  const f = (n: number) => n.toFixed(2)
+  console.log(`${engine} open loop ${RATE} req/s for ${SECONDS} s: ${open.requests} requests, ${open.errors} errors, cached ${(open.cachedShare * 100).toFixed(0)} %`)
+  console.log(`  server-side p50 ${f(open.server.p50)} ms  p95 ${f(open.server.p95)} ms  p99 ${f(open.server.p99)} ms`)
+  console.log(`  client-side p50 ${f(open.client.p50)} ms  p95 ${f(open.client.p95)} ms  p99 ${f(open.client.p99)} ms`)
+  const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
+  const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32 })
+  console.log(`${engine} closed loop, 32 clients, 10 s: hello-world ${Math.round(hello.rps)} req/s, recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %), errors ${recs.errors}`)
+} finally {
+  await stop()
+}

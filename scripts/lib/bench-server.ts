@@ -1,0 +1,64 @@
+// The real server for benchmarks: `bun server/main.ts` on a fresh embedded
+// PGlite data dir, or on a throw-away PostgreSQL database + Redis; plus a
+// tenant and a write key with rate limits out of the way (benchmarks measure
+// the path, not the limiter). stop() drains the server and drops the database.
+import postgres from 'postgres'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export type Engine = 'pglite' | 'postgres'
+export const ROOT = join(import.meta.dir, '../..')
+const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+export interface BenchServer {
+  base: string
+  key: string
+  /** POSTs JSON with the write key and returns the parsed answer. */
+  post: (path: string, body: unknown) => Promise<any>
+  stop: () => Promise<void>
+}
+
+export async function startBenchServer(engine: Engine, tag: string): Promise<BenchServer> {
+  const port = 21000 + Math.floor(Math.random() * 10000)
+  const base = `http://127.0.0.1:${port}`
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-${tag}-`))
+  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: 'error', DATA_DIR: dataDir }
+  let dbName: string | undefined
+  if (engine === 'postgres') {
+    dbName = `recomengine_bench_${Date.now()}`
+    const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`create database ${dbName}`)
+    await admin.end()
+    env.DATABASE_URL = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`)
+    env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
+  }
+  const server = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  const stop = async () => {
+    server.kill('SIGTERM')
+    await server.exited
+    rmSync(dataDir, { recursive: true, force: true })
+    if (dbName) {
+      const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} })
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`)
+      await admin.end()
+    }
+  }
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${base}/health`)).ok) break } catch { /* starting */ }
+      if (i > 300) throw new Error('server did not start')
+      await Bun.sleep(100)
+    }
+    const send = async (path: string, body: unknown, headers: Record<string, string>) =>
+      (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
+    const token = (await send('/api/v1/auth/signup', { email: `bench-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' }, {})).data.accessToken
+    const admin = { authorization: `Bearer ${token}` }
+    const tenant = (await send('/api/v1/tenants', { name: 'Bench', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, admin)).data
+    const key = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key
+    return { base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}

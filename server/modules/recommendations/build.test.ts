@@ -1,0 +1,232 @@
+import { describe, expect, test } from 'bun:test'
+import { makeItem, mulberry32, syntheticStore } from '../../../scripts/eval/synthetic.ts'
+import { buildModel } from './build.ts'
+import { stem, tokenize } from './strategies/content-vectors.ts'
+import { shrunkLift } from './strategies/frequently-bought-together.ts'
+import type { BuildInput, EventType, Interaction, Item, TenantModel } from './types.ts'
+
+const NOW = Date.UTC(2026, 5, 1, 12)
+const H = 3_600_000
+const D = 24 * H
+
+const ev = (userId: string, productId: string, eventType: EventType, ago = 0, extra: Partial<Interaction> = {}): Interaction =>
+  ({ userId, productId, eventType, ts: NOW - ago, ...extra })
+
+function build(items: Item[], interactions: Interaction[], more: Partial<BuildInput> = {}, options = {}): TenantModel {
+  return buildModel({ items, interactions, now: NOW, weights: {}, halfLifeDays: 30, ...more }, undefined, options)
+}
+
+const ids = (...names: string[]): Item[] => names.map((n) => makeItem(n))
+/** The neighbour list of `productId` as [productId, similarity, shared users]. */
+const neighbours = (m: TenantModel, productId: string): [string, number, number][] =>
+  m.itemNeighbors[m.items.findIndex((x) => x.productId === productId)]!.map(([i, s, n]) => [m.items[i]!.productId, s, n])
+const partners = (m: TenantModel, productId: string): [string, number, number][] =>
+  m.fbt[m.items.findIndex((x) => x.productId === productId)]!.map(([i, l, n]) => [m.items[i]!.productId, l, n])
+const at = (m: TenantModel, productId: string): number => m.items.findIndex((x) => x.productId === productId)
+
+describe('implicit feedback', () => {
+  test('popularity is the sum of event weights decayed by age', () => {
+    const m = build(ids('now', 'old', 'none'), [
+      ev('u', 'now', 'purchase'),
+      ev('u', 'old', 'product_viewed', 30 * D), // one half-life
+      ev('u', 'none', 'remove_from_cart'),
+      ev('u', 'none', 'recommendation_impressed'),
+    ])
+    expect(m.popularity).toEqual([8, 0.5, 0])
+  })
+
+  test('tenant weights override the defaults', () => {
+    const m = build(ids('a'), [ev('u', 'a', 'purchase'), ev('u', 'a', 'product_viewed')], { weights: { purchase: 10, product_viewed: -3 } })
+    expect(m.popularity).toEqual([10])
+  })
+
+  test('interactions with products not in the catalog are dropped', () => {
+    const m = build(ids('a'), [ev('u', 'a', 'purchase'), ev('v', 'ghost', 'purchase')])
+    expect(m.stats).toMatchObject({ items: 1, users: 1, interactions: 2 })
+    expect(m.popularity).toEqual([8])
+  })
+
+  test('a repeated product id keeps its first catalog entry', () => {
+    const m = build([makeItem('a', { name: 'First' }), makeItem('a', { name: 'Second' }), makeItem('b')], [])
+    expect(m.items.map((x) => x.name)).toEqual(['First', 'b'])
+  })
+})
+
+describe('item-item collaborative filtering', () => {
+  const views = [ev('u1', 'a', 'product_viewed'), ev('u1', 'b', 'product_viewed'), ev('u2', 'a', 'product_viewed'), ev('u2', 'b', 'product_viewed'), ev('u3', 'a', 'product_viewed'), ev('u3', 'c', 'product_viewed')]
+
+  test('cosine over users, sorted, with the number of shared users', () => {
+    // Columns a = (1, 1, 1), b = (1, 1, 0), c = (0, 0, 1), all scaled by log(2).
+    const m = build(ids('a', 'b', 'c', 'd'), views, {}, { shrinkage: 0 })
+    expect(neighbours(m, 'a')).toEqual([['b', 0.816497, 2], ['c', 0.57735, 1]])
+    expect(neighbours(m, 'b')).toEqual([['a', 0.816497, 2]])
+    expect(neighbours(m, 'd')).toEqual([])
+  })
+
+  test('shrinkage discounts similarities resting on few users', () => {
+    const m = build(ids('a', 'b', 'c'), views, {}, { shrinkage: 5 })
+    expect(neighbours(m, 'a')).toEqual([['b', 0.233285, 2], ['c', 0.096225, 1]]) // × 2/7, × 1/6
+  })
+
+  test('a user-item weight is log(1 + Σ decayed event weights)', () => {
+    const m = build(ids('a', 'b'), [ev('u1', 'a', 'purchase'), ev('u1', 'b', 'product_viewed'), ev('u2', 'a', 'product_viewed'), ev('u2', 'b', 'product_viewed')], {}, { shrinkage: 0 })
+    const [l9, l2] = [Math.log(9), Math.log(2)]
+    const cosine = (l9 * l2 + l2 * l2) / (Math.hypot(l9, l2) * Math.hypot(l2, l2))
+    expect(neighbours(m, 'a')[0]![1]).toBeCloseTo(cosine, 6)
+  })
+
+  test('impressions and cart removals do not make items neighbours', () => {
+    const m = build(ids('a', 'b'), [ev('u', 'a', 'product_viewed'), ev('u', 'b', 'recommendation_impressed'), ev('u', 'b', 'remove_from_cart')])
+    expect(neighbours(m, 'a')).toEqual([])
+  })
+
+  test('a heavy user contributes only their most recent items', () => {
+    const interactions = [ev('u1', 'a', 'product_viewed', 3 * D), ev('u1', 'b', 'product_viewed', 2 * D), ev('u1', 'c', 'product_viewed', D), ev('u2', 'a', 'product_viewed'), ev('u2', 'c', 'product_viewed')]
+    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { maxItemsPerUser: 3 }), 'a').map((x) => x[0])).toEqual(['c', 'b'])
+    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { maxItemsPerUser: 2 }), 'a').map((x) => x[0])).toEqual(['c'])
+  })
+
+  test('at most `neighbors` per item', () => {
+    const items = ids(...Array.from({ length: 12 }, (_, i) => `p${i}`))
+    const m = build(items, items.map((x) => ev('u', x.productId, 'product_viewed')), {}, { neighbors: 4 })
+    expect(m.itemNeighbors.every((l) => l.length === 4)).toBe(true)
+    // Equal similarities break to the lower index.
+    expect(neighbours(m, 'p5').map((x) => x[0])).toEqual(['p0', 'p1', 'p2', 'p3'])
+  })
+})
+
+describe('content vectors', () => {
+  test('tokenize lowercases and drops stop words, short tokens and bare numbers', () => {
+    expect(tokenize('The Waterproof, hooded JACKET — 2 pack for 10 km! Größe')).toEqual(['waterproof', 'hooded', 'jacket', 'größe'])
+  })
+
+  test('stem folds plurals only', () => {
+    expect(['jackets', 'glasses', 'berries', 'dress', 'cactus', 'bus', 'running'].map(stem)).toEqual(['jacket', 'glass', 'berry', 'dress', 'cactus', 'bus', 'running'])
+  })
+
+  const items = [
+    makeItem('shell', { name: 'Storm Shell', description: 'Waterproof hooded jacket', category: 'Jackets', attributes: { color: 'navy', sizes: ['S', 'M'] } }),
+    makeItem('parka', { name: 'Winter Parka', description: 'Insulated hooded jackets for the cold', category: 'Jackets', attributes: { color: 'navy' } }),
+    makeItem('grinder', { name: 'Espresso Grinder', description: 'Burr grinder', category: 'Coffee' }),
+    makeItem('blank', { name: 'X' }),
+  ]
+
+  test('unit length, `dim` wide, zero for an item with no words', () => {
+    const m = build(items, [], {}, { dim: 64 })
+    expect(m.content.dim).toBe(64)
+    for (const v of m.content.vectors.slice(0, 3)) {
+      expect(v.length).toBe(64)
+      expect(Math.hypot(...v)).toBeCloseTo(1, 5)
+    }
+    expect(m.content.vectors[3]!.every((x) => x === 0)).toBe(true)
+  })
+
+  test('items sharing words, category and attributes are closer than unrelated ones', () => {
+    const m = build(items, [])
+    const cos = (a: number, b: number): number => m.content.vectors[a]!.reduce((s, x, j) => s + x * m.content.vectors[b]![j]!, 0)
+    expect(cos(0, 1)).toBeGreaterThan(0.3)
+    expect(Math.abs(cos(0, 2))).toBeLessThan(0.1)
+  })
+
+  test('top terms are words a reason can quote: no category words, strongest first', () => {
+    const m = build(items, [])
+    expect(m.content.terms[0]).toContain('hooded')
+    expect(m.content.terms[0]).toContain('navy')
+    expect(m.content.terms[0]).not.toContain('jackets')
+    expect(m.content.terms[3]).toEqual([])
+  })
+})
+
+describe('trending', () => {
+  test('activity in the last 24 h against the item’s own daily baseline', () => {
+    const interactions: Interaction[] = []
+    for (let day = 1; day <= 13; day++) {
+      interactions.push(ev(`s${day}`, 'steady', 'product_viewed', day * D + H), ev(`t${day}`, 'steady', 'product_viewed', day * D + 2 * H))
+    }
+    interactions.push(ev('x', 'steady', 'product_viewed', H), ev('y', 'steady', 'product_viewed', 2 * H))
+    for (let k = 0; k < 10; k++) interactions.push(ev(`b${k}`, 'burst', 'product_viewed', k * H))
+    interactions.push(ev('i', 'shown', 'recommendation_impressed', H), ev('j', 'shown', 'recommendation_impressed', H), ev('k', 'once', 'product_viewed', H))
+    const m = build(ids('steady', 'burst', 'shown', 'once'), interactions)
+    expect(m.trending.views24h).toEqual([2, 10, 0, 1])
+    expect(m.trending.score[at(m, 'burst')]).toBe(10) // (10 − 0) / √1
+    expect(m.trending.score[at(m, 'steady')]).toBe(0) // an ordinary day
+    expect(m.trending.score[at(m, 'shown')]).toBe(0) // impressions are not interest
+    expect(m.trending.score[at(m, 'once')]).toBe(0) // below the minimum
+  })
+
+  test('a young store’s baseline is averaged over the days it has', () => {
+    const interactions = [ev('a', 'p', 'product_viewed', D + 12 * H), ev('b', 'p', 'product_viewed', D + 12 * H)]
+    for (let k = 0; k < 6; k++) interactions.push(ev(`n${k}`, 'p', 'product_viewed', k * H))
+    const m = build(ids('p'), interactions)
+    expect(m.trending.score[0]).toBeCloseTo((6 - 2) / Math.sqrt(3), 4) // 2 events over (at least) one day
+  })
+})
+
+describe('frequently bought together', () => {
+  const buy = (orderId: string, ...products: string[]): Interaction[] => products.map((p) => ev(`buyer-${orderId}`, p, 'purchase', H, { orderId }))
+
+  test('lift = n(a,b) · baskets / (n(a) · n(b)), with a minimum support', () => {
+    const m = build(ids('a', 'b', 'c', 'd', 'e'), [...buy('o1', 'a', 'b', 'c'), ...buy('o2', 'a', 'b'), ...buy('o3', 'a', 'd'), ...buy('o4', 'e')])
+    expect(partners(m, 'a')).toEqual([['b', 1.333333, 2]]) // 2 · 4 / (3 · 2); a+c shares one order only
+    expect(partners(m, 'b')).toEqual([['a', 1.333333, 2]])
+    expect(partners(m, 'c')).toEqual([])
+  })
+
+  test('views and carts do not make baskets', () => {
+    const m = build(ids('a', 'b'), [ev('u', 'a', 'add_to_cart', 0, { orderId: 'o' }), ev('u', 'b', 'purchase', 0, { orderId: 'o' }), ev('v', 'a', 'product_viewed', 0, { orderId: 'p' }), ev('v', 'b', 'purchase', 0, { orderId: 'p' })])
+    expect(partners(m, 'b')).toEqual([])
+  })
+
+  test('without an order id, a session is the basket; without a session, one shopper’s day', () => {
+    const m = build(ids('a', 'b', 'c', 'd'), [
+      ev('u', 'a', 'purchase', H, { sessionId: 's1' }), ev('u', 'b', 'purchase', 2 * H, { sessionId: 's1' }),
+      ev('v', 'a', 'purchase', H, { sessionId: 's2' }), ev('v', 'b', 'purchase', 2 * H, { sessionId: 's2' }),
+      ev('w', 'c', 'purchase', 5 * D + H), ev('w', 'd', 'purchase', 5 * D + 2 * H),
+      ev('w', 'c', 'purchase', 9 * D + H), ev('w', 'd', 'purchase', 9 * D + 2 * H),
+      ev('x', 'c', 'purchase', 3 * D), ev('x', 'd', 'purchase', 4 * D), // different days
+    ])
+    expect(partners(m, 'a').map((p) => p.slice(0, 1).concat(p[2]))).toEqual([['b', 2]])
+    expect(partners(m, 'c').map((p) => p.slice(0, 1).concat(p[2]))).toEqual([['d', 2]])
+  })
+
+  test('wholesale baskets beyond maxBasketItems are left out', () => {
+    const interactions = [...buy('o1', 'a', 'b', 'c'), ...buy('o2', 'a', 'b')]
+    expect(partners(build(ids('a', 'b', 'c'), interactions, {}, { maxBasketItems: 3 }), 'a').map((p) => p[0])).toEqual(['b'])
+    expect(partners(build(ids('a', 'b', 'c'), interactions, {}, { maxBasketItems: 2 }), 'a')).toEqual([])
+  })
+
+  test('partners are ranked by lift shrunk by the orders behind it', () => {
+    const m = buildModel(syntheticStore().input)
+    for (const list of m.fbt) {
+      const ranks = list.map(([, lift, n]) => shrunkLift(lift, n))
+      expect(ranks).toEqual([...ranks].sort((x, y) => y - x))
+    }
+  })
+})
+
+describe('the model', () => {
+  test('unavailable items stay in items, neighbours and baskets', () => {
+    const items = [makeItem('a'), makeItem('gone', { available: false })]
+    const m = build(items, [ev('u', 'a', 'purchase', 0, { orderId: 'o1' }), ev('u', 'gone', 'purchase', 0, { orderId: 'o1' }), ev('v', 'a', 'purchase', 0, { orderId: 'o2' }), ev('v', 'gone', 'purchase', 0, { orderId: 'o2' })])
+    expect(m.items.map((x) => x.productId)).toEqual(['a', 'gone'])
+    expect(neighbours(m, 'a').map((x) => x[0])).toEqual(['gone'])
+    expect(partners(m, 'a').map((x) => x[0])).toEqual(['gone'])
+  })
+
+  test('deterministic, JSON-safe, and independent of interaction order', () => {
+    const { input } = syntheticStore()
+    const strip = (m: TenantModel) => ({ ...m, stats: { ...m.stats, buildMs: 0 } })
+    const a = strip(buildModel(input))
+    expect(strip(buildModel(input))).toEqual(a)
+    expect(JSON.parse(JSON.stringify(a))).toEqual(a)
+    expect(a.version).toBe(`${input.now.toString(36)}-${input.items.length}-${input.interactions.length}`)
+
+    const rand = mulberry32(3)
+    const shuffled = input.interactions.map((x) => [rand(), x] as const).sort((p, q) => p[0] - q[0]).map(([, x]) => x)
+    const b = strip(buildModel({ ...input, interactions: shuffled }))
+    expect(b.fbt).toEqual(a.fbt)
+    expect(b.trending).toEqual(a.trending)
+    expect(b.itemNeighbors.map((l) => l.map((x) => x[0]))).toEqual(a.itemNeighbors.map((l) => l.map((x) => x[0])))
+    b.popularity.forEach((p, i) => expect(p).toBeCloseTo(a.popularity[i]!, 5))
+  })
+})

@@ -1,0 +1,34 @@
+import { Elysia } from 'elysia'
+import type { authGuards } from '../../plugins/auth.ts'
+import { requestInfo } from '../../plugins/request-context.ts'
+import { Envelope, problems, T } from '../../schemas.ts'
+import { RecommendationModel } from './model.ts'
+import type { RecommendationService } from './service.ts'
+
+const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+
+export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>) {
+  return new Elysia({ tags: ['Recommendations'] })
+    .use(guards)
+    .get('/recommendations', async ({ principal, query, request }) => {
+      const s = await recs.recommend(principal.tenantId, principal.config, query)
+      return {
+        data: s.items,
+        meta: { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}) },
+      }
+    }, {
+      tenant: 'read', query: RecommendationModel.query,
+      response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta }), ...problems(400, 401, 403, 429, 503) },
+      detail: { summary: 'Recommendations for a shopper, each with a score and the reason it is there', security },
+    })
+    .post('/models/rebuild', async ({ principal, status }) => status(202, { data: await recs.requestRebuild(principal.tenantId) }), {
+      tenant: 'write',
+      response: { 202: Envelope(RecommendationModel.status), ...problems(401, 403, 429) },
+      detail: { summary: "Rebuild the tenant's model now (it is also refreshed every 15 minutes and fully rebuilt daily)", security },
+    })
+    .get('/models', async ({ principal }) => ({ data: await recs.status(principal.tenantId) }), {
+      tenant: 'read',
+      response: { 200: Envelope(RecommendationModel.status), ...problems(401, 403, 429) },
+      detail: { summary: "The tenant's model: status, version, build time and statistics", security },
+    })
+}

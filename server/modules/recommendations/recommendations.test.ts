@@ -1,0 +1,219 @@
+// The recommendation API end to end: models built by the worker from real
+// catalog and events, served from memory and cache, kept fresh, isolated per
+// tenant, and served stale when the database fails.
+import { describe, expect, test } from 'bun:test'
+import type { RawSql } from '../../../db/client.ts'
+import { claimBuild } from '../../../db/queries/models.ts'
+import { createApp } from '../../app.ts'
+import { MemoryCache } from '../../cache/memory.ts'
+import { loadConfig } from '../../config.ts'
+import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
+import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
+
+const H = 3600_000
+const NOW = Date.now()
+const iso = (ms: number) => new Date(NOW - ms).toISOString()
+
+const catalog = [
+  ...Array.from({ length: 10 }, (_, i) => ({ productId: `shoe-${i}`, name: `Trail Runner ${i}`, category: 'shoes', price: 100 + i, description: 'waterproof trail running shoe with grip', url: `https://shop.example/shoe-${i}` })),
+  ...Array.from({ length: 10 }, (_, i) => ({ productId: `mug-${i}`, name: `Espresso Mug ${i}`, category: 'kitchen', price: 10 + i, description: 'ceramic espresso mug for coffee', url: `https://shop.example/mug-${i}` })),
+]
+
+/** A store with behaviour: shoe lovers view shoes, coffee lovers view mugs, and some orders pair shoe-0 with shoe-1. */
+async function seed(t: TestApp, writeKey: string) {
+  const r = await t.req('POST', '/api/v1/catalog/batch', { key: writeKey, body: { items: catalog } })
+  expect(r.body.data.created).toBe(20)
+  const events: object[] = []
+  for (let u = 0; u < 12; u++) {
+    const kind = u % 2 === 0 ? 'shoe' : 'mug'
+    for (let i = 0; i < 6; i++) events.push({ eventType: 'product_viewed', userId: `user-${u}`, productId: `${kind}-${(u + i) % 10}`, timestamp: iso((i + 1) * H) })
+    if (kind === 'shoe') {
+      events.push({ eventType: 'purchase', userId: `user-${u}`, productId: 'shoe-0', timestamp: iso(30 * 60_000), metadata: { orderId: `o-${u}`, price: 100 } })
+      events.push({ eventType: 'purchase', userId: `user-${u}`, productId: 'shoe-1', timestamp: iso(30 * 60_000), metadata: { orderId: `o-${u}`, price: 101 } })
+    }
+  }
+  for (let i = 0; i < events.length; i += 100) {
+    const b = await t.req('POST', '/api/v1/events/batch', { key: writeKey, body: { events: events.slice(i, i + 100) } })
+    expect(b.body.data.rejected).toEqual([])
+  }
+}
+
+for (const name of BACKENDS) {
+  describe(`recommendations [${name}]`, async () => {
+    const t = await testApp(name)
+    const worker = t.app.services.worker
+    const recs = (key: string, qs: string) => t.req('GET', `/api/v1/recommendations?${qs}`, { key })
+
+    test('a new tenant has no model yet: an honest empty answer, and a build is requested', async () => {
+      const k = await t.tenantWithKeys()
+      const r = await recs(k.readKey, 'userId=u1')
+      expect(r.status).toBe(200)
+      expect(r.body.data).toEqual([])
+      expect(r.body.meta).toMatchObject({ strategy: 'trending_fallback', modelVersion: null, cached: false })
+      expect(r.body.meta.requestId).toBeTruthy()
+      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('building')
+    })
+
+    test('built by the worker; served with reasons; cached until the user acts; GET /models reports it', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      expect(await worker.runOnce()).toBeGreaterThanOrEqual(1)
+      const m = await t.req('GET', '/api/v1/models', { key: k.readKey })
+      expect(m.body.data).toMatchObject({ status: 'ready', version: expect.any(String), builtAt: expect.any(String) })
+      expect(m.body.data.stats.items).toBe(20)
+
+      const a = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')
+      expect(a.status).toBe(200)
+      expect(a.body.data.length).toBe(5)
+      expect(a.body.meta).toMatchObject({ strategy: 'collaborative', modelVersion: m.body.data.version, cached: false })
+      for (const item of a.body.data) {
+        expect(item.score).toBeGreaterThanOrEqual(0)
+        expect(item.score).toBeLessThanOrEqual(1)
+        expect(item.reason.length).toBeGreaterThan(10)
+        expect(item.productId.startsWith('shoe-')).toBe(true) // a shoe lover gets shoes
+        expect(['shoe-0', 'shoe-1']).not.toContain(item.productId) // already purchased
+      }
+      const b = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')
+      expect(b.body.meta.cached).toBe(true)
+      expect(b.body.data).toEqual(a.body.data)
+      // An event seconds old invalidates the cached answer.
+      await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'user-0', productId: 'mug-3' } })
+      expect((await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')).body.meta.cached).toBe(false)
+    })
+
+    test('strategies and cold start through the API; the context product is never recommended', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      await worker.runOnce()
+      const cold = await recs(k.readKey, 'userId=brand-new&strategy=collaborative')
+      expect(cold.body.meta.strategy).toBe('trending_fallback')
+      const fbt = await recs(k.readKey, 'userId=brand-new&strategy=frequently_bought_together&productId=shoe-0')
+      expect(fbt.body.meta.strategy).toBe('frequently_bought_together')
+      expect(fbt.body.data[0].productId).toBe('shoe-1')
+      expect(fbt.body.data[0].reason).toContain('Trail Runner 0')
+      const similar = await recs(k.readKey, 'userId=brand-new&strategy=content_based&productId=mug-2&limit=5')
+      expect(similar.body.meta.strategy).toBe('content_based')
+      expect(similar.body.data.map((x: { productId: string }) => x.productId)).not.toContain('mug-2')
+      expect(similar.body.data.every((x: { productId: string }) => x.productId.startsWith('mug-'))).toBe(true)
+      const trending = await recs(k.readKey, 'userId=anyone&strategy=trending&limit=3')
+      expect(trending.body.meta.strategy).toBe('trending')
+      expect(trending.body.data).toHaveLength(3)
+      // The tenant's default strategy applies when none is given.
+      expect((await recs(k.readKey, 'userId=user-0')).body.meta.strategy).toBe('collaborative')
+    })
+
+    test('catalog changes reach recommendations: unavailable at once (even cached), new items after the next build', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      await worker.runOnce()
+      const first = await recs(k.readKey, 'userId=x&strategy=frequently_bought_together&productId=shoe-0')
+      expect(first.body.data[0].productId).toBe('shoe-1')
+      await t.req('DELETE', '/api/v1/catalog/shoe-1', { key: k.writeKey })
+      // The change is broadcast to every instance's model store (the spec allows 30 s; it takes milliseconds).
+      const started = Date.now()
+      let ids: string[] = ['shoe-1']
+      while (ids.includes('shoe-1') && Date.now() - started < 5000) {
+        ids = (await recs(k.readKey, 'userId=x&strategy=frequently_bought_together&productId=shoe-0')).body.data.map((x: { productId: string }) => x.productId)
+        if (ids.includes('shoe-1')) await Bun.sleep(20)
+      }
+      expect(ids).not.toContain('shoe-1')
+      await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'shoe-new', name: 'Brand New Shoe', category: 'shoes', price: 99 } })
+      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('building')
+      await worker.runOnce()
+      const m = await t.req('GET', '/api/v1/models', { key: k.readKey })
+      expect(m.body.data.stats.items).toBe(21)
+      const sim = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
+      expect(sim.body.data.map((x: { productId: string }) => x.productId)).toContain('shoe-new')
+    })
+
+    test('validation: userId required, limit 1..50', async () => {
+      const k = await t.tenantWithKeys()
+      expect(expectProblem(await recs(k.readKey, 'limit=5'), 400).errors![0].field).toBe('userId')
+      expect(expectProblem(await recs(k.readKey, 'userId=u&limit=51'), 400).errors![0].field).toBe('limit')
+      expectProblem(await recs(k.readKey, 'userId=u&limit=0'), 400)
+      expectProblem(await recs(k.readKey, 'userId=u&strategy=magic'), 400)
+      expectProblem(await recs(k.readKey, 'userId=u&context=checkout'), 400)
+      expectProblem(await t.req('GET', '/api/v1/recommendations?userId=u'), 401)
+    })
+
+    test('rebuild needs a write key; GET /models is readable with a read key', async () => {
+      const k = await t.tenantWithKeys()
+      expectProblem(await t.req('POST', '/api/v1/models/rebuild', { key: k.readKey }), 403)
+      const r = await t.req('POST', '/api/v1/models/rebuild', { key: k.writeKey })
+      expect(r.status).toBe(202)
+      expect(r.body.data.status).toBe('building')
+    })
+
+    test('cross-tenant: models, caches and results never mix', async () => {
+      const a = await t.tenantWithKeys()
+      const b = await t.tenantWithKeys()
+      await seed(t, a.writeKey)
+      await t.req('POST', '/api/v1/catalog', { key: b.writeKey, body: { productId: 'b-only', name: 'B Thing', category: 'misc' } })
+      await worker.runOnce()
+      const ra = await recs(a.readKey, 'userId=user-0&strategy=trending&limit=20')
+      const rb = await recs(b.readKey, 'userId=user-0&strategy=trending&limit=20')
+      expect(ra.body.data.map((x: { productId: string }) => x.productId)).not.toContain('b-only')
+      for (const x of rb.body.data) expect(x.productId).toBe('b-only')
+      expect(rb.body.meta.modelVersion).not.toBe(ra.body.meta.modelVersion)
+      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.stats.items).toBe(1)
+      // An admin cannot read another admin's tenant's recommendations.
+      expectProblem(await t.req('GET', '/api/v1/recommendations?userId=u', { token: b.token, tenant: a.tenantId }), 404)
+    })
+
+    test('one worker builds a tenant at a time; a build whose worker died expires and the next one completes', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      await worker.runOnce()
+      const before = (await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.version
+      const { database } = await backend(name)
+      // A worker takes the lease and dies: no second build while the lease lives…
+      expect(await claimBuild(database.raw, k.tenantId, 300)).toBe(true)
+      expect(await claimBuild(database.raw, k.tenantId, 300)).toBe(false)
+      expect(await t.app.services.models.build(k.tenantId)).toBeUndefined()
+      // …the old model keeps serving…
+      expect((await recs(k.readKey, 'userId=x&strategy=trending')).body.meta.modelVersion).toBe(before)
+      // …and once the lease expires the next build completes.
+      await Bun.sleep(350)
+      await t.req('POST', '/api/v1/models/rebuild', { key: k.writeKey })
+      expect(await t.app.services.models.build(k.tenantId)).toBeString()
+      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('ready')
+    })
+  })
+}
+
+describe('database failure', () => {
+  test('recommendations are served from the last answer when the database is unreachable (stale beats empty)', async () => {
+    const b = await backend('pglite')
+    let down = false
+    const fail = () => Promise.reject(new Error('connection refused'))
+    // Only the raw path (profiles, models, events) fails; key lookups go through drizzle and still work.
+    const failing: RawSql = {
+      query: ((text: string, params?: unknown[]) => (down ? fail() : b.database.raw.query(text, params))) as RawSql['query'],
+      transaction: (<T>(fn: (tx: RawSql) => Promise<T>) => (down ? fail() : b.database.raw.transaction(fn))) as RawSql['transaction'],
+    }
+    const app = await createApp({
+      config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database: { ...b.database, raw: failing }, cache: new MemoryCache(), log: quietLog,
+      mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS,
+    })
+    const t = await testApp('pglite')
+    const k = await t.tenantWithKeys()
+    await seed(t, k.writeKey)
+    await app.services.worker.runOnce()
+    const get = async (qs: string) => {
+      const res = await app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
+      return { status: res.status, body: await res.json() as { data: { productId: string }[]; meta: { stale?: boolean } } }
+    }
+    const fresh = await get('userId=user-0&strategy=trending&limit=4')
+    expect(fresh.status).toBe(200)
+    expect(fresh.body.data).toHaveLength(4)
+    down = true
+    const stale = await get('userId=user-0&strategy=trending&limit=4')
+    expect(stale.status).toBe(200)
+    expect(stale.body.meta.stale).toBe(true)
+    expect(stale.body.data).toEqual(fresh.body.data)
+    // A question never answered before has no last answer: 503, not a fake one.
+    expect((await get('userId=someone-else&strategy=trending&limit=4')).status).toBe(503)
+    down = false
+    expect((await get('userId=someone-else&strategy=trending&limit=4')).status).toBe(200)
+  })
+})

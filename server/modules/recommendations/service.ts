@@ -1,0 +1,90 @@
+// Serving recommendations: the tenant's model (memory, shared via the
+// database), the user's profile (kept at ingestion, so events from seconds ago
+// count), the pure engine, and a result cache. The cache key carries the
+// user's event count and the model version, so a new event or a new model
+// invalidates it on every instance at once. When the database is unreachable,
+// the last answer for the same request is served (stale beats empty).
+import type { RawSql } from '../../../db/client.ts'
+import { findProfile } from '../../../db/queries/events.ts'
+import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
+import type { Cache } from '../../cache/index.ts'
+import { ServiceUnavailable } from '../../errors.ts'
+import type { Kernels } from '../../kernels/load.ts'
+import type { Logger } from '../../logger.ts'
+import type { TenantConfig } from '../tenants/config.ts'
+import { recommend } from './recommend.ts'
+import type { ModelStore } from './store.ts'
+import type { EventType, Recommendation, RecommendRequest, StrategyName, UserState } from './types.ts'
+
+const RESULT_TTL_MS = 5 * 60_000
+const LAST_ANSWER_TTL_MS = 24 * 3600_000
+
+export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
+export interface Served { items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean }
+
+export interface RecommendationDeps { raw: RawSql; store: ModelStore; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
+
+export function createRecommendationService(d: RecommendationDeps) {
+  const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
+
+  /** Drops items that became unavailable since the answer was cached. */
+  function stillAvailable(tenantId: string, items: Recommendation[], model: { items: { available: boolean }[] } | undefined) {
+    if (!model) return items
+    return items.filter((r) => { const i = d.store.indexOf(tenantId, r.productId); return i === undefined || model.items[i].available })
+  }
+
+  return {
+    async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
+      const strategy = q.strategy ?? config.defaultStrategy
+      const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0].join('|')
+      const lastKey = `rec-last:${tenantId}:${q.userId}:${params}`
+      let user: UserState
+      let model
+      try {
+        const [profile, m] = await Promise.all([findProfile(d.raw, tenantId, q.userId), d.store.get(tenantId)])
+        model = m
+        user = profile
+          ? { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }
+          : emptyUser
+      } catch (error) {
+        d.log.warn('recommendations: database unreachable, serving the last answer', { tenantId, error })
+        const last = await d.cache.get(lastKey)
+        if (last) return { ...(JSON.parse(last) as Served), cached: true, stale: true }
+        throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
+      }
+      if (!model) {
+        // No model yet (a new tenant): ask for one and answer honestly with nothing.
+        await requestBuild(d.raw, tenantId).catch(() => {})
+        d.onBuildRequested()
+        return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false }
+      }
+      const key = `rec:${tenantId}:${q.userId}:${user.eventCount}:${model.version}:${params}`
+      const hit = await d.cache.get(key)
+      if (hit) {
+        const served = JSON.parse(hit) as Served
+        return { ...served, items: stillAvailable(tenantId, served.items, model), cached: true }
+      }
+      const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
+      const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false }
+      const json = JSON.stringify(served)
+      // The answer does not wait for the cache writes (the cache falls back by itself on errors).
+      void Promise.all([d.cache.set(key, json, RESULT_TTL_MS), d.cache.set(lastKey, json, LAST_ANSWER_TTL_MS)]).catch(() => {})
+      return served
+    },
+
+    async requestRebuild(tenantId: string) {
+      await requestBuild(d.raw, tenantId)
+      d.onBuildRequested()
+      return this.status(tenantId)
+    },
+
+    async status(tenantId: string) {
+      const row = await modelStatus(d.raw, tenantId)
+      const builtAt = row?.built_at ? new Date(row.built_at) : null
+      const pending = !!row && (row.status === 'building' || (row.requested_at !== null && (!builtAt || new Date(row.requested_at) > builtAt)))
+      const status = pending ? 'building' as const : row?.version ? 'ready' as const : row?.status === 'failed' ? 'failed' as const : 'empty' as const
+      return { status, version: row?.version ?? null, builtAt: builtAt?.toISOString() ?? null, stats: (row?.stats as Record<string, unknown> | null) ?? null, lastError: row?.last_error ?? null }
+    },
+  }
+}
+export type RecommendationService = ReturnType<typeof createRecommendationService>

@@ -1,0 +1,147 @@
+// Where models live: built from the tenant's catalog and events, stored
+// gzipped in PostgreSQL (so every instance serves the same one), and held in
+// memory per instance. A finished build is broadcast; instances also re-check
+// the stored version every few seconds. When the database fails, the model in
+// memory keeps serving (stale beats empty).
+import { Buffer } from 'node:buffer'
+import { gunzipSync, gzipSync } from 'node:zlib'
+import type { RawSql } from '../../../db/client.ts'
+import {
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, type CatalogRow,
+} from '../../../db/queries/models.ts'
+import type { Cache } from '../../cache/index.ts'
+import type { Kernels } from '../../kernels/load.ts'
+import type { Logger } from '../../logger.ts'
+import { buildModel } from './build.ts'
+import type { EventType, Item, TenantModel } from './types.ts'
+
+export const MODEL_CHANNEL = 'models:ready'
+export const CATALOG_CHANNEL = 'catalog:changed'
+const DAY = 86400_000
+
+export interface ModelStoreOptions {
+  lookbackDays: number
+  halfLifeDays: number
+  weights: Partial<Record<EventType, number>>
+  /** How long an instance trusts its in-memory model before re-checking the stored version. */
+  recheckMs: number
+  /** A build lease; a worker that dies mid-build loses it after this long. */
+  leaseMs: number
+}
+
+export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
+  lookbackDays: 90, halfLifeDays: 30, recheckMs: 5000, leaseMs: 10 * 60_000,
+  weights: { purchase: 8, add_to_cart: 4, product_clicked: 2, recommendation_clicked: 2, product_viewed: 1, remove_from_cart: 0, recommendation_impressed: 0 },
+}
+
+export const itemOf = (r: CatalogRow): Item => ({
+  productId: r.product_id, name: r.name, description: r.description, category: r.category, price: r.price,
+  imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available,
+})
+
+interface Loaded { model: TenantModel; index: Map<string, number>; checkedAt: number }
+
+export class ModelStore {
+  private loaded = new Map<string, Loaded>()
+  private loading = new Map<string, Promise<Loaded | undefined>>()
+
+  constructor(private raw: RawSql, private cache: Cache, private log: Logger, private kernels: Kernels | undefined,
+    private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS) {
+    cache.subscribe(MODEL_CHANNEL, (tenantId) => { const l = this.loaded.get(tenantId); if (l) l.checkedAt = 0 })
+    cache.subscribe(CATALOG_CHANNEL, (msg) => {
+      try {
+        const { tenantId, productIds } = JSON.parse(msg) as { tenantId: string; productIds: string[] }
+        void this.patchItems(tenantId, productIds)
+      } catch { /* not ours */ }
+    })
+  }
+
+  /**
+   * Builds and stores a tenant's model if it can take the build lease.
+   * Returns the new version, or undefined when another worker is building it.
+   */
+  async build(tenantId: string): Promise<string | undefined> {
+    if (!(await claimBuild(this.raw, tenantId, this.opts.leaseMs))) return undefined
+    try {
+      const now = this.clock().getTime()
+      const [rows, interactions] = await Promise.all([
+        catalogForModel(this.raw, tenantId),
+        interactionsForModel(this.raw, tenantId, new Date(now - this.opts.lookbackDays * DAY)),
+      ])
+      const model = buildModel({
+        items: rows.map(itemOf), now, weights: this.opts.weights, halfLifeDays: this.opts.halfLifeDays,
+        interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
+      }, this.kernels)
+      const bytes = gzipSync(Buffer.from(JSON.stringify(model)))
+      await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength } })
+      this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
+      await this.cache.publish(MODEL_CHANNEL, tenantId)
+      this.log.info('model built', { tenantId, version: model.version, ...model.stats, bytes: bytes.byteLength })
+      return model.version
+    } catch (error) {
+      this.log.error('model build failed', { tenantId, error })
+      await failBuild(this.raw, tenantId, String(error)).catch(() => {})
+      throw error
+    }
+  }
+
+  /**
+   * The tenant's current model: from memory, re-checked against the stored
+   * version every `recheckMs`. Undefined when none was ever built. When the
+   * database cannot be reached, the model in memory is returned as it is.
+   */
+  async get(tenantId: string): Promise<TenantModel | undefined> {
+    const now = this.clock().getTime()
+    const l = this.loaded.get(tenantId)
+    if (l && now - l.checkedAt < this.opts.recheckMs) return l.model
+    let pending = this.loading.get(tenantId)
+    if (!pending) {
+      pending = this.refresh(tenantId, l).finally(() => this.loading.delete(tenantId))
+      this.loading.set(tenantId, pending)
+    }
+    try {
+      return (await pending)?.model
+    } catch (error) {
+      if (l) { l.checkedAt = now; return l.model } // stale beats empty
+      throw error
+    }
+  }
+
+  /** The item index of a product in the loaded model. */
+  indexOf(tenantId: string, productId: string) { return this.loaded.get(tenantId)?.index.get(productId) }
+
+  private async refresh(tenantId: string, current: Loaded | undefined): Promise<Loaded | undefined> {
+    const now = this.clock().getTime()
+    const version = await modelVersion(this.raw, tenantId)
+    if (!version) return undefined
+    if (current && current.model.version === version) { current.checkedAt = now; return current }
+    const row = await loadModelBytes(this.raw, tenantId)
+    if (!row) return undefined
+    const loaded = withIndex(JSON.parse(gunzipSync(row.model).toString('utf8')) as TenantModel, now)
+    this.loaded.set(tenantId, loaded)
+    return loaded
+  }
+
+  /**
+   * Applies catalog changes to the model in memory at once (availability,
+   * names, prices), so an item marked unavailable disappears from
+   * recommendations immediately; new items arrive with the next build.
+   * Returns whether any product was unknown to the model.
+   */
+  async patchItems(tenantId: string, productIds: string[]): Promise<boolean> {
+    const l = this.loaded.get(tenantId)
+    if (!l) return true
+    const rows = await catalogRowsFor(this.raw, tenantId, productIds)
+    let unknown = rows.length < productIds.length
+    for (const r of rows) {
+      const i = l.index.get(r.product_id)
+      if (i === undefined) { unknown = true; continue }
+      l.model.items[i] = itemOf(r)
+    }
+    return unknown
+  }
+}
+
+function withIndex(model: TenantModel, now: number): Loaded {
+  return { model, index: new Map(model.items.map((it, i) => [it.productId, i])), checkedAt: now }
+}

@@ -1,0 +1,101 @@
+// Content-based serving: cosine between content vectors, scored over the whole catalog
+// in one kernel call (WebAssembly SIMD when the server loaded it, the TypeScript
+// fallback otherwise; both give the same scores to 1e-5).
+import { jsKernels, type Kernels } from '../../../kernels/load.ts'
+import type { TenantModel } from '../types.ts'
+import type { History } from './history.ts'
+import { stem } from './content-vectors.ts'
+import type { ModelIndex } from './model-index.ts'
+import type { Candidate } from './ranking.ts'
+
+/** Below this cosine two items share little more than hash collisions and stop words. */
+const MIN_CONTENT_SIMILARITY = 0.1
+
+/** History items that shape the query: beyond these, older events only blur it. */
+const HISTORY_ITEMS = 10
+
+/**
+ * 1 at the same price, ½ + ½·exp(-ln²(ratio) / 2·ln²2): about 0.8 at twice or half the
+ * price, about 0.56 at 4×. Shoppers compare within a price band, but a great match at
+ * another price is still a match, so the factor never drops below ½. Unknown prices are
+ * neutral.
+ */
+function priceProximity(a: number | null, b: number | null): number {
+  if (a === null || b === null || !(a > 0) || !(b > 0)) return 1
+  const r = Math.log(a / b) / Math.LN2
+  return 0.5 + 0.5 * Math.exp(-(r * r) / 2)
+}
+
+// One fallback kernel set, so the prepared matrix cached per kernel set is reused.
+const JS_KERNELS = jsKernels()
+const kernelsOr = (kernels?: Kernels): Kernels => kernels ?? JS_KERNELS
+
+/** "same category, shares 'waterproof, hooded', similar price": what two items have in common. */
+function sharedFeatures(model: TenantModel, a: number, b: number): string {
+  const x = model.items[a]!
+  const y = model.items[b]!
+  const parts: string[] = []
+  if (x.category !== null && x.category === y.category) parts.push('same category')
+  const theirs = new Set((model.content.terms[b] ?? []).map(stem))
+  const shared = (model.content.terms[a] ?? []).filter((t) => theirs.has(stem(t))).slice(0, 3)
+  if (shared.length) parts.push(`shares '${shared.join(', ')}'`)
+  // Within about 28 % of each other.
+  if (x.price !== null && y.price !== null && priceProximity(x.price, y.price) > 0.97) parts.push('similar price')
+  return parts.join(', ')
+}
+
+const withFeatures = (base: string, features: string): string => (features ? `${base}: ${features}` : base)
+
+/** Cosine scores of every item against `query`, 0 below the similarity floor. */
+function scoreCatalog(index: ModelIndex, query: Float32Array, kernels: Kernels): Float32Array {
+  const scores = index.prepared(kernels).scoreAll(query)
+  for (let i = 0; i < scores.length; i++) if (!(scores[i]! >= MIN_CONTENT_SIMILARITY)) scores[i] = 0
+  return scores
+}
+
+function best(scores: Float32Array, blocked: Uint8Array, limit: number, kernels: Kernels): number[] {
+  return Array.from(kernels.topK(scores, limit, blocked)).filter((i) => scores[i]! > 0)
+}
+
+/** Items like `item`: cosine × price proximity. */
+export function similarToItem(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
+  const k = kernelsOr(kernels)
+  const { dim } = model.content
+  const query = index.contentMatrix().subarray(item * dim, (item + 1) * dim)
+  const scores = scoreCatalog(index, query, k)
+  const price = model.items[item]!.price
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) scores[i]! *= priceProximity(price, model.items[i]!.price)
+  const mask = blocked.slice()
+  mask[item] = 1
+  const name = model.items[item]!.name
+  return best(scores, mask, limit, k).map((i) => ({ index: i, score: scores[i]!, reason: withFeatures(`Similar to ${name}`, sharedFeatures(model, item, i)) }))
+}
+
+/**
+ * Items like the shopper's recent ones: scored against Σ weight·vector of their
+ * strongest history items, which ranks as Σ weight·cosine since the vectors are unit
+ * length. The reason names the history item that contributes most.
+ */
+export function similarToHistory(model: TenantModel, index: ModelIndex, history: History, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
+  const k = kernelsOr(kernels)
+  const { dim } = model.content
+  const matrix = index.contentMatrix()
+  const sources = history.items.slice(0, HISTORY_ITEMS)
+  if (sources.length === 0) return []
+  const query = new Float32Array(dim)
+  for (const h of sources) for (let j = 0; j < dim; j++) query[j]! += h.weight * matrix[h.index * dim + j]!
+  const scores = scoreCatalog(index, query, k)
+  // Each history item is most similar to itself: left in, the list would repeat the history.
+  const mask = blocked.slice()
+  for (const h of history.items) mask[h.index] = 1
+  return best(scores, mask, limit, k).map((i) => {
+    let from = sources[0]!.index
+    let top = -Infinity
+    for (const h of sources) {
+      let dot = 0
+      for (let j = 0; j < dim; j++) dot += matrix[h.index * dim + j]! * matrix[i * dim + j]!
+      if (h.weight * dot > top) { top = h.weight * dot; from = h.index }
+    }
+    return { index: i, score: scores[i]!, reason: withFeatures(`Similar to ${model.items[from]!.name}, ${history.which(from)}`, sharedFeatures(model, from, i)) }
+  })
+}

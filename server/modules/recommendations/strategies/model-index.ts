@@ -1,0 +1,70 @@
+// Lookups derived from a model once and reused by every request served from it: the
+// product-id map, ranked orders for the fallbacks, and the content matrix (already in
+// WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
+// model's index is collected with it; serving stays a pure function of its inputs.
+import type { Kernels, PreparedMatrix } from '../../../kernels/load.ts'
+import type { TenantModel } from '../types.ts'
+import { better } from './ranking.ts'
+
+export interface ModelIndex {
+  byId: ReadonlyMap<string, number>
+  /** Items with a positive popularity, most popular first. */
+  popular: readonly number[]
+  /** The same per category. */
+  popularByCategory: ReadonlyMap<string, readonly number[]>
+  /** Items with a positive trending score, highest first. */
+  trending: readonly number[]
+  /** Content vectors back to back (n × dim float32). */
+  contentMatrix(): Float32Array
+  /** The content matrix copied into the kernel's memory once per model and kernel set. */
+  prepared(kernels: Kernels): PreparedMatrix
+}
+
+const indexes = new WeakMap<TenantModel, ModelIndex>()
+
+export function modelIndex(model: TenantModel): ModelIndex {
+  let index = indexes.get(model)
+  if (!index) indexes.set(model, (index = buildIndex(model)))
+  return index
+}
+
+/** Indexes with a positive score, best first (ties: lower index). */
+function rankedPositive(indices: Iterable<number>, score: readonly number[]): number[] {
+  return [...indices].filter((i) => score[i]! > 0).sort((a, b) => (better(score[a]!, a, score[b]!, b) ? -1 : 1))
+}
+
+function buildIndex(model: TenantModel): ModelIndex {
+  const n = model.items.length
+  const all = Array.from({ length: n }, (_, i) => i)
+  const popular = rankedPositive(all, model.popularity)
+  const popularByCategory = new Map<string, number[]>()
+  for (const i of popular) {
+    const category = model.items[i]!.category
+    if (category === null) continue
+    const list = popularByCategory.get(category)
+    if (list) list.push(i)
+    else popularByCategory.set(category, [i])
+  }
+  let matrix: Float32Array | undefined
+  const contentMatrix = (): Float32Array => {
+    if (!matrix) {
+      const { dim, vectors } = model.content
+      matrix = new Float32Array(n * dim)
+      for (let i = 0; i < n; i++) matrix.set(vectors[i]!, i * dim)
+    }
+    return matrix
+  }
+  const prepared = new WeakMap<Kernels, PreparedMatrix>()
+  return {
+    byId: new Map(model.items.map((item, i) => [item.productId, i])),
+    popular,
+    popularByCategory,
+    trending: rankedPositive(all, model.trending.score),
+    contentMatrix,
+    prepared(kernels) {
+      let p = prepared.get(kernels)
+      if (!p) prepared.set(kernels, (p = kernels.prepareMatrix(contentMatrix(), n, model.content.dim)))
+      return p
+    },
+  }
+}

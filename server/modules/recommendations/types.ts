@@ -1,0 +1,78 @@
+// The contract between the recommendation engine's pure core (build.ts,
+// strategies/*, recommend.ts: no I/O) and its plumbing (service.ts: loading
+// inputs from the database, persisting models, caching, HTTP).
+
+export type StrategyName = 'collaborative' | 'content_based' | 'trending' | 'frequently_bought_together'
+/** What actually ran: a strategy, or the fallback it became. */
+export type RanStrategy = StrategyName | 'trending_fallback' | 'category_popular'
+
+export type EventType = 'product_viewed' | 'product_clicked' | 'add_to_cart' | 'remove_from_cart' | 'purchase' | 'recommendation_clicked' | 'recommendation_impressed'
+
+/** One stored interaction, as the model build reads it. */
+export interface Interaction { userId: string; productId: string; eventType: EventType; ts: number /* epoch ms */; orderId?: string; sessionId?: string }
+
+/** A catalog item as the engine sees it. */
+export interface Item {
+  productId: string; name: string; description: string | null; category: string | null; price: number | null
+  imageUrl: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean
+}
+
+export interface BuildInput {
+  items: Item[]
+  /** Interactions of the look-back period (default 90 days), any order. */
+  interactions: Interaction[]
+  now: number
+  /** Event weights for implicit feedback (purchase > add_to_cart > click > view). */
+  weights: Partial<Record<EventType, number>>
+  /** Half-life of an interaction's weight, in days. */
+  halfLifeDays: number
+}
+
+/**
+ * A tenant's built model: plain data, JSON-serialisable (persisted in
+ * PostgreSQL so every instance serves the same one). Item references are
+ * indexes into `items`.
+ */
+export interface TenantModel {
+  version: string
+  builtAt: number
+  items: Item[]
+  /** Item-item CF neighbours per item index: [neighbourIndex, similarity 0..1, co-occurring users][] (top-K, sorted). */
+  itemNeighbors: [number, number, number][][]
+  /** Content vectors (TF-IDF over name, description, category, attributes, L2-normalised, hashed to `dim`). */
+  content: { dim: number; vectors: number[][] /* per item, length dim */; terms: string[][] /* top terms per item, for reasons */ }
+  /** Trending: per item index, engagement events (views, clicks, carts, purchases) in the last 24 h, and the velocity score against its own baseline. */
+  trending: { views24h: number[]; score: number[] }
+  /** Popularity (decayed interaction weight) per item index: cold-start and category-popular fallback. */
+  popularity: number[]
+  /** Frequently bought together per item index: [otherIndex, lift, orders together][] (min support applied; sorted by lift shrunk by support, n/(n+10), so rare pairs do not win on lift alone). */
+  fbt: [number, number, number][][]
+  stats: { items: number; users: number; interactions: number; buildMs: number }
+}
+
+/** What recommend() knows about the user (from the profile kept at ingestion). */
+export interface UserState {
+  /** Newest first. */
+  recent: { productId: string; eventType: EventType; ts: number }[]
+  purchased: string[]
+  eventCount: number
+}
+
+export interface RecommendRequest {
+  strategy: StrategyName
+  limit: number
+  productId?: string
+  context?: 'product_page' | 'cart_page' | 'homepage'
+  excludePurchased: boolean
+  now: number
+}
+
+export interface Recommendation { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number /* 0..1 */; reason: string }
+
+export interface RecommendResult {
+  items: Recommendation[]
+  /** What actually ran (e.g. 'trending_fallback' on cold start, or when the strategy found nothing). */
+  strategy: RanStrategy
+  /** How many items were padded from the fallback. */
+  padded: number
+}

@@ -1,0 +1,27 @@
+// The model worker on its own: `bun server/worker.ts`. Run one or more beside
+// API instances started with MODEL_WORKER=off; a lease in the database makes
+// sure only one of them builds a given tenant at a time.
+import { boot } from './boot.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+
+let config
+try {
+  config = loadConfig({ ...process.env, MODEL_WORKER: 'off' })
+} catch (e) {
+  if (e instanceof ConfigError) { console.error(`Configuration error: ${e.message}`); process.exit(1) }
+  throw e
+}
+const log = createLogger(config.logLevel).child({ role: 'worker' })
+const svc = await boot(config, log)
+const worker = svc.app.services.worker
+worker.start()
+log.info('model worker started')
+
+const stop = async () => {
+  await worker.stop() // lets a build in progress finish; its lease covers it meanwhile
+  await svc.close()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void stop())
+process.on('SIGINT', () => void stop())
