@@ -7,6 +7,7 @@ import { Elysia } from 'elysia'
 import type { DatabaseHandle } from '../db/client.ts'
 import type { Cache } from './cache/index.ts'
 import type { Config } from './config.ts'
+import { LeasedLimiter } from './cache/leased-limiter.ts'
 import { hmacSha256 } from './crypto.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './mailer.ts'
@@ -25,6 +26,7 @@ import { requestBuild } from '../db/queries/models.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/group-commit.ts'
+import { ProfileCache } from './modules/events/profile-cache.ts'
 import { createEventService } from './modules/events/service.ts'
 import { healthRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
@@ -81,7 +83,7 @@ export async function createApp(parts: AppParts) {
 
   const hashKey = await hmacSha256(secrets.apiKeyPepper)
   const usage = new UsageRecorder(db, log, clock, parts.usageFlushMs ?? 5000)
-  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache })
+  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache) })
 
   const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
   const tenants = createTenantService({ db, clock, onChange: keysChanged })
@@ -90,12 +92,14 @@ export async function createApp(parts: AppParts) {
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })
 
   const kernels = parts.kernels ?? jsKernels()
+  // Profiles are cached per instance; ingestion invalidates them before it answers.
+  const profiles = new ProfileCache(database.raw, cache)
   const models = new ModelStore(database.raw, cache, log, kernels, clock, DEFAULT_MODEL_OPTIONS)
   const worker = new ModelWorker(database.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
   const recommendations = createRecommendationService({
-    raw: database.raw, store: models, cache, kernels, clock, log,
+    raw: database.raw, store: models, profiles, cache, kernels, clock, log,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // A catalog write reaches recommendations at once on every instance
@@ -105,7 +109,7 @@ export async function createApp(parts: AppParts) {
     void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
     void requestBuild(database.raw, tenantId).then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
   })
-  const committer = new GroupCommitter(database.raw)
+  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored))
   const events = createEventService({ db, raw: database.raw, committer, clock })
 
   let routes = (): RouteInfo[] => []

@@ -10,7 +10,7 @@ import type { Db } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
 import { findTenant } from '../../db/queries/tenants.ts'
 import type { Cache } from '../cache/index.ts'
-import { perMinute } from '../cache/token-bucket.ts'
+import { perMinute, type BucketSpec, type Decision } from '../cache/token-bucket.ts'
 import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
 import type { UsageRecorder } from '../modules/api-keys/usage.ts'
 import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'
@@ -36,6 +36,8 @@ export interface AuthDeps {
   hashKey: (key: string) => Promise<string>
   /** Resolved keys are cached briefly; revocations and tenant changes invalidate (keyCache). */
   keyCache: KeyCache
+  /** Per-key budgets, shared by every instance (leased in chunks from the cache's buckets). */
+  limiter: { take(key: string, spec: BucketSpec): Promise<Decision> }
 }
 
 export const WRITE_REQUIRED = 'Insufficient permissions: write access required'
@@ -111,7 +113,7 @@ export function authGuards(deps: AuthDeps) {
       // Writes spend the write budget, reads the read budget (NFR-011).
       const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
       const limit = rec.config.rateLimits[budget]
-      const d = await deps.cache.take(`key:${rec.id}:${budget}`, perMinute(limit))
+      const d = await deps.limiter.take(`key:${rec.id}:${budget}`, perMinute(limit))
       set.headers['ratelimit-limit'] = String(limit)
       set.headers['ratelimit-remaining'] = String(d.remaining)
       set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))

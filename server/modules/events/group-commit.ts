@@ -8,7 +8,7 @@
 // form by themselves: while `maxInFlight` groups are being written, new
 // events queue up and become the next group.
 import { ensureEventPartitions, insertEvents, type NewEvent } from '../../../db/queries/events.ts'
-import { applyIngestEffects, type StoredWithWindow } from './effects.ts'
+import { applyIngestEffects } from './effects.ts'
 import type { RawSql } from '../../../db/client.ts'
 
 export type Outcome = { status: 'accepted'; id: string } | { status: 'duplicate' }
@@ -37,7 +37,9 @@ export class GroupCommitter {
    * written, new events wait and join the next group, so groups grow with load
    * and an idle server writes a lone event at once.
    */
-  constructor(private raw: RawSql, private maxInFlight = 4, private maxGroup = 1000) {}
+  constructor(private raw: RawSql, private maxInFlight = 4, private maxGroup = 1000,
+    /** Told which events were stored, after commit and before anyone is answered. */
+    private onStored: (events: Submitted[]) => void = () => {}) {}
 
   /** Queues events; resolves once they are in the database (or known duplicates). */
   submit(rows: Submitted[]): Promise<Outcome[]> {
@@ -94,17 +96,18 @@ export class GroupCommitter {
         // The first waiter for an inserted key owns it; later ones in the same
         // group, and all waiters for keys not inserted, are duplicates.
         const result: Outcome[] = []
-        const stored: StoredWithWindow[] = []
+        const stored: Submitted[] = []
         for (const w of group) {
           const k = keyOf(w.row.tenantId, w.row.userId, w.row.eventType, w.row.productId, w.row.ts.getTime())
           const id = ids.get(k)
           if (id) { ids.delete(k); result.push({ status: 'accepted', id }); stored.push(w.row) } else result.push({ status: 'duplicate' })
         }
         await applyIngestEffects(tx, stored)
-        return result
+        return { result, stored }
       })
+      this.onStored(outcomes.stored)
       // Answered only now: the transaction has committed.
-      group.forEach((w, i) => w.resolve(outcomes[i]))
+      group.forEach((w, i) => w.resolve(outcomes.result[i]))
     } catch (error) {
       this.knownMonths.clear() // a failed partition check must be retried
       for (const w of group) w.reject(error)

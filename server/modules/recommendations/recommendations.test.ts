@@ -203,17 +203,47 @@ describe('database failure', () => {
       const res = await app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
       return { status: res.status, body: await res.json() as { data: { productId: string }[]; meta: { stale?: boolean } } }
     }
-    const fresh = await get('userId=user-0&strategy=trending&limit=4')
+    const fresh = await get('userId=user-0&strategy=collaborative&limit=4')
     expect(fresh.status).toBe(200)
     expect(fresh.body.data).toHaveLength(4)
     down = true
-    const stale = await get('userId=user-0&strategy=trending&limit=4')
-    expect(stale.status).toBe(200)
-    expect(stale.body.meta.stale).toBe(true)
-    expect(stale.body.data).toEqual(fresh.body.data)
-    // A question never answered before has no last answer: 503, not a fake one.
-    expect((await get('userId=someone-else&strategy=trending&limit=4')).status).toBe(503)
+    // What this instance holds in memory keeps serving: the model, the profile, the answer.
+    const again = await get('userId=user-0&strategy=collaborative&limit=4')
+    expect(again.status).toBe(200)
+    expect(again.body.data).toEqual(fresh.body.data)
+    // A shopper whose profile cannot be read: the model in memory still answers (as for a new shopper), marked stale.
+    const unknown = await get('userId=someone-else&strategy=trending&limit=4')
+    expect(unknown.status).toBe(200)
+    expect(unknown.body.meta.stale).toBe(true)
+    expect(unknown.body.data).toHaveLength(4)
+    // A tenant with no model in memory has nothing to serve: 503 with Retry-After, not a fake answer.
+    const other = await t.tenantWithKeys()
+    const none = await app.handle(new Request('http://localhost/api/v1/recommendations?userId=u', { headers: { 'x-api-key': other.readKey } }))
+    expect(none.status).toBe(503)
+    expect(Number(none.headers.get('retry-after'))).toBeGreaterThan(0)
     down = false
-    expect((await get('userId=someone-else&strategy=trending&limit=4')).status).toBe(200)
+    const back = await get('userId=someone-else&strategy=trending&limit=4')
+    expect(back.status).toBe(200)
+    expect(back.body.meta.stale).toBeUndefined()
+  })
+})
+
+describe('two instances on one PostgreSQL + Redis', () => {
+  test('an event stored by one instance reaches the other instance\'s next recommendation (profile broadcast)', async () => {
+    const a = await testApp('postgres')
+    const b = await testApp('postgres')
+    const k = await a.tenantWithKeys()
+    await seed(a, k.writeKey)
+    await a.app.services.worker.runOnce()
+    const ask = () => b.req('GET', '/api/v1/recommendations?userId=user-0&strategy=collaborative&limit=5', { key: k.readKey })
+    expect((await ask()).body.meta.cached).toBe(false)
+    expect((await ask()).body.meta.cached).toBe(true) // instance b now holds the profile and the answer
+    expect((await a.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'add_to_cart', userId: 'user-0', productId: 'mug-5' } })).status).toBe(202)
+    let cached = true
+    for (let i = 0; i < 100 && cached; i++) {
+      cached = (await ask()).body.meta.cached
+      if (cached) await Bun.sleep(10)
+    }
+    expect(cached).toBe(false)
   })
 })

@@ -5,9 +5,9 @@
 // invalidates it on every instance at once. When the database is unreachable,
 // the last answer for the same request is served (stale beats empty).
 import type { RawSql } from '../../../db/client.ts'
-import { findProfile } from '../../../db/queries/events.ts'
 import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
 import type { Cache } from '../../cache/index.ts'
+import type { ProfileCache } from '../events/profile-cache.ts'
 import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
@@ -22,10 +22,26 @@ const LAST_ANSWER_TTL_MS = 24 * 3600_000
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
 export interface Served { items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean }
 
-export interface RecommendationDeps { raw: RawSql; store: ModelStore; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
+export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
 export function createRecommendationService(d: RecommendationDeps) {
   const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
+  // In-process first level in front of the shared cache. Safe to keep: keys
+  // carry the shopper's event count and the model version, so they never go
+  // stale; availability is re-checked on every hit.
+  const l1 = new Map<string, { json: string; until: number }>()
+  const L1_MAX = 50_000
+  const getCached = async (key: string) => {
+    const hit = l1.get(key)
+    if (hit && hit.until > Date.now()) return hit.json
+    const json = await d.cache.get(key)
+    if (json) remember(key, json)
+    return json
+  }
+  const remember = (key: string, json: string) => {
+    if (l1.size >= L1_MAX) l1.delete(l1.keys().next().value!)
+    l1.set(key, { json, until: Date.now() + RESULT_TTL_MS })
+  }
 
   /** Drops items that became unavailable since the answer was cached. */
   function stillAvailable(tenantId: string, items: Recommendation[], model: { items: { available: boolean }[] } | undefined) {
@@ -38,35 +54,42 @@ export function createRecommendationService(d: RecommendationDeps) {
       const strategy = q.strategy ?? config.defaultStrategy
       const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0].join('|')
       const lastKey = `rec-last:${tenantId}:${q.userId}:${params}`
-      let user: UserState
+      let user: UserState = emptyUser
+      let stale = false
       let model
       try {
-        const [profile, m] = await Promise.all([findProfile(d.raw, tenantId, q.userId), d.store.get(tenantId)])
-        model = m
-        user = profile
-          ? { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }
-          : emptyUser
+        model = await d.store.get(tenantId) // the model in memory when the database fails
       } catch (error) {
-        d.log.warn('recommendations: database unreachable, serving the last answer', { tenantId, error })
+        d.log.warn('recommendations: no model in memory and the database is unreachable', { tenantId, error })
+      }
+      try {
+        const profile = await d.profiles.get(tenantId, q.userId)
+        if (profile) user = { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }
+      } catch (error) {
+        // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
+        d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
         const last = await d.cache.get(lastKey)
         if (last) return { ...(JSON.parse(last) as Served), cached: true, stale: true }
-        throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
+        if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
+        stale = true
       }
       if (!model) {
-        // No model yet (a new tenant): ask for one and answer honestly with nothing.
+        // No model yet (a new tenant), or none reachable: ask for one and answer honestly with nothing.
         await requestBuild(d.raw, tenantId).catch(() => {})
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false }
       }
       const key = `rec:${tenantId}:${q.userId}:${user.eventCount}:${model.version}:${params}`
-      const hit = await d.cache.get(key)
+      const hit = stale ? undefined : await getCached(key)
       if (hit) {
         const served = JSON.parse(hit) as Served
         return { ...served, items: stillAvailable(tenantId, served.items, model), cached: true }
       }
       const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false }
+      if (stale) return { ...served, stale: true }
       const json = JSON.stringify(served)
+      remember(key, json)
       // The answer does not wait for the cache writes (the cache falls back by itself on errors).
       void Promise.all([d.cache.set(key, json, RESULT_TTL_MS), d.cache.set(lastKey, json, LAST_ANSWER_TTL_MS)]).catch(() => {})
       return served

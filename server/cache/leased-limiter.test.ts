@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'bun:test'
+import { LeasedLimiter } from './leased-limiter.ts'
+import { MemoryCache } from './memory.ts'
+import { perMinute } from './token-bucket.ts'
+
+describe('leased rate limiting', () => {
+  test('large budgets take tokens in chunks: far fewer shared-store calls, same limit', async () => {
+    const shared = new MemoryCache()
+    let calls = 0
+    const counting = Object.assign(Object.create(shared), { take: (...a: Parameters<MemoryCache['take']>) => { calls++; return shared.take(...a) } })
+    const limiter = new LeasedLimiter(counting)
+    let allowed = 0
+    for (let i = 0; i < 1200; i++) if ((await limiter.take('k', perMinute(1000))).allowed) allowed++
+    expect(allowed).toBe(1000)
+    expect(calls).toBeLessThan(110) // 100 chunks of 10; refusals are remembered until a token can exist again
+    await shared.close()
+  })
+
+  test('two instances leasing from one bucket never exceed the shared limit', async () => {
+    const shared = new MemoryCache()
+    const a = new LeasedLimiter(shared), b = new LeasedLimiter(shared)
+    let allowed = 0
+    for (let i = 0; i < 800; i++) for (const l of [a, b]) if ((await l.take('k', perMinute(1000))).allowed) allowed++
+    expect(allowed).toBeLessThanOrEqual(1000)
+    expect(allowed).toBeGreaterThanOrEqual(990)
+    await shared.close()
+  })
+
+  test('small budgets lease one token at a time (exact)', async () => {
+    const shared = new MemoryCache()
+    const l = new LeasedLimiter(shared)
+    const seen = []
+    for (let i = 0; i < 4; i++) seen.push((await l.take('k', perMinute(3))).allowed)
+    expect(seen).toEqual([true, true, true, false])
+    await shared.close()
+  })
+
+  test('an unspent lease expires', async () => {
+    const shared = new MemoryCache()
+    let now = 0
+    const l = new LeasedLimiter(shared, 2000, () => now)
+    expect((await l.take('k', perMinute(6000))).remaining).toBe(5999)
+    now = 2500
+    // The lease of 60 (59 left) is gone; a new chunk comes from the shared bucket.
+    expect((await l.take('k', perMinute(6000))).allowed).toBe(true)
+    await shared.close()
+  })
+})

@@ -1,0 +1,43 @@
+// Rate limiting without a Redis round trip on most requests: an instance takes
+// tokens from the shared bucket in small chunks (1 % of the budget, 1 to 100)
+// and spends them locally for up to `holdMs`. The shared bucket is never
+// overdrawn, so the limit still holds across instances; a lease left unspent
+// when it expires is simply lost (a little early refusal, never an excess).
+// Small budgets lease one token at a time, which is exactly the plain limiter.
+// A refusal is remembered until its Retry-After, when a token can exist again.
+import type { BucketSpec, Decision } from './token-bucket.ts'
+import type { Cache } from './types.ts'
+
+interface Lease { tokens: number; until: number; sharedRemaining: number; resetMs: number; deniedUntil?: number }
+
+export class LeasedLimiter {
+  private leases = new Map<string, Lease>()
+
+  constructor(private cache: Cache, private holdMs = 2000, private now: () => number = Date.now) {}
+
+  static chunkFor(spec: BucketSpec) { return Math.max(1, Math.min(100, Math.floor(spec.capacity / 100))) }
+
+  async take(key: string, spec: BucketSpec): Promise<Decision> {
+    const now = this.now()
+    const lease = this.leases.get(key)
+    // A refusal holds until the shared bucket can have a token again: asking sooner cannot succeed.
+    if (lease?.deniedUntil && lease.deniedUntil > now) {
+      return { allowed: false, remaining: 0, retryAfterMs: lease.deniedUntil - now, resetMs: lease.resetMs }
+    }
+    if (lease && lease.tokens > 0 && lease.until > now) {
+      lease.tokens--
+      return { allowed: true, remaining: lease.sharedRemaining + lease.tokens, retryAfterMs: 0, resetMs: lease.resetMs }
+    }
+    const chunk = LeasedLimiter.chunkFor(spec)
+    let d = await this.cache.take(key, spec, chunk)
+    let got = chunk
+    if (!d.allowed && chunk > 1) { d = await this.cache.take(key, spec, 1); got = 1 }
+    if (!d.allowed) {
+      this.leases.set(key, { tokens: 0, until: now, sharedRemaining: 0, resetMs: d.resetMs, deniedUntil: now + d.retryAfterMs })
+      return d
+    }
+    if (this.leases.size > 100_000) this.leases.clear()
+    this.leases.set(key, { tokens: got - 1, until: now + this.holdMs, sharedRemaining: d.remaining, resetMs: d.resetMs })
+    return { ...d, remaining: d.remaining + got - 1 }
+  }
+}
