@@ -6,19 +6,13 @@
 //
 //   bun scripts/eval/synthetic.ts     prints a summary of the default store
 import type { BuildInput, EventType, Interaction, Item, UserState } from '../../server/modules/recommendations/types.ts'
+import { mulberry32 } from '../../server/prng.ts'
+
+export { mulberry32 }
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
 
-/** Seeded PRNG (mulberry32): uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A catalog item with defaults for what a fixture does not care about. */
 export function makeItem(productId: string, fields: Partial<Omit<Item, 'productId'>> = {}): Item {
@@ -169,4 +163,32 @@ if (import.meta.main) {
   const store = syntheticStore()
   console.log(`${store.input.items.length} items in ${store.categories.size} categories, ${store.clusterOf.size} users in ${store.clusters.length} clusters, ${store.input.interactions.length} interactions`)
   console.log(`pairs: ${store.pairs.map((p) => p.join('+')).join(', ')}; burst: ${store.burst.join(', ')}; unavailable: ${store.unavailable.join(', ')}`)
+}
+
+// ---- Clustered unit vectors, for approximate-search tests and benchmarks.
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+}
+
+/** n unit vectors around n/60 random topics (cluster sizes vary), each topic mixed with a second one. */
+export function clusteredVectors(n: number, dim: number, seed: number): Float32Array {
+  const random = mulberry32(seed)
+  const topics = Math.max(1, Math.round(n / 60))
+  const centers = new Float32Array(topics * dim).map(() => gaussian(random) / Math.sqrt(dim))
+  const out = new Float32Array(n * dim)
+  for (let i = 0; i < n; i++) {
+    const a = Math.floor(random() ** 1.5 * topics) // skewed sizes
+    const b = Math.floor(random() * topics)
+    const mix = 0.25 * random()
+    let norm = 0
+    for (let j = 0; j < dim; j++) {
+      const v = (1 - mix) * centers[a * dim + j]! + mix * centers[b * dim + j]! + 0.06 * gaussian(random)
+      out[i * dim + j] = v
+      norm += v * v
+    }
+    const inv = 1 / Math.sqrt(norm)
+    for (let j = 0; j < dim; j++) out[i * dim + j]! *= inv
+  }
+  return out
 }

@@ -4,6 +4,7 @@ import cases from '../../assembly/cases.json'
 import { ensureKernels, kernelPath } from '../../scripts/build-kernels.ts'
 import { jsKernels, type Kernels, loadKernels } from './load.ts'
 import { murmur3 } from './murmur3.ts'
+import { mulberry32 } from '../prng.ts'
 
 const tolerance = cases.similarity.cosineTolerance
 // float32 SIMD sums against float64 JS sums over up to ~300 dims.
@@ -20,15 +21,6 @@ beforeAll(async () => {
 // JSON cannot hold non-finite numbers; the reference writes them as strings.
 const decode = (x: number | string): number => (typeof x === 'number' ? x : Number(x))
 
-// Seeded so a failure reproduces.
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomString(rand: () => number): string {
   const length = Math.floor(rand() * 40)

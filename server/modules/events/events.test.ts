@@ -216,9 +216,9 @@ for (const name of BACKENDS) {
   })
 }
 
-describe('database outage', () => {
+for (const name of BACKENDS) describe(`database outage [${name}]`, () => {
   test('events get 503 with Retry-After, never a false 202; recovery needs no restart', async () => {
-    const b = await backend('pglite')
+    const b = await backend(name)
     let down = true
     const failing = {
       ...b.database,

@@ -181,9 +181,9 @@ for (const name of BACKENDS) {
   })
 }
 
-describe('database failure', () => {
-  test('recommendations are served from the last answer when the database is unreachable (stale beats empty)', async () => {
-    const b = await backend('pglite')
+for (const name of BACKENDS) describe(`database failure [${name}]`, () => {
+  test('recommendations keep being served from memory when the database is unreachable (stale beats empty)', async () => {
+    const b = await backend(name)
     let down = false
     const fail = () => Promise.reject(new Error('connection refused'))
     // Only the raw path (profiles, models, events) fails; key lookups go through drizzle and still work.
@@ -195,7 +195,7 @@ describe('database failure', () => {
       config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database: { ...b.database, raw: failing }, cache: new MemoryCache(), log: quietLog,
       mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS,
     })
-    const t = await testApp('pglite')
+    const t = await testApp(name)
     const k = await t.tenantWithKeys()
     await seed(t, k.writeKey)
     await app.services.worker.runOnce()

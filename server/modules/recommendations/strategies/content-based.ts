@@ -1,8 +1,12 @@
 // Content-based serving: cosine between content vectors, scored over the whole catalog
 // in one kernel call (WebAssembly SIMD when the server loaded it, the TypeScript
-// fallback otherwise; both give the same scores to 1e-5).
+// fallback otherwise; both give the same scores to 1e-5). Catalogs over 10,000 items are
+// searched approximately (strategies/ann.ts): only the members of the clusters nearest the
+// query are scored, the others score 0 as if below the similarity floor; price proximity
+// and exclusions then apply exactly as on the exact path.
 import { jsKernels, type Kernels } from '../../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
+import { annIndexOf, usesAnn } from './ann.ts'
 import type { History } from './history.ts'
 import { stem } from './content-vectors.ts'
 import type { ModelIndex } from './model-index.ts'
@@ -46,9 +50,15 @@ function sharedFeatures(model: TenantModel, a: number, b: number): string {
 
 const withFeatures = (base: string, features: string): string => (features ? `${base}: ${features}` : base)
 
-/** Cosine scores of every item against `query`, 0 below the similarity floor. */
-function scoreCatalog(index: ModelIndex, query: Float32Array, kernels: Kernels): Float32Array {
-  const scores = index.prepared(kernels).scoreAll(query)
+/**
+ * Cosine scores of every item against `query`, 0 below the similarity floor. Above
+ * ANN_MIN_ITEMS, approximate: items outside the probed clusters score 0 too (probing goes
+ * on until at least `limit` items not `blocked` clear the floor, when the catalog has them).
+ */
+function scoreCatalog(model: TenantModel, index: ModelIndex, query: Float32Array, kernels: Kernels, blocked: Uint8Array, limit: number): Float32Array {
+  const scores = usesAnn(model.items.length)
+    ? annIndexOf(model, index, kernels).search(query, kernels, { need: limit, minScore: MIN_CONTENT_SIMILARITY, blocked })
+    : index.prepared(kernels).scoreAll(query)
   for (let i = 0; i < scores.length; i++) if (!(scores[i]! >= MIN_CONTENT_SIMILARITY)) scores[i] = 0
   return scores
 }
@@ -62,11 +72,11 @@ export function similarToItem(model: TenantModel, index: ModelIndex, item: numbe
   const k = kernelsOr(kernels)
   const { dim } = model.content
   const query = index.contentMatrix().subarray(item * dim, (item + 1) * dim)
-  const scores = scoreCatalog(index, query, k)
-  const price = model.items[item]!.price
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) scores[i]! *= priceProximity(price, model.items[i]!.price)
   const mask = blocked.slice()
   mask[item] = 1
+  const scores = scoreCatalog(model, index, query, k, mask, limit)
+  const price = model.items[item]!.price
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) scores[i]! *= priceProximity(price, model.items[i]!.price)
   const name = model.items[item]!.name
   return best(scores, mask, limit, k).map((i) => ({ index: i, score: scores[i]!, reason: withFeatures(`Similar to ${name}`, sharedFeatures(model, item, i)) }))
 }
@@ -84,10 +94,10 @@ export function similarToHistory(model: TenantModel, index: ModelIndex, history:
   if (sources.length === 0) return []
   const query = new Float32Array(dim)
   for (const h of sources) for (let j = 0; j < dim; j++) query[j]! += h.weight * matrix[h.index * dim + j]!
-  const scores = scoreCatalog(index, query, k)
   // Each history item is most similar to itself: left in, the list would repeat the history.
   const mask = blocked.slice()
   for (const h of history.items) mask[h.index] = 1
+  const scores = scoreCatalog(model, index, query, k, mask, limit)
   return best(scores, mask, limit, k).map((i) => {
     let from = sources[0]!.index
     let top = -Infinity
