@@ -42,6 +42,8 @@ for (const name of BACKENDS) {
   describe(`recommendations [${name}]`, async () => {
     const t = await testApp(name)
     const worker = t.app.services.worker
+    // Builds one tenant, as the worker would (runOnce builds every due tenant in the shared test database).
+    const build = (tenantId: string) => t.app.services.models.build(tenantId)
     const recs = (key: string, qs: string) => t.req('GET', `/api/v1/recommendations?${qs}`, { key })
 
     test('a new tenant has no model yet: an honest empty answer, and a build is requested', async () => {
@@ -79,12 +81,12 @@ for (const name of BACKENDS) {
       // An event seconds old invalidates the cached answer.
       await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'user-0', productId: 'mug-3' } })
       expect((await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')).body.meta.cached).toBe(false)
-    })
+    }, 60_000) // runOnce builds every due tenant of the shared test database
 
     test('strategies and cold start through the API; the context product is never recommended', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
-      await worker.runOnce()
+      await build(k.tenantId)
       const cold = await recs(k.readKey, 'userId=brand-new&strategy=collaborative')
       expect(cold.body.meta.strategy).toBe('trending_fallback')
       const fbt = await recs(k.readKey, 'userId=brand-new&strategy=frequently_bought_together&productId=shoe-0')
@@ -105,7 +107,7 @@ for (const name of BACKENDS) {
     test('catalog changes reach recommendations: unavailable at once (even cached), new items after the next build', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
-      await worker.runOnce()
+      await build(k.tenantId)
       const first = await recs(k.readKey, 'userId=x&strategy=frequently_bought_together&productId=shoe-0')
       expect(first.body.data[0].productId).toBe('shoe-1')
       await t.req('DELETE', '/api/v1/catalog/shoe-1', { key: k.writeKey })
@@ -119,7 +121,7 @@ for (const name of BACKENDS) {
       expect(ids).not.toContain('shoe-1')
       await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'shoe-new', name: 'Brand New Shoe', category: 'shoes', price: 99 } })
       expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('building')
-      await worker.runOnce()
+      await build(k.tenantId)
       const m = await t.req('GET', '/api/v1/models', { key: k.readKey })
       expect(m.body.data.stats.items).toBe(21)
       const sim = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
@@ -149,7 +151,7 @@ for (const name of BACKENDS) {
       const b = await t.tenantWithKeys()
       await seed(t, a.writeKey)
       await t.req('POST', '/api/v1/catalog', { key: b.writeKey, body: { productId: 'b-only', name: 'B Thing', category: 'misc' } })
-      await worker.runOnce()
+      await build(a.tenantId); await build(b.tenantId)
       const ra = await recs(a.readKey, 'userId=user-0&strategy=trending&limit=20')
       const rb = await recs(b.readKey, 'userId=user-0&strategy=trending&limit=20')
       expect(ra.body.data.map((x: { productId: string }) => x.productId)).not.toContain('b-only')
@@ -163,7 +165,7 @@ for (const name of BACKENDS) {
     test('one worker builds a tenant at a time; a build whose worker died expires and the next one completes', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
-      await worker.runOnce()
+      await build(k.tenantId)
       const before = (await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.version
       const { database } = await backend(name)
       // A worker takes the lease and dies: no second build while the lease lives…
@@ -198,7 +200,7 @@ for (const name of BACKENDS) describe(`database failure [${name}]`, () => {
     const t = await testApp(name)
     const k = await t.tenantWithKeys()
     await seed(t, k.writeKey)
-    await app.services.worker.runOnce()
+    await app.services.models.build(k.tenantId)
     const get = async (qs: string) => {
       const res = await app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
       return { status: res.status, body: await res.json() as { data: { productId: string }[]; meta: { stale?: boolean } } }
@@ -234,7 +236,7 @@ describe('two instances on one PostgreSQL + Redis', () => {
     const b = await testApp('postgres')
     const k = await a.tenantWithKeys()
     await seed(a, k.writeKey)
-    await a.app.services.worker.runOnce()
+    await a.app.services.models.build(k.tenantId)
     const ask = () => b.req('GET', '/api/v1/recommendations?userId=user-0&strategy=collaborative&limit=5', { key: k.readKey })
     expect((await ask()).body.meta.cached).toBe(false)
     expect((await ask()).body.meta.cached).toBe(true) // instance b now holds the profile and the answer
