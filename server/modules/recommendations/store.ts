@@ -13,6 +13,7 @@ import type { Cache } from '../../cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { buildModel } from './build.ts'
+import { recommend } from './recommend.ts'
 import type { EventType, Item, TenantModel } from './types.ts'
 
 export const MODEL_CHANNEL = 'models:ready'
@@ -75,6 +76,7 @@ export class ModelStore {
       const bytes = gzipSync(Buffer.from(JSON.stringify(model)))
       await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength } })
       this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
+      this.warm(model)
       await this.cache.publish(MODEL_CHANNEL, tenantId)
       this.log.info('model built', { tenantId, version: model.version, ...model.stats, bytes: bytes.byteLength })
       return model.version
@@ -119,7 +121,23 @@ export class ModelStore {
     if (!row) return undefined
     const loaded = withIndex(JSON.parse(gunzipSync(row.model).toString('utf8')) as TenantModel, now)
     this.loaded.set(tenantId, loaded)
+    this.warm(loaded.model)
     return loaded
+  }
+
+  /**
+   * Builds the engine's lazy per-model structures (item index, content
+   * matrix, and the approximate-search index above 10,000 items: up to ~2 s)
+   * right after a model arrives, so no shopper's request pays for them.
+   */
+  private warm(model: TenantModel) {
+    const first = model.items[0]
+    if (!first) return
+    setTimeout(() => {
+      try {
+        recommend(model, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'content_based', productId: first.productId, limit: 1, excludePurchased: false, now: this.clock().getTime() }, this.kernels)
+      } catch (error) { this.log.warn('model warm-up failed', { error }) }
+    }, 0)
   }
 
   /**
