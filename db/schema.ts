@@ -217,8 +217,36 @@ export const recommendationModels = pgTable('recommendation_models', {
   lastError: text('last_error'),
 })
 
+/** A/B experiments (F-008): two strategies split by a deterministic hash of experiment and user. */
+export const experiments = pgTable('experiments', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  control: text('control').notNull(),
+  variant: text('variant').notNull(),
+  trafficSplit: integer('traffic_split').notNull(),
+  metric: text('metric', { enum: ['ctr', 'conversion_rate', 'revenue_per_visitor'] }).notNull(),
+  /** null: every placement. */
+  placement: text('placement'),
+  status: text('status', { enum: ['draft', 'running', 'paused', 'completed'] }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+  startedAt: tstz('started_at'),
+  completedAt: tstz('completed_at'),
+}, (t) => [index('experiments_tenant_idx').on(t.tenantId, t.status, t.createdAt)])
+
+/** First exposure of each user to an experiment (the unit of analysis). */
+export const experimentExposures = pgTable('experiment_exposures', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  experimentId: uuid('experiment_id').notNull().references(() => experiments.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  arm: text('arm', { enum: ['control', 'variant'] }).notNull(),
+  exposedAt: tstz('exposed_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.experimentId, t.userId] })])
+
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect
 export type CatalogItem = typeof catalogItems.$inferSelect
+export type Experiment = typeof experiments.$inferSelect
 export type EventRow = typeof events.$inferSelect

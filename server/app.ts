@@ -18,6 +18,8 @@ import { authRoutes } from './modules/auth/index.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
+import { experimentRoutes } from './modules/experiments/index.ts'
+import { createExperimentService } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
 import { createRecommendationService } from './modules/recommendations/service.ts'
 import { CATALOG_CHANNEL, DEFAULT_MODEL_OPTIONS, ModelStore } from './modules/recommendations/store.ts'
@@ -102,6 +104,8 @@ export async function createApp(parts: AppParts) {
     raw: database.raw, store: models, profiles, cache, kernels, clock, log,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
+  // Serving reads running experiments from a short per-instance cache, which every change clears everywhere.
+  const experiments = createExperimentService({ db, clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId) })
   // A catalog write reaches recommendations at once on every instance
   // (availability, names, prices patched into loaded models) and asks for a
   // rebuild, which brings new items in within seconds.
@@ -130,6 +134,7 @@ export async function createApp(parts: AppParts) {
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards))
       .use(recommendationRoutes(recommendations, guards))
+      .use(experimentRoutes(experiments, guards))
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards)))
 
@@ -137,7 +142,7 @@ export async function createApp(parts: AppParts) {
   if (parts.startWorker) worker.start()
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, experiments },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */

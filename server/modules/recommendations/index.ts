@@ -14,7 +14,7 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       const s = await recs.recommend(principal.tenantId, principal.config, query)
       return {
         data: s.items,
-        meta: { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}) },
+        meta: { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}) },
       }
     }, {
       tenant: 'read', query: RecommendationModel.query,

@@ -6,6 +6,8 @@
 // the last answer for the same request is served (stale beats empty).
 import type { RawSql } from '../../../db/client.ts'
 import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
+import { recordExposures, runningExperiments, type RunningExperiment } from '../../../db/queries/experiments.ts'
+import { assign, type Arm } from '../experiments/assignment.ts'
 import type { Cache } from '../../cache/index.ts'
 import type { ProfileCache } from '../events/profile-cache.ts'
 import { ServiceUnavailable } from '../../errors.ts'
@@ -17,10 +19,12 @@ import type { ModelStore } from './store.ts'
 import type { EventType, Recommendation, RecommendRequest, StrategyName, UserState } from './types.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
+export const EXPERIMENTS_CHANNEL = 'experiments:changed'
+const EXPERIMENTS_TTL_MS = 5000
 const LAST_ANSWER_TTL_MS = 24 * 3600_000
 
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
-export interface Served { items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean }
+export interface Served { items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
 
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
@@ -38,6 +42,28 @@ export function createRecommendationService(d: RecommendationDeps) {
     if (json) remember(key, json)
     return json
   }
+  // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
+  const running = new Map<string, { list: RunningExperiment[]; until: number }>()
+  d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
+  async function experimentFor(tenantId: string, placement: string | undefined): Promise<RunningExperiment | undefined> {
+    let hit = running.get(tenantId)
+    if (!hit || hit.until < Date.now()) {
+      hit = { list: await runningExperiments(d.raw, tenantId), until: Date.now() + EXPERIMENTS_TTL_MS }
+      running.set(tenantId, hit)
+    }
+    // One runs per placement; a placement-less experiment covers every placement.
+    return hit.list.find((e) => placement !== undefined && e.placement === placement) ?? hit.list.find((e) => e.placement === null)
+  }
+  // First exposures, written in the background (the answer does not wait); remembered per instance.
+  const exposed = new Set<string>()
+  function expose(tenantId: string, experimentId: string, userId: string, arm: Arm) {
+    const k = `${experimentId}\u0000${userId}`
+    if (exposed.has(k)) return
+    if (exposed.size > 200_000) exposed.clear()
+    exposed.add(k)
+    void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
+  }
+
   const remember = (key: string, json: string) => {
     if (l1.size >= L1_MAX) l1.delete(l1.keys().next().value!)
     l1.set(key, { json, until: Date.now() + RESULT_TTL_MS })
@@ -50,9 +76,26 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
 
   return {
+    /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
+    experimentsChanged(tenantId: string) {
+      running.delete(tenantId)
+      void d.cache.publish(EXPERIMENTS_CHANNEL, tenantId).catch(() => {})
+    },
+
     async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
-      const strategy = q.strategy ?? config.defaultStrategy
-      const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0].join('|')
+      // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
+      let experiment: Served['experiment']
+      let strategy: StrategyName = q.strategy ?? config.defaultStrategy
+      if (!q.strategy) {
+        const e = await experimentFor(tenantId, q.placement).catch(() => undefined)
+        if (e) {
+          const arm = assign(d.kernels, e.id, q.userId, e.traffic_split)
+          experiment = { id: e.id, variant: arm }
+          strategy = (arm === 'variant' ? e.variant : e.control) as StrategyName
+          expose(tenantId, e.id, q.userId, arm)
+        }
+      }
+      const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       const lastKey = `rec-last:${tenantId}:${q.userId}:${params}`
       let user: UserState = emptyUser
       let stale = false
@@ -69,7 +112,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
         const last = await d.cache.get(lastKey)
-        if (last) return { ...(JSON.parse(last) as Served), cached: true, stale: true }
+        if (last) return { ...(JSON.parse(last) as Served), cached: true, stale: true, experiment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }
@@ -77,16 +120,16 @@ export function createRecommendationService(d: RecommendationDeps) {
         // No model yet (a new tenant), or none reachable: ask for one and answer honestly with nothing.
         await requestBuild(d.raw, tenantId).catch(() => {})
         d.onBuildRequested()
-        return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false }
+        return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
       const key = `rec:${tenantId}:${q.userId}:${user.eventCount}:${model.version}:${params}`
       const hit = stale ? undefined : await getCached(key)
       if (hit) {
         const served = JSON.parse(hit) as Served
-        return { ...served, items: stillAvailable(tenantId, served.items, model), cached: true }
+        return { ...served, items: stillAvailable(tenantId, served.items, model), cached: true, experiment }
       }
       const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
-      const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false }
+      const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
       const json = JSON.stringify(served)
       remember(key, json)

@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Independent reference values for server/modules/experiments/statistics.ts.
+
+Python 3 standard library only. Deliberately NOT a port of the TypeScript:
+- the normal comes from statistics.NormalDist (erfc-based CDF, AS241 quantile);
+- the Student t CDF is a composite Simpson integral of the t density, the t
+  quantile a bisection on that integral;
+- chi-square survival uses closed forms (df 1: erfc; even df: Poisson sum;
+  odd df: erfc plus a finite series);
+- revenue and CTR cases are generated as per-user rows from a seeded RNG, and
+  variances / covariances are taken from those rows in two passes, while the
+  fixtures carry only the sums the TypeScript sees.
+
+Usage: python3 scripts/eval/stats_reference.py   (writes the fixtures file)
+"""
+import json
+import math
+import os
+import random
+from statistics import NormalDist
+
+N = NormalDist()
+ALPHA = 0.05
+Z = N.inv_cdf(1 - ALPHA / 2)
+OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'server', 'modules', 'experiments', 'statistics.fixtures.json')
+
+
+# ----------------------------------------------------------------- t by quadrature
+def t_pdf(x, df):
+    return math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+                    - (df + 1) / 2 * math.log1p(x * x / df))
+
+
+def simpson(f, a, b, n):
+    if n % 2:
+        n += 1
+    h = (b - a) / n
+    s = f(a) + f(b)
+    for i in range(1, n):
+        s += (4 if i % 2 else 2) * f(a + i * h)
+    return s * h / 3
+
+
+def tail_limit(df):
+    # limit of t_pdf(1/u)/u^2 as u -> 0: C * df^((df+1)/2) * u^(df-1), i.e. finite only for df = 1
+    if df > 1:
+        return 0.0
+    return math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi) + (df + 1) / 2 * math.log(df))
+
+
+def t_cdf(x, df):
+    """P(T <= x). For |x| <= 8 integrate 0..|x|; beyond, integrate the tail
+    after the substitution u = 1/t (density t_pdf(1/u)/u^2 on (0, 1/|x|]),
+    which has a finite range and a smooth integrand."""
+    ax = abs(x)
+    if ax <= 8:
+        upper_tail = 0.5 - simpson(lambda s: t_pdf(s, df), 0.0, ax, 20000)
+    else:
+        upper_tail = simpson(lambda u: t_pdf(1 / u, df) / (u * u) if u > 0 else tail_limit(df), 0.0, 1 / ax, 20000)
+    return 1 - upper_tail if x > 0 else upper_tail
+
+
+def t_quantile(p, df):
+    if p > 0.5:
+        return -t_quantile(1 - p, df)
+    lo, hi = -1.0, 0.0
+    while t_cdf(lo, df) > p:
+        hi, lo = lo, lo * 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if t_cdf(mid, df) > p:
+            hi = mid
+        else:
+            lo = mid
+    return (lo + hi) / 2
+
+
+# ----------------------------------------------------------------- chi-square closed forms
+def chi2_sf(x, df):
+    if x <= 0:
+        return 1.0
+    if df % 2 == 0:
+        k = df // 2
+        term, s = 1.0, 1.0
+        for i in range(1, k):
+            term *= (x / 2) / i
+            s += term
+        return math.exp(-x / 2) * s
+    # odd: Q = erfc(sqrt(x/2)) + exp(-x/2) * sum_{i=1}^{(df-1)/2} (x/2)^{i-1/2} / Gamma(i+1/2)
+    s = math.erfc(math.sqrt(x / 2))
+    for i in range(1, (df - 1) // 2 + 1):
+        s += math.exp(-x / 2 + (i - 0.5) * math.log(x / 2) - math.lgamma(i + 0.5))
+    return s
+
+
+# ----------------------------------------------------------------- metrics
+def wilson(x, n):
+    p = x / n
+    d = 1 + Z * Z / n
+    c = (p + Z * Z / (2 * n)) / d
+    h = Z / d * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n))
+    return [max(0.0, c - h), min(1.0, c + h)]
+
+
+def delta_lift(c, v, var_c, var_v):
+    lift = (v - c) / c
+    se = math.sqrt(var_v / c ** 2 + v ** 2 * var_c / c ** 4)
+    return lift, [lift - Z * se, lift + Z * se]
+
+
+def two_sided(z):
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def conversion(name, nc, xc, nv, xv):
+    pc, pv = xc / nc, xv / nv
+    pool = (xc + xv) / (nc + nv)
+    se0 = math.sqrt(pool * (1 - pool) * (1 / nc + 1 / nv))
+    z = (pv - pc) / se0
+    vc, vv = pc * (1 - pc) / nc, pv * (1 - pv) / nv
+    e = {'controlRate': pc, 'variantRate': pv, 'controlCi': wilson(xc, nc), 'variantCi': wilson(xv, nv),
+         'absoluteDifference': pv - pc,
+         'absoluteDifferenceCi': [pv - pc - Z * math.sqrt(vc + vv), pv - pc + Z * math.sqrt(vc + vv)],
+         'zScore': z, 'pValue': two_sided(z), 'isSignificant': two_sided(z) < ALPHA,
+         'lowConfidence': min(nc, nv) < 500}
+    if xc > 0:
+        e['relativeLift'], e['relativeLiftCi'] = delta_lift(pc, pv, vc, vv)
+    else:
+        e['relativeLift'], e['relativeLiftCi'] = None, None
+    return {'name': name, 'control': {'users': nc, 'conversions': xc}, 'variant': {'users': nv, 'conversions': xv}, 'expected': e}
+
+
+def two_pass_var(xs):
+    m = sum(xs) / len(xs)
+    return sum((x - m) ** 2 for x in xs) / (len(xs) - 1)
+
+
+def revenue_rows(rng, n, buy_rate, mu, sigma):
+    # zero-revenue users included: most users buy nothing
+    return [round(rng.lognormvariate(mu, sigma), 2) if rng.random() < buy_rate else 0.0 for _ in range(n)]
+
+
+def revenue(name, ctrl, var):
+    nc, nv = len(ctrl), len(var)
+    mc, mv = sum(ctrl) / nc, sum(var) / nv
+    vc, vv = two_pass_var(ctrl), two_pass_var(var)
+    sc, sv = vc / nc, vv / nv
+    se = math.sqrt(sc + sv)
+    df = (sc + sv) ** 2 / (sc ** 2 / (nc - 1) + sv ** 2 / (nv - 1))
+    t = (mv - mc) / se
+    p = 2 * t_cdf(-abs(t), df)
+    tq = t_quantile(0.975, df)
+    e = {'controlMean': mc, 'variantMean': mv,
+         'controlCi': [mc - t_quantile(0.975, nc - 1) * math.sqrt(sc), mc + t_quantile(0.975, nc - 1) * math.sqrt(sc)],
+         'variantCi': [mv - t_quantile(0.975, nv - 1) * math.sqrt(sv), mv + t_quantile(0.975, nv - 1) * math.sqrt(sv)],
+         'absoluteDifference': mv - mc, 'absoluteDifferenceCi': [mv - mc - tq * se, mv - mc + tq * se],
+         'tStatistic': t, 'degreesOfFreedom': df, 'pValue': p, 'isSignificant': p < ALPHA,
+         'lowConfidence': min(nc, nv) < 500}
+    e['relativeLift'], e['relativeLiftCi'] = delta_lift(mc, mv, sc, sv)
+    arm = lambda xs: {'n': len(xs), 'sum': sum(xs), 'sumSq': sum(x * x for x in xs)}
+    return {'name': name, 'control': arm(ctrl), 'variant': arm(var), 'expected': e}
+
+
+def ctr_rows(rng, n, mean_impr, ctr):
+    rows = []
+    for _ in range(n):
+        y = 1 + int(rng.expovariate(1 / mean_impr))
+        # user-level heterogeneity: each user has their own propensity around ctr
+        q = min(0.95, max(0.0, rng.gauss(ctr, ctr / 2)))
+        x = sum(1 for _ in range(y) if rng.random() < q)
+        rows.append((x, y))
+    return rows
+
+
+def ctr_arm_stats(rows):
+    n = len(rows)
+    xs, ys = [r[0] for r in rows], [r[1] for r in rows]
+    X, Y = sum(xs), sum(ys)
+    r = X / Y
+    mx, my = X / n, Y / n
+    sxx = sum((x - mx) ** 2 for x in xs) / (n - 1)
+    syy = sum((y - my) ** 2 for y in ys) / (n - 1)
+    sxy = sum((x - mx) * (y - my) for x, y in rows) / (n - 1)
+    var = (sxx - 2 * r * sxy + r * r * syy) / (n * my * my)
+    return r, var, {'users': n, 'clicks': X, 'impressions': Y, 'sumClicksSq': sum(x * x for x in xs),
+                    'sumImpressionsSq': sum(y * y for y in ys), 'sumClicksImpressions': sum(x * y for x, y in rows)}
+
+
+def ctr(name, ctrl, var):
+    rc, vc, ac = ctr_arm_stats(ctrl)
+    rv, vv, av = ctr_arm_stats(var)
+    se = math.sqrt(vc + vv)
+    z = (rv - rc) / se
+    p = two_sided(z)
+    e = {'controlRate': rc, 'variantRate': rv,
+         'controlCi': [rc - Z * math.sqrt(vc), rc + Z * math.sqrt(vc)],
+         'variantCi': [rv - Z * math.sqrt(vv), rv + Z * math.sqrt(vv)],
+         'absoluteDifference': rv - rc, 'absoluteDifferenceCi': [rv - rc - Z * se, rv - rc + Z * se],
+         'zScore': z, 'pValue': p, 'isSignificant': p < ALPHA, 'lowConfidence': min(len(ctrl), len(var)) < 500}
+    e['relativeLift'], e['relativeLiftCi'] = delta_lift(rc, rv, vc, vv)
+    return {'name': name, 'control': ac, 'variant': av, 'expected': e}
+
+
+def srm(name, c, v, share):
+    total = c + v
+    ev, ec = total * share, total * (1 - share)
+    chi = (v - ev) ** 2 / ev + (c - ec) ** 2 / ec
+    p = math.erfc(math.sqrt(chi / 2))  # chi-square df 1 survival
+    return {'name': name, 'observed': {'control': c, 'variant': v}, 'expectedVariantShare': share,
+            'expected': {'chiSquare': chi, 'pValue': p, 'detected': p < 0.001}}
+
+
+def sample_size(baseline, mde=0.05, alpha=0.05, power=0.8):
+    za, zb = N.inv_cdf(1 - alpha / 2), N.inv_cdf(power)
+    if 'rate' in baseline:
+        p1 = baseline['rate']
+        p2 = p1 * (1 + mde)
+        pbar = (p1 + p2) / 2
+        n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p2 - p1) ** 2
+    else:
+        n = 2 * (za + zb) ** 2 * baseline['standardDeviation'] ** 2 / (mde * baseline['mean']) ** 2
+    return {'baseline': baseline, 'options': {'relativeMde': mde, 'alpha': alpha, 'power': power},
+            'expected': math.ceil(n - 1e-9), 'exact': n}
+
+
+def main():
+    rng = random.Random(20261125)
+    fx = {}
+    # NormalDist.cdf is 0.5 * (1 + erf(x / sqrt 2)), which loses relative precision in the lower
+    # tail (Phi(-8) comes out 2 % low); 0.5 * erfc(-x / sqrt 2) keeps it, so the fixtures use that.
+    phi = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+    fx['normalCdf'] = [{'x': x, 'expected': phi(x)} for x in (-30, -12, -8, -7.5, -7, -5, -3.2, -1.959963984540054, -1, -0.1, 0, 0.5, 1.644853626951472, 2.5, 6)]
+    fx['normalQuantile'] = [{'p': p, 'expected': N.inv_cdf(p)} for p in (1e-10, 1e-6, 0.001, 0.01, 0.025, 0.02425, 0.1, 0.3, 0.5, 0.8, 0.95, 0.975, 0.995, 0.999999)]
+    fx['studentTCdf'] = [{'t': t, 'df': df, 'expected': t_cdf(t, df)} for t, df in
+                         ((-2.0, 1), (1.0, 1), (-2.5, 3.5), (2.228, 10), (-1.3, 7.3), (0.4, 30), (-4.0, 12.7), (-12.0, 2), (2.0, 200), (-1.96, 5000), (-3.0, 123456))]
+    fx['studentTQuantile'] = [{'p': p, 'df': df, 'expected': t_quantile(p, df)} for p, df in
+                              ((0.975, 1), (0.975, 2), (0.975, 9), (0.025, 29), (0.975, 99.5), (0.9, 4.2), (0.975, 100000))]
+    fx['chiSquareSf'] = [{'x': x, 'df': df, 'expected': chi2_sf(x, df)} for x, df in
+                         ((3.841458820694124, 1), (0.2, 1), (10.83, 1), (30, 1), (5.991, 2), (1.5, 3), (7.81, 3), (9.49, 4), (2.0, 5), (40, 10))]
+
+    fx['conversionRate'] = [
+        conversion('textbook 200/1000 vs 250/1000', 1000, 200, 1000, 250),
+        conversion('large, 3% baseline, +10% lift, significant', 100000, 3000, 100000, 3300),
+        conversion('large, 3% baseline, +2% lift, not significant', 50000, 1500, 50000, 1530),
+        conversion('tiny arms, low confidence', 40, 3, 38, 7),
+        conversion('unequal split 90/10', 90000, 4500, 10000, 560),
+        conversion('negative lift', 20000, 2400, 20000, 2200),
+        conversion('zero conversions in control (lift null)', 300, 0, 300, 4),
+        conversion('all converted in variant', 200, 150, 210, 210),
+    ]
+    fx['revenuePerVisitor'] = [
+        revenue('large, equal spend distribution (A/A-like)', revenue_rows(rng, 4000, 0.04, 3.5, 1.0), revenue_rows(rng, 4000, 0.04, 3.5, 1.0)),
+        revenue('large, variant buys more often', revenue_rows(rng, 6000, 0.04, 3.5, 1.0), revenue_rows(rng, 6000, 0.06, 3.5, 1.0)),
+        revenue('unequal variances and sizes', revenue_rows(rng, 3000, 0.05, 3.0, 0.5), revenue_rows(rng, 800, 0.05, 3.6, 1.6)),
+        revenue('tiny samples (df small)', revenue_rows(rng, 6, 0.6, 2.0, 0.8), revenue_rows(rng, 4, 0.7, 2.5, 0.8)),
+    ]
+    fx['clickThroughRate'] = [
+        ctr('moderate, similar CTR', ctr_rows(rng, 1500, 6, 0.05), ctr_rows(rng, 1500, 6, 0.05)),
+        ctr('large, higher CTR in variant', ctr_rows(rng, 5000, 8, 0.04), ctr_rows(rng, 5000, 8, 0.05)),
+        ctr('small arms, low confidence', ctr_rows(rng, 120, 4, 0.1), ctr_rows(rng, 90, 5, 0.08)),
+    ]
+    fx['sampleRatioMismatch'] = [
+        srm('50/50 balanced', 50123, 49877, 0.5),
+        srm('50/50 with a visible mismatch', 50800, 49200, 0.5),
+        srm('90/10 as configured', 9010, 990, 0.1),
+        srm('30% split, mismatch', 6800, 3200, 0.3),
+        srm('tiny, no evidence', 7, 3, 0.5),
+    ]
+    fx['minimumSampleSize'] = [
+        sample_size({'rate': 0.03}),
+        sample_size({'rate': 0.10}),
+        sample_size({'rate': 0.5}),
+        sample_size({'rate': 0.5}, mde=0.1),
+        sample_size({'rate': 0.05}, mde=0.2, alpha=0.01, power=0.9),
+        sample_size({'mean': 2.4, 'standardDeviation': 18.0}),
+        sample_size({'mean': 50.0, 'standardDeviation': 25.0}, mde=0.1),
+    ]
+    with open(OUT, 'w') as f:
+        json.dump(fx, f, indent=1)
+        f.write('\n')
+    print(f'wrote {os.path.normpath(OUT)}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,182 @@
+import { describe, expect, test } from 'bun:test'
+import cases from '../../../assembly/cases.json'
+import { jsKernels, loadKernels } from '../../kernels/load.ts'
+import { BACKENDS, backend } from '../../test/backends.ts'
+import { expectProblem, testApp } from '../../test/harness.ts'
+import { armOf, assign, nextStatus } from './assignment.ts'
+
+const base = { name: 'Collab vs trending', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr' }
+
+describe('assignment contract (shared with the SDK)', async () => {
+  const wasm = await loadKernels()
+  const js = jsKernels()
+  test('bucket = murmur3(experimentId + ":" + userId) % 10000, in WASM and in TypeScript', () => {
+    for (const v of cases.hash.buckets as { experimentId: string; userId: string; bucket: number }[]) {
+      expect(wasm.bucket(v.experimentId, v.userId)).toBe(v.bucket)
+      expect(js.bucket(v.experimentId, v.userId)).toBe(v.bucket)
+    }
+    expect(wasm.murmur3('hello')).toBe(0x248bfa47)
+    expect(wasm.murmur3('The quick brown fox jumps over the lazy dog')).toBe(0x2e4ff723)
+    expect(wasm.murmur3('')).toBe(0)
+  })
+  test('variant when bucket < trafficSplit × 100', () => {
+    expect(armOf(0, 1)).toBe('variant')
+    expect(armOf(99, 1)).toBe('variant')
+    expect(armOf(100, 1)).toBe('control')
+    expect(armOf(9899, 99)).toBe('variant')
+    expect(armOf(9900, 99)).toBe('control')
+  })
+  test('the split is honoured and buckets are uniform (chi-square over 100k ids)', () => {
+    const bins = new Array(100).fill(0)
+    let variant = 0
+    for (let i = 0; i < 100_000; i++) {
+      const b = wasm.bucket('exp-42', `user-${i}`)
+      bins[Math.floor(b / 100)]++
+      if (assign(wasm, 'exp-42', `user-${i}`, 30) === 'variant') variant++
+    }
+    const chi = bins.reduce((s, o) => s + (o - 1000) ** 2 / 1000, 0)
+    expect(chi).toBeLessThan(148.23) // p = 0.001 critical value, df 99
+    expect(variant / 100_000).toBeGreaterThan(0.29)
+    expect(variant / 100_000).toBeLessThan(0.31)
+  })
+  test('state machine: draft → running ⇄ paused → completed', () => {
+    expect(nextStatus('draft', 'start')).toBe('running')
+    expect(nextStatus('running', 'pause')).toBe('paused')
+    expect(nextStatus('paused', 'resume')).toBe('running')
+    expect(nextStatus('paused', 'complete')).toBe('completed')
+    expect(nextStatus('running', 'complete')).toBe('completed')
+    for (const [s, t] of [['running', 'start'], ['draft', 'pause'], ['draft', 'resume'], ['draft', 'complete'], ['completed', 'resume'], ['completed', 'start']] as const) expect(nextStatus(s, t)).toBeUndefined()
+  })
+})
+
+for (const name of BACKENDS) {
+  describe(`experiments [${name}]`, async () => {
+    const t = await testApp(name)
+    const post = (key: string, path: string, body?: unknown) => t.req('POST', `/api/v1/experiments${path}`, { key, body })
+
+    test('create: running by default (201), or draft; fields validated', async () => {
+      const k = await t.tenantWithKeys()
+      const r = await post(k.writeKey, '', { ...base, placement: 'home' })
+      expect(r.status).toBe(201)
+      expect(r.body.data).toMatchObject({ ...base, placement: 'home', status: 'running' })
+      expect(r.body.data.startedAt).not.toBeNull()
+      const d = await post(k.writeKey, '', { ...base, status: 'draft' })
+      expect(d.body.data).toMatchObject({ status: 'draft', placement: null, startedAt: null })
+      const field = async (body: object) => expectProblem(await post(k.writeKey, '', body), 400).errors!.map((e) => e.field)
+      expect(await field({ ...base, control: 'magic' })).toEqual(['control'])
+      expect(await field({ ...base, trafficSplit: 0 })).toEqual(['trafficSplit'])
+      expect(await field({ ...base, trafficSplit: 100 })).toEqual(['trafficSplit'])
+      expect(await field({ ...base, metric: 'happiness' })).toEqual(['metric'])
+      expect(await field({ ...base, variant: 'collaborative' })).toEqual(['variant'])
+      expect(await field({ ...base, status: 'completed' })).toEqual(['status'])
+      // An admin token with X-Tenant-ID works too.
+      expect((await t.req('POST', '/api/v1/experiments', { token: k.token, tenant: k.tenantId, body: { ...base, placement: 'cart', status: 'draft' } })).status).toBe(201)
+    })
+
+    test('one running experiment per placement; a placement-less one covers every placement (409)', async () => {
+      const k = await t.tenantWithKeys()
+      expect((await post(k.writeKey, '', { ...base, placement: 'home' })).status).toBe(201)
+      expectProblem(await post(k.writeKey, '', { ...base, placement: 'home' }), 409)
+      expect((await post(k.writeKey, '', { ...base, placement: 'pdp' })).status).toBe(201)
+      expectProblem(await post(k.writeKey, '', { ...base }), 409) // would cover home and pdp
+      expect((await post(k.writeKey, '', { ...base, status: 'draft' })).status).toBe(201) // drafts do not run
+      const k2 = await t.tenantWithKeys()
+      expect((await post(k2.writeKey, '', { ...base })).status).toBe(201)
+      expectProblem(await post(k2.writeKey, '', { ...base, placement: 'home' }), 409)
+    })
+
+    test('transitions, and every illegal one is 409', async () => {
+      const k = await t.tenantWithKeys()
+      const id = (await post(k.writeKey, '', { ...base, placement: 'home', status: 'draft' })).body.data.id
+      expectProblem(await post(k.writeKey, `/${id}/pause`), 409)
+      expectProblem(await post(k.writeKey, `/${id}/resume`), 409)
+      expectProblem(await post(k.writeKey, `/${id}/complete`), 409)
+      expect((await post(k.writeKey, `/${id}/start`)).body.data.status).toBe('running')
+      expectProblem(await post(k.writeKey, `/${id}/start`), 409)
+      expect((await post(k.writeKey, `/${id}/pause`)).body.data.status).toBe('paused')
+      // While paused, another may run on the placement; resuming then conflicts.
+      const other = (await post(k.writeKey, '', { ...base, placement: 'home' })).body.data.id
+      expectProblem(await post(k.writeKey, `/${id}/resume`), 409)
+      await post(k.writeKey, `/${other}/complete`)
+      expect((await post(k.writeKey, `/${id}/resume`)).body.data.status).toBe('running')
+      const done = await post(k.writeKey, `/${id}/complete`)
+      expect(done.body.data.status).toBe('completed')
+      expect(done.body.data.completedAt).not.toBeNull()
+      for (const tr of ['start', 'pause', 'resume', 'complete']) expectProblem(await post(k.writeKey, `/${id}/${tr}`), 409)
+    })
+
+    test('PATCH: drafts change freely; started ones only their name. DELETE: drafts only', async () => {
+      const k = await t.tenantWithKeys()
+      const draft = (await post(k.writeKey, '', { ...base, status: 'draft' })).body.data.id
+      const p = await t.req('PATCH', `/api/v1/experiments/${draft}`, { key: k.writeKey, body: { trafficSplit: 20, placement: 'pdp' } })
+      expect(p.body.data).toMatchObject({ trafficSplit: 20, placement: 'pdp' })
+      const run = (await post(k.writeKey, '', { ...base, placement: 'home' })).body.data.id
+      expect((await t.req('PATCH', `/api/v1/experiments/${run}`, { key: k.writeKey, body: { name: 'Renamed' } })).body.data.name).toBe('Renamed')
+      expectProblem(await t.req('PATCH', `/api/v1/experiments/${run}`, { key: k.writeKey, body: { trafficSplit: 10 } }), 409)
+      expectProblem(await t.req('DELETE', `/api/v1/experiments/${run}`, { key: k.writeKey }), 409)
+      expect((await t.req('DELETE', `/api/v1/experiments/${draft}`, { key: k.writeKey })).status).toBe(204)
+      expectProblem(await t.req('GET', `/api/v1/experiments/${draft}`, { key: k.readKey }), 404)
+    })
+
+    test('list with pagination and status; read keys read, never write', async () => {
+      const k = await t.tenantWithKeys()
+      for (const placement of ['a', 'b', 'c']) await post(k.writeKey, '', { ...base, placement })
+      await post(k.writeKey, '', { ...base, status: 'draft' })
+      const all = await t.req('GET', '/api/v1/experiments?limit=2', { key: k.readKey })
+      expect(all.body.meta.pagination).toEqual({ total: 4, limit: 2, offset: 0, hasMore: true })
+      expect((await t.req('GET', '/api/v1/experiments?status=draft', { key: k.readKey })).body.data).toHaveLength(1)
+      expect(expectProblem(await post(k.readKey, '', base), 403).detail).toBe('Insufficient permissions: write access required')
+    })
+
+    test('cross-tenant: another tenant cannot see or change an experiment', async () => {
+      const a = await t.tenantWithKeys()
+      const b = await t.tenantWithKeys()
+      const id = (await post(a.writeKey, '', base)).body.data.id
+      expectProblem(await t.req('GET', `/api/v1/experiments/${id}`, { key: b.readKey }), 404)
+      expectProblem(await t.req('PATCH', `/api/v1/experiments/${id}`, { key: b.writeKey, body: { name: 'x' } }), 404)
+      expectProblem(await post(b.writeKey, `/${id}/pause`), 404)
+      expectProblem(await t.req('DELETE', `/api/v1/experiments/${id}`, { key: b.writeKey }), 404)
+      expect((await t.req('GET', '/api/v1/experiments', { key: b.readKey })).body.data).toHaveLength(0)
+      expectProblem(await t.req('GET', `/api/v1/experiments/${id}`, { token: b.token, tenant: a.tenantId }), 404)
+      expect((await t.req('GET', `/api/v1/experiments/${id}`, { key: a.readKey })).body.data.status).toBe('running')
+    })
+
+    test('recommendations run the assigned arm and report meta.experiment; the user counts as exposed', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: [
+        { productId: 'p1', name: 'Blue ceramic mug', category: 'kitchen', description: 'ceramic coffee mug' },
+        { productId: 'p2', name: 'Green ceramic mug', category: 'kitchen', description: 'ceramic coffee mug' },
+      ] } })
+      await t.app.services.models.build(k.tenantId)
+      const exp = (await post(k.writeKey, '', { ...base, control: 'content_based', variant: 'collaborative', placement: 'home', trafficSplit: 50 })).body.data
+      const kernels = jsKernels()
+      const arms = new Set<string>()
+      for (let i = 0; i < 20; i++) {
+        const userId = `shopper-${i}`
+        const r = await t.req('GET', `/api/v1/recommendations?userId=${userId}&placement=home&productId=p1`, { key: k.readKey })
+        const arm = assign(kernels, exp.id, userId, 50)
+        arms.add(arm)
+        expect(r.body.meta.experiment).toEqual({ id: exp.id, variant: arm })
+        // Control (content_based around p1) runs as itself; the variant (collaborative) needs history these new shoppers lack.
+        if (arm === 'control') expect(r.body.meta.strategy).toBe('content_based')
+        else expect(r.body.meta.strategy).not.toBe('content_based')
+        // Consistent across requests.
+        expect((await t.req('GET', `/api/v1/recommendations?userId=${userId}&placement=home`, { key: k.readKey })).body.meta.experiment.variant).toBe(arm)
+      }
+      expect(arms.size).toBe(2)
+      // Other placements and explicit strategies are outside the experiment.
+      expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=pdp', { key: k.readKey })).body.meta.experiment).toBeUndefined()
+      expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=home&strategy=trending', { key: k.readKey })).body.meta.experiment).toBeUndefined()
+      const { database } = await backend(name)
+      let n = 0
+      for (let i = 0; i < 50 && n < 20; i++) {
+        n = (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [exp.id]))[0].n
+        if (n < 20) await Bun.sleep(20)
+      }
+      expect(n).toBe(20)
+      // Paused: no experiment any more.
+      await post(k.writeKey, `/${exp.id}/pause`)
+      expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=home', { key: k.readKey })).body.meta.experiment).toBeUndefined()
+    })
+  })
+}

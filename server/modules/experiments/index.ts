@@ -1,0 +1,49 @@
+import { Elysia } from 'elysia'
+import type { authGuards } from '../../plugins/auth.ts'
+import { Envelope, ListEnvelope, page, problems, T } from '../../schemas.ts'
+import { ExperimentModel } from './model.ts'
+import type { ExperimentService } from './service.ts'
+
+const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }]
+
+export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typeof authGuards>) {
+  const routes = new Elysia({ prefix: '/experiments', tags: ['Experiments'] })
+    .use(guards)
+    .post('', async ({ principal, body, status }) => status(201, { data: await exps.create(principal.tenantId, body) }), {
+      tenant: 'write', body: ExperimentModel.create,
+      response: { 201: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 409, 429) },
+      detail: { summary: 'Create an experiment (running by default, or draft)', security },
+    })
+    .get('', async ({ principal, query }) => {
+      const { rows, total } = await exps.list(principal.tenantId, query)
+      return page(rows, total, query.limit, query.offset)
+    }, {
+      tenant: 'read', query: ExperimentModel.listQuery,
+      response: { 200: ListEnvelope(ExperimentModel.experiment), ...problems(400, 401, 403, 429) },
+      detail: { summary: 'List experiments', security },
+    })
+    .get('/:id', async ({ principal, params }) => ({ data: await exps.get(principal.tenantId, params.id) }), {
+      tenant: 'read', params: ExperimentModel.params,
+      response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 429) },
+      detail: { summary: 'Get an experiment', security },
+    })
+    .patch('/:id', async ({ principal, params, body }) => ({ data: await exps.patch(principal.tenantId, params.id, body) }), {
+      tenant: 'write', params: ExperimentModel.params, body: ExperimentModel.patch,
+      response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 409, 429) },
+      detail: { summary: 'Change a draft; once started, only its name', security },
+    })
+    .delete('/:id', async ({ principal, params, set }) => { await exps.remove(principal.tenantId, params.id); set.status = 204; return null }, {
+      tenant: 'write', params: ExperimentModel.params,
+      response: { 204: T.Null(), ...problems(400, 401, 403, 404, 409, 429) },
+      detail: { summary: 'Delete a draft experiment', security },
+    })
+  // The state machine's four transitions, one route each.
+  for (const [t, summary] of [['start', 'Start a draft'], ['pause', 'Pause a running experiment'], ['resume', 'Resume a paused experiment'], ['complete', 'Complete a running or paused experiment']] as const) {
+    routes.post(`/:id/${t}`, async ({ principal, params }) => ({ data: await exps.transition(principal.tenantId, params.id, t) }), {
+      tenant: 'write', params: ExperimentModel.params,
+      response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 409, 429) },
+      detail: { summary: `${summary} (draft → running ⇄ paused → completed; anything else is 409)`, security },
+    })
+  }
+  return routes
+}

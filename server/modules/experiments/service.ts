@@ -1,0 +1,90 @@
+// Experiments (F-008): creation, the state machine, and the rule that only
+// one experiment runs per placement (a placement-less one covers them all).
+import type { Db } from '../../../db/client.ts'
+import {
+  deleteDraft, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+} from '../../../db/queries/experiments.ts'
+import type { Experiment } from '../../../db/schema.ts'
+import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
+import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
+
+export const experimentDto = (e: Experiment) => ({
+  id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric, placement: e.placement,
+  status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
+  startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,
+})
+
+export interface ExperimentDeps { db: Db; clock: () => Date; onChange: (tenantId: string) => void }
+
+type Input = Omit<NewExperiment, 'status' | 'placement'> & { placement?: string | null; status?: 'running' | 'draft' }
+
+const overlapError = (o: { id: string; name: string }) =>
+  new Conflict(`Experiment "${o.name}" (${o.id}) is already running on this placement; pause or complete it first`)
+
+export function createExperimentService(d: ExperimentDeps) {
+  async function get(tenantId: string, id: string) {
+    const e = await findExperiment(d.db, tenantId, id)
+    if (!e) throw new NotFound('Experiment not found')
+    return e
+  }
+  const sameStrategies = (control: string, variant: string) =>
+    new ValidationFailed('control and variant must be different strategies', [{ field: 'variant', message: 'must differ from control' }])
+
+  return {
+    async create(tenantId: string, v: Input) {
+      if (v.control === v.variant) throw sameStrategies(v.control, v.variant)
+      const status = v.status ?? 'running'
+      const placement = v.placement ?? null
+      const row = { name: v.name.trim(), control: v.control, variant: v.variant, trafficSplit: v.trafficSplit, metric: v.metric, placement, status }
+      const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null,
+        (tx) => insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null }))
+      if ('overlap' in res) throw overlapError(res.overlap)
+      d.onChange(tenantId)
+      return experimentDto(res)
+    },
+
+    async list(tenantId: string, f: { status?: ExperimentStatus; limit: number; offset: number }) {
+      const { rows, total } = await listExperiments(d.db, tenantId, f)
+      return { rows: rows.map(experimentDto), total }
+    },
+
+    get: async (tenantId: string, id: string) => experimentDto(await get(tenantId, id)),
+
+    /** Drafts change freely; once started, only the name. */
+    async patch(tenantId: string, id: string, v: Partial<Input>) {
+      const e = await get(tenantId, id)
+      const fields = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      if (e.status !== 'draft' && fields.some((f) => f !== 'name')) throw new Conflict(`Only the name can change once an experiment has started (it is ${e.status})`)
+      const control = v.control ?? e.control, variant = v.variant ?? e.variant
+      if (control === variant) throw sameStrategies(control, variant)
+      const updated = await updateExperiment(d.db, tenantId, id, { ...v, name: v.name?.trim() }, [e.status])
+      if (!updated) throw new Conflict('The experiment changed meanwhile; read it again')
+      d.onChange(tenantId)
+      return experimentDto(updated)
+    },
+
+    async remove(tenantId: string, id: string) {
+      const e = await get(tenantId, id)
+      if (e.status !== 'draft') throw new Conflict(`Only draft experiments can be deleted (it is ${e.status}); complete it instead`)
+      if (!(await deleteDraft(d.db, tenantId, id))) throw new Conflict('The experiment changed meanwhile; read it again')
+      d.onChange(tenantId)
+    },
+
+    async transition(tenantId: string, id: string, t: Transition) {
+      const e = await get(tenantId, id)
+      const to = nextStatus(e.status, t)
+      if (!to) throw new Conflict(`Cannot ${t} an experiment that is ${e.status} (allowed from: ${allowedFrom(t).join(', ')})`)
+      const now = d.clock()
+      const change: Partial<Experiment> = { status: to }
+      if (t === 'start') change.startedAt = now
+      if (t === 'complete') change.completedAt = now
+      const res = await withRunningCheck(d.db, tenantId, to === 'running' ? { placement: e.placement, exceptId: e.id } : null,
+        (tx) => updateExperiment(tx, tenantId, id, change, [e.status]))
+      if (res && 'overlap' in res) throw overlapError(res.overlap)
+      if (!res) throw new Conflict('The experiment changed meanwhile; read it again')
+      d.onChange(tenantId)
+      return experimentDto(res)
+    },
+  }
+}
+export type ExperimentService = ReturnType<typeof createExperimentService>
