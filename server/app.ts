@@ -25,6 +25,8 @@ import { createRecommendationService } from './modules/recommendations/service.t
 import { CATALOG_CHANNEL, DEFAULT_MODEL_OPTIONS, ModelStore } from './modules/recommendations/store.ts'
 import { ModelWorker } from './modules/recommendations/worker.ts'
 import { requestBuild } from '../db/queries/models.ts'
+import { setTenantConfig, tenantForKey } from '../db/queries/tenants.ts'
+import { effectiveConfig, type TenantConfig } from './modules/tenants/config.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/group-commit.ts'
@@ -105,11 +107,22 @@ export async function createApp(parts: AppParts) {
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // Serving reads running experiments from a short per-instance cache, which every change clears everywhere.
-  const experiments = createExperimentService({ db, clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId) })
+  const experiments = createExperimentService({
+    db, raw: database.raw, clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
+    async setStrategy(tenantId, placement, strategy) {
+      const t = await tenantForKey(db, tenantId)
+      const config = effectiveConfig(t?.config)
+      if (placement === null) config.defaultStrategy = strategy as TenantConfig['defaultStrategy']
+      else config.placementStrategies = { ...config.placementStrategies, [placement]: strategy as TenantConfig['defaultStrategy'] }
+      await setTenantConfig(db, tenantId, config)
+      keysChanged() // principals carry the config
+    },
+  })
   // A catalog write reaches recommendations at once on every instance
   // (availability, names, prices patched into loaded models) and asks for a
   // rebuild, which brings new items in within seconds.
   catalogChanged.subscribe((tenantId, productIds) => {
+    void models.patchItems(tenantId, productIds).catch((error) => log.warn('could not patch the loaded model', { tenantId, error }))
     void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
     void requestBuild(database.raw, tenantId).then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
   })

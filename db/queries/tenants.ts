@@ -55,3 +55,8 @@ export function isUniqueViolation(e: unknown): boolean {
   return false
 }
 
+
+/** Replaces a tenant's config by id (the caller has already authorised the tenant). */
+export async function setTenantConfig(db: Db, tenantId: string, config: unknown) {
+  await db.update(tenants).set({ config, updatedAt: new Date() }).where(eq(tenants.id, tenantId))
+}

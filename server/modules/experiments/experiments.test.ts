@@ -4,6 +4,7 @@ import { jsKernels, loadKernels } from '../../kernels/load.ts'
 import { BACKENDS, backend } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 import { armOf, assign, nextStatus } from './assignment.ts'
+import { conversionRate } from './statistics.ts'
 
 const base = { name: 'Collab vs trending', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr' }
 
@@ -177,6 +178,99 @@ for (const name of BACKENDS) {
       // Paused: no experiment any more.
       await post(k.writeKey, `/${exp.id}/pause`)
       expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=home', { key: k.readKey })).body.meta.experiment).toBeUndefined()
+    })
+  })
+}
+
+for (const name of BACKENDS) {
+  describe(`experiment results [${name}]`, async () => {
+    const t = await testApp(name)
+    const H = 3600_000
+    const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * H).toISOString()
+
+    test('hand-computed results: exposed users, events after exposure only, attribution window, promote', async () => {
+      const k = await t.tenantWithKeys({ attributionWindowHours: 24 })
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: [
+        { productId: 'p1', name: 'One', category: 'c', price: 3 }, { productId: 'p2', name: 'Two', category: 'c', price: 7 }, { productId: 'p3', name: 'Three', category: 'c' },
+      ] } })
+      await t.app.services.models.build(k.tenantId)
+      const exp = (await t.req('POST', '/api/v1/experiments', { key: k.writeKey, body: { ...base, metric: 'conversion_rate', placement: 'home', control: 'trending', variant: 'content_based' } })).body.data
+      // Four shoppers in each arm, by the shared contract.
+      const kernels = jsKernels()
+      const control: string[] = [], variant: string[] = []
+      for (let i = 0; control.length < 4 || variant.length < 4; i++) {
+        const u = `s${i}`
+        const arm = assign(kernels, exp.id, u, 50)
+        if (arm === 'control' && control.length < 4) control.push(u)
+        if (arm === 'variant' && variant.length < 4) variant.push(u)
+      }
+      for (const u of [...control, ...variant]) await t.req('GET', `/api/v1/recommendations?userId=${u}&placement=home`, { key: k.readKey })
+      const { database } = await backend(name)
+      for (let i = 0; i < 100; i++) {
+        const [{ n }] = await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [exp.id])
+        if (n === 8) break
+        await Bun.sleep(20)
+      }
+      await database.raw.query("update experiment_exposures set exposed_at = now() - interval '72 hours' where experiment_id = $1", [exp.id])
+      const [c1, c2, c3, c4] = control, [v1, v2, v3, v4] = variant
+      const ev = (userId: string, eventType: string, productId: string, hoursAgo: number, metadata?: object) => ({ userId, eventType, productId, timestamp: at(hoursAgo), placement: 'home', ...(metadata ? { metadata } : {}) })
+      const r = await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
+        ev(c3, 'recommendation_clicked', 'p1', 80), ev(c3, 'purchase', 'p1', 79, { price: 100 }), // before exposure: not counted
+        ev(c1, 'recommendation_clicked', 'p1', 10), ev(c1, 'purchase', 'p1', 9, { price: 10, quantity: 2 }), // converted, 20
+        ev(c2, 'recommendation_impressed', 'p1', 5), ev(c2, 'recommendation_impressed', 'p2', 5),
+        ev(c4, 'purchase', 'p3', 2, { price: 50 }), // never clicked: not attributed
+        ev(v1, 'recommendation_clicked', 'p1', 10), ev(v1, 'purchase', 'p1', 9, { price: 5 }), // converted, 5
+        ev(v2, 'recommendation_clicked', 'p1', 10), ev(v2, 'purchase', 'p2', 9, { price: 5 }), // another product: no
+        ev(v3, 'recommendation_clicked', 'p1', 60), ev(v3, 'purchase', 'p1', 30, { price: 5 }), // 30 h after the click: outside 24 h
+        ev(v4, 'recommendation_clicked', 'p2', 4), ev(v4, 'purchase', 'p2', 3), // converted at the catalog price, 7
+      ] } })
+      expect(r.body.data.rejected).toEqual([])
+      const res = (await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: k.readKey })).body.data
+      const expected = conversionRate({ users: 4, conversions: 1 }, { users: 4, conversions: 2 })
+      expect(res).toMatchObject({
+        metric: 'conversion_rate', controlMetric: 0.25, variantMetric: 0.5, lift: 1, sampleSize: { control: 4, variant: 4 },
+        isSignificant: false, lowConfidence: true, srm: { pValue: 1, detected: false },
+      })
+      expect(res.pValue).toBeCloseTo(expected.pValue!, 12)
+      expect(res.liftCI).toEqual([expected.relativeLiftCi!.lower, expected.relativeLiftCi!.upper])
+      expect(res.confidenceIntervals.control).toEqual([expected.control.ci!.lower, expected.control.ci!.upper])
+      expect(res.duration).toBeGreaterThanOrEqual(0)
+      expect(res.minimumSampleSize).toBeGreaterThan(1000)
+      expect(res.daily).toHaveLength(1)
+      expect(res.daily[0]).toMatchObject({ control: { users: 4, metric: 0.25 }, variant: { users: 4, metric: 0.5 } })
+      // Another tenant cannot read the results.
+      const other = await t.tenantWithKeys()
+      expectProblem(await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: other.readKey }), 404)
+      // Promote: not significant, so the control wins; it becomes the placement's strategy and the experiment completes.
+      expectProblem(await t.req('POST', `/api/v1/experiments/${exp.id}/promote`, { key: k.readKey }), 403)
+      const p = await t.req('POST', `/api/v1/experiments/${exp.id}/promote`, { key: k.writeKey })
+      expect(p.status).toBe(200)
+      expect(p.body.data).toMatchObject({ winner: 'control', promoted: { placement: 'home', strategy: 'trending' }, experiment: { status: 'completed' } })
+      const tenant = await t.req('GET', `/api/v1/tenants/${k.tenantId}`, { token: k.token })
+      expect(tenant.body.data.config.placementStrategies).toEqual({ home: 'trending' })
+      const served = await t.req('GET', '/api/v1/recommendations?userId=s999&placement=home', { key: k.readKey })
+      expect(served.body.meta.experiment).toBeUndefined()
+      expect(['trending', 'trending_fallback']).toContain(served.body.meta.strategy)
+    })
+
+    test('revenue per visitor from the same per-user rows', async () => {
+      const { experimentResults } = await import('./results.ts')
+      const rows = [
+        { arm: 'control' as const, day: '2026-11-20', impressions: 0, clicks: 1, conversions: 1, revenue: 20 },
+        { arm: 'control' as const, day: '2026-11-20', impressions: 2, clicks: 0, conversions: 0, revenue: 0 },
+        { arm: 'variant' as const, day: '2026-11-20', impressions: 0, clicks: 1, conversions: 1, revenue: 5 },
+        { arm: 'variant' as const, day: '2026-11-21', impressions: 0, clicks: 1, conversions: 1, revenue: 7 },
+      ]
+      const r = experimentResults({ metric: 'revenue_per_visitor', trafficSplit: 50, startedAt: new Date(0), completedAt: new Date(10_000) }, rows, new Date())
+      expect(r.controlMetric).toBe(10)
+      expect(r.variantMetric).toBe(6)
+      expect(r.lift).toBeCloseTo(-0.4, 12)
+      expect(r.duration).toBe(10)
+      expect(r.daily.map((d) => d.date)).toEqual(['2026-11-20', '2026-11-21'])
+      expect(r.daily[0].variant).toEqual({ users: 1, metric: 5 })
+      const ctr = experimentResults({ metric: 'ctr', trafficSplit: 50, startedAt: null, completedAt: null }, rows, new Date())
+      expect(ctr.controlMetric).toBe(0.5) // 1 click / 2 impressions
+      expect(ctr.variantMetric).toBeNull() // no impressions
     })
   })
 }

@@ -37,6 +37,17 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
       response: { 204: T.Null(), ...problems(400, 401, 403, 404, 409, 429) },
       detail: { summary: 'Delete a draft experiment', security },
     })
+  routes
+    .get('/:id/results', async ({ principal, params }) => ({ data: await exps.results(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
+      tenant: 'read', params: ExperimentModel.params,
+      response: { 200: Envelope(T.Record(T.String(), T.Unknown(), { description: 'controlMetric, variantMetric, lift, liftCI, pValue, isSignificant, sampleSize, duration, confidenceIntervals, lowConfidence, minimumSampleSize, srm, daily, details' })), ...problems(400, 401, 403, 404, 429) },
+      detail: { summary: 'Results: metric per arm, relative lift with CI, p-value, significance, sample ratio mismatch, minimum sample size, daily', security },
+    })
+    .post('/:id/promote', async ({ principal, params }) => ({ data: await exps.promote(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
+      tenant: 'write', params: ExperimentModel.params,
+      response: { 200: Envelope(T.Record(T.String(), T.Unknown())), ...problems(400, 401, 403, 404, 409, 429) },
+      detail: { summary: 'Complete the experiment and make the winning strategy the default for its placement (or the tenant)', security },
+    })
   // The state machine's four transitions, one route each.
   for (const [t, summary] of [['start', 'Start a draft'], ['pause', 'Pause a running experiment'], ['resume', 'Resume a paused experiment'], ['complete', 'Complete a running or paused experiment']] as const) {
     routes.post(`/:id/${t}`, async ({ principal, params }) => ({ data: await exps.transition(principal.tenantId, params.id, t) }), {

@@ -1,9 +1,10 @@
 // Experiments (F-008): creation, the state machine, and the rule that only
 // one experiment runs per placement (a placement-less one covers them all).
-import type { Db } from '../../../db/client.ts'
+import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  deleteDraft, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+  deleteDraft, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
+import { experimentResults, type Metric } from './results.ts'
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
@@ -14,7 +15,14 @@ export const experimentDto = (e: Experiment) => ({
   startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,
 })
 
-export interface ExperimentDeps { db: Db; clock: () => Date; onChange: (tenantId: string) => void }
+export interface ExperimentDeps {
+  db: Db
+  raw: RawSql
+  clock: () => Date
+  onChange: (tenantId: string) => void
+  /** Makes `strategy` the default for `placement` (null: the tenant's defaultStrategy). */
+  setStrategy: (tenantId: string, placement: string | null, strategy: string) => Promise<void>
+}
 
 type Input = Omit<NewExperiment, 'status' | 'placement'> & { placement?: string | null; status?: 'running' | 'draft' }
 
@@ -68,6 +76,29 @@ export function createExperimentService(d: ExperimentDeps) {
       if (e.status !== 'draft') throw new Conflict(`Only draft experiments can be deleted (it is ${e.status}); complete it instead`)
       if (!(await deleteDraft(d.db, tenantId, id))) throw new Conflict('The experiment changed meanwhile; read it again')
       d.onChange(tenantId)
+    },
+
+    /** Results for the experiment's metric; the attribution window is the tenant's. */
+    async results(tenantId: string, id: string, attributionWindowHours: number) {
+      const e = await get(tenantId, id)
+      const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours)
+      return experimentResults({ metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt }, rows, d.clock())
+    },
+
+    /**
+     * Completes the experiment and makes the winner the default strategy of
+     * its placement (or of the tenant): the variant when it is significantly
+     * better, otherwise the control.
+     */
+    async promote(tenantId: string, id: string, attributionWindowHours: number) {
+      const e = await get(tenantId, id)
+      if (e.status === 'draft') throw new Conflict('A draft has no results to promote; start it first')
+      const results = await this.results(tenantId, id, attributionWindowHours)
+      const winner = results.isSignificant && (results.lift ?? 0) > 0 ? 'variant' : 'control'
+      const strategy = winner === 'variant' ? e.variant : e.control
+      const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
+      await d.setStrategy(tenantId, e.placement, strategy)
+      return { experiment, winner, promoted: { placement: e.placement, strategy }, results }
     },
 
     async transition(tenantId: string, id: string, t: Transition) {

@@ -126,7 +126,7 @@ for (const name of BACKENDS) {
       expect(m.body.data.stats.items).toBe(21)
       const sim = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
       expect(sim.body.data.map((x: { productId: string }) => x.productId)).toContain('shoe-new')
-    })
+    }, 30_000)
 
     test('validation: userId required, limit 1..50', async () => {
       const k = await t.tenantWithKeys()

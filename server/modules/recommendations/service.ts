@@ -85,7 +85,7 @@ export function createRecommendationService(d: RecommendationDeps) {
     async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
       // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
       let experiment: Served['experiment']
-      let strategy: StrategyName = q.strategy ?? config.defaultStrategy
+      let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
       if (!q.strategy) {
         const e = await experimentFor(tenantId, q.placement).catch(() => undefined)
         if (e) {

@@ -37,6 +37,8 @@ export const TenantConfig = Strict({
     write: T.Integer({ minimum: 1, maximum: 10_000_000, description: 'requests per minute per key for writes' }),
   }),
   widget: WidgetConfig,
+  /** Strategy per placement, overriding defaultStrategy there (set e.g. by promoting an experiment's winner). */
+  placementStrategies: T.Record(T.String({ minLength: 1, maxLength: 100 }), Strategy),
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -58,6 +60,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   excludePurchased: true,
   attributionWindowHours: 24,
   rateLimits: { read: 1000, write: 500 },
+  placementStrategies: {},
   widget: {
     layout: 'grid', columns: 4, showPrice: true, ctaText: 'View product', title: 'Recommended for you', limit: 4,
     theme: { primaryColor: '#1d4ed8', textColor: '#111827', background: '#ffffff', fontFamily: 'inherit', borderRadius: 8 },
