@@ -233,6 +233,9 @@ export const experiments = pgTable('experiments', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   startedAt: tstz('started_at'),
   completedAt: tstz('completed_at'),
+  /** FR-048: 90 days after completion the per-user data goes and this summary of the final results stays. */
+  summary: jsonb('summary'),
+  archivedAt: tstz('archived_at'),
 }, (t) => [index('experiments_tenant_idx').on(t.tenantId, t.status, t.createdAt)])
 
 /** First exposure of each user to an experiment (the unit of analysis). */

@@ -40,6 +40,8 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
     try {
       const { folded } = await app.services.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
+      const archived = await app.services.experiments.archiveOld()
+      if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
     } catch (error) { log.error('event maintenance failed', { error }) }
   }
   const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR)]

@@ -108,3 +108,18 @@ export async function exposedUserMetrics(raw: RawSql, tenantId: string, experime
      group by x.user_id, x.arm, x.exposed_at`,
     [tenantId, experimentId, windowHours])
 }
+
+/** Completed experiments past the full-results period and not yet archived, with their tenant's config. */
+export async function experimentsToArchive(raw: RawSql, completedBefore: Date) {
+  return raw.query<{ id: string; tenant_id: string; config: unknown }>(
+    `select e.id, e.tenant_id, t.config from experiments e join tenants t on t.id = e.tenant_id
+     where e.status = 'completed' and e.archived_at is null and e.completed_at < $1`, [completedBefore.toISOString()])
+}
+
+/** Keeps the summary and drops the per-user exposures, in one transaction. */
+export async function archiveExperiment(raw: RawSql, tenantId: string, id: string, summary: unknown, now: Date) {
+  await raw.transaction(async (tx) => {
+    await tx.query('update experiments set summary = $3::jsonb, archived_at = $4 where tenant_id = $1 and id = $2', [tenantId, id, JSON.stringify(summary), now.toISOString()])
+    await tx.query('delete from experiment_exposures where tenant_id = $1 and experiment_id = $2', [tenantId, id])
+  })
+}

@@ -274,3 +274,31 @@ for (const name of BACKENDS) {
     })
   })
 }
+
+for (const name of BACKENDS) {
+  test(`completed experiments keep full results 90 days, then a summary only (FR-048) [${name}]`, async () => {
+    const t = await testApp(name)
+    const { database } = await backend(name)
+    const k = await t.tenantWithKeys()
+    const mk = async (placement: string) => {
+      const e = (await t.req('POST', '/api/v1/experiments', { key: k.writeKey, body: { ...base, metric: 'conversion_rate', placement } })).body.data
+      for (let i = 0; i < 6; i++) await t.req('GET', `/api/v1/recommendations?userId=arch-${i}&placement=${placement}`, { key: k.readKey })
+      await t.req('POST', `/api/v1/experiments/${e.id}/complete`, { key: k.writeKey })
+      return e.id as string
+    }
+    const old = await mk('old'), recent = await mk('recent')
+    const exposures = async (id: string) => (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [id]))[0].n
+    for (let i = 0; i < 100 && ((await exposures(old)) < 6 || (await exposures(recent)) < 6); i++) await Bun.sleep(20)
+    const before = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.readKey })).body.data
+    await database.raw.query("update experiments set completed_at = now() - interval '91 days' where id = $1", [old])
+    expect(await t.app.services.experiments.archiveOld()).toBeGreaterThanOrEqual(1)
+    const after = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.readKey })).body.data
+    expect(after).toMatchObject({ archived: true, sampleSize: before.sampleSize, controlMetric: before.controlMetric, pValue: before.pValue })
+    expect(after.daily).toBeUndefined()
+    expect(after.details).toBeUndefined()
+    expect(await exposures(old)).toBe(0)
+    // A recently completed one keeps its full results and data.
+    expect(await exposures(recent)).toBe(6)
+    expect((await t.req('GET', `/api/v1/experiments/${recent}/results`, { key: k.readKey })).body.data.daily).toBeDefined()
+  }, 30_000)
+}

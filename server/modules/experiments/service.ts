@@ -2,9 +2,12 @@
 // one experiment runs per placement (a placement-less one covers them all).
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  deleteDraft, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+  archiveExperiment, deleteDraft, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
-import { experimentResults, type Metric } from './results.ts'
+import { effectiveConfig } from '../tenants/config.ts'
+import { experimentResults, type ExperimentResults, type Metric } from './results.ts'
+
+export const RESULTS_KEPT_DAYS = 90
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
@@ -78,9 +81,10 @@ export function createExperimentService(d: ExperimentDeps) {
       d.onChange(tenantId)
     },
 
-    /** Results for the experiment's metric; the attribution window is the tenant's. */
+    /** Results for the experiment's metric; the attribution window is the tenant's. Archived ones give their summary. */
     async results(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
+      if (e.archivedAt) return { ...(e.summary as object), archived: true, archivedAt: e.archivedAt.toISOString() } as unknown as ExperimentResults
       const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours)
       return experimentResults({ metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt }, rows, d.clock())
     },
@@ -99,6 +103,22 @@ export function createExperimentService(d: ExperimentDeps) {
       const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
       await d.setStrategy(tenantId, e.placement, strategy)
       return { experiment, winner, promoted: { placement: e.placement, strategy }, results }
+    },
+
+    /**
+     * FR-048: completed experiments keep full results for 90 days; then the
+     * headline figures are kept as a summary and the per-user data is deleted.
+     */
+    async archiveOld() {
+      const now = d.clock()
+      let archived = 0
+      for (const x of await experimentsToArchive(d.raw, new Date(now.getTime() - RESULTS_KEPT_DAYS * 86400_000))) {
+        const full = await this.results(x.tenant_id, x.id, effectiveConfig(x.config).attributionWindowHours)
+        const { daily: _daily, details: _details, ...summary } = full
+        await archiveExperiment(d.raw, x.tenant_id, x.id, summary, now)
+        archived++
+      }
+      return archived
     },
 
     async transition(tenantId: string, id: string, t: Transition) {
