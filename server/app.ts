@@ -9,6 +9,7 @@ import type { Cache } from './cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './cache/leased-limiter.ts'
 import { hmacSha256 } from './crypto.ts'
+import { serviceMetrics } from './metrics.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './mailer.ts'
 import { apiKeyRoutes } from './modules/api-keys/index.ts'
@@ -32,7 +33,7 @@ import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/group-commit.ts'
 import { ProfileCache } from './modules/events/profile-cache.ts'
 import { createEventService } from './modules/events/service.ts'
-import { healthRoutes } from './modules/health/index.ts'
+import { healthRoutes, metricsRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
 import { createTenantService } from './modules/tenants/service.ts'
 import { authGuards, KeyCache } from './plugins/auth.ts'
@@ -66,6 +67,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log, secrets, mailer } = parts
   const db = database.db
   const clock = parts.clock ?? (() => new Date())
+  const metrics = serviceMetrics()
   const clientIp = parts.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0].trim() || 'unknown')
   let ready = false
 
@@ -87,7 +89,7 @@ export async function createApp(parts: AppParts) {
 
   const hashKey = await hmacSha256(secrets.apiKeyPepper)
   const usage = new UsageRecorder(db, log, clock, parts.usageFlushMs ?? 5000)
-  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache) })
+  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache), onRateLimited: (budget) => metrics.rateLimited.inc({ budget }) })
 
   const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
   const tenants = createTenantService({ db, clock, onChange: keysChanged })
@@ -98,7 +100,7 @@ export async function createApp(parts: AppParts) {
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache)
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, DEFAULT_MODEL_OPTIONS)
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, DEFAULT_MODEL_OPTIONS, (ms) => metrics.modelBuilds.observe({}, ms))
   const worker = new ModelWorker(database.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
@@ -126,13 +128,21 @@ export async function createApp(parts: AppParts) {
     void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
     void requestBuild(database.raw, tenantId).then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
   })
-  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored))
-  const events = createEventService({ db, raw: database.raw, committer, clock })
+  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored),
+    (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
+  const events = createEventService({
+    db, raw: database.raw, committer, clock,
+    onOutcomes: (accepted, duplicates, rejected) => {
+      if (accepted) metrics.events.inc({ outcome: 'accepted' }, accepted)
+      if (duplicates) metrics.events.inc({ outcome: 'duplicate' }, duplicates)
+      if (rejected) metrics.events.inc({ outcome: 'rejected' }, rejected)
+    },
+  })
 
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
-    .use(requestContext(log))
-    .use(problemHandler(log))
+    .use(requestContext(log, metrics))
+    .use(problemHandler(log, metrics))
     .use(cors({
       origin: config.corsOrigins === '*' ? true : config.corsOrigins,
       allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Request-ID'],
@@ -142,16 +152,20 @@ export async function createApp(parts: AppParts) {
     .use(bodyParser(config.maxBodyBytes))
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache: cache.kind, ready: () => ready }))
+    .use(metricsRoutes(metrics))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards))
-      .use(recommendationRoutes(recommendations, guards))
+      .use(recommendationRoutes(recommendations, guards, metrics))
       .use(experimentRoutes(experiments, guards))
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
+  metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
+  metrics.registry.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
+  metrics.registry.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
   if (parts.startWorker) worker.start()
 
   return Object.assign(app, {

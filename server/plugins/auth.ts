@@ -38,6 +38,7 @@ export interface AuthDeps {
   keyCache: KeyCache
   /** Per-key budgets, shared by every instance (leased in chunks from the cache's buckets). */
   limiter: { take(key: string, spec: BucketSpec): Promise<Decision> }
+  onRateLimited?: (budget: Permission) => void
 }
 
 export const WRITE_REQUIRED = 'Insufficient permissions: write access required'
@@ -118,6 +119,7 @@ export function authGuards(deps: AuthDeps) {
       set.headers['ratelimit-remaining'] = String(d.remaining)
       set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
       if (!d.allowed) {
+        deps.onRateLimited?.(budget)
         const e = new TooManyRequests(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, d.retryAfterMs / 1000)
         Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
         throw e

@@ -5,9 +5,10 @@
 import { Elysia } from 'elysia'
 import { AppError, BadRequest, NotFound, PayloadTooLarge, ValidationFailed, fieldPath, problemOf, problemResponse, valueErrorMessage, type FieldError, type ValueErrorLike } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import type { ServiceMetrics } from '../metrics.ts'
 import { requestInfo } from './request-context.ts'
 
-export function problemHandler(log: Logger) {
+export function problemHandler(log: Logger, metrics?: ServiceMetrics) {
   return new Elysia({ name: 'problems' }).onError({ as: 'global' }, ({ code, error, request }) => {
     const info = requestInfo(request)
     const instance = new URL(request.url).pathname
@@ -20,9 +21,12 @@ export function problemHandler(log: Logger) {
     else if ((error as { status?: number }).status === 413) appError = new PayloadTooLarge('The request body is too large')
     else {
       log.error('unhandled error', { requestId: info?.id, method: request.method, path: instance, error })
+      if (info) info.errorStatus = 500
+      metrics?.dependencyErrors.inc({ dependency: 'unknown' })
       return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred', instance }, headers)
     }
     if (info) info.errorStatus = appError.status
+    if (appError.status === 503) metrics?.dependencyErrors.inc({ dependency: 'database' })
     return problemResponse(problemOf(appError, instance), { ...appError.headers, ...headers })
   })
 }

@@ -2,6 +2,7 @@
 // one structured access-log line per request, carrying that id.
 import { Elysia } from 'elysia'
 import type { Logger } from '../logger.ts'
+import type { ServiceMetrics } from '../metrics.ts'
 
 export interface RequestInfo { id: string; start: number; errorStatus?: number }
 const infos = new WeakMap<Request, RequestInfo>()
@@ -9,7 +10,7 @@ const VALID_ID = /^[\w.:-]{1,128}$/
 
 export const requestInfo = (req: Request) => infos.get(req)
 
-export function requestContext(log: Logger) {
+export function requestContext(log: Logger, metrics?: ServiceMetrics) {
   return new Elysia({ name: 'request-context' })
     .onRequest(({ request, set }) => {
       const given = request.headers.get('x-request-id')
@@ -23,10 +24,12 @@ export function requestContext(log: Logger) {
       const info = infos.get(request)
       if (info) set.headers['server-timing'] = `app;dur=${(performance.now() - info.start).toFixed(2)}`
     })
-    .onAfterResponse({ as: 'global' }, ({ request, set }) => {
+    .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
       const info = infos.get(request)
       if (!info) return
       const status = info.errorStatus ?? (typeof set.status === 'number' ? set.status : 200)
+      // Route patterns, not paths: label values stay few.
+      metrics?.httpDuration.observe({ route: route || 'unmatched', method: request.method, status: String(status) }, performance.now() - info.start)
       log.info('request', {
         requestId: info.id, method: request.method, path: new URL(request.url).pathname, status,
         durationMs: Math.round((performance.now() - info.start) * 100) / 100,

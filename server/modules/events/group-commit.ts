@@ -39,7 +39,12 @@ export class GroupCommitter {
    */
   constructor(private raw: RawSql, private maxInFlight = 4, private maxGroup = 1000,
     /** Told which events were stored, after commit and before anyone is answered. */
-    private onStored: (events: Submitted[]) => void = () => {}) {}
+    private onStored: (events: Submitted[]) => void = () => {},
+    /** Told each group's size and how long its first event waited. */
+    private onGroup: (size: number, waitMs: number) => void = () => {}) {}
+
+  /** Events waiting for a group (the ingestion backlog). */
+  get backlog() { return this.queue.length }
 
   /** Queues events; resolves once they are in the database (or known duplicates). */
   submit(rows: Submitted[]): Promise<Outcome[]> {
@@ -78,6 +83,7 @@ export class GroupCommitter {
     this.stats.rows += group.length
     this.stats.lastGroupSize = group.length
     this.stats.lastWaitMs = wait
+    this.onGroup(group.length, wait)
     this.schedule()
   }
 

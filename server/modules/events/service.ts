@@ -24,7 +24,7 @@ export const eventDto = (e: EventRow) => ({
   strategy: e.strategy, receivedAt: e.receivedAt.toISOString(),
 })
 
-export interface EventDeps { db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date }
+export interface EventDeps { db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void }
 
 export const RETENTION_DAYS = 90
 const DAY = 86400_000
@@ -66,13 +66,19 @@ export function createEventService(d: EventDeps) {
     })
     const outcomes = rows.length ? await commit(rows) : []
     const accepted = outcomes.filter((o) => o.status === 'accepted').length
+    d.onOutcomes?.(accepted, outcomes.length - accepted, rejected.length)
     return { accepted, duplicates: outcomes.length - accepted, rejected }
   }
 
   async function one(tenant: Tenant, item: unknown, allowed?: readonly string[]): Promise<Outcome> {
     const r = check(tenant, item, allowed)
-    if ('errors' in r) throw new ValidationFailed(`The event is invalid: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, r.errors)
-    return (await commit([r.row]))[0]
+    if ('errors' in r) {
+      d.onOutcomes?.(0, 0, 1)
+      throw new ValidationFailed(`The event is invalid: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, r.errors)
+    }
+    const [o] = await commit([r.row])
+    d.onOutcomes?.(o.status === 'accepted' ? 1 : 0, o.status === 'duplicate' ? 1 : 0, 0)
+    return o
   }
 
   return {

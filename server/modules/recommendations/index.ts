@@ -1,17 +1,21 @@
 import { Elysia } from 'elysia'
 import type { authGuards } from '../../plugins/auth.ts'
 import { requestInfo } from '../../plugins/request-context.ts'
+import type { ServiceMetrics } from '../../metrics.ts'
 import { Envelope, problems, T } from '../../schemas.ts'
 import { RecommendationModel } from './model.ts'
 import type { RecommendationService } from './service.ts'
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
-export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>) {
+export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
     .get('/recommendations', async ({ principal, query, request }) => {
+      const t0 = performance.now()
       const s = await recs.recommend(principal.tenantId, principal.config, query)
+      metrics?.recommendationDuration.observe({ strategy: s.strategy }, performance.now() - t0)
+      metrics?.cache.inc({ result: s.cached ? 'hit' : 'miss' })
       return {
         data: s.items,
         meta: { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}) },

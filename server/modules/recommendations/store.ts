@@ -47,7 +47,8 @@ export class ModelStore {
   private loading = new Map<string, Promise<Loaded | undefined>>()
 
   constructor(private raw: RawSql, private cache: Cache, private log: Logger, private kernels: Kernels | undefined,
-    private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS) {
+    private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS,
+    private onBuilt: (ms: number) => void = () => {}) {
     cache.subscribe(MODEL_CHANNEL, (tenantId) => { const l = this.loaded.get(tenantId); if (l) l.checkedAt = 0 })
     cache.subscribe(CATALOG_CHANNEL, (msg) => {
       try {
@@ -78,6 +79,7 @@ export class ModelStore {
       this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
       this.warm(model)
       await this.cache.publish(MODEL_CHANNEL, tenantId)
+      this.onBuilt(model.stats.buildMs)
       this.log.info('model built', { tenantId, version: model.version, ...model.stats, bytes: bytes.byteLength })
       return model.version
     } catch (error) {

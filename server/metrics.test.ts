@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'bun:test'
+import { Metrics } from './metrics.ts'
+import { BACKENDS } from './test/backends.ts'
+import { testApp } from './test/harness.ts'
+
+test('the registry renders Prometheus text format', () => {
+  const m = new Metrics()
+  const c = m.counter('x_total', 'X things')
+  c.inc({ kind: 'a' })
+  c.inc({ kind: 'a' }, 2)
+  c.inc({ kind: 'q"uote' })
+  const h = m.histogram('lat_ms', 'Latency', [1, 10])
+  h.observe({ route: '/r' }, 0.5)
+  h.observe({ route: '/r' }, 5)
+  h.observe({ route: '/r' }, 50)
+  m.gauge('g', 'A gauge', () => 7)
+  const text = m.render()
+  expect(text).toContain('# TYPE x_total counter\nx_total{kind="a"} 3\nx_total{kind="q\\"uote"} 1')
+  expect(text).toContain('lat_ms_bucket{route="/r",le="1"} 1\nlat_ms_bucket{route="/r",le="10"} 2\nlat_ms_bucket{route="/r",le="+Inf"} 3\nlat_ms_sum{route="/r"} 55.5\nlat_ms_count{route="/r"} 3')
+  expect(text).toContain('# TYPE g gauge\ng 7')
+})
+
+for (const name of BACKENDS) {
+  describe(`GET /metrics [${name}]`, async () => {
+    const t = await testApp(name)
+    test('request latency by route and status, events by outcome, group commit, rate limits, recommendations', async () => {
+      const k = await t.tenantWithKeys({ rateLimits: { read: 2, write: 1000 } })
+      await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
+        { eventType: 'product_viewed', userId: 'u', productId: 'p', timestamp: new Date(Date.now() - 1000).toISOString() },
+        { eventType: 'product_viewed', userId: 'u', productId: 'p', timestamp: new Date(Date.now() - 1000).toISOString() },
+        { eventType: 'nope' },
+      ] } })
+      for (let i = 0; i < 3; i++) await t.req('GET', '/api/v1/recommendations?userId=u', { key: k.readKey })
+      const r = await t.req('GET', '/metrics')
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
+      const text = r.text
+      expect(text).toMatch(/recomengine_http_request_duration_ms_count\{method="POST",route="\/api\/v1\/events\/batch",status="202"\} \d+/)
+      expect(text).toMatch(/recomengine_events_total\{outcome="accepted"\} \d+/)
+      expect(text).toMatch(/recomengine_events_total\{outcome="duplicate"\} \d+/)
+      expect(text).toMatch(/recomengine_events_total\{outcome="rejected"\} \d+/)
+      expect(text).toMatch(/recomengine_group_commit_size_count \d+/)
+      expect(text).toMatch(/recomengine_rate_limited_total\{budget="read"\} \d+/)
+      expect(text).toMatch(/recomengine_recommendation_duration_ms_count\{strategy="trending_fallback"\} \d+/)
+      expect(text).toMatch(/recomengine_recommendation_cache_total\{result="miss"\} \d+/)
+      expect(text).toMatch(/recomengine_ingest_backlog \d+/)
+      expect(text).toContain('recomengine_redis_up 1')
+    })
+  })
+}
