@@ -85,6 +85,19 @@ describe('caches', () => {
     await a.close(); await b.close()
   })
 
+  test('redis: broadcasts still arrive after the subscriber connection drops and reconnects', async () => {
+    const a = await makers.redis(), b = await makers.redis()
+    const got: string[] = []
+    b.subscribe('again', (m) => got.push(m))
+    const sub = (b as unknown as { sub: { disconnect(reconnect: boolean): void; status: string } }).sub
+    for (let i = 0; i < 50 && sub.status !== 'ready'; i++) await Bun.sleep(20)
+    sub.disconnect(true) // drop the connection; ioredis reconnects
+    for (let i = 0; i < 100 && sub.status !== 'ready'; i++) await Bun.sleep(20)
+    for (let i = 0; i < 100 && !got.length; i++) { await a.publish('again', 'hello'); await Bun.sleep(20) }
+    expect(got[0]).toBe('hello')
+    await a.close(); await b.close()
+  })
+
   test('redis unreachable: serves from the in-process fallback instead of failing', async () => {
     const c = new RedisCache('redis://127.0.0.1:1', quietLog, 'x:')
     expect(c.healthy()).toBe(false)

@@ -45,7 +45,14 @@ export class RedisCache implements Cache {
     const opts = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false,
       retryStrategy: (n: number) => Math.min(n * 200, 2000) }
     this.client = new Redis(url, opts)
-    this.sub = new Redis(url, { ...opts, enableOfflineQueue: true })
+    // The subscriber never gives up a command, and re-subscribes every channel each time it is
+    // (re)connected: a SUBSCRIBE lost while connecting would otherwise leave this instance deaf to
+    // broadcasts for good. SUBSCRIBE is idempotent, so repeating it is harmless.
+    this.sub = new Redis(url, { ...opts, enableOfflineQueue: true, maxRetriesPerRequest: null })
+    this.sub.on('ready', () => {
+      const channels = [...this.handlers.keys()].map((c) => this.prefix + c)
+      if (channels.length) void this.sub.subscribe(...channels).catch(() => {})
+    })
     this.client.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE })
     this.client.on('error', () => this.markDown())
     this.client.on('ready', () => this.markUp())
