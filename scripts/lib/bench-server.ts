@@ -17,6 +17,10 @@ export interface BenchServer {
   /** POSTs JSON with the write key and returns the parsed answer. */
   post: (path: string, body: unknown) => Promise<any>
   stop: () => Promise<void>
+  /** Sends a signal to the server process; resolves with its exit code. */
+  signal: (sig: 'SIGTERM' | 'SIGKILL') => Promise<number>
+  /** Starts the server again on the same database (after it exited), for checks after a fault. */
+  restart: () => Promise<void>
 }
 
 export async function startBenchServer(engine: Engine, tag: string): Promise<BenchServer> {
@@ -33,7 +37,15 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     env.DATABASE_URL = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`)
     env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
   }
-  const server = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  const spawn = () => Bun.spawn([process.execPath, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  let server = spawn()
+  const healthy = async () => {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${base}/health`)).ok) return } catch { /* starting */ }
+      if (i > 300) throw new Error('server did not start')
+      await Bun.sleep(100)
+    }
+  }
   const stop = async () => {
     server.kill('SIGTERM')
     await server.exited
@@ -45,18 +57,18 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     }
   }
   try {
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${base}/health`)).ok) break } catch { /* starting */ }
-      if (i > 300) throw new Error('server did not start')
-      await Bun.sleep(100)
-    }
+    await healthy()
     const send = async (path: string, body: unknown, headers: Record<string, string>) =>
       (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
     const token = (await send('/api/v1/auth/signup', { email: `bench-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' }, {})).data.accessToken
     const admin = { authorization: `Bearer ${token}` }
     const tenant = (await send('/api/v1/tenants', { name: 'Bench', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, admin)).data
     const key = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key
-    return { base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop }
+    return {
+      base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop,
+      signal: async (sig) => { server.kill(sig); return server.exited },
+      restart: async () => { server = spawn(); await healthy() },
+    }
   } catch (e) {
     await stop()
     throw e
