@@ -44,7 +44,7 @@ export async function purgeDeletedTenants(db: Db, cutoff: Date): Promise<number>
   return rows.length
 }
 
-/** Status and config of a tenant by id alone: only for resolving an API key's own tenant. */
+/** Status and config of a tenant by id alone: only for callers that have already authorised it (an API key's own tenant; a promoted experiment's tenant). */
 export async function tenantForKey(db: Db, tenantId: string) {
   const [t] = await db.select({ status: tenants.status, config: tenants.config }).from(tenants).where(eq(tenants.id, tenantId)).limit(1)
   return t

@@ -22,15 +22,12 @@ const keyOf = (tenantId: string, userId: string, eventType: string, productId: s
 
 const monthOf = (d: Date) => `${d.getUTCFullYear()}-${d.getUTCMonth()}`
 
-export interface GroupCommitStats { groups: number; rows: number; lastGroupSize: number; lastWaitMs: number }
-
 export class GroupCommitter {
   private queue: Waiter[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
   private firstQueuedAt = 0
   private inFlight = new Set<Promise<void>>()
   private knownMonths = new Set<string>()
-  readonly stats: GroupCommitStats = { groups: 0, rows: 0, lastGroupSize: 0, lastWaitMs: 0 }
 
   /**
    * maxInFlight: groups written concurrently. While that many are being
@@ -79,10 +76,6 @@ export class GroupCommitter {
     this.firstQueuedAt = performance.now()
     const p = this.write(group).finally(() => { this.inFlight.delete(p); this.schedule() })
     this.inFlight.add(p)
-    this.stats.groups++
-    this.stats.rows += group.length
-    this.stats.lastGroupSize = group.length
-    this.stats.lastWaitMs = wait
     this.onGroup(group.length, wait)
     this.schedule()
   }

@@ -6,7 +6,7 @@ import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { GroupCommitter, Outcome, Submitted } from './group-commit.ts'
-import { BROWSER_EVENT_TYPES, EventItem, MAX_BATCH, MAX_TRACK_BATCH } from './model.ts'
+import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
 
 type Item = Static<typeof EventItem>
@@ -112,4 +112,3 @@ export function createEventService(d: EventDeps) {
   }
 }
 export type EventService = ReturnType<typeof createEventService>
-export { MAX_BATCH }
