@@ -31,11 +31,15 @@ for (const name of BACKENDS) {
         { eventType: 'nope' },
       ] } })
       for (let i = 0; i < 3; i++) await t.req('GET', '/api/v1/recommendations?userId=u', { key: k.readKey })
-      const r = await t.req('GET', '/metrics')
+      // Request latency is recorded in onAfterResponse, which runs after the response is handed back:
+      // scrape until it is there (or give up after a second and let the assertion below fail).
+      const httpSeries = /recomengine_http_request_duration_ms_count\{method="POST",route="\/api\/v1\/events\/batch",status="202"\} \d+/
+      let r = await t.req('GET', '/metrics')
+      for (let i = 0; i < 50 && !httpSeries.test(r.text); i++) { await Bun.sleep(20); r = await t.req('GET', '/metrics') }
       expect(r.status).toBe(200)
       expect(r.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
       const text = r.text
-      expect(text).toMatch(/recomengine_http_request_duration_ms_count\{method="POST",route="\/api\/v1\/events\/batch",status="202"\} \d+/)
+      expect(text).toMatch(httpSeries)
       expect(text).toMatch(/recomengine_events_total\{outcome="accepted"\} \d+/)
       expect(text).toMatch(/recomengine_events_total\{outcome="duplicate"\} \d+/)
       expect(text).toMatch(/recomengine_events_total\{outcome="rejected"\} \d+/)
