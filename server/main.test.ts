@@ -45,14 +45,15 @@ describe('entry points', () => {
   test('bun server/main.ts: serves, then drains in-flight requests on SIGTERM and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 're-bun-'))
     const p = port()
-    const proc = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: String(p), DATA_DIR: dataDir, LOG_LEVEL: 'warn', BCRYPT_COST: '4' }, stdout: 'pipe', stderr: 'pipe' })
+    // bcrypt cost 12 (~250 ms a signup) keeps the last request genuinely in flight when SIGTERM arrives.
+    const proc = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: root, env: { ...process.env, PORT: String(p), DATA_DIR: dataDir, LOG_LEVEL: 'warn', BCRYPT_COST: '12' }, stdout: 'pipe', stderr: 'pipe' })
     try {
       const base = `http://127.0.0.1:${p}`
       expect(await waitHealthy(base, proc)).toEqual({ status: 'ok', db: 'pglite', cache: 'memory' })
       await onboard(base)
       // A request in flight when SIGTERM arrives still gets its answer.
       const inflight = fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `late-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Late' }) })
-      await Bun.sleep(5)
+      await Bun.sleep(50) // received and hashing; not yet answered
       proc.kill('SIGTERM')
       expect((await inflight).status).toBe(201)
       expect(await proc.exited).toBe(0)
