@@ -3,7 +3,20 @@
 // app owns one instance and GET /metrics renders it.
 
 type Labels = Record<string, string>
-const key = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')
+const render = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')
+// Every request observes a few series: the rendered label string is memoised
+// by a cheap raw join (label sets are few: routes and statuses, not paths).
+const rendered = new Map<string, string>()
+const key = (l: Labels) => {
+  let raw = ''
+  for (const k in l) raw += `${k}\u0000${l[k]}\u0001`
+  let s = rendered.get(raw)
+  if (s === undefined) {
+    s = render(l)
+    if (rendered.size < 10_000) rendered.set(raw, s)
+  }
+  return s
+}
 const fmt = (l: string) => (l ? `{${l}}` : '')
 
 export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]

@@ -24,7 +24,12 @@ const EXPERIMENTS_TTL_MS = 5000
 const LAST_ANSWER_TTL_MS = 24 * 3600_000
 
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
-export interface Served { items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
+export interface Served {
+  items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm }
+  /** `items` already serialised, when it is exactly the cached list: the route writes it as is. */
+  itemsJson?: string
+}
+interface CachedAnswer { served: Served; itemsJson: string }
 
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
@@ -33,14 +38,19 @@ export function createRecommendationService(d: RecommendationDeps) {
   // In-process first level in front of the shared cache. Safe to keep: keys
   // carry the shopper's event count and the model version, so they never go
   // stale; availability is re-checked on every hit.
-  const l1 = new Map<string, { json: string; until: number }>()
+  // It keeps answers parsed, with their items serialised once: a hit costs
+  // neither a JSON.parse nor a JSON.stringify of the list.
+  const l1 = new Map<string, { answer: CachedAnswer; until: number }>()
   const L1_MAX = 50_000
-  const getCached = async (key: string) => {
+  const getCached = async (key: string): Promise<CachedAnswer | undefined> => {
     const hit = l1.get(key)
-    if (hit && hit.until > Date.now()) return hit.json
+    if (hit && hit.until > Date.now()) return hit.answer
     const json = await d.cache.get(key)
-    if (json) remember(key, json)
-    return json
+    if (!json) return undefined
+    const served = JSON.parse(json) as Served
+    const answer = { served, itemsJson: JSON.stringify(served.items) }
+    remember(key, answer)
+    return answer
   }
   // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
   const running = new Map<string, { list: RunningExperiment[]; until: number }>()
@@ -64,9 +74,9 @@ export function createRecommendationService(d: RecommendationDeps) {
     void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
   }
 
-  const remember = (key: string, json: string) => {
+  const remember = (key: string, answer: CachedAnswer) => {
     if (l1.size >= L1_MAX) l1.delete(l1.keys().next().value!)
-    l1.set(key, { json, until: Date.now() + RESULT_TTL_MS })
+    l1.set(key, { answer, until: Date.now() + RESULT_TTL_MS })
   }
 
   /** Drops items that became unavailable since the answer was cached. */
@@ -125,14 +135,14 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `rec:${tenantId}:${q.userId}:${user.eventCount}:${model.version}:${params}`
       const hit = stale ? undefined : await getCached(key)
       if (hit) {
-        const served = JSON.parse(hit) as Served
-        return { ...served, items: stillAvailable(tenantId, served.items, model), cached: true, experiment }
+        const items = stillAvailable(tenantId, hit.served.items, model)
+        return { ...hit.served, items, itemsJson: items.length === hit.served.items.length ? hit.itemsJson : undefined, cached: true, experiment }
       }
       const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
       const json = JSON.stringify(served)
-      remember(key, json)
+      remember(key, { served, itemsJson: JSON.stringify(served.items) })
       // The answer does not wait for the cache writes (the cache falls back by itself on errors).
       void Promise.all([d.cache.set(key, json, RESULT_TTL_MS), d.cache.set(lastKey, json, LAST_ANSWER_TTL_MS)]).catch(() => {})
       return served

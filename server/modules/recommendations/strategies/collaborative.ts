@@ -102,26 +102,37 @@ export function itemNeighbors(m: UserItemMatrix, options: NeighborOptions): [num
 
 /**
  * Σ over the shopper's history items h of weight(h) × sim(h, c); the reason names the
- * history item contributing most to c.
+ * history item contributing most to c. Scratch arrays of catalog size are reused across
+ * calls (serving is synchronous, so no two calls share them at once) and only the
+ * touched entries are reset: Maps here cost more than the scoring itself.
  */
 export function collaborativeCandidates(model: TenantModel, history: History, blocked: Uint8Array, limit: number): Candidate[] {
-  const score = new Map<number, number>()
-  const bestBy = new Map<number, { from: number; contribution: number }>()
+  const n = model.items.length
+  const s = scratchFor(n)
+  let t = 0
   for (const h of history.items) {
-    for (const [b, s] of model.itemNeighbors[h.index] ?? []) {
+    const neighbors = model.itemNeighbors[h.index]
+    if (!neighbors) continue
+    for (let k = 0; k < neighbors.length; k++) {
+      const nb = neighbors[k]!
+      const b = nb[0]
       if (blocked[b]) continue
-      const contribution = h.weight * s
-      if (contribution <= 0) continue
-      score.set(b, (score.get(b) ?? 0) + contribution)
-      const best = bestBy.get(b)
-      if (!best || contribution > best.contribution) bestBy.set(b, { from: h.index, contribution })
+      const contribution = h.weight * nb[1]
+      if (!(contribution > 0)) continue
+      if (s.score[b] === 0) { s.touched[t++] = b; s.best[b] = -1 }
+      s.score[b]! += contribution
+      if (contribution > s.best[b]!) { s.best[b] = contribution; s.from[b] = h.index }
     }
   }
-  const indices = [...score.keys()]
-  const scores = new Float64Array(model.items.length)
-  for (const [b, s] of score) scores[b] = s
-  return topKByScore(indices, indices.length, scores, limit).map((b) => {
-    const from = bestBy.get(b)!.from
-    return { index: b, score: scores[b]!, reason: history.because(from) }
-  })
+  const top = topKByScore(s.touched, t, s.score, limit)
+  const out = top.map((b) => ({ index: b, score: s.score[b]!, reason: history.because(s.from[b]!) }))
+  for (let k = 0; k < t; k++) s.score[s.touched[k]!] = 0
+  return out
+}
+
+interface Scratch { score: Float64Array; best: Float64Array; from: Int32Array; touched: Int32Array }
+let scratch: Scratch | undefined
+function scratchFor(n: number): Scratch {
+  if (!scratch || scratch.score.length < n) scratch = { score: new Float64Array(n), best: new Float64Array(n), from: new Int32Array(n), touched: new Int32Array(n) }
+  return scratch
 }

@@ -67,8 +67,41 @@ function best(scores: Float32Array, blocked: Uint8Array, limit: number, kernels:
   return Array.from(kernels.topK(scores, limit, blocked)).filter((i) => scores[i]! > 0)
 }
 
+/**
+ * Per model, each asked-about item's best SIMILAR_KEPT neighbours with their scores and
+ * reasons, as first computed with nothing but the item itself excluded. A request takes
+ * the first `limit` of them that it does not block: the same list the full scan gives
+ * (every item left out ranks below the last kept), unless more than
+ * SIMILAR_KEPT − limit of them are blocked, when it scans. Kept per model object, so a
+ * new model starts afresh; availability is still applied per request.
+ */
+const SIMILAR_KEPT = 64
+const SIMILAR_MEMO_MAX = 20_000
+const similarMemo = new WeakMap<TenantModel, Map<number, Candidate[]>>()
+
 /** Items like `item`: cosine × price proximity. */
 export function similarToItem(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
+  if (limit <= SIMILAR_KEPT) {
+    let memo = similarMemo.get(model)
+    if (!memo) similarMemo.set(model, (memo = new Map()))
+    let kept = memo.get(item)
+    if (!kept) {
+      kept = scanSimilar(model, index, item, new Uint8Array(model.items.length), SIMILAR_KEPT, kernels)
+      if (memo.size >= SIMILAR_MEMO_MAX) memo.clear()
+      memo.set(item, kept)
+    }
+    const out: Candidate[] = []
+    for (const c of kept) {
+      if (out.length === limit) return out
+      if (!blocked[c.index]) out.push(c)
+    }
+    // Every kept neighbour was usable and there are no more: the scan finds none either.
+    if (out.length === limit || kept.length < SIMILAR_KEPT) return out
+  }
+  return scanSimilar(model, index, item, blocked, limit, kernels)
+}
+
+export function scanSimilar(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
   const k = kernelsOr(kernels)
   const { dim } = model.content
   const query = index.contentMatrix().subarray(item * dim, (item + 1) * dim)

@@ -9,7 +9,7 @@
 // model keeps the raw lift (what a merchant can read); serving recomputes the shrunk one.
 import type { TenantModel } from '../types.ts'
 import { groupBy, PURCHASE, type EncodedInteractions } from './interactions.ts'
-import { type Candidate, round6, topKByScore } from './ranking.ts'
+import { type Candidate, formatCount, round6, topKByScore } from './ranking.ts'
 import { DAY_MS } from './weights.ts'
 
 /** Orders at which a pair's lift counts half. */
@@ -110,7 +110,7 @@ export function boughtWithCandidates(model: TenantModel, item: number, blocked: 
   const out: Candidate[] = []
   for (const [other, lift, orders] of model.fbt[item] ?? []) {
     if (out.length >= limit) break
-    if (!blocked[other]) out.push({ index: other, score: shrunkLift(lift, orders), reason: `Often bought with ${name} (${orders.toLocaleString('en')} ${orders === 1 ? 'order' : 'orders'})` })
+    if (!blocked[other]) out.push({ index: other, score: shrunkLift(lift, orders), reason: `Often bought with ${name} (${formatCount(orders)} ${orders === 1 ? 'order' : 'orders'})` })
   }
   return out
 }

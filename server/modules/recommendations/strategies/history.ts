@@ -53,14 +53,20 @@ export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>,
   }
 }
 
+// The profile's purchased list is the same array object for as long as the profile is
+// cached, and a loyal shopper's runs to hundreds of ids: its indexes are worked out once
+// per list and model index (both weakly held), not on every request.
+const purchasedMemo = new WeakMap<readonly string[], { byId: ReadonlyMap<string, number>; indexes: number[] }>()
+
 /** Catalog indexes the shopper has bought: the profile's list and any purchase still only in `recent`. */
 export function purchasedIndexes(byId: ReadonlyMap<string, number>, user: UserState): number[] {
-  const out: number[] = []
-  const add = (productId: string): void => {
-    const i = byId.get(productId)
-    if (i !== undefined) out.push(i)
+  let memo = purchasedMemo.get(user.purchased)
+  if (!memo || memo.byId !== byId) {
+    const indexes: number[] = []
+    for (const p of user.purchased) { const i = byId.get(p); if (i !== undefined) indexes.push(i) }
+    purchasedMemo.set(user.purchased, (memo = { byId, indexes }))
   }
-  for (const p of user.purchased) add(p)
-  for (const e of user.recent) if (e.eventType === 'purchase') add(e.productId)
+  const out = memo.indexes.slice()
+  for (const e of user.recent) if (e.eventType === 'purchase') { const i = byId.get(e.productId); if (i !== undefined) out.push(i) }
   return out
 }

@@ -67,3 +67,14 @@ export function chainScores(segments: Candidate[][]): Candidate[] {
   }
   return out
 }
+
+/**
+ * 12,345 as people write it: toLocaleString goes through ICU, which costs more than
+ * the rest of a cached answer on every request that builds a reason.
+ */
+export function formatCount(n: number): string {
+  const digits = String(Math.trunc(Math.abs(n)))
+  let out = ''
+  for (let i = 0; i < digits.length; i++) out += (i > 0 && (digits.length - i) % 3 === 0 ? ',' : '') + digits[i]
+  return (n < 0 ? '-' : '') + out
+}

@@ -2,7 +2,7 @@
 // best-seller having an ordinary day is not "trending" and a quiet item spiking is.
 import type { TenantModel } from '../types.ts'
 import { EVENT_TYPES, type EncodedInteractions } from './interactions.ts'
-import type { Candidate } from './ranking.ts'
+import { type Candidate, formatCount } from './ranking.ts'
 import { DAY_MS } from './weights.ts'
 
 /** Days before the last 24 h that make an item's baseline. */
@@ -44,7 +44,7 @@ export function trendingScores(enc: EncodedInteractions, items: number, now: num
 }
 
 function trendingReason(views: number): string {
-  return `Trending: ${views.toLocaleString('en')} ${views === 1 ? 'interaction' : 'interactions'} in the last 24 h`
+  return `Trending: ${formatCount(views)} ${views === 1 ? 'interaction' : 'interactions'} in the last 24 h`
 }
 
 /** The highest velocity first, from the model's precomputed order. */
