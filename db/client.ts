@@ -25,6 +25,21 @@ export interface DatabaseHandle {
 
 const migrationsFolder = new URL('./migrations', import.meta.url).pathname
 
+// Errors that mean "the database cannot be reached right now" rather than "this
+// query is wrong": socket failures, postgres.js connection states, and the
+// server's own connection-exception (08…) and shutdown/overload classes.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300'])
+
+/** Whether an error (or what it wraps: drizzle keeps the driver's error as `cause`) says the database is unreachable. */
+export function isUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true
+  }
+  return false
+}
+
 export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string; maxConnections?: number }): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10)
   if (!opts.dataDir) throw new Error('openDatabase needs a databaseUrl or a dataDir')
@@ -43,7 +58,10 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec) => Promise<T>) => Promise
 async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
-  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 5 })
+  // Reconnect attempts back off to at most ~0.5 s (postgres.js defaults to 20 s): a query queued
+  // while the database is down waits for the next attempt, so this bounds how long a request
+  // hangs before it gets its 503, and how soon service resumes once the database is back.
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 5, backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2) })
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     kind: 'postgres',

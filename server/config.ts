@@ -28,6 +28,8 @@ export const ConfigSchema = T.Object({
   /** Incremental model refresh when users had new events, and the full rebuild period. */
   modelRefreshMinutes: T.Integer({ minimum: 1 }),
   modelRebuildHours: T.Integer({ minimum: 1 }),
+  /** How long a model build may hold its tenant's lease; a worker that dies mid-build blocks the next build this long. */
+  modelLeaseSeconds: T.Integer({ minimum: 1 }),
   /** bcrypt work factor for admin passwords (NFR-015: 12). */
   bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
 })
@@ -63,12 +65,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
     modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
     modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
+    modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 600, 'MODEL_LEASE_SECONDS'),
   }
   raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
   const names: Record<string, string> = {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()
   if (first) {

@@ -26,7 +26,8 @@ export function QueryEnum<const V extends readonly [string, ...string[]]>(values
 
 export const PaginationQuery = {
   limit: t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (max 100)' }),
-  offset: t.Integer({ minimum: 0, default: 0 }),
+  // Bounded: PostgreSQL's OFFSET is a bigint, and 1e20 or 1e308 are JavaScript integers.
+  offset: t.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
 }
 
 export const PaginationMeta = T.Object({

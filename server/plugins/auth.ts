@@ -7,6 +7,7 @@
 // whatever its body. Tenant-key requests are rate limited here too.
 import { Elysia } from 'elysia'
 import type { Db } from '../../db/client.ts'
+import { isUnreachable } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
 import { findTenant } from '../../db/queries/tenants.ts'
 import type { Cache } from '../cache/index.ts'
@@ -45,18 +46,20 @@ export const WRITE_REQUIRED = 'Insufficient permissions: write access required'
 
 interface KeyRecord { id: string; tenantId: string; name: string; permissions: Permission; tenantStatus: string; config: TenantConfig }
 
-/** A short-lived in-process map of key hash → key record, cleared on any change to keys or tenants. */
+/** A short-lived in-process map of presented key → key record, cleared on any change to keys or tenants. */
 export class KeyCache {
   private entries = new Map<string, { rec: KeyRecord | null; until: number }>()
   constructor(private ttlMs = 5000) {}
-  get(hash: string) {
-    const e = this.entries.get(hash)
+  get(key: string) {
+    const e = this.entries.get(key)
     if (e && e.until > Date.now()) return e
     return undefined
   }
-  set(hash: string, rec: KeyRecord | null) {
+  /** An entry however old: what the key resolved to last, for when the database cannot be asked. */
+  stale(key: string) { return this.entries.get(key) }
+  set(key: string, rec: KeyRecord | null) {
     if (this.entries.size > 50_000) this.entries.clear()
-    this.entries.set(hash, { rec, until: Date.now() + this.ttlMs })
+    this.entries.set(key, { rec, until: Date.now() + this.ttlMs })
   }
   clear() { this.entries.clear() }
 }
@@ -91,14 +94,26 @@ export function authGuards(deps: AuthDeps) {
 
   async function lookupKey(key: string): Promise<KeyRecord | null> {
     if (!KEY_PATTERN.test(key)) return null
-    const hash = await deps.hashKey(key)
-    const hit = deps.keyCache.get(hash)
+    // Cached by the presented key itself: the HMAC costs more than the rest of
+    // a cached recommendation, and the key is in this process's memory anyway
+    // while its request runs. Entries live 5 s and go on any key/tenant change.
+    const hit = deps.keyCache.get(key)
     if (hit) return hit.rec
-    const row = await findActiveKeyByHash(deps.db, hash)
+    const hash = await deps.hashKey(key)
+    let row
+    try {
+      row = await findActiveKeyByHash(deps.db, hash)
+    } catch (error) {
+      // Database unreachable: a key this instance resolved before keeps working
+      // (stale beats refusing every shopper); an unknown one cannot be checked.
+      const last = deps.keyCache.stale(key)
+      if (last && isUnreachable(error)) return last.rec
+      throw error
+    }
     const rec: KeyRecord | null = row
       ? { id: row.id, tenantId: row.tenantId, name: row.name, permissions: row.permissions, tenantStatus: row.tenantStatus, config: effectiveConfig(row.tenantConfig) }
       : null
-    deps.keyCache.set(hash, rec)
+    deps.keyCache.set(key, rec)
     return rec
   }
 

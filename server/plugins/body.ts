@@ -1,34 +1,43 @@
 // One body parser for the whole API: a size limit enforced before anything is
 // read into memory, JSON (also sent as text/plain by navigator.sendBeacon),
-// and a clear 400 for malformed JSON, invalid UTF-8, and text PostgreSQL
-// cannot store (NUL characters, unpaired surrogates) — refused here, once for
-// every endpoint, instead of failing later as a database error.
+// and a clear 400 for malformed JSON, invalid UTF-8, nesting deeper than any
+// payload needs, and text PostgreSQL cannot store (NUL characters, unpaired
+// surrogates) — refused here, once for every endpoint, instead of failing
+// later as a database error.
 import { Elysia } from 'elysia'
 import { BadRequest, fieldPath, PayloadTooLarge, ValidationFailed } from '../errors.ts'
 
 export function bodyParser(maxBytes: number) {
-  return new Elysia({ name: 'body-parser' }).onParse({ as: 'global' }, async ({ request, contentType }) => {
-    const declared = Number(request.headers.get('content-length') ?? 0)
-    if (declared > maxBytes) throw new PayloadTooLarge(`The request body exceeds ${maxBytes} bytes`)
-    const text = await readLimited(request, maxBytes)
-    const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
-    if (type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === '') {
-      if (text.trim() === '') return type === 'text/plain' ? '' : undefined
-      let value: unknown
-      try {
-        value = JSON.parse(text)
-      } catch {
-        throw new BadRequest('The request body is not valid JSON', 'malformed-json')
+  return new Elysia({ name: 'body-parser' })
+    // The same rule for the URL: a NUL (only expressible as %00) in a path or query value cannot be
+    // compared with stored text either, so it is refused before any route sees it.
+    .onRequest(({ request }) => { // runs before routing, for every request
+      if (request.url.includes('%00')) throw new ValidationFailed('The URL contains a NUL character (%00)', [{ field: '(url)', message: 'must not contain NUL characters' }])
+    })
+    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+      const declared = Number(request.headers.get('content-length') ?? 0)
+      if (declared > maxBytes) throw new PayloadTooLarge(`The request body exceeds ${maxBytes} bytes`)
+      const text = await readLimited(request, maxBytes)
+      const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
+      if (type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === '') {
+        if (text.trim() === '') return type === 'text/plain' ? '' : undefined
+        let value: unknown
+        try {
+          value = JSON.parse(text)
+        } catch {
+          throw new BadRequest('The request body is not valid JSON', 'malformed-json')
+        }
+        // Checked first: validating a 10,000-level value costs seconds and can overflow the stack.
+        if (nestedDeeperThan(value, MAX_DEPTH)) throw new ValidationFailed(`The request body nests more than ${MAX_DEPTH} levels deep`, [{ field: '(body)', message: `must not nest more than ${MAX_DEPTH} levels` }])
+        const bad = unstorableText(value)
+        if (bad !== undefined) {
+          const field = bad || '(body)'
+          throw new ValidationFailed(`${field} contains a NUL character or an unpaired surrogate, which cannot be stored`, [{ field, message: 'must not contain NUL characters or unpaired surrogates' }])
+        }
+        return value
       }
-      const bad = unstorableText(value)
-      if (bad !== undefined) {
-        const field = bad || '(body)'
-        throw new ValidationFailed(`${field} contains a NUL character or an unpaired surrogate, which cannot be stored`, [{ field, message: 'must not contain NUL characters or unpaired surrogates' }])
-      }
-      return value
-    }
-    throw new BadRequest(`Unsupported content type "${type}": send application/json`, 'unsupported-media-type')
-  })
+      throw new BadRequest(`Unsupported content type "${type}": send application/json`, 'unsupported-media-type')
+    })
 }
 
 async function readLimited(request: Request, maxBytes: number): Promise<string> {
@@ -55,6 +64,17 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   } catch {
     throw new BadRequest('The request body is not valid UTF-8', 'invalid-utf8')
   }
+}
+
+/** Deeper than any payload of this API (metadata and attributes included) needs. */
+export const MAX_DEPTH = 32
+
+/** Whether arrays/objects nest more than `limit` levels; stops as soon as they do. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (limit === 0) return true
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(v, limit - 1)) return true
+  return false
 }
 
 // A NUL, or a surrogate half without its partner.
