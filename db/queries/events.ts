@@ -133,6 +133,50 @@ export async function findAttributions(raw: RawSql, purchases: PurchaseRef[]): P
   )
 }
 
+export interface ClickEventRef { i: number; tenantId: string; userId: string; productId: string; ts: Date; windowHours: number }
+/** A stored purchase (ts in epoch ms) and the index of the click (among the refs given) it is attributed to. */
+export interface LateConversion { i: number; ts_ms: number; metadata: Record<string, unknown> | null; catalog_price: number | null }
+
+/**
+ * Purchases stored earlier that this group's clicks attribute after the fact
+ * (a click that reached us after the purchase it led to, e.g. from a browser
+ * queue): a stored purchase of the same product by the same user within the
+ * window after one of these clicks, which no other click in its window had
+ * attributed. Each comes once, with the latest of these clicks before it.
+ * `purchases` are this group's own purchases, which findAttributions handles.
+ */
+export async function findLateConversions(raw: RawSql, clicks: ClickEventRef[], purchases: PurchaseRef[]): Promise<LateConversion[]> {
+  if (!clicks.length) return []
+  const c = JSON.stringify(clicks.map((x) => ({ i: x.i, t: x.tenantId, u: x.userId, p: x.productId, ts: x.ts.toISOString(), w: x.windowHours })))
+  const g = JSON.stringify(purchases.map((x) => ({ t: x.tenantId, u: x.userId, p: x.productId, ts: x.ts.toISOString() })))
+  return raw.query<LateConversion>(
+    `with c as (select * from jsonb_to_recordset($1::jsonb) as x(i int, t uuid, u text, p text, ts timestamptz, w int)),
+     g as (select * from jsonb_to_recordset($2::jsonb) as x(t uuid, u text, p text, ts timestamptz)),
+     -- Almost every click has no purchase at or after it: a primary-key probe of
+     -- the purchase set rules those out before any look at the events.
+     bought as materialized (
+       select c.* from c join user_purchases b on b.tenant_id = c.t and b.user_id = c.u and b.product_id = c.p
+       where b.last_purchased_at >= c.ts),
+     cand as (
+       select distinct on (pu.tenant_id, pu.user_id, pu.product_id, pu.ts)
+         c.i, pu.tenant_id, pu.user_id, pu.product_id, pu.ts, pu.metadata, c.w
+       from bought c
+       join events pu on pu.tenant_id = c.t and pu.user_id = c.u and pu.event_type = 'purchase' and pu.product_id = c.p
+         and pu.ts >= c.ts and pu.ts <= c.ts + make_interval(hours => c.w)
+       where not exists (select 1 from g where g.t = pu.tenant_id and g.u = pu.user_id and g.p = pu.product_id and g.ts = pu.ts)
+       order by pu.tenant_id, pu.user_id, pu.product_id, pu.ts, c.ts desc)
+     select cand.i, (extract(epoch from cand.ts) * 1000)::float8 as ts_ms, cand.metadata, ci.price as catalog_price
+     from cand
+     left join catalog_items ci on ci.tenant_id = cand.tenant_id and ci.product_id = cand.product_id
+     where not exists (
+       select 1 from events o
+       where o.tenant_id = cand.tenant_id and o.user_id = cand.user_id and o.event_type = 'recommendation_clicked' and o.product_id = cand.product_id
+         and o.ts <= cand.ts and o.ts >= cand.ts - make_interval(hours => cand.w)
+         and not exists (select 1 from c where c.t = o.tenant_id and c.u = o.user_id and c.p = o.product_id and c.ts = o.ts))`,
+    [c, g],
+  )
+}
+
 interface Counters { impressions: number; clicks: number; conversions: number; revenue: number }
 
 export async function addDailyRollups(raw: RawSql, rows: ({ tenantId: string; day: string; placement: string; strategy: string; experimentId: string; arm: string } & Counters)[]) {

@@ -30,6 +30,8 @@ export function apiDocs(routes: () => RouteInfo[]) {
     .use(openapi({
       path: '/api/docs',
       specPath: SPEC_PATH,
+      // A dot marks a static file only outside /api/v1 (GET /api/v1/analytics/export.csv is an API route).
+      exclude: { staticFile: false, paths: [/^(?!\/api\/v1\/)[^?]*\.\w+$/] },
       documentation: {
         info: { title: 'RecomEngine API', version: '1.0.0', description: 'Multi-tenant product recommendations. Every response is `{ data, meta }`; every failure is RFC 7807 `application/problem+json`.' },
         components: {

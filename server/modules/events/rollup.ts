@@ -12,7 +12,15 @@ export interface Attribution { placement: string | null; strategy: string | null
 export interface DailyDelta { tenantId: string; day: string; placement: string; strategy: string; experimentId: string; arm: string; impressions: number; clicks: number; conversions: number; revenue: number }
 export interface ProductDelta { tenantId: string; day: string; productId: string; placement: string; strategy: string; impressions: number; clicks: number; conversions: number; revenue: number }
 
+export interface TotalDelta { tenantId: string; grain: 'd' | 'w'; day: string; productId: string; impressions: number; clicks: number; conversions: number; revenue: number }
+
 export const dayOf = (ts: Date) => ts.toISOString().slice(0, 10)
+/** The Monday (UTC) of the ISO week a day ('YYYY-MM-DD') falls in: PostgreSQL's date_trunc('week'). */
+export function weekOf(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
+  return dayOf(d)
+}
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
 
 /** Revenue of a purchase: metadata.price × metadata.quantity (quantity 1 when absent), else the catalog price. */
@@ -50,7 +58,17 @@ export function rollupDeltas(events: StoredEvent[], attributions: Map<number, At
       if (at) bump(e, at, 'conversions', purchaseAmount(e, catalogPrices.get(`${e.tenantId}\u0000${e.productId}`)))
     }
   })
+  // Per-product totals over every placement and strategy, by day and by week.
+  const totals = new Map<string, TotalDelta>()
+  for (const p of product.values()) {
+    for (const [grain, day] of [['d', p.day], ['w', weekOf(p.day)]] as const) {
+      const k = [p.tenantId, grain, day, p.productId].join('\u0000')
+      const x = totals.get(k) ?? { tenantId: p.tenantId, grain, day, productId: p.productId, impressions: 0, clicks: 0, conversions: 0, revenue: 0 }
+      x.impressions += p.impressions; x.clicks += p.clicks; x.conversions += p.conversions; x.revenue += p.revenue
+      totals.set(k, x)
+    }
+  }
   // Sorted, so concurrent writers lock rows in one order.
   const sorted = <T>(m: Map<string, T>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
-  return { daily: sorted(daily), product: sorted(product) }
+  return { daily: sorted(daily), product: sorted(product), totals: sorted(totals) }
 }

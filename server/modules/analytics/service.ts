@@ -1,0 +1,96 @@
+// Analytics (F-009): KPIs, daily series, top products, placements, the CSV
+// export and the cross-tenant overview, all read from the rollups that
+// ingestion maintains (attribution happens there: see events/effects.ts).
+import type { RawSql } from '../../../db/client.ts'
+import { catalogCurrency, dailyMetrics, placementMetrics, tenantMetrics, topProducts, type RollupFilter } from '../../../db/queries/analytics.ts'
+import { ctr, fillDays, kpis, METRIC_HEADERS, money, resolveRange, splitRange, sumMetrics, toCsv, type DayRange } from './compute.ts'
+
+export interface AnalyticsQuery { range?: string; from?: string; to?: string; placement?: string; strategy?: string }
+export type TopBy = 'recommended' | 'clicked'
+
+export interface AnalyticsDeps { raw: RawSql; clock: () => Date; currencyTtlMs?: number }
+
+export function createAnalyticsService(d: AnalyticsDeps) {
+  const currencyTtlMs = d.currencyTtlMs ?? 60_000
+  // The catalog's currency changes rarely and costs a pass over the catalog: cached per instance briefly.
+  const currencies = new Map<string, { value: string | null; until: number }>()
+  async function currency(tenantId: string) {
+    const hit = currencies.get(tenantId)
+    if (hit && hit.until > Date.now()) return hit.value
+    const value = await catalogCurrency(d.raw, tenantId)
+    if (currencies.size > 10_000) currencies.clear()
+    currencies.set(tenantId, { value, until: Date.now() + currencyTtlMs })
+    return value
+  }
+
+  /** The days asked for (also the response's meta) and the rollup filter. */
+  const scope = (q: AnalyticsQuery): { meta: DayRange; filter: RollupFilter } => {
+    const meta = resolveRange(q, d.clock())
+    return { meta, filter: { from: meta.from, to: meta.to, placement: q.placement, strategy: q.strategy } }
+  }
+
+  async function timeseries(tenantId: string, q: AnalyticsQuery) {
+    const { filter, meta } = scope(q)
+    return { data: fillDays(meta.from, meta.to, await dailyMetrics(d.raw, tenantId, filter)), meta }
+  }
+
+  async function top(tenantId: string, q: AnalyticsQuery & { by?: TopBy }) {
+    const { filter, meta } = scope(q)
+    const by = q.by ?? 'recommended'
+    const rows = await topProducts(d.raw, tenantId, filter, splitRange(meta.from, meta.to), by === 'recommended' ? 'impressions' : 'clicks')
+    return { data: rows.map((r) => ({ productId: r.product_id, name: r.name, ...kpis(r) })), meta: { ...meta, by } }
+  }
+
+  async function placements(tenantId: string, q: AnalyticsQuery) {
+    const { filter, meta } = scope(q)
+    const rows = await placementMetrics(d.raw, tenantId, filter)
+    return { data: rows.map((r) => ({ placement: r.placement || null, ...kpis(r) })), meta }
+  }
+
+  return {
+    async summary(tenantId: string, q: AnalyticsQuery) {
+      const { filter, meta } = scope(q)
+      const [rows, cur] = await Promise.all([dailyMetrics(d.raw, tenantId, filter), currency(tenantId)])
+      return { data: { ...kpis(sumMetrics(rows)), currency: cur }, meta }
+    },
+    timeseries,
+    topProducts: top,
+    placements,
+
+    /**
+     * Everything the analytics page shows, as CSV: the daily series with a
+     * total row, the placement table and both top-10 tables, each section
+     * with its own header row (the names the page displays).
+     */
+    async exportCsv(tenantId: string, q: AnalyticsQuery) {
+      const [series, byPlacement, recommended, clicked, cur] = await Promise.all([
+        timeseries(tenantId, q), placements(tenantId, q), top(tenantId, { ...q, by: 'recommended' }), top(tenantId, { ...q, by: 'clicked' }), currency(tenantId),
+      ])
+      const rate = (x: number) => Number(x.toFixed(6))
+      const total = sumMetrics(series.data)
+      const body = toCsv([
+        {
+          header: ['Date', ...METRIC_HEADERS],
+          rows: [
+            ...series.data.map((p) => [p.date, p.impressions, p.clicks, rate(ctr(p.clicks, p.impressions)), p.conversions, p.revenue]),
+            ['Total', total.impressions, total.clicks, rate(ctr(total.clicks, total.impressions)), total.conversions, money(total.revenue)],
+          ],
+        },
+        { header: ['Placement', ...METRIC_HEADERS], rows: byPlacement.data.map((p) => [p.placement ?? '(none)', p.impressions, p.clicks, rate(p.ctr), p.conversions, p.revenue]) },
+        { header: ['Top recommended product', 'Product ID', ...METRIC_HEADERS], rows: recommended.data.map((p) => [p.name, p.productId, p.impressions, p.clicks, rate(p.ctr), p.conversions, p.revenue]) },
+        { header: ['Top clicked product', 'Product ID', ...METRIC_HEADERS], rows: clicked.data.map((p) => [p.name, p.productId, p.impressions, p.clicks, rate(p.ctr), p.conversions, p.revenue]) },
+        { header: ['From', 'To', 'Currency'], rows: [[series.meta.from, series.meta.to, cur]] },
+      ])
+      return { body, filename: `analytics-${tenantId}-${series.meta.from}-to-${series.meta.to}.csv` }
+    },
+
+    /** The KPIs of each of an admin's tenants (only theirs: the query is scoped by owner). */
+    async overview(userId: string, q: AnalyticsQuery) {
+      const { filter, meta } = scope(q)
+      const rows = await tenantMetrics(d.raw, userId, filter)
+      const curs = await Promise.all(rows.map((r) => currency(r.tenant_id)))
+      return { data: rows.map((r, i) => ({ tenantId: r.tenant_id, name: r.name, status: r.status, ...kpis(r), currency: curs[i] })), meta }
+    },
+  }
+}
+export type AnalyticsService = ReturnType<typeof createAnalyticsService>
