@@ -1,6 +1,6 @@
-# RecomEngine: one image, API (5008) and, once it lands, the console (3112).
+# RecomEngine: one image, API (5008) and the console (3112).
 #   docker build -t recomengine .
-#   docker run -p 5008:5008 -v recomengine-data:/data recomengine                      # embedded PGlite
+#   docker run -p 5008:5008 -p 3112:3112 -v recomengine-data:/data recomengine        # embedded PGlite
 #   docker run -p 5008:5008 -e DATABASE_URL=postgres://… -e REDIS_URL=redis://… \
 #     -e JWT_SECRET=… -e API_KEY_PEPPER=… recomengine                                    # PostgreSQL + Redis
 
@@ -19,6 +19,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/server ./server
 COPY --from=build /app/db ./db
 COPY --from=build /app/assembly/build ./assembly/build
+# The browser SDK served at /sdk/v1.js.
+COPY --from=build /app/sdk/dist ./sdk/dist
+# The console: client assets and the self-contained SSR bundle server/main.ts mounts on CONSOLE_PORT.
+COPY --from=build /app/console/dist ./console/dist
+COPY --from=build /app/console/server ./console/server
 RUN mkdir -p /data && chown bun:bun /data
 USER bun
 VOLUME ["/data"]

@@ -27,6 +27,9 @@ const step = async (name: string, cmd: string, args: string[]) => {
 
 await step('build', bun, ['scripts/build.ts'])
 await step('tsc', bin('tsc'), ['--noEmit', '-p', '.'])
+await step('tsc sdk', bin('tsc'), ['-p', 'sdk/tsconfig.test.json'])
+await step('tsc console', bin('tsc'), ['--noEmit', '-p', 'console'])
+await step('tsc console tests', bin('tsc'), ['--noEmit', '-p', 'console/test'])
 await step('deno check', bin('deno'), ['check', 'server/main.deno.ts'])
 
 const tests = await run(bun, ['test', ...process.argv.slice(2)], true)

@@ -19,6 +19,8 @@ import { authRoutes } from './modules/auth/index.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
+import { analyticsRoutes } from './modules/analytics/index.ts'
+import { createAnalyticsService } from './modules/analytics/service.ts'
 import { experimentRoutes } from './modules/experiments/index.ts'
 import { createExperimentService } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
@@ -35,6 +37,9 @@ import { ProfileCache } from './modules/events/profile-cache.ts'
 import { createEventService } from './modules/events/service.ts'
 import { healthRoutes, metricsRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
+import { sdkRoutes } from './modules/sdk/index.ts'
+import { widgetRoutes } from './modules/widgets/index.ts'
+import { createWidgetService } from './modules/widgets/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
 import { authGuards, KeyCache } from './plugins/auth.ts'
 import { bodyParser } from './plugins/body.ts'
@@ -100,7 +105,7 @@ export async function createApp(parts: AppParts) {
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache)
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, DEFAULT_MODEL_OPTIONS, (ms) => metrics.modelBuilds.observe({}, ms))
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms))
   const worker = new ModelWorker(database.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
@@ -139,6 +144,10 @@ export async function createApp(parts: AppParts) {
     },
   })
 
+  const analytics = createAnalyticsService({ raw: database.raw, clock })
+
+  const widgets = createWidgetService({ db, clock })
+
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
     .use(requestContext(log, metrics))
@@ -153,14 +162,17 @@ export async function createApp(parts: AppParts) {
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache: cache.kind, ready: () => ready }))
     .use(metricsRoutes(metrics))
+    .use(sdkRoutes({ dataDir: config.dataDir, catalog }))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards))
       .use(recommendationRoutes(recommendations, guards, metrics))
       .use(experimentRoutes(experiments, guards))
+      .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards)))
+      .use(eventRoutes(events, guards))
+      .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
@@ -169,7 +181,7 @@ export async function createApp(parts: AppParts) {
   if (parts.startWorker) worker.start()
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, experiments },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, experiments, widgets },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */

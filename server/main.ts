@@ -1,6 +1,7 @@
 // Bun entry point: `bun server/main.ts`.
 import { boot } from './boot.ts'
 import { ConfigError, loadConfig } from './config.ts'
+import { loadConsole } from './console.ts'
 import { createLogger } from './logger.ts'
 
 let config
@@ -12,7 +13,9 @@ try {
 }
 const log = createLogger(config.logLevel)
 let server: ReturnType<typeof Bun.serve> | undefined
-const svc = await boot(config, log, { clientIp: (req) => server?.requestIP(req)?.address ?? 'unknown' })
+// Requests the console makes in-process carry the browser's address here.
+const consoleCallers = new WeakMap<Request, string>()
+const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req) ?? server?.requestIP(req)?.address ?? 'unknown' })
 const { app } = svc
 
 app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes })
@@ -20,13 +23,29 @@ server = app.server as unknown as ReturnType<typeof Bun.serve>
 app.markReady()
 log.info(`API listening on http://localhost:${app.server?.port}`, { docs: `http://localhost:${app.server?.port}/api/docs` })
 
+// The console (Qwik City) on CONSOLE_PORT, in this process; its API calls skip the network.
+let consoleServer: ReturnType<typeof Bun.serve> | undefined
+// A CONSOLE_URL other than the default names the public origin (a proxy in front may rewrite Host).
+const publicOrigin = config.consoleUrl === `http://localhost:${config.consolePort}` ? undefined : new URL(config.consoleUrl).origin
+const fetchConsole = await loadConsole((req, ip) => { consoleCallers.set(req, ip); return app.handle(req) }, log, publicOrigin)
+if (fetchConsole) {
+  try {
+    consoleServer = Bun.serve({
+      port: config.consolePort,
+      fetch: (req, srv) => fetchConsole(req, srv.requestIP(req)?.address),
+      error: (error) => { log.error('console request failed', { error }); return new Response('Internal Server Error', { status: 500 }) },
+    })
+    log.info(`Console listening on http://localhost:${consoleServer.port}`)
+  } catch (error) { log.error('console could not listen; the API keeps serving', { port: config.consolePort, error }) }
+}
+
 let stopping = false
 async function stop(signal: string) {
   if (stopping) return
   stopping = true
   log.info('shutting down: draining in-flight requests', { signal })
   app.shutdown().catch(() => {}) // readiness goes to 503 at once
-  await server?.stop(false) // stop accepting; resolves once in-flight requests finish
+  await Promise.all([server?.stop(false), consoleServer?.stop(false)]) // stop accepting; resolves once in-flight requests finish
   await svc.close()
   log.info('stopped')
   process.exit(0)

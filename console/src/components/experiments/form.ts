@@ -1,0 +1,43 @@
+// The "new experiment" form → the body of POST /api/v1/experiments. Pure: the
+// form posts strings; this turns them into the API's types and catches the
+// mistakes a person makes (same strategy twice, split out of range) before the
+// round trip. The API validates again and its field errors are shown the same way.
+import { METRICS, STRATEGIES, type Metric, type Strategy } from './labels.ts'
+
+export interface ExperimentBody {
+  name: string; control: Strategy; variant: Strategy; trafficSplit: number; metric: Metric
+  placement: string | null; status: 'running' | 'draft'
+}
+export interface FieldError { field: string; message: string }
+export type Parsed = { ok: true; body: ExperimentBody } | { ok: false; errors: FieldError[] }
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '')
+
+export function parseExperimentForm(form: Record<string, unknown>): Parsed {
+  const errors: FieldError[] = []
+  const name = str(form.name)
+  if (!name) errors.push({ field: 'name', message: 'Give the experiment a name.' })
+  else if (name.length > 200) errors.push({ field: 'name', message: 'At most 200 characters.' })
+  const control = str(form.control), variant = str(form.variant)
+  if (!(STRATEGIES as readonly string[]).includes(control)) errors.push({ field: 'control', message: 'Choose the control strategy.' })
+  if (!(STRATEGIES as readonly string[]).includes(variant)) errors.push({ field: 'variant', message: 'Choose the variant strategy.' })
+  else if (variant === control) errors.push({ field: 'variant', message: 'The variant must differ from the control.' })
+  const splitText = str(form.trafficSplit)
+  const trafficSplit = Number(splitText)
+  if (!/^\d+$/.test(splitText) || trafficSplit < 1 || trafficSplit > 99) errors.push({ field: 'trafficSplit', message: 'A whole percentage from 1 to 99.' })
+  const metric = str(form.metric)
+  if (!(METRICS as readonly string[]).includes(metric)) errors.push({ field: 'metric', message: 'Choose the success metric.' })
+  const placement = str(form.placement)
+  if (placement.length > 100) errors.push({ field: 'placement', message: 'At most 100 characters.' })
+  const status = str(form.status) === 'draft' ? 'draft' : 'running'
+  if (errors.length) return { ok: false, errors }
+  return {
+    ok: true,
+    body: { name, control: control as Strategy, variant: variant as Strategy, trafficSplit, metric: metric as Metric, placement: placement || null, status },
+  }
+}
+
+/** Problem `errors[].field` from the API may be "/trafficSplit" or "body.trafficSplit": the form field name. */
+export function formField(apiField: string): string {
+  return apiField.replace(/^\/?(body[./])?/, '').split(/[./]/)[0] ?? apiField
+}

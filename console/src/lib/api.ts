@@ -1,0 +1,95 @@
+// The console's only way to the RecomEngine API, used from routeLoader$ and
+// routeAction$ (server side). When server/main.ts mounts the console it hands
+// over app.handle, so calls stay in-process; standalone, they go over HTTP to
+// API_URL. The admin session lives in two httpOnly cookies (lib/session.ts):
+// an expired access token is refreshed once per request, a missing session
+// sends the browser to /login?next=… .
+import type { RequestEvent, RequestEventBase } from '@builder.io/qwik-city'
+import { clearSession, loginPath, readSession, refreshSession } from './session'
+
+export interface Problem { status: number; title: string; detail?: string; errors?: { field: string; message: string }[] }
+export type ApiResult<T> = { ok: true; status: number; data: T; meta?: any } | { ok: false; status: number; problem: Problem }
+
+type ApiInit = { method?: string; body?: unknown; tenantId?: string; query?: Record<string, string | number | undefined> }
+/** Serves one API request; clientIp lets the API throttle sign-ins per real caller. */
+export type ApiHandler = (req: Request, clientIp: string) => Promise<Response>
+
+let inProcess: ApiHandler | undefined
+
+/** Called by the server that mounts the console (entry.bun.tsx): API calls then skip the network. */
+export function setApiHandler(handler: ApiHandler | undefined) { inProcess = handler }
+
+function apiBase(ev: RequestEventBase) {
+  return inProcess ? 'http://api.internal' : (ev.env.get('API_URL') ?? 'http://localhost:5008').replace(/\/$/, '')
+}
+
+function buildUrl(ev: RequestEventBase, path: string, query?: ApiInit['query']) {
+  const url = new URL(apiBase(ev) + path)
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
+  return url
+}
+
+/** One request to the API, with no session handling. */
+export async function send(ev: RequestEventBase, path: string, init: ApiInit & { token?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.token) headers.authorization = `Bearer ${init.token}`
+  if (init.tenantId) headers['x-tenant-id'] = init.tenantId
+  const ip = ev.clientConn.ip ?? 'unknown'
+  const req = new Request(buildUrl(ev, path, init.query), {
+    method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
+  if (inProcess) return inProcess(req, ip)
+  req.headers.set('x-forwarded-for', ip)
+  return fetch(req)
+}
+
+/** Reads an API response into an ApiResult (problem+json on failure). */
+export async function toResult<T>(res: Response): Promise<ApiResult<T>> {
+  const text = await res.text()
+  let body: any = null
+  try { body = text ? JSON.parse(text) : null } catch { body = null }
+  if (res.ok) return { ok: true, status: res.status, data: (body?.data ?? body) as T, meta: body?.meta }
+  const problem: Problem = body && typeof body === 'object' && typeof body.title === 'string'
+    ? { status: res.status, title: body.title, detail: body.detail, errors: body.errors }
+    : { status: res.status, title: res.statusText || 'Request failed', detail: text.slice(0, 200) || undefined }
+  return { ok: false, status: res.status, problem }
+}
+
+/** An API call without a session (sign-up, sign-in, password reset, the OpenAPI document). */
+export async function apiPublic<T = unknown>(ev: RequestEventBase, path: string, init: ApiInit = {}): Promise<ApiResult<T>> {
+  return toResult<T>(await send(ev, path, init))
+}
+
+/** Loaders, actions and handlers all get an event that can redirect; the contract names the common base. */
+const redirect = (ev: RequestEventBase, to: string) => (ev as RequestEventBase & Pick<RequestEvent, 'redirect'>).redirect(302, to)
+
+async function authed(ev: RequestEventBase, path: string, init: ApiInit): Promise<Response> {
+  const session = readSession(ev)
+  let token = session.accessToken
+  if (!token && session.refreshToken) token = await refreshSession(ev)
+  if (!token) throw redirect(ev, loginPath(ev))
+  let res = await send(ev, path, { ...init, token })
+  if (res.status === 401 && session.refreshToken) {
+    // The access token expired or was signed with an old secret: one refresh, one retry.
+    const fresh = await refreshSession(ev)
+    if (fresh) res = await send(ev, path, { ...init, token: fresh })
+  }
+  if (res.status === 401) {
+    clearSession(ev)
+    throw redirect(ev, loginPath(ev))
+  }
+  return res
+}
+
+/** Calls the RecomEngine API as the signed-in admin (session cookie). path starts with '/api/v1/'.
+ *  tenantId → sends X-Tenant-ID. Refreshes the access token when it expired; when the session is gone,
+ *  throws ev.redirect(302, '/login?next=…'). body is JSON-encoded. */
+export async function apiFetch<T = unknown>(ev: RequestEventBase, path: string, init: ApiInit = {}): Promise<ApiResult<T>> {
+  return toResult<T>(await authed(ev, path, init))
+}
+
+/** Raw Response (for CSV downloads / streaming). Same auth behaviour. */
+export function apiRaw(ev: RequestEventBase, path: string, init: { method?: string; tenantId?: string } = {}): Promise<Response> {
+  return authed(ev, path, init)
+}

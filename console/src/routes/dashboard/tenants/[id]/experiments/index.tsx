@@ -1,0 +1,89 @@
+// The tenant's experiments (flow §4.4 starts here): newest first, with status.
+import { component$ } from '@builder.io/qwik'
+import { Link, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
+import { pageHref, pager, parsePage, type Pagination } from '../../../../../components/catalog/query'
+import { metricLabel, STATUS_LABELS, strategyLabel } from '../../../../../components/experiments/labels'
+import { STATUS_BADGE, type Experiment } from '../../../../../components/experiments/types'
+import { EmptyState, PageHeader, ProblemAlert } from '../../../../../components/ui'
+import { apiFetch } from '../../../../../lib/api'
+
+const PAGE = 50
+const STATUSES = ['draft', 'running', 'paused', 'completed'] as const
+
+export const useExperiments = routeLoader$(async (ev) => {
+  const status = ev.url.searchParams.get('status') ?? ''
+  const page = parsePage(ev.url.searchParams.get('page'))
+  const r = await apiFetch<Experiment[]>(ev, '/api/v1/experiments', {
+    tenantId: ev.params.id,
+    query: { limit: PAGE, offset: (page - 1) * PAGE, status: (STATUSES as readonly string[]).includes(status) ? status : undefined },
+  })
+  return r.ok
+    ? { rows: r.data, pagination: r.meta?.pagination as Pagination, status, problem: null }
+    : { rows: [] as Experiment[], pagination: null, status, problem: r.problem }
+})
+
+export default component$(() => {
+  const list = useExperiments()
+  const loc = useLocation()
+  const base = `/dashboard/tenants/${loc.params.id}/experiments`
+  const { rows, pagination, status, problem } = list.value
+  const p = pagination ? pager(pagination) : null
+  return (
+    <>
+      <PageHeader title="Experiments" lead="A/B tests of one recommendation strategy against another.">
+        <Link class="btn" href={`${base}/new`}>New experiment</Link>
+      </PageHeader>
+      <ProblemAlert problem={problem} />
+      <form method="get" action={base} class="form-row" aria-label="Filter experiments">
+        <div class="field">
+          <label for="x-status">Status</label>
+          <select id="x-status" name="status">
+            <option value="" selected={!status}>All</option>
+            {STATUSES.map((s) => <option key={s} value={s} selected={s === status}>{STATUS_LABELS[s]}</option>)}
+          </select>
+        </div>
+        <div class="field"><button class="btn btn-secondary" type="submit">Filter</button></div>
+      </form>
+      {rows.length === 0 && !problem
+        ? (
+          <EmptyState title={status ? `No ${STATUS_LABELS[status]?.toLowerCase() ?? ''} experiments.` : 'No experiments yet.'}>
+            <p>Compare two strategies on live traffic: <Link href={`${base}/new`}>create your first experiment</Link>; it takes a minute.</p>
+          </EmptyState>
+        )
+        : (
+          <div class="table-wrap">
+            <table id="experiments-table">
+              <caption class="sr-only">Experiments</caption>
+              <thead><tr>
+                <th scope="col">Name</th><th scope="col">Status</th><th scope="col">Control</th><th scope="col">Variant</th>
+                <th scope="col" class="num">Variant traffic</th><th scope="col">Metric</th><th scope="col">Placement</th><th scope="col">Started</th>
+              </tr></thead>
+              <tbody>
+                {rows.map((e) => (
+                  <tr key={e.id}>
+                    <th scope="row" style="font-weight:400;background:none"><Link href={`${base}/${e.id}`}>{e.name}</Link></th>
+                    <td><span class={STATUS_BADGE[e.status]}>{STATUS_LABELS[e.status]}</span></td>
+                    <td>{strategyLabel(e.control)}</td>
+                    <td>{strategyLabel(e.variant)}</td>
+                    <td class="num">{e.trafficSplit}%</td>
+                    <td>{metricLabel(e.metric)}</td>
+                    <td>{e.placement ?? <span class="muted">all</span>}</td>
+                    <td>{e.startedAt ? `${e.startedAt.slice(0, 16).replace('T', ' ')} UTC` : <span class="muted">not started</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      {p && p.pages > 1 && (
+        <nav aria-label="Pages" class="form-row">
+          {p.prev && <Link href={pageHref(loc.url.searchParams, p.prev)}>Previous page</Link>}
+          <span>Page {p.page} of {p.pages}</span>
+          {p.next && <Link href={pageHref(loc.url.searchParams, p.next)}>Next page</Link>}
+        </nav>
+      )}
+    </>
+  )
+})
+
+export const head: DocumentHead = { title: 'Experiments · RecomEngine' }

@@ -1,0 +1,73 @@
+// New experiment (flow §4.4, "launch in < 5 minutes"): one short form, sensible
+// defaults (the tenant's current strategy as control, 50/50, CTR), Launch.
+import { component$ } from '@builder.io/qwik'
+import { Form, Link, routeAction$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
+import { formField, parseExperimentForm, type FieldError } from '../../../../../../components/experiments/form'
+import { METRIC_LABELS, METRICS, STRATEGIES, strategyLabel } from '../../../../../../components/experiments/labels'
+import type { Experiment } from '../../../../../../components/experiments/types'
+import { FormField, PageHeader, ProblemAlert, SelectField } from '../../../../../../components/ui'
+import type { Problem } from '../../../../../../lib/api'
+import { apiFetch } from '../../../../../../lib/api'
+import { useTenant } from '../../layout'
+
+export const useLaunchExperiment = routeAction$(async (form, ev) => {
+  const parsed = parseExperimentForm(form)
+  if (!parsed.ok) return ev.fail(400, { errors: parsed.errors, problem: null as Problem | null })
+  const r = await apiFetch<Experiment>(ev, '/api/v1/experiments', { method: 'POST', tenantId: ev.params.id, body: parsed.body })
+  if (!r.ok) {
+    const errors: FieldError[] = (r.problem.errors ?? []).map((e) => ({ field: formField(e.field), message: e.message }))
+    return ev.fail(r.status, { errors, problem: r.problem })
+  }
+  throw ev.redirect(303, `/dashboard/tenants/${ev.params.id}/experiments/${r.data.id}`)
+})
+
+export default component$(() => {
+  const launch = useLaunchExperiment()
+  const tenant = useTenant()
+  const loc = useLocation()
+  const sent = launch.formData
+  const value = (name: string, fallback: string) => (sent?.get(name) as string | null) ?? fallback
+  const errors = (launch.value?.failed ? launch.value.errors : []) as FieldError[]
+  const errorOf = (field: string) => errors.filter((e) => e.field === field).map((e) => e.message).join(' ') || undefined
+  const control = value('control', tenant.value?.config.defaultStrategy ?? 'collaborative')
+  const variant = value('variant', STRATEGIES.find((s) => s !== control) ?? 'content_based')
+  const metric = value('metric', 'ctr')
+  const problem = launch.value?.failed ? (launch.value.problem as Problem | null) : null
+  const strategyOptions = STRATEGIES.map((s) => ({ value: s, label: strategyLabel(s) }))
+
+  return (
+    <>
+      <PageHeader title="New experiment" lead="Split shoppers between two strategies and measure which one performs better." />
+      {problem && !errors.length && <ProblemAlert problem={problem} />}
+      {errors.length > 0 && (
+        <div class="alert alert-error" role="alert" id="form-errors">
+          <strong>The experiment was not launched.</strong> Fix the {errors.length === 1 ? 'field' : `${errors.length} fields`} marked below.
+        </div>
+      )}
+      <Form action={launch} class="card" style="max-width:40rem" aria-label="New experiment">
+        <FormField name="name" label="Name" required maxLength={200} value={value('name', '')} error={errorOf('name')} hint="For example: Collaborative vs content-based on the home page" />
+        <div class="form-row">
+          <SelectField name="control" label="Control strategy" options={strategyOptions} value={control} error={errorOf('control')} hint="What shoppers get today" />
+          <SelectField name="variant" label="Variant strategy" options={strategyOptions} value={variant} error={errorOf('variant')} hint="The challenger" />
+        </div>
+        <FormField name="trafficSplit" label="Traffic to the variant (%)" type="number" required min={1} max={99} step={1} value={value('trafficSplit', '50')} error={errorOf('trafficSplit')} hint="The rest stays on the control; 50 splits evenly" />
+        <fieldset class="field" aria-describedby={errorOf('metric') ? 'f-metric-error' : undefined}>
+          <legend style="font-weight:600">Success metric</legend>
+          {METRICS.map((m) => (
+            <label key={m} class="checkbox" style="margin-bottom:.25rem">
+              <input type="radio" name="metric" value={m} checked={m === metric} /> {METRIC_LABELS[m]}
+            </label>
+          ))}
+          {errorOf('metric') && <span id="f-metric-error" class="error">{errorOf('metric')}</span>}
+        </fieldset>
+        <FormField name="placement" label="Placement (optional)" maxLength={100} value={value('placement', '')} error={errorOf('placement')} hint="Only this placement, e.g. product-page; leave empty for every placement" />
+        <div class="form-row">
+          <button type="submit" class="btn" disabled={launch.isRunning}>Launch experiment</button>
+          <Link href={`/dashboard/tenants/${loc.params.id}/experiments`}>Cancel</Link>
+        </div>
+      </Form>
+    </>
+  )
+})
+
+export const head: DocumentHead = { title: 'New experiment · RecomEngine' }

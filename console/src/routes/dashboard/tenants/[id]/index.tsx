@@ -1,0 +1,144 @@
+// A tenant's configuration (FR-004) and usage: strategy, purchase exclusion,
+// attribution window, rate limits, status; key usage, catalog size, 30-day traffic.
+import { component$ } from '@builder.io/qwik'
+import { Form, Link, routeAction$, routeLoader$, useLocation, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
+import { Alert, FormField, KpiCard, KpiGrid, PageHeader, ProblemAlert, SelectField } from '../../../../components/ui'
+import { failWith, fieldError } from '../../../../lib/actions'
+import { apiFetch } from '../../../../lib/api'
+import { formatDate, formatInt } from '../../../../lib/format'
+import { useTenant, type Tenant } from './layout'
+
+export const STRATEGY_OPTIONS = [
+  { value: 'collaborative', label: 'Collaborative filtering (people like you bought)' },
+  { value: 'content_based', label: 'Content-based (similar products)' },
+  { value: 'trending', label: 'Trending (popular right now)' },
+  { value: 'frequently_bought_together', label: 'Frequently bought together' },
+]
+
+interface Key { id: string; requestCount: number; lastUsedAt: string | null; revokedAt: string | null }
+
+export const useUsage = routeLoader$(async (ev) => {
+  const id = ev.params.id
+  const [keys, catalog, summary] = await Promise.all([
+    apiFetch<Key[]>(ev, `/api/v1/tenants/${id}/api-keys`, { query: { limit: 100, includeRevoked: 'true' } }),
+    apiFetch<unknown[]>(ev, '/api/v1/catalog', { tenantId: id, query: { limit: 1 } }),
+    apiFetch<{ impressions: number; clicks: number; conversions: number }>(ev, '/api/v1/analytics/summary', { tenantId: id, query: { range: '30d' } }),
+  ])
+  const k = keys.ok ? keys.data : []
+  const lastUsed = k.map((x) => x.lastUsedAt).filter(Boolean).sort().pop() ?? null
+  return {
+    requests: k.reduce((a, x) => a + x.requestCount, 0),
+    activeKeys: k.filter((x) => !x.revokedAt).length,
+    lastUsed,
+    products: catalog.ok ? (catalog.meta?.pagination?.total ?? null) : null,
+    traffic: summary.ok ? summary.data : null,
+  }
+})
+
+export const useSaveConfig = routeAction$(async (form, ev) => {
+  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, {
+    method: 'PUT',
+    body: {
+      name: form.name,
+      config: {
+        defaultStrategy: form.defaultStrategy,
+        excludePurchased: form.excludePurchased === 'on',
+        attributionWindowHours: form.attributionWindowHours,
+        rateLimits: { read: form.rateRead, write: form.rateWrite },
+      },
+    },
+  })
+  if (!r.ok) return failWith(ev, r)
+  return { saved: true }
+}, zod$({
+  name: z.string().trim().min(1, 'Give the tenant a name').max(120),
+  defaultStrategy: z.enum(['collaborative', 'content_based', 'trending', 'frequently_bought_together']),
+  excludePurchased: z.string().optional(),
+  attributionWindowHours: z.coerce.number({ invalid_type_error: 'Enter a number of hours' }).int('Whole hours only').min(1, 'At least 1 hour').max(2160, 'At most 90 days (2160 hours)'),
+  rateRead: z.coerce.number().int('Whole numbers only').min(1).max(10_000_000),
+  rateWrite: z.coerce.number().int('Whole numbers only').min(1).max(10_000_000),
+}))
+
+export const useSetStatus = routeAction$(async (form, ev) => {
+  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'PUT', body: { status: form.status } })
+  if (!r.ok) return failWith(ev, r)
+  return { status: r.data.status }
+}, zod$({ status: z.enum(['active', 'suspended']) }))
+
+export const useDeleteTenant = routeAction$(async (form, ev) => {
+  const t = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`)
+  if (!t.ok) return failWith(ev, t)
+  if (form.confirm.trim() !== t.data.name) return ev.fail(400, { fieldErrors: { confirm: ['Type the tenant name exactly to confirm'] } })
+  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'DELETE' })
+  if (!r.ok) return failWith(ev, r)
+  throw ev.redirect(303, '/dashboard/tenants')
+}, zod$({ confirm: z.string() }))
+
+export default component$(() => {
+  const tenant = useTenant()
+  const usage = useUsage()
+  const save = useSaveConfig()
+  const setStatus = useSetStatus()
+  const del = useDeleteTenant()
+  const loc = useLocation()
+  const t = tenant.value
+  const sv = save.value as any
+  const dv = del.value as any
+  return (
+    <>
+      <PageHeader title={t.name} lead={`Tenant ID ${t.id} · created ${formatDate(t.createdAt)}`}>
+        <span class={t.status === 'active' ? 'badge badge-ok' : 'badge badge-warn'}>{t.status}</span>
+      </PageHeader>
+      {loc.url.searchParams.get('created') && (
+        <Alert kind="success" title="Tenant created.">Next: <Link href={`/dashboard/tenants/${t.id}/api-keys`}>create an API key</Link> and upload your catalog (see the <Link href="/docs/quickstart">quick start</Link>).</Alert>
+      )}
+      <section aria-labelledby="usage-title">
+        <h2 id="usage-title">Usage</h2>
+        <KpiGrid label="Usage">
+          <KpiCard label="API requests (all keys)" value={formatInt(usage.value.requests)} hint={usage.value.lastUsed ? `last ${formatDate(usage.value.lastUsed)}` : 'no requests yet'} />
+          <KpiCard label="Active API keys" value={formatInt(usage.value.activeKeys)} />
+          <KpiCard label="Products in catalog" value={usage.value.products === null ? '—' : formatInt(usage.value.products)} />
+          <KpiCard label="Impressions, 30 days" value={usage.value.traffic ? formatInt(usage.value.traffic.impressions) : '—'} />
+          <KpiCard label="Clicks, 30 days" value={usage.value.traffic ? formatInt(usage.value.traffic.clicks) : '—'} />
+        </KpiGrid>
+      </section>
+      <section class="card" aria-labelledby="config-title">
+        <h2 id="config-title">Configuration</h2>
+        {sv?.saved && <Alert kind="success">Configuration saved.</Alert>}
+        {sv?.failed && <ProblemAlert problem={sv.problem} message={sv.fieldErrors ? 'Please correct the highlighted fields' : undefined} />}
+        <Form action={save}>
+          <FormField name="name" label="Name" required maxLength={120} value={t.name} error={fieldError(sv, 'name')} />
+          <SelectField name="defaultStrategy" label="Default strategy" options={STRATEGY_OPTIONS} value={t.config.defaultStrategy} hint="Used by every placement that has no strategy of its own." error={fieldError(sv, 'defaultStrategy')} />
+          <div class="checkbox">
+            <input id="f-excludePurchased" type="checkbox" name="excludePurchased" checked={t.config.excludePurchased} />
+            <label for="f-excludePurchased">Exclude products the user already bought</label>
+          </div>
+          <FormField name="attributionWindowHours" type="number" label="Attribution window (hours)" min={1} max={2160} step={1} required value={t.config.attributionWindowHours} hint="A purchase counts as a conversion when the user clicked that product in a recommendation within this many hours before." error={fieldError(sv, 'attributionWindowHours')} />
+          <div class="form-row">
+            <FormField name="rateRead" type="number" label="Read requests per minute per key" min={1} step={1} required value={t.config.rateLimits.read} error={fieldError(sv, 'rateRead')} />
+            <FormField name="rateWrite" type="number" label="Write requests per minute per key" min={1} step={1} required value={t.config.rateLimits.write} error={fieldError(sv, 'rateWrite')} />
+          </div>
+          <button type="submit" class="btn" disabled={save.isRunning}>Save configuration</button>
+        </Form>
+      </section>
+      <section class="card" aria-labelledby="status-title">
+        <h2 id="status-title">Status</h2>
+        <p>{t.status === 'active' ? 'Suspending a tenant makes its API keys stop working until you resume it.' : 'This tenant is suspended: its API keys are refused.'}</p>
+        {(setStatus.value as any)?.failed && <ProblemAlert problem={(setStatus.value as any).problem} />}
+        <Form action={setStatus}>
+          <input type="hidden" name="status" value={t.status === 'active' ? 'suspended' : 'active'} />
+          <button type="submit" class="btn btn-secondary">{t.status === 'active' ? 'Suspend tenant' : 'Resume tenant'}</button>
+        </Form>
+        <h3>Delete</h3>
+        <p>Deleting stops the tenant at once; its data is purged after 30 days.</p>
+        {dv?.failed && dv.problem && <ProblemAlert problem={dv.problem} />}
+        <Form action={del} class="form-row">
+          <FormField name="confirm" id="f-delete-confirm" label={`Type "${t.name}" to confirm`} required error={fieldError(dv, 'confirm')} />
+          <div class="field"><button type="submit" class="btn btn-danger">Delete tenant</button></div>
+        </Form>
+      </section>
+    </>
+  )
+})
+
+export const head: DocumentHead = ({ resolveValue }) => ({ title: resolveValue(useTenant).name })

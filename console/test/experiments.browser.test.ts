@@ -1,0 +1,117 @@
+// Flow §4.4 in Chromium: create an experiment in the console (with a mistake
+// first), shoppers exposed through the recommendations API, the results page
+// (arms, intervals, p-value, warnings), promote the winner; axe on every page.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { seedCatalog, seedEvents, until } from './tenant-data.ts'
+
+let h: ConsoleHarness
+let s: SignedIn
+let expUrl = ''
+
+beforeAll(async () => {
+  h = await consoleHarness()
+  s = await h.newSignedInPage()
+  await seedCatalog(h, s, [
+    { productId: 'p1', name: 'Blue ceramic mug', category: 'kitchen', description: 'ceramic coffee mug', price: 9 },
+    { productId: 'p2', name: 'Green ceramic mug', category: 'kitchen', description: 'ceramic coffee mug', price: 11 },
+    { productId: 'p3', name: 'Tea towel', category: 'kitchen', description: 'cotton towel', price: 5 },
+  ])
+  await h.t.app.services.models.build(s.tenantId)
+}, 120_000)
+afterAll(async () => { await h?.close() })
+
+describe('experiments', () => {
+  test('the empty list leads to the form; a mistake is explained; Launch creates a running experiment', async () => {
+    const { page, tenantId } = s
+    await page.goto(`/dashboard/tenants/${tenantId}/experiments`)
+    expect(await page.locator('.empty').innerText()).toContain('No experiments yet')
+    await expectNoAxeViolations(page)
+    await page.getByRole('link', { name: 'New experiment' }).click()
+    await page.waitForURL(/\/experiments\/new$/)
+    await page.getByLabel('Name').fill('Collab vs Content')
+    // Same strategy twice: refused with the field marked, nothing created.
+    await page.getByLabel('Control strategy').selectOption('collaborative')
+    await page.getByLabel('Variant strategy').selectOption('collaborative')
+    await page.getByRole('button', { name: 'Launch experiment' }).click()
+    await page.locator('#f-variant-error').waitFor()
+    expect(await page.locator('#f-variant-error').innerText()).toContain('must differ')
+    await page.waitForFunction(() => document.querySelector('#f-variant')?.getAttribute('aria-invalid') === 'true')
+    expect(await page.getByLabel('Name').inputValue()).toBe('Collab vs Content')
+    await expectNoAxeViolations(page)
+    expect((await h.t.req('GET', '/api/v1/experiments', { token: s.token, tenant: tenantId })).body.data).toHaveLength(0)
+
+    await page.getByLabel('Variant strategy').selectOption('content_based')
+    await page.getByLabel('Traffic to the variant (%)').fill('50')
+    await page.getByLabel('Click-through rate').check()
+    await page.getByLabel('Placement (optional)').fill('home')
+    await page.getByRole('button', { name: 'Launch experiment' }).click()
+    await page.waitForURL(/\/experiments\/[0-9a-f-]{36}$/)
+    expUrl = new URL(page.url()).pathname
+    await page.locator('#experiment-status').waitFor()
+    expect(await page.locator('h1:visible').innerText()).toBe('Collab vs Content')
+    expect(await page.locator('#experiment-status').innerText()).toBe('Running')
+    const list = (await h.t.req('GET', '/api/v1/experiments', { token: s.token, tenant: tenantId })).body.data
+    expect(list).toHaveLength(1)
+    expect(list[0]).toMatchObject({ name: 'Collab vs Content', control: 'collaborative', variant: 'content_based', trafficSplit: 50, metric: 'ctr', placement: 'home', status: 'running' })
+  }, 60_000)
+
+  test('the results page shows both arms, intervals, p-value, significance and the low-confidence warning', async () => {
+    const { page, tenantId } = s
+    const expId = expUrl.split('/').pop()!
+    // 40 shoppers are shown recommendations under the experiment, then each sees 2 and clicks some.
+    const users = Array.from({ length: 40 }, (_, i) => `shopper-${i}`)
+    for (const u of users) expect((await h.t.req('GET', `/api/v1/recommendations?userId=${u}&placement=home`, { token: s.token, tenant: tenantId })).status).toBe(200)
+    const results = () => h.t.req('GET', `/api/v1/experiments/${expId}/results`, { token: s.token, tenant: tenantId })
+    await until(results, (r) => r.body.data.sampleSize.control + r.body.data.sampleSize.variant === 40)
+    await Bun.sleep(5)
+    const now = new Date().toISOString()
+    await seedEvents(h, s, users.flatMap((u, i) => [
+      { eventType: 'recommendation_impressed', userId: u, productId: 'p1', placement: 'home', timestamp: now },
+      { eventType: 'recommendation_impressed', userId: u, productId: 'p2', placement: 'home', timestamp: now },
+      ...(i % 3 === 0 ? [{ eventType: 'recommendation_clicked', userId: u, productId: 'p1', placement: 'home', timestamp: now }] : []),
+    ]))
+    const r = (await until(results, (x) => x.body.data.controlMetric !== null && x.body.data.variantMetric !== null)).body.data
+    await page.goto(expUrl)
+    const arms = await page.locator('#arms-table tbody tr').allInnerTexts()
+    expect(arms[0]).toContain('Control')
+    expect(arms[0]).toContain('Collaborative filtering')
+    expect(arms[0]).toContain(String(r.sampleSize.control))
+    expect(arms[1]).toContain('Content-based')
+    expect(arms[1]).toContain(String(r.sampleSize.variant))
+    expect(arms[0]).toContain(`${(r.controlMetric * 100).toFixed(2)}%`)
+    expect(await page.locator('#p-value').innerText()).toContain(r.pValue === null ? '–' : r.pValue < 0.001 ? '< 0.001' : r.pValue.toFixed(3))
+    expect(await page.locator('#significant').innerText()).toBe(r.isSignificant ? 'Yes' : 'No')
+    expect(r.lowConfidence).toBe(true)
+    expect(await page.locator('#warning-low-confidence').innerText()).toContain('at least 500 exposed shoppers')
+    const chart = page.getByTestId('interval-chart')
+    expect(await chart.getAttribute('role')).toBe('img')
+    expect(await chart.getAttribute('aria-label')).toContain('Control (Collaborative filtering)')
+    expect(await page.locator('[data-arm="variant"] circle').count()).toBe(1)
+    await expectNoAxeViolations(page)
+  }, 60_000)
+
+  test('Promote winner completes the experiment and sets the placement strategy', async () => {
+    const { page, tenantId } = s
+    await page.goto(expUrl)
+    await page.getByRole('button', { name: 'Promote winner' }).click()
+    await page.locator('#promoted').waitFor()
+    expect(await page.locator('#promoted').innerText()).toContain('Collaborative filtering (the control) is now the default strategy for placement home')
+    expect(await page.locator('#experiment-status').innerText()).toBe('Completed')
+    const tenant = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token: s.token })).body.data
+    // Not significant with 40 shoppers: the control stays, now pinned to the placement.
+    expect(tenant.config.placementStrategies.home).toBe('collaborative')
+    await expectNoAxeViolations(page)
+    await page.goto(`/dashboard/tenants/${tenantId}/experiments`)
+    expect(await page.locator('#experiments-table tbody').innerText()).toContain('Completed')
+    await expectNoAxeViolations(page)
+  }, 60_000)
+
+  test("another admin sees neither the experiment nor its results", async () => {
+    const other = await h.newSignedInPage()
+    await other.page.goto(expUrl)
+    expect(await other.page.locator('h1:visible').innerText()).toBe('Tenant not found')
+    expect(await other.page.content()).not.toContain('Collab vs Content')
+    await other.context.close()
+  }, 60_000)
+})

@@ -1,0 +1,126 @@
+// `npm run demo`: seeds a demo tenant with a synthetic store (catalog with pictures,
+// 60 days of shoppers' behaviour, widget settings), builds its model and prints the
+// URL of the demo merchant page. Talks to the running server over HTTP (the embedded
+// database belongs to that process), so start it first with `npm start`.
+//
+//   npm run demo            (DEMO_API_URL=http://host:port to target another server)
+//
+// Idempotent: the admin's credentials stay in DATA_DIR/demo-admin.json (mode 0600)
+// and the event timestamps are anchored to the first run, so a re-run updates the
+// same tenant and every event it sends again is a recognised duplicate.
+// DATA_DIR/demo.json holds what GET /demo needs: the tenant id and its read key,
+// which is public by design (every merchant page carries one).
+import { randomBytes } from 'node:crypto'
+import { chmod, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { loadConfig } from '../server/config.ts'
+import { DEMO_PLACEMENTS, DEMO_STATE_FILE } from '../server/modules/sdk/demo.ts'
+import { syntheticStore } from './eval/synthetic.ts'
+
+const config = loadConfig(process.env)
+const base = (process.env.DEMO_API_URL ?? `http://localhost:${config.port}`).replace(/\/$/, '')
+const adminFile = join(config.dataDir, 'demo-admin.json')
+const stateFile = join(config.dataDir, DEMO_STATE_FILE)
+const TENANT_NAME = 'Alpine & Co. (demo)'
+
+interface AdminFile { email: string; password: string; anchor: number }
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try { return JSON.parse(await readFile(path, 'utf8')) as T } catch { return undefined }
+}
+
+async function call(method: string, path: string, opts: { token?: string; tenant?: string; key?: string; body?: unknown } = {}) {
+  const headers: Record<string, string> = {}
+  if (opts.body !== undefined) headers['content-type'] = 'application/json'
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  if (opts.tenant) headers['x-tenant-id'] = opts.tenant
+  if (opts.key) headers['x-api-key'] = opts.key
+  const res = await fetch(base + path, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+function must(r: { status: number; body: any }, what: string, ...ok: number[]) {
+  if (!ok.includes(r.status)) throw new Error(`${what} failed: ${r.status} ${JSON.stringify(r.body)}`)
+  return r.body
+}
+
+try {
+  await fetch(`${base}/health`)
+} catch {
+  console.error(`No RecomEngine server at ${base}. Start it first (npm start), then run npm run demo again.`)
+  process.exit(1)
+}
+
+// 1. The demo admin: created once, logged in on every later run.
+let admin = await readJson<AdminFile>(adminFile)
+let token: string
+if (admin) {
+  token = must(await call('POST', '/api/v1/auth/login', { body: { email: admin.email, password: admin.password } }), 'login as the demo admin (delete DATA_DIR/demo-admin.json to start over)', 200).data.accessToken
+} else {
+  admin = { email: `demo-${randomBytes(6).toString('hex')}@recomengine.local`, password: randomBytes(24).toString('base64url'), anchor: Date.now() }
+  token = must(await call('POST', '/api/v1/auth/signup', { body: { email: admin.email, password: admin.password, name: 'Demo admin' } }), 'signup', 201).data.accessToken
+  await writeFile(adminFile, JSON.stringify(admin), { mode: 0o600 })
+  await chmod(adminFile, 0o600)
+}
+
+// 2. The tenant (generous rate limits: the seed sends ~150 batches).
+const tenants = must(await call('GET', '/api/v1/tenants?limit=100', { token }), 'list tenants', 200).data as { id: string; name: string }[]
+const tenantId = tenants.find((x) => x.name === TENANT_NAME)?.id
+  ?? must(await call('POST', '/api/v1/tenants', { token, body: { name: TENANT_NAME, config: { rateLimits: { read: 100_000, write: 100_000 } } } }), 'create tenant', 201).data.id
+const as = { token, tenant: tenantId }
+
+// 3. Its read key: the one from the last run while it still works.
+let readKey = (await readJson<{ tenantId: string; readKey: string }>(stateFile))?.readKey
+if (!readKey || (await call('GET', `/api/v1/widgets/${DEMO_PLACEMENTS.home}`, { key: readKey })).status !== 200) {
+  readKey = must(await call('POST', `/api/v1/tenants/${tenantId}/api-keys`, { token, body: { name: 'Demo store SDK', permissions: 'read' } }), 'create read key', 201).data.key as string
+}
+
+// 4. Catalog: the synthetic store, with pictures and product pages served by this server.
+const store = syntheticStore({ now: admin.anchor })
+const items = store.input.items.map((it) => ({
+  productId: it.productId, name: it.name, description: it.description ?? undefined, category: it.category ?? undefined,
+  price: it.price ?? undefined, currency: 'EUR', attributes: it.attributes, available: it.available,
+  imageUrl: `${base}/demo/images/${encodeURIComponent(it.productId)}.svg`, url: `${base}/demo?product=${encodeURIComponent(it.productId)}`,
+}))
+const cat = must(await call('POST', '/api/v1/catalog/batch', { ...as, body: { items } }), 'catalog', 200).data
+console.log(`catalog: ${cat.created} created, ${cat.updated} updated`)
+
+// 5. Behaviour: ~15,000 events over 60 days, in batches of 100, four at a time.
+const priceOf = new Map(store.input.items.map((x) => [x.productId, x.price ?? 0]))
+const events = store.input.interactions.map((x, i) => ({
+  eventType: x.eventType, userId: x.userId, productId: x.productId, timestamp: new Date(x.ts).toISOString(), sessionId: `demo-${x.userId}-${Math.floor(x.ts / 3_600_000)}`,
+  ...(x.eventType === 'purchase' ? { metadata: { price: priceOf.get(x.productId), quantity: 1, orderId: x.orderId ?? `demo-order-${i}` } } : {}),
+}))
+let accepted = 0
+let duplicates = 0
+const batches = Array.from({ length: Math.ceil(events.length / 100) }, (_, i) => events.slice(i * 100, i * 100 + 100))
+await Promise.all(Array.from({ length: 4 }, async () => {
+  for (let b = batches.shift(); b; b = batches.shift()) {
+    const r = must(await call('POST', '/api/v1/events/batch', { ...as, body: { events: b } }), 'events', 202).data
+    accepted += r.accepted
+    duplicates += r.duplicates
+    if (r.rejected.length) throw new Error(`events rejected: ${JSON.stringify(r.rejected.slice(0, 3))}`)
+  }
+}))
+console.log(`events: ${accepted} stored, ${duplicates} already there`)
+
+// 6. Widgets: a trending carousel on the home page, similar products on product pages.
+must(await call('PUT', `/api/v1/widgets/${DEMO_PLACEMENTS.home}`, { ...as, body: { title: 'Trending now', layout: 'carousel', columns: 4, limit: 8, strategy: 'trending' } }), 'home widget', 200)
+must(await call('PUT', `/api/v1/widgets/${DEMO_PLACEMENTS.product}`, { ...as, body: { title: 'You may also like', layout: 'grid', columns: 4, limit: 4, ctaText: 'View product' } }), 'product widget', 200)
+
+// 7. The model, built now rather than at the next scheduled refresh.
+must(await call('POST', '/api/v1/models/rebuild', as), 'rebuild', 202)
+const t0 = Date.now()
+for (;;) {
+  const m = must(await call('GET', '/api/v1/models', as), 'model status', 200).data
+  // A build that began before the last batch landed does not count.
+  if (m.status === 'ready' && Date.parse(m.builtAt) >= t0 - 1000 && (m.stats?.interactions ?? 0) >= events.length) break
+  if (m.status === 'failed') throw new Error(`model build failed: ${m.lastError}`)
+  if (Date.now() - t0 > 180_000) throw new Error('the model did not build within 3 minutes (is MODEL_WORKER=off without a worker running?)')
+  await new Promise((r) => setTimeout(r, 500))
+}
+console.log(`model ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+
+await writeFile(stateFile, JSON.stringify({ tenantId, readKey }))
+console.log(`\nDemo store ready: open ${base}/demo`)

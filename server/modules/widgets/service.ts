@@ -1,0 +1,34 @@
+// Widget settings per placement: stored overrides merged over the tenant's
+// widget defaults, so a default changed later still reaches placements that
+// never set that field.
+import type { Static } from 'elysia'
+import type { Db } from '../../../db/client.ts'
+import { findWidgetConfig, saveWidgetConfig } from '../../../db/queries/widgets.ts'
+import { iso } from '../../schemas.ts'
+import { mergeConfig, type TenantConfig, type WidgetConfig } from '../tenants/config.ts'
+
+type Widget = Static<typeof WidgetConfig>
+
+export interface WidgetDeps { db: Db; clock: () => Date }
+
+export const widgetView = (placement: string, defaults: Widget, overrides: object, updatedAt: Date | null) => ({
+  placement,
+  config: mergeConfig(defaults, overrides),
+  overrides: overrides as Record<string, unknown>,
+  updatedAt: iso(updatedAt),
+})
+
+export function createWidgetService(d: WidgetDeps) {
+  return {
+    async get(tenantId: string, tenant: TenantConfig, placement: string) {
+      const row = await findWidgetConfig(d.db, tenantId, placement)
+      return widgetView(placement, tenant.widget, (row?.config as object | undefined) ?? {}, row?.updatedAt ?? null)
+    },
+    /** Replaces what the placement overrides (a PUT): fields left out go back to the tenant default. */
+    async put(tenantId: string, tenant: TenantConfig, placement: string, overrides: object) {
+      const at = await saveWidgetConfig(d.db, tenantId, placement, overrides, d.clock())
+      return widgetView(placement, tenant.widget, overrides, at)
+    },
+  }
+}
+export type WidgetService = ReturnType<typeof createWidgetService>
