@@ -62,7 +62,16 @@ export interface TopProductRow extends Metrics { product_id: string; name: strin
  * Sums are float8: bigint sums are numeric, several times slower.
  */
 export async function topProducts(raw: RawSql, tenantId: string, f: RollupFilter, split: RangeSplit, by: TopBy, limit = 10) {
-  const order = by === 'impressions' ? 'impressions desc, clicks desc' : 'clicks desc, impressions desc'
+  return (await topProductsBy(raw, tenantId, f, split, [by], limit))[by]!
+}
+
+/**
+ * Several top-10s over one aggregation (the CSV export shows both): the
+ * per-product sums are the expensive part, so they are computed once (a CTE
+ * referenced twice is materialised) and each ranking takes its ten from them.
+ */
+export async function topProductsBy(raw: RawSql, tenantId: string, f: RollupFilter, split: RangeSplit, bys: TopBy[], limit = 10): Promise<Partial<Record<TopBy, TopProductRow[]>>> {
+  const orderOf = (by: TopBy) => (by === 'impressions' ? 'impressions desc, clicks desc' : 'clicks desc, impressions desc')
   let ranked: { sql: string; params: unknown[] }
   if (f.placement || f.strategy) {
     const w = scoped(f)
@@ -79,12 +88,18 @@ export async function topProducts(raw: RawSql, tenantId: string, f: RollupFilter
     ranked = { sql: `select product_id, ${METRICS} from (${scans.join(' union all ')}) x group by product_id`, params }
   }
   const n = ranked.params.length + 2
-  return raw.query<TopProductRow>(
-    `with ranked as (${ranked.sql}),
-     top as (select * from ranked where ${by} > 0 order by ${order}, product_id limit $${n})
-     select top.*, ci.name from top
+  const tops = bys.map((by, k) => `t${k} as (select ${k} as ranking, row_number() over (order by ${orderOf(by)}, product_id) as rank, *
+     from (select * from ranked where ${by} > 0 order by ${orderOf(by)}, product_id limit $${n}) x)`)
+  const rows = await raw.query<TopProductRow & { ranking: number; rank: unknown }>(
+    `with ranked as (${ranked.sql}), ${tops.join(', ')}
+     select top.*, ci.name from (${bys.map((_, k) => `select * from t${k}`).join(' union all ')}) top
      left join catalog_items ci on ci.tenant_id = $1 and ci.product_id = top.product_id
-     order by ${order}, top.product_id`, [tenantId, ...ranked.params, limit])
+     order by top.ranking, top.rank`, [tenantId, ...ranked.params, limit])
+  const out: Partial<Record<TopBy, TopProductRow[]>> = {}
+  bys.forEach((by, k) => {
+    out[by] = rows.filter((r) => Number(r.ranking) === k).map(({ ranking, rank, ...row }) => row)
+  })
+  return out
 }
 
 /** The currency most of the tenant's live catalog is priced in, if it names any. */

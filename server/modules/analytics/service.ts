@@ -2,7 +2,7 @@
 // export and the cross-tenant overview, all read from the rollups that
 // ingestion maintains (attribution happens there: see events/effects.ts).
 import type { RawSql } from '../../../db/client.ts'
-import { catalogCurrency, dailyMetrics, placementMetrics, tenantMetrics, topProducts, type RollupFilter } from '../../../db/queries/analytics.ts'
+import { catalogCurrency, dailyMetrics, placementMetrics, tenantMetrics, topProducts, topProductsBy, type RollupFilter, type TopProductRow } from '../../../db/queries/analytics.ts'
 import { ctr, fillDays, kpis, METRIC_HEADERS, money, resolveRange, splitRange, sumMetrics, toCsv, type DayRange } from './compute.ts'
 
 export interface AnalyticsQuery { range?: string; from?: string; to?: string; placement?: string; strategy?: string }
@@ -34,11 +34,18 @@ export function createAnalyticsService(d: AnalyticsDeps) {
     return { data: fillDays(meta.from, meta.to, await dailyMetrics(d.raw, tenantId, filter)), meta }
   }
 
+  const topRow = (r: TopProductRow) => ({ productId: r.product_id, name: r.name, ...kpis(r) })
   async function top(tenantId: string, q: AnalyticsQuery & { by?: TopBy }) {
     const { filter, meta } = scope(q)
     const by = q.by ?? 'recommended'
     const rows = await topProducts(d.raw, tenantId, filter, splitRange(meta.from, meta.to), by === 'recommended' ? 'impressions' : 'clicks')
-    return { data: rows.map((r) => ({ productId: r.product_id, name: r.name, ...kpis(r) })), meta: { ...meta, by } }
+    return { data: rows.map(topRow), meta: { ...meta, by } }
+  }
+  /** Both top-10s from one aggregation (what the export needs). */
+  async function bothTops(tenantId: string, q: AnalyticsQuery) {
+    const { filter, meta } = scope(q)
+    const r = await topProductsBy(d.raw, tenantId, filter, splitRange(meta.from, meta.to), ['impressions', 'clicks'])
+    return { recommended: { data: r.impressions!.map(topRow) }, clicked: { data: r.clicks!.map(topRow) } }
   }
 
   async function placements(tenantId: string, q: AnalyticsQuery) {
@@ -63,8 +70,8 @@ export function createAnalyticsService(d: AnalyticsDeps) {
      * with its own header row (the names the page displays).
      */
     async exportCsv(tenantId: string, q: AnalyticsQuery) {
-      const [series, byPlacement, recommended, clicked, cur] = await Promise.all([
-        timeseries(tenantId, q), placements(tenantId, q), top(tenantId, { ...q, by: 'recommended' }), top(tenantId, { ...q, by: 'clicked' }), currency(tenantId),
+      const [series, byPlacement, { recommended, clicked }, cur] = await Promise.all([
+        timeseries(tenantId, q), placements(tenantId, q), bothTops(tenantId, q), currency(tenantId),
       ])
       const rate = (x: number) => Number(x.toFixed(6))
       const total = sumMetrics(series.data)
