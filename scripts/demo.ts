@@ -15,7 +15,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadConfig } from '../server/config.ts'
 import { DEMO_PLACEMENTS, DEMO_STATE_FILE } from '../server/modules/sdk/demo.ts'
-import { syntheticStore } from './eval/synthetic.ts'
+import { mulberry32, syntheticStore } from './eval/synthetic.ts'
 
 const config = loadConfig(process.env)
 const base = (process.env.DEMO_API_URL ?? `http://localhost:${config.port}`).replace(/\/$/, '')
@@ -86,12 +86,49 @@ const items = store.input.items.map((it) => ({
 const cat = must(await call('POST', '/api/v1/catalog/batch', { ...as, body: { items } }), 'catalog', 200).data
 console.log(`catalog: ${cat.created} created, ${cat.updated} updated`)
 
-// 5. Behaviour: ~15,000 events over 60 days, in batches of 100, four at a time.
+/**
+ * Four weeks of what the widgets would have recorded, so the console's analytics
+ * open on a living store: impressions on both placements, some clicks, and
+ * purchases within the attribution window after some clicks. Seeded by the
+ * first run's anchor, so a re-run sends the same events (recognised duplicates).
+ */
+function widgetHistory() {
+  const rand = mulberry32(admin!.anchor % 2_147_483_647)
+  const ids = store.input.items.filter((x) => x.available).map((x) => x.productId)
+  const shoppers = [...new Set(store.input.interactions.map((x) => x.userId))]
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!
+  const out: DemoEvent[] = []
+  for (let day = 28; day >= 1; day--) {
+    for (let visit = 0; visit < 40; visit++) {
+      const userId = pick(shoppers)
+      const home = rand() < 0.6
+      const placement = home ? DEMO_PLACEMENTS.home : DEMO_PLACEMENTS.product
+      const strategy = home ? 'trending' : 'collaborative'
+      const at = admin!.anchor - day * 86_400_000 + Math.floor(rand() * 80_000_000)
+      const shown = Array.from({ length: 4 }, () => pick(ids))
+      shown.forEach((productId, k) => out.push({ eventType: 'recommendation_impressed', userId, productId, timestamp: new Date(at + k).toISOString(), placement, strategy }))
+      if (rand() < 0.12) {
+        const productId = shown[Math.floor(rand() * shown.length)]!
+        out.push({ eventType: 'recommendation_clicked', userId, productId, timestamp: new Date(at + 5_000).toISOString(), placement, strategy })
+        if (rand() < 0.35) {
+          out.push({ eventType: 'purchase', userId, productId, timestamp: new Date(at + 600_000 + Math.floor(rand() * 3_000_000)).toISOString(),
+            metadata: { price: priceOf.get(productId), quantity: 1 + Math.floor(rand() * 2), orderId: `demo-widget-order-${day}-${visit}` } })
+        }
+      }
+    }
+  }
+  return out
+}
+
+// 5. Behaviour: ~15,000 events over 60 days and four weeks of widget history, in batches of 100, four at a time.
 const priceOf = new Map(store.input.items.map((x) => [x.productId, x.price ?? 0]))
-const events = store.input.interactions.map((x, i) => ({
+interface DemoEvent { eventType: string; userId: string; productId: string; timestamp: string; sessionId?: string; placement?: string; strategy?: string; metadata?: Record<string, unknown> }
+const events: DemoEvent[] = store.input.interactions.map((x, i) => ({
   eventType: x.eventType, userId: x.userId, productId: x.productId, timestamp: new Date(x.ts).toISOString(), sessionId: `demo-${x.userId}-${Math.floor(x.ts / 3_600_000)}`,
   ...(x.eventType === 'purchase' ? { metadata: { price: priceOf.get(x.productId), quantity: 1, orderId: x.orderId ?? `demo-order-${i}` } } : {}),
 }))
+const behaviourCount = events.length // what the model must have taken in (widget impressions it does not count)
+events.push(...widgetHistory())
 let accepted = 0
 let duplicates = 0
 const batches = Array.from({ length: Math.ceil(events.length / 100) }, (_, i) => events.slice(i * 100, i * 100 + 100))
@@ -115,7 +152,7 @@ const t0 = Date.now()
 for (;;) {
   const m = must(await call('GET', '/api/v1/models', as), 'model status', 200).data
   // A build that began before the last batch landed does not count.
-  if (m.status === 'ready' && Date.parse(m.builtAt) >= t0 - 1000 && (m.stats?.interactions ?? 0) >= events.length) break
+  if (m.status === 'ready' && Date.parse(m.builtAt) >= t0 - 1000 && (m.stats?.interactions ?? 0) >= behaviourCount) break
   if (m.status === 'failed') throw new Error(`model build failed: ${m.lastError}`)
   if (Date.now() - t0 > 180_000) throw new Error('the model did not build within 3 minutes (is MODEL_WORKER=off without a worker running?)')
   await new Promise((r) => setTimeout(r, 500))
