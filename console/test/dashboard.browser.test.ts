@@ -129,7 +129,12 @@ describe('dashboard', () => {
       let t = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token })).body.data
       expect(t.config).toMatchObject({ defaultStrategy: 'trending', excludePurchased: false, attributionWindowHours: 48 })
 
+      // The action's answer re-renders the form (and may refetch its loader) after the message shows:
+      // let that settle, or it can put 48 back over the value set next.
+      await page.waitForLoadState('networkidle')
+      expect(await page.getByLabel('Attribution window (hours)').inputValue()).toBe('48')
       await page.getByLabel('Attribution window (hours)').evaluate((el: HTMLInputElement) => { el.removeAttribute('min'); el.value = '0' })
+      expect(await page.getByLabel('Attribution window (hours)').inputValue()).toBe('0')
       await page.getByRole('button', { name: 'Save configuration' }).click()
       await page.locator('#f-attributionWindowHours-error').waitFor()
       expect(await page.locator('#f-attributionWindowHours').getAttribute('aria-invalid')).toBe('true')
