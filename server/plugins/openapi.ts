@@ -5,6 +5,7 @@
 // the document says so.
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { pathOf } from './request-context.ts'
 
 export const SPEC_PATH = '/api/v1/openapi.json'
 
@@ -20,15 +21,12 @@ function declareJsonBodies(doc: Doc, routes: RouteInfo[]) {
   }
 }
 
-// Runs after every request: a string test, not a URL parse.
-const isSpecUrl = (url: string) => { const q = url.indexOf('?'); return (q < 0 ? url : url.slice(0, q)).endsWith(SPEC_PATH) && new URL(url).pathname === SPEC_PATH }
-
 /** `routes` reads the finished app's routes when the document is served. */
 export function apiDocs(routes: () => RouteInfo[]) {
   return new Elysia({ name: 'api-docs' })
     // Registered before the plugin: Elysia applies hooks to routes added after them.
     .onAfterHandle({ as: 'global' }, ({ request, response }) => {
-      if (request.method === 'GET' && response && typeof response === 'object' && isSpecUrl(request.url)) declareJsonBodies(response as Doc, routes())
+      if (request.method === 'GET' && response && typeof response === 'object' && pathOf(request.url) === SPEC_PATH) declareJsonBodies(response as Doc, routes())
     })
     .use(openapi({
       path: '/api/docs',

@@ -10,7 +10,7 @@ const VALID_ID = /^[\w.:-]{1,128}$/
 
 export const requestInfo = (req: Request) => infos.get(req)
 /** The path of an absolute URL without parsing it (this runs on every request). */
-const pathOf = (url: string) => { const start = url.indexOf('/', url.indexOf('//') + 2); const q = url.indexOf('?', start); return start < 0 ? '/' : url.slice(start, q < 0 ? undefined : q) }
+export const pathOf = (url: string) => { const start = url.indexOf('/', url.indexOf('//') + 2); const q = url.indexOf('?', start); return start < 0 ? '/' : url.slice(start, q < 0 ? undefined : q) }
 
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
   return new Elysia({ name: 'request-context' })
