@@ -3,7 +3,7 @@
 // without a reload, axe, and another admin kept out.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFile } from 'node:fs/promises'
-import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { advanceUntil, consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { ago, seedCatalog, seedEvents, until } from './tenant-data.ts'
 
 let h: ConsoleHarness
@@ -114,14 +114,7 @@ describe('analytics page', () => {
     expect(await page.locator('.kpi dd').first().innerText()).toStartWith('2')
     await seedEvents(h, s, [{ eventType: 'recommendation_impressed', userId: 'u9', productId: 'p2', timestamp: ago(0, 5), ...home }])
     await until(() => h.t.req('GET', '/api/v1/analytics/summary?range=7d', { token: s.token, tenant: s.tenantId }), (r) => r.body?.data?.impressions === 3)
-    // The refresh timer starts once the page has resumed on the client (a visible task), which can
-    // come after goto returns on a loaded machine: advance a minute at a time until a tick lands.
-    let refreshed = false
-    for (let minute = 0; minute < 5 && !refreshed; minute++) {
-      await page.clock.fastForward(60_000)
-      refreshed = await page.waitForFunction(() => document.querySelector('.kpi dd')?.textContent?.startsWith('3'), null, { timeout: 3_000 }).then(() => true, () => false)
-    }
-    expect(refreshed).toBe(true)
+    expect(await advanceUntil(page, 60_000, () => document.querySelector('.kpi dd')?.textContent?.startsWith('3'))).toBe(true)
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true)
     // Paused (WCAG 2.2.2): the next minute brings nothing new.
     await page.getByRole('button', { name: 'Pause automatic refresh' }).click()

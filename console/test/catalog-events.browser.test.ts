@@ -1,7 +1,7 @@
 // The catalog browser (search, filter, paginate) and the event viewer (live
 // stream, search) in Chromium, with axe on each and another admin kept out.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { advanceUntil, consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { ago, seedCatalog, seedEvents, until } from './tenant-data.ts'
 
 let h: ConsoleHarness
@@ -82,14 +82,7 @@ describe('events', () => {
     expect(first[3]).toContain('bob')
     await expectNoAxeViolations(page)
     await seedEvents(h, s, [{ eventType: 'product_clicked', userId: 'carol', productId: 'mug-30' }])
-    // The poll timer starts once the page has resumed on the client, which can come after goto
-    // returns on a loaded machine: advance one period at a time until a poll lands.
-    let picked = false
-    for (let tick = 0; tick < 5 && !picked; tick++) {
-      await page.clock.fastForward(5_000)
-      picked = await page.waitForFunction(() => document.querySelector('#events-table tbody tr')?.textContent?.includes('carol'), null, { timeout: 3_000 }).then(() => true, () => false)
-    }
-    expect(picked).toBe(true)
+    expect(await advanceUntil(page, 5_000, () => document.querySelector('#events-table tbody tr')?.textContent?.includes('carol'))).toBe(true)
     // Paused: a new event stays off the page.
     await page.getByRole('button', { name: 'Pause live updates' }).click()
     await page.waitForFunction(() => document.querySelector('#stream-status')?.textContent === 'Live updates paused.')

@@ -89,6 +89,19 @@ export async function consoleHarness(): Promise<ConsoleHarness> {
 }
 
 /** Runs axe-core (WCAG 2.0/2.1 A and AA) on the page and throws listing every violation. */
+/**
+ * Advances a page's fake clock one period at a time (at most `periods`) until `done` holds in the page.
+ * A page's timers start when it resumes on the client (a visible task), which can trail goto on a
+ * loaded machine, so a single jump could land before the timer exists. True once `done` held.
+ */
+export async function advanceUntil(page: Page, periodMs: number, done: () => boolean | undefined, periods = 5): Promise<boolean> {
+  for (let i = 0; i < periods; i++) {
+    await page.clock.fastForward(periodMs)
+    if (await page.waitForFunction(done, null, { timeout: 3_000 }).then(() => true, () => false)) return true
+  }
+  return false
+}
+
 export async function expectNoAxeViolations(page: Page, opts: { exclude?: string[] } = {}) {
   await page.addScriptTag({ path: AXE })
   const violations = await page.evaluate(async (exclude) => {
