@@ -8,7 +8,7 @@
 // acknowledged is in the database.
 //
 //   bun scripts/fault/postgres-outage.ts [--redis-port 6391] [--outage-seconds 15]
-import { call, fmt, pct, privateRedis, setupTenant, sleep, smallStore, startProcess, tcpProxy, throwawayDatabase, type Proc } from '../lib/cluster.ts'
+import { call, checkList, fmt, pct, privateRedis, type Proc, seedSmallStore, setupTenant, sleep, startProcess, tcpProxy, throwawayDatabase } from '../lib/cluster.ts'
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const REDIS_PORT = arg('--redis-port', 6391), OUTAGE_S = arg('--outage-seconds', 15)
@@ -20,8 +20,7 @@ const viaProxy = db.url.replace(`${target.hostname}:${target.port || 5432}`, `12
 // A private Redis, so that this run's broadcasts and cache keys stay out of the shared one.
 const redis = privateRedis(REDIS_PORT)
 const procs: Proc[] = []
-const checks: { what: string; ok: boolean; detail: string }[] = []
-const check = (what: string, ok: boolean, detail: string) => { checks.push({ what, ok, detail }); console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${detail}`) }
+const { check, finish } = checkList()
 
 try {
   await redis.start()
@@ -34,14 +33,7 @@ try {
   console.log(`two instances (${a.base}, ${b.base}) on ${db.name} through a proxy on :${proxy.port}`)
 
   const main = await setupTenant(a.base, { rateLimits: { read: 1_000_000, write: 1_000_000 } })
-  const store = smallStore()
-  await call(a.base, 'POST', '/api/v1/catalog/batch', main.writeKey, { items: store.items })
-  await call(a.base, 'POST', '/api/v1/events/batch', main.writeKey, { events: store.events })
-  await call(a.base, 'POST', '/api/v1/models/rebuild', main.writeKey)
-  for (let i = 0; (await call(a.base, 'GET', '/api/v1/models', main.readKey)).body?.data?.status !== 'ready'; i++) {
-    if (i > 200) throw new Error('model not built')
-    await sleep(100)
-  }
+  await seedSmallStore(a.base, main)
 
   type Phase = 'before' | 'outage' | 'after'
   let phase: Phase = 'before', running = true, seq = 0
@@ -134,6 +126,4 @@ try {
   await redis.stop()
   await db.drop()
 }
-const failed = checks.filter((c) => !c.ok)
-console.log(failed.length ? `${failed.length} check(s) failed` : 'all checks passed')
-process.exit(failed.length ? 1 : 0)
+finish()

@@ -7,7 +7,7 @@
 // restarting the instances.
 //
 //   bun scripts/fault/redis-outage.ts [--redis-port 6390] [--outage-seconds 10]
-import { call, fmt, pct, privateRedis, setupTenant, sleep, smallStore, startProcess, throwawayDatabase, type Proc } from '../lib/cluster.ts'
+import { call, checkList, fmt, pct, privateRedis, type Proc, seedSmallStore, setupTenant, sleep, startProcess, throwawayDatabase } from '../lib/cluster.ts'
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const REDIS_PORT = arg('--redis-port', 6390), OUTAGE_S = arg('--outage-seconds', 10)
@@ -16,8 +16,7 @@ const PROBE_LIMIT = 60 // read requests per minute for the rate-limit probe key
 const redis = privateRedis(REDIS_PORT)
 const db = await throwawayDatabase('redis_fault')
 const procs: Proc[] = []
-const checks: { what: string; ok: boolean; detail: string }[] = []
-const check = (what: string, ok: boolean, detail: string) => { checks.push({ what, ok, detail }); console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${detail}`) }
+const { check, finish } = checkList()
 
 try {
   await redis.start()
@@ -31,14 +30,7 @@ try {
 
   const main = await setupTenant(a.base, { rateLimits: { read: 1_000_000, write: 1_000_000 } })
   const probe = await setupTenant(a.base, { rateLimits: { read: PROBE_LIMIT, write: 1_000_000 } })
-  const store = smallStore()
-  await call(a.base, 'POST', '/api/v1/catalog/batch', main.writeKey, { items: store.items })
-  await call(a.base, 'POST', '/api/v1/events/batch', main.writeKey, { events: store.events })
-  await call(a.base, 'POST', '/api/v1/models/rebuild', main.writeKey)
-  for (let i = 0; (await call(a.base, 'GET', '/api/v1/models', main.readKey)).body?.data?.status !== 'ready'; i++) {
-    if (i > 200) throw new Error('model not built')
-    await sleep(100)
-  }
+  await seedSmallStore(a.base, main)
 
   // ---- background traffic on both instances through every phase
   type Phase = 'before' | 'outage' | 'after'
@@ -167,6 +159,4 @@ try {
   await redis.stop()
   await db.drop()
 }
-const failed = checks.filter((c) => !c.ok)
-console.log(failed.length ? `${failed.length} check(s) failed` : 'all checks passed')
-process.exit(failed.length ? 1 : 0)
+finish()

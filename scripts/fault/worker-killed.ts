@@ -9,7 +9,7 @@
 //
 //   bun scripts/fault/worker-killed.ts [--lease-seconds 20] [--redis-port 6393]
 import { loadOnlineRetail } from '../lib/online-retail.ts'
-import { call, fmt, privateRedis, setupTenant, sleep, startProcess, throwawayDatabase, type Proc } from '../lib/cluster.ts'
+import { call, checkList, fmt, privateRedis, type Proc, setupTenant, sleep, startProcess, throwawayDatabase } from '../lib/cluster.ts'
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const LEASE_S = arg('--lease-seconds', 20), REDIS_PORT = arg('--redis-port', 6393)
@@ -17,8 +17,7 @@ const LEASE_S = arg('--lease-seconds', 20), REDIS_PORT = arg('--redis-port', 639
 const redis = privateRedis(REDIS_PORT)
 const db = await throwawayDatabase('worker_fault')
 const procs: Proc[] = []
-const checks: { what: string; ok: boolean; detail: string }[] = []
-const check = (what: string, ok: boolean, detail: string) => { checks.push({ what, ok, detail }); console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${detail}`) }
+const { check, finish } = checkList()
 const t0 = performance.now()
 const at = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`
 
@@ -130,6 +129,4 @@ try {
   await redis.stop()
   await db.drop()
 }
-const failed = checks.filter((c) => !c.ok)
-console.log(failed.length ? `${failed.length} check(s) failed` : 'all checks passed')
-process.exit(failed.length ? 1 : 0)
+finish()

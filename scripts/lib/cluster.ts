@@ -106,6 +106,36 @@ export async function call(base: string, method: string, path: string, key: stri
   }
 }
 
+/** Polls GET /models (every 100 ms, at most `polls` times) until the tenant's model is ready. */
+export async function waitForModel(base: string, readKey: string, polls = 200) {
+  for (let i = 0; (await call(base, 'GET', '/api/v1/models', readKey)).body?.data?.status !== 'ready'; i++) {
+    if (i > polls) throw new Error('model not built')
+    await sleep(100)
+  }
+}
+
+/** Loads smallStore() into a tenant, asks for a build and waits for the model. */
+export async function seedSmallStore(base: string, tenant: { readKey: string; writeKey: string }) {
+  const store = smallStore()
+  await call(base, 'POST', '/api/v1/catalog/batch', tenant.writeKey, { items: store.items })
+  await call(base, 'POST', '/api/v1/events/batch', tenant.writeKey, { events: store.events })
+  await call(base, 'POST', '/api/v1/models/rebuild', tenant.writeKey)
+  await waitForModel(base, tenant.readKey)
+}
+
+/** A fault script's checks: each printed as it is made; finish() prints the verdict and exits 1 on any failure. */
+export function checkList() {
+  const checks: { what: string; ok: boolean; detail: string }[] = []
+  return {
+    check(what: string, ok: boolean, detail: string) { checks.push({ what, ok, detail }); console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: ${detail}`) },
+    finish(): never {
+      const failed = checks.filter((c) => !c.ok)
+      console.log(failed.length ? `${failed.length} check(s) failed` : 'all checks passed')
+      process.exit(failed.length ? 1 : 0)
+    },
+  }
+}
+
 /** A small catalog and purchase history, enough for every strategy to have a model. */
 export function smallStore(n = 60, users = 40) {
   const items = Array.from({ length: n }, (_, i) => ({ productId: `p${i}`, name: `Product ${i}`, description: `A ${['red', 'green', 'blue'][i % 3]} thing number ${i}`, category: ['red', 'green', 'blue'][i % 3], price: 10 + i }))

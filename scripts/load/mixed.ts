@@ -10,7 +10,7 @@
 // same run, recommendation throughput against a hello-world route (/health).
 //
 //   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394]
-import { call, fmt, pct, privateRedis, ROOT, setupTenant, sleep, startProcess, throwawayDatabase, type Proc } from '../lib/cluster.ts'
+import { call, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startProcess, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
 
 const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 
@@ -116,7 +116,7 @@ try {
     }))
   }
   for (const k of [main, limited]) await call(api.base, 'POST', '/api/v1/models/rebuild', k.writeKey)
-  for (let i = 0; (await call(api.base, 'GET', '/api/v1/models', main.readKey)).body.data.status !== 'ready'; i++) { if (i > 600) throw new Error('no model'); await sleep(100) }
+  await waitForModel(api.base, main.readKey, 600)
   const hasSummary = (await fetch(`${api.base}/api/v1/analytics/summary?range=7d`, { headers: adminHeaders })).status === 200
   const analytics = hasSummary ? '/api/v1/analytics/summary?range=7d' : '/api/v1/events?limit=20'
   console.log(`store: ${PRODUCTS} products, ${seeded} interactions; analytics reads: GET ${analytics}`)
