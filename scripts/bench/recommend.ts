@@ -7,7 +7,10 @@
 // Server-Timing) and closed loops against /recommendations and a trivial route
 // (/health) in the same run (throughput ratio).
 //
-//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20]
+//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--profile DIR]
+//
+// --profile DIR restarts the server after loading, with a markdown CPU profile
+// written to DIR when it exits: the profile then covers serving only.
 import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 
@@ -63,7 +66,8 @@ if (process.argv[2] === '--load') {
 // ---- orchestrator
 const engine = (process.argv[2] ?? 'postgres') as Engine
 const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20)
-const { base, key, post, stop } = await startBenchServer(engine, 'recs')
+const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
+const { base, key, post, stop, signal, restart } = await startBenchServer(engine, 'recs')
 try {
   const auth = { 'x-api-key': key }
   const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
@@ -92,6 +96,11 @@ try {
     await Bun.sleep(250)
   }
   console.log(`model ready in ${((performance.now() - b0) / 1000).toFixed(1)} s (wall, incl. queueing): ${JSON.stringify(model.stats)}`)
+  if (profileDir) {
+    await signal('SIGTERM')
+    await restart(profileDir)
+    console.log(`server restarted with a CPU profile to ${profileDir} (written when it exits)`)
+  }
 
   const users = [...new Set(retail.map((r) => r.customer))]
   const productIds = items.map((i) => i.productId)

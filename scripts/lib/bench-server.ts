@@ -19,8 +19,8 @@ export interface BenchServer {
   stop: () => Promise<void>
   /** Sends a signal to the server process; resolves with its exit code. */
   signal: (sig: 'SIGTERM' | 'SIGKILL') => Promise<number>
-  /** Starts the server again on the same database (after it exited), for checks after a fault. */
-  restart: () => Promise<void>
+  /** Starts the server again on the same database (after it exited), for checks after a fault; with a CPU profile to profileDir if given. */
+  restart: (profileDir?: string) => Promise<void>
 }
 
 export async function startBenchServer(engine: Engine, tag: string): Promise<BenchServer> {
@@ -37,7 +37,9 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     env.DATABASE_URL = PG_ADMIN.replace(/\/[^/]*$/, `/${dbName}`)
     env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
   }
-  const spawn = () => Bun.spawn([process.execPath, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  // restart(dir) runs the server with a markdown CPU profile written to dir when it exits.
+  let prof: string[] = []
+  const spawn = () => Bun.spawn([process.execPath, ...prof, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
   let server = spawn()
   const healthy = async () => {
     for (let i = 0; ; i++) {
@@ -67,7 +69,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     return {
       base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop,
       signal: async (sig) => { server.kill(sig); return server.exited },
-      restart: async () => { server = spawn(); await healthy() },
+      restart: async (profileDir?: string) => { if (profileDir) prof = ['--cpu-prof-md', `--cpu-prof-dir=${profileDir}`]; server = spawn(); await healthy() },
     }
   } catch (e) {
     await stop()

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import type { authGuards } from '../../plugins/auth.ts'
-import { requestInfo } from '../../plugins/request-context.ts'
+import { jsonResponse, requestInfo } from '../../plugins/request-context.ts'
 import type { ServiceMetrics } from '../../metrics.ts'
 import { Envelope, problems, T } from '../../schemas.ts'
 import { RecommendationModel } from './model.ts'
@@ -11,7 +11,7 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
-    .get('/recommendations', async ({ principal, query, request, set }) => {
+    .get('/recommendations', async ({ principal, query, request }) => {
       const t0 = performance.now()
       const s = await recs.recommend(principal.tenantId, principal.config, query)
       metrics?.recommendationDuration.observe({ strategy: s.strategy }, performance.now() - t0)
@@ -21,9 +21,8 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       // against the schema then): written as is, the hot path skips a parse, a
       // stringify and a validation of the same items.
       if (s.itemsJson !== undefined) {
-        set.headers['content-type'] = 'application/json'
-        // Typed as the body it carries (Elysia passes a Response through unchanged).
-        return new Response(`{"data":${s.itemsJson},"meta":${JSON.stringify(meta)}}`) as unknown as { data: typeof s.items; meta: typeof meta }
+        // Typed as the body it carries.
+        return jsonResponse(request, `{"data":${s.itemsJson},"meta":${JSON.stringify(meta)}}`) as unknown as { data: typeof s.items; meta: typeof meta }
       }
       return { data: s.items, meta }
     }, {

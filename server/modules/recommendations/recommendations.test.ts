@@ -78,6 +78,12 @@ for (const name of BACKENDS) {
       const b = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')
       expect(b.body.meta.cached).toBe(true)
       expect(b.body.data).toEqual(a.body.data)
+      // A hit is written from its serialised form, with the same headers a computed answer has.
+      const names = (h: Headers) => [...h.keys()].filter((n) => n !== 'server-timing' || h.get(n)!.startsWith('app;dur=')).sort()
+      expect(names(b.headers)).toEqual(names(a.headers))
+      for (const h of ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'server-timing']) expect(b.headers.get(h)).toBeTruthy()
+      expect(b.headers.get('content-type')).toStartWith('application/json')
+      expect(b.headers.get('ratelimit-remaining')).not.toBe(a.headers.get('ratelimit-remaining'))
       // An event seconds old invalidates the cached answer.
       await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'user-0', productId: 'mug-3' } })
       expect((await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')).body.meta.cached).toBe(false)

@@ -29,7 +29,15 @@ export interface Served {
   /** `items` already serialised, when it is exactly the cached list: the route writes it as is. */
   itemsJson?: string
 }
-interface CachedAnswer { served: Served; itemsJson: string }
+/** An answer held in memory: the list serialised, and each item's position in the model version that produced it (-1: not in it). */
+interface CachedAnswer { served: Served; itemsJson: string; positions: number[] }
+/**
+ * The shared cache's entry for one shopper and request: the latest answer,
+ * the key it answers (event count and model version) and until when it is
+ * fresh. A different key or a past date is a miss; while the database is
+ * unreachable any entry is served as stale. One write per computed answer.
+ */
+interface SharedEntry { key: string; until: number; served: Served }
 
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
@@ -38,20 +46,25 @@ export function createRecommendationService(d: RecommendationDeps) {
   // In-process first level in front of the shared cache. Safe to keep: keys
   // carry the shopper's event count and the model version, so they never go
   // stale; availability is re-checked on every hit.
-  // It keeps answers parsed, with their items serialised once: a hit costs
-  // neither a JSON.parse nor a JSON.stringify of the list.
+  // It keeps answers parsed, with their items serialised once and their
+  // positions in that model version: a hit costs neither a JSON.parse nor a
+  // JSON.stringify of the list, nor a lookup per item to check availability.
   const l1 = new Map<string, { answer: CachedAnswer; until: number }>()
   const L1_MAX = 50_000
-  const getCached = async (key: string): Promise<CachedAnswer | undefined> => {
-    const hit = l1.get(key)
+  /** The answer to exactly `key`, from this instance or from the shared entry another instance wrote. */
+  const getCached = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
+    const hit = l1.get(slot + key)
     if (hit && hit.until > Date.now()) return hit.answer
-    const json = await d.cache.get(key)
+    const json = await d.cache.get(slot)
     if (!json) return undefined
-    const served = JSON.parse(json) as Served
-    const answer = { served, itemsJson: JSON.stringify(served.items) }
-    remember(key, answer)
+    const entry = JSON.parse(json) as SharedEntry
+    if (entry.key !== key || entry.until <= Date.now()) return undefined
+    const answer = answerOf(tenantId, entry.served, JSON.stringify(entry.served.items))
+    remember(slot + key, answer, entry.until)
     return answer
   }
+  const answerOf = (tenantId: string, served: Served, itemsJson: string): CachedAnswer =>
+    ({ served, itemsJson, positions: served.items.map((r) => d.store.indexOf(tenantId, r.productId) ?? -1) })
   // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
   const running = new Map<string, { list: RunningExperiment[]; until: number }>()
   d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
@@ -74,15 +87,16 @@ export function createRecommendationService(d: RecommendationDeps) {
     void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
   }
 
-  const remember = (key: string, answer: CachedAnswer) => {
+  const remember = (key: string, answer: CachedAnswer, until: number) => {
     if (l1.size >= L1_MAX) l1.delete(l1.keys().next().value!)
-    l1.set(key, { answer, until: Date.now() + RESULT_TTL_MS })
+    l1.set(key, { answer, until })
   }
 
-  /** Drops items that became unavailable since the answer was cached. */
-  function stillAvailable(tenantId: string, items: Recommendation[], model: { items: { available: boolean }[] } | undefined) {
-    if (!model) return items
-    return items.filter((r) => { const i = d.store.indexOf(tenantId, r.productId); return i === undefined || model.items[i].available })
+  /** Drops items that became unavailable since the answer was cached (positions are in the model the key names). */
+  function stillAvailable(answer: CachedAnswer, model: { items: { available: boolean }[] }) {
+    const { items } = answer.served
+    for (const i of answer.positions) if (i >= 0 && !model.items[i]!.available) return items.filter((_, k) => { const j = answer.positions[k]!; return j < 0 || model.items[j]!.available })
+    return items
   }
 
   return {
@@ -106,7 +120,8 @@ export function createRecommendationService(d: RecommendationDeps) {
         }
       }
       const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
-      const lastKey = `rec-last:${tenantId}:${q.userId}:${params}`
+      // One shared entry per shopper and request: the latest answer and the exact key it answers.
+      const slot = `rec:${tenantId}:${q.userId}:${params}`
       let user: UserState = emptyUser
       let stale = false
       let model
@@ -121,8 +136,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       } catch (error) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
-        const last = await d.cache.get(lastKey)
-        if (last) return { ...(JSON.parse(last) as Served), cached: true, stale: true, experiment }
+        const last = await d.cache.get(slot)
+        if (last) return { ...(JSON.parse(last) as SharedEntry).served, cached: true, stale: true, experiment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }
@@ -132,19 +147,23 @@ export function createRecommendationService(d: RecommendationDeps) {
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
-      const key = `rec:${tenantId}:${q.userId}:${user.eventCount}:${model.version}:${params}`
-      const hit = stale ? undefined : await getCached(key)
+      const key = `|${user.eventCount}:${model.version}`
+      const hit = stale ? undefined : await getCached(tenantId, key, slot)
       if (hit) {
-        const items = stillAvailable(tenantId, hit.served.items, model)
-        return { ...hit.served, items, itemsJson: items.length === hit.served.items.length ? hit.itemsJson : undefined, cached: true, experiment }
+        const items = stillAvailable(hit, model)
+        return { ...hit.served, items, itemsJson: items === hit.served.items ? hit.itemsJson : undefined, cached: true, experiment }
       }
       const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
-      const json = JSON.stringify(served)
-      remember(key, { served, itemsJson: JSON.stringify(served.items) })
-      // The answer does not wait for the cache writes (the cache falls back by itself on errors).
-      void Promise.all([d.cache.set(key, json, RESULT_TTL_MS), d.cache.set(lastKey, json, LAST_ANSWER_TTL_MS)]).catch(() => {})
+      const itemsJson = JSON.stringify(served.items)
+      const until = Date.now() + RESULT_TTL_MS
+      remember(slot + key, answerOf(tenantId, served, itemsJson), until)
+      // The answer does not wait for the cache write (the cache falls back by itself on errors).
+      // The list is serialised once: the entry is assembled around it.
+      const { items: _, ...rest } = served
+      const entry = `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(rest).slice(1)}}`
+      void d.cache.set(slot, entry, LAST_ANSWER_TTL_MS).catch(() => {})
       return served
     },
 
