@@ -45,4 +45,24 @@ describe('leased rate limiting', () => {
     expect((await l.take('k', perMinute(6000))).allowed).toBe(true)
     await shared.close()
   })
+
+  test('local() answers from the lease without a promise, and defers to take() when the lease is spent or expired', async () => {
+    const shared = new MemoryCache()
+    let now = 0
+    const l = new LeasedLimiter(shared, 2000, () => now)
+    expect(l.local('k')).toBeUndefined() // nothing leased yet
+    await l.take('k', perMinute(300)) // a chunk of 3: one spent, two held
+    expect(l.local('k')).toMatchObject({ allowed: true })
+    expect(l.local('k')).toMatchObject({ allowed: true })
+    expect(l.local('k')).toBeUndefined() // spent
+    await l.take('k', perMinute(300))
+    now = 2500
+    expect(l.local('k')).toBeUndefined() // expired
+    // A refusal is remembered locally until a token can exist again.
+    const small = new LeasedLimiter(shared, 2000, () => now)
+    await small.take('s', perMinute(1))
+    expect((await small.take('s', perMinute(1))).allowed).toBe(false)
+    expect(small.local('s')).toMatchObject({ allowed: false })
+    await shared.close()
+  })
 })

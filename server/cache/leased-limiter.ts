@@ -17,17 +17,30 @@ export class LeasedLimiter {
 
   static chunkFor(spec: BucketSpec) { return Math.max(1, Math.min(100, Math.floor(spec.capacity / 100))) }
 
-  async take(key: string, spec: BucketSpec): Promise<Decision> {
+  /**
+   * The decision this instance can make alone (a token from its lease, or a
+   * refusal it remembers), without a promise: most requests end here.
+   * Undefined when the shared bucket must be asked (take()).
+   */
+  local(key: string): Decision | undefined {
     const now = this.now()
     const lease = this.leases.get(key)
+    if (!lease) return undefined
     // A refusal holds until the shared bucket can have a token again: asking sooner cannot succeed.
-    if (lease?.deniedUntil && lease.deniedUntil > now) {
+    if (lease.deniedUntil && lease.deniedUntil > now) {
       return { allowed: false, remaining: 0, retryAfterMs: lease.deniedUntil - now, resetMs: lease.resetMs }
     }
-    if (lease && lease.tokens > 0 && lease.until > now) {
+    if (lease.tokens > 0 && lease.until > now) {
       lease.tokens--
       return { allowed: true, remaining: lease.sharedRemaining + lease.tokens, retryAfterMs: 0, resetMs: lease.resetMs }
     }
+    return undefined
+  }
+
+  async take(key: string, spec: BucketSpec): Promise<Decision> {
+    const known = this.local(key)
+    if (known) return known
+    const now = this.now()
     const chunk = LeasedLimiter.chunkFor(spec)
     let d = await this.cache.take(key, spec, chunk)
     let got = chunk

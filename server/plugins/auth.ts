@@ -37,8 +37,8 @@ export interface AuthDeps {
   hashKey: (key: string) => Promise<string>
   /** Resolved keys are cached briefly; revocations and tenant changes invalidate (keyCache). */
   keyCache: KeyCache
-  /** Per-key budgets, shared by every instance (leased in chunks from the cache's buckets). */
-  limiter: { take(key: string, spec: BucketSpec): Promise<Decision> }
+  /** Per-key budgets, shared by every instance (leased in chunks from the cache's buckets); `local` answers without a promise when it can. */
+  limiter: { take(key: string, spec: BucketSpec): Promise<Decision>; local?(key: string): Decision | undefined }
   onRateLimited?: (budget: Permission) => void
 }
 
@@ -66,15 +66,17 @@ export class KeyCache {
 
 const KEY_PATTERN = /^rk_(live|test)_[0-9A-Za-z]{32,}$/
 
-function presentedKey(headers: Record<string, string | undefined>): string | undefined {
-  const h = headers['x-api-key']
+// Headers are read from the request itself: naming Elysia's `headers` in a
+// hook makes it copy every header into an object on each request.
+function presentedKey(headers: Headers): string | undefined {
+  const h = headers.get('x-api-key')
   if (h) return h.trim()
-  const auth = headers.authorization
+  const auth = headers.get('authorization')
   if (auth?.startsWith('Bearer rk_')) return auth.slice(7).trim()
 }
 
-function bearer(headers: Record<string, string | undefined>): string | undefined {
-  const auth = headers.authorization
+function bearer(headers: Headers): string | undefined {
+  const auth = headers.get('authorization')
   if (auth && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim()
 }
 
@@ -84,7 +86,7 @@ export function authGuards(deps: AuthDeps) {
   const principals = new WeakMap<Request, Principal>()
   const admins = new WeakMap<Request, string>()
 
-  async function adminUser(headers: Record<string, string | undefined>): Promise<string> {
+  async function adminUser(headers: Headers): Promise<string> {
     const token = bearer(headers)
     if (!token || token.startsWith('rk_')) throw new Unauthorized('Admin authentication required: send Authorization: Bearer <access token>')
     const userId = await deps.tokens.verifyAccess(token)
@@ -92,13 +94,18 @@ export function authGuards(deps: AuthDeps) {
     return userId
   }
 
-  async function lookupKey(key: string): Promise<KeyRecord | null> {
-    if (!KEY_PATTERN.test(key)) return null
-    // Cached by the presented key itself: the HMAC costs more than the rest of
-    // a cached recommendation, and the key is in this process's memory anyway
-    // while its request runs. Entries live 5 s and go on any key/tenant change.
+  // Cached by the presented key itself: the HMAC costs more than the rest of
+  // a cached recommendation, and the key is in this process's memory anyway
+  // while its request runs. Entries live 5 s and go on any key/tenant change.
+  // A hit is returned as is (no promise): most requests end there.
+  function lookupKey(key: string): KeyRecord | null | Promise<KeyRecord | null> {
     const hit = deps.keyCache.get(key)
     if (hit) return hit.rec
+    return resolveKey(key)
+  }
+
+  async function resolveKey(key: string): Promise<KeyRecord | null> {
+    if (!KEY_PATTERN.test(key)) return null
     const hash = await deps.hashKey(key)
     let row
     try {
@@ -117,11 +124,12 @@ export function authGuards(deps: AuthDeps) {
     return rec
   }
 
-  async function tenantPrincipal(request: Request, headers: Record<string, string | undefined>, need: Permission, set: { headers: Record<string, string | number> }): Promise<Principal> {
+  async function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: { headers: Record<string, string | number> }): Promise<Principal> {
     const key = presentedKey(headers)
     let p: Principal
     if (key) {
-      const rec = await lookupKey(key)
+      const found = lookupKey(key)
+      const rec = found instanceof Promise ? await found : found
       if (!rec) throw new Unauthorized('Invalid or revoked API key')
       if (rec.tenantStatus === 'suspended') throw new Forbidden('Tenant suspended')
       if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')
@@ -129,7 +137,8 @@ export function authGuards(deps: AuthDeps) {
       // Writes spend the write budget, reads the read budget (NFR-011).
       const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
       const limit = rec.config.rateLimits[budget]
-      const d = await deps.limiter.take(`key:${rec.id}:${budget}`, perMinute(limit))
+      const bucket = `key:${rec.id}:${budget}`
+      const d = deps.limiter.local?.(bucket) ?? await deps.limiter.take(bucket, perMinute(limit))
       set.headers['ratelimit-limit'] = String(limit)
       set.headers['ratelimit-remaining'] = String(d.remaining)
       set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
@@ -143,7 +152,7 @@ export function authGuards(deps: AuthDeps) {
     } else {
       if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
       const userId = await adminUser(headers)
-      const tenantId = headers['x-tenant-id']
+      const tenantId = headers.get('x-tenant-id')
       if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
       if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
       const t = await findTenant(deps.db, userId, tenantId)
@@ -156,11 +165,11 @@ export function authGuards(deps: AuthDeps) {
 
   return new Elysia({ name: 'auth-guards' }).macro({
     admin: {
-      async transform({ request, headers }) { admins.set(request, await adminUser(headers)) },
+      async transform({ request }) { admins.set(request, await adminUser(request.headers)) },
       resolve: ({ request }) => ({ userId: admins.get(request)! }),
     },
     tenant: (need: Permission) => ({
-      async transform({ request, headers, set }) { principals.set(request, await tenantPrincipal(request, headers, need, set as never)) },
+      async transform({ request, set }) { principals.set(request, await tenantPrincipal(request, request.headers, need, set as never)) },
       resolve: ({ request }) => ({ principal: principals.get(request)! }),
     }),
   })

@@ -20,10 +20,15 @@ export class ProfileCache {
     })
   }
 
-  async get(tenantId: string, userId: string): Promise<UserProfile | undefined> {
+  /** A cached profile is returned as is (no promise): most requests end there. */
+  get(tenantId: string, userId: string): UserProfile | undefined | Promise<UserProfile | undefined> {
     const k = tenantId + SEP + userId
     const hit = this.entries.get(k)
     if (hit && hit.until > Date.now()) return hit.profile
+    return this.load(k, tenantId, userId)
+  }
+
+  private async load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
     const profile = await findProfile(this.raw, tenantId, userId)
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
     this.entries.set(k, { profile, until: Date.now() + this.ttlMs })

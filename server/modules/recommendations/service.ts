@@ -10,6 +10,7 @@ import { recordExposures, runningExperiments, type RunningExperiment } from '../
 import { assign, type Arm } from '../experiments/assignment.ts'
 import type { Cache } from '../../cache/index.ts'
 import type { ProfileCache } from '../events/profile-cache.ts'
+import type { UserProfile } from '../../../db/queries/events.ts'
 import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
@@ -43,6 +44,13 @@ export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: 
 
 export function createRecommendationService(d: RecommendationDeps) {
   const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
+  // The engine's view of a profile, worked out once per cached profile object (only misses need it).
+  const states = new WeakMap<UserProfile, UserState>()
+  const userState = (profile: UserProfile): UserState => {
+    let u = states.get(profile)
+    if (!u) states.set(profile, (u = { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }))
+    return u
+  }
   // In-process first level in front of the shared cache. Safe to keep: keys
   // carry the shopper's event count and the model version, so they never go
   // stale; availability is re-checked on every hit.
@@ -51,10 +59,13 @@ export function createRecommendationService(d: RecommendationDeps) {
   // JSON.stringify of the list, nor a lookup per item to check availability.
   const l1 = new Map<string, { answer: CachedAnswer; until: number }>()
   const L1_MAX = 50_000
-  /** The answer to exactly `key`, from this instance or from the shared entry another instance wrote. */
-  const getCached = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
+  /** The answer to exactly `key`, from this instance (without a promise) or from the shared entry another instance wrote. */
+  const getCached = (tenantId: string, key: string, slot: string): CachedAnswer | undefined | Promise<CachedAnswer | undefined> => {
     const hit = l1.get(slot + key)
     if (hit && hit.until > Date.now()) return hit.answer
+    return sharedAnswer(tenantId, key, slot)
+  }
+  const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
     const json = await d.cache.get(slot)
     if (!json) return undefined
     const entry = JSON.parse(json) as SharedEntry
@@ -68,14 +79,17 @@ export function createRecommendationService(d: RecommendationDeps) {
   // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
   const running = new Map<string, { list: RunningExperiment[]; until: number }>()
   d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
-  async function experimentFor(tenantId: string, placement: string | undefined): Promise<RunningExperiment | undefined> {
-    let hit = running.get(tenantId)
-    if (!hit || hit.until < Date.now()) {
-      hit = { list: await runningExperiments(d.raw, tenantId), until: Date.now() + EXPERIMENTS_TTL_MS }
-      running.set(tenantId, hit)
-    }
-    // One runs per placement; a placement-less experiment covers every placement.
-    return hit.list.find((e) => placement !== undefined && e.placement === placement) ?? hit.list.find((e) => e.placement === null)
+  // One runs per placement; a placement-less experiment covers every placement.
+  const pick = (list: RunningExperiment[], placement: string | undefined) =>
+    list.find((e) => placement !== undefined && e.placement === placement) ?? list.find((e) => e.placement === null)
+  /** Without a promise while the tenant's list is cached. */
+  function experimentFor(tenantId: string, placement: string | undefined): RunningExperiment | undefined | Promise<RunningExperiment | undefined> {
+    const hit = running.get(tenantId)
+    if (hit && hit.until >= Date.now()) return pick(hit.list, placement)
+    return runningExperiments(d.raw, tenantId).then((list) => {
+      running.set(tenantId, { list, until: Date.now() + EXPERIMENTS_TTL_MS })
+      return pick(list, placement)
+    })
   }
   // First exposures, written in the background (the answer does not wait); remembered per instance.
   const exposed = new Set<string>()
@@ -111,7 +125,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       let experiment: Served['experiment']
       let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
       if (!q.strategy) {
-        const e = await experimentFor(tenantId, q.placement).catch(() => undefined)
+        const found = experimentFor(tenantId, q.placement)
+        const e = found instanceof Promise ? await found.catch(() => undefined) : found
         if (e) {
           const arm = assign(d.kernels, e.id, q.userId, e.traffic_split)
           experiment = { id: e.id, variant: arm }
@@ -122,17 +137,18 @@ export function createRecommendationService(d: RecommendationDeps) {
       const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
-      let user: UserState = emptyUser
+      let profile: UserProfile | undefined
       let stale = false
       let model
       try {
-        model = await d.store.get(tenantId) // the model in memory when the database fails
+        const m = d.store.get(tenantId) // the model in memory when the database fails
+        model = m instanceof Promise ? await m : m
       } catch (error) {
         d.log.warn('recommendations: no model in memory and the database is unreachable', { tenantId, error })
       }
       try {
-        const profile = await d.profiles.get(tenantId, q.userId)
-        if (profile) user = { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }
+        const p = d.profiles.get(tenantId, q.userId)
+        profile = p instanceof Promise ? await p : p
       } catch (error) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
@@ -147,13 +163,14 @@ export function createRecommendationService(d: RecommendationDeps) {
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
-      const key = `|${user.eventCount}:${model.version}`
-      const hit = stale ? undefined : await getCached(tenantId, key, slot)
+      const key = `|${profile?.eventCount ?? 0}:${model.version}`
+      const cached = stale ? undefined : getCached(tenantId, key, slot)
+      const hit = cached instanceof Promise ? await cached : cached
       if (hit) {
         const items = stillAvailable(hit, model)
         return { ...hit.served, items, itemsJson: items === hit.served.items ? hit.itemsJson : undefined, cached: true, experiment }
       }
-      const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
+      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
       const itemsJson = JSON.stringify(served.items)

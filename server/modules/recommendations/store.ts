@@ -94,10 +94,15 @@ export class ModelStore {
    * version every `recheckMs`. Undefined when none was ever built. When the
    * database cannot be reached, the model in memory is returned as it is.
    */
-  async get(tenantId: string): Promise<TenantModel | undefined> {
-    const now = this.clock().getTime()
+  get(tenantId: string): TenantModel | undefined | Promise<TenantModel | undefined> {
     const l = this.loaded.get(tenantId)
-    if (l && now - l.checkedAt < this.opts.recheckMs) return l.model
+    // Most requests end here, without a promise.
+    if (l && this.clock().getTime() - l.checkedAt < this.opts.recheckMs) return l.model
+    return this.recheck(tenantId, l)
+  }
+
+  private async recheck(tenantId: string, l: Loaded | undefined): Promise<TenantModel | undefined> {
+    const now = this.clock().getTime()
     let pending = this.loading.get(tenantId)
     if (!pending) {
       pending = this.refresh(tenantId, l).finally(() => this.loading.delete(tenantId))
