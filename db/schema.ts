@@ -205,6 +205,43 @@ export const analyticsProductTotals = pgTable('analytics_product_totals', {
   revenue: doublePrecision('revenue').notNull().default(0),
 }, (t) => [primaryKey({ name: 'analytics_product_totals_pk', columns: [t.tenantId, t.grain, t.day, t.productId] })])
 
+/**
+ * Per-product sums of analytics_product_daily over one ISO week (week = its
+ * Monday) up to the fold's last day, written by a background fold (never by
+ * ingestion), with one dimension collapsed: per placement over every strategy
+ * (dims 'p', strategy ''), per strategy over every placement ('s',
+ * placement ''), and per pair ('ps'). Filtered top-10s read these instead of
+ * seven days × placements × strategies of daily rows. Only valid while the
+ * week's row in analytics_week_folds still matches analytics_daily.
+ */
+export const analyticsProductWeekly = pgTable('analytics_product_weekly', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  week: date('week', { mode: 'string' }).notNull(),
+  dims: text('dims', { enum: ['p', 's', 'ps'] }).notNull(),
+  placement: text('placement').notNull(),
+  strategy: text('strategy').notNull(),
+  productId: text('product_id').notNull(),
+  impressions: bigint('impressions', { mode: 'number' }).notNull().default(0),
+  clicks: bigint('clicks', { mode: 'number' }).notNull().default(0),
+  conversions: bigint('conversions', { mode: 'number' }).notNull().default(0),
+  revenue: doublePrecision('revenue').notNull().default(0),
+}, (t) => [primaryKey({ name: 'analytics_product_weekly_pk', columns: [t.tenantId, t.week, t.dims, t.placement, t.strategy, t.productId] })])
+
+/**
+ * One row per folded (tenant, week): the days folded ([week, through]) and
+ * analytics_daily's totals over them at fold time. Rollups only grow, so the
+ * fold is current exactly while those totals are unchanged.
+ */
+export const analyticsWeekFolds = pgTable('analytics_week_folds', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  week: date('week', { mode: 'string' }).notNull(),
+  through: date('through', { mode: 'string' }).notNull(),
+  impressions: bigint('impressions', { mode: 'number' }).notNull(),
+  clicks: bigint('clicks', { mode: 'number' }).notNull(),
+  conversions: bigint('conversions', { mode: 'number' }).notNull(),
+  foldedAt: tstz('folded_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ name: 'analytics_week_folds_pk', columns: [t.tenantId, t.week] })])
+
 /** What the retention job keeps of raw events older than 90 days. */
 export const eventDailySummaries = pgTable('event_daily_summaries', {
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),

@@ -20,6 +20,7 @@ import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
 import { analyticsRoutes } from './modules/analytics/index.ts'
+import { FoldWorker } from './modules/analytics/fold-worker.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
 import { experimentRoutes } from './modules/experiments/index.ts'
 import { createExperimentService } from './modules/experiments/service.ts'
@@ -62,7 +63,7 @@ export interface AppParts {
   usageFlushMs?: number
   /** WASM kernels (boot loads them); the identical TypeScript fallbacks otherwise. */
   kernels?: Kernels
-  /** Run the model worker in this process (the embedded default); tests drive it by hand. */
+  /** Run the model worker and the analytics fold in this process (the embedded default); tests drive them by hand. */
   startWorker?: boolean
 }
 
@@ -145,6 +146,8 @@ export async function createApp(parts: AppParts) {
   })
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
+  // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
+  const folds = new FoldWorker(database.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
 
@@ -178,17 +181,17 @@ export async function createApp(parts: AppParts) {
   metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
   metrics.registry.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
   metrics.registry.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
-  if (parts.startWorker) worker.start()
+  if (parts.startWorker) { worker.start(); folds.start() }
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, experiments, widgets },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */
     events: { onCatalogChange: catalogChanged.subscribe },
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { ready = false; await worker.stop(); await committer.drain(); await usage.close() },
+    async shutdown() { ready = false; await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close() },
   })
 }
 export type App = Awaited<ReturnType<typeof createApp>>

@@ -1,6 +1,7 @@
 // The model worker on its own: `bun server/worker.ts`. Run one or more beside
 // API instances started with MODEL_WORKER=off; a lease in the database makes
-// sure only one of them builds a given tenant at a time.
+// sure only one of them builds a given tenant at a time. It also keeps the
+// analytics weekly folds current (a per-week lock: one instance folds a week).
 import { boot } from './boot.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -14,12 +15,13 @@ try {
 }
 const log = createLogger(config.logLevel).child({ role: 'worker' })
 const svc = await boot(config, log)
-const worker = svc.app.services.worker
+const { worker, folds } = svc.app.services
 worker.start()
+folds.start()
 log.info('model worker started')
 
 const stop = async () => {
-  await worker.stop() // lets a build in progress finish; its lease covers it meanwhile
+  await Promise.all([worker.stop(), folds.stop()]) // lets a build or fold in progress finish; its lease or lock covers it meanwhile
   await svc.close()
   process.exit(0)
 }

@@ -1,6 +1,7 @@
 // Analytics reads from the rollups that ingestion maintains (analytics_daily,
-// analytics_product_daily, analytics_product_totals), never from raw events,
-// so their cost grows with days × placements × products, not with events.
+// analytics_product_daily, analytics_product_totals) and from the weekly ones
+// a background fold derives from them (analytics_product_weekly), never from
+// raw events, so their cost grows with days × placements × products, not with events.
 // Sums come back as float8: postgres.js returns bigint sums as strings and
 // PGlite as numbers; counts stay exact far beyond any real volume (2^53).
 import type { RawSql } from '../client.ts'
@@ -49,57 +50,114 @@ export async function placementMetrics(raw: RawSql, tenantId: string, f: RollupF
  */
 export interface RangeSplit { head: [string, string] | null; weeks: [string, string] | null; tail: [string, string] | null }
 
+/**
+ * How a filtered range is read (planned by analytics/fold.ts): these folded
+ * weeks (Mondays) whole, plus these days' daily rows, minus these days' daily
+ * rows (days of a folded week that lie outside the range).
+ */
+export interface FoldedRead { weeks: string[]; plus: string[]; minus: string[] }
+
+/** Where a top-10 reads from: the per-product totals (unfiltered), or folded weeks and daily rows (filtered). */
+export type ProductSource = { totals: RangeSplit } | { folded: FoldedRead }
+
 export type TopBy = 'impressions' | 'clicks'
 export interface TopProductRow extends Metrics { product_id: string; name: string | null }
 
+/** A date[] parameter, written as an array literal: both drivers pass text through unchanged. */
+const dates = (days: string[]) => `{${days.join(',')}}`
+
 /**
- * The ten products with the most impressions or clicks in the range (only
- * those with at least one), with their catalog names. Unfiltered, from the
- * per-product totals: whole weeks plus the days at either end, three range
- * scans (not one OR, which the planner turns into a bitmap heap scan).
- * Filtered by placement or strategy, from the per-placement product rollups,
- * which cost more to read (NFR-007 allows 500 ms; see BENCHMARKS.md).
- * Sums are float8: bigint sums are numeric, several times slower.
+ * The per-product rows a top-10 sums, as index scans unioned (not one OR,
+ * which the planner turns into a bitmap heap scan). Unfiltered, the totals:
+ * whole weeks plus the days at either end, ~18 rows per product for 90 days.
+ * Filtered, the folded weeks at the filter's dimensions (one row per product
+ * and week, whatever the other dimension held) and the daily rows of the
+ * days no fold covers, minus those of folded days outside the range.
  */
-export async function topProducts(raw: RawSql, tenantId: string, f: RollupFilter, split: RangeSplit, by: TopBy, limit = 10) {
-  return (await topProductsBy(raw, tenantId, f, split, [by], limit))[by]!
+function productScans(f: RollupFilter, source: ProductSource) {
+  const params: unknown[] = []
+  const p = (v: unknown) => { params.push(v); return `$${params.length + 1}` }
+  const cols = 'product_id, impressions, clicks, conversions, revenue'
+  if ('totals' in source) {
+    const { head, tail, weeks } = source.totals
+    const scans = ([['d', head], ['d', tail], ['w', weeks]] as const).filter(([, r]) => r !== null).map(([grain, r]) =>
+      `select ${cols} from analytics_product_totals where tenant_id = $1 and grain = ${p(grain)} and day between ${p(r![0])}::date and ${p(r![1])}::date`)
+    return { sql: scans.join(' union all '), params }
+  }
+  const { weeks, plus, minus } = source.folded
+  const dims = f.placement && f.strategy ? 'ps' : f.placement ? 'p' : 's'
+  const scans: string[] = []
+  if (weeks.length) {
+    scans.push(`select ${cols} from analytics_product_weekly where tenant_id = $1 and week = any(${p(dates(weeks))}::date[])
+      and dims = ${p(dims)} and placement = ${p(f.placement ?? '')} and strategy = ${p(f.strategy ?? '')}`)
+  }
+  const daily = (days: string[], sign: '' | '-') => {
+    let sql = `select product_id, ${sign}impressions, ${sign}clicks, ${sign}conversions, ${sign}revenue from analytics_product_daily
+      where tenant_id = $1 and day = any(${p(dates(days))}::date[])`
+    if (f.placement) sql += ` and placement = ${p(f.placement)}`
+    if (f.strategy) sql += ` and strategy = ${p(f.strategy)}`
+    return sql
+  }
+  if (plus.length) scans.push(daily(plus, ''))
+  if (minus.length) scans.push(daily(minus, '-'))
+  return { sql: scans.join(' union all '), params }
 }
 
 /**
- * Several top-10s over one aggregation (the CSV export shows both): the
- * per-product sums are the expensive part, so they are computed once (a CTE
- * referenced twice is materialised) and each ranking takes its ten from them.
+ * The ten products with the most impressions (or clicks) in the range, only
+ * those with at least one, with their catalog names; for several rankings
+ * over one aggregation (the CSV export shows both): the per-product sums are
+ * the expensive part, so they are computed once (a CTE referenced twice is
+ * materialised) and each ranking takes its ten from them. Sums are float8:
+ * bigint sums are numeric, several times slower.
  */
-export async function topProductsBy(raw: RawSql, tenantId: string, f: RollupFilter, split: RangeSplit, bys: TopBy[], limit = 10): Promise<Partial<Record<TopBy, TopProductRow[]>>> {
+export async function topProductsBy(raw: RawSql, tenantId: string, f: RollupFilter, source: ProductSource, bys: TopBy[], limit = 10): Promise<Partial<Record<TopBy, TopProductRow[]>>> {
   const orderOf = (by: TopBy) => (by === 'impressions' ? 'impressions desc, clicks desc' : 'clicks desc, impressions desc')
-  let ranked: { sql: string; params: unknown[] }
-  if (f.placement || f.strategy) {
-    const w = scoped(f)
-    ranked = { sql: `select product_id, ${METRICS} from analytics_product_daily where tenant_id = $1 and ${w.sql} group by product_id`, params: w.params }
-  } else {
-    const parts = ([['d', split.head], ['d', split.tail], ['w', split.weeks]] as const).filter(([, r]) => r !== null)
-    const params: unknown[] = []
-    const scans = parts.map(([grain, r]) => {
-      params.push(grain, r![0], r![1])
-      const n = params.length + 1
-      return `select product_id, impressions, clicks, conversions, revenue from analytics_product_totals
-        where tenant_id = $1 and grain = $${n - 2} and day between $${n - 1}::date and $${n}::date`
-    })
-    ranked = { sql: `select product_id, ${METRICS} from (${scans.join(' union all ')}) x group by product_id`, params }
-  }
-  const n = ranked.params.length + 2
+  const scans = productScans(f, source)
+  const n = scans.params.length + 2
   const tops = bys.map((by, k) => `t${k} as (select ${k} as ranking, row_number() over (order by ${orderOf(by)}, product_id) as rank, *
      from (select * from ranked where ${by} > 0 order by ${orderOf(by)}, product_id limit $${n}) x)`)
   const rows = await raw.query<TopProductRow & { ranking: number; rank: unknown }>(
-    `with ranked as (${ranked.sql}), ${tops.join(', ')}
+    `with ranked as (select product_id, ${METRICS} from (${scans.sql}) x group by product_id), ${tops.join(', ')}
      select top.*, ci.name from (${bys.map((_, k) => `select * from t${k}`).join(' union all ')}) top
      left join catalog_items ci on ci.tenant_id = $1 and ci.product_id = top.product_id
-     order by top.ranking, top.rank`, [tenantId, ...ranked.params, limit])
+     order by top.ranking, top.rank`, [tenantId, ...scans.params, limit])
   const out: Partial<Record<TopBy, TopProductRow[]>> = {}
   bys.forEach((by, k) => {
     out[by] = rows.filter((r) => Number(r.ranking) === k).map(({ ranking, rank, ...row }) => row)
   })
   return out
+}
+
+/**
+ * Runs `fn` in one read-only REPEATABLE READ transaction, so that which folds
+ * are current and the rows read with them come from the same snapshot (a fold
+ * committed in between would otherwise be read on top of the daily rows it
+ * replaced).
+ */
+export function inOneSnapshot<T>(raw: RawSql, fn: (tx: RawSql) => Promise<T>): Promise<T> {
+  return raw.transaction(async (tx) => {
+    await tx.query('set transaction isolation level repeatable read, read only')
+    return fn(tx)
+  })
+}
+
+/** A fold `f` (of tenant $1) is current while analytics_daily's totals over its days are those it recorded. */
+const FOLD_IS_CURRENT = `(f.impressions, f.clicks, f.conversions) = (
+  select coalesce(sum(a.impressions), 0), coalesce(sum(a.clicks), 0), coalesce(sum(a.conversions), 0)
+  from analytics_daily a where a.tenant_id = $1 and a.day between f.week and f.through)`
+
+/**
+ * The tenant's folds that overlap [from, to] and are still current: their
+ * recorded totals equal analytics_daily's over the days they cover (a few
+ * rows per day). Rollups only grow, so equal totals mean no event has
+ * reached those days since the fold.
+ */
+export async function currentWeekFolds(raw: RawSql, tenantId: string, from: string, to: string) {
+  return raw.query<{ week: string; through: string }>(
+    `select f.week::text as week, f.through::text as through from analytics_week_folds f
+     where f.tenant_id = $1 and f.week between $2::date - 6 and $3::date and f.through >= $2::date and ${FOLD_IS_CURRENT}
+     order by f.week`, [tenantId, from, to])
 }
 
 /** The currency most of the tenant's live catalog is priced in, if it names any. */
@@ -142,4 +200,81 @@ export async function addProductTotals(raw: RawSql, rows: ProductTotalDelta[]) {
        conversions = analytics_product_totals.conversions + excluded.conversions, revenue = analytics_product_totals.revenue + excluded.revenue`,
     [JSON.stringify(rows)],
   )
+}
+
+// ---- Fold side: the background weekly fold (analytics/fold-worker.ts).
+
+/**
+ * analytics_daily's totals per tenant (deleted ones left out) and week, over
+ * the days from `since` (all history when null) to `lastDay`: a few rows per
+ * day and tenant, read tenant by tenant along the primary key. What the fold
+ * worker compares with the folds.
+ */
+export async function weeklyDailyTotals(raw: RawSql, since: string | null, lastDay: string) {
+  return raw.query<{ tenantId: string; week: string; impressions: number; clicks: number; conversions: number }>(
+    `select t.id as "tenantId", d.week, d.impressions, d.clicks, d.conversions from tenants t
+     cross join lateral (
+       select (a.day - extract(isodow from a.day)::int + 1)::text as week, sum(a.impressions)::float8 as impressions,
+         sum(a.clicks)::float8 as clicks, sum(a.conversions)::float8 as conversions
+       from analytics_daily a where a.tenant_id = t.id and a.day between coalesce($1::date, '-infinity') and $2::date
+       group by 1) d
+     where t.status <> 'deleted'`, [since, lastDay])
+}
+
+/** The folds recorded, of weeks from `since` on (all when null). */
+export async function weekFoldStates(raw: RawSql, since: string | null) {
+  return raw.query<{ tenantId: string; week: string; through: string; impressions: number; clicks: number; conversions: number }>(
+    `select f.tenant_id as "tenantId", f.week::text as week, f.through::text as through,
+       f.impressions::float8 as impressions, f.clicks::float8 as clicks, f.conversions::float8 as conversions
+     from tenants t join analytics_week_folds f on f.tenant_id = t.id and f.week >= coalesce($1::date, '-infinity')
+     where t.status <> 'deleted'`, [since])
+}
+
+/** Advisory lock namespace of week folds (the migrations use 72810501 alone). */
+const FOLD_LOCK = 72810502
+
+/**
+ * Folds one tenant's week over [week, through]: replaces its weekly rows with
+ * fresh sums of the daily rollups and records the totals they came from, in
+ * one transaction, so it can be repeated at will. A transaction-scoped
+ * advisory lock keeps two instances from folding the same week at once (it
+ * goes with the connection if the instance dies); the other one skips it.
+ * Returns false when skipped: locked elsewhere, or already current.
+ */
+export async function foldWeek(raw: RawSql, tenantId: string, week: string, through: string): Promise<boolean> {
+  return raw.transaction(async (tx) => {
+    const [{ locked }] = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1::int, hashtext($2::text || $3::text)) as locked', [FOLD_LOCK, tenantId, week])
+    if (!locked) return false
+    // Another instance may have just folded it (plans are made without the lock).
+    const [fresh] = await tx.query(
+      `select 1 from analytics_week_folds f where f.tenant_id = $1 and f.week = $2::date and f.through = $3::date and ${FOLD_IS_CURRENT}`,
+      [tenantId, week, through])
+    if (fresh) return false
+    await tx.query('delete from analytics_product_weekly where tenant_id = $1 and week = $2::date', [tenantId, week])
+    // One statement, so the rows and the analytics_daily totals recorded with
+    // them come from one snapshot. Written in key order, so a filter's rows of
+    // a week sit together on disk. Rows keyed by an empty placement or
+    // strategy are left out: filters are never empty.
+    await tx.query(
+      `with src as materialized (
+         select product_id, placement, strategy, impressions, clicks, conversions, revenue
+         from analytics_product_daily where tenant_id = $1 and day between $2::date and $3::date),
+       folded as (
+         insert into analytics_product_weekly (tenant_id, week, dims, placement, strategy, product_id, impressions, clicks, conversions, revenue)
+         select $1, $2::date, dims, placement, strategy, product_id, impressions, clicks, conversions, revenue from (
+           select case when grouping(strategy) = 1 then 'p' when grouping(placement) = 1 then 's' else 'ps' end as dims,
+             coalesce(placement, '') as placement, coalesce(strategy, '') as strategy, product_id,
+             sum(impressions) as impressions, sum(clicks) as clicks, sum(conversions) as conversions, sum(revenue) as revenue
+           from src
+           group by grouping sets ((placement, product_id), (strategy, product_id), (placement, strategy, product_id))) x
+         where (dims = 's' or placement <> '') and (dims = 'p' or strategy <> '')
+         order by dims, placement, strategy, product_id)
+       insert into analytics_week_folds (tenant_id, week, through, impressions, clicks, conversions, folded_at)
+       select $1, $2::date, $3::date, coalesce(sum(impressions), 0), coalesce(sum(clicks), 0), coalesce(sum(conversions), 0), now()
+       from analytics_daily where tenant_id = $1 and day between $2::date and $3::date
+       on conflict (tenant_id, week) do update set through = excluded.through, impressions = excluded.impressions,
+         clicks = excluded.clicks, conversions = excluded.conversions, folded_at = excluded.folded_at`,
+      [tenantId, week, through])
+    return true
+  })
 }

@@ -4,10 +4,11 @@
 // products with skewed popularity, 200,000 users, 4 placements, an experiment
 // on one of them), then builds the rollups exactly as ingestion maintains them
 // (attribution: the latest recommendation click on the same product by the
-// same user within 24 h before the purchase, price × quantity), checks them
-// against the raw events, and times every analytics endpoint through
-// app.handle (auth, tenant check, validation, the queries, serialisation).
-// Prints figures; asserts only that the rollups match the events.
+// same user within 24 h before the purchase, price × quantity), runs the
+// background weekly fold over them (timed), checks the API against the raw
+// events and the filtered top-10s against the daily rollups, and times every
+// analytics endpoint through app.handle (auth, tenant check, validation, the
+// queries, serialisation). Prints figures; asserts only that the answers are right.
 //
 //   bun scripts/bench/analytics.ts [--events 10000000] [--requests 200] [--keep]
 //   (--keep leaves the database in place for EXPLAIN; drop it by hand)
@@ -151,6 +152,17 @@ try {
      union all select 'purchases', count(*)::int from events where event_type = 'purchase'`))
   log(`built the rollups in ${secs(t0)}: ${counts.map((c) => `${c.t} ${c.n.toLocaleString('en')}`).join(', ')}`)
 
+  // ---- the background weekly fold (analytics/fold-worker.ts), as it runs at start-up: all history
+  t0 = performance.now()
+  const folded = await app.services.folds.runOnce()
+  const foldSecs = secs(t0)
+  for (const table of ['analytics_product_weekly', 'analytics_week_folds']) await raw.query(`analyze ${table}`)
+  const [{ n: weeklyRows }] = await raw.query<{ n: number }>('select count(*)::int as n from analytics_product_weekly')
+  t0 = performance.now()
+  const again = await app.services.folds.runOnce() // the next pass: only the last two weeks are checked
+  log(`folded ${folded} weeks in ${foldSecs} (${weeklyRows.toLocaleString('en')} rows in analytics_product_weekly); ` +
+    `a pass with nothing to fold: ${(performance.now() - t0).toFixed(1)} ms, ${again} folded`)
+
   // ---- the API's totals equal the raw events' (a wrong benchmark is worse than none)
   const q = `?from=${start.toISOString().slice(0, 10)}&to=${end.toISOString().slice(0, 10)}`
   const hdr = { ...auth, 'x-tenant-id': tenantId }
@@ -162,11 +174,31 @@ try {
   if (summary.impressions !== truth.impressions || summary.clicks !== truth.clicks || summary.conversions !== truth.conversions || Math.abs(summary.revenue - truth.revenue) > 1e-3) {
     throw new Error(`the API disagrees with the events: ${JSON.stringify(summary)} vs ${JSON.stringify(truth)}`)
   }
-  for (const filter of ['', '&placement=home', '&strategy=trending']) {
+  for (const filter of ['', '&placement=home', '&strategy=trending', '&placement=home&strategy=trending']) {
     const [top] = JSON.parse((await call('GET', `/api/v1/analytics/top-products${q}${filter}`, undefined, hdr)).text).data
-    const where = filter ? `and ${filter.slice(1).split('=')[0]} = '${filter.split('=')[1]}'` : ''
+    const where = filter.split('&').slice(1).map((kv) => `and ${kv.split('=')[0]} = '${kv.split('=')[1]}'`).join(' ')
     const [{ n }] = await raw.query<{ n: number }>(`select count(*)::float8 as n from events where event_type = 'recommendation_impressed' and product_id = $1 ${where}`, [top.productId])
     if (top.impressions !== n) throw new Error(`top product ${top.productId}${filter}: ${top.impressions} impressions, the events say ${n}`)
+  }
+  // Filtered top-10s (folded weeks + daily days) equal the daily rollups summed directly, over the timed
+  // range and over one with ragged days at both ends.
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+  for (const [from, to] of [[day(end.getTime() - 89 * 86400_000), day(end.getTime())], [day(start.getTime() + 10 * 86400_000), day(end.getTime() - 4 * 86400_000)]]) {
+    for (const filter of [{ placement: 'home' }, { strategy: 'trending' }, { placement: 'home', strategy: 'trending' }] as Record<string, string>[]) {
+      for (const [by, col] of [['recommended', 'impressions'], ['clicked', 'clicks']] as const) {
+        const qs = new URLSearchParams({ from, to, by, ...filter })
+        const api = JSON.parse((await call('GET', `/api/v1/analytics/top-products?${qs}`, undefined, hdr)).text).data
+          .map((p: { productId: string; impressions: number; clicks: number; conversions: number; revenue: number }) => [p.productId, p.impressions, p.clicks, p.conversions, Math.round(p.revenue * 100)])
+        const order = col === 'impressions' ? 'impressions desc, clicks desc' : 'clicks desc, impressions desc'
+        const direct = (await raw.query<{ p: string; impressions: number; clicks: number; v: number; r: number }>(
+          `select product_id as p, sum(impressions)::float8 as impressions, sum(clicks)::float8 as clicks, sum(conversions)::float8 as v, round(sum(revenue) * 100)::float8 as r
+           from analytics_product_daily where tenant_id = $1 and day between $2::date and $3::date
+             ${Object.keys(filter).map((k, i) => `and ${k} = $${i + 4}`).join(' ')}
+           group by 1 having sum(${col}) > 0 order by ${order}, 1 limit 10`, [tenantId, from, to, ...Object.values(filter)]))
+          .map((r) => [r.p, r.impressions, r.clicks, r.v, r.r])
+        if (JSON.stringify(api) !== JSON.stringify(direct)) throw new Error(`top-products ${qs}: the API says ${JSON.stringify(api)}, the daily rollups ${JSON.stringify(direct)}`)
+      }
+    }
   }
   log(`90 days: ${summary.impressions.toLocaleString('en')} impressions, ${summary.clicks.toLocaleString('en')} clicks, ${summary.conversions.toLocaleString('en')} conversions, revenue ${summary.revenue.toLocaleString('en')} ${summary.currency} (equal to the raw events)`)
 

@@ -1,9 +1,14 @@
 // Analytics (F-009): KPIs, daily series, top products, placements, the CSV
 // export and the cross-tenant overview, all read from the rollups that
-// ingestion maintains (attribution happens there: see events/effects.ts).
+// ingestion maintains (attribution happens there: see events/effects.ts) and,
+// for filtered top-10s, from the weekly folds of them (fold.ts).
 import type { RawSql } from '../../../db/client.ts'
-import { catalogCurrency, dailyMetrics, placementMetrics, tenantMetrics, topProducts, topProductsBy, type RollupFilter, type TopProductRow } from '../../../db/queries/analytics.ts'
+import {
+  catalogCurrency, currentWeekFolds, dailyMetrics, inOneSnapshot, placementMetrics, tenantMetrics, topProductsBy,
+  type RollupFilter, type TopBy as RankBy, type TopProductRow,
+} from '../../../db/queries/analytics.ts'
 import { ctr, fillDays, kpis, METRIC_HEADERS, money, resolveRange, splitRange, sumMetrics, toCsv, type DayRange } from './compute.ts'
+import { planFoldedRead } from './fold.ts'
 
 export interface AnalyticsQuery { range?: string; from?: string; to?: string; placement?: string; strategy?: string }
 export type TopBy = 'recommended' | 'clicked'
@@ -34,17 +39,32 @@ export function createAnalyticsService(d: AnalyticsDeps) {
     return { data: fillDays(meta.from, meta.to, await dailyMetrics(d.raw, tenantId, filter)), meta }
   }
 
+  /**
+   * Top-10s over one aggregation. Unfiltered, from the per-product totals;
+   * filtered, from the weekly folds still current plus the daily rows of the
+   * days they do not cover, read in one snapshot with the check of which
+   * folds are current.
+   */
+  function ranked(tenantId: string, filter: RollupFilter, bys: RankBy[]) {
+    if (!filter.placement && !filter.strategy) return topProductsBy(d.raw, tenantId, filter, { totals: splitRange(filter.from, filter.to) }, bys)
+    return inOneSnapshot(d.raw, async (tx) => {
+      const folds = await currentWeekFolds(tx, tenantId, filter.from, filter.to)
+      return topProductsBy(tx, tenantId, filter, { folded: planFoldedRead(filter.from, filter.to, folds) }, bys)
+    })
+  }
+
   const topRow = (r: TopProductRow) => ({ productId: r.product_id, name: r.name, ...kpis(r) })
   async function top(tenantId: string, q: AnalyticsQuery & { by?: TopBy }) {
     const { filter, meta } = scope(q)
     const by = q.by ?? 'recommended'
-    const rows = await topProducts(d.raw, tenantId, filter, splitRange(meta.from, meta.to), by === 'recommended' ? 'impressions' : 'clicks')
+    const rank = by === 'recommended' ? 'impressions' : 'clicks'
+    const rows = (await ranked(tenantId, filter, [rank]))[rank]!
     return { data: rows.map(topRow), meta: { ...meta, by } }
   }
   /** Both top-10s from one aggregation (what the export needs). */
   async function bothTops(tenantId: string, q: AnalyticsQuery) {
-    const { filter, meta } = scope(q)
-    const r = await topProductsBy(d.raw, tenantId, filter, splitRange(meta.from, meta.to), ['impressions', 'clicks'])
+    const { filter } = scope(q)
+    const r = await ranked(tenantId, filter, ['impressions', 'clicks'])
     return { recommended: { data: r.impressions!.map(topRow) }, clicked: { data: r.clicks!.map(topRow) } }
   }
 
