@@ -7,11 +7,11 @@ test('the registry renders Prometheus text format', () => {
   const m = new Metrics()
   const c = m.counter('x_total', 'X things')
   c.inc({ kind: 'a' })
-  c.inc({ kind: 'a' }, 2)
+  c.child({ kind: 'a' }).inc(2) // a child adds to the same series
   c.inc({ kind: 'q"uote' })
   const h = m.histogram('lat_ms', 'Latency', [1, 10])
   h.observe({ route: '/r' }, 0.5)
-  h.observe({ route: '/r' }, 5)
+  h.child({ route: '/r' }).observe(5)
   h.observe({ route: '/r' }, 50)
   m.gauge('g', 'A gauge', () => 7)
   const text = m.render()

@@ -24,15 +24,20 @@ export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2
 class Counter {
   private values = new Map<string, number>()
   constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1) { const k = key(labels); this.values.set(k, (this.values.get(k) ?? 0) + by) }
+  inc(labels: Labels = {}, by = 1) { this.add(key(labels), by) }
+  /** These labels resolved once, for a call site that counts the same ones on every request. */
+  child(labels: Labels) { const k = key(labels); return { inc: (by = 1) => this.add(k, by) } }
+  private add(k: string, by: number) { this.values.set(k, (this.values.get(k) ?? 0) + by) }
   render() { return [...this.values].map(([l, v]) => `${this.name}${fmt(l)} ${v}`) }
 }
 
 class Histogram {
   private series = new Map<string, { counts: number[]; sum: number; count: number }>()
   constructor(readonly name: string, readonly help: string, readonly buckets: number[]) {}
-  observe(labels: Labels, value: number) {
-    const k = key(labels)
+  observe(labels: Labels, value: number) { this.add(key(labels), value) }
+  /** These labels resolved once, for a call site that observes the same ones on every request. */
+  child(labels: Labels) { const k = key(labels); return { observe: (value: number) => this.add(k, value) } }
+  private add(k: string, value: number) {
     let s = this.series.get(k)
     if (!s) { s = { counts: new Array(this.buckets.length).fill(0), sum: 0, count: 0 }; this.series.set(k, s) }
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++

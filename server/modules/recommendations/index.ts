@@ -9,13 +9,22 @@ import type { RecommendationService } from './service.ts'
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
 export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
+  // Series resolved once: this route records them on every request.
+  const hits = metrics?.cache.child({ result: 'hit' }), misses = metrics?.cache.child({ result: 'miss' })
+  const durations = new Map<string, { observe(ms: number): void }>()
+  const durationOf = (strategy: string) => {
+    let d = durations.get(strategy)
+    if (!d && metrics) durations.set(strategy, (d = metrics.recommendationDuration.child({ strategy })))
+    return d
+  }
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
     .get('/recommendations', async ({ principal, query, request }) => {
       const t0 = performance.now()
       const s = await recs.recommend(principal.tenantId, principal.config, query)
-      metrics?.recommendationDuration.observe({ strategy: s.strategy }, performance.now() - t0)
-      metrics?.cache.inc({ result: s.cached ? 'hit' : 'miss' })
+      durationOf(s.strategy)?.observe(performance.now() - t0)
+      if (s.cached) hits?.inc()
+      else misses?.inc()
       const meta = { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}) }
       // A cache hit's list was serialised when it was cached (and validated
       // against the schema then): written as is, the hot path skips a parse, a
