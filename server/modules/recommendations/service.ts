@@ -57,12 +57,13 @@ export function createRecommendationService(d: RecommendationDeps) {
   // It keeps answers parsed, with their items serialised once and their
   // positions in that model version: a hit costs neither a JSON.parse nor a
   // JSON.stringify of the list, nor a lookup per item to check availability.
-  const l1 = new Map<string, { answer: CachedAnswer; until: number }>()
+  // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
+  const l1 = new Map<string, { key: string; answer: CachedAnswer; until: number }>()
   const L1_MAX = 50_000
   /** The answer to exactly `key`, from this instance (without a promise) or from the shared entry another instance wrote. */
   const getCached = (tenantId: string, key: string, slot: string): CachedAnswer | undefined | Promise<CachedAnswer | undefined> => {
-    const hit = l1.get(slot + key)
-    if (hit && hit.until > Date.now()) return hit.answer
+    const hit = l1.get(slot)
+    if (hit && hit.key === key && hit.until > Date.now()) return hit.answer
     return sharedAnswer(tenantId, key, slot)
   }
   const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
@@ -71,7 +72,7 @@ export function createRecommendationService(d: RecommendationDeps) {
     const entry = JSON.parse(json) as SharedEntry
     if (entry.key !== key || entry.until <= Date.now()) return undefined
     const answer = answerOf(tenantId, entry.served, JSON.stringify(entry.served.items))
-    remember(slot + key, answer, entry.until)
+    remember(slot, key, answer, entry.until)
     return answer
   }
   const answerOf = (tenantId: string, served: Served, itemsJson: string): CachedAnswer =>
@@ -101,9 +102,9 @@ export function createRecommendationService(d: RecommendationDeps) {
     void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
   }
 
-  const remember = (key: string, answer: CachedAnswer, until: number) => {
-    if (l1.size >= L1_MAX) l1.delete(l1.keys().next().value!)
-    l1.set(key, { answer, until })
+  const remember = (slot: string, key: string, answer: CachedAnswer, until: number) => {
+    if (l1.size >= L1_MAX && !l1.has(slot)) l1.delete(l1.keys().next().value!)
+    l1.set(slot, { key, answer, until })
   }
 
   /** Drops items that became unavailable since the answer was cached (positions are in the model the key names). */
@@ -175,7 +176,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       if (stale) return { ...served, stale: true }
       const itemsJson = JSON.stringify(served.items)
       const until = Date.now() + RESULT_TTL_MS
-      remember(slot + key, answerOf(tenantId, served, itemsJson), until)
+      remember(slot, key, answerOf(tenantId, served, itemsJson), until)
       // The answer does not wait for the cache write (the cache falls back by itself on errors).
       // The list is serialised once: the entry is assembled around it.
       const { items: _, ...rest } = served
