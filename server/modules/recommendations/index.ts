@@ -4,9 +4,14 @@ import { jsonResponse, requestInfo } from '../../plugins/request-context.ts'
 import type { ServiceMetrics } from '../../metrics.ts'
 import { Envelope, problems, T } from '../../schemas.ts'
 import { RecommendationModel } from './model.ts'
-import type { RecommendationService } from './service.ts'
+import type { RecommendationService, Served } from './service.ts'
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
+
+const metaOf = (s: Served, requestId: string) => ({
+  strategy: s.strategy, requestId, modelVersion: s.modelVersion, cached: s.cached, padded: s.padded,
+  ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}),
+})
 
 export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
   // Series resolved once: this route records them on every request.
@@ -17,6 +22,12 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
     if (!d && metrics) durations.set(strategy, (d = metrics.recommendationDuration.child({ strategy })))
     return d
   }
+  // A cached answer's body, but for the request id, serialised once per answer.
+  const bodies = new WeakMap<Served, { head: string; tail: string }>()
+  const bodyAround = (s: Served) => {
+    const { requestId: _, ...rest } = metaOf(s, '')
+    return { head: `{"data":${s.itemsJson},"meta":{"requestId":`, tail: `,${JSON.stringify(rest).slice(1)}}` }
+  }
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
     .get('/recommendations', async ({ principal, query, request }) => {
@@ -25,15 +36,17 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       durationOf(s.strategy)?.observe(performance.now() - t0)
       if (s.cached) hits?.inc()
       else misses?.inc()
-      const meta = { strategy: s.strategy, requestId: requestInfo(request)?.id ?? '', modelVersion: s.modelVersion, cached: s.cached, padded: s.padded, ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}) }
+      const requestId = requestInfo(request)?.id ?? ''
       // A cache hit's list was serialised when it was cached (and validated
-      // against the schema then): written as is, the hot path skips a parse, a
-      // stringify and a validation of the same items.
+      // against the schema then): written as is, around the request id, the
+      // hot path skips a parse, a stringify and a validation of the same items.
       if (s.itemsJson !== undefined) {
+        let body = bodies.get(s)
+        if (!body) bodies.set(s, (body = bodyAround(s)))
         // Typed as the body it carries.
-        return jsonResponse(request, `{"data":${s.itemsJson},"meta":${JSON.stringify(meta)}}`) as unknown as { data: typeof s.items; meta: typeof meta }
+        return jsonResponse(request, body.head + JSON.stringify(requestId) + body.tail) as unknown as { data: Served['items']; meta: ReturnType<typeof metaOf> }
       }
-      return { data: s.items, meta }
+      return { data: s.items, meta: metaOf(s, requestId) }
     }, {
       tenant: 'read', query: RecommendationModel.query,
       response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta }), ...problems(400, 401, 403, 429, 503) },

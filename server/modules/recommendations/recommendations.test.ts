@@ -84,6 +84,11 @@ for (const name of BACKENDS) {
       for (const h of ['x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'server-timing']) expect(b.headers.get(h)).toBeTruthy()
       expect(b.headers.get('content-type')).toStartWith('application/json')
       expect(b.headers.get('ratelimit-remaining')).not.toBe(a.headers.get('ratelimit-remaining'))
+      expect(Object.keys(b.body.meta).sort()).toEqual(Object.keys(a.body.meta).sort())
+      expect(b.body.meta).toMatchObject({ ...a.body.meta, cached: true, requestId: b.headers.get('x-request-id') })
+      const c = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5') // a second hit: its own request id
+      expect(c.body.meta.requestId).toBe(c.headers.get('x-request-id'))
+      expect(c.body.meta.requestId).not.toBe(b.body.meta.requestId)
       // An event seconds old invalidates the cached answer.
       await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'user-0', productId: 'mug-3' } })
       expect((await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')).body.meta.cached).toBe(false)

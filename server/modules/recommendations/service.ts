@@ -31,7 +31,7 @@ export interface Served {
   itemsJson?: string
 }
 /** An answer held in memory: the list serialised, and each item's position in the model version that produced it (-1: not in it). */
-interface CachedAnswer { served: Served; itemsJson: string; positions: number[] }
+interface CachedAnswer { served: Served; itemsJson: string; positions: number[]; view?: Served }
 /**
  * The shared cache's entry for one shopper and request: the latest answer,
  * the key it answers (event count and model version) and until when it is
@@ -169,7 +169,9 @@ export function createRecommendationService(d: RecommendationDeps) {
       const hit = cached instanceof Promise ? await cached : cached
       if (hit) {
         const items = stillAvailable(hit, model)
-        return { ...hit.served, items, itemsJson: items === hit.served.items ? hit.itemsJson : undefined, cached: true, experiment }
+        // The same view of an answer for every hit (its slot fixes the experiment arm too), so the route can keep its serialised body.
+        if (items === hit.served.items) return (hit.view ??= { ...hit.served, itemsJson: hit.itemsJson, cached: true, experiment })
+        return { ...hit.served, items, cached: true, experiment }
       }
       const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
