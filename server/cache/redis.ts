@@ -64,13 +64,16 @@ export class RedisCache implements Cache {
     })
   }
 
-  /** Resolves once connected (or rejects after the connect timeout). */
+  /**
+   * Resolves once both connections are ready (or rejects after 5 s): the
+   * subscriber too, so that broadcasts sent right after start-up (a profile
+   * change, a revoked key) are not missed while it is still connecting.
+   */
   async ready(): Promise<void> {
-    if (this.client.status === 'ready') return
-    await new Promise<void>((resolve, reject) => {
+    await Promise.all([this.client, this.sub].map((c) => c.status === 'ready' ? undefined : new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('Redis did not answer within 5 s')), 5000)
-      this.client.once('ready', () => { clearTimeout(t); resolve() })
-    })
+      c.once('ready', () => { clearTimeout(t); resolve() })
+    })))
   }
 
   healthy() { return this.up && this.client.status === 'ready' }
