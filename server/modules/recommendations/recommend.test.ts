@@ -5,7 +5,7 @@ import { jsKernels, type Kernels, loadKernels } from '../../kernels/load.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
 import { similarToItem } from './strategies/content-based.ts'
-import { modelIndex } from './strategies/model-index.ts'
+import { availabilityChanged, modelIndex } from './strategies/model-index.ts'
 import type { EventType, Interaction, RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from './types.ts'
 
 const NOW = Date.UTC(2026, 5, 1, 12)
@@ -294,11 +294,12 @@ describe('rules every answer keeps', () => {
     })
   })
 
-  test('an item made unavailable in the loaded model disappears at once', () => {
+  test('an item made unavailable in the loaded model disappears at once (the catalog patch announces it)', () => {
     const copy = JSON.parse(JSON.stringify(model)) as TenantModel
     const r = recommend(copy, anonymous, ask('frequently_bought_together', { productId: 'grinder', limit: 1 }))
     expect(productIds(r)).toEqual(['beans'])
     copy.items[copy.items.findIndex((x) => x.productId === 'beans')] = { ...catalog[8]!, available: false }
+    availabilityChanged(copy) // what ModelStore.patchItems does after replacing items in place
     expect(productIds(recommend(copy, anonymous, ask('frequently_bought_together', { productId: 'grinder', limit: 1 })))).not.toContain('beans')
   })
 })

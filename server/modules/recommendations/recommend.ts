@@ -9,7 +9,7 @@ import { similarToHistory, similarToItem } from './strategies/content-based.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'
 import { boughtWithCandidates } from './strategies/frequently-bought-together.ts'
 import { historyOf, purchasedIndexes } from './strategies/history.ts'
-import { type ModelIndex, modelIndex } from './strategies/model-index.ts'
+import { type ModelIndex, modelIndex, unavailableOf } from './strategies/model-index.ts'
 import { type Candidate, chainScores } from './strategies/ranking.ts'
 import { trendingCandidates } from './strategies/trending.ts'
 import type { RecommendRequest, RecommendResult, Recommendation, TenantModel, UserState } from './types.ts'
@@ -63,9 +63,8 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
   if (limit === 0) return { items: [], strategy: req.strategy, padded: 0 }
   const index = modelIndex(model)
   const product = req.productId === undefined ? undefined : index.byId.get(req.productId)
-  // Availability is read per request, not cached: the caller may update it in place.
-  const blocked = new Uint8Array(model.items.length)
-  for (let i = 0; i < model.items.length; i++) if (!model.items[i]!.available) blocked[i] = 1
+  // Availability is kept per model (a caller that changes it in place calls availabilityChanged).
+  const blocked = unavailableOf(model).slice()
   if (product !== undefined) blocked[product] = 1
   if (req.excludePurchased) for (const i of purchasedIndexes(index.byId, user)) blocked[i] = 1
   const c: Context = { model, index, user, req, product, blocked, limit, kernels }

@@ -14,6 +14,7 @@ import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
+import { availabilityChanged } from './strategies/model-index.ts'
 import type { EventType, Item, TenantModel } from './types.ts'
 
 export const MODEL_CHANNEL = 'models:ready'
@@ -163,6 +164,7 @@ export class ModelStore {
       if (i === undefined) { unknown = true; continue }
       l.model.items[i] = itemOf(r)
     }
+    availabilityChanged(l.model)
     return unknown
   }
 }

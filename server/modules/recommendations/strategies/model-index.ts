@@ -21,6 +21,26 @@ export interface ModelIndex {
 }
 
 const indexes = new WeakMap<TenantModel, ModelIndex>()
+const unavailable = new WeakMap<TenantModel, Uint8Array>()
+
+/**
+ * A byte per item, 1 where it is unavailable: worked out once per model (a
+ * loop over the whole catalog per request costs more than most strategies),
+ * copied by each request. Whoever changes availability in place says so
+ * (availabilityChanged).
+ */
+export function unavailableOf(model: TenantModel): Uint8Array {
+  let u = unavailable.get(model)
+  if (!u) {
+    u = new Uint8Array(model.items.length)
+    for (let i = 0; i < model.items.length; i++) if (!model.items[i]!.available) u[i] = 1
+    unavailable.set(model, u)
+  }
+  return u
+}
+
+/** Items of this model were replaced in place (a catalog patch): availability is worked out again. */
+export function availabilityChanged(model: TenantModel) { unavailable.delete(model) }
 
 export function modelIndex(model: TenantModel): ModelIndex {
   let index = indexes.get(model)
