@@ -124,43 +124,53 @@ export function authGuards(deps: AuthDeps) {
     return rec
   }
 
-  async function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: { headers: Record<string, string | number> }): Promise<Principal> {
+  type SetHeaders = { headers: Record<string, string | number> }
+
+  /** Who calls with these headers; without a promise when the key and its rate-limit lease are in memory (most requests). */
+  function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
     const key = presentedKey(headers)
-    let p: Principal
-    if (key) {
-      const found = lookupKey(key)
-      const rec = found instanceof Promise ? await found : found
-      if (!rec) throw new Unauthorized('Invalid or revoked API key')
-      if (rec.tenantStatus === 'suspended') throw new Forbidden('Tenant suspended')
-      if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')
-      p = { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
-      // Writes spend the write budget, reads the read budget (NFR-011).
-      const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
-      const limit = rec.config.rateLimits[budget]
-      const bucket = `key:${rec.id}:${budget}`
-      const d = deps.limiter.local?.(bucket) ?? await deps.limiter.take(bucket, perMinute(limit))
-      set.headers['ratelimit-limit'] = String(limit)
-      set.headers['ratelimit-remaining'] = String(d.remaining)
-      set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
-      if (!d.allowed) {
-        deps.onRateLimited?.(budget)
-        const e = new TooManyRequests(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, d.retryAfterMs / 1000)
-        Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
-        throw e
-      }
-      deps.usage.record(rec.id)
-    } else {
-      if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
-      const userId = await adminUser(headers)
-      const tenantId = headers.get('x-tenant-id')
-      if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
-      if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
-      const t = await findTenant(deps.db, userId, tenantId)
-      if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
-      p = { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId }
+    if (!key) return adminPrincipal(headers) // an admin may write to any of their tenants
+    const found = lookupKey(key)
+    return found instanceof Promise ? found.then((rec) => keyPrincipal(rec, request, need, set)) : keyPrincipal(found, request, need, set)
+  }
+
+  function keyPrincipal(rec: KeyRecord | null, request: Request, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
+    if (!rec) throw new Unauthorized('Invalid or revoked API key')
+    if (rec.tenantStatus === 'suspended') throw new Forbidden('Tenant suspended')
+    if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')
+    // Writes spend the write budget, reads the read budget (NFR-011).
+    const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
+    const bucket = `key:${rec.id}:${budget}`
+    const local = deps.limiter.local?.(bucket)
+    if (local) return admitKey(rec, budget, local, need, set)
+    return deps.limiter.take(bucket, perMinute(rec.config.rateLimits[budget])).then((d) => admitKey(rec, budget, d, need, set))
+  }
+
+  function admitKey(rec: KeyRecord, budget: Permission, d: Decision, need: Permission, set: SetHeaders): Principal {
+    const limit = rec.config.rateLimits[budget]
+    set.headers['ratelimit-limit'] = String(limit)
+    set.headers['ratelimit-remaining'] = String(d.remaining)
+    set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
+    if (!d.allowed) {
+      deps.onRateLimited?.(budget)
+      const e = new TooManyRequests(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, d.retryAfterMs / 1000)
+      Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
+      throw e
     }
-    if (need === 'write' && p.permissions !== 'write') throw new Forbidden(WRITE_REQUIRED)
-    return p
+    deps.usage.record(rec.id)
+    if (need === 'write' && rec.permissions !== 'write') throw new Forbidden(WRITE_REQUIRED)
+    return { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
+  }
+
+  async function adminPrincipal(headers: Headers): Promise<Principal> {
+    if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
+    const userId = await adminUser(headers)
+    const tenantId = headers.get('x-tenant-id')
+    if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
+    if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
+    const t = await findTenant(deps.db, userId, tenantId)
+    if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
+    return { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId }
   }
 
   return new Elysia({ name: 'auth-guards' }).macro({
@@ -169,7 +179,10 @@ export function authGuards(deps: AuthDeps) {
       resolve: ({ request }) => ({ userId: admins.get(request)! }),
     },
     tenant: (need: Permission) => ({
-      async transform({ request, set }) { principals.set(request, await tenantPrincipal(request, request.headers, need, set as never)) },
+      async transform({ request, set }) {
+        const p = tenantPrincipal(request, request.headers, need, set as never)
+        principals.set(request, p instanceof Promise ? await p : p)
+      },
       resolve: ({ request }) => ({ principal: principals.get(request)! }),
     }),
   })
