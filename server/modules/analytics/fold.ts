@@ -14,10 +14,10 @@
 // is folded again. Ingestion writes nothing for the fold.
 import type { FoldedRead } from '../../../db/queries/analytics.ts'
 import { dayOf, weekOf } from '../events/rollup.ts'
+import { addDays, daysBetween, daysOf } from './compute.ts'
 
-const DAY_MS = 86400_000
-const addDays = (day: string, n: number) => dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS))
-const daysFrom = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1
+/** How many days [from, to] holds. */
+const daysIn = (from: string, to: string) => daysBetween(from, to) + 1
 
 /**
  * The last day a fold may cover: yesterday, once today has been going for
@@ -79,15 +79,15 @@ export function planFoldedRead(from: string, to: string, folds: UsableFold[]): F
     const start = f.week > from ? f.week : from
     const end = f.through < to ? f.through : to
     if (start > end) continue
-    const inside = daysFrom(start, end)
-    if (daysFrom(f.week, f.through) - inside >= inside) continue
+    const inside = daysIn(start, end)
+    if (daysIn(f.week, f.through) - inside >= inside) continue
     weeks.push(f.week)
-    for (let d = f.week; d <= f.through; d = addDays(d, 1)) {
+    for (const d of daysOf(f.week, f.through)) {
       if (d < from || d > to) minus.push(d)
       else covered.add(d)
     }
   }
   const plus: string[] = []
-  for (let d = from; d <= to; d = addDays(d, 1)) if (!covered.has(d)) plus.push(d)
+  for (const d of daysOf(from, to)) if (!covered.has(d)) plus.push(d)
   return { weeks, plus, minus }
 }
