@@ -109,9 +109,9 @@ export function createRecommendationService(d: RecommendationDeps) {
 
   /** Drops items that became unavailable since the answer was cached (positions are in the model the key names). */
   function stillAvailable(answer: CachedAnswer, model: { items: { available: boolean }[] }) {
+    const gone = (i: number) => i >= 0 && !model.items[i]!.available
     const { items } = answer.served
-    for (const i of answer.positions) if (i >= 0 && !model.items[i]!.available) return items.filter((_, k) => { const j = answer.positions[k]!; return j < 0 || model.items[j]!.available })
-    return items
+    return answer.positions.some(gone) ? items.filter((_, k) => !gone(answer.positions[k]!)) : items
   }
 
   return {
@@ -164,7 +164,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
-      const key = `|${profile?.eventCount ?? 0}:${model.version}`
+      const key = `${profile?.eventCount ?? 0}:${model.version}`
       const cached = stale ? undefined : getCached(tenantId, key, slot)
       const hit = cached instanceof Promise ? await cached : cached
       if (hit) {
