@@ -10,13 +10,14 @@ const tenantHeader = 'Admin access token plus X-Tenant-ID naming one of your ten
 
 /** Analytics are for the merchant's admins (F-009): an API key, even a valid one, is refused. */
 const KEY_REFUSED = 'Analytics need an admin access token (with X-Tenant-ID); API keys cannot read them'
-const presentsKey = (h: Record<string, string | undefined>) => !!h['x-api-key'] || /^Bearer\s+rk_/i.test(h.authorization ?? '')
+const presentsKey = (h: Headers) => !!h.get('x-api-key') || /^Bearer\s+rk_/i.test(h.get('authorization') ?? '')
 
 export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<typeof authGuards>) {
   return new Elysia({ prefix: '/analytics', tags: ['Analytics'] })
     .use(guards)
     // Before the guards' own transform, so a key gets this answer rather than a key-path one.
-    .onTransform(({ headers }) => { if (presentsKey(headers)) throw new Forbidden(KEY_REFUSED) })
+    // request.headers, not Elysia's `headers`: naming that copies every header into an object per request.
+    .onTransform(({ request }) => { if (presentsKey(request.headers)) throw new Forbidden(KEY_REFUSED) })
     .get('/summary', ({ principal, query }) => analytics.summary(principal.tenantId, query), {
       tenant: 'read', query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.summary, ...problems(400, 401, 403, 404) },
