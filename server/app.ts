@@ -191,7 +191,7 @@ export async function createApp(parts: AppParts) {
     events: { onCatalogChange: catalogChanged.subscribe },
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { ready = false; await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close() },
+    async shutdown() { ready = false; await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   })
 }
 export type App = Awaited<ReturnType<typeof createApp>>

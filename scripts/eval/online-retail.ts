@@ -82,7 +82,7 @@ function customers(train: readonly RetailLine[], test: readonly RetailLine[]): C
 }
 
 function served(model: TenantModel, c: Customer, strategy: StrategyName): { ranked: string[]; padded: number } {
-  const r = recommend(model, c.state, { strategy, limit: K, excludePurchased: true, now: SPLIT })
+  const r = recommend(model, c.state, { strategy, limit: K, excludePurchased: true })
   return { ranked: r.items.map((x) => x.productId), padded: r.padded }
 }
 
@@ -91,7 +91,7 @@ function boughtWithLastBasket(model: TenantModel, c: Customer): { ranked: string
   const sum = new Map<string, number>()
   let padded = 0
   for (const productId of c.lastBasket) {
-    const r = recommend(model, c.state, { strategy: 'frequently_bought_together', productId, limit: K, excludePurchased: true, now: SPLIT })
+    const r = recommend(model, c.state, { strategy: 'frequently_bought_together', productId, limit: K, excludePurchased: true })
     r.items.slice(0, r.items.length - r.padded).forEach((x) => sum.set(x.productId, (sum.get(x.productId) ?? 0) + x.score))
   }
   const ranked = [...sum].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([p]) => p).slice(0, K)

@@ -26,6 +26,10 @@ export class MemoryCache implements Cache {
     this.values.set(key, { value, expiresAt: this.now() + ttlMs })
   }
 
+  async setMany(entries: readonly (readonly [string, string])[], ttlMs: number) {
+    for (const [key, value] of entries) await this.set(key, value, ttlMs)
+  }
+
   async del(keys: string[]) { for (const k of keys) this.values.delete(k) }
 
   async take(key: string, spec: BucketSpec, cost = 1) {

@@ -106,6 +106,17 @@ export class RedisCache implements Cache {
     return this.attempt(async () => { await this.client.set(this.prefix + key, value, 'PX', ttlMs) }, () => this.local.set(key, value, ttlMs))
   }
 
+  setMany(entries: readonly (readonly [string, string])[], ttlMs: number) {
+    if (!entries.length) return Promise.resolve()
+    return this.attempt(async () => {
+      const batch = this.client.pipeline()
+      for (const [key, value] of entries) batch.set(this.prefix + key, value, 'PX', ttlMs)
+      const results = await batch.exec()
+      const failed = results?.find(([error]) => error)
+      if (failed) throw failed[0]
+    }, () => this.local.setMany(entries, ttlMs))
+  }
+
   del(keys: string[]) {
     if (!keys.length) return Promise.resolve()
     return this.attempt(async () => { await this.client.del(...keys.map((k) => this.prefix + k)); await this.local.del(keys) }, () => this.local.del(keys))

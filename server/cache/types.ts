@@ -9,6 +9,8 @@ export interface Cache {
   readonly kind: 'memory' | 'redis'
   get(key: string): Promise<string | null>
   set(key: string, value: string, ttlMs: number): Promise<void>
+  /** Many sets with one TTL, sent as one batch (one round trip on Redis). */
+  setMany(entries: readonly (readonly [key: string, value: string])[], ttlMs: number): Promise<void>
   del(keys: string[]): Promise<void>
   /** Spends `cost` tokens from the bucket at `key` (cost 0 only reads it). */
   take(key: string, spec: BucketSpec, cost?: number): Promise<Decision>

@@ -56,7 +56,7 @@ const anonymous: UserState = { recent: [], purchased: [], eventCount: 0 }
 /** A shopper whose events are `recent` (newest first) and who has `total` events in all. */
 const shopper = (recent: [string, EventType, number][], total = recent.length, purchased: string[] = []): UserState =>
   ({ recent: recent.map(([productId, eventType, ago]) => ({ productId, eventType, ts: NOW - ago })), purchased, eventCount: total })
-const ask = (strategy: StrategyName, more: Partial<RecommendRequest> = {}): RecommendRequest => ({ strategy, limit: 5, excludePurchased: true, now: NOW, ...more })
+const ask = (strategy: StrategyName, more: Partial<RecommendRequest> = {}): RecommendRequest => ({ strategy, limit: 5, excludePurchased: true, ...more })
 const productIds = (r: RecommendResult): string[] => r.items.map((x) => x.productId)
 
 // Seconds-old events count: this shopper's history is one view just now.
@@ -218,9 +218,22 @@ describe('padding and fallbacks', () => {
     const strangers = shopper(Array.from({ length: 6 }, () => ['lonely', 'product_viewed', H] as [string, EventType, number]))
     expect(recommend(model, strangers, ask('collaborative')).strategy).toBe('trending_fallback')
     const quiet = buildModel({ items: catalog, interactions: interactions(), now: NOW + 30 * D, weights: {}, halfLifeDays: 30 })
-    const r = recommend(quiet, anonymous, ask('trending', { now: NOW + 30 * D }))
+    const r = recommend(quiet, anonymous, ask('trending'))
     expect(r.strategy).toBe('trending_fallback')
     expect(r.items[0]!.reason).toBe('Popular right now')
+  })
+
+  test("a shopper's history counts back from their own latest event: months away, the same lists, not the fallback", () => {
+    const months = 200 * D // 2^-28 at the 7-day intent half-life, were ages counted from now
+    const events: [string, EventType, number][] = [['trail-runner', 'product_viewed', 5 * S], ['rain-jacket', 'add_to_cart', 3 * D], ['road-runner', 'product_viewed', 9 * D], ['trail-runner', 'product_viewed', 10 * D], ['rain-jacket', 'product_viewed', 12 * D]]
+    const recent = shopper(events)
+    const away = shopper(events.map(([p, e, ago]) => [p, e, ago + months]))
+    for (const strategy of ['collaborative', 'content_based'] as const) {
+      const now = recommend(model, recent, ask(strategy, { limit: 8 }))
+      const later = recommend(model, away, ask(strategy, { limit: 8 }))
+      expect(later.strategy).toBe(strategy)
+      expect(later).toEqual(now)
+    }
   })
 
   test('a store without any interactions has nothing popular to fall back on', () => {

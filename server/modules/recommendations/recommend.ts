@@ -1,4 +1,4 @@
-// Serving: one request against one built model, pure (no I/O, no clock: `req.now`).
+// Serving: one request against one built model, pure (no I/O, no clock).
 // Runs the asked-for strategy, or its fallback on cold start; pads a short list from the
 // fallback; and applies the rules every answer keeps: never an unavailable item, the
 // context product or (if asked) a purchased one, no duplicates, at most `limit`, scores
@@ -12,10 +12,18 @@ import { historyOf, purchasedIndexes } from './strategies/history.ts'
 import { type ModelIndex, modelIndex, unavailableOf } from './strategies/model-index.ts'
 import { type Candidate, chainScores } from './strategies/ranking.ts'
 import { trendingCandidates } from './strategies/trending.ts'
-import type { RecommendRequest, RecommendResult, Recommendation, TenantModel, UserState } from './types.ts'
+import type { RecommendRequest, RecommendResult, Recommendation, StrategyName, TenantModel, UserState } from './types.ts'
 
 /** Fewer events than this and a shopper has no history worth personalising on (FR-032). */
 export const COLD_START_EVENTS = 5
+
+/**
+ * Whether an answer is worked out from the shopper's history (the expensive kind: a
+ * walk over their recent items); the others read per-model lists (trending, a
+ * product's partners or memoised neighbours) and cost a few microseconds.
+ */
+export const drawsOnHistory = (strategy: StrategyName, productId: string | undefined): boolean =>
+  strategy === 'collaborative' || (strategy === 'content_based' && productId === undefined)
 
 interface Context {
   model: TenantModel
@@ -36,10 +44,10 @@ function strategyCandidates(c: Context): Candidate[] | 'fallback' {
   const cold = user.eventCount < COLD_START_EVENTS
   switch (req.strategy) {
     case 'collaborative':
-      return cold ? 'fallback' : collaborativeCandidates(model, historyOf(model, index.byId, user, req.now), blocked, limit)
+      return cold ? 'fallback' : collaborativeCandidates(model, historyOf(model, index.byId, user), blocked, limit)
     case 'content_based':
       if (req.productId !== undefined) return product === undefined ? [] : similarToItem(model, index, product, blocked, limit, kernels)
-      return cold ? 'fallback' : similarToHistory(model, index, historyOf(model, index.byId, user, req.now), blocked, limit, kernels)
+      return cold ? 'fallback' : similarToHistory(model, index, historyOf(model, index.byId, user), blocked, limit, kernels)
     case 'trending':
       return trendingCandidates(model, index.trending, blocked, limit)
     case 'frequently_bought_together':

@@ -241,7 +241,90 @@ for (const name of BACKENDS) describe(`database failure [${name}]`, () => {
   })
 })
 
+describe('shared answers', () => {
+  test('computed answers reach the shared cache in batches, and what is waiting is written at shutdown', async () => {
+    const b = await backend('pglite')
+    const cache = new MemoryCache()
+    const batches: number[] = []
+    const setMany = cache.setMany.bind(cache)
+    cache.setMany = (entries, ttlMs) => { batches.push(entries.length); return setMany(entries, ttlMs) }
+    const app = await createApp({
+      config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database: b.database, cache, log: quietLog,
+      mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS,
+    })
+    const t = await testApp('pglite')
+    const k = await t.tenantWithKeys()
+    await seed(t, k.writeKey)
+    await app.services.models.build(k.tenantId)
+    const ask = (qs: string) => app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
+    // Twelve answers worked out at once: one write.
+    await Promise.all(Array.from({ length: 12 }, (_, u) => ask(`userId=user-${u}&strategy=trending&limit=3`)))
+    for (let i = 0; i < 100 && batches.length === 0; i++) await Bun.sleep(5)
+    expect(batches).toEqual([12])
+    // One more, then shutdown before the timer: written all the same.
+    await ask('userId=user-0&strategy=collaborative&limit=3')
+    await app.shutdown()
+    expect(batches).toEqual([12, 1])
+  })
+
+  test('an instance that cannot read the database serves the answer another instance wrote, marked stale', async () => {
+    const b = await backend('pglite')
+    const cache = new MemoryCache()
+    let down = false
+    const fail = () => Promise.reject(new Error('connection refused'))
+    const failing: RawSql = {
+      query: ((text: string, params?: unknown[]) => (down ? fail() : b.database.raw.query(text, params))) as RawSql['query'],
+      transaction: (<T>(fn: (tx: RawSql) => Promise<T>) => (down ? fail() : b.database.raw.transaction(fn))) as RawSql['transaction'],
+    }
+    const make = (raw: RawSql) => createApp({
+      config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database: { ...b.database, raw }, cache, log: quietLog,
+      mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS,
+    })
+    const healthy = await make(b.database.raw)
+    const cut = await make(failing)
+    const t = await testApp('pglite')
+    const k = await t.tenantWithKeys()
+    await seed(t, k.writeKey)
+    await healthy.services.models.build(k.tenantId)
+    await cut.services.models.build(k.tenantId) // its model is in memory before the cut
+    const ask = async (app: typeof healthy, qs: string) => {
+      const res = await app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
+      return { status: res.status, body: await res.json() as { data: unknown[]; meta: { cached: boolean; stale?: boolean } } }
+    }
+    const first = await ask(healthy, 'userId=user-4&strategy=collaborative&limit=4')
+    await healthy.services.recommendations.flush()
+    down = true
+    const stale = await ask(cut, 'userId=user-4&strategy=collaborative&limit=4')
+    expect(stale.status).toBe(200)
+    expect(stale.body.meta).toMatchObject({ cached: true, stale: true })
+    expect(stale.body.data).toEqual(first.body.data)
+  })
+})
+
 describe('two instances on one PostgreSQL + Redis', () => {
+  test('answers worked out from a shopper\'s history are shared between instances; the others are worked out where asked, the same', async () => {
+    const a = await testApp('postgres')
+    const b = await testApp('postgres')
+    const k = await a.tenantWithKeys()
+    await seed(a, k.writeKey)
+    await a.app.services.models.build(k.tenantId)
+    const ask = (t: TestApp, qs: string) => t.req('GET', `/api/v1/recommendations?${qs}`, { key: k.readKey })
+    const history = await ask(a, 'userId=user-0&strategy=collaborative&limit=5')
+    const trending = await ask(a, 'userId=user-2&strategy=trending&limit=5')
+    const product = await ask(a, 'userId=user-2&strategy=frequently_bought_together&productId=shoe-0&limit=5')
+    await a.app.services.recommendations.flush()
+    const fromA = await ask(b, 'userId=user-0&strategy=collaborative&limit=5')
+    expect(fromA.body.meta.cached).toBe(true)
+    expect(fromA.body.data).toEqual(history.body.data)
+    for (const [qs, first] of [['userId=user-2&strategy=trending&limit=5', trending], ['userId=user-2&strategy=frequently_bought_together&productId=shoe-0&limit=5', product]] as const) {
+      const again = await ask(b, qs)
+      expect(again.body.meta.cached).toBe(false)
+      expect(again.body.data).toEqual(first.body.data)
+      expect(again.body.data.length).toBeGreaterThan(0)
+    }
+  }, 30_000)
+
+
   test('an event stored by one instance reaches the other instance\'s next recommendation (profile broadcast)', async () => {
     const a = await testApp('postgres')
     const b = await testApp('postgres')

@@ -15,7 +15,7 @@ import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import type { TenantConfig } from '../tenants/config.ts'
-import { recommend } from './recommend.ts'
+import { drawsOnHistory, recommend } from './recommend.ts'
 import type { ModelStore } from './store.ts'
 import type { EventType, Recommendation, RecommendRequest, StrategyName, UserState } from './types.ts'
 
@@ -23,6 +23,8 @@ const RESULT_TTL_MS = 5 * 60_000
 export const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
 const LAST_ANSWER_TTL_MS = 24 * 3600_000
+const WRITE_BEHIND_MS = 5
+const WRITE_BATCH_MAX = 256
 
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
 export interface Served {
@@ -60,11 +62,16 @@ export function createRecommendationService(d: RecommendationDeps) {
   // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
   const l1 = new Map<string, { key: string; answer: CachedAnswer; until: number }>()
   const L1_MAX = 50_000
-  /** The answer to exactly `key`, from this instance (without a promise) or from the shared entry another instance wrote. */
-  const getCached = (tenantId: string, key: string, slot: string): CachedAnswer | undefined | Promise<CachedAnswer | undefined> => {
+  /**
+   * The answer to exactly `key`, from this instance (without a promise) or, when
+   * `shared`, from the entry another instance wrote. Answers that do not draw on
+   * the shopper's history are not worth a round trip: working them out again costs
+   * less than reading them (and gives the same list from the same model and profile).
+   */
+  const getCached = (tenantId: string, key: string, slot: string, shared: boolean): CachedAnswer | undefined | Promise<CachedAnswer | undefined> => {
     const hit = l1.get(slot)
     if (hit && hit.key === key && hit.until > Date.now()) return hit.answer
-    return sharedAnswer(tenantId, key, slot)
+    return shared ? sharedAnswer(tenantId, key, slot) : undefined
   }
   const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
     const json = await d.cache.get(slot)
@@ -101,6 +108,26 @@ export function createRecommendationService(d: RecommendationDeps) {
     exposed.add(k)
     void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
   }
+
+  // Shared entries are written behind, a batch at a time: one pipelined write per
+  // batch instead of one per computed answer (under load, the socket write costs
+  // more than working out the answer). What is still waiting is read from here.
+  const unwritten = new Map<string, string>()
+  let flushTimer: ReturnType<typeof setTimeout> | undefined
+  const flush = () => {
+    if (flushTimer) { clearTimeout(flushTimer); flushTimer = undefined }
+    if (!unwritten.size) return Promise.resolve()
+    const batch = [...unwritten]
+    unwritten.clear()
+    // The cache falls back by itself on errors; a lost entry is a later miss, nothing more.
+    return d.cache.setMany(batch, LAST_ANSWER_TTL_MS).catch(() => {})
+  }
+  const writeShared = (slot: string, entry: string) => {
+    unwritten.set(slot, entry)
+    if (unwritten.size >= WRITE_BATCH_MAX) void flush()
+    else flushTimer ??= setTimeout(flush, WRITE_BEHIND_MS)
+  }
+  const lastShared = async (slot: string) => unwritten.get(slot) ?? await d.cache.get(slot)
 
   const remember = (slot: string, key: string, answer: CachedAnswer, until: number) => {
     if (l1.size >= L1_MAX && !l1.has(slot)) l1.delete(l1.keys().next().value!)
@@ -153,7 +180,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       } catch (error) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
-        const last = await d.cache.get(slot)
+        const last = await lastShared(slot)
         if (last) return { ...(JSON.parse(last) as SharedEntry).served, cached: true, stale: true, experiment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
@@ -165,7 +192,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
       const key = `${profile?.eventCount ?? 0}:${model.version}`
-      const cached = stale ? undefined : getCached(tenantId, key, slot)
+      const cached = stale ? undefined : getCached(tenantId, key, slot, drawsOnHistory(strategy, q.productId))
       const hit = cached instanceof Promise ? await cached : cached
       if (hit) {
         const items = stillAvailable(hit, model)
@@ -173,19 +200,20 @@ export function createRecommendationService(d: RecommendationDeps) {
         if (items === hit.served.items) return (hit.view ??= { ...hit.served, itemsJson: hit.itemsJson, cached: true, experiment })
         return { ...hit.served, items, cached: true, experiment }
       }
-      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased, now: d.clock().getTime() }, d.kernels)
+      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
       const itemsJson = JSON.stringify(served.items)
       const until = Date.now() + RESULT_TTL_MS
       remember(slot, key, answerOf(tenantId, served, itemsJson), until)
-      // The answer does not wait for the cache write (the cache falls back by itself on errors).
-      // The list is serialised once: the entry is assembled around it.
+      // The answer does not wait for the cache write. The list is serialised once: the entry is assembled around it.
       const { items: _, ...rest } = served
-      const entry = `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(rest).slice(1)}}`
-      void d.cache.set(slot, entry, LAST_ANSWER_TTL_MS).catch(() => {})
-      return served
+      writeShared(slot, `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(rest).slice(1)}}`)
+      return { ...served, itemsJson }
     },
+
+    /** Writes the shared entries still waiting (at shutdown). */
+    flush,
 
     async requestRebuild(tenantId: string) {
       await requestBuild(d.raw, tenantId)

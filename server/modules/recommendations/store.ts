@@ -143,7 +143,7 @@ export class ModelStore {
     if (!first) return
     setTimeout(() => {
       try {
-        recommend(model, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'content_based', productId: first.productId, limit: 1, excludePurchased: false, now: this.clock().getTime() }, this.kernels)
+        recommend(model, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'content_based', productId: first.productId, limit: 1, excludePurchased: false }, this.kernels)
       } catch (error) { this.log.warn('model warm-up failed', { error }) }
     }, 0)
   }

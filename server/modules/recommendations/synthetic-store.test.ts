@@ -9,7 +9,7 @@ const store = syntheticStore()
 const model = buildModel(store.input)
 const now = store.input.now
 const anonymous: UserState = { recent: [], purchased: [], eventCount: 0 }
-const ask = (strategy: StrategyName, more: Partial<RecommendRequest> = {}): RecommendRequest => ({ strategy, limit: 10, excludePurchased: true, now, ...more })
+const ask = (strategy: StrategyName, more: Partial<RecommendRequest> = {}): RecommendRequest => ({ strategy, limit: 10, excludePurchased: true, ...more })
 const categoryOf = new Map(store.input.items.map((x) => [x.productId, x.category]))
 
 describe('synthetic store', () => {

@@ -64,7 +64,6 @@ export interface RecommendRequest {
   productId?: string
   context?: 'product_page' | 'cart_page' | 'homepage'
   excludePurchased: boolean
-  now: number
 }
 
 export interface Recommendation { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number /* 0..1 */; reason: string }
