@@ -98,7 +98,11 @@ export async function createApp(parts: AppParts) {
   const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache), onRateLimited: (budget) => metrics.rateLimited.inc({ budget }) })
 
   const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
-  const tenants = createTenantService({ db, clock, onChange: keysChanged })
+  const tenants = createTenantService({
+    db, clock, onChange: keysChanged,
+    onModelSettingsChange: (tenantId) => void requestBuild(database.raw, tenantId)
+      .then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error })),
+  })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })

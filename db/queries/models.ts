@@ -76,6 +76,12 @@ export async function catalogForModel(raw: RawSql, tenantId: string): Promise<Ca
     'select product_id, name, description, category, price, image_url, url, attributes, available from catalog_items where tenant_id = $1 order by product_id', [tenantId])
 }
 
+/** The tenant's stored config (its `recommendations` settings shape the build). */
+export async function tenantConfigForModel(raw: RawSql, tenantId: string): Promise<unknown> {
+  const rows = await raw.query<{ config: unknown }>('select config from tenants where id = $1', [tenantId])
+  return rows[0]?.config
+}
+
 export interface InteractionRow { u: string; p: string; e: string; t: number; o: string | null; s: string | null }
 
 /** The tenant's interactions since `since` (recommendation impressions carry no preference and are left out). */

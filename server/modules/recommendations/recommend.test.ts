@@ -6,6 +6,7 @@ import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
 import { similarToItem } from './strategies/content-based.ts'
 import { availabilityChanged, modelIndex } from './strategies/model-index.ts'
+import { DEFAULT_EVENT_WEIGHTS } from './strategies/weights.ts'
 import type { EventType, Interaction, RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from './types.ts'
 
 const NOW = Date.UTC(2026, 5, 1, 12)
@@ -82,6 +83,17 @@ describe('collaborative', () => {
     expect(r.items[0]!.reason).toBe('Because you bought Trail Runner X')
     const carted = shopper([['grinder', 'add_to_cart', H], ...Array.from({ length: 4 }, () => ['lonely', 'product_viewed', H] as [string, EventType, number])])
     expect(recommend(model, carted, ask('collaborative')).items[0]).toMatchObject({ productId: 'beans', reason: 'Because you added Espresso Grinder Y to your cart' })
+  })
+
+  test("a shopper's history follows the tenant's event weights and intent half-life", () => {
+    // Bought the grinder two months ago, viewed the trail runner just now.
+    const both = shopper([['trail-runner', 'product_viewed', H], ...Array.from({ length: 3 }, () => ['lonely', 'product_viewed', 2 * H] as [string, EventType, number]), ['grinder', 'purchase', 60 * D]])
+    const top = (more: Partial<RecommendRequest>) => recommend(model, both, ask('collaborative', { excludePurchased: false, ...more })).items[0]!.reason
+    expect(top({})).toBe('Because you viewed Trail Runner X') // 8 × 2^-60/7 < 1
+    expect(top({ intentHalfLifeDays: 0 })).toBe('Because you bought Espresso Grinder Y') // nothing fades: 8 > 1
+    const viewsOnly = { ...DEFAULT_EVENT_WEIGHTS, purchase: 0 }
+    expect(top({ intentHalfLifeDays: 0, eventWeights: viewsOnly })).toBe('Because you viewed Trail Runner X')
+    expect(recommend(model, both, ask('collaborative', { eventWeights: { ...viewsOnly, product_viewed: 0 } })).strategy).toBe('trending_fallback')
   })
 
   test('the newest event changes the answer at once', () => {

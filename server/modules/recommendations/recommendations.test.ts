@@ -157,6 +157,31 @@ for (const name of BACKENDS) {
       expect(r.body.data.status).toBe('building')
     })
 
+    test("a tenant's model settings: changing them asks for a rebuild, which applies them (and them alone, to that tenant)", async () => {
+      const a = await t.tenantWithKeys()
+      const b = await t.tenantWithKeys()
+      for (const k of [a, b]) { await seed(t, k.writeKey); await build(k.tenantId) }
+      const mugFan = (k: { readKey: string }) => recs(k.readKey, 'userId=user-1&strategy=collaborative&limit=3')
+      expect((await mugFan(a)).body.meta.strategy).toBe('collaborative')
+      // Views say nothing in this shop: the mug lover, who only viewed, has no taste to go on.
+      const put = await t.req('PUT', `/api/v1/tenants/${a.tenantId}`, { token: a.token, body: { config: { recommendations: { eventWeights: { product_viewed: 0 }, halfLifeDays: 0, itemsPerShopper: 120 } } } })
+      expect(put.status).toBe(200)
+      expect((await t.req('GET', '/api/v1/models', { key: a.readKey })).body.data.status).toBe('building')
+      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.status).toBe('ready')
+      await build(a.tenantId)
+      const model = (await t.req('GET', '/api/v1/models', { key: a.readKey })).body.data
+      expect(model.stats.settings).toMatchObject({ halfLifeDays: 0, itemsPerShopper: 120, eventWeights: { product_viewed: 0, purchase: 8 } })
+      const after = await mugFan(a)
+      expect(after.body.meta.strategy).toBe('trending_fallback')
+      expect(after.body.meta.modelVersion).toBe(model.version)
+      // The other tenant keeps its own settings and its own answers.
+      expect((await mugFan(b)).body.meta.strategy).toBe('collaborative')
+      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.stats.settings).toMatchObject({ halfLifeDays: 30, itemsPerShopper: 50, eventWeights: { product_viewed: 1 } })
+      // Renaming changes no setting: no rebuild is asked for.
+      await t.req('PUT', `/api/v1/tenants/${b.tenantId}`, { token: b.token, body: { name: 'Renamed shop' } })
+      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.status).toBe('ready')
+    })
+
     test('cross-tenant: models, caches and results never mix', async () => {
       const a = await t.tenantWithKeys()
       const b = await t.tenantWithKeys()

@@ -200,7 +200,8 @@ export function createRecommendationService(d: RecommendationDeps) {
         if (items === hit.served.items) return (hit.view ??= { ...hit.served, itemsJson: hit.itemsJson, cached: true, experiment })
         return { ...hit.served, items, cached: true, experiment }
       }
-      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased }, d.kernels)
+      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+        eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
       const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...served, stale: true }
       const itemsJson = JSON.stringify(served.items)

@@ -7,11 +7,12 @@ import { Buffer } from 'node:buffer'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { RawSql } from '../../../db/client.ts'
 import {
-  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, type CatalogRow,
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, tenantConfigForModel, type CatalogRow,
 } from '../../../db/queries/models.ts'
 import type { Cache } from '../../cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
+import { effectiveConfig } from '../tenants/config.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
 import { availabilityChanged } from './strategies/model-index.ts'
@@ -21,10 +22,9 @@ export const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
 const DAY = 86400_000
 
+/** Server-wide; how each tenant weighs and decays behaviour is its own config (`recommendations`). */
 export interface ModelStoreOptions {
   lookbackDays: number
-  halfLifeDays: number
-  weights: Partial<Record<EventType, number>>
   /** How long an instance trusts its in-memory model before re-checking the stored version. */
   recheckMs: number
   /** A build lease; a worker that dies mid-build loses it after this long. */
@@ -32,8 +32,7 @@ export interface ModelStoreOptions {
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
-  lookbackDays: 90, halfLifeDays: 30, recheckMs: 5000, leaseMs: 10 * 60_000,
-  weights: { purchase: 8, add_to_cart: 4, product_clicked: 2, recommendation_clicked: 2, product_viewed: 1, remove_from_cart: 0, recommendation_impressed: 0 },
+  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000,
 }
 
 export const itemOf = (r: CatalogRow): Item => ({
@@ -67,16 +66,20 @@ export class ModelStore {
     if (!(await claimBuild(this.raw, tenantId, this.opts.leaseMs))) return undefined
     try {
       const now = this.clock().getTime()
-      const [rows, interactions] = await Promise.all([
+      const [rows, interactions, config] = await Promise.all([
         catalogForModel(this.raw, tenantId),
         interactionsForModel(this.raw, tenantId, new Date(now - this.opts.lookbackDays * DAY)),
+        tenantConfigForModel(this.raw, tenantId),
       ])
+      const settings = effectiveConfig(config).recommendations
       const model = buildModel({
-        items: rows.map(itemOf), now, weights: this.opts.weights, halfLifeDays: this.opts.halfLifeDays,
+        items: rows.map(itemOf), now, weights: settings.eventWeights, halfLifeDays: settings.halfLifeDays,
         interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
-      }, this.kernels)
+      }, this.kernels, { maxItemsPerUser: settings.itemsPerShopper })
       const bytes = gzipSync(Buffer.from(JSON.stringify(model)))
-      await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength } })
+      // The settings it was built with are reported by GET /models: what a tenant changed shows there once applied.
+      const { intentHalfLifeDays: _, ...built } = settings
+      await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength, settings: built } })
       this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
       this.warm(model)
       await this.cache.publish(MODEL_CHANNEL, tenantId)

@@ -64,6 +64,10 @@ export interface RecommendRequest {
   productId?: string
   context?: 'product_page' | 'cart_page' | 'homepage'
   excludePurchased: boolean
+  /** The tenant's weights for a shopper's own events (the defaults when unset). */
+  eventWeights?: Readonly<Record<EventType, number>>
+  /** How fast a shopper's own events fade, counted back from their latest (days; 0 = never; 7 when unset). */
+  intentHalfLifeDays?: number
 }
 
 export interface Recommendation { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number /* 0..1 */; reason: string }

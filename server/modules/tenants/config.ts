@@ -2,6 +2,9 @@
 // partial update over what is stored. Pure.
 import type { Static, TSchema } from 'elysia'
 import { Strict, T } from '../../schemas.ts'
+import { BUILD_DEFAULTS } from '../recommendations/build.ts'
+import { INTENT_HALF_LIFE_DAYS } from '../recommendations/strategies/history.ts'
+import { DEFAULT_EVENT_WEIGHTS } from '../recommendations/strategies/weights.ts'
 
 export const STRATEGIES = ['collaborative', 'content_based', 'trending', 'frequently_bought_together'] as const
 export const Strategy = T.Union([T.Literal('collaborative'), T.Literal('content_based'), T.Literal('trending'), T.Literal('frequently_bought_together')])
@@ -28,6 +31,19 @@ export const WidgetConfig = Strict({
   theme: WidgetTheme,
 })
 
+const Weight = T.Number({ minimum: 0, maximum: 100 })
+
+/** How the tenant's models read behaviour: what each event says about taste, and how fast it fades. */
+export const ModelSettings = Strict({
+  eventWeights: Strict({
+    purchase: Weight, add_to_cart: Weight, product_clicked: Weight, recommendation_clicked: Weight,
+    product_viewed: Weight, remove_from_cart: Weight, recommendation_impressed: Weight,
+  }, { description: 'What one event of each type says about liking the item (0 = nothing); used by model builds and by each shopper\'s history' }),
+  halfLifeDays: T.Integer({ minimum: 0, maximum: 3650, description: 'Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films)' }),
+  itemsPerShopper: T.Integer({ minimum: 10, maximum: 1000, description: "How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books)" }),
+  intentHalfLifeDays: T.Integer({ minimum: 0, maximum: 3650, description: "A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never" }),
+})
+
 export const TenantConfig = Strict({
   defaultStrategy: Strategy,
   excludePurchased: T.Boolean(),
@@ -39,6 +55,8 @@ export const TenantConfig = Strict({
   widget: WidgetConfig,
   /** Strategy per placement, overriding defaultStrategy there (set e.g. by promoting an experiment's winner). */
   placementStrategies: T.Record(T.String({ minLength: 1, maxLength: 100 }), Strategy),
+  /** Changing these asks for a model rebuild. */
+  recommendations: ModelSettings,
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -61,6 +79,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   attributionWindowHours: 24,
   rateLimits: { read: 1000, write: 500 },
   placementStrategies: {},
+  recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 30, itemsPerShopper: BUILD_DEFAULTS.maxItemsPerUser, intentHalfLifeDays: INTENT_HALF_LIFE_DAYS },
   widget: {
     layout: 'grid', columns: 4, showPrice: true, ctaText: 'View product', title: 'Recommended for you', limit: 4,
     theme: { primaryColor: '#1d4ed8', textColor: '#111827', background: '#ffffff', fontFamily: 'inherit', borderRadius: 8 },

@@ -18,6 +18,8 @@ export interface TenantDeps {
   clock: () => Date
   /** Called after any change that affects how keys of this tenant authenticate. */
   onChange: (tenantId: string) => void
+  /** Called when the tenant's model settings (config.recommendations) changed: its model is to be rebuilt with them. */
+  onModelSettingsChange?: (tenantId: string) => void
 }
 
 export function createTenantService(d: TenantDeps) {
@@ -46,13 +48,13 @@ export function createTenantService(d: TenantDeps) {
     /** Updates name, status and/or config; config is merged over the stored one. */
     async update(ownerId: string, id: string, v: { name?: string; config?: TenantConfigPatch; status?: 'active' | 'suspended' }) {
       const cur = await owned(ownerId, id)
-      const res = await updateTenant(d.db, ownerId, id, {
-        name: v.name?.trim(), status: v.status,
-        config: v.config ? mergeConfig(effectiveConfig(cur.config), v.config) : undefined,
-      })
+      const before = effectiveConfig(cur.config)
+      const config = v.config ? mergeConfig(before, v.config) : undefined
+      const res = await updateTenant(d.db, ownerId, id, { name: v.name?.trim(), status: v.status, config })
       if (res === 'name-taken') throw new Conflict(`You already have a tenant named "${v.name?.trim()}"`)
       if (!res) throw new NotFound('Tenant not found')
       d.onChange(id)
+      if (config && JSON.stringify(config.recommendations) !== JSON.stringify(before.recommendations)) d.onModelSettingsChange?.(id)
       return tenantDto(res)
     },
 

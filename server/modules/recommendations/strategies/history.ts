@@ -1,21 +1,22 @@
 // What a shopper's recent events (UserState.recent, seconds old included) say about
 // their intent right now: one weight per catalog item, by event type and recency.
 import type { EventType, TenantModel, UserState } from '../types.ts'
-import { DEFAULT_EVENT_WEIGHTS, decay } from './weights.ts'
+import { DEFAULT_EVENT_WEIGHTS, decay, type EventWeights } from './weights.ts'
 
 /**
  * Intent fades faster than taste: the model's interactions decay over the tenant's
  * half-life (weeks to months), while what a shopper did in their latest week says most
  * about what they want next. On the retail evaluation collaborative P@10 is 0.076 at 2
  * days, 0.078 at 7 and 0.077 at 90: flat, as purchases there come weeks apart; a week
- * suits browsing, where intent lasts days.
+ * suits browsing, where intent lasts days. A tenant sets its own (intentHalfLifeDays):
+ * where taste is all there is (films rated over years), 0, and nothing fades.
  *
  * Ages count back from the shopper's own latest event, not from now: a common factor
  * for everything they did, so rankings are the same, but a shopper back after months
  * away keeps weights near 1 instead of 2^-(months × 4), which rounded to nothing in
  * content-based scoring's single-precision query and sent them to the fallback.
  */
-const INTENT_HALF_LIFE_DAYS = 7
+export const INTENT_HALF_LIFE_DAYS = 7
 
 export interface HistoryItem { index: number; weight: number; strongest: EventType }
 
@@ -28,20 +29,21 @@ export interface History {
   which(index: number): string
 }
 
-export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>, user: UserState): History {
+export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>, user: UserState,
+  weights: EventWeights = DEFAULT_EVENT_WEIGHTS, halfLifeDays = INTENT_HALF_LIFE_DAYS): History {
   const byItem = new Map<number, HistoryItem>()
   let latest = -Infinity
   for (const e of user.recent) if (e.ts > latest) latest = e.ts
   for (const e of user.recent) {
     const index = byId.get(e.productId)
-    const w = DEFAULT_EVENT_WEIGHTS[e.eventType] ?? 0
+    const w = weights[e.eventType] ?? 0
     if (index === undefined || !(w > 0)) continue
-    const weight = w * decay(latest - e.ts, INTENT_HALF_LIFE_DAYS)
+    const weight = w * decay(latest - e.ts, halfLifeDays)
     const h = byItem.get(index)
     if (!h) byItem.set(index, { index, weight, strongest: e.eventType })
     else {
       h.weight += weight
-      if (w > DEFAULT_EVENT_WEIGHTS[h.strongest]) h.strongest = e.eventType
+      if (w > weights[h.strongest]) h.strongest = e.eventType
     }
   }
   const items = [...byItem.values()].sort((a, b) => b.weight - a.weight || a.index - b.index)
