@@ -96,6 +96,13 @@ describe('collaborative', () => {
     expect(recommend(model, both, ask('collaborative', { eventWeights: { ...viewsOnly, product_viewed: 0 } })).strategy).toBe('trending_fallback')
   })
 
+  test('where nothing fades, purchases older than the recent events count too', () => {
+    // The profile's newest events say nothing; the grinder was bought before them.
+    const loyal = shopper(Array.from({ length: 5 }, () => ['lonely', 'product_viewed', H] as [string, EventType, number]), 400, ['grinder'])
+    expect(recommend(model, loyal, ask('collaborative')).strategy).toBe('trending_fallback')
+    expect(recommend(model, loyal, ask('collaborative', { intentHalfLifeDays: 0 })).items[0]).toMatchObject({ productId: 'beans', reason: 'Because you bought Espresso Grinder Y' })
+  })
+
   test('the newest event changes the answer at once', () => {
     expect(productIds(recommend(model, runnerFan, ask('collaborative', { limit: 2 })))).not.toContain('beans')
     const coffee = shopper([['grinder', 'product_viewed', 2 * S], ...runnerFan.recent.map((e) => [e.productId, e.eventType, NOW - e.ts] as [string, EventType, number])])

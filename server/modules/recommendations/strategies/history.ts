@@ -46,6 +46,15 @@ export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>,
       if (w > weights[h.strongest]) h.strongest = e.eventType
     }
   }
+  // The profile keeps every purchase but only the newest events. Where nothing fades,
+  // a purchase older than those events counts in full, as one purchase (its age does not
+  // matter); where intent fades, its age is unknown, so it is left out.
+  if (!(halfLifeDays > 0) && weights.purchase > 0) {
+    for (const p of user.purchased) {
+      const index = byId.get(p)
+      if (index !== undefined && !byItem.has(index)) byItem.set(index, { index, weight: weights.purchase, strongest: 'purchase' })
+    }
+  }
   const items = [...byItem.values()].sort((a, b) => b.weight - a.weight || a.index - b.index)
   const strongest = (index: number): EventType | undefined => byItem.get(index)?.strongest
   return {
