@@ -59,7 +59,8 @@ if (process.argv[2] === '--load') {
   }
   const secs = (performance.now() - t0) / 1000
   const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0 }
-  console.log(JSON.stringify({ requests: client.length, rps: client.length / secs, errors, cachedShare: cachedHits / Math.max(1, client.length),
+  const cpu = process.cpuUsage()
+  console.log(JSON.stringify({ requests: client.length, rps: client.length / secs, errors, cachedShare: cachedHits / Math.max(1, client.length), clientCpuUs: (cpu.user + cpu.system) / Math.max(1, client.length),
     client: { p50: pct(client, 50), p95: pct(client, 95), p99: pct(client, 99) }, server: { p50: pct(server, 50), p95: pct(server, 95), p99: pct(server, 99) } }))
   process.exit(0)
 }
@@ -68,7 +69,7 @@ if (process.argv[2] === '--load') {
 const engine = (process.argv[2] ?? 'postgres') as Engine
 const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20), ROUNDS = arg('--rounds', 3)
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
-const { base, key, post, stop, signal, restart } = await startBenchServer(engine, 'recs')
+const { base, key, post, stop, signal, restart, cpuMs } = await startBenchServer(engine, 'recs')
 try {
   const auth = { 'x-api-key': key }
   const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
@@ -107,9 +108,11 @@ try {
   const productIds = items.map((i) => i.productId)
   const run = async (job: object) => {
     const p = Bun.spawn([process.execPath, 'scripts/bench/recommend.ts', '--load', JSON.stringify({ base, key, users, products: productIds, ...job })], { cwd: root, stdout: 'pipe', stderr: 'inherit' })
+    const cpu0 = cpuMs()
     const out = await new Response(p.stdout).text()
     await p.exited
-    return JSON.parse(out.trim().split('\n').at(-1)!)
+    const result = JSON.parse(out.trim().split('\n').at(-1)!)
+    return { ...result, serverCpuUs: ((cpuMs() - cpu0) * 1000) / Math.max(1, result.requests) }
   }
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
@@ -128,6 +131,8 @@ try {
     const hot = await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 10, concurrency: 32 })
     rows.push({ hello: hello.rps, recs: recs.rps, hot: hot.rps, cached: recs.cachedShare, errors: recs.errors + hot.errors })
     console.log(`  round ${r + 1}: hello-world ${Math.round(hello.rps)} req/s; recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %, cached ${(recs.cachedShare * 100).toFixed(0)} %); small working set ${Math.round(hot.rps)} req/s (${((hot.rps / hello.rps) * 100).toFixed(0)} %)`)
+    const us = (x: { serverCpuUs: number; clientCpuUs: number }) => `${x.serverCpuUs.toFixed(0)} / ${x.clientCpuUs.toFixed(0)}`
+    console.log(`    CPU µs per request, server / load generator: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}`)
   }
   const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello))
   console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %; errors ${rows.reduce((s, x) => s + x.errors, 0)}`)

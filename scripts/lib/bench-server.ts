@@ -3,11 +3,13 @@
 // tenant and a write key with rate limits out of the way (benchmarks measure
 // the path, not the limiter). stop() drains the server and drops the database.
 import postgres from 'postgres'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export type Engine = 'pglite' | 'postgres'
+/** /proc/<pid>/stat counts CPU time in clock ticks: 100 per second on Linux. */
+const CLOCK_TICKS = 100
 export const ROOT = join(import.meta.dir, '../..')
 const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -19,6 +21,8 @@ export interface BenchServer {
   stop: () => Promise<void>
   /** Sends a signal to the server process; resolves with its exit code. */
   signal: (sig: 'SIGTERM' | 'SIGKILL') => Promise<number>
+  /** CPU time the server process has used so far (ms, user + system, from /proc). */
+  cpuMs: () => number
   /** Starts the server again on the same database (after it exited), for checks after a fault; with a CPU profile to profileDir if given. */
   restart: (profileDir?: string) => Promise<void>
 }
@@ -68,6 +72,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     const key = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key
     return {
       base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop,
+      cpuMs: () => { const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS },
       signal: async (sig) => { server.kill(sig); return server.exited },
       restart: async (profileDir?: string) => { if (profileDir) prof = ['--cpu-prof-md', `--cpu-prof-dir=${profileDir}`]; server = spawn(); await healthy() },
     }

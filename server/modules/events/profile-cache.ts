@@ -7,14 +7,16 @@
 import type { RawSql } from '../../../db/client.ts'
 import { findProfile, type UserProfile } from '../../../db/queries/events.ts'
 import type { Cache } from '../../cache/index.ts'
+import { BoundedMap } from '../../cache/bounded-map.ts'
 
 export const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
 
 export class ProfileCache {
-  private entries = new Map<string, { profile: UserProfile | undefined; until: number }>()
+  private entries: BoundedMap<string, { profile: UserProfile | undefined; until: number }>
 
-  constructor(private raw: RawSql, private cache: Cache, private ttlMs = 30_000, private max = 100_000) {
+  constructor(private raw: RawSql, private cache: Cache, private ttlMs = 30_000, max = 100_000) {
+    this.entries = new BoundedMap(max)
     cache.subscribe(PROFILES_CHANNEL, (msg) => {
       try { for (const k of JSON.parse(msg) as string[]) this.entries.delete(k) } catch { /* not ours */ }
     })
@@ -30,7 +32,6 @@ export class ProfileCache {
 
   private async load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
     const profile = await findProfile(this.raw, tenantId, userId)
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
     this.entries.set(k, { profile, until: Date.now() + this.ttlMs })
     return profile
   }

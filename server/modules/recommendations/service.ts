@@ -9,6 +9,7 @@ import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
 import { recordExposures, runningExperiments, type RunningExperiment } from '../../../db/queries/experiments.ts'
 import { assign, type Arm } from '../experiments/assignment.ts'
 import type { Cache } from '../../cache/index.ts'
+import { BoundedMap } from '../../cache/bounded-map.ts'
 import type { ProfileCache } from '../events/profile-cache.ts'
 import type { UserProfile } from '../../../db/queries/events.ts'
 import { ServiceUnavailable } from '../../errors.ts'
@@ -60,8 +61,7 @@ export function createRecommendationService(d: RecommendationDeps) {
   // positions in that model version: a hit costs neither a JSON.parse nor a
   // JSON.stringify of the list, nor a lookup per item to check availability.
   // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
-  const l1 = new Map<string, { key: string; answer: CachedAnswer; until: number }>()
-  const L1_MAX = 50_000
+  const l1 = new BoundedMap<string, { key: string; answer: CachedAnswer; until: number }>(50_000)
   /**
    * The answer to exactly `key`, from this instance (without a promise) or, when
    * `shared`, from the entry another instance wrote. Answers that do not draw on
@@ -130,7 +130,6 @@ export function createRecommendationService(d: RecommendationDeps) {
   const lastShared = async (slot: string) => unwritten.get(slot) ?? await d.cache.get(slot)
 
   const remember = (slot: string, key: string, answer: CachedAnswer, until: number) => {
-    if (l1.size >= L1_MAX && !l1.has(slot)) l1.delete(l1.keys().next().value!)
     l1.set(slot, { key, answer, until })
   }
 
