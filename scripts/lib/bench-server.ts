@@ -2,6 +2,7 @@
 // PGlite data dir, or on a throw-away PostgreSQL database + Redis; plus a
 // tenant and a write key with rate limits out of the way (benchmarks measure
 // the path, not the limiter). stop() drains the server and drops the database.
+import { Redis } from 'ioredis'
 import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -52,10 +53,24 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
       await Bun.sleep(100)
     }
   }
+  let tenantId: string | undefined
   const stop = async () => {
     server.kill('SIGTERM')
     await server.exited
     rmSync(dataDir, { recursive: true, force: true })
+    // The shared cache's entries of the bench tenant (answers live a day): gone with the run.
+    if (env.REDIS_URL && tenantId) {
+      const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+      try {
+        await redis.connect()
+        let cursor = '0'
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `*${tenantId}*`, 'COUNT', 5000)
+          if (keys.length) await redis.unlink(...keys)
+          cursor = next
+        } while (cursor !== '0')
+      } finally { redis.disconnect() }
+    }
     if (dbName) {
       const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} })
       await admin.unsafe(`drop database if exists ${dbName} with (force)`)
@@ -69,6 +84,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     const token = (await send('/api/v1/auth/signup', { email: `bench-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' }, {})).data.accessToken
     const admin = { authorization: `Bearer ${token}` }
     const tenant = (await send('/api/v1/tenants', { name: 'Bench', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, admin)).data
+    tenantId = tenant.id
     const key = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key
     return {
       base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop,
