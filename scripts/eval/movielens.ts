@@ -26,6 +26,7 @@ import { DEFAULT_TENANT_CONFIG, type TenantConfig } from '../../server/modules/t
 import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/modules/recommendations/types.ts'
 import { mulberry32 } from '../../server/prng.ts'
 import { loadMovieLens, type Movie, type Rating } from '../lib/movielens.ts'
+import { groupBy, topN, type TopN } from './top-n.ts'
 
 type ModelSettings = TenantConfig['recommendations']
 /**
@@ -78,12 +79,7 @@ interface User {
 
 /** Every user with a test rating (and, ml-latest-small having ≥ 20 per user, training ones). */
 function usersOf(train: readonly Rating[], test: readonly Rating[]): User[] {
-  const byUser = new Map<string, Rating[]>()
-  for (const r of train) {
-    const list = byUser.get(r.userId)
-    if (list) list.push(r)
-    else byUser.set(r.userId, [r])
-  }
+  const byUser = groupBy(train, (r) => r.userId)
   const truth = new Map<string, Set<string>>()
   for (const r of test) {
     const set = truth.get(r.userId) ?? new Set<string>()
@@ -105,24 +101,15 @@ function usersOf(train: readonly Rating[], test: readonly Rating[]): User[] {
   return out.sort((a, b) => (a.id < b.id ? -1 : 1))
 }
 
-interface Metrics { precision: number; recall: number; ndcg: number; padded: number; fellBack: number }
+interface Metrics extends TopN { padded: number; fellBack: number }
 interface Ranked { ranked: string[]; padded: number; fellBack: boolean }
 type Ranker = (u: User) => Ranked
-
-function score(ranked: readonly string[], truth: ReadonlySet<string>): Pick<Metrics, 'precision' | 'recall' | 'ndcg'> {
-  let hits = 0
-  let dcg = 0
-  ranked.slice(0, K).forEach((p, rank) => { if (truth.has(p)) { hits++; dcg += 1 / Math.log2(rank + 2) } })
-  let idcg = 0
-  for (let rank = 0; rank < Math.min(K, truth.size); rank++) idcg += 1 / Math.log2(rank + 2)
-  return { precision: hits / K, recall: hits / truth.size, ndcg: dcg / idcg }
-}
 
 function evaluate(users: readonly User[], run: Ranker): Metrics {
   const total: Metrics = { precision: 0, recall: 0, ndcg: 0, padded: 0, fellBack: 0 }
   for (const u of users) {
     const r = run(u)
-    const m = score(r.ranked, u.truth)
+    const m = topN(r.ranked, u.truth, K)
     total.precision += m.precision
     total.recall += m.recall
     total.ndcg += m.ndcg

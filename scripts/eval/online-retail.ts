@@ -12,6 +12,7 @@ import { buildModel, BUILD_DEFAULTS } from '../../server/modules/recommendations
 import { recommend } from '../../server/modules/recommendations/recommend.ts'
 import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/modules/recommendations/types.ts'
 import { loadOnlineRetail, type RetailLine } from '../lib/online-retail.ts'
+import { groupBy, topN, type TopN } from './top-n.ts'
 
 const K = 10
 const SPLIT = Date.UTC(2011, 10, 1)
@@ -37,26 +38,12 @@ export function retailItems(lines: readonly RetailLine[]): Item[] {
 
 export const retailInteraction = (l: RetailLine): Interaction => ({ userId: l.customer, productId: l.stockCode, eventType: 'purchase', ts: l.date.getTime(), orderId: l.invoice })
 
-interface Metrics { precision: number; recall: number; ndcg: number; padded: number }
-
-function score(ranked: readonly string[], truth: ReadonlySet<string>): Omit<Metrics, 'padded'> {
-  let hits = 0
-  let dcg = 0
-  ranked.slice(0, K).forEach((p, rank) => { if (truth.has(p)) { hits++; dcg += 1 / Math.log2(rank + 2) } })
-  let idcg = 0
-  for (let rank = 0; rank < Math.min(K, truth.size); rank++) idcg += 1 / Math.log2(rank + 2)
-  return { precision: hits / K, recall: hits / truth.size, ndcg: dcg / idcg }
-}
+interface Metrics extends TopN { padded: number }
 
 interface Customer { id: string; state: UserState; lastBasket: string[]; truth: Set<string> }
 
 function customers(train: readonly RetailLine[], test: readonly RetailLine[]): Customer[] {
-  const byCustomer = new Map<string, RetailLine[]>()
-  for (const l of train) {
-    const list = byCustomer.get(l.customer)
-    if (list) list.push(l)
-    else byCustomer.set(l.customer, [l])
-  }
+  const byCustomer = groupBy(train, (l) => l.customer)
   const testItems = new Map<string, Set<string>>()
   for (const l of test) {
     if (!byCustomer.has(l.customer)) continue
@@ -145,7 +132,7 @@ if (import.meta.main) {
     const total: Metrics = { precision: 0, recall: 0, ndcg: 0, padded: 0 }
     for (const c of users) {
       const { ranked, padded } = run(c)
-      const m = score(ranked, c.truth)
+      const m = topN(ranked, c.truth, K)
       total.precision += m.precision
       total.recall += m.recall
       total.ndcg += m.ndcg

@@ -327,12 +327,18 @@ describe('shared answers', () => {
 })
 
 describe('two instances on one PostgreSQL + Redis', () => {
-  test('answers worked out from a shopper\'s history are shared between instances; the others are worked out where asked, the same', async () => {
+  /** Instances a and b, and a tenant whose store a seeded and built. */
+  async function twoInstances() {
     const a = await testApp('postgres')
     const b = await testApp('postgres')
     const k = await a.tenantWithKeys()
     await seed(a, k.writeKey)
     await a.app.services.models.build(k.tenantId)
+    return { a, b, k }
+  }
+
+  test('answers worked out from a shopper\'s history are shared between instances; the others are worked out where asked, the same', async () => {
+    const { a, b, k } = await twoInstances()
     const ask = (t: TestApp, qs: string) => t.req('GET', `/api/v1/recommendations?${qs}`, { key: k.readKey })
     const history = await ask(a, 'userId=user-0&strategy=collaborative&limit=5')
     const trending = await ask(a, 'userId=user-2&strategy=trending&limit=5')
@@ -349,13 +355,8 @@ describe('two instances on one PostgreSQL + Redis', () => {
     }
   }, 30_000)
 
-
   test('an event stored by one instance reaches the other instance\'s next recommendation (profile broadcast)', async () => {
-    const a = await testApp('postgres')
-    const b = await testApp('postgres')
-    const k = await a.tenantWithKeys()
-    await seed(a, k.writeKey)
-    await a.app.services.models.build(k.tenantId)
+    const { a, b, k } = await twoInstances()
     const ask = () => b.req('GET', '/api/v1/recommendations?userId=user-0&strategy=collaborative&limit=5', { key: k.readKey })
     expect((await ask()).body.meta.cached).toBe(false)
     expect((await ask()).body.meta.cached).toBe(true) // instance b now holds the profile and the answer
