@@ -7,6 +7,7 @@ import type { ServiceMetrics } from '../../metrics.ts'
 import { Envelope, problems, T } from '../../schemas.ts'
 import { RecommendationModel } from './model.ts'
 import type { RecommendationService, Served } from './service.ts'
+import type { Recommendation } from './types.ts'
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
@@ -46,13 +47,13 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       // serialisation and its validation of the value. A fresh list is checked
       // against the item schema here instead (compiled; hits were checked then).
       if (s.itemsJson !== undefined) {
-        if (!s.cached && !validItems.Check(s.items)) throw new Error(`recommendation items do not match their schema: ${[...validItems.Errors(s.items)][0]?.message}`)
+        if (s.items && !s.cached && !validItems.Check(s.items)) throw new Error(`recommendation items do not match their schema: ${[...validItems.Errors(s.items)][0]?.message}`)
         let body = bodies.get(s)
         if (!body) bodies.set(s, (body = bodyAround(s)))
         // Typed as the body it carries.
-        return jsonResponse(request, body.head + JSON.stringify(requestId) + body.tail) as unknown as { data: Served['items']; meta: ReturnType<typeof metaOf> }
+        return jsonResponse(request, body.head + JSON.stringify(requestId) + body.tail) as unknown as { data: Recommendation[]; meta: ReturnType<typeof metaOf> }
       }
-      return { data: s.items, meta: metaOf(s, requestId) }
+      return { data: s.items!, meta: metaOf(s, requestId) } // without its serialised form, a list comes as values
     }, {
       tenant: 'read', query: RecommendationModel.query,
       response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta }), ...problems(400, 401, 403, 429, 503) },

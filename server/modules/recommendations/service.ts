@@ -28,20 +28,23 @@ const WRITE_BEHIND_MS = 5
 const WRITE_BATCH_MAX = 256
 
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
-export interface Served {
-  items: Recommendation[]; strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm }
-  /** `items` already serialised, when it is exactly the cached list: the route writes it as is. */
-  itemsJson?: string
-}
-/** An answer held in memory: the list serialised, and each item's position in the model version that produced it (-1: not in it). */
-interface CachedAnswer { served: Served; itemsJson: string; positions: number[]; view?: Served }
+interface ServedMeta { strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
+/** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
+export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
+/**
+ * An answer held in memory: the list only serialised (a cache of tens of thousands of
+ * answers as parsed objects is heap the collector walks on every miss's allocations;
+ * it is parsed again in the rare case an item went unavailable since), and each item's
+ * position in the model version that produced it (-1: not in it).
+ */
+interface CachedAnswer { meta: ServedMeta; itemsJson: string; positions: Int32Array; view?: Served }
 /**
  * The shared cache's entry for one shopper and request: the latest answer,
  * the key it answers (event count and model version) and until when it is
  * fresh. A different key or a past date is a miss; while the database is
  * unreachable any entry is served as stale. One write per computed answer.
  */
-interface SharedEntry { key: string; until: number; served: Served }
+interface SharedEntry { key: string; until: number; served: ServedMeta & { items: Recommendation[] } }
 
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
@@ -78,12 +81,13 @@ export function createRecommendationService(d: RecommendationDeps) {
     if (!json) return undefined
     const entry = JSON.parse(json) as SharedEntry
     if (entry.key !== key || entry.until <= Date.now()) return undefined
-    const answer = answerOf(tenantId, entry.served, JSON.stringify(entry.served.items))
+    const { items, ...meta } = entry.served
+    const answer = answerOf(tenantId, meta, items, JSON.stringify(items))
     remember(slot, key, answer, entry.until)
     return answer
   }
-  const answerOf = (tenantId: string, served: Served, itemsJson: string): CachedAnswer =>
-    ({ served, itemsJson, positions: served.items.map((r) => d.store.indexOf(tenantId, r.productId) ?? -1) })
+  const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string): CachedAnswer =>
+    ({ meta, itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1) })
   // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
   const running = new Map<string, { list: RunningExperiment[]; until: number }>()
   d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
@@ -133,11 +137,11 @@ export function createRecommendationService(d: RecommendationDeps) {
     l1.set(slot, { key, answer, until })
   }
 
-  /** Drops items that became unavailable since the answer was cached (positions are in the model the key names). */
-  function stillAvailable(answer: CachedAnswer, model: { items: { available: boolean }[] }) {
+  /** The list without items that became unavailable since the answer was cached (positions are in the model the key names); undefined when none did. */
+  function withoutGone(answer: CachedAnswer, model: { items: { available: boolean }[] }): Recommendation[] | undefined {
     const gone = (i: number) => i >= 0 && !model.items[i]!.available
-    const { items } = answer.served
-    return answer.positions.some(gone) ? items.filter((_, k) => !gone(answer.positions[k]!)) : items
+    if (!answer.positions.some(gone)) return undefined
+    return (JSON.parse(answer.itemsJson) as Recommendation[]).filter((_, k) => !gone(answer.positions[k]!))
   }
 
   return {
@@ -194,22 +198,21 @@ export function createRecommendationService(d: RecommendationDeps) {
       const cached = stale ? undefined : getCached(tenantId, key, slot, drawsOnHistory(strategy, q.productId))
       const hit = cached instanceof Promise ? await cached : cached
       if (hit) {
-        const items = stillAvailable(hit, model)
+        const items = withoutGone(hit, model)
         // The same view of an answer for every hit (its slot fixes the experiment arm too), so the route can keep its serialised body.
-        if (items === hit.served.items) return (hit.view ??= { ...hit.served, itemsJson: hit.itemsJson, cached: true, experiment })
-        return { ...hit.served, items, cached: true, experiment }
+        if (!items) return (hit.view ??= { ...hit.meta, itemsJson: hit.itemsJson, cached: true, experiment })
+        return { ...hit.meta, items, cached: true, experiment }
       }
       const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
         eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
-      const served: Served = { items: result.items, strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
-      if (stale) return { ...served, stale: true }
-      const itemsJson = JSON.stringify(served.items)
+      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
+      if (stale) return { ...meta, items: result.items, stale: true }
+      const itemsJson = JSON.stringify(result.items)
       const until = Date.now() + RESULT_TTL_MS
-      remember(slot, key, answerOf(tenantId, served, itemsJson), until)
+      remember(slot, key, answerOf(tenantId, meta, result.items, itemsJson), until)
       // The answer does not wait for the cache write. The list is serialised once: the entry is assembled around it.
-      const { items: _, ...rest } = served
-      writeShared(slot, `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(rest).slice(1)}}`)
-      return { ...served, itemsJson }
+      writeShared(slot, `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`)
+      return { ...meta, items: result.items, itemsJson }
     },
 
     /** Writes the shared entries still waiting (at shutdown). */
