@@ -48,8 +48,9 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       // against the item schema here instead (compiled; hits were checked then).
       if (s.itemsJson !== undefined) {
         if (s.items && !s.cached && !validItems.Check(s.items)) throw new Error(`recommendation items do not match their schema: ${[...validItems.Errors(s.items)][0]?.message}`)
-        let body = bodies.get(s)
-        if (!body) bodies.set(s, (body = bodyAround(s)))
+        // A hit's view is the same object every time: its body is kept; a fresh answer's is made once.
+        let body = s.cached ? bodies.get(s) : undefined
+        if (!body) { body = bodyAround(s); if (s.cached) bodies.set(s, body) }
         // Typed as the body it carries.
         return jsonResponse(request, body.head + JSON.stringify(requestId) + body.tail) as unknown as { data: Recommendation[]; meta: ReturnType<typeof metaOf> }
       }

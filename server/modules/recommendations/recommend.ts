@@ -66,13 +66,23 @@ function shortfall(c: Context): string {
   }
 }
 
+// Serving is synchronous and nothing keeps the mask past an answer, so one scratch array
+// serves every request: no catalog-sized allocation per computed answer (at thousands a
+// second, the collector's share is much of what a computed answer costs).
+let scratch = new Uint8Array(0)
+function blockedMask(unavailable: Uint8Array): Uint8Array {
+  if (scratch.length !== unavailable.length) scratch = new Uint8Array(unavailable.length)
+  scratch.set(unavailable)
+  return scratch
+}
+
 export function recommend(model: TenantModel, user: UserState, req: RecommendRequest, kernels?: Kernels): RecommendResult {
   const limit = Number.isFinite(req.limit) ? Math.max(0, Math.floor(req.limit)) : 0
   if (limit === 0) return { items: [], strategy: req.strategy, padded: 0 }
   const index = modelIndex(model)
   const product = req.productId === undefined ? undefined : index.byId.get(req.productId)
   // Availability is kept per model (a caller that changes it in place calls availabilityChanged).
-  const blocked = unavailableOf(model).slice()
+  const blocked = blockedMask(unavailableOf(model))
   if (product !== undefined) blocked[product] = 1
   if (req.excludePurchased) for (const i of purchasedIndexes(index.byId, user)) blocked[i] = 1
   const c: Context = { model, index, user, req, product, blocked, limit, kernels }
