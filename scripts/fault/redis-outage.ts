@@ -77,8 +77,10 @@ try {
   }
   /** The same question on a and then b: does b answer from the cache a filled? */
   const sharedCache = async (tag: string) => {
-    const q = `/api/v1/recommendations?userId=cache-probe-${tag}&strategy=trending&limit=5`
+    // A strategy that works from the shopper's history: only those answers are read back from the shared cache.
+    const q = `/api/v1/recommendations?userId=cache-probe-${tag}&strategy=collaborative&limit=5`
     const first = await call(a.base, 'GET', q, main.readKey)
+    await sleep(50) // shared entries are written behind (within 5 ms)
     const second = await call(b.base, 'GET', q, main.readKey)
     return { first: first.body?.meta?.cached, second: second.body?.meta?.cached }
   }
