@@ -60,9 +60,9 @@ export function createRecommendationService(d: RecommendationDeps) {
   // In-process first level in front of the shared cache. Safe to keep: keys
   // carry the shopper's event count and the model version, so they never go
   // stale; availability is re-checked on every hit.
-  // It keeps answers parsed, with their items serialised once and their
-  // positions in that model version: a hit costs neither a JSON.parse nor a
-  // JSON.stringify of the list, nor a lookup per item to check availability.
+  // It keeps each list serialised once, with its items' positions in that
+  // model version: a hit costs neither a JSON.stringify of the list nor a
+  // lookup per item to check availability (see CachedAnswer).
   // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
   const l1 = new BoundedMap<string, { key: string; answer: CachedAnswer; until: number }>(50_000)
   /**
