@@ -24,8 +24,8 @@ import { MemoryCache } from '../../server/cache/memory.ts'
 import { loadConfig } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
 import { rollupDeltas } from '../../server/modules/events/rollup.ts'
+import { arg } from '../lib/args.ts'
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const EVENTS = arg('--events', 10_000_000)
 const REQUESTS = arg('--requests', 200)
 const PRODUCTS = 5000

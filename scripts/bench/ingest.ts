@@ -6,9 +6,9 @@
 //
 //   bun scripts/bench/ingest.ts [pglite|postgres] [--sustained-seconds 60]
 import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
+import { arg } from '../lib/args.ts'
 
 const engine = (process.argv[2] ?? 'pglite') as Engine
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const SUSTAINED = arg('--sustained-seconds', 60)
 const SINGLE_RATE = arg('--single-rate', 200)
 const BATCH_RATE = arg('--batch-rate', 10)

@@ -13,8 +13,7 @@
 // written to DIR when it exits: the profile then covers serving only.
 import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
-
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
+import { arg } from '../lib/args.ts'
 
 if (process.argv[2] === '--load') {
   // ---- load-generator process

@@ -14,11 +14,11 @@ import { brotliCompressSync, gzipSync } from 'node:zlib'
 import { buildSdk } from '../build-sdk.ts'
 import { syntheticStore } from '../eval/synthetic.ts'
 import { startBenchServer } from '../lib/bench-server.ts'
+import { arg } from '../lib/args.ts'
 
 const SIZE_BUDGET = 6 * 1024
 const VISIBLE_BUDGET_MS = 500
 const RENDER_BUDGET_MS = 200
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const runs = arg('--runs', 20)
 
 const built = await buildSdk()

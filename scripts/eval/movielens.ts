@@ -27,6 +27,7 @@ import type { Interaction, Item, StrategyName, TenantModel, UserState } from '..
 import { mulberry32 } from '../../server/prng.ts'
 import { loadMovieLens, type Movie, type Rating } from '../lib/movielens.ts'
 import { groupBy, topN, type TopN } from './top-n.ts'
+import { arg } from '../lib/args.ts'
 
 type ModelSettings = TenantConfig['recommendations']
 /**
@@ -40,11 +41,6 @@ const SEEDS = [1, 2, 3, 4, 5]
 const TRAIN_SHARE = 0.8
 /** The textbook item-kNN's neighbourhood size. */
 const KNN_NEIGHBOURS = 50
-
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 
 /** A movie as a catalog item: its first genre as the category, all genres and the year as attributes. */
 export function movieItems(movies: ReadonlyMap<string, Movie>): Item[] {

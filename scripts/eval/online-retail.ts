@@ -13,14 +13,10 @@ import { recommend } from '../../server/modules/recommendations/recommend.ts'
 import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/modules/recommendations/types.ts'
 import { loadOnlineRetail, type RetailLine } from '../lib/online-retail.ts'
 import { groupBy, topN, type TopN } from './top-n.ts'
+import { arg } from '../lib/args.ts'
 
 const K = 10
 const SPLIT = Date.UTC(2011, 10, 1)
-
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? Number(process.argv[i + 1]) : dflt
-}
 
 /** One catalog item per stock code: its first description, its median unit price. */
 export function retailItems(lines: readonly RetailLine[]): Item[] {

@@ -9,8 +9,8 @@
 //
 //   bun scripts/fault/postgres-outage.ts [--redis-port 6391] [--outage-seconds 15]
 import { call, checkList, fmt, pct, privateRedis, type Proc, seedSmallStore, setupTenant, sleep, startProcess, tcpProxy, throwawayDatabase } from '../lib/cluster.ts'
+import { arg } from '../lib/args.ts'
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const REDIS_PORT = arg('--redis-port', 6391), OUTAGE_S = arg('--outage-seconds', 15)
 
 const db = await throwawayDatabase('pg_fault')

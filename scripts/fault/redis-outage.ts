@@ -8,8 +8,8 @@
 //
 //   bun scripts/fault/redis-outage.ts [--redis-port 6390] [--outage-seconds 10]
 import { call, checkList, fmt, pct, privateRedis, type Proc, seedSmallStore, setupTenant, sleep, startProcess, throwawayDatabase } from '../lib/cluster.ts'
+import { arg } from '../lib/args.ts'
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const REDIS_PORT = arg('--redis-port', 6390), OUTAGE_S = arg('--outage-seconds', 10)
 const PROBE_LIMIT = 60 // read requests per minute for the rate-limit probe key
 

@@ -10,8 +10,8 @@
 //   bun scripts/fault/worker-killed.ts [--lease-seconds 20] [--redis-port 6393]
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 import { call, checkList, fmt, privateRedis, type Proc, setupTenant, sleep, startProcess, throwawayDatabase } from '../lib/cluster.ts'
+import { arg } from '../lib/args.ts'
 
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
 const LEASE_S = arg('--lease-seconds', 20), REDIS_PORT = arg('--redis-port', 6393)
 
 const redis = privateRedis(REDIS_PORT)

@@ -11,8 +11,7 @@
 //
 //   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394]
 import { call, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startProcess, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
-
-const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt }
+import { arg } from '../lib/args.ts'
 
 interface Kind { name: string; method: 'GET' | 'POST'; rate: number; headers: Record<string, string>; path: string; batch?: number }
 interface Job { base: string; seconds: number; kinds: Kind[]; users: number; products: number; tag: string }
