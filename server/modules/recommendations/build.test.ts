@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { makeItem, mulberry32, syntheticStore } from '../../../scripts/eval/synthetic.ts'
-import { buildModel } from './build.ts'
+import { buildModel, TAIL_SCALE } from './build.ts'
+import { invertSpd } from './strategies/ease.ts'
 import { stem, tokenize } from './strategies/content-vectors.ts'
 import { shrunkLift } from './strategies/frequently-bought-together.ts'
 import type { BuildInput, EventType, Interaction, Item, TenantModel } from './types.ts'
@@ -53,23 +54,25 @@ describe('implicit feedback', () => {
 })
 
 describe('item-item collaborative filtering', () => {
+  // The cosine path: learned weights (below) off.
+  const COSINE = { easeItems: 0 }
   const views = [ev('u1', 'a', 'product_viewed'), ev('u1', 'b', 'product_viewed'), ev('u2', 'a', 'product_viewed'), ev('u2', 'b', 'product_viewed'), ev('u3', 'a', 'product_viewed'), ev('u3', 'c', 'product_viewed')]
 
   test('cosine over users, sorted, with the number of shared users', () => {
     // Columns a = (1, 1, 1), b = (1, 1, 0), c = (0, 0, 1), all scaled by log(2).
-    const m = build(ids('a', 'b', 'c', 'd'), views, {}, { shrinkage: 0 })
+    const m = build(ids('a', 'b', 'c', 'd'), views, {}, { ...COSINE, shrinkage: 0 })
     expect(neighbours(m, 'a')).toEqual([['b', 0.816497, 2], ['c', 0.57735, 1]])
     expect(neighbours(m, 'b')).toEqual([['a', 0.816497, 2]])
     expect(neighbours(m, 'd')).toEqual([])
   })
 
   test('shrinkage discounts similarities resting on few users', () => {
-    const m = build(ids('a', 'b', 'c'), views, {}, { shrinkage: 5 })
+    const m = build(ids('a', 'b', 'c'), views, {}, { ...COSINE, shrinkage: 5 })
     expect(neighbours(m, 'a')).toEqual([['b', 0.233285, 2], ['c', 0.096225, 1]]) // × 2/7, × 1/6
   })
 
   test('a user-item weight is log(1 + Σ decayed event weights)', () => {
-    const m = build(ids('a', 'b'), [ev('u1', 'a', 'purchase'), ev('u1', 'b', 'product_viewed'), ev('u2', 'a', 'product_viewed'), ev('u2', 'b', 'product_viewed')], {}, { shrinkage: 0 })
+    const m = build(ids('a', 'b'), [ev('u1', 'a', 'purchase'), ev('u1', 'b', 'product_viewed'), ev('u2', 'a', 'product_viewed'), ev('u2', 'b', 'product_viewed')], {}, { ...COSINE, shrinkage: 0 })
     const [l9, l2] = [Math.log(9), Math.log(2)]
     const cosine = (l9 * l2 + l2 * l2) / (Math.hypot(l9, l2) * Math.hypot(l2, l2))
     expect(neighbours(m, 'a')[0]![1]).toBeCloseTo(cosine, 6)
@@ -82,18 +85,105 @@ describe('item-item collaborative filtering', () => {
 
   test('a heavy user contributes only their most recent items', () => {
     const interactions = [ev('u1', 'a', 'product_viewed', 3 * D), ev('u1', 'b', 'product_viewed', 2 * D), ev('u1', 'c', 'product_viewed', D), ev('u2', 'a', 'product_viewed'), ev('u2', 'c', 'product_viewed')]
-    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { maxItemsPerUser: 3 }), 'a').map((x) => x[0])).toEqual(['c', 'b'])
-    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { maxItemsPerUser: 2 }), 'a').map((x) => x[0])).toEqual(['c'])
+    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { ...COSINE, maxItemsPerUser: 3 }), 'a').map((x) => x[0])).toEqual(['c', 'b'])
+    expect(neighbours(build(ids('a', 'b', 'c'), interactions, {}, { ...COSINE, maxItemsPerUser: 2 }), 'a').map((x) => x[0])).toEqual(['c'])
   })
 
   test('at most `neighbors` per item', () => {
     const items = ids(...Array.from({ length: 12 }, (_, i) => `p${i}`))
-    const m = build(items, items.map((x) => ev('u', x.productId, 'product_viewed')), {}, { neighbors: 4 })
+    const m = build(items, items.map((x) => ev('u', x.productId, 'product_viewed')), {}, { ...COSINE, neighbors: 4 })
     expect(m.itemNeighbors.every((l) => l.length === 4)).toBe(true)
     // Equal similarities break to the lower index.
     expect(neighbours(m, 'p5').map((x) => x[0])).toEqual(['p0', 'p1', 'p2', 'p3'])
   })
 })
+
+describe('learned item-item weights (EASE)', () => {
+  test('invertSpd inverts a symmetric positive definite matrix', () => {
+    const n = 6
+    const random = mulberry32(3)
+    const x = Array.from({ length: n * n }, () => random() - 0.5)
+    // A = XᵀX + I: symmetric positive definite.
+    const a = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = i === j ? 1 : 0
+      for (let k = 0; k < n; k++) s += x[k * n + i]! * x[k * n + j]!
+      a[i * n + j] = s
+    }
+    const inverse = a.slice()
+    invertSpd(inverse, n)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0
+      for (let k = 0; k < n; k++) s += a[i * n + k]! * inverse[k * n + j]!
+      expect(s).toBeCloseTo(i === j ? 1 : 0, 10)
+    }
+  })
+
+  // a and b go together (4 shoppers), a and c once; d is everywhere.
+  const rows: [string, string[]][] = [['u1', ['a', 'b', 'd']], ['u2', ['a', 'b', 'd']], ['u3', ['a', 'b', 'd']], ['u4', ['a', 'b']], ['u5', ['a', 'c', 'd']], ['u6', ['c', 'd']], ['u7', ['d']]]
+  const input = rows.flatMap(([u, items]) => items.map((p) => ev(u, p, 'product_viewed')))
+
+  test('weights are −P[a][b] / P[b][b] with P = (XᵀX + λI)⁻¹, λ relative to the mean diagonal, each list scaled to sum to 1', () => {
+    const m = build(ids('a', 'b', 'c', 'd'), input, {}, { easeLambda: 0.5 })
+    // Independently: X is log(2) wherever a shopper viewed an item.
+    const names = ['a', 'b', 'c', 'd']
+    const l2 = Math.log(2) ** 2
+    const g = names.map((x) => names.map((y) => l2 * rows.filter(([, items]) => items.includes(x) && items.includes(y)).length))
+    const lambda = 0.5 * (g.reduce((s, r, i) => s + r[i]!, 0) / 4)
+    const p = gaussJordan(g.map((r, i) => r.map((v, j) => v + (i === j ? lambda : 0))))
+    const expected = (x: number): [string, number, number][] => {
+      const w = names.map((_, y) => (y === x ? 0 : -p[x]![y]! / p[y]![y]!))
+      const shared = (y: number): number => rows.filter(([, items]) => items.includes(names[x]!) && items.includes(names[y]!)).length
+      const kept = names.map((_, y) => y).filter((y) => w[y]! > 0).sort((s, t) => w[t]! - w[s]!)
+      const sum = kept.reduce((s, y) => s + w[y]!, 0)
+      return kept.map((y) => [names[y]!, Number((w[y]! / sum).toFixed(6)), shared(y)])
+    }
+    for (let x = 0; x < 4; x++) {
+      const got = neighbours(m, names[x]!)
+      const want = expected(x)
+      expect(got.map((r) => [r[0], r[2]])).toEqual(want.map((r) => [r[0], r[2]]))
+      got.forEach((r, k) => expect(r[1]).toBeCloseTo(want[k]![1], 5))
+    }
+    // The everywhere item adds little once b is known: a's strongest partner is b.
+    expect(neighbours(m, 'a')[0]![0]).toBe('b')
+  })
+
+  test('only the easeItems items with the most shoppers are covered; the rest keep cosine lists scaled by TAIL_SCALE', () => {
+    const cosine = build(ids('a', 'b', 'c', 'd'), input, {}, { easeItems: 0 })
+    const m = build(ids('a', 'b', 'c', 'd'), input, {}, { easeItems: 2 }) // d (7 shoppers) and a (5)
+    for (const tail of ['b', 'c']) {
+      expect(neighbours(m, tail)).toEqual(neighbours(cosine, tail).map(([p, s, n]) => [p, Number((s * TAIL_SCALE).toFixed(6)), n]))
+    }
+    // Covered lists name covered items only, and sum to 1.
+    for (const head of ['a', 'd']) {
+      const list = neighbours(m, head)
+      expect(list.map((r) => r[0]).every((p) => p === 'a' || p === 'd')).toBe(true)
+      expect(list.reduce((s, r) => s + r[1], 0)).toBeCloseTo(1, 5)
+    }
+  })
+
+  test('an item with one shopper is never covered', () => {
+    const m = build(ids('a', 'b', 'solo'), [...input.filter((e) => e.productId !== 'c' && e.productId !== 'd'), ev('u1', 'solo', 'product_viewed')], {}, {})
+    const cosine = build(ids('a', 'b', 'solo'), [...input.filter((e) => e.productId !== 'c' && e.productId !== 'd'), ev('u1', 'solo', 'product_viewed')], {}, { easeItems: 0 })
+    expect(neighbours(m, 'solo')).toEqual(neighbours(cosine, 'solo').map(([p, s, n]) => [p, Number((s * TAIL_SCALE).toFixed(6)), n]))
+    expect(neighbours(m, 'a').map((r) => r[0])).toEqual(['b'])
+  })
+})
+
+/** Inverse by Gauss–Jordan with partial pivoting, on nested arrays: the tests' own reference. */
+function gaussJordan(m: number[][]): number[][] {
+  const n = m.length
+  const a = m.map((r, i) => [...r, ...r.map((_, j) => (i === j ? 1 : 0))])
+  for (let c = 0; c < n; c++) {
+    let pivot = c
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[pivot]![c]!)) pivot = r
+    ;[a[c], a[pivot]] = [a[pivot]!, a[c]!]
+    const d = a[c]![c]!
+    a[c] = a[c]!.map((v) => v / d)
+    for (let r = 0; r < n; r++) if (r !== c) { const f = a[r]![c]!; a[r] = a[r]!.map((v, j) => v - f * a[c]![j]!) }
+  }
+  return a.map((r) => r.slice(n))
+}
 
 describe('content vectors', () => {
   test('tokenize lowercases and drops stop words, short tokens and bare numbers', () => {

@@ -2,15 +2,19 @@
 // (only stats.buildMs reads the clock). Internally typed arrays indexed by item and
 // user; only the result is plain JSON-ready data (TenantModel).
 import type { Kernels } from '../../kernels/load.ts'
-import { itemNeighbors, type NeighborOptions, userItemMatrix } from './strategies/collaborative.ts'
+import { itemNeighbors, type NeighborOptions, type UserItemMatrix, userItemMatrix } from './strategies/collaborative.ts'
+import { easeNeighbors, type EaseOptions } from './strategies/ease.ts'
 import { contentVectors } from './strategies/content-vectors.ts'
 import { popularityScores } from './strategies/fallback.ts'
 import { type BasketOptions, boughtTogether } from './strategies/frequently-bought-together.ts'
 import { encodeInteractions } from './strategies/interactions.ts'
 import { trendingScores } from './strategies/trending.ts'
+import { round6 } from './strategies/ranking.ts'
 import type { BuildInput, Item, TenantModel } from './types.ts'
 
-export interface BuildOptions extends NeighborOptions, BasketOptions {
+export interface BuildOptions extends NeighborOptions, Omit<EaseOptions, 'neighbors'>, BasketOptions {
+  /** Neighbours kept per item with learned (EASE) weights. */
+  easeNeighbors: number
   /** Width of the hashed content vectors. */
   dim: number
 }
@@ -19,6 +23,9 @@ export const BUILD_DEFAULTS: Readonly<BuildOptions> = {
   neighbors: 50,
   maxItemsPerUser: 50,
   shrinkage: 5,
+  easeItems: 1500,
+  easeLambda: 10,
+  easeNeighbors: 200,
   minSupport: 2,
   partners: 50,
   maxBasketItems: 100,
@@ -40,7 +47,7 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
     version: `${input.now.toString(36)}-${n}-${input.interactions.length}`,
     builtAt: input.now,
     items,
-    itemNeighbors: itemNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o),
+    itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o),
     content: contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined),
     trending: trendingScores(enc, n, input.now),
     popularity: popularityScores(enc, n),
@@ -49,4 +56,20 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
   }
   model.stats.buildMs = Math.round(performance.now() - started)
   return model
+}
+
+/**
+ * Where a cosine list meets learned weights in one shopper's sum, the learned evidence
+ * should lead: a learned list sums to 1, a cosine list of 50 neighbours to far more.
+ * Scaled by this, the long tail still fills lists and serves shoppers who only touched
+ * it. Measured, P@10 of collaborative on retail: 0.0798 at 0.1, 0.0686 at 1, 0.0802 at 0.01.
+ */
+export const TAIL_SCALE = 0.1
+
+/** Learned weights (EASE) for the most engaged-with items, scaled cosine neighbours for the rest. */
+function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions): [number, number, number][][] {
+  const cosine = itemNeighbors(m, o)
+  if (!(o.easeItems > 0)) return cosine
+  const learned = easeNeighbors(m, { ...o, neighbors: o.easeNeighbors })
+  return cosine.map((list, i) => learned[i] ?? list.map(([b, s, n]) => [b, round6(s * TAIL_SCALE), n]))
 }
