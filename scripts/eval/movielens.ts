@@ -134,13 +134,8 @@ function mostRated(train: readonly Rating[]): Ranker {
   return (u) => ({ ranked: order.filter((p) => !u.seen.has(p)).slice(0, K), padded: 0, fellBack: false })
 }
 
-/**
- * Textbook item-kNN (Deshpande & Karypis 2004) on the binary user × item training
- * matrix: cosine between item columns, the k most similar neighbours kept per item, an
- * unseen item scored by the sum of its similarities to the items the user rated. No
- * decay, shrinkage or per-user cap: the reference the published figure comes from.
- */
-function itemKnn(train: readonly Rating[], k: number): Ranker {
+/** The training movies numbered in order of first rating (`ids`), and each user's movie numbers. */
+function indexRatings(train: readonly Rating[]): { ids: string[]; itemsOf: Map<string, number[]> } {
   const ids: string[] = []
   const index = new Map<string, number>()
   const itemsOf = new Map<string, number[]>()
@@ -151,6 +146,17 @@ function itemKnn(train: readonly Rating[], k: number): Ranker {
     if (list) list.push(i)
     else itemsOf.set(r.userId, [i])
   }
+  return { ids, itemsOf }
+}
+
+/**
+ * Textbook item-kNN (Deshpande & Karypis 2004) on the binary user × item training
+ * matrix: cosine between item columns, the k most similar neighbours kept per item, an
+ * unseen item scored by the sum of its similarities to the items the user rated. No
+ * decay, shrinkage or per-user cap: the reference the published figure comes from.
+ */
+function itemKnn(train: readonly Rating[], k: number): Ranker {
+  const { ids, itemsOf } = indexRatings(train)
   const n = ids.length
   const raters: number[][] = Array.from({ length: n }, () => [])
   const rows = [...itemsOf.values()]
@@ -198,16 +204,7 @@ function itemKnn(train: readonly Rating[], k: number): Ranker {
  */
 export const MF_SETTINGS = { factors: 50, alpha: 10, lambda: 50, iterations: 10, seed: 7 }
 function matrixFactorisation(train: readonly Rating[]): Ranker {
-  const ids: string[] = []
-  const index = new Map<string, number>()
-  const itemsOf = new Map<string, number[]>()
-  for (const r of train) {
-    let i = index.get(r.movieId)
-    if (i === undefined) { index.set(r.movieId, (i = ids.length)); ids.push(r.movieId) }
-    const list = itemsOf.get(r.userId)
-    if (list) list.push(i)
-    else itemsOf.set(r.userId, [i])
-  }
+  const { ids, itemsOf } = indexRatings(train)
   const userIds = [...itemsOf.keys()]
   const row = new Map(userIds.map((id, u) => [id, u]))
   const model = implicitAls(userIds.map((id) => itemsOf.get(id)!), ids.length, MF_SETTINGS)
