@@ -225,3 +225,54 @@ export function topK(scores: usize, n: i32, k: i32, outIdx: usize): i32 {
 export function topKExcluding(scores: usize, n: i32, k: i32, exclude: usize, outIdx: usize): i32 {
   return selectTop(scores, n, k, exclude, outIdx);
 }
+
+// Inverts a symmetric positive definite n × n float64 matrix (row-major at `a`) in place:
+// Gauss–Jordan without pivoting, stable for such matrices (every pivot is a positive
+// Schur complement). Used by model builds (EASE's (XᵀX + λI)⁻¹, m³ multiply-adds). The
+// same operations in the same order as the TypeScript fallback, two lanes at a time, so
+// both give the same bits (WebAssembly fuses no multiply-add).
+export function invertSpd(a: usize, n: i32): void {
+  const rowBytes = <usize>n << 3;
+  for (let c = 0; c < n; c++) {
+    const rowC = a + <usize>c * rowBytes;
+    const pivotAt = rowC + (<usize>c << 3);
+    const inverse = 1.0 / load<f64>(pivotAt);
+    const vInverse = f64x2.splat(inverse);
+    let j = 0;
+    for (; j + 2 <= n; j += 2) {
+      const at = rowC + (<usize>j << 3);
+      v128.store(at, f64x2.mul(v128.load(at), vInverse));
+    }
+    for (; j < n; j++) {
+      const at = rowC + (<usize>j << 3);
+      store<f64>(at, load<f64>(at) * inverse);
+    }
+    store<f64>(pivotAt, inverse);
+    for (let r = 0; r < n; r++) {
+      if (r == c) continue;
+      const rowR = a + <usize>r * rowBytes;
+      const colAt = rowR + (<usize>c << 3);
+      const f = load<f64>(colAt);
+      if (f == 0) continue;
+      store<f64>(colAt, 0);
+      const vf = f64x2.splat(f);
+      let k = 0;
+      // Four lanes a step: two independent load-multiply-subtract chains.
+      for (; k + 4 <= n; k += 4) {
+        const off = <usize>k << 3;
+        const r0 = f64x2.sub(v128.load(rowR + off), f64x2.mul(vf, v128.load(rowC + off)));
+        const r1 = f64x2.sub(v128.load(rowR + off, 16), f64x2.mul(vf, v128.load(rowC + off, 16)));
+        v128.store(rowR + off, r0);
+        v128.store(rowR + off, r1, 16);
+      }
+      for (; k + 2 <= n; k += 2) {
+        const off = <usize>k << 3;
+        v128.store(rowR + off, f64x2.sub(v128.load(rowR + off), f64x2.mul(vf, v128.load(rowC + off))));
+      }
+      for (; k < n; k++) {
+        const off = <usize>k << 3;
+        store<f64>(rowR + off, load<f64>(rowR + off) - f * load<f64>(rowC + off));
+      }
+    }
+  }
+}

@@ -95,6 +95,29 @@ for (const n of MATRIX_ROWS) {
   line('WASM', `${mbps(pageWasm)}  ${fmt(pageJs / pageWasm)}x`)
 }
 
+{
+  // EASE's inverse in model builds: (XᵀX + λI) for the 1,500 covered items. Each call
+  // inverts a fresh copy (the copy, ~18 MB, is in both figures). Best of 3: a call is seconds.
+  const n = 1_500
+  const x = Float64Array.from({ length: n * 8 }, () => random() - 0.5)
+  const a = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let s = i === j ? 1 : 0
+    for (let k = 0; k < 8; k++) s += x[i * 8 + k]! * x[j * 8 + k]!
+    a[i * n + j] = s
+  }
+  const best = (run: () => void): number => {
+    let ms = Infinity
+    for (let round = 0; round < 3; round++) { const start = performance.now(); run(); ms = Math.min(ms, performance.now() - start) }
+    return ms
+  }
+  const tsMs = best(() => { const c = a.slice(); js.invertSpd(c, n); sink += c[0]! })
+  const wasmMs = best(() => { const c = a.slice(); wasm.invertSpd(c, n); sink += c[0]! })
+  console.log(`invertSpd ${n.toLocaleString('en')} × ${n.toLocaleString('en')} float64 (model builds, EASE)`)
+  line('TypeScript loop', `${fmt(tsMs, 0)} ms`)
+  line('WASM SIMD (f64x2)', `${fmt(wasmMs, 0)} ms  ${fmt(tsMs / wasmMs)}x`)
+}
+
 console.log('module sizes (release)')
 for (const name of ['bucket', 'similarity'] as const) {
   const bytes = await readFile(kernelPath(name))

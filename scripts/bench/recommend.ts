@@ -33,6 +33,8 @@ if (process.argv[2] === '--load') {
   }
   const client: number[] = [], server: number[] = []
   let errors = 0, cachedHits = 0
+  const failures: Record<string, number> = {}
+  const failed = (why: string) => { errors++; failures[why] = (failures[why] ?? 0) + 1 }
   const one = async () => {
     const t0 = performance.now()
     try {
@@ -41,9 +43,9 @@ if (process.argv[2] === '--load') {
       client.push(performance.now() - t0)
       const st = res.headers.get('server-timing')?.match(/dur=([\d.]+)/)
       if (st) server.push(Number(st[1]))
-      if (res.status !== 200) errors++
+      if (res.status !== 200) failed(String(res.status))
       else if (body.includes('"cached":true')) cachedHits++
-    } catch { errors++ }
+    } catch (e) { failed(e instanceof Error ? e.name : 'thrown') }
   }
   const t0 = performance.now(), end = t0 + job.seconds * 1000
   if (job.mode === 'closed') await Promise.all(Array.from({ length: job.concurrency }, async () => { while (performance.now() < end) await one() }))
@@ -59,7 +61,7 @@ if (process.argv[2] === '--load') {
   const secs = (performance.now() - t0) / 1000
   const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0 }
   const cpu = process.cpuUsage()
-  console.log(JSON.stringify({ requests: client.length, rps: client.length / secs, errors, cachedShare: cachedHits / Math.max(1, client.length), clientCpuUs: (cpu.user + cpu.system) / Math.max(1, client.length),
+  console.log(JSON.stringify({ requests: client.length, rps: client.length / secs, errors, failures, cachedShare: cachedHits / Math.max(1, client.length), clientCpuUs: (cpu.user + cpu.system) / Math.max(1, client.length),
     client: { p50: pct(client, 50), p95: pct(client, 95), p99: pct(client, 99) }, server: { p50: pct(server, 50), p95: pct(server, 95), p99: pct(server, 99) } }))
   process.exit(0)
 }
@@ -116,7 +118,7 @@ try {
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
   const f = (n: number) => n.toFixed(2)
-  console.log(`${engine} open loop ${RATE} req/s for ${SECONDS} s: ${open.requests} requests, ${open.errors} errors, cached ${(open.cachedShare * 100).toFixed(0)} %`)
+  console.log(`${engine} open loop ${RATE} req/s for ${SECONDS} s: ${open.requests} requests, ${open.errors} errors ${JSON.stringify(open.failures)}, cached ${(open.cachedShare * 100).toFixed(0)} %`)
   console.log(`  server-side p50 ${f(open.server.p50)} ms  p95 ${f(open.server.p95)} ms  p99 ${f(open.server.p99)} ms`)
   console.log(`  client-side p50 ${f(open.client.p50)} ms  p95 ${f(open.client.p95)} ms  p99 ${f(open.client.p99)} ms`)
   // Closed loops alternate hello-world and recommendations, ROUNDS times, so a
@@ -124,17 +126,20 @@ try {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
   await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 3, concurrency: 8 }) // warm the small working set
   const rows: { hello: number; recs: number; hot: number; cached: number; errors: number }[] = []
+  const failures: Record<string, number> = {}
+  const tally = (x: { failures: Record<string, number> }) => { for (const [why, n] of Object.entries(x.failures)) failures[why] = (failures[why] ?? 0) + n }
   for (let r = 0; r < ROUNDS; r++) {
     const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
     const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: (r + 1) * 1_000_000 })
     const hot = await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 10, concurrency: 32 })
     rows.push({ hello: hello.rps, recs: recs.rps, hot: hot.rps, cached: recs.cachedShare, errors: recs.errors + hot.errors })
+    tally(recs); tally(hot)
     console.log(`  round ${r + 1}: hello-world ${Math.round(hello.rps)} req/s; recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %, cached ${(recs.cachedShare * 100).toFixed(0)} %); small working set ${Math.round(hot.rps)} req/s (${((hot.rps / hello.rps) * 100).toFixed(0)} %)`)
     const us = (x: { serverCpuUs: number; clientCpuUs: number }) => `${x.serverCpuUs.toFixed(0)} / ${x.clientCpuUs.toFixed(0)}`
     console.log(`    CPU µs per request, server / load generator: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}`)
   }
   const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello))
-  console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %; errors ${rows.reduce((s, x) => s + x.errors, 0)}`)
+  console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %; errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)
 } finally {
   await stop()
 }

@@ -185,6 +185,32 @@ describe('WebAssembly agrees with the TypeScript fallback', () => {
       expect(wasm.topK(scores, k, exclude)).toEqual(js.topK(scores, k, exclude))
     }
   })
+  test('invertSpd: the same bits as the fallback, and really the inverse, for odd and even sizes', () => {
+    const rand = mulberry32(11)
+    for (const n of [1, 2, 7, 64, 301]) {
+      // A = XᵀX + I is symmetric positive definite.
+      const x = Float64Array.from({ length: n * n }, () => rand() - 0.5)
+      const a = new Float64Array(n * n)
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = i === j ? 1 : 0
+        for (let k = 0; k < n; k++) s += x[k * n + i]! * x[k * n + j]!
+        a[i * n + j] = s
+      }
+      const viaWasm = a.slice()
+      const viaJs = a.slice()
+      wasm.invertSpd(viaWasm, n)
+      js.invertSpd(viaJs, n)
+      expect(viaWasm).toEqual(viaJs)
+      let worst = 0
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = 0
+        for (let k = 0; k < n; k++) s += a[i * n + k]! * viaWasm[k * n + j]!
+        worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)))
+      }
+      expect(worst).toBeLessThan(1e-9)
+    }
+    expect(() => wasm.invertSpd(new Float64Array(3), 2)).toThrow(RangeError)
+  })
 })
 
 describe('bucket distribution', () => {

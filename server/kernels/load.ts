@@ -34,6 +34,8 @@ export interface Kernels {
    * matrix into WebAssembly memory on every call, which costs more than scoring it.
    */
   prepareMatrix(matrix: Float32Array, n: number, dim: number): PreparedMatrix
+  /** Inverts a symmetric positive definite n × n matrix (row-major float64) in place; both backends give the same bits. */
+  invertSpd(a: Float64Array, n: number): void
 }
 
 export function jsKernels(): Kernels {
@@ -50,6 +52,7 @@ export function jsKernels(): Kernels {
       const own = matrix.slice(0, n * dim)
       return { n, dim, scoreAll: (query) => fallback.scoreAll(query, own, n, dim) }
     },
+    invertSpd: fallback.invertSpd,
   }
 }
 
@@ -132,6 +135,15 @@ export async function loadKernels(): Promise<Kernels> {
         },
       }
     },
+    invertSpd(a, n) {
+      fallback.checkSquare(a, n)
+      // Its own instance: the matrix (18 MB at 1,500 items) is freed with it, not kept by the shared one.
+      const own = similarityKernel(similarityModule)
+      const p = own.alloc(n * n * 8)
+      own.f64(p, n * n).set(a.subarray(0, n * n))
+      own.exports.invertSpd(p, n)
+      a.set(own.f64(p, n * n))
+    },
   }
 }
 
@@ -172,6 +184,7 @@ interface SimilarityExports {
   scoreAll(query: number, matrix: number, n: number, dim: number, out: number): void
   topK(scores: number, n: number, k: number, outIdx: number): number
   topKExcluding(scores: number, n: number, k: number, exclude: number, outIdx: number): number
+  invertSpd(a: number, n: number): void
 }
 
 function similarityKernel(module: WebAssembly.Module) {
@@ -188,6 +201,7 @@ function similarityKernel(module: WebAssembly.Module) {
     // Views are made per use because alloc may grow memory, which detaches earlier buffers.
     f32: (ptr: number, length: number) => new Float32Array(exports.memory.buffer, ptr, length),
     i32: (ptr: number, length: number) => new Int32Array(exports.memory.buffer, ptr, length),
+    f64: (ptr: number, length: number) => new Float64Array(exports.memory.buffer, ptr, length),
     u8: (ptr: number, length: number) => new Uint8Array(exports.memory.buffer, ptr, length),
   }
 }

@@ -136,3 +136,31 @@ export function topK(scores: Float32Array, k: number, exclude?: Uint8Array): Int
   }
   return size === limit ? heap : heap.slice(0, size)
 }
+
+/**
+ * Inverts a symmetric positive definite n × n matrix (row-major) in place: Gauss–Jordan
+ * without pivoting, which is stable for such matrices (every pivot is a positive Schur
+ * complement). The kernel does the same operations in the same order, so both agree bit
+ * for bit.
+ */
+export function invertSpd(a: Float64Array, n: number): void {
+  checkSquare(a, n)
+  for (let c = 0; c < n; c++) {
+    const rowC = c * n
+    const inverse = 1 / a[rowC + c]!
+    for (let j = 0; j < n; j++) a[rowC + j]! *= inverse
+    a[rowC + c] = inverse
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue
+      const rowR = r * n
+      const f = a[rowR + c]!
+      if (f === 0) continue
+      a[rowR + c] = 0
+      for (let j = 0; j < n; j++) a[rowR + j]! -= f * a[rowC + j]!
+    }
+  }
+}
+
+export function checkSquare(a: Float64Array, n: number): void {
+  if (!Number.isInteger(n) || n < 0 || a.length < n * n) throw new RangeError(`invertSpd: a ${n} × ${n} matrix needs ${n * n} values, got ${a.length}`)
+}

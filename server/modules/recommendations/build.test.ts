@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { makeItem, mulberry32, syntheticStore } from '../../../scripts/eval/synthetic.ts'
 import { buildModel, TAIL_SCALE } from './build.ts'
-import { invertSpd } from './strategies/ease.ts'
+import { invertSpd } from '../../kernels/similarity.ts'
 import { stem, tokenize } from './strategies/content-vectors.ts'
 import { shrunkLift } from './strategies/frequently-bought-together.ts'
 import type { BuildInput, EventType, Interaction, Item, TenantModel } from './types.ts'

@@ -47,7 +47,7 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
     version: `${input.now.toString(36)}-${n}-${input.interactions.length}`,
     builtAt: input.now,
     items,
-    itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o),
+    itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o, kernels),
     content: contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined),
     trending: trendingScores(enc, n, input.now),
     popularity: popularityScores(enc, n),
@@ -67,9 +67,9 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
 export const TAIL_SCALE = 0.1
 
 /** Learned weights (EASE) for the most engaged-with items, scaled cosine neighbours for the rest. */
-function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions): [number, number, number][][] {
+function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions, kernels?: Kernels): [number, number, number][][] {
   const cosine = itemNeighbors(m, o)
   if (!(o.easeItems > 0)) return cosine
-  const learned = easeNeighbors(m, { ...o, neighbors: o.easeNeighbors })
+  const learned = easeNeighbors(m, { ...o, neighbors: o.easeNeighbors }, kernels ? (a, n) => kernels.invertSpd(a, n) : undefined)
   return cosine.map((list, i) => learned[i] ?? list.map(([b, s, n]) => [b, round6(s * TAIL_SCALE), n]))
 }

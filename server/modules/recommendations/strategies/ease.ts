@@ -9,6 +9,7 @@
 // history h, read from the same top-K neighbour lists (scaled, see easeNeighbors). The cost is a dense inverse of
 // size m (m³ multiply-adds), so it covers at most `easeItems` items, those with the most
 // shoppers; the rest keep their cosine neighbours.
+import { invertSpd } from '../../../kernels/similarity.ts'
 import type { UserItemMatrix } from './collaborative.ts'
 import { round6, topKByScore } from './ranking.ts'
 
@@ -41,7 +42,7 @@ export function easeItemsOf(m: UserItemMatrix, limit: number): Int32Array {
  * collaborative: MovieLens (evergreen settings) 0.2768 scaled against 0.2690 raw, retail
  * 0.0795 against 0.0800 (λ 5 in both).
  */
-export function easeNeighbors(m: UserItemMatrix, options: EaseOptions): ([number, number, number][] | undefined)[] {
+export function easeNeighbors(m: UserItemMatrix, options: EaseOptions, invert: (a: Float64Array, n: number) => void = invertSpd): ([number, number, number][] | undefined)[] {
   const out: ([number, number, number][] | undefined)[] = new Array(m.items).fill(undefined)
   const covered = easeItemsOf(m, options.easeItems)
   const size = covered.length
@@ -73,7 +74,7 @@ export function easeNeighbors(m: UserItemMatrix, options: EaseOptions): ([number
   for (let s = 0; s < size; s++) diagonal += gram[s * size + s]!
   const lambda = options.easeLambda * (diagonal / size)
   for (let s = 0; s < size; s++) gram[s * size + s]! += lambda
-  invertSpd(gram, size)
+  invert(gram, size)
 
   // B[a][b] = −P[a][b] / P[b][b] for a ≠ b.
   const weight = new Float64Array(size)
@@ -93,25 +94,4 @@ export function easeNeighbors(m: UserItemMatrix, options: EaseOptions): ([number
     out[covered[a]!] = kept.map((b) => [covered[b]!, round6(weight[b]! / sum), shared[row + b]!])
   }
   return out
-}
-
-/**
- * Inverts a symmetric positive definite n × n matrix in place: Gauss–Jordan without
- * pivoting, which is stable for such matrices (every pivot is a positive Schur complement).
- */
-export function invertSpd(a: Float64Array, n: number): void {
-  for (let c = 0; c < n; c++) {
-    const rowC = c * n
-    const inverse = 1 / a[rowC + c]!
-    for (let j = 0; j < n; j++) a[rowC + j]! *= inverse
-    a[rowC + c] = inverse
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue
-      const rowR = r * n
-      const f = a[rowR + c]!
-      if (f === 0) continue
-      a[rowR + c] = 0
-      for (let j = 0; j < n; j++) a[rowR + j]! -= f * a[rowC + j]!
-    }
-  }
 }
