@@ -16,6 +16,23 @@ describe('leased rate limiting', () => {
     await shared.close()
   })
 
+  test('concurrent requests on a spent lease share one refill: a key gets its whole limit, not a fraction', async () => {
+    const shared = new MemoryCache()
+    let calls = 0
+    const counting = Object.assign(Object.create(shared), { take: (...a: Parameters<MemoryCache['take']>) => { calls++; return shared.take(...a) } })
+    const limiter = new LeasedLimiter(counting)
+    // 32 clients at once, as under load: each lease refill used to be taken by every waiting
+    // request, and all but the last lease were dropped (31 chunks of 10 lost per refill).
+    let allowed = 0
+    for (let wave = 0; wave < 40; wave++) {
+      const decisions = await Promise.all(Array.from({ length: 32 }, () => limiter.take('k', perMinute(1000))))
+      allowed += decisions.filter((d) => d.allowed).length
+    }
+    expect(allowed).toBe(1000)
+    expect(calls).toBeLessThan(200)
+    await shared.close()
+  })
+
   test('two instances leasing from one bucket never exceed the shared limit', async () => {
     const shared = new MemoryCache()
     const a = new LeasedLimiter(shared), b = new LeasedLimiter(shared)

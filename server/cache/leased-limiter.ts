@@ -5,6 +5,7 @@
 // when it expires is simply lost (a little early refusal, never an excess).
 // Small budgets lease one token at a time, which is exactly the plain limiter.
 // A refusal is remembered until its Retry-After, when a token can exist again.
+// Requests that find the lease spent at the same moment share one refill.
 import type { BucketSpec, Decision } from './token-bucket.ts'
 import type { Cache } from './types.ts'
 
@@ -12,6 +13,7 @@ interface Lease { tokens: number; until: number; sharedRemaining: number; resetM
 
 export class LeasedLimiter {
   private leases = new Map<string, Lease>()
+  private refilling = new Map<string, Promise<void>>()
 
   constructor(private cache: Cache, private holdMs = 2000, private now: () => number = Date.now) {}
 
@@ -38,8 +40,27 @@ export class LeasedLimiter {
   }
 
   async take(key: string, spec: BucketSpec): Promise<Decision> {
-    const known = this.local(key)
-    if (known) return known
+    // One refill per key at a time. Concurrent requests that found the lease spent wait
+    // for it and spend from it: each taking its own chunk, all but the last lease were
+    // dropped unspent, and under 32 concurrent clients a key got about 13 % of its limit.
+    for (;;) {
+      const known = this.local(key)
+      if (known) return known
+      const inflight = this.refilling.get(key)
+      if (!inflight) break
+      await inflight
+    }
+    const refill = this.refill(key, spec)
+    const settled = refill.then(() => {}, () => {})
+    this.refilling.set(key, settled)
+    try {
+      return await refill
+    } finally {
+      if (this.refilling.get(key) === settled) this.refilling.delete(key)
+    }
+  }
+
+  private async refill(key: string, spec: BucketSpec): Promise<Decision> {
     const now = this.now()
     const chunk = LeasedLimiter.chunkFor(spec)
     let d = await this.cache.take(key, spec, chunk)
