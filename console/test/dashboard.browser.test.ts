@@ -148,6 +148,38 @@ describe('dashboard', () => {
     } finally { await context.close() }
   }, 60_000)
 
+  test('model settings: saved ones reach the tenant config and ask for a rebuild; a bad value is refused and changes nothing', async () => {
+    const { page, context, token, tenantId } = await h.newSignedInPage()
+    try {
+      await page.goto(`/dashboard/tenants/${tenantId}`)
+      expect((await h.t.req('GET', '/api/v1/models', { token, tenant: tenantId })).body.data.status).toBe('empty')
+      expect(await page.getByLabel('Model half-life (days)').inputValue()).toBe('30')
+      expect(await page.getByLabel('Purchase').inputValue()).toBe('8')
+      await page.getByLabel('Model half-life (days)').fill('0')
+      await page.getByLabel('Shopper intent half-life (days)').fill('0')
+      await page.getByLabel('Items learned per shopper').fill('200')
+      await page.getByLabel('Product view').fill('0.5')
+      await page.getByRole('button', { name: 'Save model settings' }).click()
+      await page.getByText('Model settings saved').waitFor()
+      let t = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token })).body.data
+      expect(t.config.recommendations).toMatchObject({ halfLifeDays: 0, intentHalfLifeDays: 0, itemsPerShopper: 200, eventWeights: { purchase: 8, product_viewed: 0.5 } })
+      // The other configuration is untouched.
+      expect(t.config.defaultStrategy).toBe('collaborative')
+      // A rebuild is asked for (this harness runs no model worker, so it stays asked for; the
+      // API suite builds one and checks it carries the settings).
+      expect((await h.t.req('GET', '/api/v1/models', { token, tenant: tenantId })).body.data.status).toBe('building')
+
+      await page.waitForLoadState('networkidle')
+      await page.getByLabel('Items learned per shopper').evaluate((el: HTMLInputElement) => { el.removeAttribute('min'); el.value = '5' })
+      await page.getByRole('button', { name: 'Save model settings' }).click()
+      await page.locator('#f-itemsPerShopper-error').waitFor()
+      expect(await page.locator('#f-itemsPerShopper').getAttribute('aria-invalid')).toBe('true')
+      t = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token })).body.data
+      expect(t.config.recommendations.itemsPerShopper).toBe(200)
+      await expectNoAxeViolations(page)
+    } finally { await context.close() }
+  }, 60_000)
+
   test("another admin's tenant is not shown", async () => {
     const other = await h.t.tenantWithKeys()
     const { page, context } = await h.newSignedInPage()

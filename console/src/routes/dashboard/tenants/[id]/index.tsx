@@ -1,5 +1,6 @@
 // A tenant's configuration (FR-004) and usage: strategy, purchase exclusion,
-// attribution window, rate limits, status; key usage, catalog size, 30-day traffic.
+// attribution window, rate limits, how its models read behaviour, status; key usage,
+// catalog size, 30-day traffic.
 import { component$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, useLocation, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, FormField, KpiCard, KpiGrid, PageHeader, ProblemAlert, SelectField } from '../../../../components/ui'
@@ -59,6 +60,31 @@ export const useSaveConfig = routeAction$(async (form, ev) => {
   rateWrite: z.coerce.number().int('Whole numbers only').min(1).max(10_000_000),
 }))
 
+/** Event types in the order a shop ranks them, with what the form calls them. */
+export const EVENT_WEIGHT_FIELDS = [
+  ['purchase', 'Purchase'], ['add_to_cart', 'Add to cart'], ['product_clicked', 'Product click'],
+  ['recommendation_clicked', 'Recommendation click'], ['product_viewed', 'Product view'],
+  ['remove_from_cart', 'Remove from cart'], ['recommendation_impressed', 'Recommendation shown'],
+] as const
+
+const weight = z.coerce.number({ invalid_type_error: 'Enter a number' }).min(0, 'At least 0').max(100, 'At most 100')
+const days = z.coerce.number({ invalid_type_error: 'Enter a number of days' }).int('Whole days only').min(0, 'At least 0').max(3650, 'At most 3650 days')
+
+export const useSaveModelSettings = routeAction$(async (form, ev) => {
+  const eventWeights = Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [type, form[`w_${type}`]]))
+  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, {
+    method: 'PUT',
+    body: { config: { recommendations: { eventWeights, halfLifeDays: form.halfLifeDays, intentHalfLifeDays: form.intentHalfLifeDays, itemsPerShopper: form.itemsPerShopper } } },
+  })
+  if (!r.ok) return failWith(ev, r)
+  return { saved: true }
+}, zod$({
+  ...Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [`w_${type}`, weight])) as Record<`w_${(typeof EVENT_WEIGHT_FIELDS)[number][0]}`, typeof weight>,
+  halfLifeDays: days,
+  intentHalfLifeDays: days,
+  itemsPerShopper: z.coerce.number({ invalid_type_error: 'Enter a number' }).int('Whole numbers only').min(10, 'At least 10').max(1000, 'At most 1000'),
+}))
+
 export const useSetStatus = routeAction$(async (form, ev) => {
   const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'PUT', body: { status: form.status } })
   if (!r.ok) return failWith(ev, r)
@@ -78,11 +104,14 @@ export default component$(() => {
   const tenant = useTenant()
   const usage = useUsage()
   const save = useSaveConfig()
+  const model = useSaveModelSettings()
   const setStatus = useSetStatus()
   const del = useDeleteTenant()
   const loc = useLocation()
   const t = tenant.value
   const sv = save.value as any
+  const mv = model.value as any
+  const rec = t.config.recommendations
   const dv = del.value as any
   return (
     <>
@@ -119,6 +148,28 @@ export default component$(() => {
             <FormField name="rateWrite" type="number" label="Write requests per minute per key" min={1} step={1} required value={t.config.rateLimits.write} error={fieldError(sv, 'rateWrite')} />
           </div>
           <button type="submit" class="btn" disabled={save.isRunning}>Save configuration</button>
+        </Form>
+      </section>
+      <section class="card" aria-labelledby="model-title">
+        <h2 id="model-title">How recommendations read behaviour</h2>
+        <p>What each event says about liking a product, and how fast it fades. Saving rebuilds the tenant's model with these settings; <code>GET /api/v1/models</code> shows the settings the current model was built with.</p>
+        {mv?.saved && <Alert kind="success">Model settings saved: the model is being rebuilt with them.</Alert>}
+        {mv?.failed && <ProblemAlert problem={mv.problem} message={mv.fieldErrors ? 'Please correct the highlighted fields' : undefined} />}
+        <Form action={model}>
+          <fieldset>
+            <legend>Event weights (0–100; 0 means the event says nothing)</legend>
+            <div class="form-row">
+              {EVENT_WEIGHT_FIELDS.map(([type, label]) => (
+                <FormField key={type} name={`w_${type}`} type="number" label={label} min={0} max={100} step="any" required value={rec.eventWeights[type]} error={fieldError(mv, `w_${type}`)} />
+              ))}
+            </div>
+          </fieldset>
+          <div class="form-row">
+            <FormField name="halfLifeDays" type="number" label="Model half-life (days)" min={0} max={3650} step={1} required value={rec.halfLifeDays} hint="Past interactions count half as much every this many days; 0 = never fade (books, films)." error={fieldError(mv, 'halfLifeDays')} />
+            <FormField name="intentHalfLifeDays" type="number" label="Shopper intent half-life (days)" min={0} max={3650} step={1} required value={rec.intentHalfLifeDays} hint="A shopper's own events fade this fast for their personal lists; 0 = never." error={fieldError(mv, 'intentHalfLifeDays')} />
+            <FormField name="itemsPerShopper" type="number" label="Items learned per shopper" min={10} max={1000} step={1} required value={rec.itemsPerShopper} hint="Each shopper's most recent items the model learns from: few for shops, more for evergreen catalogs." error={fieldError(mv, 'itemsPerShopper')} />
+          </div>
+          <button type="submit" class="btn" disabled={model.isRunning}>Save model settings</button>
         </Form>
       </section>
       <section class="card" aria-labelledby="status-title">

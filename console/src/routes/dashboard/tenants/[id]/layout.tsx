@@ -10,6 +10,7 @@ export interface Tenant {
     defaultStrategy: string; excludePurchased: boolean; attributionWindowHours: number
     rateLimits: { read: number; write: number }
     widget: Record<string, any>; placementStrategies: Record<string, string>
+    recommendations: { eventWeights: Record<string, number>; halfLifeDays: number; itemsPerShopper: number; intentHalfLifeDays: number }
   }
   createdAt: string; updatedAt: string; deletedAt: string | null
 }
