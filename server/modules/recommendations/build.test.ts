@@ -162,6 +162,24 @@ describe('learned item-item weights (EASE)', () => {
     }
   })
 
+  test('columns faded almost to nothing still give finite lists that sum to 1', () => {
+    // Events a year old with a 1-day half-life: weights of 2^-365, squared in XᵀX.
+    const old = input.map((e) => ({ ...e, ts: e.ts - 365 * D }))
+    const m = build(ids('a', 'b', 'c', 'd'), old, { halfLifeDays: 1 })
+    for (const p of ['a', 'b', 'c', 'd']) {
+      const list = neighbours(m, p)
+      expect(list.every(([, w]) => Number.isFinite(w) && w >= 0)).toBe(true)
+      if (list.length) expect(list.reduce((s, r) => s + r[1], 0)).toBeCloseTo(1, 5)
+    }
+    expect(neighbours(m, 'a')[0]![0]).toBe('b')
+  })
+
+  test('no ridge (λ 0 over empty columns) leaves the cosine lists', () => {
+    const m = build(ids('a', 'b', 'c', 'd'), input, {}, { easeLambda: 0 })
+    const cosine = build(ids('a', 'b', 'c', 'd'), input, {}, { easeItems: 0 })
+    expect(m.itemNeighbors).toEqual(cosine.itemNeighbors.map((l) => l.map(([b, s, n]) => [b, Number((s * TAIL_SCALE).toFixed(6)), n])))
+  })
+
   test('an item with one shopper is never covered', () => {
     const m = build(ids('a', 'b', 'solo'), [...input.filter((e) => e.productId !== 'c' && e.productId !== 'd'), ev('u1', 'solo', 'product_viewed')], {}, {})
     const cosine = build(ids('a', 'b', 'solo'), [...input.filter((e) => e.productId !== 'c' && e.productId !== 'd'), ev('u1', 'solo', 'product_viewed')], {}, { easeItems: 0 })

@@ -73,6 +73,8 @@ export function easeNeighbors(m: UserItemMatrix, options: EaseOptions, invert: (
   let diagonal = 0
   for (let s = 0; s < size; s++) diagonal += gram[s * size + s]!
   const lambda = options.easeLambda * (diagonal / size)
+  // Without a positive ridge the matrix may be singular: the caller keeps cosine lists.
+  if (!(lambda > 0 && Number.isFinite(lambda))) return out
   for (let s = 0; s < size; s++) gram[s * size + s]! += lambda
   invert(gram, size)
 
@@ -86,7 +88,7 @@ export function easeNeighbors(m: UserItemMatrix, options: EaseOptions, invert: (
       if (b === a) continue
       const w = -gram[row + b]! / gram[b * size + b]!
       // Only pairs some shopper shares: a weight without one is the regression's guess.
-      if (w > 0 && shared[row + b]! > 0) { weight[b] = w; positive[t++] = b }
+      if (w > 0 && w < Infinity && shared[row + b]! > 0) { weight[b] = w; positive[t++] = b }
     }
     const kept = topKByScore(positive, t, weight, options.neighbors)
     let sum = 0
