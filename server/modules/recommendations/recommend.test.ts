@@ -5,7 +5,7 @@ import { jsKernels, type Kernels, loadKernels } from '../../kernels/load.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
 import { similarToItem } from './strategies/content-based.ts'
-import { availabilityChanged, modelIndex } from './strategies/model-index.ts'
+import { availabilityChanged, compactForServing, modelIndex } from './strategies/model-index.ts'
 import { DEFAULT_EVENT_WEIGHTS } from './strategies/weights.ts'
 import type { EventType, Interaction, RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from './types.ts'
 
@@ -324,6 +324,16 @@ describe('rules every answer keeps', () => {
       expect(recommend(big, user, req)).toEqual(r)
       expect(recommend(copy, user, req, wasm).items.map((x) => x.productId)).toEqual(productIds(r))
     })
+  })
+
+  test('a model compacted for serving (pair lists in typed arrays, triples let go) gives the same answers', () => {
+    const copy = JSON.parse(JSON.stringify(big)) as TenantModel
+    const index = compactForServing(copy)
+    expect(copy.itemNeighbors).toEqual([])
+    expect(copy.fbt).toEqual([])
+    expect(index.neighbors.start.at(-1)).toBe(big.itemNeighbors.reduce((s, l) => s + l.length, 0))
+    expect(index.boughtWith.start.at(-1)).toBe(big.fbt.reduce((s, l) => s + l.length, 0))
+    everyAnswer(big, 10, (r, user, req) => expect(recommend(copy, user, req)).toEqual(r))
   })
 
   test('an item made unavailable in the loaded model disappears at once (the catalog patch announces it)', () => {

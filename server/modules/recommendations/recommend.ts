@@ -44,7 +44,7 @@ function strategyCandidates(c: Context): Candidate[] | 'fallback' {
   const cold = user.eventCount < COLD_START_EVENTS
   switch (req.strategy) {
     case 'collaborative':
-      return cold ? 'fallback' : collaborativeCandidates(model, historyOf(model, index.byId, user, req.eventWeights, req.intentHalfLifeDays), blocked, limit)
+      return cold ? 'fallback' : collaborativeCandidates(model, index.neighbors, historyOf(model, index.byId, user, req.eventWeights, req.intentHalfLifeDays), blocked, limit)
     case 'content_based':
       if (req.productId !== undefined) return product === undefined ? [] : similarToItem(model, index, product, blocked, limit, kernels)
       return cold ? 'fallback' : similarToHistory(model, index, historyOf(model, index.byId, user, req.eventWeights, req.intentHalfLifeDays), blocked, limit, kernels)
@@ -52,7 +52,7 @@ function strategyCandidates(c: Context): Candidate[] | 'fallback' {
       return trendingCandidates(model, index.trending, blocked, limit)
     case 'frequently_bought_together':
       if (req.productId === undefined) return 'fallback'
-      return product === undefined ? [] : boughtWithCandidates(model, product, blocked, limit)
+      return product === undefined ? [] : boughtWithCandidates(model, index.boughtWith, product, blocked, limit)
   }
 }
 

@@ -15,7 +15,7 @@ import type { Logger } from '../../logger.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
-import { availabilityChanged } from './strategies/model-index.ts'
+import { availabilityChanged, compactForServing } from './strategies/model-index.ts'
 import type { EventType, Item, TenantModel } from './types.ts'
 
 export const MODEL_CHANNEL = 'models:ready'
@@ -173,5 +173,7 @@ export class ModelStore {
 }
 
 function withIndex(model: TenantModel, now: number): Loaded {
+  // Served from now on: its pair lists move into typed arrays (stored already, or just parsed).
+  compactForServing(model)
   return { model, index: new Map(model.items.map((it, i) => [it.productId, i])), checkedAt: now }
 }

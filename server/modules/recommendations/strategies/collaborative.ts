@@ -5,6 +5,7 @@
 import type { TenantModel } from '../types.ts'
 import type { History } from './history.ts'
 import { groupBy, type EncodedInteractions } from './interactions.ts'
+import type { PairLists } from './pair-lists.ts'
 import { type Candidate, round6, topKByScore } from './ranking.ts'
 
 export interface NeighborOptions {
@@ -106,18 +107,16 @@ export function itemNeighbors(m: UserItemMatrix, options: NeighborOptions): [num
  * calls (serving is synchronous, so no two calls share them at once) and only the
  * touched entries are reset: Maps here cost more than the scoring itself.
  */
-export function collaborativeCandidates(model: TenantModel, history: History, blocked: Uint8Array, limit: number): Candidate[] {
+export function collaborativeCandidates(model: TenantModel, neighbors: PairLists, history: History, blocked: Uint8Array, limit: number): Candidate[] {
   const n = model.items.length
   const s = scratchFor(n)
+  const { start, item, value } = neighbors
   let t = 0
   for (const h of history.items) {
-    const neighbors = model.itemNeighbors[h.index]
-    if (!neighbors) continue
-    for (let k = 0; k < neighbors.length; k++) {
-      const nb = neighbors[k]!
-      const b = nb[0]
+    for (let p = start[h.index]!; p < start[h.index + 1]!; p++) {
+      const b = item[p]!
       if (blocked[b]) continue
-      const contribution = h.weight * nb[1]
+      const contribution = h.weight * value[p]!
       if (!(contribution > 0)) continue
       if (s.score[b] === 0) { s.touched[t++] = b; s.best[b] = -1 }
       s.score[b]! += contribution

@@ -1,9 +1,10 @@
 // Lookups derived from a model once and reused by every request served from it: the
-// product-id map, ranked orders for the fallbacks, and the content matrix (already in
-// WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
+// product-id map, ranked orders for the fallbacks, the pair lists in typed arrays, and the
+// content matrix (already in WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
 // model's index is collected with it; serving stays a pure function of its inputs.
 import type { Kernels, PreparedMatrix } from '../../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
+import { type PairLists, pairLists } from './pair-lists.ts'
 import { better } from './ranking.ts'
 
 export interface ModelIndex {
@@ -14,6 +15,10 @@ export interface ModelIndex {
   popularByCategory: ReadonlyMap<string, readonly number[]>
   /** Items with a positive trending score, highest first. */
   trending: readonly number[]
+  /** Collaborative neighbours: weight and shared shoppers per pair. */
+  neighbors: PairLists
+  /** Bought-together partners: lift and orders per pair. */
+  boughtWith: PairLists
   /** Content vectors back to back (n × dim float32). */
   contentMatrix(): Float32Array
   /** The content matrix copied into the kernel's memory once per model and kernel set. */
@@ -45,6 +50,18 @@ export function availabilityChanged(model: TenantModel) { unavailable.delete(mod
 export function modelIndex(model: TenantModel): ModelIndex {
   let index = indexes.get(model)
   if (!index) indexes.set(model, (index = buildIndex(model)))
+  return index
+}
+
+/**
+ * For a model that is only served from now on (a store's loaded model): builds its index,
+ * then lets the pair triples go, as the index holds them in typed arrays. The model can no
+ * longer be serialised whole afterwards.
+ */
+export function compactForServing(model: TenantModel): ModelIndex {
+  const index = modelIndex(model)
+  model.itemNeighbors = []
+  model.fbt = []
   return index
 }
 
@@ -80,6 +97,8 @@ function buildIndex(model: TenantModel): ModelIndex {
     popular,
     popularByCategory,
     trending: rankedPositive(all, model.trending.score),
+    neighbors: pairLists(model.itemNeighbors, n),
+    boughtWith: pairLists(model.fbt, n),
     contentMatrix,
     prepared(kernels) {
       let p = prepared.get(kernels)

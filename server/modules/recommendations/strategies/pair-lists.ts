@@ -1,0 +1,28 @@
+// A model's per-item pair lists (collaborative neighbours, bought-together partners) as
+// they are served: one compressed-sparse-row table of typed arrays per model. The stored
+// model keeps them as an array of [item, value, count] triples per item, which in memory
+// is an object per pair: 1.1 million of them on the retail store, and every full garbage
+// collection marks them all (measured: 15 ms a collection against 4.4 ms without).
+// Typed arrays are opaque to the collector.
+
+export interface PairLists {
+  /** Item i's pairs are at [start[i], start[i + 1]). */
+  start: Int32Array
+  item: Int32Array
+  value: Float64Array
+  count: Int32Array
+}
+
+export function pairLists(lists: readonly (readonly (readonly [number, number, number])[] | undefined)[], items: number): PairLists {
+  const start = new Int32Array(items + 1)
+  for (let i = 0; i < items; i++) start[i + 1] = start[i]! + (lists[i]?.length ?? 0)
+  const total = start[items]!
+  const item = new Int32Array(total)
+  const value = new Float64Array(total)
+  const count = new Int32Array(total)
+  for (let i = 0; i < items; i++) {
+    let p = start[i]!
+    for (const [other, v, n] of lists[i] ?? []) { item[p] = other; value[p] = v; count[p] = n; p++ }
+  }
+  return { start, item, value, count }
+}
