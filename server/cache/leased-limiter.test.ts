@@ -4,23 +4,25 @@ import { MemoryCache } from './memory.ts'
 import { perMinute } from './token-bucket.ts'
 
 describe('leased rate limiting', () => {
-  test('large budgets take tokens in chunks: far fewer shared-store calls, same limit', async () => {
+  /** A shared store that counts the takes asked of it. */
+  const counted = () => {
     const shared = new MemoryCache()
-    let calls = 0
-    const counting = Object.assign(Object.create(shared), { take: (...a: Parameters<MemoryCache['take']>) => { calls++; return shared.take(...a) } })
-    const limiter = new LeasedLimiter(counting)
+    const calls = { n: 0 }
+    const counting = Object.assign(Object.create(shared), { take: (...a: Parameters<MemoryCache['take']>) => { calls.n++; return shared.take(...a) } })
+    return { shared, calls, limiter: new LeasedLimiter(counting) }
+  }
+
+  test('large budgets take tokens in chunks: far fewer shared-store calls, same limit', async () => {
+    const { shared, calls, limiter } = counted()
     let allowed = 0
     for (let i = 0; i < 1200; i++) if ((await limiter.take('k', perMinute(1000))).allowed) allowed++
     expect(allowed).toBe(1000)
-    expect(calls).toBeLessThan(110) // 100 chunks of 10; refusals are remembered until a token can exist again
+    expect(calls.n).toBeLessThan(110) // 100 chunks of 10; refusals are remembered until a token can exist again
     await shared.close()
   })
 
   test('concurrent requests on a spent lease share one refill: a key gets its whole limit, not a fraction', async () => {
-    const shared = new MemoryCache()
-    let calls = 0
-    const counting = Object.assign(Object.create(shared), { take: (...a: Parameters<MemoryCache['take']>) => { calls++; return shared.take(...a) } })
-    const limiter = new LeasedLimiter(counting)
+    const { shared, calls, limiter } = counted()
     // 32 clients at once, as under load: each lease refill used to be taken by every waiting
     // request, and all but the last lease were dropped (31 chunks of 10 lost per refill).
     let allowed = 0
@@ -29,7 +31,7 @@ describe('leased rate limiting', () => {
       allowed += decisions.filter((d) => d.allowed).length
     }
     expect(allowed).toBe(1000)
-    expect(calls).toBeLessThan(200)
+    expect(calls.n).toBeLessThan(200)
     await shared.close()
   })
 

@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { makeItem, mulberry32, syntheticStore } from '../../../scripts/eval/synthetic.ts'
 import { buildModel, TAIL_SCALE } from './build.ts'
-import { invertSpd } from '../../kernels/similarity.ts'
 import { stem, tokenize } from './strategies/content-vectors.ts'
 import { shrunkLift } from './strategies/frequently-bought-together.ts'
 import type { BuildInput, EventType, Interaction, Item, TenantModel } from './types.ts'
@@ -99,26 +98,6 @@ describe('item-item collaborative filtering', () => {
 })
 
 describe('learned item-item weights (EASE)', () => {
-  test('invertSpd inverts a symmetric positive definite matrix', () => {
-    const n = 6
-    const random = mulberry32(3)
-    const x = Array.from({ length: n * n }, () => random() - 0.5)
-    // A = XᵀX + I: symmetric positive definite.
-    const a = new Float64Array(n * n)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = i === j ? 1 : 0
-      for (let k = 0; k < n; k++) s += x[k * n + i]! * x[k * n + j]!
-      a[i * n + j] = s
-    }
-    const inverse = a.slice()
-    invertSpd(inverse, n)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0
-      for (let k = 0; k < n; k++) s += a[i * n + k]! * inverse[k * n + j]!
-      expect(s).toBeCloseTo(i === j ? 1 : 0, 10)
-    }
-  })
-
   // a and b go together (4 shoppers), a and c once; d is everywhere.
   const rows: [string, string[]][] = [['u1', ['a', 'b', 'd']], ['u2', ['a', 'b', 'd']], ['u3', ['a', 'b', 'd']], ['u4', ['a', 'b']], ['u5', ['a', 'c', 'd']], ['u6', ['c', 'd']], ['u7', ['d']]]
   const input = rows.flatMap(([u, items]) => items.map((p) => ev(u, p, 'product_viewed')))
