@@ -40,7 +40,7 @@ export const itemOf = (r: CatalogRow): Item => ({
   imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available,
 })
 
-interface Loaded { model: TenantModel; index: Map<string, number>; checkedAt: number }
+interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; checkedAt: number }
 
 export class ModelStore {
   private loaded = new Map<string, Loaded>()
@@ -173,7 +173,7 @@ export class ModelStore {
 }
 
 function withIndex(model: TenantModel, now: number): Loaded {
-  // Served from now on: its pair lists move into typed arrays (stored already, or just parsed).
-  compactForServing(model)
-  return { model, index: new Map(model.items.map((it, i) => [it.productId, i])), checkedAt: now }
+  // Served from now on: its pair lists move into typed arrays (stored already, or just parsed);
+  // the serving index's product-id map is the store's too.
+  return { model, index: compactForServing(model).byId, checkedAt: now }
 }
