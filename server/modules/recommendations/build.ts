@@ -68,8 +68,9 @@ export const TAIL_SCALE = 0.1
 
 /** Learned weights (EASE) for the most engaged-with items, scaled cosine neighbours for the rest. */
 function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions, kernels?: Kernels): [number, number, number][][] {
-  const cosine = itemNeighbors(m, o)
-  if (!(o.easeItems > 0)) return cosine
+  if (!(o.easeItems > 0)) return itemNeighbors(m, o)
   const learned = easeNeighbors(m, { ...o, neighbors: o.easeNeighbors }, kernels ? (a, n) => kernels.invertSpd(a, n) : undefined)
+  // Cosines only where nothing was learned: the covered items are the most engaged-with, the costliest to pair.
+  const cosine = itemNeighbors(m, o, (i) => learned[i] !== undefined)
   return cosine.map((list, i) => learned[i] ?? list.map(([b, s, n]) => [b, round6(s * TAIL_SCALE), n]))
 }

@@ -60,8 +60,9 @@ export function userItemMatrix(enc: EncodedInteractions, items: number, maxItems
  * Cosine between item columns, shrunk by the number of co-occurring users, top-K per
  * item with that number. Item-centric: for item a, walk its users and their items, so the
  * work is Σ over users of (items per user)², and memory is a few arrays of catalog size.
+ * Items `skip` names get an empty list and cost nothing (they have neighbours from elsewhere).
  */
-export function itemNeighbors(m: UserItemMatrix, options: NeighborOptions): [number, number, number][][] {
+export function itemNeighbors(m: UserItemMatrix, options: NeighborOptions, skip?: (item: number) => boolean): [number, number, number][][] {
   // Transpose: item a's users and weights.
   const { start, order } = groupBy(m.col, m.col.length, m.items)
   const rowOf = new Int32Array(m.col.length)
@@ -76,6 +77,7 @@ export function itemNeighbors(m: UserItemMatrix, options: NeighborOptions): [num
   const touched = new Int32Array(m.items)
   const out: [number, number, number][][] = []
   for (let a = 0; a < m.items; a++) {
+    if (skip?.(a)) { out.push([]); continue }
     let t = 0
     for (let q = start[a]!; q < start[a + 1]!; q++) {
       const p = order[q]!
