@@ -134,6 +134,22 @@ describe('content-based approximate search (IVF)', () => {
     for (const c of got) expect(blocked[c.index]).toBe(0)
   })
 
+  test("purchases outside an item's answer leave it as it is (the service shares it among shoppers)", () => {
+    const index = modelIndex(model)
+    const random = mulberry32(9)
+    const none = new Uint8Array(N)
+    for (let q = 0; q < 50; q++) {
+      const item = Math.floor(random() * N)
+      const limit = [3, 10, 40][q % 3]!
+      const shared = similarToItem(model, index, item, none, limit, wasm)
+      // A shopper who bought 5 % of the catalog, none of it in the shared answer.
+      const bought = new Uint8Array(N)
+      for (let i = 0; i < N; i++) if (random() < 0.05) bought[i] = 1
+      for (const c of shared) bought[c.index] = 0
+      expect(similarToItem(model, index, item, bought, limit, wasm)).toEqual(shared)
+    }
+  })
+
   test(`at ${ANN_MIN_ITEMS.toLocaleString('en')} items and below: exact search, no index built`, () => {
     const n = ANN_MIN_ITEMS
     const small = modelOf(matrix.subarray(0, n * DIM), n, 5)

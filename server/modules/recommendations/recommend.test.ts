@@ -3,7 +3,7 @@ import { ensureKernels } from '../../../scripts/build-kernels.ts'
 import { makeItem, syntheticStore, userStateOf } from '../../../scripts/eval/synthetic.ts'
 import { jsKernels, type Kernels, loadKernels } from '../../kernels/load.ts'
 import { buildModel } from './build.ts'
-import { recommend } from './recommend.ts'
+import { fitsShopper, recommend, sameForEveryShopper } from './recommend.ts'
 import { similarToItem } from './strategies/content-based.ts'
 import { availabilityChanged, compactForServing, modelIndex } from './strategies/model-index.ts'
 import { DEFAULT_EVENT_WEIGHTS } from './strategies/weights.ts'
@@ -286,6 +286,33 @@ describe('rules every answer keeps', () => {
       else purchasedShown += ids.filter((id) => user.purchased.includes(id)).length
     })
     expect(purchasedShown).toBeGreaterThan(0) // the rule is what keeps them out
+  })
+
+  test('an answer worked out for nobody in particular is exactly the answer of every shopper who bought none of its items', () => {
+    // The service shares such answers among shoppers (a product page's visitors); this pins that they lose nothing by it.
+    const everyone = [...new Set(store.input.interactions.map((x) => x.userId))].filter((_, k) => k % 7 === 0).map((u) => userStateOf(store.input.interactions, u))
+    const cold = shopper([[store.pairs[0]![0], 'purchase', S], [store.burst[0]!, 'product_viewed', 2 * S]])
+    const asked = [...store.pairs.flat().slice(0, 6), store.burst[0], store.unavailable[0], undefined]
+    let same = 0, own = 0
+    for (const strategy of strategies) for (const productId of asked) for (const limit of [3, 10, 40]) {
+      const req = ask(strategy, { productId, limit })
+      const shared = recommend(big, anonymous, req)
+      const positions = shared.items.map((x) => modelIndex(big).byId.get(x.productId)!)
+      for (const user of [...everyone, cold]) {
+        if (!sameForEveryShopper(strategy, productId, user)) continue
+        const mine = recommend(big, user, req)
+        if (fitsShopper(big, user, true, positions)) { same++; expect(mine).toEqual(shared) }
+        else { own++; expect(productIds(mine)).not.toEqual(productIds(shared)) } // they bought one of its items: not theirs
+      }
+    }
+    // Both kinds occur, so the check is not vacuous: most shoppers share, some need their own answer.
+    expect(same).toBeGreaterThan(own)
+    expect(own).toBeGreaterThan(0)
+    // Without exclusions, any answer fits; a shopper with a history of their own never shares collaborative answers.
+    expect(fitsShopper(big, everyone[0]!, false, Int32Array.of(0, 1, 2))).toBe(true)
+    expect(sameForEveryShopper('collaborative', undefined, everyone.find((u) => u.eventCount >= 5)!)).toBe(false)
+    expect(sameForEveryShopper('collaborative', undefined, cold)).toBe(true)
+    expect(sameForEveryShopper('content_based', 'x', everyone.find((u) => u.eventCount >= 5)!)).toBe(true)
   })
 
   test('a purchase seconds old is excluded before the profile’s list catches up', () => {

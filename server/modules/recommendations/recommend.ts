@@ -8,7 +8,7 @@ import { collaborativeCandidates } from './strategies/collaborative.ts'
 import { similarToHistory, similarToItem } from './strategies/content-based.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'
 import { boughtWithCandidates } from './strategies/frequently-bought-together.ts'
-import { historyOf, purchasedIndexes } from './strategies/history.ts'
+import { boughtAnyOf, historyOf, purchasedIndexes } from './strategies/history.ts'
 import { type ModelIndex, modelIndex, unavailableOf } from './strategies/model-index.ts'
 import { type Candidate, chainScores } from './strategies/ranking.ts'
 import { trendingCandidates } from './strategies/trending.ts'
@@ -24,6 +24,25 @@ export const COLD_START_EVENTS = 5
  */
 export const drawsOnHistory = (strategy: StrategyName, productId: string | undefined): boolean =>
   strategy === 'collaborative' || (strategy === 'content_based' && productId === undefined)
+
+/**
+ * Whether the answer is the same for every shopper but for the purchases it leaves out:
+ * strategies that read per-model lists, and a history strategy that falls back on cold
+ * start. Each list is ranked first and filtered after, so an answer worked out for nobody
+ * in particular (no purchases) is exactly this shopper's answer when it holds nothing they
+ * bought (`fitsShopper`); product pages then share one answer among all their visitors.
+ * (Pinned by the tests. One rare exception: above 10,000 items, when more than 64 − limit
+ * of a product's 64 nearest neighbours are unavailable, content search probes the
+ * approximate index with the shopper's exclusions and may reach further clusters; the
+ * shared answer is then the approximate one without them, equally valid.)
+ */
+export const sameForEveryShopper = (strategy: StrategyName, productId: string | undefined, user: UserState): boolean =>
+  !drawsOnHistory(strategy, productId) || user.eventCount < COLD_START_EVENTS
+
+/** Whether an answer worked out for nobody in particular is this shopper's too (see sameForEveryShopper); `positions`: its items' catalog indexes. */
+export function fitsShopper(model: TenantModel, user: UserState, excludePurchased: boolean, positions: ArrayLike<number>): boolean {
+  return !excludePurchased || !boughtAnyOf(modelIndex(model).byId, user, positions)
+}
 
 interface Context {
   model: TenantModel

@@ -282,12 +282,12 @@ describe('shared answers', () => {
     await seed(t, k.writeKey)
     await app.services.models.build(k.tenantId)
     const ask = (qs: string) => app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
-    // Twelve answers worked out at once: one write.
-    await Promise.all(Array.from({ length: 12 }, (_, u) => ask(`userId=user-${u}&strategy=trending&limit=3`)))
+    // Twelve shoppers' own answers worked out at once: one write.
+    await Promise.all(Array.from({ length: 12 }, (_, u) => ask(`userId=user-${u}&strategy=collaborative&limit=3`)))
     for (let i = 0; i < 100 && batches.length === 0; i++) await Bun.sleep(5)
     expect(batches).toEqual([12])
-    // One more, then shutdown before the timer: written all the same.
-    await ask('userId=user-0&strategy=collaborative&limit=3')
+    // One more, an answer every shopper shares, then shutdown before the timer: written all the same.
+    await ask('userId=user-1&strategy=trending&limit=3') // user-1 bought nothing: the shared answer is theirs
     await app.shutdown()
     expect(batches).toEqual([12, 1])
   })

@@ -16,9 +16,9 @@ import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import type { TenantConfig } from '../tenants/config.ts'
-import { drawsOnHistory, recommend } from './recommend.ts'
+import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from './recommend.ts'
 import type { ModelStore } from './store.ts'
-import type { EventType, Recommendation, RecommendRequest, StrategyName, UserState } from './types.ts'
+import type { EventType, Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 export const EXPERIMENTS_CHANNEL = 'experiments:changed'
@@ -65,6 +65,10 @@ export function createRecommendationService(d: RecommendationDeps) {
   // lookup per item to check availability (see CachedAnswer).
   // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
   const l1 = new BoundedMap<string, { key: string; answer: CachedAnswer; until: number }>(50_000)
+  // Answers that are the same for every shopper (a product's partners, its similar
+  // items, trending, a cold shopper's fallback): one per request and model version,
+  // served to each shopper who bought none of its items (see sameForEveryShopper).
+  const common = new BoundedMap<string, { version: string; answer: CachedAnswer; until: number }>(20_000)
   /**
    * The answer to exactly `key`, from this instance (without a promise) or, when
    * `shared`, from the entry another instance wrote. Answers that do not draw on
@@ -137,6 +141,32 @@ export function createRecommendationService(d: RecommendationDeps) {
     l1.set(slot, { key, answer, until })
   }
 
+  const commonSlot = (tenantId: string, params: string) => `recp:${tenantId}:${params}`
+  /**
+   * The answer every shopper shares for this request and model (worked out for
+   * nobody in particular on a miss), as served: a hit is the same view each time.
+   * Its positions say whether a shopper's purchases rule it out for them.
+   */
+  function commonAnswer(tenantId: string, config: TenantConfig, q: RecommendQuery, strategy: StrategyName, params: string, model: TenantModel, experiment: Served['experiment']): { served: Served; positions: Int32Array } {
+    const slot = commonSlot(tenantId, params)
+    const hit = common.get(slot)
+    if (hit && hit.version === model.version && hit.until > Date.now()) {
+      const items = withoutGone(hit.answer, model)
+      const served = items ? { ...hit.answer.meta, items, cached: true } : (hit.answer.view ??= { ...hit.answer.meta, itemsJson: hit.answer.itemsJson, cached: true })
+      return { served, positions: hit.answer.positions }
+    }
+    const result = recommend(model, emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+      eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
+    const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
+    const itemsJson = JSON.stringify(result.items)
+    const until = Date.now() + RESULT_TTL_MS
+    const answer = answerOf(tenantId, meta, result.items, itemsJson)
+    common.set(slot, { version: model.version, answer, until })
+    // Kept in the shared cache for the stale path only (an instance restarted while the database is down).
+    writeShared(slot, `{"key":${JSON.stringify(model.version)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`)
+    return { served: { ...meta, items: result.items, itemsJson }, positions: answer.positions }
+  }
+
   /** The list without items that became unavailable since the answer was cached (positions are in the model the key names); undefined when none did. */
   function withoutGone(answer: CachedAnswer, model: { items: { available: boolean }[] }): Recommendation[] | undefined {
     const gone = (i: number) => i >= 0 && !model.items[i]!.available
@@ -183,7 +213,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       } catch (error) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
-        const last = await lastShared(slot)
+        const last = await lastShared(slot) ?? await lastShared(commonSlot(tenantId, params))
         if (last) return { ...(JSON.parse(last) as SharedEntry).served, cached: true, stale: true, experiment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
@@ -194,6 +224,12 @@ export function createRecommendationService(d: RecommendationDeps) {
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
+      const user = profile ? userState(profile) : emptyUser
+      if (!stale && sameForEveryShopper(strategy, q.productId, user)) {
+        const served = commonAnswer(tenantId, config, q, strategy, params, model, experiment)
+        if (fitsShopper(model, user, config.excludePurchased, served.positions)) return served.served
+        // This shopper bought one of its items: their own answer, worked out and cached below.
+      }
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const cached = stale ? undefined : getCached(tenantId, key, slot, drawsOnHistory(strategy, q.productId))
       const hit = cached instanceof Promise ? await cached : cached
@@ -203,7 +239,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         if (!items) return (hit.view ??= { ...hit.meta, itemsJson: hit.itemsJson, cached: true, experiment })
         return { ...hit.meta, items, cached: true, experiment }
       }
-      const result = recommend(model, profile ? userState(profile) : emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+      const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
         eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }

@@ -74,15 +74,29 @@ export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>,
 // A shopper's state is the same object for as long as their profile is cached, and a
 // loyal shopper's purchases run to hundreds of ids: their indexes are worked out once
 // per state and model index (both weakly held), not on every request.
-const purchasedMemo = new WeakMap<UserState, { byId: ReadonlyMap<string, number>; indexes: readonly number[] }>()
+const purchasedMemo = new WeakMap<UserState, { byId: ReadonlyMap<string, number>; indexes: readonly number[]; set?: ReadonlySet<number> }>()
 
-/** Catalog indexes the shopper has bought: the profile's list and any purchase still only in `recent`. */
-export function purchasedIndexes(byId: ReadonlyMap<string, number>, user: UserState): readonly number[] {
+function purchasedOf(byId: ReadonlyMap<string, number>, user: UserState) {
   const memo = purchasedMemo.get(user)
-  if (memo && memo.byId === byId) return memo.indexes
+  if (memo && memo.byId === byId) return memo
   const indexes: number[] = []
   for (const p of user.purchased) { const i = byId.get(p); if (i !== undefined) indexes.push(i) }
   for (const e of user.recent) if (e.eventType === 'purchase') { const i = byId.get(e.productId); if (i !== undefined) indexes.push(i) }
-  purchasedMemo.set(user, { byId, indexes })
-  return indexes
+  const fresh: { byId: ReadonlyMap<string, number>; indexes: readonly number[]; set?: ReadonlySet<number> } = { byId, indexes }
+  purchasedMemo.set(user, fresh)
+  return fresh
+}
+
+/** Catalog indexes the shopper has bought: the profile's list and any purchase still only in `recent`. */
+export function purchasedIndexes(byId: ReadonlyMap<string, number>, user: UserState): readonly number[] {
+  return purchasedOf(byId, user).indexes
+}
+
+/** Whether the shopper bought any of these catalog indexes (-1, an item the model does not know, never counts). */
+export function boughtAnyOf(byId: ReadonlyMap<string, number>, user: UserState, indexes: ArrayLike<number>): boolean {
+  const memo = purchasedOf(byId, user)
+  if (!memo.indexes.length) return false
+  const set = (memo.set ??= new Set(memo.indexes))
+  for (let k = 0; k < indexes.length; k++) if (set.has(indexes[k]!)) return true
+  return false
 }
