@@ -5,7 +5,8 @@
 // waits for the model, then drives GET /recommendations from a separate
 // process: an open loop at a fixed rate (latency, client- and server-side via
 // Server-Timing) and closed loops against /recommendations and a trivial route
-// (/health) in the same run (throughput ratio).
+// (/health) in the same run (throughput ratio): the mixed traffic below, a small
+// working set (all answers cached) and personalised answers never asked before (all computed).
 //
 //   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR]
 //
@@ -17,16 +18,23 @@ import { arg } from '../lib/args.ts'
 
 if (process.argv[2] === '--load') {
   // ---- load-generator process
-  const job = JSON.parse(process.argv[3]) as { base: string; key: string; users: string[]; products: string[]; mode: 'open' | 'closed'; path: 'recs' | 'recs-hot' | 'hello'; rate: number; seconds: number; concurrency: number; start?: number }
+  const job = JSON.parse(process.argv[3]) as { base: string; key: string; users: string[]; products: string[]; mode: 'open' | 'closed'; path: 'recs' | 'recs-hot' | 'recs-computed' | 'hello'; rate: number; seconds: number; concurrency: number; start?: number }
   const strategies = ['collaborative', 'content_based', 'trending', 'frequently_bought_together']
   // Each run goes on where the last left off: a run replaying earlier URLs would find them cached.
   let n = job.start ?? 0
   // recs-hot: a small working set (200 shoppers, 50 products), so after warm-up
   // every request is a cache hit — the serving path without the engine.
   if (job.path === 'recs-hot') { job.users = job.users.slice(0, 200); job.products = job.products.slice(0, 50) }
+  // recs-computed: every request a personalised answer not asked for before — collaborative
+  // on a product page (the product is left out of the answer), each shopper with each product
+  // in turn — so none comes from a cache.
   const url = () => {
     if (job.path === 'hello') return `${job.base}/health`
     const i = n++
+    if (job.path === 'recs-computed') {
+      const u = job.users.length
+      return `${job.base}/api/v1/recommendations?userId=${encodeURIComponent(job.users[i % u]!)}&strategy=collaborative&productId=${encodeURIComponent(job.products[Math.floor(i / u) % job.products.length]!)}&context=product_page&limit=8`
+    }
     const s = strategies[i % 4]
     const pid = s === 'frequently_bought_together' || s === 'content_based' ? `&productId=${encodeURIComponent(job.products[i % job.products.length])}` : ''
     return `${job.base}/api/v1/recommendations?userId=${encodeURIComponent(job.users[(i * 7919) % job.users.length])}&strategy=${s}${pid}&limit=8`
@@ -125,21 +133,24 @@ try {
   // passing disturbance on this shared machine lands on both; medians reported.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
   await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 3, concurrency: 8 }) // warm the small working set
-  const rows: { hello: number; recs: number; hot: number; cached: number; errors: number }[] = []
+  const rows: { hello: number; recs: number; hot: number; computed: number; computedCached: number; cached: number; errors: number }[] = []
   const failures: Record<string, number> = {}
   const tally = (x: { failures: Record<string, number> }) => { for (const [why, n] of Object.entries(x.failures)) failures[why] = (failures[why] ?? 0) + n }
   for (let r = 0; r < ROUNDS; r++) {
     const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
     const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: (r + 1) * 1_000_000 })
     const hot = await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 10, concurrency: 32 })
-    rows.push({ hello: hello.rps, recs: recs.rps, hot: hot.rps, cached: recs.cachedShare, errors: recs.errors + hot.errors })
-    tally(recs); tally(hot)
-    console.log(`  round ${r + 1}: hello-world ${Math.round(hello.rps)} req/s; recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %, cached ${(recs.cachedShare * 100).toFixed(0)} %); small working set ${Math.round(hot.rps)} req/s (${((hot.rps / hello.rps) * 100).toFixed(0)} %)`)
+    // Each round its own stretch of (shopper, limit, context) combinations: nothing asked twice.
+    const computed = await run({ mode: 'closed', path: 'recs-computed', rate: 0, seconds: 10, concurrency: 32, start: r * 250_000 })
+    rows.push({ hello: hello.rps, recs: recs.rps, hot: hot.rps, computed: computed.rps, computedCached: computed.cachedShare, cached: recs.cachedShare, errors: recs.errors + hot.errors + computed.errors })
+    tally(recs); tally(hot); tally(computed)
+    const pct = (x: number) => `${((x / hello.rps) * 100).toFixed(0)} %`
+    console.log(`  round ${r + 1}: hello-world ${Math.round(hello.rps)} req/s; recommendations ${Math.round(recs.rps)} req/s (${pct(recs.rps)}, cached ${(recs.cachedShare * 100).toFixed(0)} %); small working set ${Math.round(hot.rps)} req/s (${pct(hot.rps)}); all computed ${Math.round(computed.rps)} req/s (${pct(computed.rps)}, cached ${(computed.cachedShare * 100).toFixed(0)} %)`)
     const us = (x: { serverCpuUs: number; clientCpuUs: number }) => `${x.serverCpuUs.toFixed(0)} / ${x.clientCpuUs.toFixed(0)}`
-    console.log(`    CPU µs per request, server / load generator: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}`)
+    console.log(`    CPU µs per request, server / load generator: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}, all computed ${us(computed)}`)
   }
-  const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello))
-  console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %; errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)
+  const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello)), allComputed = median(rows.map((x) => x.computed / x.hello))
+  console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %, all computed ${(allComputed * 100).toFixed(0)} % (cached ${(median(rows.map((x) => x.computedCached)) * 100).toFixed(0)} %); errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)
 } finally {
   await stop()
 }

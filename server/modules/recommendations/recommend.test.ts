@@ -94,6 +94,9 @@ describe('collaborative', () => {
     const viewsOnly = { ...DEFAULT_EVENT_WEIGHTS, purchase: 0 }
     expect(top({ intentHalfLifeDays: 0, eventWeights: viewsOnly })).toBe('Because you viewed Trail Runner X')
     expect(recommend(model, both, ask('collaborative', { eventWeights: { ...viewsOnly, product_viewed: 0 } })).strategy).toBe('trending_fallback')
+    // Histories are kept per shopper state and settings: back to the first settings, the first answer.
+    expect(top({})).toBe('Because you viewed Trail Runner X')
+    expect(top({ intentHalfLifeDays: 0 })).toBe('Because you bought Espresso Grinder Y')
   })
 
   test('where nothing fades, purchases older than the recent events count too', () => {
