@@ -98,8 +98,9 @@ export async function createApp(parts: AppParts) {
   const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache), onRateLimited: (budget) => metrics.rateLimited.inc({ budget }) })
 
   const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
-  // A rebuild asked for in the background (a catalog write, new model settings); a worker in this process starts on it at once.
-  const askForBuild = (tenantId: string) => void requestBuild(database.raw, tenantId)
+  // A rebuild asked for (a catalog write, in the background; new model settings, before the update answers, so the
+  // status it reports next is `building`); a worker in this process starts on it at once. Never rejects.
+  const askForBuild = (tenantId: string): Promise<void> => requestBuild(database.raw, tenantId)
     .then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
   const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
@@ -135,7 +136,7 @@ export async function createApp(parts: AppParts) {
   catalogChanged.subscribe((tenantId, productIds) => {
     void models.patchItems(tenantId, productIds).catch((error) => log.warn('could not patch the loaded model', { tenantId, error }))
     void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
-    askForBuild(tenantId)
+    void askForBuild(tenantId)
   })
   const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored),
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })

@@ -193,6 +193,13 @@ for (const name of BACKENDS) {
       expect(ra.body.data.map((x: { productId: string }) => x.productId)).not.toContain('b-only')
       for (const x of rb.body.data) expect(x.productId).toBe('b-only')
       expect(rb.body.meta.modelVersion).not.toBe(ra.body.meta.modelVersion)
+      // The answer kept for every shopper of a tenant (user-0 made it in both) serves a new shopper of that tenant only.
+      const na = await recs(a.readKey, 'userId=new-shopper&strategy=trending&limit=20')
+      const nb = await recs(b.readKey, 'userId=new-shopper&strategy=trending&limit=20')
+      expect([na.body.meta.cached, nb.body.meta.cached]).toEqual([true, true])
+      expect(na.body.data.map((x: { productId: string }) => x.productId)).not.toContain('b-only')
+      expect([na.body.meta.modelVersion, nb.body.meta.modelVersion]).toEqual([ra.body.meta.modelVersion, rb.body.meta.modelVersion])
+      expect(nb.body.data).toEqual(rb.body.data)
       expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.stats.items).toBe(1)
       // An admin cannot read another admin's tenant's recommendations.
       expectProblem(await t.req('GET', '/api/v1/recommendations?userId=u', { token: b.token, tenant: a.tenantId }), 404)
@@ -317,12 +324,17 @@ describe('shared answers', () => {
       return { status: res.status, body: await res.json() as { data: unknown[]; meta: { cached: boolean; stale?: boolean } } }
     }
     const first = await ask(healthy, 'userId=user-4&strategy=collaborative&limit=4')
+    // An answer every shopper shares (user-1 bought nothing): written once, for the tenant, not per shopper.
+    const shared = await ask(healthy, 'userId=user-1&strategy=trending&limit=4')
     await healthy.services.recommendations.flush()
     down = true
     const stale = await ask(cut, 'userId=user-4&strategy=collaborative&limit=4')
     expect(stale.status).toBe(200)
     expect(stale.body.meta).toMatchObject({ cached: true, stale: true })
     expect(stale.body.data).toEqual(first.body.data)
+    const staleShared = await ask(cut, 'userId=user-1&strategy=trending&limit=4')
+    expect(staleShared.body.meta).toMatchObject({ cached: true, stale: true })
+    expect(staleShared.body.data).toEqual(shared.body.data)
   })
 })
 

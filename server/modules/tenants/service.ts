@@ -19,7 +19,8 @@ export interface TenantDeps {
   /** Called after any change that affects how keys of this tenant authenticate. */
   onChange: (tenantId: string) => void
   /** Called when the tenant's model settings (config.recommendations) changed: its model is to be rebuilt with them. */
-  onModelSettingsChange?: (tenantId: string) => void
+  /** Asks for a rebuild; awaited, so the model status read after the update already says `building`. */
+  onModelSettingsChange?: (tenantId: string) => Promise<void> | void
 }
 
 export function createTenantService(d: TenantDeps) {
@@ -54,7 +55,7 @@ export function createTenantService(d: TenantDeps) {
       if (res === 'name-taken') throw new Conflict(`You already have a tenant named "${v.name?.trim()}"`)
       if (!res) throw new NotFound('Tenant not found')
       d.onChange(id)
-      if (config && JSON.stringify(config.recommendations) !== JSON.stringify(before.recommendations)) d.onModelSettingsChange?.(id)
+      if (config && JSON.stringify(config.recommendations) !== JSON.stringify(before.recommendations)) await d.onModelSettingsChange?.(id)
       return tenantDto(res)
     },
 
