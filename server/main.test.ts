@@ -35,8 +35,31 @@ async function onboard(base: string) {
   const tenantId = (await tenant.json()).data.id
   const key = await post(`/api/v1/tenants/${tenantId}/api-keys`, { name: 'sdk', permissions: 'read' }, token)
   expect(key.status).toBe(201)
-  const me = await fetch(`${base}/api/v1/me`, { headers: { 'x-api-key': (await key.json()).data.key } })
+  const readKey: string = (await key.json()).data.key
+  const me = await fetch(`${base}/api/v1/me`, { headers: { 'x-api-key': readKey } })
   expect((await me.json()).data.tenantId).toBe(tenantId)
+  const write = await post(`/api/v1/tenants/${tenantId}/api-keys`, { name: 'backend', permissions: 'write' }, token)
+  return { readKey, writeKey: (await write.json()).data.key as string }
+}
+
+/** A small store through the API, a model built (on the build thread), and a recommendation from it. */
+async function recommendFromABuiltModel(base: string, keys: { readKey: string; writeKey: string }) {
+  const send = (path: string, body: unknown) => fetch(base + path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-api-key': keys.writeKey } })
+  const items = Array.from({ length: 6 }, (_, i) => ({ productId: `p${i}`, name: `Product ${i}`, category: 'c', price: 10 + i }))
+  expect((await send('/api/v1/catalog/batch', { items })).status).toBe(200)
+  const at = (m: number) => new Date(Date.now() - m * 60_000).toISOString()
+  const events = Array.from({ length: 4 }, (_, u) => [0, 1, 2].map((i) => ({ eventType: 'purchase', userId: `u${u}`, productId: `p${(u + i) % 6}`, timestamp: at(10 + i), metadata: { orderId: `o${u}` } }))).flat()
+  expect((await send('/api/v1/events/batch', { events })).status).toBe(202)
+  expect((await send('/api/v1/models/rebuild', {})).status).toBe(202)
+  let model: { status: string; version: string | null } = { status: 'building', version: null }
+  for (let i = 0; i < 150 && model.status !== 'ready'; i++) {
+    await Bun.sleep(200)
+    model = (await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': keys.readKey } })).json()).data
+  }
+  expect(model.status).toBe('ready')
+  const recs = await (await fetch(`${base}/api/v1/recommendations?userId=u0&productId=p0&strategy=frequently_bought_together&limit=3`, { headers: { 'x-api-key': keys.readKey } })).json()
+  expect(recs.meta.modelVersion).toBe(model.version)
+  expect(recs.data.length).toBeGreaterThan(0)
 }
 
 const port = () => 20000 + Math.floor(Math.random() * 20000)
@@ -70,7 +93,7 @@ describe('entry points', () => {
     try {
       const base = `http://127.0.0.1:${p}`
       expect(await waitHealthy(base, proc, 80_000)).toEqual({ status: 'ok', db: 'pglite', cache: 'memory' })
-      await onboard(base)
+      await recommendFromABuiltModel(base, await onboard(base))
       proc.kill('SIGTERM')
       expect(await proc.exited).toBe(0)
     } finally {

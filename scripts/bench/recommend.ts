@@ -100,13 +100,27 @@ try {
   console.log(`loaded ${items.length} products and ${retail.length} purchases in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const b0 = performance.now()
   await post('/api/v1/models/rebuild', {})
+  // While the model builds, /health is asked every 10 ms: how long the API is held back by a build.
+  let building = true
+  const probes: number[] = []
+  const probing = (async () => {
+    while (building) {
+      const p0 = performance.now()
+      await (await fetch(`${base}/health`)).text()
+      probes.push(performance.now() - p0)
+      await Bun.sleep(10)
+    }
+  })()
   let model: any
   for (;;) {
     model = (await (await fetch(`${base}/api/v1/models`, { headers: auth })).json() as any).data
     if (model.status === 'ready') break
     await Bun.sleep(250)
   }
+  building = false
+  await probing
   console.log(`model ready in ${((performance.now() - b0) / 1000).toFixed(1)} s (wall, incl. queueing): ${JSON.stringify(model.stats)}`)
+  console.log(`  /health during the build: ${probes.length} probes, slowest ${Math.max(...probes).toFixed(0)} ms, median ${[...probes].sort((a, b) => a - b)[probes.length >> 1]!.toFixed(1)} ms`)
   if (profileDir) {
     await signal('SIGTERM')
     await restart(profileDir)

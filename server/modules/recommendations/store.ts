@@ -3,8 +3,7 @@
 // memory per instance. A finished build is broadcast; instances also re-check
 // the stored version every few seconds. When the database fails, the model in
 // memory keeps serving (stale beats empty).
-import { Buffer } from 'node:buffer'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzipSync } from 'node:zlib'
 import type { RawSql } from '../../../db/client.ts'
 import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, tenantConfigForModel, type CatalogRow,
@@ -13,7 +12,7 @@ import type { Cache } from '../../cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { effectiveConfig } from '../tenants/config.ts'
-import { buildModel } from './build.ts'
+import { runBuild } from './build-runner.ts'
 import { recommend } from './recommend.ts'
 import { availabilityChanged, compactForServing } from './strategies/model-index.ts'
 import type { EventType, Item, TenantModel } from './types.ts'
@@ -72,11 +71,11 @@ export class ModelStore {
         tenantConfigForModel(this.raw, tenantId),
       ])
       const settings = effectiveConfig(config).recommendations
-      const model = buildModel({
+      // On the build thread: this thread goes on answering requests meanwhile.
+      const { model, gzipped: bytes } = await runBuild({
         items: rows.map(itemOf), now, weights: settings.eventWeights, halfLifeDays: settings.halfLifeDays,
         interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
-      }, this.kernels, { maxItemsPerUser: settings.itemsPerShopper })
-      const bytes = gzipSync(Buffer.from(JSON.stringify(model)))
+      }, { maxItemsPerUser: settings.itemsPerShopper }, this.kernels)
       // The settings it was built with are reported by GET /models: what a tenant changed shows there once applied.
       const { intentHalfLifeDays: _, ...built } = settings
       await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength, settings: built } })
