@@ -118,7 +118,11 @@ export async function waitForModel(base: string, readKey: string, polls = 200) {
 export async function seedSmallStore(base: string, tenant: { readKey: string; writeKey: string }) {
   const store = smallStore()
   await call(base, 'POST', '/api/v1/catalog/batch', tenant.writeKey, { items: store.items })
-  await call(base, 'POST', '/api/v1/events/batch', tenant.writeKey, { events: store.events })
+  // At most 100 events a batch (240 in one were refused whole: every shopper was left without a history).
+  for (let i = 0; i < store.events.length; i += 100) {
+    const r = await call(base, 'POST', '/api/v1/events/batch', tenant.writeKey, { events: store.events.slice(i, i + 100) })
+    if (r.status !== 202) throw new Error(`seeding events failed: ${r.status} ${JSON.stringify(r.body)}`)
+  }
   await call(base, 'POST', '/api/v1/models/rebuild', tenant.writeKey)
   await waitForModel(base, tenant.readKey)
 }
