@@ -190,11 +190,13 @@ for (const name of BACKENDS) {
       await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
         ev({ userId: 'pf', productId: 'b', eventType: 'purchase', timestamp: iso(ago(1000)) }), ev({ userId: 'pf', productId: 'c', timestamp: iso(ago(2000)) }),
       ] } })
-      const { findProfile } = await import('../../../db/queries/events.ts')
-      const p = await findProfile(database.raw, k.tenantId, 'pf')
-      expect(p!.recent.map((x) => x.p)).toEqual(['b', 'c', 'a'])
-      expect(p!.purchased).toEqual(['b'])
-      expect(p!.eventCount).toBe(3)
+      const { findProfiles } = await import('../../../db/queries/events.ts')
+      const found = await findProfiles(database.raw, k.tenantId, ['pf', 'nobody'])
+      expect([...found.keys()]).toEqual(['pf'])
+      const p = found.get('pf')!
+      expect(p.recent.map((x) => x.p)).toEqual(['b', 'c', 'a'])
+      expect(p.purchased).toEqual(['b'])
+      expect(p.eventCount).toBe(3)
     })
 
     test('retention: events older than 90 days are folded into daily summaries and dropped', async () => {

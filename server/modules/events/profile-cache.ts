@@ -5,20 +5,31 @@
 // instance drops them too. A short TTL bounds staleness if a broadcast is lost
 // (Redis down).
 import type { RawSql } from '../../../db/client.ts'
-import { findProfile, type UserProfile } from '../../../db/queries/events.ts'
+import { findProfiles, type UserProfile } from '../../../db/queries/events.ts'
 import type { Cache } from '../../cache/index.ts'
 import { BoundedMap } from '../../cache/bounded-map.ts'
 
 export const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
+/** Shoppers per query: beyond this a batch waits for the next. */
+const BATCH_MAX = 100
+
+interface Waiting { userId: string; resolve: (p: UserProfile | undefined) => void; reject: (e: unknown) => void }
 
 export class ProfileCache {
   private entries: BoundedMap<string, { profile: UserProfile | undefined; until: number }>
+  // Loads are batched per tenant, like a group commit: while one query is out, the shoppers
+  // asked about meanwhile wait together for the next (one query each time, not one each).
+  // A shopper asked about twice before their profile arrives is loaded once.
+  private inflight = new Map<string, Promise<UserProfile | undefined>>()
+  private queues = new Map<string, { waiting: Waiting[]; busy: boolean }>()
+  // Loads whose shopper changed while they were out: what they bring back may predate the change, so it is not kept.
+  private outdated = new Set<Promise<UserProfile | undefined>>()
 
   constructor(private raw: RawSql, private cache: Cache, private ttlMs = 30_000, max = 100_000) {
     this.entries = new BoundedMap(max)
     cache.subscribe(PROFILES_CHANNEL, (msg) => {
-      try { for (const k of JSON.parse(msg) as string[]) this.entries.delete(k) } catch { /* not ours */ }
+      try { this.drop(JSON.parse(msg) as string[]) } catch { /* not ours */ }
     })
   }
 
@@ -27,20 +38,62 @@ export class ProfileCache {
     const k = tenantId + SEP + userId
     const hit = this.entries.get(k)
     if (hit && hit.until > Date.now()) return hit.profile
-    return this.load(k, tenantId, userId)
+    let p = this.inflight.get(k)
+    if (!p) {
+      p = this.load(k, tenantId, userId)
+      this.inflight.set(k, p)
+    }
+    return p
   }
 
-  private async load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
-    const profile = await findProfile(this.raw, tenantId, userId)
-    this.entries.set(k, { profile, until: Date.now() + this.ttlMs })
-    return profile
+  private load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
+    const loaded = new Promise<UserProfile | undefined>((resolve, reject) => {
+      let q = this.queues.get(tenantId)
+      if (!q) this.queues.set(tenantId, (q = { waiting: [], busy: false }))
+      q.waiting.push({ userId, resolve, reject })
+      if (!q.busy) void this.flush(tenantId, q)
+    })
+    const result: Promise<UserProfile | undefined> = loaded.then((profile) => {
+      if (this.inflight.get(k) === result) this.inflight.delete(k)
+      if (this.outdated.delete(result)) return profile // changed meanwhile: this request gets it, the next reads again
+      this.entries.set(k, { profile, until: Date.now() + this.ttlMs })
+      return profile
+    }, (error) => {
+      if (this.inflight.get(k) === result) this.inflight.delete(k)
+      this.outdated.delete(result)
+      throw error
+    })
+    return result
+  }
+
+  private async flush(tenantId: string, q: { waiting: Waiting[]; busy: boolean }) {
+    q.busy = true
+    while (q.waiting.length) {
+      const batch = q.waiting.splice(0, BATCH_MAX)
+      try {
+        const found = await findProfiles(this.raw, tenantId, [...new Set(batch.map((w) => w.userId))])
+        for (const w of batch) w.resolve(found.get(w.userId))
+      } catch (error) {
+        for (const w of batch) w.reject(error)
+      }
+    }
+    q.busy = false
+    this.queues.delete(tenantId)
+  }
+
+  private drop(keys: string[]) {
+    for (const k of keys) {
+      this.entries.delete(k)
+      const out = this.inflight.get(k)
+      if (out) { this.outdated.add(out); this.inflight.delete(k) }
+    }
   }
 
   /** Drops these users' profiles here at once, and on every other instance by broadcast. */
   changed(users: { tenantId: string; userId: string }[]) {
     if (!users.length) return
     const keys = [...new Set(users.map((u) => u.tenantId + SEP + u.userId))]
-    for (const k of keys) this.entries.delete(k)
+    this.drop(keys)
     void this.cache.publish(PROFILES_CHANNEL, JSON.stringify(keys)).catch(() => {})
   }
 }

@@ -1,0 +1,100 @@
+// Profile loads: batched per tenant while a query is out, one load per shopper,
+// nothing kept that may predate a change, failures passed on and retried.
+import { afterEach, expect, test } from 'bun:test'
+import type { RawSql } from '../../../db/client.ts'
+import { MemoryCache } from '../../cache/memory.ts'
+import { ProfileCache } from './profile-cache.ts'
+
+/** A database of profiles whose queries answer only when released, and a log of what each asked for. */
+function fakeDatabase(eventCounts: Record<string, Record<string, number>>) {
+  const asked: { tenantId: string; userIds: string[] }[] = []
+  const held: (() => void)[] = []
+  let failNext = false
+  const raw: RawSql = {
+    query: (async (_text: string, params?: unknown[]) => {
+      const [tenantId, userIds] = params as [string, string[]]
+      asked.push({ tenantId, userIds: [...userIds] })
+      const fail = failNext
+      failNext = false
+      await new Promise<void>((release) => held.push(release))
+      if (fail) throw new Error('connection refused')
+      return userIds.filter((u) => eventCounts[tenantId]?.[u] !== undefined)
+        .map((u) => ({ user_id: u, recent: [{ p: `${tenantId}-item`, e: 'product_viewed', t: 1 }], event_count: eventCounts[tenantId]![u], purchased: [] }))
+    }) as RawSql['query'],
+    transaction: (async () => { throw new Error('unused') }) as RawSql['transaction'],
+  }
+  /** Lets every query out so far answer, then lets the answers settle. */
+  const release = async () => { while (held.length) held.shift()!(); for (let i = 0; i < 5; i++) await Bun.sleep(0) }
+  return { raw, asked, release, failNextQuery: () => { failNext = true } }
+}
+
+const caches: MemoryCache[] = []
+afterEach(() => { for (const c of caches.splice(0)) c.close?.() })
+const memory = () => { const c = new MemoryCache(); caches.push(c); return c }
+
+test('shoppers asked about while a query is out are loaded together in the next one; each tenant separately', async () => {
+  const db = fakeDatabase({ t1: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`u${i}`, i])), t2: { u0: 99 } })
+  const profiles = new ProfileCache(db.raw, memory())
+  const first = profiles.get('t1', 'u0')
+  const rest = Array.from({ length: 49 }, (_, i) => profiles.get('t1', `u${i + 1}`))
+  const other = profiles.get('t2', 'u0')
+  await db.release() // the first query (u0 alone) answers; the 49 who waited go in one
+  await db.release()
+  expect(db.asked).toEqual([
+    { tenantId: 't1', userIds: ['u0'] },
+    { tenantId: 't2', userIds: ['u0'] },
+    { tenantId: 't1', userIds: Array.from({ length: 49 }, (_, i) => `u${i + 1}`) },
+  ])
+  expect((await first)!.eventCount).toBe(0)
+  expect((await Promise.all(rest)).map((p) => p!.eventCount)).toEqual(Array.from({ length: 49 }, (_, i) => i + 1))
+  // Same user id, other tenant: its own profile.
+  expect(await other).toMatchObject({ eventCount: 99, recent: [{ p: 't2-item' }] })
+  // Now cached: no promise, no query.
+  expect(profiles.get('t1', 'u7')).toMatchObject({ eventCount: 7 })
+  expect(db.asked.length).toBe(3)
+})
+
+test('a shopper asked about twice before their profile arrives is loaded once; an unknown shopper is cached as unknown', async () => {
+  const db = fakeDatabase({ t1: { a: 5 } })
+  const profiles = new ProfileCache(db.raw, memory())
+  const [x, y, z] = [profiles.get('t1', 'a'), profiles.get('t1', 'a'), profiles.get('t1', 'nobody')]
+  await db.release()
+  await db.release()
+  expect((await x)!.eventCount).toBe(5)
+  expect(await y).toBe(await x)
+  expect(await z).toBeUndefined()
+  expect(db.asked.flatMap((q) => q.userIds)).toEqual(['a', 'nobody'])
+  expect(profiles.get('t1', 'nobody')).toBeUndefined() // no promise: known to be unknown
+})
+
+test('a profile loaded while its shopper changed is not kept: the next request reads again', async () => {
+  const db = fakeDatabase({ t1: { a: 5 } })
+  const profiles = new ProfileCache(db.raw, memory())
+  const before = profiles.get('t1', 'a')
+  profiles.changed([{ tenantId: 't1', userId: 'a' }]) // new events stored while the load is out
+  await db.release()
+  expect((await before)!.eventCount).toBe(5)
+  const again = profiles.get('t1', 'a')
+  expect(again).toBeInstanceOf(Promise) // not cached from the outdated load
+  await db.release()
+  await again
+  expect(db.asked.length).toBe(2)
+  expect(profiles.get('t1', 'a')).toMatchObject({ eventCount: 5 })
+})
+
+test('a failed query fails every shopper waiting on it; the next request tries again', async () => {
+  const db = fakeDatabase({ t1: { a: 5, b: 6 } })
+  const profiles = new ProfileCache(db.raw, memory())
+  db.failNextQuery()
+  const a = profiles.get('t1', 'a')
+  const b = profiles.get('t1', 'b')
+  const results = Promise.allSettled([a, b])
+  await db.release()
+  await db.release()
+  const [ra, rb] = await results
+  expect(ra.status).toBe('rejected')
+  expect(rb.status).toBe('fulfilled') // b waited for the next query, which worked
+  const retry = profiles.get('t1', 'a')
+  await db.release()
+  expect((await retry)!.eventCount).toBe(5)
+})
