@@ -109,7 +109,7 @@ export async function createApp(parts: AppParts) {
 
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
-  const profiles = new ProfileCache(database.raw, cache)
+  const profiles = new ProfileCache(database.raw, cache, database.kind === 'pglite' ? 1 : 4)
   const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms))
   const worker = new ModelWorker(database.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,

@@ -217,7 +217,8 @@ export interface UserProfile { recent: Interaction[]; purchased: string[]; event
  * Users' profiles, recent interactions newest first (recommendations read them), several
  * in one query (absent users are simply missing from the map):
  * one round trip for the shoppers asked about at the same moment. On PGlite a query
- * costs ≈ 0.35 ms of the API's own thread; in batches of 32, ≈ 0.09 ms a profile.
+ * costs ≈ 0.35 ms of the API's own thread; in batches of 32, ≈ 0.09 ms a profile (PostgreSQL: ≈ 0.2 ms of
+ * this process's CPU against ≈ 0.05 ms).
  */
 export async function findProfiles(raw: RawSql, tenantId: string, userIds: readonly string[]): Promise<Map<string, UserProfile>> {
   const rows = await raw.query<ProfileRow & { user_id: string }>(

@@ -38,12 +38,14 @@ test('shoppers asked about while a query is out are loaded together in the next 
   const first = profiles.get('t1', 'u0')
   const rest = Array.from({ length: 49 }, (_, i) => profiles.get('t1', `u${i + 1}`))
   const other = profiles.get('t2', 'u0')
-  await db.release() // the first query (u0 alone) answers; the 49 who waited go in one
+  await db.release() // the first query (u0 alone) answers; the 49 who waited go 32 at a time
+  await db.release()
   await db.release()
   expect(db.asked).toEqual([
     { tenantId: 't1', userIds: ['u0'] },
     { tenantId: 't2', userIds: ['u0'] },
-    { tenantId: 't1', userIds: Array.from({ length: 49 }, (_, i) => `u${i + 1}`) },
+    { tenantId: 't1', userIds: Array.from({ length: 32 }, (_, i) => `u${i + 1}`) },
+    { tenantId: 't1', userIds: Array.from({ length: 17 }, (_, i) => `u${i + 33}`) },
   ])
   expect((await first)!.eventCount).toBe(0)
   expect((await Promise.all(rest)).map((p) => p!.eventCount)).toEqual(Array.from({ length: 49 }, (_, i) => i + 1))
@@ -51,7 +53,7 @@ test('shoppers asked about while a query is out are loaded together in the next 
   expect(await other).toMatchObject({ eventCount: 99, recent: [{ p: 't2-item' }] })
   // Now cached: no promise, no query.
   expect(profiles.get('t1', 'u7')).toMatchObject({ eventCount: 7 })
-  expect(db.asked.length).toBe(3)
+  expect(db.asked.length).toBe(4)
 })
 
 test('a shopper asked about twice before their profile arrives is loaded once; an unknown shopper is cached as unknown', async () => {
@@ -97,4 +99,15 @@ test('a failed query fails every shopper waiting on it; the next request tries a
   const retry = profiles.get('t1', 'a')
   await db.release()
   expect((await retry)!.eventCount).toBe(5)
+})
+
+test('with several queries allowed out (a PostgreSQL pool), shoppers go out at once until the limit, then wait together', async () => {
+  const db = fakeDatabase({ t1: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`u${i}`, i])) })
+  const profiles = new ProfileCache(db.raw, memory(), 2)
+  const all = Array.from({ length: 10 }, (_, i) => profiles.get('t1', `u${i}`))
+  expect(db.asked.map((q) => q.userIds)).toEqual([['u0'], ['u1']])
+  await db.release()
+  await db.release()
+  expect(db.asked.map((q) => q.userIds)).toEqual([['u0'], ['u1'], ['u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8', 'u9']])
+  expect((await Promise.all(all)).map((p) => p!.eventCount)).toEqual(Array.from({ length: 10 }, (_, i) => i))
 })

@@ -12,21 +12,26 @@ import { BoundedMap } from '../../cache/bounded-map.ts'
 export const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
 /** Shoppers per query: beyond this a batch waits for the next. */
-const BATCH_MAX = 100
+const BATCH_MAX = 32
 
 interface Waiting { userId: string; resolve: (p: UserProfile | undefined) => void; reject: (e: unknown) => void }
 
 export class ProfileCache {
   private entries: BoundedMap<string, { profile: UserProfile | undefined; until: number }>
-  // Loads are batched per tenant, like a group commit: while one query is out, the shoppers
+  // Loads are batched per tenant, like a group commit: while `queries` are out, the shoppers
   // asked about meanwhile wait together for the next (one query each time, not one each).
   // A shopper asked about twice before their profile arrives is loaded once.
   private inflight = new Map<string, Promise<UserProfile | undefined>>()
-  private queues = new Map<string, { waiting: Waiting[]; busy: boolean }>()
+  private queues = new Map<string, { waiting: Waiting[]; out: number }>()
   // Loads whose shopper changed while they were out: what they bring back may predate the change, so it is not kept.
   private outdated = new Set<Promise<UserProfile | undefined>>()
 
-  constructor(private raw: RawSql, private cache: Cache, private ttlMs = 30_000, max = 100_000) {
+  /**
+   * `queries`: how many loads of one tenant may be out at once. One suits PGlite, which runs
+   * queries one at a time on this very thread (so fewer, larger ones cost it least); a pool
+   * of connections to PostgreSQL answers several at once.
+   */
+  constructor(private raw: RawSql, private cache: Cache, private queries = 1, private ttlMs = 30_000, max = 100_000) {
     this.entries = new BoundedMap(max)
     cache.subscribe(PROFILES_CHANNEL, (msg) => {
       try { this.drop(JSON.parse(msg) as string[]) } catch { /* not ours */ }
@@ -49,9 +54,9 @@ export class ProfileCache {
   private load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
     const loaded = new Promise<UserProfile | undefined>((resolve, reject) => {
       let q = this.queues.get(tenantId)
-      if (!q) this.queues.set(tenantId, (q = { waiting: [], busy: false }))
+      if (!q) this.queues.set(tenantId, (q = { waiting: [], out: 0 }))
       q.waiting.push({ userId, resolve, reject })
-      if (!q.busy) void this.flush(tenantId, q)
+      if (q.out < this.queries) void this.flush(tenantId, q)
     })
     const result: Promise<UserProfile | undefined> = loaded.then((profile) => {
       if (this.inflight.get(k) === result) this.inflight.delete(k)
@@ -66,8 +71,8 @@ export class ProfileCache {
     return result
   }
 
-  private async flush(tenantId: string, q: { waiting: Waiting[]; busy: boolean }) {
-    q.busy = true
+  private async flush(tenantId: string, q: { waiting: Waiting[]; out: number }) {
+    q.out++
     while (q.waiting.length) {
       const batch = q.waiting.splice(0, BATCH_MAX)
       try {
@@ -77,8 +82,7 @@ export class ProfileCache {
         for (const w of batch) w.reject(error)
       }
     }
-    q.busy = false
-    this.queues.delete(tenantId)
+    if (--q.out === 0) this.queues.delete(tenantId)
   }
 
   private drop(keys: string[]) {
