@@ -67,7 +67,7 @@ export class ModelStore {
       const now = this.clock().getTime()
       const [rows, interactions, config] = await Promise.all([
         catalogForModel(this.raw, tenantId),
-        interactionsForModel(this.raw, tenantId, new Date(now - this.opts.lookbackDays * DAY)),
+        interactionsForModel(this.raw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
         tenantConfigForModel(this.raw, tenantId),
       ])
       const settings = effectiveConfig(config).recommendations
