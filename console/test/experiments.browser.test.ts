@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { seedCatalog, seedEvents, until } from './tenant-data.ts'
+import { jsKernels } from '../../server/kernels/load.ts'
+import { assign } from '../../server/modules/experiments/assignment.ts'
 
 let h: ConsoleHarness
 let s: SignedIn
@@ -66,10 +68,14 @@ describe('experiments', () => {
     await until(results, (r) => r.body.data.sampleSize.control + r.body.data.sampleSize.variant === 40)
     await Bun.sleep(5)
     const now = new Date().toISOString()
-    await seedEvents(h, s, users.flatMap((u, i) => [
+    // Every third shopper of each arm clicks (arms as the server assigns them): the arms do about
+    // equally well whichever shoppers the experiment's id puts where, so the control is promoted below.
+    const seen = { control: 0, variant: 0 }
+    const clicks = new Set(users.filter((u) => seen[assign(jsKernels(), expId, u, 50)]++ % 3 === 0))
+    await seedEvents(h, s, users.flatMap((u) => [
       { eventType: 'recommendation_impressed', userId: u, productId: 'p1', placement: 'home', timestamp: now },
       { eventType: 'recommendation_impressed', userId: u, productId: 'p2', placement: 'home', timestamp: now },
-      ...(i % 3 === 0 ? [{ eventType: 'recommendation_clicked', userId: u, productId: 'p1', placement: 'home', timestamp: now }] : []),
+      ...(clicks.has(u) ? [{ eventType: 'recommendation_clicked', userId: u, productId: 'p1', placement: 'home', timestamp: now }] : []),
     ]))
     const r = (await until(results, (x) => x.body.data.controlMetric !== null && x.body.data.variantMetric !== null)).body.data
     await page.goto(expUrl)
