@@ -36,8 +36,7 @@ function thread(): Worker | undefined {
     if (!p) return
     pending.delete(r.id)
     if ('error' in r) p.reject(new Error(`model build failed: ${r.error}`))
-    // A Buffer over the transferred bytes (no copy): the database drivers store Buffers as bytea.
-    else p.resolve({ model: JSON.parse(r.json) as TenantModel, gzipped: Buffer.from(r.gzipped.buffer, r.gzipped.byteOffset, r.gzipped.byteLength), thread: true })
+    else p.resolve({ model: JSON.parse(r.json) as TenantModel, gzipped: r.gzipped, thread: true })
     if (pending.size === 0) idleSoon()
   }
   // A thread that died takes its builds with it: they fail (and are retried by the worker's schedule); the next build starts a new thread.

@@ -150,20 +150,15 @@ export function createRecommendationService(d: RecommendationDeps) {
   function commonAnswer(tenantId: string, config: TenantConfig, q: RecommendQuery, strategy: StrategyName, params: string, model: TenantModel, experiment: Served['experiment']): { served: Served; positions: Int32Array } {
     const slot = commonSlot(tenantId, params)
     const hit = common.get(slot)
-    if (hit && hit.version === model.version && hit.until > Date.now()) {
-      const items = withoutGone(hit.answer, model)
-      const served = items ? { ...hit.answer.meta, items, cached: true } : (hit.answer.view ??= { ...hit.answer.meta, itemsJson: hit.answer.itemsJson, cached: true })
-      return { served, positions: hit.answer.positions }
-    }
-    const result = recommend(model, emptyUser, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
-      eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
+    if (hit && hit.version === model.version && hit.until > Date.now()) return { served: servedFrom(hit.answer, model, experiment), positions: hit.answer.positions }
+    const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
     const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
     const itemsJson = JSON.stringify(result.items)
     const until = Date.now() + RESULT_TTL_MS
     const answer = answerOf(tenantId, meta, result.items, itemsJson)
     common.set(slot, { version: model.version, answer, until })
     // Kept in the shared cache for the stale path only (an instance restarted while the database is down).
-    writeShared(slot, `{"key":${JSON.stringify(model.version)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`)
+    writeShared(slot, sharedEntry(model.version, until, itemsJson, meta))
     return { served: { ...meta, items: result.items, itemsJson }, positions: answer.positions }
   }
 
@@ -173,6 +168,25 @@ export function createRecommendationService(d: RecommendationDeps) {
     if (!answer.positions.some(gone)) return undefined
     return (JSON.parse(answer.itemsJson) as Recommendation[]).filter((_, k) => !gone(answer.positions[k]!))
   }
+
+  /**
+   * A cached answer as served: the same view every time (its slot fixes the experiment arm
+   * too), so the route can keep its serialised body; a new list if items went unavailable.
+   */
+  function servedFrom(answer: CachedAnswer, model: TenantModel, experiment: Served['experiment']): Served {
+    const items = withoutGone(answer, model)
+    if (!items) return (answer.view ??= { ...answer.meta, itemsJson: answer.itemsJson, cached: true, experiment })
+    return { ...answer.meta, items, cached: true, experiment }
+  }
+
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
+    strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
+  })
+
+  /** A SharedEntry's text, assembled around the list's JSON (serialised once, for the route too). */
+  const sharedEntry = (key: string, until: number, itemsJson: string, meta: ServedMeta) =>
+    `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`
 
   return {
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
@@ -233,21 +247,15 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const cached = stale ? undefined : getCached(tenantId, key, slot, drawsOnHistory(strategy, q.productId))
       const hit = cached instanceof Promise ? await cached : cached
-      if (hit) {
-        const items = withoutGone(hit, model)
-        // The same view of an answer for every hit (its slot fixes the experiment arm too), so the route can keep its serialised body.
-        if (!items) return (hit.view ??= { ...hit.meta, itemsJson: hit.itemsJson, cached: true, experiment })
-        return { ...hit.meta, items, cached: true, experiment }
-      }
-      const result = recommend(model, user, { strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
-        eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays }, d.kernels)
+      if (hit) return servedFrom(hit, model, experiment)
+      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       const itemsJson = JSON.stringify(result.items)
       const until = Date.now() + RESULT_TTL_MS
       remember(slot, key, answerOf(tenantId, meta, result.items, itemsJson), until)
-      // The answer does not wait for the cache write. The list is serialised once: the entry is assembled around it.
-      writeShared(slot, `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`)
+      // The answer does not wait for the cache write.
+      writeShared(slot, sharedEntry(key, until, itemsJson, meta))
       return { ...meta, items: result.items, itemsJson }
     },
 
