@@ -1,7 +1,6 @@
 // The composition root: builds every service from its parts and mounts the
 // routes. Tests call createApp with their own parts (database, cache, clock,
 // mailer); main.ts and main.deno.ts call it with the real ones.
-import { cors } from '@elysiajs/cors'
 import { jwt } from '@elysiajs/jwt'
 import { Elysia } from 'elysia'
 import type { DatabaseHandle } from '../db/client.ts'
@@ -44,6 +43,7 @@ import { createWidgetService } from './modules/widgets/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
 import { authGuards, KeyCache } from './plugins/auth.ts'
 import { bodyParser } from './plugins/body.ts'
+import { cors } from './plugins/cors.ts'
 import { apiDocs, type RouteInfo } from './plugins/openapi.ts'
 import { problemHandler } from './plugins/problems.ts'
 import { requestContext } from './plugins/request-context.ts'
@@ -160,10 +160,10 @@ export async function createApp(parts: AppParts) {
     .use(requestContext(log, metrics))
     .use(problemHandler(log, metrics))
     .use(cors({
-      origin: config.corsOrigins === '*' ? true : config.corsOrigins,
+      origins: config.corsOrigins,
       allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Request-ID'],
       exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }))
     .use(bodyParser(config.maxBodyBytes))
     .use(apiDocs(() => routes()))

@@ -50,11 +50,60 @@ for (const backend of BACKENDS) {
       expect(r.status).toBeLessThan(300)
       expect(r.headers.get('access-control-allow-origin')).toBe('https://shop.example')
       expect(r.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key')
+      expect(r.headers.get('access-control-allow-methods')).toContain('POST')
+      expect(r.headers.get('access-control-max-age')).toBe('600')
+      // The API takes keys and tokens, never cookies: no credentialed cross-origin reads.
+      expect(r.headers.get('access-control-allow-credentials')).toBeNull()
       const g = await t.req('GET', '/health', { headers: { origin: 'https://shop.example' } })
+      expect(g.headers.get('access-control-allow-origin')).toBe('https://shop.example')
       expect(g.headers.get('access-control-expose-headers')).toContain('RateLimit-Remaining')
+      expect(g.headers.get('vary')).toBe('Origin')
+    })
+
+    test('a request without an Origin (not a browser) gets no CORS headers, only Vary: Origin for caches', async () => {
+      const k = await t.tenantWithKeys()
+      for (const r of [await t.req('GET', '/health'), await t.req('GET', '/api/v1/recommendations?userId=u1', { key: k.readKey }), await t.req('GET', '/api/v1/tenants')]) {
+        expect(r.headers.get('access-control-allow-origin')).toBeNull()
+        expect(r.headers.get('access-control-expose-headers')).toBeNull()
+        expect(r.headers.get('vary')).toBe('Origin')
+      }
+      // A browser calling with the same key gets them (a 401 too, so the page can read why).
+      const withOrigin = await t.req('GET', '/api/v1/recommendations?userId=u1', { key: k.readKey, headers: { origin: 'https://shop.example' } })
+      expect(withOrigin.status).toBe(200)
+      expect(withOrigin.headers.get('access-control-allow-origin')).toBe('https://shop.example')
+      expect(withOrigin.headers.get('access-control-expose-headers')).toContain('X-Request-ID')
+      const refused = await t.req('GET', '/api/v1/tenants', { headers: { origin: 'https://shop.example' } })
+      expect(refused.status).toBe(401)
+      expect(refused.headers.get('access-control-allow-origin')).toBe('https://shop.example')
     })
   })
 }
+
+describe('CORS_ORIGINS as a list', async () => {
+  const t = await testApp('pglite', { corsOrigins: ['https://shop.example'] })
+  const preflight = (origin: string) => t.req('OPTIONS', '/api/v1/recommendations', { headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-api-key' } })
+
+  test('a listed origin is admitted: preflight and request', async () => {
+    const p = await preflight('https://shop.example')
+    expect(p.status).toBe(204)
+    expect(p.headers.get('access-control-allow-origin')).toBe('https://shop.example')
+    expect(p.headers.get('vary')).toContain('Origin')
+    expect((await t.req('GET', '/health', { headers: { origin: 'https://shop.example' } })).headers.get('access-control-allow-origin')).toBe('https://shop.example')
+  })
+
+  test('any other origin gets no allow-origin, so the browser blocks it; the answer is otherwise the same', async () => {
+    for (const origin of ['https://evil.example', 'http://shop.example', 'https://shop.example.evil.example']) {
+      const p = await preflight(origin)
+      expect(p.status).toBe(204)
+      expect(p.headers.get('access-control-allow-origin')).toBeNull()
+      expect(p.headers.get('access-control-allow-headers')).toBeNull()
+      const g = await t.req('GET', '/health', { headers: { origin } })
+      expect(g.status).toBe(200)
+      expect(g.headers.get('access-control-allow-origin')).toBeNull()
+      expect(g.headers.get('vary')).toBe('Origin')
+    }
+  })
+})
 
 describe('OpenAPI', async () => {
   const t = await testApp('pglite')

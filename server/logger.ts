@@ -13,6 +13,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   child(fields: LogFields): Logger
+  /** Whether lines of this level are written: a call site that builds fields on every request asks first. */
+  enabled(level: Exclude<LogLevelName, 'silent'>): boolean
 }
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -36,5 +38,6 @@ export function createLogger(level: LogLevelName, write: (line: string) => void 
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger(level, write, { ...base, ...fields }),
+    enabled: (lvl) => ORDER[lvl] >= min,
   }
 }

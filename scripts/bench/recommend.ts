@@ -8,11 +8,12 @@
 // (/health) in the same run (throughput ratio): the mixed traffic below, a small
 // working set (all answers cached) and personalised answers never asked before (all computed).
 //
-//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR]
+//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR] [--loops recs,hot,computed]
 //
+// --loops picks the closed loops run besides hello-world (all three by default).
 // --profile DIR restarts the server after loading, with a markdown CPU profile
 // written to DIR when it exits: the profile then covers serving only.
-import { ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
+import { machineBusyMs, ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 import { arg } from '../lib/args.ts'
 
@@ -78,7 +79,9 @@ if (process.argv[2] === '--load') {
 const engine = (process.argv[2] ?? 'postgres') as Engine
 const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20), ROUNDS = arg('--rounds', 3)
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
-const { base, key, post, stop, signal, restart, cpuMs } = await startBenchServer(engine, 'recs')
+const loops = new Set((process.argv.includes('--loops') ? process.argv[process.argv.indexOf('--loops') + 1]! : 'recs,hot,computed').split(','))
+const skipped = { rps: NaN, cachedShare: NaN, errors: 0, failures: {}, serverCpuUs: NaN, clientCpuUs: NaN, otherCpuUs: NaN }
+const { base, key, post, stop, signal, restart, cpuMs, rssMb } = await startBenchServer(engine, 'recs')
 try {
   const auth = { 'x-api-key': key }
   const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
@@ -131,11 +134,14 @@ try {
   const productIds = items.map((i) => i.productId)
   const run = async (job: object) => {
     const p = Bun.spawn([process.execPath, 'scripts/bench/recommend.ts', '--load', JSON.stringify({ base, key, users, products: productIds, ...job })], { cwd: root, stdout: 'pipe', stderr: 'inherit' })
-    const cpu0 = cpuMs()
+    const cpu0 = cpuMs(), busy0 = machineBusyMs()
     const out = await new Response(p.stdout).text()
     await p.exited
     const result = JSON.parse(out.trim().split('\n').at(-1)!)
-    return { ...result, serverCpuUs: ((cpuMs() - cpu0) * 1000) / Math.max(1, result.requests) }
+    const per = (ms: number) => (ms * 1000) / Math.max(1, result.requests)
+    const serverCpuUs = per(cpuMs() - cpu0)
+    // Everything else the machine ran meanwhile (PostgreSQL, Redis, other tenants of this host), per request.
+    return { ...result, serverCpuUs, otherCpuUs: Math.max(0, per(machineBusyMs() - busy0) - serverCpuUs - result.clientCpuUs) }
   }
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
@@ -146,22 +152,22 @@ try {
   // Closed loops alternate hello-world and recommendations, ROUNDS times, so a
   // passing disturbance on this shared machine lands on both; medians reported.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
-  await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 3, concurrency: 8 }) // warm the small working set
+  if (loops.has('hot')) await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 3, concurrency: 8 }) // warm the small working set
   const rows: { hello: number; recs: number; hot: number; computed: number; computedCached: number; cached: number; errors: number }[] = []
   const failures: Record<string, number> = {}
   const tally = (x: { failures: Record<string, number> }) => { for (const [why, n] of Object.entries(x.failures)) failures[why] = (failures[why] ?? 0) + n }
   for (let r = 0; r < ROUNDS; r++) {
     const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
-    const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: (r + 1) * 1_000_000 })
-    const hot = await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 10, concurrency: 32 })
+    const recs = loops.has('recs') ? await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: (r + 1) * 1_000_000 }) : skipped
+    const hot = loops.has('hot') ? await run({ mode: 'closed', path: 'recs-hot', rate: 0, seconds: 10, concurrency: 32 }) : skipped
     // Each round its own stretch of (shopper, limit, context) combinations: nothing asked twice.
-    const computed = await run({ mode: 'closed', path: 'recs-computed', rate: 0, seconds: 10, concurrency: 32, start: r * 250_000 })
+    const computed = loops.has('computed') ? await run({ mode: 'closed', path: 'recs-computed', rate: 0, seconds: 10, concurrency: 32, start: r * 250_000 }) : skipped
     rows.push({ hello: hello.rps, recs: recs.rps, hot: hot.rps, computed: computed.rps, computedCached: computed.cachedShare, cached: recs.cachedShare, errors: recs.errors + hot.errors + computed.errors })
     tally(recs); tally(hot); tally(computed)
     const pct = (x: number) => `${((x / hello.rps) * 100).toFixed(0)} %`
     console.log(`  round ${r + 1}: hello-world ${Math.round(hello.rps)} req/s; recommendations ${Math.round(recs.rps)} req/s (${pct(recs.rps)}, cached ${(recs.cachedShare * 100).toFixed(0)} %); small working set ${Math.round(hot.rps)} req/s (${pct(hot.rps)}); all computed ${Math.round(computed.rps)} req/s (${pct(computed.rps)}, cached ${(computed.cachedShare * 100).toFixed(0)} %)`)
-    const us = (x: { serverCpuUs: number; clientCpuUs: number }) => `${x.serverCpuUs.toFixed(0)} / ${x.clientCpuUs.toFixed(0)}`
-    console.log(`    CPU µs per request, server / load generator: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}, all computed ${us(computed)}`)
+    const us = (x: { serverCpuUs: number; clientCpuUs: number; otherCpuUs: number }) => `${x.serverCpuUs.toFixed(0)} / ${x.clientCpuUs.toFixed(0)} / ${x.otherCpuUs.toFixed(0)}`
+    console.log(`    CPU µs per request, server / load generator / rest of the machine: hello-world ${us(hello)}, recommendations ${us(recs)}, small working set ${us(hot)}, all computed ${us(computed)}; server RSS ${rssMb().toFixed(0)} MB`)
   }
   const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello)), allComputed = median(rows.map((x) => x.computed / x.hello))
   console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %, all computed ${(allComputed * 100).toFixed(0)} % (cached ${(median(rows.map((x) => x.computedCached)) * 100).toFixed(0)} %); errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)

@@ -10,7 +10,12 @@ import { join } from 'node:path'
 
 export type Engine = 'pglite' | 'postgres'
 /** /proc/<pid>/stat counts CPU time in clock ticks: 100 per second on Linux. */
-const CLOCK_TICKS = 100
+export const CLOCK_TICKS = 100
+/** CPU time every process on the machine has used so far (ms, all cores, from /proc/stat: busy = all but idle and iowait). */
+export const machineBusyMs = () => {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number)
+  return ((f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!) * 1000) / CLOCK_TICKS
+}
 export const ROOT = join(import.meta.dir, '../..')
 const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -24,6 +29,8 @@ export interface BenchServer {
   signal: (sig: 'SIGTERM' | 'SIGKILL') => Promise<number>
   /** CPU time the server process has used so far (ms, user + system, from /proc). */
   cpuMs: () => number
+  /** The server process's resident memory (MB, VmRSS from /proc). */
+  rssMb: () => number
   /** Starts the server again on the same database (after it exited), for checks after a fault; with a CPU profile to profileDir if given. */
   restart: (profileDir?: string) => Promise<void>
 }
@@ -89,6 +96,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     return {
       base, key, post: (path, body) => send(path, body, { 'x-api-key': key }), stop,
       cpuMs: () => { const f = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS },
+      rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
       signal: async (sig) => { server.kill(sig); return server.exited },
       restart: async (profileDir?: string) => { if (profileDir) prof = ['--cpu-prof-md', `--cpu-prof-dir=${profileDir}`]; server = spawn(); await healthy() },
     }

@@ -49,6 +49,10 @@ interface KeyRecord { id: string; tenantId: string; name: string; permissions: P
 /** A short-lived in-process map of presented key → key record, cleared on any change to keys or tenants. */
 export class KeyCache {
   private entries = new Map<string, { rec: KeyRecord | null; until: number }>()
+  /** Resolutions under way (see lookupKey); forgotten on clear, like the entries. */
+  readonly resolving = new Map<string, Promise<KeyRecord | null>>()
+  /** Bumped by clear: a resolution that started before a change does not store what it found. */
+  generation = 0
   constructor(private ttlMs = 5000) {}
   get(key: string) {
     const e = this.entries.get(key)
@@ -61,7 +65,7 @@ export class KeyCache {
     if (this.entries.size > 50_000) this.entries.clear()
     this.entries.set(key, { rec, until: Date.now() + this.ttlMs })
   }
-  clear() { this.entries.clear() }
+  clear() { this.entries.clear(); this.resolving.clear(); this.generation++ }
 }
 
 const KEY_PATTERN = /^rk_(live|test)_[0-9A-Za-z]{32,}$/
@@ -98,14 +102,23 @@ export function authGuards(deps: AuthDeps) {
   // a cached recommendation, and the key is in this process's memory anyway
   // while its request runs. Entries live 5 s and go on any key/tenant change.
   // A hit is returned as is (no promise): most requests end there.
+  // A key being resolved is resolved once: when its entry expires under load, the
+  // requests that find it gone wait for one HMAC and one query, not one each.
   function lookupKey(key: string): KeyRecord | null | Promise<KeyRecord | null> {
     const hit = deps.keyCache.get(key)
     if (hit) return hit.rec
-    return resolveKey(key)
+    const { resolving } = deps.keyCache
+    let p = resolving.get(key)
+    if (!p) {
+      const resolved: Promise<KeyRecord | null> = resolveKey(key).finally(() => { if (resolving.get(key) === resolved) resolving.delete(key) })
+      resolving.set(key, (p = resolved))
+    }
+    return p
   }
 
   async function resolveKey(key: string): Promise<KeyRecord | null> {
     if (!KEY_PATTERN.test(key)) return null
+    const generation = deps.keyCache.generation
     const hash = await deps.hashKey(key)
     let row
     try {
@@ -120,7 +133,7 @@ export function authGuards(deps: AuthDeps) {
     const rec: KeyRecord | null = row
       ? { id: row.id, tenantId: row.tenantId, name: row.name, permissions: row.permissions, tenantStatus: row.tenantStatus, config: effectiveConfig(row.tenantConfig) }
       : null
-    deps.keyCache.set(key, rec)
+    if (deps.keyCache.generation === generation) deps.keyCache.set(key, rec)
     return rec
   }
 

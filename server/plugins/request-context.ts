@@ -27,6 +27,20 @@ export function jsonResponse(request: Request, json: string): Response {
 }
 
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
+  // Each (route, method, status) series resolved once: every request observes one.
+  // Route patterns, not paths: label values stay few.
+  // Looked up by parts, not by a joined string: a new string is hashed in full on every lookup.
+  const series = new Map<string, Map<string, Map<number, { observe(ms: number): void }>>>()
+  const seriesOf = (route: string, method: string, status: number) => {
+    let byMethod = series.get(route)
+    if (!byMethod) series.set(route, (byMethod = new Map()))
+    let byStatus = byMethod.get(method)
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()))
+    let s = byStatus.get(status)
+    if (!s) byStatus.set(status, (s = metrics!.httpDuration.child({ route, method, status: String(status) })))
+    return s
+  }
+  const logsRequests = log.enabled('info')
   return new Elysia({ name: 'request-context' })
     .onRequest(({ request, set }) => {
       const given = request.headers.get('x-request-id')
@@ -34,7 +48,6 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
       infos.set(request, { id, start: performance.now() })
       set.headers['x-request-id'] = id
     })
-    .derive({ as: 'global' }, ({ request }) => ({ requestId: infos.get(request)?.id ?? '' }))
     // Server-side time of the handler, for clients and benchmarks (Server-Timing: app;dur=ms).
     .onAfterHandle({ as: 'global' }, ({ request, set }) => {
       const info = infos.get(request)
@@ -52,11 +65,8 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
       const info = infos.get(request)
       if (!info) return
       const status = info.errorStatus ?? (typeof set.status === 'number' ? set.status : 200)
-      // Route patterns, not paths: label values stay few.
-      metrics?.httpDuration.observe({ route: route || 'unmatched', method: request.method, status: String(status) }, performance.now() - info.start)
-      log.info('request', {
-        requestId: info.id, method: request.method, path: pathOf(request.url), status,
-        durationMs: Math.round((performance.now() - info.start) * 100) / 100,
-      })
+      const ms = performance.now() - info.start
+      if (metrics) seriesOf(route || 'unmatched', request.method, status).observe(ms)
+      if (logsRequests) log.info('request', { requestId: info.id, method: request.method, path: pathOf(request.url), status, durationMs: Math.round(ms * 100) / 100 })
     })
 }

@@ -111,3 +111,27 @@ test('with several queries allowed out (a PostgreSQL pool), shoppers go out at o
   expect(db.asked.map((q) => q.userIds)).toEqual([['u0'], ['u1'], ['u2', 'u3', 'u4', 'u5', 'u6', 'u7', 'u8', 'u9']])
   expect((await Promise.all(all)).map((p) => p!.eventCount)).toEqual(Array.from({ length: 10 }, (_, i) => i))
 })
+
+test('a refresh that finds the profile unchanged keeps the object (and what is worked out from it); a changed one is new', async () => {
+  const counts = { t1: { u1: 3 } }
+  const db = fakeDatabase(counts)
+  const profiles = new ProfileCache(db.raw, memory(), 1, 20) // 20 ms TTL
+  const first = profiles.get('t1', 'u1')
+  await db.release()
+  const a = await first
+  expect(a?.eventCount).toBe(3)
+  await Bun.sleep(30) // expired: the next get reads again
+  const again = profiles.get('t1', 'u1')
+  expect(again).toBeInstanceOf(Promise)
+  await db.release()
+  expect(await again).toBe(a) // same events: the same object
+  expect(profiles.get('t1', 'u1')).toBe(a) // and cached again
+  counts.t1.u1 = 4 // an event stored by another instance whose broadcast was lost
+  await Bun.sleep(30)
+  const changed = profiles.get('t1', 'u1')
+  await db.release()
+  const b = await changed
+  expect(b).not.toBe(a)
+  expect(b?.eventCount).toBe(4)
+  expect(db.asked).toHaveLength(3)
+})

@@ -14,6 +14,10 @@ const SEP = '\u0000'
 /** Shoppers per query: beyond this a batch waits for the next. */
 const BATCH_MAX = 32
 
+/** Whether two loads of a shopper's profile hold the same events (every stored event counts; lists grow with them). */
+const sameProfile = (a: UserProfile, b: UserProfile) =>
+  a.eventCount === b.eventCount && a.purchased.length === b.purchased.length && a.recent.length === b.recent.length && a.recent[0]?.t === b.recent[0]?.t
+
 interface Waiting { userId: string; resolve: (p: UserProfile | undefined) => void; reject: (e: unknown) => void }
 
 export class ProfileCache {
@@ -61,8 +65,13 @@ export class ProfileCache {
     const result: Promise<UserProfile | undefined> = loaded.then((profile) => {
       if (this.inflight.get(k) === result) this.inflight.delete(k)
       if (this.outdated.delete(result)) return profile // changed meanwhile: this request gets it, the next reads again
-      this.entries.set(k, { profile, until: Date.now() + this.ttlMs })
-      return profile
+      // A refresh of an expired profile that finds it unchanged keeps the object it had:
+      // what is worked out per profile object (the engine's view, purchased indexes,
+      // history) stays worked out. Any change by ingestion drops the entry first.
+      const prior = this.entries.get(k)?.profile
+      const kept = prior && profile && sameProfile(prior, profile) ? prior : profile
+      this.entries.set(k, { profile: kept, until: Date.now() + this.ttlMs })
+      return kept
     }, (error) => {
       if (this.inflight.get(k) === result) this.inflight.delete(k)
       this.outdated.delete(result)

@@ -27,11 +27,12 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
   }
   // Elysia's `t` is TypeBox; Deno's checker sees its declarations as another copy of the package.
   const validItems = TypeCompiler.Compile(T.Array(RecommendationModel.item) as unknown as TSchema)
-  // An answer's body, but for the request id, serialised once per answer.
-  const bodies = new WeakMap<Served, { head: string; tail: string }>()
-  const bodyAround = (s: Served) => {
+  // An answer's meta, but for the request id, serialised once per answer (the list is
+  // serialised already; a copy of it here would double what the cache holds).
+  const tails = new WeakMap<Served, string>()
+  const tailOf = (s: Served) => {
     const { requestId: _, ...rest } = metaOf(s, '')
-    return { head: `{"data":${s.itemsJson},"meta":{"requestId":`, tail: `,${JSON.stringify(rest).slice(1)}}` }
+    return `,${JSON.stringify(rest).slice(1)}}`
   }
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
@@ -48,11 +49,11 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       // against the item schema here instead (compiled; hits were checked then).
       if (s.itemsJson !== undefined) {
         if (s.items && !s.cached && !validItems.Check(s.items)) throw new Error(`recommendation items do not match their schema: ${[...validItems.Errors(s.items)][0]?.message}`)
-        // A hit's view is the same object every time: its body is kept; a fresh answer's is made once.
-        let body = s.cached ? bodies.get(s) : undefined
-        if (!body) { body = bodyAround(s); if (s.cached) bodies.set(s, body) }
-        // Typed as the body it carries.
-        return jsonResponse(request, body.head + JSON.stringify(requestId) + body.tail) as unknown as { data: Recommendation[]; meta: ReturnType<typeof metaOf> }
+        // A hit's view is the same object every time: its meta is kept; a fresh answer's is made once.
+        let tail = s.cached ? tails.get(s) : undefined
+        if (tail === undefined) { tail = tailOf(s); if (s.cached) tails.set(s, tail) }
+        // Request ids need no escaping (generated, or checked against [\w.:-] by request-context). Typed as the body it carries.
+        return jsonResponse(request, `{"data":${s.itemsJson},"meta":{"requestId":"${requestId}"${tail}`) as unknown as { data: Recommendation[]; meta: ReturnType<typeof metaOf> }
       }
       return { data: s.items!, meta: metaOf(s, requestId) } // without its serialised form, a list comes as values
     }, {

@@ -89,6 +89,13 @@ for (const name of BACKENDS) {
       const c = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5') // a second hit: its own request id
       expect(c.body.meta.requestId).toBe(c.headers.get('x-request-id'))
       expect(c.body.meta.requestId).not.toBe(b.body.meta.requestId)
+      // A caller's request id is written into the body as given, and one that would need escaping is replaced.
+      for (const [given, kept] of [['trace-1:a.b_c', true], ['a"b\\c', false]] as const) {
+        const r = await t.req('GET', '/api/v1/recommendations?userId=user-0&strategy=collaborative&limit=5', { key: k.readKey, headers: { 'x-request-id': given } })
+        expect(r.body.meta.cached).toBe(true) // parsed: the body is valid JSON
+        expect(r.body.meta.requestId === given).toBe(kept)
+        expect(r.body.meta.requestId).toBe(r.headers.get('x-request-id'))
+      }
       // An event seconds old invalidates the cached answer.
       await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'user-0', productId: 'mug-3' } })
       expect((await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')).body.meta.cached).toBe(false)

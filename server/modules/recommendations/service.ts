@@ -165,7 +165,9 @@ export function createRecommendationService(d: RecommendationDeps) {
   /** The list without items that became unavailable since the answer was cached (positions are in the model the key names); undefined when none did. */
   function withoutGone(answer: CachedAnswer, model: { items: { available: boolean }[] }): Recommendation[] | undefined {
     const gone = (i: number) => i >= 0 && !model.items[i]!.available
-    if (!answer.positions.some(gone)) return undefined
+    let any = false
+    for (let k = 0; k < answer.positions.length && !any; k++) any = gone(answer.positions[k]!)
+    if (!any) return undefined
     return (JSON.parse(answer.itemsJson) as Recommendation[]).filter((_, k) => !gone(answer.positions[k]!))
   }
 

@@ -68,16 +68,20 @@ function best(scores: Float32Array, blocked: Uint8Array, limit: number, kernels:
 }
 
 /**
- * Per model, each asked-about item's best SIMILAR_KEPT neighbours with their scores and
- * reasons, as first computed with nothing but the item itself excluded. A request takes
- * the first `limit` of them that it does not block: the same list the full scan gives
- * (every item left out ranks below the last kept), unless more than
- * SIMILAR_KEPT − limit of them are blocked, when it scans. Kept per model object, so a
- * new model starts afresh; availability is still applied per request.
+ * Per model, each asked-about item's best SIMILAR_KEPT neighbours and their scores (typed
+ * arrays; a reason is written only for the items a request takes), as first computed with
+ * nothing but the item itself excluded. A request takes the first `limit` of them that it
+ * does not block: the same list the full scan gives (every item left out ranks below the
+ * last kept), unless more than SIMILAR_KEPT − limit of them are blocked, when it scans.
+ * Kept deep because a loyal shopper blocks what they bought: at 64 neighbours, shoppers
+ * who had bought dozens of a product's neighbours sent each of their requests to a scan of
+ * the whole catalog. Kept per model object, so a new model starts afresh; availability is
+ * still applied per request.
  */
-const SIMILAR_KEPT = 64
+const SIMILAR_KEPT = 256
 const SIMILAR_MEMO_MAX = 20_000
-const similarMemo = new WeakMap<TenantModel, Map<number, Candidate[]>>()
+interface Neighbours { index: Int32Array; score: Float32Array }
+const similarMemo = new WeakMap<TenantModel, Map<number, Neighbours>>()
 
 /** Items like `item`: cosine × price proximity. */
 export function similarToItem(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
@@ -86,22 +90,30 @@ export function similarToItem(model: TenantModel, index: ModelIndex, item: numbe
     if (!memo) similarMemo.set(model, (memo = new Map()))
     let kept = memo.get(item)
     if (!kept) {
-      kept = scanSimilar(model, index, item, new Uint8Array(model.items.length), SIMILAR_KEPT, kernels)
+      const near = nearest(model, index, item, new Uint8Array(model.items.length), SIMILAR_KEPT, kernels)
+      kept = { index: Int32Array.from(near.picked), score: Float32Array.from(near.picked, (i) => near.scores[i]!) }
       if (memo.size >= SIMILAR_MEMO_MAX) memo.clear()
       memo.set(item, kept)
     }
     const out: Candidate[] = []
-    for (const c of kept) {
+    for (let k = 0; k < kept.index.length; k++) {
       if (out.length === limit) return out
-      if (!blocked[c.index]) out.push(c)
+      const i = kept.index[k]!
+      if (!blocked[i]) out.push(similarCandidate(model, item, i, kept.score[k]!))
     }
     // Every kept neighbour was usable and there are no more: the scan finds none either.
-    if (out.length === limit || kept.length < SIMILAR_KEPT) return out
+    if (out.length === limit || kept.index.length < SIMILAR_KEPT) return out
   }
   return scanSimilar(model, index, item, blocked, limit, kernels)
 }
 
 export function scanSimilar(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
+  const { picked, scores } = nearest(model, index, item, blocked, limit, kernels)
+  return picked.map((i) => similarCandidate(model, item, i, scores[i]!))
+}
+
+/** The `limit` items most like `item` (not blocked, above the floor), best first, and every item's score. */
+function nearest(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): { picked: number[]; scores: Float32Array } {
   const k = kernelsOr(kernels)
   const { dim } = model.content
   const query = index.contentMatrix().subarray(item * dim, (item + 1) * dim)
@@ -110,9 +122,11 @@ export function scanSimilar(model: TenantModel, index: ModelIndex, item: number,
   const scores = scoreCatalog(model, index, query, k, mask, limit)
   const price = model.items[item]!.price
   for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) scores[i]! *= priceProximity(price, model.items[i]!.price)
-  const name = model.items[item]!.name
-  return best(scores, mask, limit, k).map((i) => ({ index: i, score: scores[i]!, reason: withFeatures(`Similar to ${name}`, sharedFeatures(model, item, i)) }))
+  return { picked: best(scores, mask, limit, k), scores }
 }
+
+const similarCandidate = (model: TenantModel, item: number, i: number, score: number): Candidate =>
+  ({ index: i, score, reason: withFeatures(`Similar to ${model.items[item]!.name}`, sharedFeatures(model, item, i)) })
 
 /**
  * Items like the shopper's recent ones: scored against Σ weight·vector of their
