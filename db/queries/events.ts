@@ -209,9 +209,12 @@ export async function addProductRollups(raw: RawSql, rows: ({ tenantId: string; 
 
 export interface ProfileRow { recent: unknown; event_count: number; purchased: unknown }
 
-export interface Interaction { p: string; e: string; t: number }
+/** One of a profile's recent events as stored (the `recent` JSON array, short keys). */
+interface StoredRecent { p: string; e: string; t: number }
+/** One of a profile's recent events, in the engine's shape (so serving uses the list as loaded, without a copy). */
+export interface RecentEvent { productId: string; eventType: string; ts: number }
 /** recent: newest first; purchased: every product bought, most recent first. */
-export interface UserProfile { recent: Interaction[]; purchased: string[]; eventCount: number }
+export interface UserProfile { recent: RecentEvent[]; purchased: string[]; eventCount: number }
 
 /**
  * Users' profiles, recent interactions newest first (recommendations read them), several
@@ -227,7 +230,10 @@ export async function findProfiles(raw: RawSql, tenantId: string, userIds: reado
              order by b.last_purchased_at desc) as purchased
      from user_profiles p where p.tenant_id = $1 and p.user_id = any($2::text[])`, [tenantId, userIds])
   const out = new Map<string, UserProfile>()
-  for (const row of rows) out.set(row.user_id, { recent: (row.recent as Interaction[]).slice().sort((a, b) => b.t - a.t), purchased: row.purchased as string[], eventCount: row.event_count })
+  for (const row of rows) {
+    const recent = (row.recent as StoredRecent[]).map((x): RecentEvent => ({ productId: x.p, eventType: x.e, ts: x.t })).sort((a, b) => b.ts - a.ts)
+    out.set(row.user_id, { recent, purchased: row.purchased as string[], eventCount: row.event_count })
+  }
   return out
 }
 

@@ -194,7 +194,7 @@ for (const name of BACKENDS) {
       const found = await findProfiles(database.raw, k.tenantId, ['pf', 'nobody'])
       expect([...found.keys()]).toEqual(['pf'])
       const p = found.get('pf')!
-      expect(p.recent.map((x) => x.p)).toEqual(['b', 'c', 'a'])
+      expect(p.recent.map((x) => x.productId)).toEqual(['b', 'c', 'a'])
       expect(p.purchased).toEqual(['b'])
       expect(p.eventCount).toBe(3)
     })

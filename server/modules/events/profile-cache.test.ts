@@ -50,7 +50,7 @@ test('shoppers asked about while a query is out are loaded together in the next 
   expect((await first)!.eventCount).toBe(0)
   expect((await Promise.all(rest)).map((p) => p!.eventCount)).toEqual(Array.from({ length: 49 }, (_, i) => i + 1))
   // Same user id, other tenant: its own profile.
-  expect(await other).toMatchObject({ eventCount: 99, recent: [{ p: 't2-item' }] })
+  expect(await other).toMatchObject({ eventCount: 99, recent: [{ productId: 't2-item', eventType: 'product_viewed', ts: 1 }] })
   // Now cached: no promise, no query.
   expect(profiles.get('t1', 'u7')).toMatchObject({ eventCount: 7 })
   expect(db.asked.length).toBe(4)

@@ -18,7 +18,7 @@ import type { Logger } from '../../logger.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from './recommend.ts'
 import type { ModelStore } from './store.ts'
-import type { EventType, Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
+import type { Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 export const EXPERIMENTS_CHANNEL = 'experiments:changed'
@@ -32,12 +32,14 @@ interface ServedMeta { strategy: string; padded: number; modelVersion: string | 
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
 export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
 /**
- * An answer held in memory: the list only serialised (a cache of tens of thousands of
- * answers as parsed objects is heap the collector walks on every miss's allocations;
- * it is parsed again in the rare case an item went unavailable since), and each item's
- * position in the model version that produced it (-1: not in it).
+ * An answer held in memory, itself the view a hit serves (the route keeps its body per
+ * object): the list only serialised (a cache of tens of thousands of answers as parsed
+ * objects is heap the collector walks on every miss's allocations; it is parsed again in
+ * the rare case an item went unavailable since), each item's position in the model version
+ * that produced it (-1: not in it), and the key it answers and until when. One object per
+ * answer, not four: the collector walks every one of them, every cycle.
  */
-interface CachedAnswer { meta: ServedMeta; itemsJson: string; positions: Int32Array; view?: Served }
+interface CachedAnswer extends ServedMeta { cached: true; itemsJson: string; items?: undefined; positions: Int32Array; key: string; until: number }
 /**
  * The shared cache's entry for one shopper and request: the latest answer,
  * the key it answers (event count and model version) and until when it is
@@ -50,11 +52,14 @@ export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: 
 
 export function createRecommendationService(d: RecommendationDeps) {
   const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
-  // The engine's view of a profile, worked out once per cached profile object (only misses need it).
+  // The engine's view of a profile: its lists as loaded (already in the engine's shape:
+  // a copy per cached shopper would double the objects the collector walks), one view per
+  // profile object, so what the engine memoises per shopper state lasts as long as the profile.
   const states = new WeakMap<UserProfile, UserState>()
   const userState = (profile: UserProfile): UserState => {
     let u = states.get(profile)
-    if (!u) states.set(profile, (u = { recent: profile.recent.map((x) => ({ productId: x.p, eventType: x.e as EventType, ts: x.t })), purchased: profile.purchased, eventCount: profile.eventCount }))
+    // Event types are checked when stored.
+    if (!u) states.set(profile, (u = { recent: profile.recent as UserState['recent'], purchased: profile.purchased, eventCount: profile.eventCount }))
     return u
   }
   // In-process first level in front of the shared cache. Safe to keep: keys
@@ -64,11 +69,11 @@ export function createRecommendationService(d: RecommendationDeps) {
   // model version: a hit costs neither a JSON.stringify of the list nor a
   // lookup per item to check availability (see CachedAnswer).
   // Like the shared cache, one entry per slot (shopper and request): the latest answer and the key it answers.
-  const l1 = new BoundedMap<string, { key: string; answer: CachedAnswer; until: number }>(50_000)
+  const l1 = new BoundedMap<string, CachedAnswer>(50_000)
   // Answers that are the same for every shopper (a product's partners, its similar
-  // items, trending, a cold shopper's fallback): one per request and model version,
-  // served to each shopper who bought none of its items (see sameForEveryShopper).
-  const common = new BoundedMap<string, { version: string; answer: CachedAnswer; until: number }>(20_000)
+  // items, trending, a cold shopper's fallback): one per request and model version (its
+  // key), served to each shopper who bought none of its items (see sameForEveryShopper).
+  const common = new BoundedMap<string, CachedAnswer>(20_000)
   /**
    * The answer to exactly `key`, from this instance (without a promise) or, when
    * `shared`, from the entry another instance wrote. Answers that do not draw on
@@ -77,7 +82,7 @@ export function createRecommendationService(d: RecommendationDeps) {
    */
   const getCached = (tenantId: string, key: string, slot: string, shared: boolean): CachedAnswer | undefined | Promise<CachedAnswer | undefined> => {
     const hit = l1.get(slot)
-    if (hit && hit.key === key && hit.until > Date.now()) return hit.answer
+    if (hit && hit.key === key && hit.until > Date.now()) return hit
     return shared ? sharedAnswer(tenantId, key, slot) : undefined
   }
   const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
@@ -86,12 +91,15 @@ export function createRecommendationService(d: RecommendationDeps) {
     const entry = JSON.parse(json) as SharedEntry
     if (entry.key !== key || entry.until <= Date.now()) return undefined
     const { items, ...meta } = entry.served
-    const answer = answerOf(tenantId, meta, items, JSON.stringify(items))
-    remember(slot, key, answer, entry.until)
+    const answer = answerOf(tenantId, meta, items, JSON.stringify(items), key, entry.until)
+    l1.set(slot, answer)
     return answer
   }
-  const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string): CachedAnswer =>
-    ({ meta, itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1) })
+  const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string, key: string, until: number): CachedAnswer => ({
+    // Every answer kept was worked out fresh (a stale one is never kept): one shape for all.
+    strategy: meta.strategy, padded: meta.padded, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment,
+    itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1), key, until,
+  })
   // Running experiments per tenant, briefly cached; changes anywhere are broadcast.
   const running = new Map<string, { list: RunningExperiment[]; until: number }>()
   d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
@@ -137,10 +145,6 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
   const lastShared = async (slot: string) => unwritten.get(slot) ?? await d.cache.get(slot)
 
-  const remember = (slot: string, key: string, answer: CachedAnswer, until: number) => {
-    l1.set(slot, { key, answer, until })
-  }
-
   const commonSlot = (tenantId: string, params: string) => `recp:${tenantId}:${params}`
   /**
    * The answer every shopper shares for this request and model (worked out for
@@ -150,13 +154,13 @@ export function createRecommendationService(d: RecommendationDeps) {
   function commonAnswer(tenantId: string, config: TenantConfig, q: RecommendQuery, strategy: StrategyName, params: string, model: TenantModel, experiment: Served['experiment']): { served: Served; positions: Int32Array } {
     const slot = commonSlot(tenantId, params)
     const hit = common.get(slot)
-    if (hit && hit.version === model.version && hit.until > Date.now()) return { served: servedFrom(hit.answer, model, experiment), positions: hit.answer.positions }
+    if (hit && hit.key === model.version && hit.until > Date.now()) return { served: servedFrom(hit, model), positions: hit.positions }
     const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
     const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
     const itemsJson = JSON.stringify(result.items)
     const until = Date.now() + RESULT_TTL_MS
-    const answer = answerOf(tenantId, meta, result.items, itemsJson)
-    common.set(slot, { version: model.version, answer, until })
+    const answer = answerOf(tenantId, meta, result.items, itemsJson, model.version, until)
+    common.set(slot, answer)
     // Kept in the shared cache for the stale path only (an instance restarted while the database is down).
     writeShared(slot, sharedEntry(model.version, until, itemsJson, meta))
     return { served: { ...meta, items: result.items, itemsJson }, positions: answer.positions }
@@ -172,13 +176,14 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
 
   /**
-   * A cached answer as served: the same view every time (its slot fixes the experiment arm
-   * too), so the route can keep its serialised body; a new list if items went unavailable.
+   * A cached answer as served: the answer itself (its slot fixes the experiment arm too),
+   * so the route can keep its serialised body; a new list if items went unavailable.
    */
-  function servedFrom(answer: CachedAnswer, model: TenantModel, experiment: Served['experiment']): Served {
+  function servedFrom(answer: CachedAnswer, model: TenantModel): Served {
     const items = withoutGone(answer, model)
-    if (!items) return (answer.view ??= { ...answer.meta, itemsJson: answer.itemsJson, cached: true, experiment })
-    return { ...answer.meta, items, cached: true, experiment }
+    if (!items) return answer
+    const { strategy, padded, modelVersion, experiment } = answer
+    return { strategy, padded, modelVersion, cached: true, experiment, items }
   }
 
   const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
@@ -249,13 +254,13 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const cached = stale ? undefined : getCached(tenantId, key, slot, drawsOnHistory(strategy, q.productId))
       const hit = cached instanceof Promise ? await cached : cached
-      if (hit) return servedFrom(hit, model, experiment)
+      if (hit) return servedFrom(hit, model)
       const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       const itemsJson = JSON.stringify(result.items)
       const until = Date.now() + RESULT_TTL_MS
-      remember(slot, key, answerOf(tenantId, meta, result.items, itemsJson), until)
+      l1.set(slot, answerOf(tenantId, meta, result.items, itemsJson, key, until))
       // The answer does not wait for the cache write.
       writeShared(slot, sharedEntry(key, until, itemsJson, meta))
       return { ...meta, items: result.items, itemsJson }
