@@ -31,8 +31,8 @@ export const drawsOnHistory = (strategy: StrategyName, productId: string | undef
  * start. Each list is ranked first and filtered after, so an answer worked out for nobody
  * in particular (no purchases) is exactly this shopper's answer when it holds nothing they
  * bought (`fitsShopper`); product pages then share one answer among all their visitors.
- * (Pinned by the tests. One rare exception: above 10,000 items, when more than 64 − limit
- * of a product's 64 nearest neighbours are unavailable, content search probes the
+ * (Pinned by the tests. One rare exception: above 10,000 items, when more than 256 − limit
+ * of a product's 256 nearest neighbours are unavailable, content search probes the
  * approximate index with the shopper's exclusions and may reach further clusters; the
  * shared answer is then the approximate one without them, equally valid.)
  */
