@@ -52,16 +52,6 @@ export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: 
 
 export function createRecommendationService(d: RecommendationDeps) {
   const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
-  // The engine's view of a profile: its lists as loaded (already in the engine's shape:
-  // a copy per cached shopper would double the objects the collector walks), one view per
-  // profile object, so what the engine memoises per shopper state lasts as long as the profile.
-  const states = new WeakMap<UserProfile, UserState>()
-  const userState = (profile: UserProfile): UserState => {
-    let u = states.get(profile)
-    // Event types are checked when stored.
-    if (!u) states.set(profile, (u = { recent: profile.recent as UserState['recent'], purchased: profile.purchased, eventCount: profile.eventCount }))
-    return u
-  }
   // In-process first level in front of the shared cache. Safe to keep: keys
   // carry the shopper's event count and the model version, so they never go
   // stale; availability is re-checked on every hit.
@@ -156,14 +146,21 @@ export function createRecommendationService(d: RecommendationDeps) {
     const hit = common.get(slot)
     if (hit && hit.key === model.version && hit.until > Date.now()) return { served: servedFrom(hit, model), positions: hit.positions }
     const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
-    const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
-    const itemsJson = JSON.stringify(result.items)
+    // In the shared cache for the stale path only (an instance restarted while the database is down).
+    return keep(common, tenantId, slot, model.version, { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
+  }
+
+  /**
+   * A fresh answer kept in `level` (and written behind to the shared cache) under `key`,
+   * its list serialised once for both and for the route; returned as served.
+   */
+  function keep(level: BoundedMap<string, CachedAnswer>, tenantId: string, slot: string, key: string, meta: ServedMeta, items: Recommendation[]): { served: Served; positions: Int32Array } {
+    const itemsJson = JSON.stringify(items)
     const until = Date.now() + RESULT_TTL_MS
-    const answer = answerOf(tenantId, meta, result.items, itemsJson, model.version, until)
-    common.set(slot, answer)
-    // Kept in the shared cache for the stale path only (an instance restarted while the database is down).
-    writeShared(slot, sharedEntry(model.version, until, itemsJson, meta))
-    return { served: { ...meta, items: result.items, itemsJson }, positions: answer.positions }
+    const answer = answerOf(tenantId, meta, items, itemsJson, key, until)
+    level.set(slot, answer)
+    writeShared(slot, sharedEntry(key, until, itemsJson, meta)) // the answer does not wait for the write
+    return { served: { ...meta, items, itemsJson }, positions: answer.positions }
   }
 
   /** The list without items that became unavailable since the answer was cached (positions are in the model the key names); undefined when none did. */
@@ -245,7 +242,9 @@ export function createRecommendationService(d: RecommendationDeps) {
         d.onBuildRequested()
         return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
       }
-      const user = profile ? userState(profile) : emptyUser
+      // A profile is in the engine's shape already (its event types checked when stored), and the
+      // same object while cached: what the engine memoises per shopper lasts as long as it does.
+      const user: UserState = profile ? (profile as UserState) : emptyUser
       if (!stale && sameForEveryShopper(strategy, q.productId, user)) {
         const served = commonAnswer(tenantId, config, q, strategy, params, model, experiment)
         if (fitsShopper(model, user, config.excludePurchased, served.positions)) return served.served
@@ -258,12 +257,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
-      const itemsJson = JSON.stringify(result.items)
-      const until = Date.now() + RESULT_TTL_MS
-      l1.set(slot, answerOf(tenantId, meta, result.items, itemsJson, key, until))
-      // The answer does not wait for the cache write.
-      writeShared(slot, sharedEntry(key, until, itemsJson, meta))
-      return { ...meta, items: result.items, itemsJson }
+      return keep(l1, tenantId, slot, key, meta, result.items).served
     },
 
     /** Writes the shared entries still waiting (at shutdown). */
