@@ -86,6 +86,9 @@ export interface ValueErrorLike { path: string; message: string; value?: unknown
 
 /** A readable message for a TypeBox validation error (unions of literals name their options). */
 export function valueErrorMessage(e: ValueErrorLike): string {
+  // A schema may carry its own message for a bound a user needs told how to get past (offset → cursor).
+  const custom = (e.schema as { errorMessage?: unknown } | undefined)?.errorMessage
+  if (typeof custom === 'string' && e.message !== 'Expected required property') return custom
   if (e.message === 'Expected required property') return 'is required'
   if (e.message === 'Unexpected property') return 'is not a known field'
   const members = (e.schema as { anyOf?: { type?: string; const?: unknown }[] } | undefined)?.anyOf

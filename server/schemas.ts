@@ -24,14 +24,28 @@ export function QueryEnum<const V extends readonly [string, ...string[]]>(values
   return schema
 }
 
+/** Deepest `offset` a list accepts: a deeper OFFSET scans every skipped row, so deep pages take `cursor`. */
+export const MAX_OFFSET = 10_000
+
 export const PaginationQuery = {
   limit: t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (max 100)' }),
-  // Bounded: PostgreSQL's OFFSET is a bigint, and 1e20 or 1e308 are JavaScript integers.
-  offset: t.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
+  offset: t.Integer({
+    minimum: 0, maximum: MAX_OFFSET, default: 0,
+    description: `Rows to skip (at most ${MAX_OFFSET.toLocaleString('en')}); page deeper with \`cursor\``,
+    errorMessage: `must be at most ${MAX_OFFSET}: page deeper with \`cursor\` (meta.pagination.nextCursor of the previous page)`,
+  }),
+}
+
+/** Keyset paging for lists that can be long (events, catalog): stable under inserts and as fast on page 1,000 as on page 1. */
+export const CursorQuery = {
+  cursor: t.Optional(t.String({ minLength: 1, maxLength: 512, description: 'Opaque position from `meta.pagination.nextCursor`; replaces `offset`' })),
 }
 
 export const PaginationMeta = T.Object({
-  pagination: T.Object({ total: T.Integer(), limit: T.Integer(), offset: T.Integer(), hasMore: T.Boolean() }),
+  pagination: T.Object({
+    total: T.Integer(), limit: T.Integer(), offset: T.Integer(), hasMore: T.Boolean(),
+    nextCursor: T.Optional(T.Union([T.String(), T.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' })),
+  }),
 })
 
 export const Envelope = <S extends TSchema>(data: S) => T.Object({ data, meta: T.Optional(T.Record(T.String(), T.Unknown())) })
@@ -39,6 +53,10 @@ export const ListEnvelope = <S extends TSchema>(item: S) => T.Object({ data: T.A
 
 export const page = <D>(data: D[], total: number, limit: number, offset: number) =>
   ({ data, meta: { pagination: { total, limit, offset, hasMore: offset + data.length < total } } })
+
+/** A keyset page: `nextCursor` names the position after the last row, or null when there is no more. */
+export const cursorPage = <D>(data: D[], total: number, limit: number, offset: number, nextCursor: string | null) =>
+  ({ data, meta: { pagination: { total, limit, offset, hasMore: nextCursor !== null, nextCursor } } })
 
 /** Problem responses for the given statuses, so OpenAPI lists every failure a route can give. */
 export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ProblemSchema]))

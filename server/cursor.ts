@@ -1,0 +1,23 @@
+// Keyset-pagination cursors: the sort key of the last row served, as opaque
+// base64url JSON. Opaque so clients do not build them; checked on the way in
+// so a forged cursor is a 400 naming `cursor`, never a query error.
+import { ValidationFailed } from './errors.ts'
+
+export type CursorValue = string | number
+
+export function encodeCursor(values: CursorValue[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url')
+}
+
+/**
+ * Decodes a cursor made by encodeCursor for a sort key of the given shape
+ * ('string' or 'number' per position), or throws a 400 naming `cursor`.
+ */
+export function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): CursorValue[] {
+  let values: unknown
+  try { values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) } catch { values = undefined }
+  const ok = Array.isArray(values) && values.length === shape.length &&
+    values.every((v, i) => (shape[i] === 'number' ? typeof v === 'number' && Number.isFinite(v) : typeof v === 'string' && v.length <= 256))
+  if (!ok) throw new ValidationFailed('The query string is invalid: cursor: is not a cursor this list gave out', [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+  return values as CursorValue[]
+}
