@@ -139,6 +139,9 @@ for (const name of BACKENDS) {
     })
 
     test('rollups and attribution: impressions, clicks, and purchases within the window (price × quantity, else catalog price)', async () => {
+      // Counted back from 23:00 UTC yesterday, so the clicks and purchases share a day whatever the hour
+      // (from now, the run between 09:00 and 10:00 UTC put them either side of midnight).
+      const ago = (ms: number) => new Date(NOW - (NOW % (24 * H)) - H - ms)
       const k = await t.tenantWithKeys({ attributionWindowHours: 24 })
       await q("insert into catalog_items (tenant_id, product_id, name, price) values ($1, 'p2', 'Grinder', 40)", [k.tenantId])
       const day = iso(ago(10 * H)).slice(0, 10)
