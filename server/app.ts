@@ -167,7 +167,7 @@ export async function createApp(parts: AppParts) {
     }))
     .use(bodyParser(config.maxBodyBytes))
     .use(apiDocs(() => routes()))
-    .use(healthRoutes({ db: database.kind, cache: cache.kind, ready: () => ready }))
+    .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
     .use(metricsRoutes(metrics))
     .use(sdkRoutes({ dataDir: config.dataDir, catalog }))
     .group('/api/v1', (v1) => v1

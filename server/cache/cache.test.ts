@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { quietLog, REDIS_URL, RUN_ID } from '../test/backends.ts'
+import { cacheState, openCache } from './index.ts'
 import { MemoryCache } from './memory.ts'
 import { RedisCache } from './redis.ts'
 import { perMinute, takeTokens, type BucketState } from './token-bucket.ts'
@@ -114,5 +115,39 @@ describe('caches', () => {
     await c.setMany([['w', '2']], 1000)
     expect(await c.get('w')).toBe('2')
     await c.close()
+  })
+
+  test('Redis down at start-up: the instance starts degraded on the fallbacks and joins Redis when it answers', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const url = `redis://127.0.0.1:${port}`
+    const c = await openCache({ redisUrl: url, log: quietLog, prefix: `test:${RUN_ID}:late:` })
+    expect(c.kind).toBe('redis')
+    expect(cacheState(c)).toBe('degraded')
+    expect((await c.take('k', perMinute(1))).allowed).toBe(true) // served locally meanwhile
+    const got: string[] = []
+    c.subscribe('late', (m) => got.push(m)) // subscribed while Redis is down
+    const server = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
+    try {
+      for (let i = 0; i < 300 && cacheState(c) !== 'redis'; i++) await Bun.sleep(20)
+      expect(cacheState(c)).toBe('redis')
+      const other = new RedisCache(url, quietLog, `test:${RUN_ID}:late:`)
+      await other.ready()
+      for (let i = 0; i < 100 && !got.length; i++) { await other.publish('late', 'joined'); await Bun.sleep(20) }
+      expect(got[0]).toBe('joined') // heard through Redis: the subscription was made on connect
+      await c.set('shared', '1', 60_000)
+      expect(await other.get('shared')).toBe('1')
+      await other.close()
+      server.kill('SIGKILL')
+      await server.exited
+      for (let i = 0; i < 100 && cacheState(c) !== 'degraded'; i++) await Bun.sleep(20)
+      expect(cacheState(c)).toBe('degraded') // truthful while Redis is gone again
+    } finally {
+      server.kill('SIGKILL')
+      await c.close()
+    }
+  })
+
+  test('cache state: memory without Redis', () => {
+    expect(cacheState(new MemoryCache())).toBe('memory')
   })
 })

@@ -65,14 +65,22 @@ export class RedisCache implements Cache {
   }
 
   /**
-   * Resolves once both connections are ready (or rejects after 5 s): the
-   * subscriber too, so that broadcasts sent right after start-up (a profile
-   * change, a revoked key) are not missed while it is still connecting.
+   * Resolves once both connections are ready: the subscriber too, so that
+   * broadcasts sent right after start-up (a profile change, a revoked key) are
+   * not missed while it is still connecting. Rejects at the first connection
+   * error or after `timeoutMs`; the connections keep retrying either way.
    */
-  async ready(): Promise<void> {
+  async ready(timeoutMs = 5000): Promise<void> {
     await Promise.all([this.client, this.sub].map((c) => c.status === 'ready' ? undefined : new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('Redis did not answer within 5 s')), 5000)
-      c.once('ready', () => { clearTimeout(t); resolve() })
+      const done = (error?: Error) => {
+        clearTimeout(t); c.off('ready', onReady); c.off('error', onError)
+        if (error) reject(error); else resolve()
+      }
+      const onReady = () => done()
+      const onError = (e: Error) => done(new Error(`Redis did not answer: ${e.message || (e as { code?: string }).code || 'connection failed'}`))
+      const t = setTimeout(() => done(new Error(`Redis did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
+      c.once('ready', onReady)
+      c.once('error', onError)
     })))
   }
 

@@ -1,15 +1,17 @@
 import { Elysia } from 'elysia'
+import { cacheState, type Cache } from '../../cache/index.ts'
 import type { ServiceMetrics } from '../../metrics.ts'
 import { T } from '../../schemas.ts'
 
-export interface HealthProbe { db: 'pglite' | 'postgres'; cache: 'memory' | 'redis'; ready: () => boolean }
+export interface HealthProbe { db: 'pglite' | 'postgres'; cache: Pick<Cache, 'kind' | 'healthy'>; ready: () => boolean }
 
 export const healthRoutes = (p: HealthProbe) => new Elysia({ tags: ['Health'] })
   .get('/health', ({ set }) => {
     if (!p.ready()) set.status = 503
-    return { status: p.ready() ? 'ok' as const : 'starting' as const, db: p.db, cache: p.cache }
+    // `degraded`: REDIS_URL is set but Redis does not answer; this instance serves on its in-process fallbacks meanwhile.
+    return { status: p.ready() ? 'ok' as const : 'starting' as const, db: p.db, cache: cacheState(p.cache) }
   }, {
-    response: { 200: T.Object({ status: T.Union([T.Literal('ok'), T.Literal('starting')]), db: T.Union([T.Literal('pglite'), T.Literal('postgres')]), cache: T.Union([T.Literal('memory'), T.Literal('redis')]) }), 503: T.Any() },
+    response: { 200: T.Object({ status: T.Union([T.Literal('ok'), T.Literal('starting')]), db: T.Union([T.Literal('pglite'), T.Literal('postgres')]), cache: T.Union([T.Literal('memory'), T.Literal('redis'), T.Literal('degraded')]) }), 503: T.Any() },
     detail: { summary: 'Liveness and readiness' },
   })
 
