@@ -19,6 +19,8 @@ export const ConfigSchema = T.Object({
   /** '*' or a list of exact origins. */
   corsOrigins: T.Union([T.Literal('*'), T.Array(T.String({ minLength: 1 }))]),
   logLevel: LogLevel,
+  /** Bearer token /metrics requires (≥ 16 characters); unset: open in development, refused in production. */
+  metricsToken: T.Optional(T.String({ minLength: 16 })),
   /** Largest accepted request body. */
   maxBodyBytes: T.Integer({ minimum: 1024 }),
   /** Where the console is reached; used in links sent by mail. */
@@ -30,6 +32,8 @@ export const ConfigSchema = T.Object({
   modelRebuildHours: T.Integer({ minimum: 1 }),
   /** How long a model build may hold its tenant's lease; a worker that dies mid-build blocks the next build this long. */
   modelLeaseSeconds: T.Integer({ minimum: 1 }),
+  /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
+  reusePort: T.Boolean(),
   /** bcrypt work factor for admin passwords (NFR-015: 12). */
   bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
 })
@@ -42,6 +46,12 @@ const int = (v: string | undefined, fallback: number, name: string): number => {
   if (v === undefined || v === '') return fallback
   if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`)
   return Number(v)
+}
+const bool = (v: string | undefined, fallback: boolean, name: string): boolean => {
+  if (v === undefined || v === '') return fallback
+  if (/^(true|1|yes)$/i.test(v)) return true
+  if (/^(false|0|no)$/i.test(v)) return false
+  throw new ConfigError(`${name} must be true or false, got "${v}"`)
 }
 const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v)
 
@@ -60,6 +70,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: cors === '*' ? '*' : cors.split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: (opt(env.LOG_LEVEL) ?? 'info').toLowerCase(),
     maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    metricsToken: opt(env.METRICS_TOKEN),
+    reusePort: bool(env.REUSE_PORT, false, 'REUSE_PORT'),
     bcryptCost: int(env.BCRYPT_COST, 12, 'BCRYPT_COST'),
     consoleUrl: '',
     modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
@@ -72,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
+    metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT',
   }
   const first = Value.Errors(ConfigSchema, raw).First()
   if (first) {

@@ -3,6 +3,7 @@
 import { boot } from './boot.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
+import { isPortInUse, portInUseMessage } from './port-in-use.ts'
 
 let config
 try {
@@ -16,13 +17,22 @@ const ips = new WeakMap<Request, string>()
 const svc = await boot(config, log, { clientIp: (req) => ips.get(req) ?? 'unknown' })
 const { app } = svc
 
-const server = Deno.serve({
-  port: config.port,
-  onListen: ({ port }) => log.info(`API listening on http://localhost:${port} (Deno)`),
-}, (req, info) => {
-  ips.set(req, (info.remoteAddr as Deno.NetAddr).hostname)
-  return app.fetch(req)
-})
+let server: Deno.HttpServer
+try {
+  server = Deno.serve({
+    port: config.port,
+    reusePort: config.reusePort,
+    onListen: ({ port }) => log.info(`API listening on http://localhost:${port} (Deno)`),
+  }, (req, info) => {
+    ips.set(req, (info.remoteAddr as Deno.NetAddr).hostname)
+    return app.fetch(req)
+  })
+} catch (error) {
+  if (!isPortInUse(error)) throw error
+  log.error(portInUseMessage(config.port))
+  await svc.close()
+  Deno.exit(1)
+}
 app.markReady()
 
 let stopping = false

@@ -3,6 +3,7 @@ import { boot } from './boot.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { loadConsole } from './console.ts'
 import { createLogger } from './logger.ts'
+import { isPortInUse, portInUseMessage } from './port-in-use.ts'
 
 let config
 try {
@@ -18,7 +19,15 @@ const consoleCallers = new WeakMap<Request, string>()
 const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req) ?? server?.requestIP(req)?.address ?? 'unknown' })
 const { app } = svc
 
-app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes })
+try {
+  // Elysia asks Bun for SO_REUSEPORT by default; only REUSE_PORT=true shares a port.
+  app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes, reusePort: config.reusePort })
+} catch (error) {
+  if (!isPortInUse(error)) throw error
+  log.error(portInUseMessage(config.port))
+  await svc.close()
+  process.exit(1)
+}
 server = app.server as unknown as ReturnType<typeof Bun.serve>
 app.markReady()
 log.info(`API listening on http://localhost:${app.server?.port}`, { docs: `http://localhost:${app.server?.port}/api/docs` })
