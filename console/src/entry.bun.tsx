@@ -5,6 +5,7 @@ import { createQwikCity } from '@builder.io/qwik-city/middleware/bun'
 import qwikCityPlan from '@qwik-city-plan'
 import { fileURLToPath } from 'node:url'
 import { setApiHandler, type ApiHandler } from './lib/api'
+import { crossOriginRefusal, isCrossOriginWrite } from './lib/origin'
 import render from './entry.ssr'
 
 export interface ConsoleOptions {
@@ -36,6 +37,10 @@ export function createConsoleHandler(opts: ConsoleOptions = {}) {
       const u = new URL(incoming.url)
       req = new Request(new URL(u.pathname + u.search, opts.origin), incoming)
     }
+    // Qwik City's checkOrigin covers form posts only; JSON writes (actions, server$, endpoints) are checked here.
+    const own = new URL(req.url).origin
+    const origin = req.headers.get('origin')
+    if (isCrossOriginWrite(req.method, origin, own)) return crossOriginRefusal(origin, own)
     if (clientIp) ips.set(req, clientIp)
     const file = await staticFile(req)
     if (file) return file

@@ -123,4 +123,23 @@ describe('public console pages', () => {
       expect((await post(h.consoleUrl)).status).not.toBe(403)
     } finally { evil.stop(true); await context.close() }
   }, 30_000)
+
+  test('CSRF: a JSON write from another origin is refused like a form and changes nothing', async () => {
+    const { page, context, token } = await h.newSignedInPage()
+    try {
+      await page.goto('/dashboard/tenants')
+      const action = await page.locator('form:has(input[name="name"])').getAttribute('action')
+      const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
+      // Qwik City's own check skips JSON bodies; the console's handler does not.
+      const send = (origin: string, name: string) => fetch(`${h.consoleUrl}/dashboard/tenants/${action!.replace(/^.*\?/, '?')}`, {
+        method: 'POST', redirect: 'manual', headers: { origin, cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name }),
+      })
+      const forged = await send('https://evil.example', 'Planted by JSON')
+      expect(forged.status).toBe(403)
+      expect(forged.headers.get('content-type')).toBe('application/problem+json')
+      const list = await h.t.req('GET', '/api/v1/tenants', { token })
+      expect(list.body.data.map((t: { name: string }) => t.name)).not.toContain('Planted by JSON')
+      expect((await send(h.consoleUrl, 'Made by JSON')).status).not.toBe(403)
+    } finally { await context.close() }
+  }, 30_000)
 })
