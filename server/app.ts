@@ -44,6 +44,7 @@ import { createTenantService } from './modules/tenants/service.ts'
 import { authGuards, KeyCache } from './plugins/auth.ts'
 import { bodyParser } from './plugins/body.ts'
 import { cors } from './plugins/cors.ts'
+import { headerLimit } from './plugins/header-limit.ts'
 import { apiDocs, type RouteInfo } from './plugins/openapi.ts'
 import { problemHandler } from './plugins/problems.ts'
 import { requestContext } from './plugins/request-context.ts'
@@ -165,10 +166,11 @@ export async function createApp(parts: AppParts) {
       exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
       maxAgeSeconds: 600,
     }))
-    .use(bodyParser(config.maxBodyBytes))
+    .use(headerLimit())
+    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track']))
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
-    .use(metricsRoutes(metrics))
+    .use(metricsRoutes(metrics, { token: config.metricsToken, production: config.nodeEnv === 'production' }))
     .use(sdkRoutes({ dataDir: config.dataDir, catalog }))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))

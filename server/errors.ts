@@ -38,6 +38,12 @@ export class Conflict extends AppError {
 export class PayloadTooLarge extends AppError {
   constructor(detail: string) { super(413, 'payload-too-large', 'Payload too large', detail) }
 }
+export class UnsupportedMediaType extends AppError {
+  constructor(detail: string) { super(415, 'unsupported-media-type', 'Unsupported media type', detail) }
+}
+export class HeadersTooLarge extends AppError {
+  constructor(detail: string) { super(431, 'headers-too-large', 'Request header fields too large', detail) }
+}
 export class TooManyRequests extends AppError {
   constructor(detail: string, retryAfterSeconds: number) {
     super(429, 'rate-limited', 'Too many requests', detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) })

@@ -1,4 +1,5 @@
 // Bun entry point: `bun server/main.ts`.
+import http from 'node:http'
 import { boot } from './boot.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { loadConsole } from './console.ts'
@@ -19,9 +20,12 @@ const consoleCallers = new WeakMap<Request, string>()
 const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req) ?? server?.requestIP(req)?.address ?? 'unknown' })
 const { app } = svc
 
+// Bun's own limits answer with empty bodies; set above the app's (MAX_BODY_BYTES, header-limit.ts) so
+// that the app answers first, with a problem document. Bun reads http.maxHeaderSize when it serves.
+;(http as { maxHeaderSize: number }).maxHeaderSize = 64 * 1024
 try {
   // Elysia asks Bun for SO_REUSEPORT by default; only REUSE_PORT=true shares a port.
-  app.listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes, reusePort: config.reusePort })
+  app.listen({ port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER, reusePort: config.reusePort })
 } catch (error) {
   if (!isPortInUse(error)) throw error
   log.error(portInUseMessage(config.port))

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { loadConfig } from './config.ts'
 import { Metrics } from './metrics.ts'
 import { BACKENDS } from './test/backends.ts'
 import { testApp } from './test/harness.ts'
@@ -54,3 +55,32 @@ for (const name of BACKENDS) {
     })
   })
 }
+
+describe('GET /metrics access (METRICS_TOKEN)', async () => {
+  const token = 'metrics-token-0123456789'
+  const guarded = await testApp('pglite', { metricsToken: token })
+  const production = await testApp('pglite', { nodeEnv: 'production' })
+  const development = await testApp('pglite')
+  test('with METRICS_TOKEN set: 401 without it, 403 with a wrong one, 200 with it', async () => {
+    const none = await guarded.req('GET', '/metrics')
+    expect(none.status).toBe(401)
+    expect(none.headers.get('content-type')).toBe('application/problem+json')
+    expect(none.headers.get('www-authenticate')).toBe('Bearer')
+    const wrong = await guarded.req('GET', '/metrics', { token: `${token}x` })
+    expect(wrong.status).toBe(403)
+    expect(wrong.text).not.toContain('recomengine_')
+    expect((await guarded.req('GET', '/metrics', { token: token.slice(0, -1) })).status).toBe(403)
+    const ok = await guarded.req('GET', '/metrics', { token })
+    expect(ok.status).toBe(200)
+    expect(ok.text).toContain('recomengine_ready 1')
+  })
+  test('without METRICS_TOKEN: refused in production with how to open it, open in development', async () => {
+    const closed = await production.req('GET', '/metrics')
+    expect(closed.status).toBe(403)
+    expect(closed.body.detail).toContain('METRICS_TOKEN')
+    expect((await development.req('GET', '/metrics')).status).toBe(200)
+  })
+  test('METRICS_TOKEN shorter than 16 characters stops start-up', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/)
+  })
+})

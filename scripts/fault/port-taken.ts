@@ -27,8 +27,8 @@ function start(runtime: 'bun' | 'deno', port: number, env: Record<string, string
   })
   let out = ''
   for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) void (async () => {
-    const d = new TextDecoder()
-    for await (const c of s) out += d.decode(c, { stream: true })
+    const reader = s.getReader(), d = new TextDecoder()
+    for (let c = await reader.read(); !c.done; c = await reader.read()) out += d.decode(c.value, { stream: true })
   })()
   const s: Started = { proc, out: () => out, async stop() { proc.kill('SIGTERM'); await proc.exited; rmSync(dataDir, { recursive: true, force: true }) } }
   running.push(s)

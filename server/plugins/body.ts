@@ -1,42 +1,47 @@
 // One body parser for the whole API: a size limit enforced before anything is
-// read into memory, JSON (also sent as text/plain by navigator.sendBeacon),
-// and a clear 400 for malformed JSON, invalid UTF-8, nesting deeper than any
-// payload needs, and text PostgreSQL cannot store (NUL characters, unpaired
+// read into memory (413, declared or counted as it streams), JSON only (415
+// otherwise; text/plain too on the routes navigator.sendBeacon-style clients
+// post to), and a clear 400 for malformed JSON, invalid UTF-8, nesting deeper
+// than any payload needs, prototype keys (`__proto__`, `constructor`,
+// `prototype`) and text PostgreSQL cannot store (NUL characters, unpaired
 // surrogates) — refused here, once for every endpoint, instead of failing
-// later as a database error.
+// later in a service or as a database error.
 import { Elysia } from 'elysia'
-import { BadRequest, fieldPath, PayloadTooLarge, ValidationFailed } from '../errors.ts'
+import { BadRequest, fieldPath, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from '../errors.ts'
 
-export function bodyParser(maxBytes: number) {
+/** `plainTextPaths`: the routes that also take JSON sent as text/plain (the SDK's keepalive beacon). */
+export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] = []) {
+  const plainText = new Set(plainTextPaths)
   return new Elysia({ name: 'body-parser' })
     // The same rule for the URL: a NUL (only expressible as %00) in a path or query value cannot be
     // compared with stored text either, so it is refused before any route sees it.
     .onRequest(({ request }) => { // runs before routing, for every request
       if (request.url.includes('%00')) throw new ValidationFailed('The URL contains a NUL character (%00)', [{ field: '(url)', message: 'must not contain NUL characters' }])
     })
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+    .onParse({ as: 'global' }, async ({ request, contentType, path }) => {
       const declared = Number(request.headers.get('content-length') ?? 0)
       if (declared > maxBytes) throw new PayloadTooLarge(`The request body exceeds ${maxBytes} bytes`)
-      const text = await readLimited(request, maxBytes)
       const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
-      if (type === 'application/json' || type.endsWith('+json') || type === 'text/plain' || type === '') {
-        if (text.trim() === '') return type === 'text/plain' ? '' : undefined
-        let value: unknown
-        try {
-          value = JSON.parse(text)
-        } catch {
-          throw new BadRequest('The request body is not valid JSON', 'malformed-json')
-        }
-        // Checked first: validating a 10,000-level value costs seconds and can overflow the stack.
-        if (nestedDeeperThan(value, MAX_DEPTH)) throw new ValidationFailed(`The request body nests more than ${MAX_DEPTH} levels deep`, [{ field: '(body)', message: `must not nest more than ${MAX_DEPTH} levels` }])
-        const bad = unstorableText(value)
-        if (bad !== undefined) {
-          const field = bad || '(body)'
-          throw new ValidationFailed(`${field} contains a NUL character or an unpaired surrogate, which cannot be stored`, [{ field, message: 'must not contain NUL characters or unpaired surrogates' }])
-        }
-        return value
+      const json = type === 'application/json' || type.endsWith('+json') || type === '' || (type === 'text/plain' && plainText.has(path))
+      if (!json) throw new UnsupportedMediaType(`Unsupported content type "${type}": send application/json`)
+      const text = await readLimited(request, maxBytes)
+      if (text.trim() === '') return type === 'text/plain' ? '' : undefined
+      let value: unknown
+      try {
+        value = JSON.parse(text)
+      } catch {
+        throw new BadRequest('The request body is not valid JSON', 'malformed-json')
       }
-      throw new BadRequest(`Unsupported content type "${type}": send application/json`, 'unsupported-media-type')
+      // Checked first: validating a 10,000-level value costs seconds and can overflow the stack.
+      if (nestedDeeperThan(value, MAX_DEPTH)) throw new ValidationFailed(`The request body nests more than ${MAX_DEPTH} levels deep`, [{ field: '(body)', message: `must not nest more than ${MAX_DEPTH} levels` }])
+      const reserved = reservedKey(value)
+      if (reserved) throw new ValidationFailed(`The request body contains the key "${reserved.key}", which is not allowed`, [{ field: reserved.field, message: `"${reserved.key}" is not an allowed key` }])
+      const bad = unstorableText(value)
+      if (bad !== undefined) {
+        const field = bad || '(body)'
+        throw new ValidationFailed(`${field} contains a NUL character or an unpaired surrogate, which cannot be stored`, [{ field, message: 'must not contain NUL characters or unpaired surrogates' }])
+      }
+      return value
     })
 }
 
@@ -75,6 +80,28 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (limit === 0) return true
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(v, limit - 1)) return true
   return false
+}
+
+// Keys that reach Object.prototype when a body is merged or copied into another object.
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/** The first reserved key at any depth (JSON.parse keeps `__proto__` as an own key) and where it is, or undefined. */
+export function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = reservedKey(value[i], `${pointer}/${i}`)
+      if (found) return found
+    }
+    return undefined
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const at = `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`
+    if (RESERVED_KEYS.has(k)) return { key: k, field: fieldPath(at) }
+    const found = reservedKey(v, at)
+    if (found) return found
+  }
+  return undefined
 }
 
 // A NUL, or a surrogate half without its partner.

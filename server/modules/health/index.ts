@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { cacheState, type Cache } from '../../cache/index.ts'
+import { Forbidden, Unauthorized, type AppError } from '../../errors.ts'
 import type { ServiceMetrics } from '../../metrics.ts'
 import { T } from '../../schemas.ts'
 
@@ -15,8 +16,43 @@ export const healthRoutes = (p: HealthProbe) => new Elysia({ tags: ['Health'] })
     detail: { summary: 'Liveness and readiness' },
   })
 
-/** Prometheus scrape endpoint (text format 0.0.4). Serve it on an internal network. */
-export const metricsRoutes = (m: ServiceMetrics) => new Elysia({ tags: ['Health'] })
-  .get('/metrics', () => new Response(m.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } }), {
-    detail: { summary: 'Prometheus metrics: request and recommendation latency, ingestion, group commit, cache, model builds, rate limits, errors' },
+export interface MetricsAccess {
+  /** METRICS_TOKEN: the Bearer token a scraper sends. */
+  token?: string
+  /** Without a token, production refuses every scrape (the figures name tenants' routes and volumes). */
+  production: boolean
+}
+
+/** Why a scrape is refused, or undefined when it may proceed. */
+export function metricsRefusal(authorization: string | null, access: MetricsAccess): AppError | undefined {
+  if (!access.token) {
+    return access.production
+      ? new Forbidden('/metrics is closed in production until METRICS_TOKEN is set (16+ characters); scrape with Authorization: Bearer <METRICS_TOKEN>')
+      : undefined
+  }
+  const sent = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim()
+  if (!sent) return new Unauthorized('Send Authorization: Bearer <METRICS_TOKEN> to scrape /metrics')
+  if (!sameText(sent, access.token)) return new Forbidden('The metrics token is not valid')
+  return undefined
+}
+
+/** Compares in time independent of where the strings first differ. */
+function sameText(a: string, b: string): boolean {
+  let diff = a.length ^ b.length
+  for (let i = 0; i < b.length; i++) diff |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+/** Prometheus scrape endpoint (text format 0.0.4), behind METRICS_TOKEN (see docs/production.md). */
+export const metricsRoutes = (m: ServiceMetrics, access: MetricsAccess) => new Elysia({ tags: ['Health'] })
+  .get('/metrics', ({ request }) => {
+    const refused = metricsRefusal(request.headers.get('authorization'), access)
+    if (refused) throw refused
+    return new Response(m.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } })
+  }, {
+    detail: {
+      summary: 'Prometheus metrics: request and recommendation latency, ingestion, group commit, cache, model builds, rate limits, errors',
+      description: 'Requires `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set (401 without it, 403 with a wrong one). '
+        + 'Without METRICS_TOKEN it is open in development and refused (403) when NODE_ENV=production.',
+    },
   })
