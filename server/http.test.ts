@@ -25,7 +25,10 @@ for (const backend of BACKENDS) {
       expectProblem(await t.req('GET', '/api/v1/nope'), 404)
       const { token } = await t.admin()
       expect(expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":' }), 400).type).toEndWith('/malformed-json')
-      expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400)
+      expect(expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415).type).toEndWith('/unsupported-media-type')
+      expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"x"}', headers: { 'content-type': 'text/plain' } }), 415) // text/plain: /track only
+      expectProblem(await t.req('GET', '/api/v1/tenants', { token, headers: { 'x-junk': 'x'.repeat(17 * 1024) } }), 431)
+      expectProblem(await t.req('GET', `/api/v1/${'p'.repeat(17 * 1024)}`, { token }), 431)
       expectProblem(await t.req('POST', '/api/v1/tenants', { token, body: { name: 'x'.repeat(4000) } }), 413)
       expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw: '' }), 400)
       expect((await t.req('GET', '/api/v1/tenants', { token })).body.data).toHaveLength(0)
@@ -41,6 +44,10 @@ for (const backend of BACKENDS) {
       const ev = expectProblem(await t.req('POST', '/api/v1/events', { key: k.writeKey, raw: '{"eventType":"product_viewed","userId":"u","productId":"p","metadata":{"note":"a\\u0000"}}' }), 400)
       expect(ev.errors![0].field).toBe('metadata.note')
       expect((await t.req('GET', '/api/v1/tenants', { token })).body.data).toHaveLength(0)
+      for (const raw of ['{"name":"x","__proto__":{"admin":true}}', '{"name":"x","config":{"constructor":{"prototype":{}}}}', '{"name":"x","config":{"widget":[{"prototype":1}]}}']) {
+        const p = expectProblem(await t.req('POST', '/api/v1/tenants', { token, raw }), 400)
+        expect(p.detail).toMatch(/"(__proto__|constructor|prototype)"/)
+      }
       // A real emoji (a surrogate pair) is fine.
       expect((await t.req('POST', '/api/v1/tenants', { token, raw: '{"name":"Shop \\ud83d\\ude00"}' })).body.data.name).toBe('Shop 😀')
     })

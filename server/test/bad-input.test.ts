@@ -184,4 +184,56 @@ for (const name of (process.env.PROBE_BACKENDS?.split(',') as typeof BACKENDS | 
     }
     expect(failures).toEqual([])
   }, 60_000)
+
+  // Issue 17, items 12-13: prototype keys, at the top and nested, refused on every JSON body, naming the key.
+  test('__proto__, constructor and prototype keys at any depth: 400 naming the key on every body, nothing stored', async () => {
+    failures.length = 0
+    const before = await counts()
+    let probed = 0
+    for (const op of ops) {
+      if (!op.body) continue
+      const base = minimalValid(op.body)
+      const valid = base && typeof base === 'object' && !Array.isArray(base) ? JSON.stringify(base) : '{}'
+      for (const key of ['__proto__', 'constructor', 'prototype']) {
+        // JSON.stringify cannot write an own "__proto__" key; splice it into the text instead.
+        const top = valid === '{}' ? `{"${key}":{"admin":true}}` : valid.replace(/^\{/, `{"${key}":{"admin":true},`)
+        const nested = valid === '{}' ? `{"x":[{"${key}":1}]}` : valid.replace(/^\{/, `{"x":[{"y":{"${key}":1}}],`)
+        for (const body of [top, nested]) {
+          await run({ label: `${key} key`, method: op.method, path: fillPath(op.path, realId), headers: credentials(op), body, mustRefuse: true, mustName: key })
+          probed++
+        }
+      }
+    }
+    expect(failures).toEqual([])
+    expect(probed).toBeGreaterThan(60)
+    expect(await counts()).toEqual(before)
+    const r = await t.req('POST', '/api/v1/catalog', { key: k.writeKey, raw: '{"productId":"x","name":"x","attributes":{"a":{"__proto__":{"admin":true}}}}' })
+    expect(r.status).toBe(400)
+    expect(r.body.errors).toEqual([{ field: 'attributes.a.__proto__', message: '"__proto__" is not an allowed key' }])
+  }, 60_000)
+
+  // Issue 17, item 12: errors the HTTP layer used to answer with empty bodies are problem documents.
+  test('a body over the limit (declared or chunked), huge headers or path, a wrong Content-Type: 413, 431, 415 problem+json', async () => {
+    const big = 'x'.repeat(6 << 20)
+    const send = (init: RequestInit & { headers?: Record<string, string> }, path = '/api/v1/catalog/batch') =>
+      t.app.handle(new Request(`http://localhost${path}`, { ...init, headers: { 'x-api-key': k.writeKey, ...init.headers } }))
+    const expectProblemStatus = async (res: Response, status: number) => {
+      expect(res.status).toBe(status)
+      expect(res.headers.get('content-type')).toBe('application/problem+json')
+      expect((await res.json()).status).toBe(status)
+    }
+    await expectProblemStatus(await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: big }), 413)
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) { const chunk = new TextEncoder().encode('x'.repeat(1 << 20)); for (let i = 0; i < 6; i++) c.enqueue(chunk); c.close() },
+    })
+    await expectProblemStatus(await send({ method: 'POST', headers: { 'content-type': 'application/json' }, body: chunked, duplex: 'half' } as RequestInit & { headers: Record<string, string> }), 413)
+    await expectProblemStatus(await send({ method: 'GET', headers: { 'x-junk': 'x'.repeat(32 << 10) } }, '/api/v1/catalog'), 431)
+    await expectProblemStatus(await send({ method: 'GET' }, `/api/v1/catalog/${'p'.repeat(20 << 10)}`), 431)
+    await expectProblemStatus(await send({ method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<x/>' }, '/api/v1/catalog'), 415)
+    await expectProblemStatus(await send({ method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"productId":"x","name":"x"}' }, '/api/v1/catalog'), 415)
+    // The SDK's keepalive beacon posts JSON as text/plain to /track: still accepted there.
+    const beacon = await send({ method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', 'x-api-key': k.readKey }, body: JSON.stringify({ eventType: 'product_viewed', userId: 'beacon', productId: 'probe-product' }) }, '/api/v1/track')
+    expect(beacon.status).toBe(202)
+  })
 })
+
