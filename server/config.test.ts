@@ -21,6 +21,15 @@ describe('config', () => {
   test('CORS_ORIGINS is a comma list', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.com, https://b.com' }).corsOrigins).toEqual(['https://a.com', 'https://b.com'])
   })
+  test('REUSE_PORT is off unless set on purpose; METRICS_TOKEN needs 16 characters', () => {
+    expect(loadConfig({}).reusePort).toBe(false)
+    expect(loadConfig({ REUSE_PORT: 'true' }).reusePort).toBe(true)
+    expect(loadConfig({ REUSE_PORT: '0' }).reusePort).toBe(false)
+    expect(() => loadConfig({ REUSE_PORT: 'maybe' })).toThrow(/REUSE_PORT/)
+    expect(loadConfig({}).metricsToken).toBeUndefined()
+    expect(loadConfig({ METRICS_TOKEN: 'x'.repeat(16) }).metricsToken).toBe('x'.repeat(16))
+    expect(() => loadConfig({ METRICS_TOKEN: 'x'.repeat(15) })).toThrow(/METRICS_TOKEN/)
+  })
 })
 
 test('field paths from JSON pointers', () => {
