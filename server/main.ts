@@ -21,7 +21,8 @@ const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req)
 const { app } = svc
 
 // Bun's own limits answer with empty bodies; set above the app's (MAX_BODY_BYTES, header-limit.ts) so
-// that the app answers first, with a problem document. Bun reads http.maxHeaderSize when it serves.
+// that the app answers first, with a problem document. Bun reads http.maxHeaderSize when it serves. Bun streams
+// request bodies (a 300 MB upload refused at 5 MB left the server's RSS at ~30 MB), so no body cap here is safe.
 ;(http as { maxHeaderSize: number }).maxHeaderSize = 64 * 1024
 try {
   // Elysia asks Bun for SO_REUSEPORT by default; only REUSE_PORT=true shares a port.
