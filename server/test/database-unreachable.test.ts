@@ -49,7 +49,7 @@ describe('database unreachable [postgres]', () => {
       expect(ev.status).toBe(503)
       expect(Number(ev.retryAfter)).toBeGreaterThan(0)
       // Never seen here, so it cannot be checked: 503, not 401 and not 500.
-      const unknown = await ask('GET', '/api/v1/events', { 'x-api-key': other.readKey })
+      const unknown = await ask('GET', '/api/v1/events', { 'x-api-key': other.writeKey })
       expect(unknown.status).toBe(503)
       expect(unknown.type).toStartWith('application/problem+json')
       expect(Number(unknown.retryAfter)).toBeGreaterThan(0)
@@ -64,9 +64,9 @@ describe('database unreachable [postgres]', () => {
         if (back !== 202) await Bun.sleep(100)
       }
       expect(back).toBe(202)
-      expect((await ask('GET', '/api/v1/events', { 'x-api-key': other.readKey })).status).toBe(200)
+      expect((await ask('GET', '/api/v1/events', { 'x-api-key': other.writeKey })).status).toBe(200)
       // The refused event was not stored; the two acknowledged ones were.
-      const stored = await t.req('GET', '/api/v1/events?productId=p1&eventType=product_viewed', { key: k.readKey })
+      const stored = await t.req('GET', '/api/v1/events?productId=p1&eventType=product_viewed', { key: k.writeKey })
       expect(stored.body.data.map((e: { userId: string }) => e.userId).sort()).toEqual(['cut-0', 'cut-2'])
     } finally {
       setSystemTime()
