@@ -65,7 +65,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     server.kill('SIGTERM')
     await server.exited
     rmSync(dataDir, { recursive: true, force: true })
-    // The shared cache's entries of the bench tenant (answers live a day): gone with the run.
+    // The shared cache's entries of the bench tenant (answers live an hour): gone with the run.
     if (env.REDIS_URL && tenantId) {
       const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
       try {
