@@ -39,7 +39,9 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
   const port = 21000 + Math.floor(Math.random() * 10000)
   const base = `http://127.0.0.1:${port}`
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${tag}-`))
-  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: 'error', DATA_DIR: dataDir }
+  // Benchmarks give their tenant limits far above the operator's default ceiling; an explicit MAX_TENANT_RATE_LIMIT wins.
+  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: 'error', DATA_DIR: dataDir,
+    MAX_TENANT_RATE_LIMIT: process.env.MAX_TENANT_RATE_LIMIT ?? '10000000' }
   let dbName: string | undefined
   if (engine === 'postgres') {
     dbName = `recomengine_bench_${Date.now()}`

@@ -115,7 +115,7 @@ try {
     }))
   }
   for (const k of [main, limited]) await call(api.base, 'POST', '/api/v1/models/rebuild', k.writeKey)
-  await waitForModel(api.base, main.readKey, 600)
+  await waitForModel(api.base, main.writeKey, 600)
   const hasSummary = (await fetch(`${api.base}/api/v1/analytics/summary?range=7d`, { headers: adminHeaders })).status === 200
   const analytics = hasSummary ? '/api/v1/analytics/summary?range=7d' : '/api/v1/events?limit=20'
   console.log(`store: ${PRODUCTS} products, ${seeded} interactions; analytics reads: GET ${analytics}`)
@@ -134,7 +134,7 @@ try {
     return JSON.parse(out.trim().split('\n').at(-1)!)
   }
   const eventsStored = async (key: string) => (await call(api!.base, 'GET', '/api/v1/events?limit=1', key)).body.meta.pagination.total as number
-  const before = { main: await eventsStored(main.readKey), limited: await eventsStored(limited.readKey) }
+  const before = { main: await eventsStored(main.writeKey), limited: await eventsStored(limited.writeKey) }
 
   let failed = false
   const acked = { main: 0, limited: 0 }
@@ -154,7 +154,7 @@ try {
     }
   }
   await sleep(1000)
-  const stored = { main: (await eventsStored(main.readKey)) - before.main, limited: (await eventsStored(limited.readKey)) - before.limited }
+  const stored = { main: (await eventsStored(main.writeKey)) - before.main, limited: (await eventsStored(limited.writeKey)) - before.limited }
   console.log(`\nevents acknowledged ${acked.main} + ${acked.limited} (over-limit tenant); stored ${stored.main} + ${stored.limited}`)
   if (stored.main !== acked.main || stored.limited !== acked.limited) { failed = true; console.log('  MISMATCH: acknowledged events not all stored (or stored without acknowledgement)') }
 
