@@ -239,6 +239,12 @@ for (const name of BACKENDS) describe(`hostile tenant: sign-in, tokens, keys and
     expect((await t.req('GET', '/api/v1/catalog', { key: 'rk_live_' + 'y'.repeat(32), headers: { 'x-forwarded-for': addr() } })).status).toBe(401)
   })
 
+  test('a limit stored before the ceiling was lowered is held to the ceiling', async () => {
+    const k = await t.tenantWithKeys({ rateLimits: { read: 100_000 } })
+    const lowered = await testApp(name, { maxTenantRateLimit: 50 }) // another instance, started with a lower ceiling
+    expect((await lowered.req('GET', '/api/v1/catalog', { key: k.readKey })).headers.get('ratelimit-limit')).toBe('50')
+  })
+
   test('admin tokens are limited per user (ADMIN_RATE_LIMIT) and say so in RateLimit headers', async () => {
     const strict = await testApp(name, { adminRateLimit: 5 })
     const { token } = await strict.admin()
