@@ -119,7 +119,7 @@ for (const name of BACKENDS) {
       expectProblem(await t.req('GET', `/api/v1/experiments/${draft}`, { key: k.readKey }), 404)
     })
 
-    test('list with pagination and status; read keys read, never write', async () => {
+    test('list with pagination and status (write key); read keys never write', async () => {
       const k = await t.tenantWithKeys()
       for (const placement of ['a', 'b', 'c']) await post(k.writeKey, '', { ...base, placement })
       await post(k.writeKey, '', { ...base, status: 'draft' })
