@@ -82,6 +82,8 @@ interface KeyRecord { id: string; tenantId: string; name: string; permissions: P
 export class KeyCache {
   private valid: BoundedMap<string, { rec: KeyRecord | null; until: number }>
   private misses: BoundedMap<string, { rec: KeyRecord | null; until: number }>
+  /** Keys this instance has seen valid, kept across clears: only a hint that a key is worth looking up (see `blocked`). */
+  private seenValid: BoundedMap<string, true>
   /** Resolutions under way (see lookupKey); forgotten on clear, like the entries. */
   readonly resolving = new Map<string, Promise<KeyRecord | null>>()
   /** Bumped by clear: a resolution that started before a change does not store what it found. */
@@ -89,6 +91,7 @@ export class KeyCache {
   constructor(private ttlMs = 5000, maxValid = 50_000, maxMisses = 10_000) {
     this.valid = new BoundedMap(maxValid)
     this.misses = new BoundedMap(maxMisses)
+    this.seenValid = new BoundedMap(maxValid)
   }
   get(key: string) {
     const e = this.stale(key)
@@ -99,8 +102,9 @@ export class KeyCache {
   stale(key: string) { return this.valid.get(key) ?? this.misses.get(key) }
   set(key: string, rec: KeyRecord | null) {
     const entry = { rec, until: Date.now() + this.ttlMs }
-    if (rec) { this.misses.delete(key); this.valid.set(key, entry) } else { this.valid.delete(key); this.misses.set(key, entry) }
+    if (rec) { this.misses.delete(key); this.valid.set(key, entry); this.seenValid.set(key, true) } else { this.valid.delete(key); this.misses.set(key, entry) }
   }
+  wasValid(key: string) { return this.seenValid.get(key) === true }
   get size() { return { valid: this.valid.size, misses: this.misses.size } }
   clear() { this.valid.clear(); this.misses.clear(); this.resolving.clear(); this.generation++ }
 }
@@ -145,8 +149,8 @@ export function authGuards(deps: AuthDeps) {
 
   // Failed authentications per client address. Each failure is counted in the shared
   // bucket, and past the limit is a 429; once the bucket refuses, this instance remembers
-  // the address until it has a token again, and its unknown keys get 429 without an HMAC
-  // or a query (keys in this instance's cache keep working).
+  // the address until it has a token again, and keys never seen valid here get 429 without
+  // an HMAC or a query (keys in use keep working, from that address too).
   const failureSpec = perMinute(limits.authFailuresPerMinute)
   const blockedUntil = new BoundedMap<string, number>(10_000)
   const blocked = (ip: string) => {
@@ -240,7 +244,7 @@ export function authGuards(deps: AuthDeps) {
     if (!key) return adminPrincipal(request, set) // an admin may write to any of their tenants
     const hit = deps.keyCache.get(key)
     if (hit?.rec) return keyPrincipal(hit.rec, request, need, set) // most requests: a key in use, no promise
-    const refused = blocked(clientIp(request))
+    const refused = deps.keyCache.wasValid(key) ? undefined : blocked(clientIp(request))
     if (refused) throw refused
     return guarded(request, () => {
       const found = lookupKey(key)

@@ -237,6 +237,10 @@ for (const name of BACKENDS) describe(`hostile tenant: sign-in, tokens, keys and
     expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey })).status).toBe(200)
     expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey, headers: { 'x-forwarded-for': from } })).status).toBe(200)
     expect((await t.req('GET', '/api/v1/catalog', { key: 'rk_live_' + 'y'.repeat(32), headers: { 'x-forwarded-for': addr() } })).status).toBe(401)
+    // After a change empties the key cache, a key seen valid before is still looked up; one never seen is not.
+    await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { name: 'Renamed shop' } })
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey, headers: { 'x-forwarded-for': from } })).status).toBe(200)
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.writeKey, headers: { 'x-forwarded-for': from } })).status).toBe(429)
   })
 
   test('a limit stored before the ceiling was lowered is held to the ceiling', async () => {
