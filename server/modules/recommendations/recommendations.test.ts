@@ -9,6 +9,7 @@ import { MemoryCache } from '../../cache/memory.ts'
 import { loadConfig } from '../../config.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
+import { slotKey } from './answer-slots.ts'
 
 const H = 3600_000
 const NOW = Date.now()
@@ -342,6 +343,16 @@ describe('shared answers', () => {
     const staleShared = await ask(cut, 'userId=user-1&strategy=trending&limit=4')
     expect(staleShared.body.meta).toMatchObject({ cached: true, stale: true })
     expect(staleShared.body.data).toEqual(shared.body.data)
+
+    // Issue 17: the shared table is bounded, so two shoppers can meet in one slot. The entry says whose it
+    // is: a shopper whose slot holds another's answer is not served it, stale or not.
+    const params = 'collaborative|||4|1|'
+    const slotOf = (user: string) => slotKey(`rec:${k.tenantId}:${user}:${params}`)
+    let neighbour = 0
+    while (slotOf(`ghost-${neighbour}`) !== slotOf('user-4')) neighbour++
+    const other = await ask(cut, `userId=ghost-${neighbour}&strategy=collaborative&limit=4`)
+    expect(other.status).toBe(200)
+    expect(other.body.meta).toMatchObject({ cached: false, stale: true }) // worked out from the model in memory, not user-4's
   })
 })
 
