@@ -10,12 +10,16 @@ import type { Cache } from '../../cache/index.ts'
 export const SESSIONS_CHANNEL = 'auth:sessions-revoked'
 const LIVE_TTL_MS = 10_000
 const MAX_REMEMBERED = 50_000
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export type Revocation = { familyId: string } | { userId: string }
 
 export function sessionStore(db: Db, cache: Cache, now: () => number = Date.now) {
   const known = new Map<string, { userId: string; live: boolean; until: number }>()
+  // Bumped by every revocation: an answer read before one is not kept (it may say live).
+  let generation = 0
   const forget = (r: Revocation) => {
+    generation++
     if ('familyId' in r) { known.delete(r.familyId); return }
     for (const [sid, e] of known) if (e.userId === r.userId) known.delete(sid)
   }
@@ -26,9 +30,12 @@ export function sessionStore(db: Db, cache: Cache, now: () => number = Date.now)
   return {
     /** True while the sign-in `sid` of `userId` has a refresh token not revoked. */
     isLive(sid: string, userId: string): boolean | Promise<boolean> {
+      if (!UUID.test(sid) || !UUID.test(userId)) return false // only we sign tokens, but a malformed id must not reach a uuid column
       const hit = known.get(sid)
       if (hit && hit.until > now() && hit.userId === userId) return hit.live
+      const asked = generation
       return isFamilyLive(db, sid, userId).then((live) => {
+        if (asked !== generation) return live
         if (known.size >= MAX_REMEMBERED) known.clear()
         known.set(sid, { userId, live, until: now() + LIVE_TTL_MS })
         return live
