@@ -16,6 +16,7 @@ import { createApiKeyService } from './modules/api-keys/service.ts'
 import { UsageRecorder } from './modules/api-keys/usage.ts'
 import { authRoutes } from './modules/auth/index.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
+import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
 import { analyticsRoutes } from './modules/analytics/index.ts'
@@ -80,11 +81,16 @@ export async function createApp(parts: AppParts) {
 
   const jwtPlugin = jwt({ name: 'jwt', secret: secrets.jwtSecret, exp: `${ACCESS_TTL_S}s` })
   const { sign, verify } = jwtPlugin.decorator.jwt
+  // An access token names its sign-in (`sid`, the refresh-token family) and is refused once that
+  // sign-in ends (logout, password reset or change), on every instance at once; HS256 only, `exp` required.
+  const sessions = sessionStore(db, cache)
   const tokens = {
-    signAccess: (userId: string) => sign({ sub: userId, typ: 'access' }),
+    signAccess: (userId: string, sessionId: string) => sign({ sub: userId, sid: sessionId, typ: 'access' }),
     async verifyAccess(token: string) {
-      const p = await verify(token)
-      return p && p.typ === 'access' && typeof p.sub === 'string' ? p.sub : undefined
+      const p = await verify(token, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub', 'sid'] })
+      if (!p || p.typ !== 'access' || typeof p.sub !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') return undefined
+      const live = sessions.isLive(p.sid, p.sub)
+      return (live instanceof Promise ? await live : live) ? { userId: p.sub, sessionId: p.sid } : undefined
     },
   }
 
@@ -96,14 +102,18 @@ export async function createApp(parts: AppParts) {
 
   const hashKey = await hmacSha256(secrets.apiKeyPepper)
   const usage = new UsageRecorder(db, log, clock, parts.usageFlushMs ?? 5000)
-  const guards = authGuards({ db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache), onRateLimited: (budget) => metrics.rateLimited.inc({ budget }) })
+  const guards = authGuards({
+    db, cache, usage, tokens, hashKey, keyCache, limiter: new LeasedLimiter(cache), clientIp,
+    limits: { adminPerMinute: config.adminRateLimit, authFailuresPerMinute: config.authFailureLimit, maxTenantPerMinute: config.maxTenantRateLimit },
+    onRateLimited: (budget) => metrics.rateLimited.inc({ budget }),
+  })
 
-  const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess })
+  const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess, onRevoked: sessions.revoked })
   // A rebuild asked for (a catalog write, in the background; new model settings, before the update answers, so the
   // status it reports next is `building`); a worker in this process starts on it at once. Never rejects.
   const askForBuild = (tenantId: string): Promise<void> => requestBuild(database.raw, tenantId)
     .then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
-  const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild })
+  const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })

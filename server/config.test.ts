@@ -18,6 +18,13 @@ describe('config', () => {
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/)
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' })).toThrow(ConfigError)
   })
+  test('operator limits (issue 17): defaults, and a bad value names its variable', () => {
+    expect(loadConfig({})).toMatchObject({ maxTenantRateLimit: 100_000, adminRateLimit: 1200, authFailureLimit: 60 })
+    expect(loadConfig({ MAX_TENANT_RATE_LIMIT: '5000', ADMIN_RATE_LIMIT: '30', AUTH_FAILURE_LIMIT: '10' })).toMatchObject({ maxTenantRateLimit: 5000, adminRateLimit: 30, authFailureLimit: 10 })
+    expect(() => loadConfig({ MAX_TENANT_RATE_LIMIT: 'lots' })).toThrow(/MAX_TENANT_RATE_LIMIT/)
+    expect(() => loadConfig({ ADMIN_RATE_LIMIT: '0' })).toThrow(/ADMIN_RATE_LIMIT/)
+    expect(() => loadConfig({ AUTH_FAILURE_LIMIT: '-1' })).toThrow(/AUTH_FAILURE_LIMIT/)
+  })
   test('CORS_ORIGINS is a comma list', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.com, https://b.com' }).corsOrigins).toEqual(['https://a.com', 'https://b.com'])
   })

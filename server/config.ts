@@ -16,6 +16,10 @@ export const ConfigSchema = T.Object({
   redisUrl: T.Optional(T.String({ pattern: '^rediss?://' })),
   jwtSecret: T.Optional(T.String({ minLength: 32 })),
   apiKeyPepper: T.Optional(T.String({ minLength: 32 })),
+  /** Requests per minute per admin user with an access token (console and scripts), whatever the tenant. */
+  adminRateLimit: T.Integer({ minimum: 1 }),
+  /** Failed authentications (invalid keys or tokens) per minute per client address; past it, 429 without a lookup. */
+  authFailureLimit: T.Integer({ minimum: 1 }),
   /** '*' or a list of exact origins. */
   corsOrigins: T.Union([T.Literal('*'), T.Array(T.String({ minLength: 1 }))]),
   logLevel: LogLevel,
@@ -23,6 +27,8 @@ export const ConfigSchema = T.Object({
   metricsToken: T.Optional(T.String({ minLength: 16 })),
   /** Largest accepted request body. */
   maxBodyBytes: T.Integer({ minimum: 1024 }),
+  /** The highest per-key rate limit (requests per minute) a tenant may set for itself. */
+  maxTenantRateLimit: T.Integer({ minimum: 1 }),
   /** Where the console is reached; used in links sent by mail. */
   consoleUrl: T.String({ pattern: '^https?://' }),
   /** 'inline': this process keeps models fresh (the embedded default); 'off': separate `bun server/worker.ts` processes do. */
@@ -67,11 +73,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: opt(env.REDIS_URL),
     jwtSecret: opt(env.JWT_SECRET),
     apiKeyPepper: opt(env.API_KEY_PEPPER),
+    adminRateLimit: int(env.ADMIN_RATE_LIMIT, 1200, 'ADMIN_RATE_LIMIT'),
+    authFailureLimit: int(env.AUTH_FAILURE_LIMIT, 60, 'AUTH_FAILURE_LIMIT'),
     corsOrigins: cors === '*' ? '*' : cors.split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: (opt(env.LOG_LEVEL) ?? 'info').toLowerCase(),
     maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
     metricsToken: opt(env.METRICS_TOKEN),
     reusePort: bool(env.REUSE_PORT, false, 'REUSE_PORT'),
+    maxTenantRateLimit: int(env.MAX_TENANT_RATE_LIMIT, 100_000, 'MAX_TENANT_RATE_LIMIT'),
     bcryptCost: int(env.BCRYPT_COST, 12, 'BCRYPT_COST'),
     consoleUrl: '',
     modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
@@ -83,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const names: Record<string, string> = {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
+    adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT',
   }

@@ -54,7 +54,7 @@ async function recommendFromABuiltModel(base: string, keys: { readKey: string; w
   let model: { status: string; version: string | null } = { status: 'building', version: null }
   for (let i = 0; i < 150 && model.status !== 'ready'; i++) {
     await Bun.sleep(200)
-    model = (await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': keys.readKey } })).json()).data
+    model = (await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': keys.writeKey } })).json()).data
   }
   expect(model.status).toBe('ready')
   const recs = await (await fetch(`${base}/api/v1/recommendations?userId=u0&productId=p0&strategy=frequently_bought_together&limit=3`, { headers: { 'x-api-key': keys.readKey } })).json()

@@ -89,7 +89,7 @@ export function serviceMetrics() {
     groupWait: m.histogram('recomengine_group_commit_wait_ms', 'Time an event waited for its group to be written, in milliseconds'),
     cache: m.counter('recomengine_recommendation_cache_total', 'Recommendation answers by cache result: hit or miss'),
     modelBuilds: m.histogram('recomengine_model_build_duration_ms', 'Model build durations, in milliseconds', [100, 500, 1000, 5000, 10000, 30000, 60000, 300000]),
-    rateLimited: m.counter('recomengine_rate_limited_total', 'Requests refused by the per-key rate limit, by budget'),
+    rateLimited: m.counter('recomengine_rate_limited_total', 'Requests refused by a rate limit, by budget: read, write (per key), admin (per admin user), auth-failures (per address)'),
     dependencyErrors: m.counter('recomengine_dependency_errors_total', 'Database and Redis errors seen while serving'),
   }
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, ne } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { refreshTokens } from '../schema.ts'
 
@@ -23,6 +23,15 @@ export async function revokeFamily(db: Db, familyId: string, now: Date) {
   await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
 }
 
-export async function revokeAllForUser(db: Db, userId: string, now: Date) {
-  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+/** Every sign-in of the user, but `exceptFamilyId` when given (the caller's own, on a password change). */
+export async function revokeAllForUser(db: Db, userId: string, now: Date, exceptFamilyId?: string) {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt),
+    exceptFamilyId ? ne(refreshTokens.familyId, exceptFamilyId) : undefined))
+}
+
+/** Whether a sign-in (refresh-token family) of this user still has a token not revoked. */
+export async function isFamilyLive(db: Db, familyId: string, userId: string): Promise<boolean> {
+  const rows = await db.select({ id: refreshTokens.id }).from(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, familyId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))).limit(1)
+  return rows.length === 1
 }

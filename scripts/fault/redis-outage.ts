@@ -56,7 +56,7 @@ try {
   const limitProbe = async (n: number) => {
     let allowed = 0
     await Promise.all(Array.from({ length: n }, async (_, i) => {
-      const r = await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probe.readKey)
+      const r = await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probe.writeKey)
       if (r.status === 200) allowed++
     }))
     return allowed
@@ -108,7 +108,7 @@ try {
   const probeDown = await setupTenant(a.base, { rateLimits: { read: PROBE_LIMIT, write: 1_000_000 } })
   let allowedDown = 0
   await Promise.all(Array.from({ length: PROBE_LIMIT * 2 + 40 }, async (_, i) => {
-    if ((await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probeDown.readKey)).status === 200) allowedDown++
+    if ((await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probeDown.writeKey)).status === 200) allowedDown++
   }))
   check('outage: rate limit enforced by each instance on its own (at most twice the limit across two)', allowedDown <= PROBE_LIMIT * 2 + 2 && allowedDown > PROBE_LIMIT, `${allowedDown} of ${PROBE_LIMIT * 2 + 40} allowed across both`)
   seen = await revocationSeen()
@@ -130,7 +130,7 @@ try {
   const probe2 = await setupTenant(a.base, { rateLimits: { read: PROBE_LIMIT, write: 1_000_000 } })
   let allowed2 = 0
   await Promise.all(Array.from({ length: PROBE_LIMIT + 40 }, async (_, i) => {
-    if ((await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probe2.readKey)).status === 200) allowed2++
+    if ((await call(instances[i % 2]!.base, 'GET', '/api/v1/events?limit=1', probe2.writeKey)).status === 200) allowed2++
   }))
   check('after: rate limit shared again', allowed2 <= PROBE_LIMIT + 2, `${allowed2} of ${PROBE_LIMIT + 40} allowed across both (limit ${PROBE_LIMIT}/min)`)
   cache = await sharedCache('after')

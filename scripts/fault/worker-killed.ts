@@ -54,7 +54,7 @@ try {
   await Promise.all(pending)
   console.log(`[${at()}] loaded ${items.length} products and ${retail.length} purchases`)
 
-  const model = async () => (await call(api.base, 'GET', '/api/v1/models', k.readKey)).body.data as { status: string; version: string | null; stats: { buildMs?: number } | null }
+  const model = async () => (await call(api.base, 'GET', '/api/v1/models', k.writeKey)).body.data as { status: string; version: string | null; stats: { buildMs?: number } | null }
   const recommend = () => call(api.base, 'GET', `/api/v1/recommendations?userId=${retail[0]!.customer}&strategy=collaborative&limit=5`, k.readKey)
   const waitFor = async (ok: (m: Awaited<ReturnType<typeof model>>) => boolean, limitS: number) => {
     const s = performance.now()

@@ -48,7 +48,8 @@ export async function startProcess(name: string, script: 'server/main.ts' | 'ser
   const dataDir = mkdtempSync(join(tmpdir(), `fault-${name}-`))
   const proc = Bun.spawn([process.execPath, script], {
     cwd: ROOT, stdout: 'pipe', stderr: 'pipe',
-    env: { ...process.env as Record<string, string>, LOG_LEVEL: 'warn', CONSOLE_PORT: '0', ...SHARED_SECRETS, DATA_DIR: dataDir, PORT: String(port), ...env },
+    // Fault and load scripts give tenants limits above the operator's default ceiling; an explicit MAX_TENANT_RATE_LIMIT wins.
+    env: { ...process.env as Record<string, string>, LOG_LEVEL: 'warn', CONSOLE_PORT: '0', MAX_TENANT_RATE_LIMIT: process.env.MAX_TENANT_RATE_LIMIT ?? '10000000', ...SHARED_SECRETS, DATA_DIR: dataDir, PORT: String(port), ...env },
   })
   let out = ''
   const drain = async (s: ReadableStream<Uint8Array>) => {
@@ -106,9 +107,9 @@ export async function call(base: string, method: string, path: string, key: stri
   }
 }
 
-/** Polls GET /models (every 100 ms, at most `polls` times) until the tenant's model is ready. */
-export async function waitForModel(base: string, readKey: string, polls = 200) {
-  for (let i = 0; (await call(base, 'GET', '/api/v1/models', readKey)).body?.data?.status !== 'ready'; i++) {
+/** Polls GET /models (every 100 ms, at most `polls` times) until the tenant's model is ready; it needs a write key. */
+export async function waitForModel(base: string, writeKey: string, polls = 200) {
+  for (let i = 0; (await call(base, 'GET', '/api/v1/models', writeKey)).body?.data?.status !== 'ready'; i++) {
     if (i > polls) throw new Error('model not built')
     await sleep(100)
   }
@@ -124,7 +125,7 @@ export async function seedSmallStore(base: string, tenant: { readKey: string; wr
     if (r.status !== 202) throw new Error(`seeding events failed: ${r.status} ${JSON.stringify(r.body)}`)
   }
   await call(base, 'POST', '/api/v1/models/rebuild', tenant.writeKey)
-  await waitForModel(base, tenant.readKey)
+  await waitForModel(base, tenant.writeKey)
 }
 
 /** A fault script's checks: each printed as it is made; finish() prints the verdict and exits 1 on any failure. */

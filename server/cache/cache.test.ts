@@ -83,6 +83,23 @@ describe('caches', () => {
     })
   }
 
+  for (const [name, make] of Object.entries(makers)) {
+    test(`${name}: a negative cost gives a reserved token back, never past a full bucket (issue 17: login reservations)`, async () => {
+      const c = await make()
+      const spec = perMinute(2)
+      const k = `refund-${Math.random()}`
+      expect((await c.take(k, spec)).allowed).toBe(true)
+      expect((await c.take(k, spec)).allowed).toBe(true)
+      expect((await c.take(k, spec)).allowed).toBe(false)
+      await c.take(k, spec, -1)
+      expect((await c.take(k, spec)).allowed).toBe(true)
+      const fresh = `refund-full-${Math.random()}`
+      for (let i = 0; i < 5; i++) await c.take(fresh, spec, -1)
+      expect((await c.take(fresh, spec, 0)).remaining).toBe(2)
+      await c.close()
+    })
+  }
+
   test('redis: two instances share one budget (NFR-011, distributed)', async () => {
     const a = await makers.redis(), b = await makers.redis()
     const k = `shared-${Math.random()}`

@@ -34,7 +34,7 @@ export class MemoryCache implements Cache {
 
   async take(key: string, spec: BucketSpec, cost = 1) {
     const { decision, state } = takeTokens(this.buckets.get(key), this.now(), spec, cost)
-    if (cost > 0) this.buckets.set(key, state)
+    if (cost !== 0) this.buckets.set(key, state)
     return decision
   }
 

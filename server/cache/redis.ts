@@ -23,10 +23,10 @@ if tokens == nil then tokens = capacity; updated = now end
 tokens = math.min(capacity, tokens + math.max(0, now - updated) * refill)
 local allowed = 0
 if tokens >= cost then
-  tokens = tokens - cost
+  tokens = math.min(capacity, tokens - cost)
   allowed = 1
 end
-if cost > 0 then
+if cost ~= 0 then
   redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(now))
   redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / refill) + 1000)
 end

@@ -26,7 +26,8 @@ export function takeTokens(state: BucketState | undefined, nowMs: number, spec: 
   const elapsed = state ? Math.max(0, nowMs - state.updatedMs) : 0
   const before = state ? Math.min(spec.capacity, state.tokens + elapsed * spec.refillPerMs) : spec.capacity
   const allowed = before >= cost
-  const tokens = allowed ? before - cost : before
+  // A negative cost gives tokens back (a reservation refunded), never past a full bucket.
+  const tokens = allowed ? Math.min(spec.capacity, before - cost) : before
   return { decision: decisionFor(tokens, allowed, spec, cost), state: { tokens, updatedMs: nowMs } }
 }
 

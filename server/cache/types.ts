@@ -12,7 +12,7 @@ export interface Cache {
   /** Many sets with one TTL, sent as one batch (one round trip on Redis). */
   setMany(entries: readonly (readonly [key: string, value: string])[], ttlMs: number): Promise<void>
   del(keys: string[]): Promise<void>
-  /** Spends `cost` tokens from the bucket at `key` (cost 0 only reads it). */
+  /** Spends `cost` tokens from the bucket at `key`, atomically (cost 0 only reads it; a negative cost gives tokens back). */
   take(key: string, spec: BucketSpec, cost?: number): Promise<Decision>
   /** Broadcasts to every instance's subscribers (including this one). */
   publish(channel: string, message: string): Promise<void>

@@ -47,4 +47,16 @@ describe('API-key resolution', async () => {
     expect(g.hashes()).toBe(2)
     expect(keyCache.get(k.readKey)).toBeDefined()
   })
+
+  test('a flood of made-up keys evicts only other misses, never the keys in use (issue 17)', async () => {
+    const k = await t.tenantWithKeys()
+    const keyCache = new KeyCache(5000, 100, 50)
+    const g = guarded(keyCache)
+    expect((await g.ask(k.readKey)).status).toBe(200)
+    for (let i = 0; i < 500; i++) expect((await g.ask(`rk_live_${'z'.repeat(28)}${String(i).padStart(4, '0')}`)).status).toBe(401)
+    expect(keyCache.size).toEqual({ valid: 1, misses: 50 })
+    const hashes = g.hashes()
+    expect((await g.ask(k.readKey)).status).toBe(200)
+    expect(g.hashes()).toBe(hashes) // still cached: no HMAC, no query
+  })
 })

@@ -4,8 +4,11 @@
 //                            X-Tenant-ID naming one of that admin's tenants.
 // Both run in the transform phase, before body validation, so an
 // unauthenticated or under-privileged request is refused as such (401/403)
-// whatever its body. Tenant-key requests are rate limited here too.
+// whatever its body. Rate limits are kept here too: per API key (the tenant's
+// own, capped by the operator), per admin user, and failed authentications per
+// client address (past that an address's unknown credentials are not looked up).
 import { Elysia } from 'elysia'
+import { BoundedMap } from '../cache/bounded-map.ts'
 import type { Db } from '../../db/client.ts'
 import { isUnreachable } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
@@ -27,7 +30,8 @@ export interface Principal {
   userId?: string
 }
 
-export interface TokenVerifier { verifyAccess(token: string): Promise<string | undefined> }
+/** An access token's user and sign-in (session), or undefined when it is invalid, expired or its session ended. */
+export interface TokenVerifier { verifyAccess(token: string): Promise<{ userId: string; sessionId: string } | undefined> }
 
 export interface AuthDeps {
   db: Db
@@ -39,33 +43,70 @@ export interface AuthDeps {
   keyCache: KeyCache
   /** Per-key budgets, shared by every instance (leased in chunks from the cache's buckets); `local` answers without a promise when it can. */
   limiter: { take(key: string, spec: BucketSpec): Promise<Decision>; local?(key: string): Decision | undefined }
-  onRateLimited?: (budget: Permission) => void
+  onRateLimited?: (budget: Permission | 'admin' | 'auth-failures') => void
+  /** The caller's address, for the failed-authentication limit. */
+  clientIp?: (req: Request) => string
+  limits?: GuardLimits
 }
+
+export interface GuardLimits {
+  /** Requests per minute per admin user (ADMIN_RATE_LIMIT). */
+  adminPerMinute: number
+  /** Failed authentications per minute per client address (AUTH_FAILURE_LIMIT). */
+  authFailuresPerMinute: number
+  /** The ceiling on a tenant's own limits (MAX_TENANT_RATE_LIMIT); a limit stored before it was lowered is held to it. */
+  maxTenantPerMinute: number
+}
+const NO_LIMITS: GuardLimits = { adminPerMinute: Infinity, authFailuresPerMinute: Infinity, maxTenantPerMinute: Infinity }
 
 export const WRITE_REQUIRED = 'Insufficient permissions: write access required'
 
+/**
+ * Who may call a tenant route, said in its OpenAPI description. A read key sits in every
+ * merchant page, so it opens only what a page needs: recommendations, widget settings,
+ * /track, /me, the catalog, and a running experiment (the SDK's getVariant).
+ */
+export const ACCESS = {
+  read: 'Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID.',
+  write: 'A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".',
+  runningExperiment: 'A write API key or an admin access token with X-Tenant-ID. A read key may read a running experiment only (the SDK\'s getVariant); any other is 403 "Insufficient permissions".',
+} as const
+
 interface KeyRecord { id: string; tenantId: string; name: string; permissions: Permission; tenantStatus: string; config: TenantConfig }
 
-/** A short-lived in-process map of presented key → key record, cleared on any change to keys or tenants. */
+/**
+ * A short-lived in-process map of presented key → key record, cleared on any change to keys or tenants.
+ * Valid keys and misses are kept apart, each bounded: a flood of made-up keys evicts only other
+ * misses, never the keys real shoppers use.
+ */
 export class KeyCache {
-  private entries = new Map<string, { rec: KeyRecord | null; until: number }>()
+  private valid: BoundedMap<string, { rec: KeyRecord | null; until: number }>
+  private misses: BoundedMap<string, { rec: KeyRecord | null; until: number }>
+  /** Keys this instance has seen valid, kept across clears: only a hint that a key is worth looking up (see `blocked`). */
+  private seenValid: BoundedMap<string, true>
   /** Resolutions under way (see lookupKey); forgotten on clear, like the entries. */
   readonly resolving = new Map<string, Promise<KeyRecord | null>>()
   /** Bumped by clear: a resolution that started before a change does not store what it found. */
   generation = 0
-  constructor(private ttlMs = 5000) {}
+  constructor(private ttlMs = 5000, maxValid = 50_000, maxMisses = 10_000) {
+    this.valid = new BoundedMap(maxValid)
+    this.misses = new BoundedMap(maxMisses)
+    this.seenValid = new BoundedMap(maxValid)
+  }
   get(key: string) {
-    const e = this.entries.get(key)
+    const e = this.stale(key)
     if (e && e.until > Date.now()) return e
     return undefined
   }
   /** An entry however old: what the key resolved to last, for when the database cannot be asked. */
-  stale(key: string) { return this.entries.get(key) }
+  stale(key: string) { return this.valid.get(key) ?? this.misses.get(key) }
   set(key: string, rec: KeyRecord | null) {
-    if (this.entries.size > 50_000) this.entries.clear()
-    this.entries.set(key, { rec, until: Date.now() + this.ttlMs })
+    const entry = { rec, until: Date.now() + this.ttlMs }
+    if (rec) { this.misses.delete(key); this.valid.set(key, entry); this.seenValid.set(key, true) } else { this.valid.delete(key); this.misses.set(key, entry) }
   }
-  clear() { this.entries.clear(); this.resolving.clear(); this.generation++ }
+  wasValid(key: string) { return this.seenValid.get(key) === true }
+  get size() { return { valid: this.valid.size, misses: this.misses.size } }
+  clear() { this.valid.clear(); this.misses.clear(); this.resolving.clear(); this.generation++ }
 }
 
 const KEY_PATTERN = /^rk_(live|test)_[0-9A-Za-z]{32,}$/
@@ -86,16 +127,76 @@ function bearer(headers: Headers): string | undefined {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+type SetHeaders = { headers: Record<string, string | number> }
+
+function rateHeaders(set: SetHeaders, limit: number, d: Decision) {
+  set.headers['ratelimit-limit'] = String(limit)
+  set.headers['ratelimit-remaining'] = String(d.remaining)
+  set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
+}
+
+function limited(detail: string, limit: number, d: Decision) {
+  const e = new TooManyRequests(detail, d.retryAfterMs / 1000)
+  Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
+  return e
+}
+
 export function authGuards(deps: AuthDeps) {
   const principals = new WeakMap<Request, Principal>()
-  const admins = new WeakMap<Request, string>()
+  const admins = new WeakMap<Request, { userId: string; sessionId: string }>()
+  const limits = deps.limits ?? NO_LIMITS
+  const clientIp = deps.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0]!.trim() || 'unknown')
 
-  async function adminUser(headers: Headers): Promise<string> {
-    const token = bearer(headers)
+  // Failed authentications per client address. Each failure is counted in the shared
+  // bucket, and past the limit is a 429; once the bucket refuses, this instance remembers
+  // the address until it has a token again, and keys never seen valid here get 429 without
+  // an HMAC or a query (keys in use keep working, from that address too).
+  const failureSpec = perMinute(limits.authFailuresPerMinute)
+  const blockedUntil = new BoundedMap<string, number>(10_000)
+  const blocked = (ip: string) => {
+    const until = blockedUntil.get(ip)
+    if (until === undefined || until <= Date.now()) return undefined
+    return limited(`Too many failed authentications from this address; retry in ${Math.ceil((until - Date.now()) / 1000)} s`, limits.authFailuresPerMinute,
+      { allowed: false, remaining: 0, retryAfterMs: until - Date.now(), resetMs: until - Date.now() })
+  }
+  async function failed(request: Request, error: unknown): Promise<never> {
+    if (!(error instanceof Unauthorized) || limits.authFailuresPerMinute === Infinity) throw error
+    const ip = clientIp(request)
+    const d = await deps.cache.take(`authfail:${ip}`, failureSpec, 1)
+    if (d.allowed) throw error
+    blockedUntil.set(ip, Date.now() + d.retryAfterMs)
+    deps.onRateLimited?.('auth-failures')
+    throw limited('Too many failed authentications from this address; retry later', limits.authFailuresPerMinute, d)
+  }
+  /** Runs a credential check; an invalid credential counts against its address. */
+  function guarded<T>(request: Request, check: () => T | Promise<T>): T | Promise<T> {
+    let out: T | Promise<T>
+    try { out = check() } catch (error) { return failed(request, error) }
+    return out instanceof Promise ? out.catch((error) => failed(request, error)) : out
+  }
+
+  const adminSpec = perMinute(limits.adminPerMinute)
+  async function adminUser(request: Request, set: SetHeaders): Promise<{ userId: string; sessionId: string }> {
+    const token = bearer(request.headers)
     if (!token || token.startsWith('rk_')) throw new Unauthorized('Admin authentication required: send Authorization: Bearer <access token>')
-    const userId = await deps.tokens.verifyAccess(token)
-    if (!userId) throw new Unauthorized('The access token is invalid or expired')
-    return userId
+    // Not refused up front like unknown keys: a forged token fails its signature check, which costs
+    // no query, and an admin sharing an address with an attacker keeps working.
+    const who = await guarded(request, async () => {
+      const v = await deps.tokens.verifyAccess(token)
+      if (!v) throw new Unauthorized('The access token is invalid or expired, or its session has ended')
+      return v
+    })
+    // Per admin user, on every instance together: an admin token is no way around limits.
+    if (limits.adminPerMinute !== Infinity) {
+      const bucket = `admin:${who.userId}`
+      const d = deps.limiter.local?.(bucket) ?? await deps.limiter.take(bucket, adminSpec)
+      rateHeaders(set, limits.adminPerMinute, d)
+      if (!d.allowed) {
+        deps.onRateLimited?.('admin')
+        throw limited(`Rate limit of ${limits.adminPerMinute} requests per minute exceeded for this admin account`, limits.adminPerMinute, d)
+      }
+    }
+    return who
   }
 
   // Cached by the presented key itself: the HMAC costs more than the rest of
@@ -137,14 +238,18 @@ export function authGuards(deps: AuthDeps) {
     return rec
   }
 
-  type SetHeaders = { headers: Record<string, string | number> }
-
   /** Who calls with these headers; without a promise when the key and its rate-limit lease are in memory (most requests). */
   function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
     const key = presentedKey(headers)
-    if (!key) return adminPrincipal(headers) // an admin may write to any of their tenants
-    const found = lookupKey(key)
-    return found instanceof Promise ? found.then((rec) => keyPrincipal(rec, request, need, set)) : keyPrincipal(found, request, need, set)
+    if (!key) return adminPrincipal(request, set) // an admin may write to any of their tenants
+    const hit = deps.keyCache.get(key)
+    if (hit?.rec) return keyPrincipal(hit.rec, request, need, set) // most requests: a key in use, no promise
+    const refused = deps.keyCache.wasValid(key) ? undefined : blocked(clientIp(request))
+    if (refused) throw refused
+    return guarded(request, () => {
+      const found = lookupKey(key)
+      return found instanceof Promise ? found.then((rec) => keyPrincipal(rec, request, need, set)) : keyPrincipal(found, request, need, set)
+    })
   }
 
   function keyPrincipal(rec: KeyRecord | null, request: Request, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
@@ -156,28 +261,27 @@ export function authGuards(deps: AuthDeps) {
     const bucket = `key:${rec.id}:${budget}`
     const local = deps.limiter.local?.(bucket)
     if (local) return admitKey(rec, budget, local, need, set)
-    return deps.limiter.take(bucket, perMinute(rec.config.rateLimits[budget])).then((d) => admitKey(rec, budget, d, need, set))
+    return deps.limiter.take(bucket, perMinute(keyLimit(rec, budget))).then((d) => admitKey(rec, budget, d, need, set))
   }
 
+  const keyLimit = (rec: KeyRecord, budget: Permission) => Math.min(rec.config.rateLimits[budget], limits.maxTenantPerMinute)
+
   function admitKey(rec: KeyRecord, budget: Permission, d: Decision, need: Permission, set: SetHeaders): Principal {
-    const limit = rec.config.rateLimits[budget]
-    set.headers['ratelimit-limit'] = String(limit)
-    set.headers['ratelimit-remaining'] = String(d.remaining)
-    set.headers['ratelimit-reset'] = String(Math.ceil(d.resetMs / 1000))
+    const limit = keyLimit(rec, budget)
+    rateHeaders(set, limit, d)
     if (!d.allowed) {
       deps.onRateLimited?.(budget)
-      const e = new TooManyRequests(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, d.retryAfterMs / 1000)
-      Object.assign(e.headers!, { 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)) })
-      throw e
+      throw limited(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, limit, d)
     }
     deps.usage.record(rec.id)
     if (need === 'write' && rec.permissions !== 'write') throw new Forbidden(WRITE_REQUIRED)
     return { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
   }
 
-  async function adminPrincipal(headers: Headers): Promise<Principal> {
+  async function adminPrincipal(request: Request, set: SetHeaders): Promise<Principal> {
+    const headers = request.headers
     if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
-    const userId = await adminUser(headers)
+    const { userId } = await adminUser(request, set)
     const tenantId = headers.get('x-tenant-id')
     if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
     if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
@@ -188,8 +292,8 @@ export function authGuards(deps: AuthDeps) {
 
   return new Elysia({ name: 'auth-guards' }).macro({
     admin: {
-      async transform({ request }) { admins.set(request, await adminUser(request.headers)) },
-      resolve: ({ request }) => ({ userId: admins.get(request)! }),
+      async transform({ request, set }) { admins.set(request, await adminUser(request, set as never)) },
+      resolve: ({ request }) => ({ userId: admins.get(request)!.userId, sessionId: admins.get(request)!.sessionId }),
     },
     tenant: (need: Permission) => ({
       async transform({ request, set }) {

@@ -237,3 +237,79 @@ for (const name of (process.env.PROBE_BACKENDS?.split(',') as typeof BACKENDS | 
   })
 })
 
+// Issue 17, items 6–9: the audit's reproductions, with the operator limits at their defaults.
+for (const name of BACKENDS) describe(`hostile tenant: sign-in, tokens, keys and limits [${name}]`, async () => {
+  const t = await testApp(name, { authFailureLimit: 60, adminRateLimit: 1200, maxTenantRateLimit: 100_000 })
+  const addr = () => `198.51.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`
+
+  test('45 parallel wrong passwords for one email: at most 10 get 401, the rest 429', async () => {
+    const { email } = await t.admin()
+    const statuses = (await Promise.all(Array.from({ length: 45 }, (_, i) => t.req('POST', '/api/v1/auth/login', { body: { email, password: `wrong ${i}` }, headers: { 'x-forwarded-for': addr() } })))).map((r) => r.status)
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10)
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true)
+  })
+
+  test('an access token is refused after logout, and unsigned (alg none) always', async () => {
+    const a = await t.admin()
+    await t.req('POST', '/api/v1/auth/logout', { body: { refreshToken: a.refreshToken } })
+    expect((await t.req('GET', '/api/v1/auth/me', { token: a.token })).status).toBe(401)
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${a.token.split('.')[1]}.`
+    expect((await t.req('GET', '/api/v1/auth/me', { token: none })).status).toBe(401)
+  })
+
+  test('the public read key reads no events, experiments or results', async () => {
+    const k = await t.tenantWithKeys()
+    for (const path of ['/api/v1/events', '/api/v1/experiments', '/api/v1/models']) expect([path, (await t.req('GET', path, { key: k.readKey })).status]).toEqual([path, 403])
+  })
+
+  test('a tenant cannot set its limits above MAX_TENANT_RATE_LIMIT: 400 naming the field, nothing changed', async () => {
+    const k = await t.tenantWithKeys()
+    const put = await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { config: { rateLimits: { read: 10_000_000, write: 500 } } } })
+    expect(put.status).toBe(400)
+    expect(put.body.errors.map((e: { field: string }) => e.field)).toEqual(['config.rateLimits.read'])
+    expect((await t.req('GET', `/api/v1/tenants/${k.tenantId}`, { token: k.token })).body.data.config.rateLimits.read).toBe(1000)
+    const create = await t.req('POST', '/api/v1/tenants', { token: k.token, body: { name: 'Greedy', config: { rateLimits: { write: 100_001 } } } })
+    expect(create.status).toBe(400)
+    expect(create.body.errors.map((e: { field: string }) => e.field)).toEqual(['config.rateLimits.write'])
+    expect((await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { config: { rateLimits: { read: 100_000 } } } })).status).toBe(200)
+  })
+
+  test('failed authentications are limited per address: invalid keys and tokens get 429 past 60 a minute, others unaffected', async () => {
+    const k = await t.tenantWithKeys()
+    const from = addr()
+    const statuses: number[] = []
+    for (let i = 0; i < 70; i++) statuses.push((await t.req('GET', '/api/v1/catalog', { key: `rk_live_${'x'.repeat(28)}${String(i).padStart(4, '0')}`, headers: { 'x-forwarded-for': from } })).status)
+    expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true)
+    expect(statuses.slice(60).every((s) => s === 429)).toBe(true)
+    const token = await t.req('GET', '/api/v1/tenants', { token: 'not.a.jwt', headers: { 'x-forwarded-for': from } })
+    expect(token.status).toBe(429)
+    expect(Number(token.headers.get('retry-after'))).toBeGreaterThan(0)
+    // A key in use from that address still works; another address's bad key is still a plain 401.
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey })).status).toBe(200)
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey, headers: { 'x-forwarded-for': from } })).status).toBe(200)
+    expect((await t.req('GET', '/api/v1/catalog', { key: 'rk_live_' + 'y'.repeat(32), headers: { 'x-forwarded-for': addr() } })).status).toBe(401)
+    // After a change empties the key cache, a key seen valid before is still looked up; one never seen is not.
+    await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { name: 'Renamed shop' } })
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.readKey, headers: { 'x-forwarded-for': from } })).status).toBe(200)
+    expect((await t.req('GET', '/api/v1/catalog', { key: k.writeKey, headers: { 'x-forwarded-for': from } })).status).toBe(429)
+  })
+
+  test('a limit stored before the ceiling was lowered is held to the ceiling', async () => {
+    const k = await t.tenantWithKeys({ rateLimits: { read: 100_000 } })
+    const lowered = await testApp(name, { maxTenantRateLimit: 50 }) // another instance, started with a lower ceiling
+    expect((await lowered.req('GET', '/api/v1/catalog', { key: k.readKey })).headers.get('ratelimit-limit')).toBe('50')
+  })
+
+  test('admin tokens are limited per user (ADMIN_RATE_LIMIT) and say so in RateLimit headers', async () => {
+    const strict = await testApp(name, { adminRateLimit: 5 })
+    const { token } = await strict.admin()
+    const statuses: number[] = []
+    let last
+    for (let i = 0; i < 7; i++) { last = await strict.req('GET', '/api/v1/tenants', { token }); statuses.push(last.status) }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429])
+    expect(last!.headers.get('ratelimit-limit')).toBe('5')
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0)
+    const other = await strict.admin()
+    expect((await strict.req('GET', '/api/v1/tenants', { token: other.token })).status).toBe(200)
+  })
+})

@@ -49,7 +49,7 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
   const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, ...bKeys.map((k) => k.id)]
   const snapshot = async () => ({
     catalog: (await t.req('GET', '/api/v1/catalog?limit=100', { key: b.readKey })).body,
-    events: (await t.req('GET', '/api/v1/events?limit=1', { key: b.readKey })).body.meta.pagination.total,
+    events: (await t.req('GET', '/api/v1/events?limit=1', { key: b.writeKey })).body.meta.pagination.total,
     experiment: (await t.req('GET', `/api/v1/experiments/${bExperiment.id}`, { key: b.readKey })).body.data,
     // (usage counters move with the snapshot's own reads)
     keys: ((await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as Record<string, unknown>[]).map(({ id, name, permissions, revokedAt }) => ({ id, name, permissions, revokedAt })),

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import { BadRequest } from '../../errors.ts'
-import type { authGuards } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards } from '../../plugins/auth.ts'
 import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
 import { ApiKeyModel, CreatedKey } from './model.ts'
 import type { ApiKeyService } from './service.ts'
@@ -21,5 +21,5 @@ export function apiKeyRoutes(keys: ApiKeyService, guards: ReturnType<typeof auth
     .get('/me', ({ principal }) => {
       if (principal.kind !== 'key') throw new BadRequest('GET /me describes the API key in use: send one as X-API-Key')
       return { data: { tenantId: principal.tenantId, keyId: principal.keyId!, name: principal.keyName!, permissions: principal.permissions } }
-    }, { tenant: 'read', response: { 200: Envelope(ApiKeyModel.introspection), ...problems(400, 401, 403, 429) }, detail: { summary: 'Introspect the API key in use', security: [{ apiKey: [] }] } })
+    }, { tenant: 'read', response: { 200: Envelope(ApiKeyModel.introspection), ...problems(400, 401, 403, 429) }, detail: { summary: 'Introspect the API key in use', description: ACCESS.read, security: [{ apiKey: [] }] } })
 }

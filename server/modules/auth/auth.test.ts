@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { BACKENDS } from '../../test/backends.ts'
-import { expectProblem, testApp, uniqueEmail } from '../../test/harness.ts'
+import { createHmac } from 'node:crypto'
+import { expectProblem, TEST_SECRETS, testApp, uniqueEmail } from '../../test/harness.ts'
 
 const PW = 'correct horse battery'
 
@@ -89,6 +90,85 @@ for (const backend of BACKENDS) {
       expect(noCurrent.errors?.[0].field).toBe('currentPassword')
       expect((await t.req('PATCH', '/api/v1/auth/me', { token, body: { currentPassword: PW, password: 'new password 1' } })).status).toBe(200)
       expect((await t.req('POST', '/api/v1/auth/login', { body: { email, password: 'new password 1' } })).status).toBe(200)
+    })
+
+    // Issue 17 (6): the attempt is reserved before the password is checked, so a burst cannot outrun the count.
+    test('45 parallel wrong passwords for one email: at most 10 are tried (401), the rest 429', async () => {
+      const { email } = await t.admin()
+      const burst = await Promise.all(Array.from({ length: 45 }, (_, i) => t.req('POST', '/api/v1/auth/login', { body: { email, password: `wrong ${i}` }, headers: { 'x-forwarded-for': `10.17.6.${i}` } })))
+      const statuses = burst.map((r) => r.status)
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10)
+      expect(statuses.filter((s) => s === 401).length + statuses.filter((s) => s === 429).length).toBe(45)
+    })
+
+    test('only failures count: successful sign-ins give their reservation back', async () => {
+      const { email } = await t.admin()
+      const headers = { 'x-forwarded-for': `10.17.7.${Math.floor(Math.random() * 250)}` }
+      for (let i = 0; i < 12; i++) expect((await t.req('POST', '/api/v1/auth/login', { body: { email, password: PW }, headers })).status).toBe(200)
+      for (let i = 0; i < 10; i++) expectProblem(await t.req('POST', '/api/v1/auth/login', { body: { email, password: 'nope-nope' }, headers }), 401)
+      expectProblem(await t.req('POST', '/api/v1/auth/login', { body: { email, password: 'nope-nope' }, headers }), 429)
+    })
+
+    // Issue 17 (7): an access token lives no longer than its sign-in.
+    test('after logout, a password reset or a password change elsewhere, the old access token is refused', async () => {
+      const me = (token: string) => t.req('GET', '/api/v1/auth/me', { token })
+      const a = await t.admin()
+      expect((await me(a.token)).status).toBe(200)
+      await t.req('POST', '/api/v1/auth/logout', { body: { refreshToken: a.refreshToken } })
+      expectProblem(await me(a.token), 401)
+
+      const b = await t.admin()
+      const other = (await t.req('POST', '/api/v1/auth/login', { body: { email: b.email, password: PW } })).body.data
+      expect((await me(b.token)).status).toBe(200)
+      await t.req('POST', '/api/v1/auth/forgot-password', { body: { email: b.email } })
+      const reset = t.mail.at(-1)!.text.match(/token=([A-Za-z0-9]+)/)![1]
+      expect((await t.req('POST', '/api/v1/auth/reset-password', { body: { token: reset, password: 'a brand new secret' } })).status).toBe(200)
+      expectProblem(await me(b.token), 401)
+      expectProblem(await me(other.accessToken), 401)
+
+      // A password change keeps the session that made it and ends the others.
+      const c = await t.admin()
+      const second = (await t.req('POST', '/api/v1/auth/login', { body: { email: c.email, password: PW } })).body.data
+      expect((await me(second.accessToken)).status).toBe(200)
+      expect((await t.req('PATCH', '/api/v1/auth/me', { token: c.token, body: { currentPassword: PW, password: 'new password 2' } })).status).toBe(200)
+      expect((await me(c.token)).status).toBe(200)
+      expect((await t.req('POST', '/api/v1/auth/refresh', { body: { refreshToken: c.refreshToken } })).status).toBe(200)
+      expectProblem(await me(second.accessToken), 401)
+      expectProblem(await t.req('POST', '/api/v1/auth/refresh', { body: { refreshToken: second.refreshToken } }), 401)
+    })
+
+    test('HS256 only, exp, sub and sid required: alg none, another algorithm, no exp and no sid are 401', async () => {
+      const a = await t.admin()
+      const [, payload] = a.token.split('.')
+      const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString())
+      const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
+      const signed = (header: object, body: object, hash = 'sha256') => {
+        const head = `${b64(header)}.${b64(body)}`
+        return `${head}.${createHmac(hash, TEST_SECRETS.jwtSecret).update(head).digest('base64url')}`
+      }
+      expect((await t.req('GET', '/api/v1/auth/me', { token: signed({ alg: 'HS256', typ: 'JWT' }, claims) })).status).toBe(200) // the forger's tool works
+      const { exp: _exp, ...noExp } = claims
+      const { sid: _sid, ...noSid } = claims
+      for (const token of [
+        `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+        signed({ alg: 'HS512', typ: 'JWT' }, claims, 'sha512'),
+        signed({ alg: 'HS256', typ: 'JWT' }, noExp),
+        signed({ alg: 'HS256', typ: 'JWT' }, noSid),
+        signed({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 10 }),
+      ]) expectProblem(await t.req('GET', '/api/v1/auth/me', { token }), 401)
+    })
+
+    if (backend === 'postgres') test('a logout reaches every instance at once (the session check is broadcast)', async () => {
+      const other = await testApp(backend)
+      const a = await t.admin()
+      expect((await other.req('GET', '/api/v1/auth/me', { token: a.token })).status).toBe(200) // remembered there as live
+      await t.req('POST', '/api/v1/auth/logout', { body: { refreshToken: a.refreshToken } })
+      let status = 200
+      for (let i = 0; i < 200 && status === 200; i++) {
+        status = (await other.req('GET', '/api/v1/auth/me', { token: a.token })).status
+        if (status === 200) await new Promise((r) => setTimeout(r, 5)) // the broadcast is on its way
+      }
+      expect(status).toBe(401)
     })
   })
 }

@@ -21,6 +21,6 @@ export function authRoutes(auth: AuthService, guards: ReturnType<typeof authGuar
       { body: AuthModel.reset, response: { 200: Envelope(T.Object({ status: T.Literal('reset') })), ...problems(400) }, detail: { summary: 'Set a new password with a reset token' } })
     .get('/me', async ({ userId }) => ({ data: await auth.me(userId) }),
       { admin: true, response: { 200: Envelope(AuthModel.user), ...problems(401, 404) }, detail: { summary: 'The signed-in admin', security: [{ bearer: [] }] } })
-    .patch('/me', async ({ userId, body }) => ({ data: await auth.updateMe(userId, body) }),
-      { admin: true, body: AuthModel.patchMe, response: { 200: Envelope(AuthModel.user), ...problems(400, 401, 404) }, detail: { summary: 'Change name or password', security: [{ bearer: [] }] } })
+    .patch('/me', async ({ userId, sessionId, body }) => ({ data: await auth.updateMe(userId, body, sessionId) }),
+      { admin: true, body: AuthModel.patchMe, response: { 200: Envelope(AuthModel.user), ...problems(400, 401, 404) }, detail: { summary: 'Change name or password (a new password ends every other sign-in of the account; this one stays)', security: [{ bearer: [] }] } })
 }

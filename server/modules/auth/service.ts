@@ -10,6 +10,7 @@ import type { BucketSpec } from '../../cache/token-bucket.ts'
 import { randomToken, sha256Hex } from '../../crypto.ts'
 import { Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../../errors.ts'
 import type { Mailer } from '../../mailer.ts'
+import type { Revocation } from './sessions.ts'
 
 export const ACCESS_TTL_S = 3600
 export const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
@@ -25,7 +26,10 @@ export interface AuthDeps {
   clock: () => Date
   bcryptCost: number
   consoleUrl: string
-  signAccess: (userId: string) => Promise<string>
+  /** An access token for this user's sign-in (`sessionId`: its refresh-token family). */
+  signAccess: (userId: string, sessionId: string) => Promise<string>
+  /** Told after sign-ins were revoked in the database, so access tokens of theirs stop working everywhere at once. */
+  onRevoked?: (r: Revocation) => Promise<void> | void
 }
 
 export const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
@@ -38,7 +42,7 @@ export function createAuthService(d: AuthDeps) {
   async function issueSession(user: User, familyId: string = crypto.randomUUID()) {
     const refreshToken = `rt_${randomToken(48)}`
     await insertRefreshToken(d.db, { userId: user.id, familyId, tokenHash: await sha256Hex(refreshToken), expiresAt: new Date(d.clock().getTime() + REFRESH_TTL_MS) })
-    return { user: userDto(user), accessToken: await d.signAccess(user.id), refreshToken, tokenType: 'Bearer' as const, expiresIn: ACCESS_TTL_S }
+    return { user: userDto(user), accessToken: await d.signAccess(user.id, familyId), refreshToken, tokenType: 'Bearer' as const, expiresIn: ACCESS_TTL_S }
   }
 
   return {
@@ -52,18 +56,20 @@ export function createAuthService(d: AuthDeps) {
 
     async login(v: { email: string; password: string }, clientIp: string) {
       const email = normEmail(v.email)
-      const keys = [`login:email:${email}`, `login:ip:${clientIp}`] as const
-      const [byEmail, byIp] = await Promise.all([d.cache.take(keys[0], EMAIL_THROTTLE, 0), d.cache.take(keys[1], IP_THROTTLE, 0)])
-      if (byEmail.remaining < 1 || byIp.remaining < 1) {
-        const wait = Math.max(byEmail.remaining < 1 ? 1 / EMAIL_THROTTLE.refillPerMs : 0, byIp.remaining < 1 ? 1 / IP_THROTTLE.refillPerMs : 0)
-        throw new TooManyRequests('Too many failed sign-in attempts; try again later', wait / 1000)
+      // The attempt is reserved before the password is checked, atomically, so parallel
+      // guesses cannot all pass a check made before any of them was counted; a success
+      // gives its reservation back (only failures count).
+      const buckets = [[`login:email:${email}`, EMAIL_THROTTLE], [`login:ip:${clientIp}`, IP_THROTTLE]] as const
+      const reserved = await Promise.all(buckets.map(([key, spec]) => d.cache.take(key, spec, 1)))
+      const refund = () => Promise.all(buckets.map(([key, spec], i) => (reserved[i]!.allowed ? d.cache.take(key, spec, -1) : undefined)))
+      if (reserved.some((r) => !r.allowed)) {
+        await refund()
+        throw new TooManyRequests('Too many failed sign-in attempts; try again later', Math.max(...reserved.map((r) => r.retryAfterMs)) / 1000)
       }
       const user = await findUserByEmail(d.db, email)
       const ok = await bcrypt.compare(v.password, user?.passwordHash ?? dummyHash)
-      if (!user || !ok) {
-        await Promise.all([d.cache.take(keys[0], EMAIL_THROTTLE), d.cache.take(keys[1], IP_THROTTLE)])
-        throw new Unauthorized('Incorrect email or password')
-      }
+      if (!user || !ok) throw new Unauthorized('Incorrect email or password')
+      await refund()
       return issueSession(user)
     },
 
@@ -74,6 +80,7 @@ export function createAuthService(d: AuthDeps) {
       if (!row || row.revokedAt) throw new Unauthorized('The refresh token is invalid or revoked')
       if (row.rotatedAt || !(await markRotated(d.db, row.id, now))) {
         await revokeFamily(d.db, row.familyId, now)
+        await d.onRevoked?.({ familyId: row.familyId })
         throw new Unauthorized('The refresh token was already used; every session from that sign-in is now revoked')
       }
       if (row.expiresAt <= now) throw new Unauthorized('The refresh token has expired')
@@ -84,7 +91,9 @@ export function createAuthService(d: AuthDeps) {
 
     async logout(token: string) {
       const row = await findRefreshToken(d.db, await sha256Hex(token))
-      if (row) await revokeFamily(d.db, row.familyId, d.clock())
+      if (!row) return
+      await revokeFamily(d.db, row.familyId, d.clock())
+      await d.onRevoked?.({ familyId: row.familyId })
     },
 
     /** Always succeeds from the caller's view, so it cannot reveal which emails exist. */
@@ -106,6 +115,7 @@ export function createAuthService(d: AuthDeps) {
       if (!userId) throw new ValidationFailed('The reset link is invalid, used or expired', [{ field: 'token', message: 'is invalid, used or expired' }])
       await updateUser(d.db, userId, { passwordHash: await bcrypt.hash(password, d.bcryptCost) })
       await revokeAllForUser(d.db, userId, now)
+      await d.onRevoked?.({ userId })
     },
 
     async me(userId: string) {
@@ -114,7 +124,8 @@ export function createAuthService(d: AuthDeps) {
       return userDto(user)
     },
 
-    async updateMe(userId: string, v: { name?: string; currentPassword?: string; password?: string }) {
+    /** `sessionId`: the caller's sign-in, which a password change keeps (it ends every other). */
+    async updateMe(userId: string, v: { name?: string; currentPassword?: string; password?: string }, sessionId?: string) {
       const user = await findUserById(d.db, userId)
       if (!user) throw new NotFound('Account not found')
       const change: { name?: string; passwordHash?: string } = {}
@@ -127,7 +138,10 @@ export function createAuthService(d: AuthDeps) {
       }
       const updated = Object.keys(change).length ? await updateUser(d.db, userId, change) : user
       // A new password ends every other session.
-      if (change.passwordHash) await revokeAllForUser(d.db, userId, d.clock())
+      if (change.passwordHash) {
+        await revokeAllForUser(d.db, userId, d.clock(), sessionId)
+        await d.onRevoked?.({ userId })
+      }
       return userDto(updated ?? user)
     },
   }

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards } from '../../plugins/auth.ts'
 import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
@@ -16,12 +16,12 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
     }, {
       tenant: 'write', body: CatalogModel.item,
       response: { 201: Envelope(CatalogModel.dto), 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 413, 429) },
-      detail: { summary: 'Create an item, or replace the one with the same productId (201 created, 200 replaced)', security },
+      detail: { summary: 'Create an item, or replace the one with the same productId (201 created, 200 replaced)', description: ACCESS.write, security },
     })
     .post('/batch', async ({ principal, body }) => ({ data: await catalog.batch(principal.tenantId, body.items) }), {
       tenant: 'write', body: CatalogModel.batch,
       response: { 200: Envelope(CatalogModel.batchResult), ...problems(400, 401, 403, 413, 429) },
-      detail: { summary: 'Create or replace up to 500 items; valid ones are stored even when others are rejected', security },
+      detail: { summary: 'Create or replace up to 500 items; valid ones are stored even when others are rejected', description: ACCESS.write, security },
     })
     .get('', async ({ principal, query }) => {
       const { rows, total } = await catalog.list(principal.tenantId, query)
@@ -29,26 +29,26 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
     }, {
       tenant: 'read', query: CatalogModel.listQuery,
       response: { 200: ListEnvelope(CatalogModel.dto), ...problems(400, 401, 403, 429) },
-      detail: { summary: 'List items, newest-updated first; filter by category, availability or a search in name and description', security },
+      detail: { summary: 'List items, newest-updated first; filter by category, availability or a search in name and description', description: ACCESS.read, security },
     })
     .get('/:productId', async ({ principal, params }) => ({ data: await catalog.get(principal.tenantId, params.productId) }), {
       tenant: 'read', params: CatalogModel.params,
       response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 429) },
-      detail: { summary: 'Get one item (deleted ones too)', security },
+      detail: { summary: 'Get one item (deleted ones too)', description: ACCESS.read, security },
     })
     .put('/:productId', async ({ principal, params, body }) => ({ data: await catalog.replace(principal.tenantId, params.productId, body) }), {
       tenant: 'write', params: CatalogModel.params, body: CatalogModel.replace,
       response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 413, 429) },
-      detail: { summary: 'Replace an existing item (fields left out become empty); revives a deleted item', security },
+      detail: { summary: 'Replace an existing item (fields left out become empty); revives a deleted item', description: ACCESS.write, security },
     })
     .patch('/:productId', async ({ principal, params, body }) => ({ data: await catalog.patch(principal.tenantId, params.productId, body) }), {
       tenant: 'write', params: CatalogModel.params, body: CatalogModel.patch,
       response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 413, 429) },
-      detail: { summary: 'Change some fields of an existing item; available: true revives a deleted item', security },
+      detail: { summary: 'Change some fields of an existing item; available: true revives a deleted item', description: ACCESS.write, security },
     })
     .delete('/:productId', async ({ principal, params }) => ({ data: await catalog.remove(principal.tenantId, params.productId) }), {
       tenant: 'write', params: CatalogModel.params,
       response: { 200: Envelope(CatalogModel.dto), ...problems(400, 401, 403, 404, 429) },
-      detail: { summary: 'Soft-delete an item: it becomes unavailable but stays readable', security },
+      detail: { summary: 'Soft-delete an item: it becomes unavailable but stays readable', description: ACCESS.write, security },
     })
 }

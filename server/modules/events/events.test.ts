@@ -101,17 +101,17 @@ for (const name of BACKENDS) {
         ev({ userId: 'x', timestamp: iso(ago(3 * H)) }), ev({ userId: 'x', eventType: 'add_to_cart', timestamp: iso(ago(2 * H)) }),
         ev({ userId: 'y', productId: 'p9', timestamp: iso(ago(1 * H)) }),
       ] } })
-      const all = await t.req('GET', '/api/v1/events', { key: k.readKey })
+      const all = await t.req('GET', '/api/v1/events', { key: k.writeKey })
       expect(all.body.data.map((e: { userId: string }) => e.userId)).toEqual(['y', 'x', 'x'])
       expect(all.body.meta.pagination).toEqual({ total: 3, limit: 20, offset: 0, hasMore: false })
-      expect((await t.req('GET', '/api/v1/events?userId=x&eventType=add_to_cart', { key: k.readKey })).body.data).toHaveLength(1)
-      expect((await t.req('GET', '/api/v1/events?productId=p9', { key: k.readKey })).body.data[0].userId).toBe('y')
-      expect((await t.req('GET', `/api/v1/events?from=${encodeURIComponent(iso(ago(2.5 * H)))}`, { key: k.readKey })).body.data).toHaveLength(2)
-      expect((await t.req('GET', `/api/v1/events?to=${encodeURIComponent(iso(ago(2.5 * H)))}`, { key: k.readKey })).body.data).toHaveLength(1)
+      expect((await t.req('GET', '/api/v1/events?userId=x&eventType=add_to_cart', { key: k.writeKey })).body.data).toHaveLength(1)
+      expect((await t.req('GET', '/api/v1/events?productId=p9', { key: k.writeKey })).body.data[0].userId).toBe('y')
+      expect((await t.req('GET', `/api/v1/events?from=${encodeURIComponent(iso(ago(2.5 * H)))}`, { key: k.writeKey })).body.data).toHaveLength(2)
+      expect((await t.req('GET', `/api/v1/events?to=${encodeURIComponent(iso(ago(2.5 * H)))}`, { key: k.writeKey })).body.data).toHaveLength(1)
       const p2 = await t.req('GET', '/api/v1/events?limit=2&offset=2', { token: k.token, tenant: k.tenantId })
       expect(p2.body.data).toHaveLength(1)
-      expectProblem(await t.req('GET', '/api/v1/events?eventType=nope', { key: k.readKey }), 400)
-      expectProblem(await t.req('GET', '/api/v1/events?from=yesterday', { key: k.readKey }), 400)
+      expectProblem(await t.req('GET', '/api/v1/events?eventType=nope', { key: k.writeKey }), 400)
+      expectProblem(await t.req('GET', '/api/v1/events?from=yesterday', { key: k.writeKey }), 400)
     })
 
     test('cross-tenant: events are invisible to other tenants; the same event is independent per tenant', async () => {
@@ -121,9 +121,9 @@ for (const name of BACKENDS) {
       expect((await t.req('POST', '/api/v1/events', { key: a.writeKey, body: e })).status).toBe(202)
       expect((await t.req('POST', '/api/v1/events', { key: b.writeKey, body: e })).status).toBe(202)
       await t.req('POST', '/api/v1/events', { key: a.writeKey, body: ev({ userId: 'only-a' }) })
-      const listB = await t.req('GET', '/api/v1/events', { key: b.readKey })
+      const listB = await t.req('GET', '/api/v1/events', { key: b.writeKey })
       expect(listB.body.data.map((x: { userId: string }) => x.userId)).toEqual(['shared-user'])
-      expect((await t.req('GET', '/api/v1/events?userId=only-a', { key: b.readKey })).body.data).toHaveLength(0)
+      expect((await t.req('GET', '/api/v1/events?userId=only-a', { key: b.writeKey })).body.data).toHaveLength(0)
       // An admin may not read another admin's tenant through X-Tenant-ID.
       expectProblem(await t.req('GET', '/api/v1/events', { token: b.token, tenant: a.tenantId }), 404)
       expectProblem(await t.req('POST', '/api/v1/events', { token: b.token, tenant: a.tenantId, body: ev() }), 404)

@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import type { authGuards, Principal } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards, type Principal } from '../../plugins/auth.ts'
 import { Envelope, ListEnvelope, page, problems, T } from '../../schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
@@ -16,7 +16,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     }, {
       tenant: 'write', body: EventModel.item,
       response: { 202: Envelope(EventModel.accepted), 200: Envelope(EventModel.duplicate), ...problems(400, 401, 403, 413, 429, 503) },
-      detail: { summary: 'Ingest one event (202 once durably stored; 200 for a duplicate)', security },
+      detail: { summary: 'Ingest one event (202 once durably stored; 200 for a duplicate)', description: ACCESS.write, security },
     })
     .post('/events/batch', async ({ principal, body, set }) => {
       set.status = 202
@@ -24,7 +24,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     }, {
       tenant: 'write', body: EventModel.batch,
       response: { 202: Envelope(EventModel.batchResult), ...problems(400, 401, 403, 413, 429, 503) },
-      detail: { summary: 'Ingest up to 100 events; valid ones are stored even when others are rejected', security },
+      detail: { summary: 'Ingest up to 100 events; valid ones are stored even when others are rejected', description: ACCESS.write, security },
     })
     .post('/track', async ({ principal, body, status }) => {
       const r = await events.track(tenantOf(principal), body)
@@ -33,14 +33,14 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     }, {
       tenant: 'read', body: T.Unknown({ description: `One event or an array of up to ${MAX_TRACK_BATCH}; JSON, also as text/plain (navigator.sendBeacon). Browser-safe event types only.` }),
       response: { 202: T.Union([Envelope(EventModel.accepted), Envelope(EventModel.batchResult)]), 200: Envelope(EventModel.duplicate), ...problems(400, 401, 403, 413, 429, 503) },
-      detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', security: [{ apiKey: [] }] },
+      detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', description: ACCESS.read, security: [{ apiKey: [] }] },
     })
     .get('/events', async ({ principal, query }) => {
       const { rows, total } = await events.list(principal.tenantId, query)
       return page(rows, total, query.limit, query.offset)
     }, {
-      tenant: 'read', query: EventModel.listQuery,
+      tenant: 'write', query: EventModel.listQuery,
       response: { 200: ListEnvelope(EventModel.event), ...problems(400, 401, 403, 429) },
-      detail: { summary: 'Recent events, newest first (stream viewer)', security },
+      detail: { summary: 'Recent events, newest first (stream viewer)', description: ACCESS.write, security },
     })
 }

@@ -119,13 +119,13 @@ for (const name of BACKENDS) {
       expectProblem(await t.req('GET', `/api/v1/experiments/${draft}`, { key: k.readKey }), 404)
     })
 
-    test('list with pagination and status; read keys read, never write', async () => {
+    test('list with pagination and status (write key); read keys never write', async () => {
       const k = await t.tenantWithKeys()
       for (const placement of ['a', 'b', 'c']) await post(k.writeKey, '', { ...base, placement })
       await post(k.writeKey, '', { ...base, status: 'draft' })
-      const all = await t.req('GET', '/api/v1/experiments?limit=2', { key: k.readKey })
+      const all = await t.req('GET', '/api/v1/experiments?limit=2', { key: k.writeKey })
       expect(all.body.meta.pagination).toEqual({ total: 4, limit: 2, offset: 0, hasMore: true })
-      expect((await t.req('GET', '/api/v1/experiments?status=draft', { key: k.readKey })).body.data).toHaveLength(1)
+      expect((await t.req('GET', '/api/v1/experiments?status=draft', { key: k.writeKey })).body.data).toHaveLength(1)
       expect(expectProblem(await post(k.readKey, '', base), 403).detail).toBe('Insufficient permissions: write access required')
     })
 
@@ -137,7 +137,7 @@ for (const name of BACKENDS) {
       expectProblem(await t.req('PATCH', `/api/v1/experiments/${id}`, { key: b.writeKey, body: { name: 'x' } }), 404)
       expectProblem(await post(b.writeKey, `/${id}/pause`), 404)
       expectProblem(await t.req('DELETE', `/api/v1/experiments/${id}`, { key: b.writeKey }), 404)
-      expect((await t.req('GET', '/api/v1/experiments', { key: b.readKey })).body.data).toHaveLength(0)
+      expect((await t.req('GET', '/api/v1/experiments', { key: b.writeKey })).body.data).toHaveLength(0)
       expectProblem(await t.req('GET', `/api/v1/experiments/${id}`, { token: b.token, tenant: a.tenantId }), 404)
       expect((await t.req('GET', `/api/v1/experiments/${id}`, { key: a.readKey })).body.data.status).toBe('running')
     })
@@ -225,7 +225,7 @@ for (const name of BACKENDS) {
         ev(v4, 'recommendation_clicked', 'p2', 4), ev(v4, 'purchase', 'p2', 3), // converted at the catalog price, 7
       ] } })
       expect(r.body.data.rejected).toEqual([])
-      const res = (await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: k.readKey })).body.data
+      const res = (await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: k.writeKey })).body.data
       const expected = conversionRate({ users: 4, conversions: 1 }, { users: 4, conversions: 2 })
       expect(res).toMatchObject({
         metric: 'conversion_rate', controlMetric: 0.25, variantMetric: 0.5, lift: 1, sampleSize: { control: 4, variant: 4 },
@@ -240,7 +240,7 @@ for (const name of BACKENDS) {
       expect(res.daily[0]).toMatchObject({ control: { users: 4, metric: 0.25 }, variant: { users: 4, metric: 0.5 } })
       // Another tenant cannot read the results.
       const other = await t.tenantWithKeys()
-      expectProblem(await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: other.readKey }), 404)
+      expectProblem(await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: other.writeKey }), 404)
       // Promote: not significant, so the control wins; it becomes the placement's strategy and the experiment completes.
       expectProblem(await t.req('POST', `/api/v1/experiments/${exp.id}/promote`, { key: k.readKey }), 403)
       const p = await t.req('POST', `/api/v1/experiments/${exp.id}/promote`, { key: k.writeKey })
@@ -289,16 +289,16 @@ for (const name of BACKENDS) {
     const old = await mk('old'), recent = await mk('recent')
     const exposures = async (id: string) => (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [id]))[0].n
     for (let i = 0; i < 100 && ((await exposures(old)) < 6 || (await exposures(recent)) < 6); i++) await Bun.sleep(20)
-    const before = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.readKey })).body.data
+    const before = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.writeKey })).body.data
     await database.raw.query("update experiments set completed_at = now() - interval '91 days' where id = $1", [old])
     expect(await t.app.services.experiments.archiveOld()).toBeGreaterThanOrEqual(1)
-    const after = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.readKey })).body.data
+    const after = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.writeKey })).body.data
     expect(after).toMatchObject({ archived: true, sampleSize: before.sampleSize, controlMetric: before.controlMetric, pValue: before.pValue })
     expect(after.daily).toBeUndefined()
     expect(after.details).toBeUndefined()
     expect(await exposures(old)).toBe(0)
     // A recently completed one keeps its full results and data.
     expect(await exposures(recent)).toBe(6)
-    expect((await t.req('GET', `/api/v1/experiments/${recent}/results`, { key: k.readKey })).body.data.daily).toBeDefined()
+    expect((await t.req('GET', `/api/v1/experiments/${recent}/results`, { key: k.writeKey })).body.data.daily).toBeDefined()
   }, 30_000)
 }

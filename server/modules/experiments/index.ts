@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
+import { Forbidden } from '../../errors.ts'
+import { ACCESS, type authGuards, WRITE_REQUIRED } from '../../plugins/auth.ts'
 import { Envelope, ListEnvelope, page, problems, T } from '../../schemas.ts'
 import { ExperimentModel } from './model.ts'
 import type { ExperimentService } from './service.ts'
@@ -12,48 +13,53 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
     .post('', async ({ principal, body, status }) => status(201, { data: await exps.create(principal.tenantId, body) }), {
       tenant: 'write', body: ExperimentModel.create,
       response: { 201: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 409, 429) },
-      detail: { summary: 'Create an experiment (running by default, or draft)', security },
+      detail: { summary: 'Create an experiment (running by default, or draft)', description: ACCESS.write, security },
     })
     .get('', async ({ principal, query }) => {
       const { rows, total } = await exps.list(principal.tenantId, query)
       return page(rows, total, query.limit, query.offset)
     }, {
-      tenant: 'read', query: ExperimentModel.listQuery,
+      tenant: 'write', query: ExperimentModel.listQuery,
       response: { 200: ListEnvelope(ExperimentModel.experiment), ...problems(400, 401, 403, 429) },
-      detail: { summary: 'List experiments', security },
+      detail: { summary: 'List experiments', description: ACCESS.write, security },
     })
-    .get('/:id', async ({ principal, params }) => ({ data: await exps.get(principal.tenantId, params.id) }), {
+    .get('/:id', async ({ principal, params }) => {
+      const e = await exps.get(principal.tenantId, params.id)
+      // The SDK's getVariant reads a running experiment with the public read key; nothing else is public.
+      if (principal.permissions !== 'write' && e.status !== 'running') throw new Forbidden(WRITE_REQUIRED)
+      return { data: e }
+    }, {
       tenant: 'read', params: ExperimentModel.params,
       response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 429) },
-      detail: { summary: 'Get an experiment', security },
+      detail: { summary: 'Get an experiment', description: ACCESS.runningExperiment, security },
     })
     .patch('/:id', async ({ principal, params, body }) => ({ data: await exps.patch(principal.tenantId, params.id, body) }), {
       tenant: 'write', params: ExperimentModel.params, body: ExperimentModel.patch,
       response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 409, 429) },
-      detail: { summary: 'Change a draft; once started, only its name', security },
+      detail: { summary: 'Change a draft; once started, only its name', description: ACCESS.write, security },
     })
     .delete('/:id', async ({ principal, params, set }) => { await exps.remove(principal.tenantId, params.id); set.status = 204; return null }, {
       tenant: 'write', params: ExperimentModel.params,
       response: { 204: T.Null(), ...problems(400, 401, 403, 404, 409, 429) },
-      detail: { summary: 'Delete a draft experiment', security },
+      detail: { summary: 'Delete a draft experiment', description: ACCESS.write, security },
     })
   routes
     .get('/:id/results', async ({ principal, params }) => ({ data: await exps.results(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
-      tenant: 'read', params: ExperimentModel.params,
+      tenant: 'write', params: ExperimentModel.params,
       response: { 200: Envelope(T.Record(T.String(), T.Unknown(), { description: 'controlMetric, variantMetric, lift, liftCI, pValue, isSignificant, sampleSize, duration, confidenceIntervals, lowConfidence, minimumSampleSize, srm, daily, details' })), ...problems(400, 401, 403, 404, 429) },
-      detail: { summary: 'Results: metric per arm, relative lift with CI, p-value, significance, sample ratio mismatch, minimum sample size, daily', security },
+      detail: { summary: 'Results: metric per arm, relative lift with CI, p-value, significance, sample ratio mismatch, minimum sample size, daily', description: ACCESS.write, security },
     })
     .post('/:id/promote', async ({ principal, params }) => ({ data: await exps.promote(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
       tenant: 'write', params: ExperimentModel.params,
       response: { 200: Envelope(T.Record(T.String(), T.Unknown())), ...problems(400, 401, 403, 404, 409, 429) },
-      detail: { summary: 'Complete the experiment and make the winning strategy the default for its placement (or the tenant)', security },
+      detail: { summary: 'Complete the experiment and make the winning strategy the default for its placement (or the tenant)', description: ACCESS.write, security },
     })
   // The state machine's four transitions, one route each.
   for (const [t, summary] of [['start', 'Start a draft'], ['pause', 'Pause a running experiment'], ['resume', 'Resume a paused experiment'], ['complete', 'Complete a running or paused experiment']] as const) {
     routes.post(`/:id/${t}`, async ({ principal, params }) => ({ data: await exps.transition(principal.tenantId, params.id, t) }), {
       tenant: 'write', params: ExperimentModel.params,
       response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 409, 429) },
-      detail: { summary: `${summary} (draft → running ⇄ paused → completed; anything else is 409)`, security },
+      detail: { summary: `${summary} (draft → running ⇄ paused → completed; anything else is 409)`, description: ACCESS.write, security },
     })
   }
   return routes

@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards } from '../../plugins/auth.ts'
 import { jsonResponse, requestInfo } from '../../plugins/request-context.ts'
 import type { ServiceMetrics } from '../../metrics.ts'
 import { Envelope, problems, T } from '../../schemas.ts'
@@ -59,16 +59,16 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
     }, {
       tenant: 'read', query: RecommendationModel.query,
       response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta }), ...problems(400, 401, 403, 429, 503) },
-      detail: { summary: 'Recommendations for a shopper, each with a score and the reason it is there', security },
+      detail: { summary: 'Recommendations for a shopper, each with a score and the reason it is there', description: ACCESS.read, security },
     })
     .post('/models/rebuild', async ({ principal, status }) => status(202, { data: await recs.requestRebuild(principal.tenantId) }), {
       tenant: 'write',
       response: { 202: Envelope(RecommendationModel.status), ...problems(401, 403, 429) },
-      detail: { summary: "Rebuild the tenant's model now (it is also refreshed every 15 minutes and fully rebuilt daily)", security },
+      detail: { summary: "Rebuild the tenant's model now (it is also refreshed every 15 minutes and fully rebuilt daily)", description: ACCESS.write, security },
     })
     .get('/models', async ({ principal }) => ({ data: await recs.status(principal.tenantId) }), {
-      tenant: 'read',
+      tenant: 'write',
       response: { 200: Envelope(RecommendationModel.status), ...problems(401, 403, 429) },
-      detail: { summary: "The tenant's model: status, version, build time and statistics", security },
+      detail: { summary: "The tenant's model: status, version, build time and statistics", description: ACCESS.write, security },
     })
 }

@@ -9,6 +9,7 @@ import { MemoryCache } from '../../cache/memory.ts'
 import { loadConfig } from '../../config.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
+import { slotKey } from './answer-slots.ts'
 
 const H = 3600_000
 const NOW = Date.now()
@@ -53,14 +54,14 @@ for (const name of BACKENDS) {
       expect(r.body.data).toEqual([])
       expect(r.body.meta).toMatchObject({ strategy: 'trending_fallback', modelVersion: null, cached: false })
       expect(r.body.meta.requestId).toBeTruthy()
-      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('building')
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
     })
 
     test('built by the worker; served with reasons; cached until the user acts; GET /models reports it', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
       expect(await worker.runOnce()).toBeGreaterThanOrEqual(1)
-      const m = await t.req('GET', '/api/v1/models', { key: k.readKey })
+      const m = await t.req('GET', '/api/v1/models', { key: k.writeKey })
       expect(m.body.data).toMatchObject({ status: 'ready', version: expect.any(String), builtAt: expect.any(String) })
       expect(m.body.data.stats.items).toBe(20)
 
@@ -138,9 +139,9 @@ for (const name of BACKENDS) {
       }
       expect(ids).not.toContain('shoe-1')
       await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'shoe-new', name: 'Brand New Shoe', category: 'shoes', price: 99 } })
-      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('building')
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
       await build(k.tenantId)
-      const m = await t.req('GET', '/api/v1/models', { key: k.readKey })
+      const m = await t.req('GET', '/api/v1/models', { key: k.writeKey })
       expect(m.body.data.stats.items).toBe(21)
       const sim = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
       expect(sim.body.data.map((x: { productId: string }) => x.productId)).toContain('shoe-new')
@@ -173,20 +174,20 @@ for (const name of BACKENDS) {
       // Views say nothing in this shop: the mug lover, who only viewed, has no taste to go on.
       const put = await t.req('PUT', `/api/v1/tenants/${a.tenantId}`, { token: a.token, body: { config: { recommendations: { eventWeights: { product_viewed: 0 }, halfLifeDays: 0, itemsPerShopper: 120 } } } })
       expect(put.status).toBe(200)
-      expect((await t.req('GET', '/api/v1/models', { key: a.readKey })).body.data.status).toBe('building')
-      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.status).toBe('ready')
+      expect((await t.req('GET', '/api/v1/models', { key: a.writeKey })).body.data.status).toBe('building')
+      expect((await t.req('GET', '/api/v1/models', { key: b.writeKey })).body.data.status).toBe('ready')
       await build(a.tenantId)
-      const model = (await t.req('GET', '/api/v1/models', { key: a.readKey })).body.data
+      const model = (await t.req('GET', '/api/v1/models', { key: a.writeKey })).body.data
       expect(model.stats.settings).toMatchObject({ halfLifeDays: 0, itemsPerShopper: 120, eventWeights: { product_viewed: 0, purchase: 8 } })
       const after = await mugFan(a)
       expect(after.body.meta.strategy).toBe('trending_fallback')
       expect(after.body.meta.modelVersion).toBe(model.version)
       // The other tenant keeps its own settings and its own answers.
       expect((await mugFan(b)).body.meta.strategy).toBe('collaborative')
-      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.stats.settings).toMatchObject({ halfLifeDays: 30, itemsPerShopper: 50, eventWeights: { product_viewed: 1 } })
+      expect((await t.req('GET', '/api/v1/models', { key: b.writeKey })).body.data.stats.settings).toMatchObject({ halfLifeDays: 30, itemsPerShopper: 50, eventWeights: { product_viewed: 1 } })
       // Renaming changes no setting: no rebuild is asked for.
       await t.req('PUT', `/api/v1/tenants/${b.tenantId}`, { token: b.token, body: { name: 'Renamed shop' } })
-      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.status).toBe('ready')
+      expect((await t.req('GET', '/api/v1/models', { key: b.writeKey })).body.data.status).toBe('ready')
     })
 
     test('cross-tenant: models, caches and results never mix', async () => {
@@ -207,7 +208,7 @@ for (const name of BACKENDS) {
       expect(na.body.data.map((x: { productId: string }) => x.productId)).not.toContain('b-only')
       expect([na.body.meta.modelVersion, nb.body.meta.modelVersion]).toEqual([ra.body.meta.modelVersion, rb.body.meta.modelVersion])
       expect(nb.body.data).toEqual(rb.body.data)
-      expect((await t.req('GET', '/api/v1/models', { key: b.readKey })).body.data.stats.items).toBe(1)
+      expect((await t.req('GET', '/api/v1/models', { key: b.writeKey })).body.data.stats.items).toBe(1)
       // An admin cannot read another admin's tenant's recommendations.
       expectProblem(await t.req('GET', '/api/v1/recommendations?userId=u', { token: b.token, tenant: a.tenantId }), 404)
     })
@@ -216,7 +217,7 @@ for (const name of BACKENDS) {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
       await build(k.tenantId)
-      const before = (await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.version
+      const before = (await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.version
       const { database } = await backend(name)
       // A worker takes the lease and dies: no second build while the lease lives…
       expect(await claimBuild(database.raw, k.tenantId, 300)).toBe(true)
@@ -228,7 +229,7 @@ for (const name of BACKENDS) {
       await Bun.sleep(350)
       await t.req('POST', '/api/v1/models/rebuild', { key: k.writeKey })
       expect(await t.app.services.models.build(k.tenantId)).toBeString()
-      expect((await t.req('GET', '/api/v1/models', { key: k.readKey })).body.data.status).toBe('ready')
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('ready')
     })
   })
 }
@@ -342,6 +343,16 @@ describe('shared answers', () => {
     const staleShared = await ask(cut, 'userId=user-1&strategy=trending&limit=4')
     expect(staleShared.body.meta).toMatchObject({ cached: true, stale: true })
     expect(staleShared.body.data).toEqual(shared.body.data)
+
+    // Issue 17: the shared table is bounded, so two shoppers can meet in one slot. The entry says whose it
+    // is: a shopper whose slot holds another's answer is not served it, stale or not.
+    const params = 'collaborative|||4|1|'
+    const slotOf = (user: string) => slotKey(`rec:${k.tenantId}:${user}:${params}`)
+    let neighbour = 0
+    while (slotOf(`ghost-${neighbour}`) !== slotOf('user-4')) neighbour++
+    const other = await ask(cut, `userId=ghost-${neighbour}&strategy=collaborative&limit=4`)
+    expect(other.status).toBe(200)
+    expect(other.body.meta).toMatchObject({ cached: false, stale: true }) // worked out from the model in memory, not user-4's
   })
 })
 

@@ -17,13 +17,13 @@ import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from './recommend.ts'
+import { SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
 import type { ModelStore } from './store.ts'
 import type { Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 export const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
-const LAST_ANSWER_TTL_MS = 24 * 3600_000
 const WRITE_BEHIND_MS = 5
 const WRITE_BATCH_MAX = 256
 
@@ -45,8 +45,10 @@ interface CachedAnswer extends ServedMeta { cached: true; itemsJson: string; ite
  * the key it answers (event count and model version) and until when it is
  * fresh. A different key or a past date is a miss; while the database is
  * unreachable any entry is served as stale. One write per computed answer.
+ * Entries share a bounded table of keys per tenant (answer-slots.ts); `slot`
+ * says whose answer an entry is.
  */
-interface SharedEntry { key: string; until: number; served: ServedMeta & { items: Recommendation[] } }
+interface SharedEntry { slot: string; key: string; until: number; served: ServedMeta & { items: Recommendation[] } }
 
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
@@ -76,10 +78,10 @@ export function createRecommendationService(d: RecommendationDeps) {
     return shared ? sharedAnswer(tenantId, key, slot) : undefined
   }
   const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
-    const json = await d.cache.get(slot)
+    const json = await d.cache.get(slotKey(slot))
     if (!json) return undefined
     const entry = JSON.parse(json) as SharedEntry
-    if (entry.key !== key || entry.until <= Date.now()) return undefined
+    if (entry.slot !== slot || entry.key !== key || entry.until <= Date.now()) return undefined
     const { items, ...meta } = entry.served
     const answer = answerOf(tenantId, meta, items, JSON.stringify(items), key, entry.until)
     l1.set(slot, answer)
@@ -123,17 +125,22 @@ export function createRecommendationService(d: RecommendationDeps) {
   const flush = () => {
     if (flushTimer) { clearTimeout(flushTimer); flushTimer = undefined }
     if (!unwritten.size) return Promise.resolve()
-    const batch = [...unwritten]
+    const batch = [...unwritten].map(([slot, entry]) => [slotKey(slot), entry] as const)
     unwritten.clear()
     // The cache falls back by itself on errors; a lost entry is a later miss, nothing more.
-    return d.cache.setMany(batch, LAST_ANSWER_TTL_MS).catch(() => {})
+    return d.cache.setMany(batch, SHARED_ANSWER_TTL_MS).catch(() => {})
   }
   const writeShared = (slot: string, entry: string) => {
     unwritten.set(slot, entry)
     if (unwritten.size >= WRITE_BATCH_MAX) void flush()
     else flushTimer ??= setTimeout(flush, WRITE_BEHIND_MS)
   }
-  const lastShared = async (slot: string) => unwritten.get(slot) ?? await d.cache.get(slot)
+  /** The last answer kept for this slot, if the shared table still holds that one (not another slot's). */
+  const lastShared = async (slot: string): Promise<SharedEntry | undefined> => {
+    const json = unwritten.get(slot) ?? await d.cache.get(slotKey(slot))
+    const entry = json ? JSON.parse(json) as SharedEntry : undefined
+    return entry?.slot === slot ? entry : undefined
+  }
 
   const commonSlot = (tenantId: string, params: string) => `recp:${tenantId}:${params}`
   /**
@@ -159,7 +166,7 @@ export function createRecommendationService(d: RecommendationDeps) {
     const until = Date.now() + RESULT_TTL_MS
     const answer = answerOf(tenantId, meta, items, itemsJson, key, until)
     level.set(slot, answer)
-    writeShared(slot, sharedEntry(key, until, itemsJson, meta)) // the answer does not wait for the write
+    writeShared(slot, sharedEntry(slot, key, until, itemsJson, meta)) // the answer does not wait for the write
     return { served: { ...meta, items, itemsJson }, positions: answer.positions }
   }
 
@@ -189,8 +196,8 @@ export function createRecommendationService(d: RecommendationDeps) {
   })
 
   /** A SharedEntry's text, assembled around the list's JSON (serialised once, for the route too). */
-  const sharedEntry = (key: string, until: number, itemsJson: string, meta: ServedMeta) =>
-    `{"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`
+  const sharedEntry = (slot: string, key: string, until: number, itemsJson: string, meta: ServedMeta) =>
+    `{"slot":${JSON.stringify(slot)},"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`
 
   return {
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
@@ -232,7 +239,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
         const last = await lastShared(slot) ?? await lastShared(commonSlot(tenantId, params))
-        if (last) return { ...(JSON.parse(last) as SharedEntry).served, cached: true, stale: true, experiment }
+        if (last) return { ...last.served, cached: true, stale: true, experiment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }

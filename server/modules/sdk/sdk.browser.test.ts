@@ -78,7 +78,7 @@ async function waitForCards(page: Page, placement: string) {
 
 async function eventsOf(type: string, filter: (e: any) => boolean, atLeast = 1) {
   for (let i = 0; i < 100; i++) {
-    const r = await t.req('GET', `/api/v1/events?eventType=${type}&limit=100`, { key: k.readKey })
+    const r = await t.req('GET', `/api/v1/events?eventType=${type}&limit=100`, { key: k.writeKey })
     const found = (r.body.data as any[]).filter(filter)
     if (found.length >= atLeast) return found
     await Bun.sleep(100)
@@ -394,10 +394,10 @@ describe('SDK in Chromium', () => {
     expect(await page.evaluate(() => (window as any).__csp ?? [])).toEqual([])
     const userId = await page.evaluate(() => (window as any).RecomEngine.userId)
     expect(userId).toMatch(/^anon-/)
-    const r = await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.readKey })
+    const r = await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.writeKey })
     for (let i = 0; i < 50 && r.body.data.length === 0; i++) {
       await Bun.sleep(100)
-      Object.assign(r, await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.readKey }))
+      Object.assign(r, await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.writeKey }))
     }
     expect(r.body.data.map((e: { productId: string }) => e.productId)).toEqual(['p3'])
     expect(errors).toEqual([])

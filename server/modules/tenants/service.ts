@@ -3,7 +3,7 @@
 import type { Db } from '../../../db/client.ts'
 import { findTenant, insertTenant, listTenants, purgeDeletedTenants, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
-import { Conflict, NotFound } from '../../errors.ts'
+import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { effectiveConfig, mergeConfig, type TenantConfigPatch } from './config.ts'
 
 export const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
@@ -21,9 +21,22 @@ export interface TenantDeps {
   /** Called when the tenant's model settings (config.recommendations) changed: its model is to be rebuilt with them. */
   /** Asks for a rebuild; awaited, so the model status read after the update already says `building`. */
   onModelSettingsChange?: (tenantId: string) => Promise<void> | void
+  /** The operator's ceiling on a tenant's own rate limits (MAX_TENANT_RATE_LIMIT), per minute. */
+  maxRateLimit?: number
 }
 
 export function createTenantService(d: TenantDeps) {
+  // A tenant sets its own limits, but not past the operator's ceiling: a limit is what protects the others.
+  // Only limits being set are checked (a stored one above a since-lowered ceiling is clamped where it is used).
+  function withinCeiling(patch: TenantConfigPatch | undefined) {
+    const max = d.maxRateLimit ?? Infinity
+    const over = (['read', 'write'] as const).filter((b) => (patch?.rateLimits?.[b] ?? 0) > max)
+    if (over.length) {
+      throw new ValidationFailed(`Rate limits may be at most ${max} requests per minute on this server (MAX_TENANT_RATE_LIMIT)`,
+        over.map((b) => ({ field: `config.rateLimits.${b}`, message: `must be at most ${max}` })))
+    }
+  }
+
   async function owned(ownerId: string, id: string) {
     const t = await findTenant(d.db, ownerId, id)
     if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
@@ -32,6 +45,7 @@ export function createTenantService(d: TenantDeps) {
 
   return {
     async create(ownerId: string, v: { name: string; config?: TenantConfigPatch }) {
+      withinCeiling(v.config)
       const t = await insertTenant(d.db, ownerId, { name: v.name.trim(), config: effectiveConfig(v.config ?? {}) })
       if (!t) throw new Conflict(`You already have a tenant named "${v.name.trim()}"`)
       return tenantDto(t)
@@ -50,6 +64,7 @@ export function createTenantService(d: TenantDeps) {
     async update(ownerId: string, id: string, v: { name?: string; config?: TenantConfigPatch; status?: 'active' | 'suspended' }) {
       const cur = await owned(ownerId, id)
       const before = effectiveConfig(cur.config)
+      withinCeiling(v.config)
       const config = v.config ? mergeConfig(before, v.config) : undefined
       const res = await updateTenant(d.db, ownerId, id, { name: v.name?.trim(), status: v.status, config })
       if (res === 'name-taken') throw new Conflict(`You already have a tenant named "${v.name?.trim()}"`)

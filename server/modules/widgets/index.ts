@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards } from '../../plugins/auth.ts'
 import { Envelope, problems } from '../../schemas.ts'
 import { WidgetModel } from './model.ts'
 import type { WidgetService } from './service.ts'
@@ -17,11 +17,11 @@ export function widgetRoutes(widgets: WidgetService, guards: ReturnType<typeof a
     }, {
       tenant: 'read', params: WidgetModel.params,
       response: { 200: Envelope(WidgetModel.widget), ...problems(400, 401, 403, 429) },
-      detail: { summary: "A placement's widget settings (tenant defaults for anything it does not set)", security },
+      detail: { summary: "A placement's widget settings (tenant defaults for anything it does not set)", description: ACCESS.read, security },
     })
     .put('/:placement', async ({ principal, params, body }) => ({ data: await widgets.put(principal.tenantId, principal.config, params.placement, body as object) }), {
       tenant: 'write', params: WidgetModel.params, body: WidgetModel.put,
       response: { 200: Envelope(WidgetModel.widget), ...problems(400, 401, 403, 429) },
-      detail: { summary: "Replace a placement's widget settings: layout, columns, showPrice, ctaText, title, limit, strategy, theme (open pages pick it up within 60 s)", security },
+      detail: { summary: "Replace a placement's widget settings: layout, columns, showPrice, ctaText, title, limit, strategy, theme (open pages pick it up within 60 s)", description: ACCESS.write, security },
     })
 }

@@ -144,8 +144,8 @@ export default component$(() => {
           </div>
           <FormField name="attributionWindowHours" type="number" label="Attribution window (hours)" min={1} max={2160} step={1} required value={t.config.attributionWindowHours} hint="A purchase counts as a conversion when the user clicked that product in a recommendation within this many hours before." error={fieldError(sv, 'attributionWindowHours')} />
           <div class="form-row">
-            <FormField name="rateRead" type="number" label="Read requests per minute per key" min={1} step={1} required value={t.config.rateLimits.read} error={fieldError(sv, 'rateRead')} />
-            <FormField name="rateWrite" type="number" label="Write requests per minute per key" min={1} step={1} required value={t.config.rateLimits.write} error={fieldError(sv, 'rateWrite')} />
+            <FormField name="rateRead" type="number" label="Read requests per minute per key" min={1} step={1} required value={t.config.rateLimits.read} hint="The server caps what a tenant may set (MAX_TENANT_RATE_LIMIT, 100,000 by default)." error={fieldError(sv, 'rateRead') ?? fieldError(sv, 'rateLimits.read')} />
+            <FormField name="rateWrite" type="number" label="Write requests per minute per key" min={1} step={1} required value={t.config.rateLimits.write} error={fieldError(sv, 'rateWrite') ?? fieldError(sv, 'rateLimits.write')} />
           </div>
           <button type="submit" class="btn" disabled={save.isRunning}>Save configuration</button>
         </Form>
