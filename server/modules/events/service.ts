@@ -15,8 +15,6 @@ type Item = Static<typeof EventItem>
 /** The tenant an event belongs to, with the settings ingestion needs. */
 export interface Tenant { id: string; attributionWindowHours: number }
 const FUTURE_SLACK_MS = 5 * 60_000
-/** An escaped U+0000 in JSON text (an even number of backslashes before it means the backslash itself was escaped). */
-const NUL_IN_JSON = /(^|[^\\])(\\\\)*\\u0000/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
@@ -81,9 +79,6 @@ export function createEventService(d: EventDeps) {
     if (late) errors.push({ field: 'timestamp', message: late })
     const metadata = v.metadata === undefined ? null : JSON.stringify(v.metadata)
     if (metadata && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
-    // PostgreSQL text and jsonb cannot hold U+0000: refused here, not by the database.
-    if (metadata && NUL_IN_JSON.test(metadata)) errors.push({ field: 'metadata', message: 'must not contain the character U+0000' })
-    for (const k of ['placement', 'strategy'] as const) if (v[k]?.includes('\u0000')) errors.push({ field: k, message: 'must not contain the character U+0000' })
     for (const k of ['price', 'quantity'] as const) {
       const x = v.metadata?.[k]
       if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0)) errors.push({ field: `metadata.${k}`, message: 'must be a number ≥ 0' })
