@@ -8,8 +8,10 @@ import { events } from '../schema.ts'
 export interface NewEvent {
   tenantId: string; eventType: string; userId: string; productId: string; ts: Date
   sessionId: string | null; metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null
-  /** The client's idempotency key: a second event with the same one (same tenant) is not stored. */
+  /** The client's idempotency key, as sent (and listed). */
   eventId?: string | null
+  /** What makes it unique per tenant: the eventId, in the namespace of the endpoint it came through. */
+  idempotencyKey?: string | null
 }
 export interface InsertedEvent { id: string; tenant_id: string; user_id: string; event_type: string; product_id: string; ts_ms: number }
 
@@ -29,11 +31,11 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
   const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
   const payload = JSON.stringify(sorted.map((r, n) => ({ n,
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
-    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.eventId ?? null,
+    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
   return raw.query<InsertedEvent>(
     `with x as (
-       select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text)),
+       select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)),
      keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
      fresh_keys as (
        insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
@@ -41,7 +43,7 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
        returning tenant_id, event_id),
      ins as (
        insert into events (tenant_id, event_type, user_id, product_id, ts, session_id, metadata, placement, strategy, event_id)
-       select t, e, u, p, ts, s, m, pl, st, k from x
+       select t, e, u, p, ts, s, m, pl, st, ki from x
        where k is null or n in (select keyed.n from keyed join fresh_keys f on f.tenant_id = keyed.t and f.event_id = keyed.k)
        on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),

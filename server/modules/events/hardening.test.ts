@@ -210,5 +210,16 @@ for (const name of BACKENDS) {
       expect((await t.req('POST', '/api/v1/events', { key: a.writeKey, body: { ...e, userId: 'again' } })).status).toBe(200)
       expect([await count(a.tenantId), await count(b.tenantId)]).toEqual([1, 1])
     })
+
+    test('eventId: the public key (/track) cannot pre-empt the eventIds a backend will send', async () => {
+      const k = await t.tenantWithKeys()
+      const e = { eventType: 'add_to_cart', userId: 'u', productId: 'p', eventId: 'order-7' }
+      const tracked = await t.req('POST', '/api/v1/track', { key: k.readKey, body: [e, { ...e, userId: 'v' }] })
+      expect(tracked.body.data).toEqual({ accepted: 1, duplicates: 1, rejected: [] }) // within /track, keys still dedupe
+      expect((await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { ...e, eventType: 'purchase' } })).status).toBe(202)
+      expect((await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { ...e, eventType: 'purchase', userId: 'w' } })).status).toBe(200)
+      const listed = await t.req('GET', '/api/v1/events', { key: k.writeKey })
+      expect(listed.body.data.map((x: { eventId: string }) => x.eventId)).toEqual(['order-7', 'order-7'])
+    })
   })
 }

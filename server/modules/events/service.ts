@@ -15,6 +15,13 @@ type Item = Static<typeof EventItem>
 /** The tenant an event belongs to, with the settings ingestion needs. */
 export interface Tenant { id: string; attributionWindowHours: number }
 const FUTURE_SLACK_MS = 5 * 60_000
+/**
+ * eventIds sent through /track (the public read key) live in their own
+ * namespace: otherwise anyone holding the page's key could send the ids a
+ * backend will use and have its real events dropped as duplicates. '/' is
+ * outside the eventId alphabet, so the namespaces cannot meet.
+ */
+const BROWSER_KEYS = 'track/'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
@@ -85,7 +92,7 @@ export function createEventService(d: EventDeps) {
     }
     if (allowed && !allowed.includes(v.eventType)) errors.push({ field: 'eventType', message: `${v.eventType} events cannot be sent from a browser: send them from your backend with a write key` })
     if (errors.length) return { errors }
-    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null } }
+    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
   }
 
   async function many(tenant: Tenant, items: unknown[], allowed?: readonly string[]) {
