@@ -137,10 +137,11 @@ export class GroupCommitter {
   private async store(group: Waiter[]) {
     // Only the months these rows fall in (validation keeps them within the
     // retention window, so at most 4): never a range of years under the lock.
-    const months = group.map((w) => w.row.ts).filter((ts) => !this.knownMonths.has(monthOf(ts)))
-    if (months.length) {
-      await ensureEventMonths(this.raw, months)
-      for (const d of months) this.knownMonths.add(monthOf(d))
+    const unknown = new Map<string, Date>()
+    for (const w of group) if (!this.knownMonths.has(monthOf(w.row.ts))) unknown.set(monthOf(w.row.ts), w.row.ts)
+    if (unknown.size) {
+      await ensureEventMonths(this.raw, [...unknown.values()])
+      for (const m of unknown.keys()) this.knownMonths.add(m)
     }
     return this.raw.transaction(async (tx) => {
       const inserted = await insertEvents(tx, group.map((w) => w.row))

@@ -56,8 +56,6 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
 
 export interface EventDeps { db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void }
 
-export { RETENTION_DAYS }
-
 /** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
 const refusal = (f: Extract<StoreFailure, { kind: 'refused' }>): FieldError => ({ field: '(item)', message: `refused by the database (SQLSTATE ${f.sqlstate}): ${f.message}` })
 
@@ -70,8 +68,8 @@ function unstored(failures: StoreFailure[]): unknown {
   const down = failures.find((f) => f.kind === 'unreachable')
   if (down) return new ServiceUnavailable('The event store is unavailable; these events were not stored. Retry later.', 5)
   if (failures.some((f) => f.kind === 'busy')) return new ServiceUnavailable('The event store is busy; these events were not stored. Retry in a second.', 1)
-  const unknown = failures.find((f) => f.kind === 'unknown')
-  return unknown && 'error' in unknown ? unknown.error : new Error('events not stored')
+  const [bug] = failures as { error: unknown }[] // only 'unknown' failures are left
+  return bug.error
 }
 
 export function createEventService(d: EventDeps) {
