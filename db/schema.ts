@@ -114,12 +114,26 @@ export const events = pgTable('events', {
   placement: text('placement'),
   strategy: text('strategy'),
   receivedAt: tstz('received_at').notNull().defaultNow(),
+  /** The client's idempotency key, when it sent one (event_ids makes it unique per tenant). */
+  eventId: text('event_id'),
 }, (t) => [
   // Also serves per-user lookups (its tenant_id, user_id prefix) and attribution
   // (tenant, user, 'recommendation_clicked', product, ts range).
   uniqueIndex('events_dedup_key').on(t.tenantId, t.userId, t.eventType, t.productId, t.ts),
   index('events_tenant_ts_idx').on(t.tenantId, t.ts),
 ])
+
+/**
+ * Idempotency keys clients send with events (`eventId`), one row per tenant and
+ * key: events is partitioned by `ts`, so a unique index there could not span a
+ * retry that carries a different timestamp. `ts` is the event's, for pruning
+ * with the retention window (an older event is refused anyway).
+ */
+export const eventIds = pgTable('event_ids', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  eventId: text('event_id').notNull(),
+  ts: tstz('ts').notNull(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.eventId] }), index('event_ids_ts_idx').on(t.ts)])
 
 /**
  * Each user's recent interactions, updated in the ingest transaction so that

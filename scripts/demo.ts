@@ -123,12 +123,14 @@ function widgetHistory() {
 // 5. Behaviour: ~15,000 events over 60 days and four weeks of widget history, in batches of 100, four at a time.
 const priceOf = new Map(store.input.items.map((x) => [x.productId, x.price ?? 0]))
 interface DemoEvent { eventType: string; userId: string; productId: string; timestamp: string; sessionId?: string; placement?: string; strategy?: string; metadata?: Record<string, unknown> }
-const events: DemoEvent[] = store.input.interactions.map((x, i) => ({
+// The API takes events of the last 90 days only: a re-run long after the first leaves older ones out.
+const earliest = Date.now() - 89 * 86_400_000
+const events: DemoEvent[] = store.input.interactions.flatMap((x, i) => x.ts < earliest ? [] : [{
   eventType: x.eventType, userId: x.userId, productId: x.productId, timestamp: new Date(x.ts).toISOString(), sessionId: `demo-${x.userId}-${Math.floor(x.ts / 3_600_000)}`,
   ...(x.eventType === 'purchase' ? { metadata: { price: priceOf.get(x.productId), quantity: 1, orderId: x.orderId ?? `demo-order-${i}` } } : {}),
-}))
+}])
 const behaviourCount = events.length // what the model must have taken in (widget impressions it does not count)
-events.push(...widgetHistory())
+events.push(...widgetHistory().filter((e) => Date.parse(e.timestamp) >= earliest))
 let accepted = 0
 let duplicates = 0
 const batches = Array.from({ length: Math.ceil(events.length / 100) }, (_, i) => events.slice(i * 100, i * 100 + 100))

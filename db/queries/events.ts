@@ -1,13 +1,17 @@
 // Events are written by the group committer in one multi-row statement per
 // group (raw SQL: drizzle's JS-side SQL building is too slow for this path)
 // and read back, newest first, for the console's stream viewer.
-import { and, count, desc, eq, gte, lte } from 'drizzle-orm'
+import { and, count, desc, eq, gte, lte, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { events } from '../schema.ts'
 
 export interface NewEvent {
   tenantId: string; eventType: string; userId: string; productId: string; ts: Date
   sessionId: string | null; metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null
+  /** The client's idempotency key, as sent (and listed). */
+  eventId?: string | null
+  /** What makes it unique per tenant: the eventId, in the namespace of the endpoint it came through. */
+  idempotencyKey?: string | null
 }
 export interface InsertedEvent { id: string; tenant_id: string; user_id: string; event_type: string; product_id: string; ts_ms: number }
 
@@ -25,15 +29,22 @@ const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.event
  */
 export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
   const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
-  const payload = JSON.stringify(sorted.map((r) => ({
+  const payload = JSON.stringify(sorted.map((r, n) => ({ n,
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
-    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy,
+    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
   return raw.query<InsertedEvent>(
-    `with ins as (
-       insert into events (tenant_id, event_type, user_id, product_id, ts, session_id, metadata, placement, strategy)
-       select t, e, u, p, ts, s, m, pl, st
-       from jsonb_to_recordset($1::jsonb) as x(t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text)
+    `with x as (
+       select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)),
+     keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
+     fresh_keys as (
+       insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
+       on conflict (tenant_id, event_id) do nothing
+       returning tenant_id, event_id),
+     ins as (
+       insert into events (tenant_id, event_type, user_id, product_id, ts, session_id, metadata, placement, strategy, event_id)
+       select t, e, u, p, ts, s, m, pl, st, ki from x
+       where k is null or n in (select keyed.n from keyed join fresh_keys f on f.tenant_id = keyed.t and f.event_id = keyed.k)
        on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
      fresh as (
@@ -73,14 +84,31 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
 /** How many recent interactions a profile keeps. */
 export const MAX_RECENT = 100
 
+/** Creates the missing monthly partitions for exactly these timestamps' months (none between them). */
+export async function ensureEventMonths(raw: RawSql, stamps: Date[]): Promise<void> {
+  // As JSON, which postgres.js and PGlite pass through alike (array parameters differ).
+  await raw.query('select ensure_event_months(array(select jsonb_array_elements_text($1::jsonb)::timestamptz))', [JSON.stringify(stamps.map((d) => d.toISOString()))])
+}
+
 /** Creates any missing monthly partitions covering [from, to]. */
 export async function ensureEventPartitions(raw: RawSql, from: Date, to: Date): Promise<void> {
   await raw.query('select ensure_event_partitions($1::timestamptz, $2::timestamptz)', [from.toISOString(), to.toISOString()])
 }
 
 export interface EventFilter { userId?: string; eventType?: string; productId?: string; from?: Date; to?: Date; limit: number; offset: number }
+/** A position in the newest-first list: the last row served's (ts, received_at) in epoch microseconds, and its id. */
+export interface EventPosition { tsUs: number; receivedUs: number; id: string }
 
-export async function listEvents(db: Db, tenantId: string, f: EventFilter) {
+/** How far `total` counts: beyond this a list says "more than MAX_COUNTED - 1" rather than scan every row. */
+export const MAX_COUNTED = 10_001
+
+/**
+ * A page of events newest first, ordered by (ts, received_at, id): the id
+ * breaks the ties within a batch, so offset and keyset pages are exact. After
+ * `after` when given (keyset), else from `offset`. Returns one row beyond the
+ * page when there is more, and the total counted up to MAX_COUNTED.
+ */
+export async function listEvents(db: Db, tenantId: string, f: EventFilter, after?: EventPosition) {
   const where = and(
     eq(events.tenantId, tenantId),
     f.userId ? eq(events.userId, f.userId) : undefined,
@@ -89,11 +117,26 @@ export async function listEvents(db: Db, tenantId: string, f: EventFilter) {
     f.from ? gte(events.ts, f.from) : undefined,
     f.to ? lte(events.ts, f.to) : undefined,
   )
+  // Microseconds as integers, so a cursor names a row exactly (received_at has µs; a JS Date only ms).
+  const us = (c: SQLWrapper) => sql<string>`(extract(epoch from ${c}) * 1000000)::bigint::text`
+  const fromUs = (v: number) => sql`(timestamptz 'epoch' + ${String(Math.trunc(v))}::bigint * interval '1 microsecond')`
+  const keyset = after ? sql`(${events.ts}, ${events.receivedAt}, ${events.id}) < (${fromUs(after.tsUs)}, ${fromUs(after.receivedUs)}, ${after.id}::uuid)` : undefined
   const [rows, [{ total }]] = await Promise.all([
-    db.select().from(events).where(where).orderBy(desc(events.ts), desc(events.receivedAt)).limit(f.limit).offset(f.offset),
-    db.select({ total: count() }).from(events).where(where),
+    db.select({ row: events, tsUs: us(events.ts), receivedUs: us(events.receivedAt) }).from(events).where(and(where, keyset))
+      .orderBy(desc(events.ts), desc(events.receivedAt), desc(events.id)).limit(f.limit + 1).offset(after ? 0 : f.offset),
+    db.select({ total: count() }).from(db.select({ one: sql`1` }).from(events).where(where).limit(MAX_COUNTED).as('counted')),
   ])
-  return { rows, total: Number(total) }
+  const more = rows.length > f.limit
+  const shown = rows.slice(0, f.limit)
+  const last = shown.at(-1)
+  const next: EventPosition | null = more && last ? { tsUs: Number(last.tsUs), receivedUs: Number(last.receivedUs), id: last.row.id } : null
+  return { rows: shown.map((r) => r.row), total: Number(total), next }
+}
+
+/** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */
+export async function pruneEventIds(raw: RawSql, cutoff: Date): Promise<number> {
+  const rows = await raw.query<{ n: number }>('with gone as (delete from event_ids where ts < $1::timestamptz returning 1) select count(*)::int as n from gone', [cutoff.toISOString()])
+  return rows[0]?.n ?? 0
 }
 
 // ---- Ingest effects. These run inside the group-commit transaction over rows

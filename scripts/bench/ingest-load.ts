@@ -8,6 +8,13 @@ const job: Job = JSON.parse(process.argv[2])
 
 const retail = loadOnlineRetail()
 let cursor = job.offset
+// The API takes events of the last 90 days only: the data's year (2010-12 to 2011-12) is squeezed into
+// 80 days ending a day ago. From the day, not the instant, so that every load process agrees.
+const DAY = 86400_000
+const firstMs = retail.reduce((m, r) => Math.min(m, r.date.getTime()), Infinity)
+const spanMs = retail.reduce((m, r) => Math.max(m, r.date.getTime()), -Infinity) - firstMs
+const windowStart = Math.floor(Date.now() / DAY) * DAY - 81 * DAY
+const squeezed = (t: number) => windowStart + Math.floor(((t - firstMs) / spanMs) * 80 * DAY / 1000) * 1000
 /** The next real purchase, shifted by whole cycles through the data so that every event is new. */
 function nextEvent() {
   const r = retail[cursor % retail.length]
@@ -15,8 +22,8 @@ function nextEvent() {
   cursor++
   return {
     eventType: 'purchase', userId: r.customer, productId: r.stockCode,
-    // Unique per line: the invoice time plus the line's index in milliseconds, plus a cycle offset in days.
-    timestamp: new Date(r.date.getTime() + (cursor % 1000) + cycle * 86400_000).toISOString(),
+    // Unique per line: the (squeezed) invoice time plus the line's index in milliseconds, plus a cycle offset in seconds.
+    timestamp: new Date(squeezed(r.date.getTime()) + (cursor % 1000) + cycle * 1000).toISOString(),
     metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice },
   }
 }

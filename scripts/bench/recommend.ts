@@ -91,16 +91,18 @@ try {
   for (let i = 0; i < items.length; i += 500) await post('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
   // Shift the history so its newest purchase is an hour ago: models look back 90 days.
   const shift = Date.now() - 3600_000 - Math.max(...retail.map((r) => r.date.getTime()))
+  // The API takes the last 90 days only (what models look at anyway).
+  const recent = retail.filter((r) => r.date.getTime() + shift >= Date.now() - 89 * 86400_000)
   const t0 = performance.now()
   const batches: Promise<unknown>[] = []
-  for (let i = 0; i < retail.length; i += 100) {
-    batches.push(post('/api/v1/events/batch', { events: retail.slice(i, i + 100).map((r, j) => ({
+  for (let i = 0; i < recent.length; i += 100) {
+    batches.push(post('/api/v1/events/batch', { events: recent.slice(i, i + 100).map((r, j) => ({
       eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
       metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
     if (batches.length >= 8) await Promise.all(batches.splice(0))
   }
   await Promise.all(batches)
-  console.log(`loaded ${items.length} products and ${retail.length} purchases in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  console.log(`loaded ${items.length} products and ${recent.length} purchases (of ${retail.length}; the last 90 days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const b0 = performance.now()
   await post('/api/v1/models/rebuild', {})
   // While the model builds, /health is asked every 10 ms: how long the API is held back by a build.

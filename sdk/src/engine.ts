@@ -5,7 +5,7 @@
 // unit tests run it without a browser.
 import { armOf, loadBucketer, type Bucketer } from './bucket.ts'
 import { createClient, type Item, type Recommendations } from './client.ts'
-import { anonymousId, sessionIdOf, type KeyValueStorage } from './identity.ts'
+import { anonymousId, randomId, sessionIdOf, type KeyValueStorage } from './identity.ts'
 import { render, type RenderedCard, type WidgetConfig } from './render.ts'
 
 export interface Options {
@@ -67,8 +67,9 @@ export function createEngine(options: Options, env: Env) {
   // A mistyped currency code throws here; plain numbers are better than no widget.
   try { price = new Intl.NumberFormat(undefined, o.currency ? { style: 'currency', currency: o.currency } : plain) } catch { price = new Intl.NumberFormat(undefined, plain) }
 
+  // Every event carries an idempotency key: a retry (or a replayed queue) is then stored once.
   const event = (eventType: string, slot: Slot, card: RenderedCard) => ({
-    eventType, userId, sessionId, productId: card.item.productId, placement: slot.placement, strategy: slot.result?.strategy || undefined,
+    eventId: randomId(), eventType, userId, sessionId, productId: card.item.productId, placement: slot.placement, strategy: slot.result?.strategy || undefined,
     metadata: { position: card.position, requestId: slot.result?.requestId },
   })
 
@@ -220,7 +221,7 @@ export function createEngine(options: Options, env: Env) {
     /** Sends one browser event (product_viewed, add_to_cart, …) for this shopper. */
     track(e: { eventType: string; productId: string; [k: string]: unknown }): Promise<boolean> {
       if (!e || typeof e !== 'object') return Promise.resolve(false)
-      return client.track([{ userId, sessionId, ...e }])
+      return client.track([{ eventId: randomId(), userId, sessionId, ...e }])
     },
 
     /** This shopper's arm of a running experiment, computed here exactly as the server does; null otherwise. */

@@ -113,7 +113,7 @@ describe('track', () => {
     expect(c.url).toBe('https://api.example/api/v1/track')
     expect(c.init).toMatchObject({ method: 'POST', keepalive: true, credentials: 'omit' })
     expect(c.init.headers).toEqual({ 'x-api-key': 'rk_live_abc', 'content-type': 'text/plain;charset=UTF-8' })
-    expect(JSON.parse(String(c.init.body))).toEqual({ userId: 'u1', sessionId: expect.stringMatching(/^[0-9a-f]{32}$/), eventType: 'add_to_cart', productId: 'p9', metadata: { quantity: 2 } })
+    expect(JSON.parse(String(c.init.body))).toEqual({ eventId: expect.stringMatching(/^[0-9a-f]{32}$/), userId: 'u1', sessionId: expect.stringMatching(/^[0-9a-f]{32}$/), eventType: 'add_to_cart', productId: 'p9', metadata: { quantity: 2 } })
   })
   test('a refused or failed call resolves to false', async () => {
     expect(await createEngine(base, { fetch: fakeFetch(() => new Response('', { status: 400 })).fn }).track({ eventType: 'x', productId: 'p' })).toBe(false)

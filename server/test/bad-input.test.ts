@@ -313,3 +313,42 @@ for (const name of BACKENDS) describe(`hostile tenant: sign-in, tokens, keys and
     expect((await strict.req('GET', '/api/v1/tenants', { token: other.token })).status).toBe(200)
   })
 })
+
+// Issue 17 reproductions (events): bad input that once failed or slowed other tenants.
+for (const name of BACKENDS) describe(`issue 17: event input that hurt other tenants [${name}]`, async () => {
+  const t = await testApp(name)
+  const { database } = await backend(name)
+  const partitions = async () => (await database.raw.query<{ n: number }>("select count(*)::int as n from pg_inherits where inhparent = 'events'::regclass"))[0].n
+
+  test('timestamp 0000-06-01: 400 naming timestamp, no Retry-After (was 503 for the whole write group)', async () => {
+    const k = await t.tenantWithKeys()
+    const r = await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'u', productId: 'p', timestamp: '0000-06-01T00:00:00Z' } })
+    expect(r.status).toBe(400)
+    expect(r.headers.get('content-type')).toStartWith('application/problem+json')
+    expect(r.body.errors.map((e: { field: string }) => e.field)).toEqual(['timestamp'])
+    expect(r.headers.get('retry-after')).toBeNull()
+  })
+
+  test('a batch dated 2000-01-15 and 2009-12-15: both rows rejected, no partition created (was 120)', async () => {
+    const k = await t.tenantWithKeys()
+    const before = await partitions()
+    const r = await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: ['2000-01-15T00:00:00Z', '2009-12-15T00:00:00Z'].map((timestamp, i) => ({ eventType: 'product_viewed', userId: `u${i}`, productId: 'p', timestamp })) } })
+    expect(r.status).toBe(202)
+    expect(r.body.data).toEqual({ accepted: 0, duplicates: 0, rejected: [0, 1].map((index) => ({ index, errors: [{ field: 'timestamp', message: expect.stringContaining('90 days') }] })) })
+    expect(await partitions()).toBe(before)
+  })
+
+  test('GET /events: offset 19,900 → 400 pointing to cursor; cursor with offset → 400 naming offset; a forged cursor → 400 naming cursor', async () => {
+    const k = await t.tenantWithKeys()
+    const deep = await t.req('GET', '/api/v1/events?offset=19900', { key: k.writeKey })
+    expect(deep.status).toBe(400)
+    expect(deep.body.errors[0]).toMatchObject({ field: 'offset', message: expect.stringContaining('cursor') })
+    const forged = Buffer.from(JSON.stringify([1, 2, '00000000-0000-0000-0000-000000000000'])).toString('base64url')
+    expect((await t.req('GET', `/api/v1/events?cursor=${forged}&offset=20`, { key: k.writeKey })).body.errors.map((e: { field: string }) => e.field)).toEqual(['offset'])
+    for (const c of ['%FF', 'W10', Buffer.from('[1e400,1,"x"]').toString('base64url')]) {
+      const r = await t.req('GET', `/api/v1/events?cursor=${c}`, { key: k.writeKey })
+      expect(r.status).toBe(400)
+      expect(r.body.errors.map((e: { field: string }) => e.field)).toEqual(['cursor'])
+    }
+  })
+})

@@ -182,3 +182,35 @@ describe('keys, passwords and tokens never reach the logs', () => {
     expect(all.toLowerCase()).not.toContain(email.toLowerCase())
   }, 30_000)
 })
+
+// Issue 17 reproductions (events): one tenant's input must not fail another's, nor reach it.
+for (const name of BACKENDS) describe(`issue 17: events across tenants [${name}]`, async () => {
+  const t = await testApp(name)
+  const at = () => new Date(Date.now() - 60_000).toISOString()
+
+  test('a year-0000 event sent alongside other tenants\' events: theirs are stored (202), it alone is refused (400)', async () => {
+    const hostile = await t.tenantWithKeys()
+    const victims = await Promise.all([t.tenantWithKeys(), t.tenantWithKeys()])
+    const [bad, ...rest] = await Promise.all([
+      t.req('POST', '/api/v1/events', { key: hostile.writeKey, body: { eventType: 'product_viewed', userId: 'h', productId: 'p', timestamp: '0000-06-01T00:00:00Z' } }),
+      ...victims.flatMap((v) => Array.from({ length: 5 }, (_, i) => t.req('POST', '/api/v1/events', { key: v.writeKey, body: { eventType: 'product_viewed', userId: `v${i}`, productId: 'p', timestamp: at() } }))),
+    ])
+    expect(bad.status).toBe(400)
+    expect(rest.map((r) => r.status)).toEqual(Array(10).fill(202))
+    for (const v of victims) expect((await t.req('GET', '/api/v1/events', { key: v.writeKey })).body.meta.pagination.total).toBe(5)
+  })
+
+  test('eventId is per tenant: B\'s event with A\'s eventId is stored; a cursor from A\'s list shows B only B\'s events', async () => {
+    const a = await t.tenantWithKeys()
+    const b = await t.tenantWithKeys()
+    const e = { eventType: 'product_viewed', userId: 'u', productId: 'p', eventId: 'same-key', timestamp: at() }
+    expect((await t.req('POST', '/api/v1/events', { key: a.writeKey, body: e })).status).toBe(202)
+    expect((await t.req('POST', '/api/v1/events', { key: b.writeKey, body: e })).status).toBe(202)
+    await t.req('POST', '/api/v1/events/batch', { key: a.writeKey, body: { events: [1, 2, 3].map((i) => ({ ...e, eventId: `a-${i}`, userId: `a${i}` })) } })
+    const pageA = await t.req('GET', '/api/v1/events?limit=1', { key: a.writeKey })
+    const fromA = await t.req('GET', `/api/v1/events?limit=100&cursor=${pageA.body.meta.pagination.nextCursor}`, { key: b.writeKey })
+    expect(fromA.status).toBe(200)
+    expect(fromA.body.data.every((x: { userId: string }) => !x.userId.startsWith('a'))).toBe(true)
+    expect((await t.req('GET', '/api/v1/events', { key: b.writeKey })).body.data.map((x: { eventId: string }) => x.eventId)).toEqual(['same-key'])
+  })
+})

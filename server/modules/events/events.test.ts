@@ -103,7 +103,7 @@ for (const name of BACKENDS) {
       ] } })
       const all = await t.req('GET', '/api/v1/events', { key: k.writeKey })
       expect(all.body.data.map((e: { userId: string }) => e.userId)).toEqual(['y', 'x', 'x'])
-      expect(all.body.meta.pagination).toEqual({ total: 3, limit: 20, offset: 0, hasMore: false })
+      expect(all.body.meta.pagination).toEqual({ total: 3, limit: 20, offset: 0, hasMore: false, nextCursor: null })
       expect((await t.req('GET', '/api/v1/events?userId=x&eventType=add_to_cart', { key: k.writeKey })).body.data).toHaveLength(1)
       expect((await t.req('GET', '/api/v1/events?productId=p9', { key: k.writeKey })).body.data[0].userId).toBe('y')
       expect((await t.req('GET', `/api/v1/events?from=${encodeURIComponent(iso(ago(2.5 * H)))}`, { key: k.writeKey })).body.data).toHaveLength(2)
@@ -130,8 +130,10 @@ for (const name of BACKENDS) {
     })
 
     test('back-dated events land in a monthly partition created on demand', async () => {
-      const k = await t.tenantWithKeys()
-      expect((await t.req('POST', '/api/v1/events', { key: k.writeKey, body: ev({ timestamp: '2010-12-01T08:26:00Z' }) })).status).toBe(202)
+      // A clock in 2011: the event lies within its retention window, in a month no partition covers yet.
+      const then = await testApp(name, {}, () => new Date('2011-01-20T00:00:00Z'))
+      const k = await then.tenantWithKeys()
+      expect((await then.req('POST', '/api/v1/events', { key: k.writeKey, body: ev({ timestamp: '2010-12-01T08:26:00Z' }) })).status).toBe(202)
       const parts = await q<{ name: string }>("select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass")
       expect(parts.map((p) => p.name)).toContain('events_y2010m12')
       const [{ rel }] = await q<{ rel: string }>("select tableoid::regclass::text as rel from events where tenant_id = $1", [k.tenantId])
@@ -204,13 +206,16 @@ for (const name of BACKENDS) {
 
     test('retention: events older than 90 days are folded into daily summaries and dropped', async () => {
       const k = await t.tenantWithKeys()
-      const old = '2011-03-15T10:00:00Z'
-      await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
-        ev({ userId: 'r1', productId: 'px', timestamp: old }), ev({ userId: 'r2', productId: 'px', timestamp: '2011-03-15T11:00:00Z' }),
-        ev({ userId: 'r1', productId: 'px', timestamp: iso(ago(H)) }),
+      // Stored while 2011 was recent (a clock then), kept past their retention window.
+      const then = await testApp(name, {}, () => new Date('2011-03-20T00:00:00Z'))
+      await then.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
+        ev({ userId: 'r1', productId: 'px', timestamp: '2011-03-15T10:00:00Z', eventId: 'old-1' }), ev({ userId: 'r2', productId: 'px', timestamp: '2011-03-15T11:00:00Z' }),
       ] } })
+      await t.req('POST', '/api/v1/events', { key: k.writeKey, body: ev({ userId: 'r1', productId: 'px', timestamp: iso(ago(H)), eventId: 'new-1' }) })
       const { folded } = await t.app.services.events.maintain()
       expect(folded).toBeGreaterThanOrEqual(2)
+      // Their idempotency keys go with them; a recent one stays.
+      expect((await q<{ event_id: string }>('select event_id from event_ids where tenant_id = $1', [k.tenantId])).map((r) => r.event_id)).toEqual(['new-1'])
       const left = await q<{ n: number }>('select count(*)::int as n from events where tenant_id = $1', [k.tenantId])
       expect(left[0].n).toBe(1)
       const sums = await q<{ day: string; events: number; users: number }>("select day::text as day, events::int, users::int from event_daily_summaries where tenant_id = $1", [k.tenantId])
@@ -225,11 +230,13 @@ for (const name of BACKENDS) describe(`database outage [${name}]`, () => {
   test('events get 503 with Retry-After, never a false 202; recovery needs no restart', async () => {
     const b = await backend(name)
     let down = true
+    // As the drivers report it: a socket error with its code (an error without one is a bug: 500).
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
     const failing = {
       ...b.database,
       raw: {
-        query: ((text: string, params?: unknown[]) => (down ? Promise.reject(new Error('connection refused')) : b.database.raw.query(text, params))) as RawSql['query'],
-        transaction: (<T>(fn: (tx: RawSql) => Promise<T>) => (down ? Promise.reject(new Error('connection refused')) : b.database.raw.transaction(fn))) as RawSql['transaction'],
+        query: ((text: string, params?: unknown[]) => (down ? Promise.reject(refused()) : b.database.raw.query(text, params))) as RawSql['query'],
+        transaction: (<T>(fn: (tx: RawSql) => Promise<T>) => (down ? Promise.reject(refused()) : b.database.raw.transaction(fn))) as RawSql['transaction'],
       },
     }
     const app = await createApp({

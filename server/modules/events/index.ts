@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards, type Principal } from '../../plugins/auth.ts'
-import { Envelope, ListEnvelope, page, problems, T } from '../../schemas.ts'
+import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
 
@@ -36,11 +36,16 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
       detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', description: ACCESS.read, security: [{ apiKey: [] }] },
     })
     .get('/events', async ({ principal, query }) => {
-      const { rows, total } = await events.list(principal.tenantId, query)
-      return page(rows, total, query.limit, query.offset)
+      const { rows, total, nextCursor } = await events.list(principal.tenantId, query)
+      return cursorPage(rows, total, query.limit, query.cursor === undefined ? query.offset : 0, nextCursor)
     }, {
       tenant: 'write', query: EventModel.listQuery,
       response: { 200: ListEnvelope(EventModel.event), ...problems(400, 401, 403, 429) },
-      detail: { summary: 'Recent events, newest first (stream viewer)', description: ACCESS.write, security },
+      detail: {
+        summary: 'Recent events, newest first (stream viewer)',
+        description: ACCESS.write + ' Ordered by (timestamp, received, id), newest first, so pages are exact. Page with `offset` (up to 10,000) or, deeper and cheaper, '
+          + 'with `cursor` = the previous page\'s `meta.pagination.nextCursor` (not together with `offset`). `total` counts at most 10,001 rows: 10,001 means more than 10,000.',
+        security,
+      },
     })
 }

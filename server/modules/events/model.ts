@@ -1,10 +1,13 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+import { CursorQuery, DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
 
 export const EVENT_TYPES = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'purchase', 'recommendation_clicked', 'recommendation_impressed'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 /** What a browser may send through /track: never purchases, so revenue cannot be forged client-side. */
 export const BROWSER_EVENT_TYPES: readonly EventType[] = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'recommendation_impressed', 'recommendation_clicked']
+
+/** How long raw events are kept, and so how old an incoming event may be (a tenant setting in a later issue). */
+export const RETENTION_DAYS = 90
 
 const EventTypeSchema = T.Union([
   T.Literal('product_viewed'), T.Literal('product_clicked'), T.Literal('add_to_cart'), T.Literal('remove_from_cart'),
@@ -16,7 +19,11 @@ export const EventItem = Strict({
   eventType: EventTypeSchema,
   userId: Id,
   productId: Id,
-  timestamp: T.Optional(T.String({ format: 'date-time', description: 'ISO 8601; defaults to now; at most 5 minutes in the future' })),
+  timestamp: T.Optional(T.String({ format: 'date-time', description: `ISO 8601; defaults to now; within the retention window: at most ${RETENTION_DAYS} days old, at most 5 minutes in the future` })),
+  eventId: T.Optional(T.String({
+    minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$',
+    description: 'Idempotency key (recommended): a retry with the same eventId is acknowledged as a duplicate and not stored again, even when its timestamp differs. Unique per tenant; e.g. a UUID.',
+  })),
   sessionId: T.Optional(Id),
   metadata: T.Optional(T.Record(T.String(), T.Unknown(), { description: 'JSON object ≤ 4 KB; purchases use price, quantity, orderId' })),
   placement: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
@@ -36,7 +43,7 @@ export const EventModel = {
     rejected: T.Array(T.Object({ index: T.Integer(), errors: T.Array(T.Object({ field: T.String(), message: T.String() })) })),
   }),
   listQuery: t.Object({
-    ...PaginationQuery,
+    ...PaginationQuery, ...CursorQuery,
     userId: t.Optional(t.String()), productId: t.Optional(t.String()),
     eventType: t.Optional(QueryEnum(EVENT_TYPES)),
     from: t.Optional(t.String({ format: 'date-time' })), to: t.Optional(t.String({ format: 'date-time' })),
@@ -45,5 +52,6 @@ export const EventModel = {
     id: Uuid, eventType: T.String(), userId: T.String(), productId: T.String(), timestamp: DateTime,
     sessionId: T.Union([T.String(), T.Null()]), metadata: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
     placement: T.Union([T.String(), T.Null()]), strategy: T.Union([T.String(), T.Null()]), receivedAt: DateTime,
+    eventId: T.Union([T.String(), T.Null()]),
   }),
 } as const

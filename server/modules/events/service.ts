@@ -1,18 +1,28 @@
-// Event ingestion (F-003): validation beyond the schema (future timestamps,
-// metadata size), then the group committer; and the stream viewer's list.
+// Event ingestion (F-003): validation beyond the schema (the timestamp
+// window, metadata size), then the group committer; and the stream viewer's
+// list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { ensureEventPartitions, foldOldEvents, listEvents, type EventFilter } from '../../../db/queries/events.ts'
+import { ensureEventPartitions, foldOldEvents, listEvents, pruneEventIds, type EventFilter } from '../../../db/queries/events.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
-import type { GroupCommitter, Outcome, Submitted } from './group-commit.ts'
-import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH } from './model.ts'
+import { decodeCursor, encodeCursor } from '../../cursor.ts'
+import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './group-commit.ts'
+import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH, RETENTION_DAYS } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
 
 type Item = Static<typeof EventItem>
 /** The tenant an event belongs to, with the settings ingestion needs. */
 export interface Tenant { id: string; attributionWindowHours: number }
 const FUTURE_SLACK_MS = 5 * 60_000
+/**
+ * eventIds sent through /track (the public read key) live in their own
+ * namespace: otherwise anyone holding the page's key could send the ids a
+ * backend will use and have its real events dropped as duplicates. '/' is
+ * outside the eventId alphabet, so the namespaces cannot meet.
+ */
+const BROWSER_KEYS = 'track/'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
 // Compiled once: the per-item check is on the hot path of every batch.
@@ -21,13 +31,46 @@ const itemCheck = getSchemaValidator(EventItem)
 export const eventDto = (e: EventRow) => ({
   id: e.id, eventType: e.eventType, userId: e.userId, productId: e.productId, timestamp: e.ts.toISOString(),
   sessionId: e.sessionId, metadata: (e.metadata as Record<string, unknown> | null) ?? null, placement: e.placement,
-  strategy: e.strategy, receivedAt: e.receivedAt.toISOString(),
+  strategy: e.strategy, receivedAt: e.receivedAt.toISOString(), eventId: e.eventId ?? null,
 })
+
+const DAY = 86400_000
+
+/** The timestamps an event may carry: the retention window behind `now`, 5 minutes of clock skew ahead. */
+export function timestampWindow(now: Date, retentionDays = RETENTION_DAYS) {
+  return { earliest: new Date(now.getTime() - retentionDays * DAY), latest: new Date(now.getTime() + FUTURE_SLACK_MS) }
+}
+
+/**
+ * Why an event's timestamp is refused, or null. Older events would be folded
+ * away at once, and far-off dates once failed a whole shared write group and
+ * created a partition per month between them.
+ */
+export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_DAYS): string | null {
+  const { earliest, latest } = timestampWindow(now, retentionDays)
+  if (Number.isNaN(ts.getTime())) return 'is not a valid date-time'
+  if (ts > latest) return 'must not be more than 5 minutes in the future'
+  if (ts < earliest) return `must not be more than ${retentionDays} days in the past (the retention window; earliest now ${earliest.toISOString()})`
+  return null
+}
 
 export interface EventDeps { db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void }
 
-export const RETENTION_DAYS = 90
-const DAY = 86400_000
+/** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
+const refusal = (f: Extract<StoreFailure, { kind: 'refused' }>): FieldError => ({ field: '(item)', message: `refused by the database (SQLSTATE ${f.sqlstate}): ${f.message}` })
+
+/**
+ * The error for events that could not be stored: 503 when the database is
+ * down (retry later) or busy (retry in a second); with no SQLSTATE, the
+ * original error, which the problem handler logs and answers as a 500.
+ */
+function unstored(failures: StoreFailure[]): unknown {
+  const down = failures.find((f) => f.kind === 'unreachable')
+  if (down) return new ServiceUnavailable('The event store is unavailable; these events were not stored. Retry later.', 5)
+  if (failures.some((f) => f.kind === 'busy')) return new ServiceUnavailable('The event store is busy; these events were not stored. Retry in a second.', 1)
+  const [bug] = failures as { error: unknown }[] // only 'unknown' failures are left
+  return bug.error
+}
 
 export function createEventService(d: EventDeps) {
   /** Field errors for one event, or a row ready to insert. */
@@ -37,7 +80,8 @@ export function createEventService(d: EventDeps) {
     const v = value as Item
     const now = d.clock()
     const ts = v.timestamp ? new Date(v.timestamp) : now
-    if (ts.getTime() > now.getTime() + FUTURE_SLACK_MS) errors.push({ field: 'timestamp', message: 'must not be more than 5 minutes in the future' })
+    const late = timestampProblem(ts, now)
+    if (late) errors.push({ field: 'timestamp', message: late })
     const metadata = v.metadata === undefined ? null : JSON.stringify(v.metadata)
     if (metadata && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
     for (const k of ['price', 'quantity'] as const) {
@@ -46,39 +90,48 @@ export function createEventService(d: EventDeps) {
     }
     if (allowed && !allowed.includes(v.eventType)) errors.push({ field: 'eventType', message: `${v.eventType} events cannot be sent from a browser: send them from your backend with a write key` })
     if (errors.length) return { errors }
-    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null } }
-  }
-
-  async function commit(rows: Submitted[]): Promise<Outcome[]> {
-    try {
-      return await d.committer.submit(rows)
-    } catch {
-      throw new ServiceUnavailable('The event store is unavailable; nothing was stored. Retry later.', 5)
-    }
+    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
   }
 
   async function many(tenant: Tenant, items: unknown[], allowed?: readonly string[]) {
     const rejected: { index: number; errors: FieldError[] }[] = []
     const rows: Submitted[] = []
+    const indexOf: number[] = []
     items.forEach((item, index) => {
       const r = check(tenant, item, allowed)
-      if ('errors' in r) rejected.push({ index, errors: r.errors }); else rows.push(r.row)
+      if ('errors' in r) rejected.push({ index, errors: r.errors }); else { rows.push(r.row); indexOf.push(index) }
     })
-    const outcomes = rows.length ? await commit(rows) : []
-    const accepted = outcomes.filter((o) => o.status === 'accepted').length
-    d.onOutcomes?.(accepted, outcomes.length - accepted, rejected.length)
-    return { accepted, duplicates: outcomes.length - accepted, rejected }
+    const outcomes = rows.length ? await d.committer.submit(rows) : []
+    let accepted = 0
+    let duplicates = 0
+    const failures: StoreFailure[] = []
+    outcomes.forEach((o, i) => {
+      if (o.status === 'accepted') accepted++
+      else if (o.status === 'duplicate') duplicates++
+      else if (o.failure.kind === 'refused') rejected.push({ index: indexOf[i], errors: [refusal(o.failure)] })
+      else failures.push(o.failure)
+    })
+    d.onOutcomes?.(accepted, duplicates, rejected.length)
+    // The stored rows stay stored: a retry of the whole batch finds them as duplicates.
+    if (failures.length) throw unstored(failures)
+    rejected.sort((a, b) => a.index - b.index)
+    return { accepted, duplicates, rejected }
   }
 
-  async function one(tenant: Tenant, item: unknown, allowed?: readonly string[]): Promise<Outcome> {
+  async function one(tenant: Tenant, item: unknown, allowed?: readonly string[]): Promise<Exclude<Outcome, { status: 'failed' }>> {
     const r = check(tenant, item, allowed)
     if ('errors' in r) {
       d.onOutcomes?.(0, 0, 1)
       throw new ValidationFailed(`The event is invalid: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, r.errors)
     }
-    const [o] = await commit([r.row])
-    d.onOutcomes?.(o.status === 'accepted' ? 1 : 0, o.status === 'duplicate' ? 1 : 0, 0)
-    return o
+    const [o] = await d.committer.submit([r.row])
+    d.onOutcomes?.(o.status === 'accepted' ? 1 : 0, o.status === 'duplicate' ? 1 : 0, o.status === 'failed' ? 1 : 0)
+    if (o.status !== 'failed') return o
+    if (o.failure.kind === 'refused') {
+      const e = refusal(o.failure)
+      throw new ValidationFailed(`The event was not stored: ${e.message}`, [e])
+    }
+    throw unstored([o.failure])
   }
 
   return {
@@ -102,12 +155,28 @@ export function createEventService(d: EventDeps) {
     async maintain() {
       const now = d.clock().getTime()
       await ensureEventPartitions(d.raw, new Date(now - 31 * DAY), new Date(now + 92 * DAY))
-      return { folded: await foldOldEvents(d.raw, new Date(now - RETENTION_DAYS * DAY)) }
+      const cutoff = new Date(now - RETENTION_DAYS * DAY)
+      const folded = await foldOldEvents(d.raw, cutoff)
+      return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
     },
 
-    async list(tenantId: string, f: Omit<EventFilter, 'from' | 'to'> & { from?: string; to?: string }) {
-      const { rows, total } = await listEvents(d.db, tenantId, { ...f, from: f.from ? new Date(f.from) : undefined, to: f.to ? new Date(f.to) : undefined })
-      return { rows: rows.map(eventDto), total }
+    /**
+     * A page of the tenant's events, newest first: from `offset`, or after
+     * `cursor` (a nextCursor this list gave out). `nextCursor` is given on
+     * every page that has a next one, so an offset reader can switch to it.
+     */
+    async list(tenantId: string, f: Omit<EventFilter, 'from' | 'to'> & { from?: string; to?: string; cursor?: string }) {
+      if (f.cursor !== undefined && f.offset > 0) {
+        throw new ValidationFailed('The query string is invalid: offset: cannot be combined with cursor (the cursor already says where the page starts)', [{ field: 'offset', message: 'cannot be combined with cursor' }])
+      }
+      let after
+      if (f.cursor !== undefined) {
+        const [tsUs, receivedUs, id] = decodeCursor(f.cursor, ['number', 'number', 'string']) as [number, number, string]
+        if (!Number.isSafeInteger(tsUs) || !Number.isSafeInteger(receivedUs) || !UUID.test(id)) throw new ValidationFailed('The query string is invalid: cursor: is not a cursor this list gave out', [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+        after = { tsUs, receivedUs, id }
+      }
+      const { rows, total, next } = await listEvents(d.db, tenantId, { ...f, from: f.from ? new Date(f.from) : undefined, to: f.to ? new Date(f.to) : undefined }, after)
+      return { rows: rows.map(eventDto), total, nextCursor: next ? encodeCursor([next.tsUs, next.receivedUs, next.id]) : null }
     },
   }
 }
