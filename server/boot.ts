@@ -39,8 +39,9 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
   }
   const maintain = async () => {
     try {
-      const { folded } = await app.services.events.maintain()
+      const { folded, prunedEventIds } = await app.services.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
+      if (prunedEventIds) log.info('retention: forgot eventIds older than the window', { count: prunedEventIds })
       const archived = await app.services.experiments.archiveOld()
       if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
     } catch (error) { log.error('event maintenance failed', { error }) }
