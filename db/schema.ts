@@ -94,7 +94,10 @@ export const catalogItems = pgTable('catalog_items', {
 }, (t) => [
   primaryKey({ columns: [t.tenantId, t.productId] }),
   index('catalog_items_category_idx').on(t.tenantId, t.category),
-  index('catalog_items_updated_idx').on(t.tenantId, t.updatedAt),
+  // Keyset paging walks (updated_at DESC, product_id) within a tenant; substring
+  // search (GET /catalog?q=) is served by trigrams (pg_trgm, btree_gin for tenant_id).
+  index('catalog_items_updated_idx').on(t.tenantId, t.updatedAt.desc().nullsFirst(), t.productId),
+  index('catalog_items_search_idx').using('gin', t.tenantId, t.name.op('gin_trgm_ops'), t.description.op('gin_trgm_ops')),
 ])
 
 /**

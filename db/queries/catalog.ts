@@ -63,12 +63,23 @@ export async function softDeleteCatalogItem(db: Db, tenantId: string, productId:
   return row
 }
 
-export interface CatalogFilter { category?: string; available?: boolean; q?: string; limit: number; offset: number }
+/** Where a keyset page starts: after the row with this (updated_at in µs since the epoch, productId). */
+export interface CatalogAfter { updatedUs: number; productId: string }
+
+export interface CatalogFilter { category?: string; available?: boolean; q?: string; limit: number; offset: number; after?: CatalogAfter }
 
 /** LIKE treats % and _ (and the escape character) specially: a search for them means them literally. */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&')
 
-/** Newest-updated first; productId breaks ties so pages are stable. */
+// updated_at exactly (µs; a JS Date holds only ms) for the cursor, and back.
+const updatedUs = sql<string>`(extract(epoch from ${catalogItems.updatedAt}) * 1000000)::bigint::text`
+const fromUs = (us: number) => sql`('epoch'::timestamptz + ${us}::bigint * interval '1 microsecond')`
+
+/**
+ * Newest-updated first; productId breaks ties so pages are exact. `after` pages by keyset: the
+ * redundant `updated_at <=` bound lets the (tenant, updated_at DESC, product_id) index start there.
+ * `q` (ILIKE on name and description) is served by the trigram index catalog_items_search_idx.
+ */
 export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilter) {
   const pattern = f.q === undefined ? undefined : `%${likeLiteral(f.q)}%`
   const where = and(
@@ -77,9 +88,12 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
     f.available === undefined ? undefined : eq(catalogItems.available, f.available),
     pattern === undefined ? undefined : or(ilike(catalogItems.name, pattern), ilike(catalogItems.description, pattern)),
   )
+  const after = f.after && sql`${catalogItems.updatedAt} <= ${fromUs(f.after.updatedUs)}
+    and (${catalogItems.updatedAt} < ${fromUs(f.after.updatedUs)} or ${catalogItems.productId} > ${f.after.productId})`
   const [rows, [{ total }]] = await Promise.all([
-    db.select().from(catalogItems).where(where).orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.offset),
+    db.select({ item: catalogItems, updatedUs }).from(catalogItems).where(and(where, after))
+      .orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.after ? 0 : f.offset),
     db.select({ total: count() }).from(catalogItems).where(where),
   ])
-  return { rows, total: Number(total) }
+  return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
 }
