@@ -1,7 +1,7 @@
 // A tenant's catalog: every query takes tenantId first. The upsert is one raw
 // statement over a JSON array (one parameter whatever the batch size): for 500
 // items about twice as fast on PGlite as drizzle's 500-row VALUES insert.
-import { and, asc, count, desc, eq, ilike, or, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, ilike, sql } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { catalogItems, type CatalogItem } from '../schema.ts'
 
@@ -71,6 +71,12 @@ export interface CatalogFilter { category?: string; available?: boolean; q?: str
 /** LIKE treats % and _ (and the escape character) specially: a search for them means them literally. */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&')
 
+/**
+ * Name and description as one text, exactly the expression catalog_items_search_idx indexes. The newline
+ * between them cannot be matched across: `q` has no control characters.
+ */
+const searchText = sql`(${catalogItems.name} || E'\\n' || coalesce(${catalogItems.description}, ''))`
+
 // updated_at exactly (µs; a JS Date holds only ms) for the cursor, and back.
 const updatedUs = sql<string>`(extract(epoch from ${catalogItems.updatedAt}) * 1000000)::bigint::text`
 const fromUs = (us: number) => sql`('epoch'::timestamptz + ${us}::bigint * interval '1 microsecond')`
@@ -78,7 +84,8 @@ const fromUs = (us: number) => sql`('epoch'::timestamptz + ${us}::bigint * inter
 /**
  * Newest-updated first; productId breaks ties so pages are exact. `after` pages by keyset: the
  * redundant `updated_at <=` bound lets the (tenant, updated_at DESC, product_id) index start there.
- * `q` (ILIKE on name and description) is served by the trigram index catalog_items_search_idx.
+ * `q` (ILIKE on name and description) is served by the trigram index catalog_items_search_idx when it
+ * has a trigram to look up; a two-character `q` is a filter while walking the updated index.
  */
 export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilter) {
   const pattern = f.q === undefined ? undefined : `%${likeLiteral(f.q)}%`
@@ -86,7 +93,7 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
     eq(catalogItems.tenantId, tenantId),
     f.category === undefined ? undefined : eq(catalogItems.category, f.category),
     f.available === undefined ? undefined : eq(catalogItems.available, f.available),
-    pattern === undefined ? undefined : or(ilike(catalogItems.name, pattern), ilike(catalogItems.description, pattern)),
+    pattern === undefined ? undefined : ilike(searchText, pattern),
   )
   const after = f.after && sql`${catalogItems.updatedAt} <= ${fromUs(f.after.updatedUs)}
     and (${catalogItems.updatedAt} < ${fromUs(f.after.updatedUs)} or ${catalogItems.productId} > ${f.after.productId})`

@@ -247,6 +247,9 @@ for (const backend of BACKENDS) {
       expect(ids(await t.req('GET', `${API}?q=${encodeURIComponent('r_n')}`, { key: k.readKey }))).toEqual([])
       expect(ids(await t.req('GET', `${API}?q=${encodeURIComponent('\\\\')}`, { key: k.readKey }))).toEqual([])
       // One character matches nearly everything and no index narrows it.
+      // Name and description are searched apart: no match across them, and q has no control characters.
+      expect(ids(await t.req('GET', `${API}?q=${encodeURIComponent('Runner fast')}`, { key: k.readKey }))).toEqual([])
+      expect(fields(await t.req('GET', `${API}?q=${encodeURIComponent('Runner\nfast')}`, { key: k.readKey }))).toEqual(['q'])
       for (const q of ['%', '_', 'a']) expect(fields(await t.req('GET', `${API}?q=${encodeURIComponent(q)}`, { key: k.readKey }))).toEqual(['q'])
       expect(ids(await t.req('GET', `${API}?q=hat&category=hats&available=false`, { key: k.readKey }))).toEqual(['c'])
 

@@ -40,8 +40,8 @@ export const CatalogModel = {
     category: t.Optional(t.String({ maxLength: 200, description: 'exact category' })),
     available: t.Optional(t.Boolean({ description: 'false also lists deleted items' })),
     q: t.Optional(t.String({
-      minLength: MIN_SEARCH, maxLength: 200,
-      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters; at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
+      minLength: MIN_SEARCH, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$',
+      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
     })),
   }),
   dto: T.Object({
