@@ -66,7 +66,11 @@ export async function softDeleteCatalogItem(db: Db, tenantId: string, productId:
 /** Where a keyset page starts: after the row with this (updated_at in µs since the epoch, productId). */
 export interface CatalogAfter { updatedUs: number; productId: string }
 
-export interface CatalogFilter { category?: string; available?: boolean; q?: string; limit: number; offset: number; after?: CatalogAfter }
+export interface CatalogFilter {
+  category?: string; available?: boolean; q?: string; limit: number; offset: number; after?: CatalogAfter
+  /** Count matches only up to this many (the count of a broad search reads every match; the page reads a few). */
+  countUpTo?: number
+}
 
 /** LIKE treats % and _ (and the escape character) specially: a search for them means them literally. */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&')
@@ -100,7 +104,9 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
   const [rows, [{ total }]] = await Promise.all([
     db.select({ item: catalogItems, updatedUs }).from(catalogItems).where(and(where, after))
       .orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.after ? 0 : f.offset),
-    db.select({ total: count() }).from(catalogItems).where(where),
+    f.countUpTo === undefined
+      ? db.select({ total: count() }).from(catalogItems).where(where)
+      : db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches')),
   ])
   return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
 }

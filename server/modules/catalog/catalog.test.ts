@@ -285,6 +285,23 @@ for (const backend of BACKENDS) {
       expect(s2.body.meta.pagination.nextCursor).toBeNull()
     })
 
+    test('a search counts at most 1,000 matches in total; paging by cursor still reaches every one', async () => {
+      const k = await t.tenantWithKeys()
+      for (let b = 0; b < 3; b++) {
+        await t.req('POST', `${API}/batch`, { key: k.writeKey, body: { items: Array.from({ length: 500 }, (_, i) => item(`m${b * 500 + i}`)) } })
+      }
+      expect((await t.req('GET', `${API}?limit=1`, { key: k.readKey })).body.meta.pagination.total).toBe(1500)
+      const seen = new Set<string>()
+      let cursor: string | null = null
+      do {
+        const r: Res = await t.req('GET', `${API}?q=product&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { key: k.readKey })
+        expect(r.body.meta.pagination.total).toBe(1000)
+        for (const id of ids(r)) seen.add(id)
+        cursor = r.body.meta.pagination.nextCursor
+      } while (cursor)
+      expect(seen.size).toBe(1500)
+    })
+
     test('cursor with offset is a 400 naming offset; a forged or foreign-shaped cursor is a 400 naming cursor', async () => {
       const k = await t.tenantWithKeys()
       await t.req('POST', `${API}/batch`, { key: k.writeKey, body: { items: [item('a'), item('b')] } })

@@ -37,7 +37,7 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
       detail: {
         summary: 'List items, newest-updated first; filter by category, availability or a search in name and description',
         description: 'Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page\'s `meta.pagination.nextCursor`. '
-          + 'A search (`q`, 2–200 characters) runs one at a time per tenant; more than four waiting → 429 with Retry-After. '
+          + 'A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. '
           + 'A query that runs past the statement timeout → 503 with Retry-After.',
         security,
       },

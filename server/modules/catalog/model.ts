@@ -4,6 +4,8 @@ import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../schemas
 export const MAX_BATCH = 500
 /** Shortest `q`: one character matches nearly everything and no index can narrow it. */
 export const MIN_SEARCH = 2
+/** A search's `meta.pagination.total` stops counting here (paging by cursor still reaches every match). */
+export const SEARCH_TOTAL_CAP = 1000
 /** Serialised size limit of `attributes`, checked by the service (JSON Schema cannot measure it). */
 export const MAX_ATTRIBUTES_BYTES = 16 * 1024
 
@@ -41,7 +43,7 @@ export const CatalogModel = {
     available: t.Optional(t.Boolean({ description: 'false also lists deleted items' })),
     q: t.Optional(t.String({
       minLength: MIN_SEARCH, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$',
-      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
+      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; \`total\` counts at most ${SEARCH_TOTAL_CAP.toLocaleString('en')} matches; at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
     })),
   }),
   dto: T.Object({

@@ -12,7 +12,7 @@ import { decodeCursor, encodeCursor } from '../../cursor.ts'
 import { fieldErrors, NotFound, PayloadTooLarge, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import { iso } from '../../schemas.ts'
-import { CatalogItemInput, CatalogModel, MAX_ATTRIBUTES_BYTES, MAX_BATCH } from './model.ts'
+import { CatalogItemInput, CatalogModel, MAX_ATTRIBUTES_BYTES, MAX_BATCH, SEARCH_TOTAL_CAP } from './model.ts'
 import type { SearchGate } from './search-gate.ts'
 
 type ItemInput = Static<typeof CatalogItemInput>
@@ -142,11 +142,12 @@ export function createCatalogService(d: CatalogDeps) {
 
     /**
      * One page, newest-updated first, by `offset` or by `cursor` (keyset: exact however deep). One row
-     * more than the page is read, so `nextCursor` is null exactly on the last page.
+     * more than the page is read, so `nextCursor` is null exactly on the last page. A search's `total`
+     * counts at most SEARCH_TOTAL_CAP matches: counting every match of a broad `q` cost a hundred times the page.
      */
     async list(tenantId: string, f: Omit<CatalogFilter, 'after'> & { cursor?: string }) {
       const after = f.cursor === undefined ? undefined : positionOf(f.cursor)
-      const read = () => listCatalogItems(d.db, tenantId, { ...f, after, limit: f.limit + 1 })
+      const read = () => listCatalogItems(d.db, tenantId, { ...f, after, limit: f.limit + 1, countUpTo: f.q === undefined ? undefined : SEARCH_TOTAL_CAP })
       const { rows, total } = f.q === undefined ? await read() : await d.searches.run(tenantId, read)
       const pageRows = rows.slice(0, f.limit)
       const last = pageRows[pageRows.length - 1]
