@@ -154,7 +154,7 @@ export async function createApp(parts: AppParts) {
   // Retention, archiving and the tenant purge answer no request: the same services bound to the background
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
-    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock, }),
+    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }
