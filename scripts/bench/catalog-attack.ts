@@ -11,7 +11,9 @@
 // Target: victim p95 under the search attack within 2x of idle. The attack runs
 // in its own process, so its loops do not delay the victim's client.
 //
-//   bun scripts/bench/catalog-attack.ts [--seconds 20] [--attackers 6]
+//   bun scripts/bench/catalog-attack.ts [--seconds 20] [--attackers 6] [--q ab]
+//
+// --q zq: a two-character term that matches nothing, so every search reads the whole catalog (the worst case).
 import { cpus } from 'node:os'
 import { arg } from '../lib/args.ts'
 import { machineBusyMs } from '../lib/bench-server.ts'
@@ -20,6 +22,7 @@ import { call, seedSmallStore, setupTenant, startProcess, throwawayDatabase, typ
 const SECONDS = arg('--seconds', 20)
 const ATTACKERS = arg('--attackers', 6)
 const ITEMS = 20_000
+const Q = process.argv.includes('--q') ? process.argv[process.argv.indexOf('--q') + 1]! : 'ab'
 
 if (process.argv[2] === '--attack') {
   // ---- the attacker's process: ATTACKERS loops of the search until SECONDS pass; prints what it got as JSON.
@@ -32,7 +35,7 @@ if (process.argv[2] === '--attack') {
       const t = performance.now()
       let status = 0
       try {
-        const res = await fetch(`${base}/api/v1/catalog?q=ab&limit=100`, { headers: { 'x-api-key': key } })
+        const res = await fetch(`${base}/api/v1/catalog?q=${encodeURIComponent(Q)}&limit=100`, { headers: { 'x-api-key': key } })
         await res.arrayBuffer()
         status = res.status
       } catch { /* refused: status 0 */ }
@@ -70,7 +73,7 @@ try {
   await sql`analyze catalog_items`
   const plan = (await sql.unsafe(`explain select * from catalog_items where tenant_id = $1 and (name || E'\\n' || coalesce(description, '')) ilike '%12345%'`, [attacker.tenantId])).map((r: any) => r['QUERY PLAN']).join('\n')
   await sql.end()
-  console.log(`attacker catalog: ${ITEMS} items; a selective search uses the trigram index: ${/catalog_items_search_idx/.test(plan)}`)
+  console.log(`attacker catalog: ${ITEMS} items, searching q=${Q}; a selective search uses the trigram index: ${/catalog_items_search_idx/.test(plan)}`)
 
   let n = 0
   const victimRequest = () => {
@@ -106,7 +109,7 @@ try {
   for (const mode of ['searches', 'flood'] as const) {
     await setReadLimit(mode === 'searches' ? 1_000_000 : 1000)
     const attack = Bun.spawn([process.execPath, import.meta.path, '--attack', JSON.stringify({ base: api.base, key: attacker.readKey, polite: mode === 'searches' }),
-      '--seconds', String(SECONDS), '--attackers', String(ATTACKERS)], { stdout: 'pipe', stderr: 'inherit' })
+      '--seconds', String(SECONDS), '--attackers', String(ATTACKERS), '--q', Q], { stdout: 'pipe', stderr: 'inherit' })
     await Bun.sleep(1000) // the attack under way
     const under = await victimRun(SECONDS - 2)
     show(`victim, ${mode}`, under)
