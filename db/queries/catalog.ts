@@ -101,12 +101,13 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
   )
   const after = f.after && sql`${catalogItems.updatedAt} <= ${fromUs(f.after.updatedUs)}
     and (${catalogItems.updatedAt} < ${fromUs(f.after.updatedUs)} or ${catalogItems.productId} > ${f.after.productId})`
-  const [rows, [{ total }]] = await Promise.all([
-    db.select({ item: catalogItems, updatedUs }).from(catalogItems).where(and(where, after))
-      .orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.after ? 0 : f.offset),
-    f.countUpTo === undefined
-      ? db.select({ total: count() }).from(catalogItems).where(where)
-      : db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches')),
-  ])
+  const rows = await db.select({ item: catalogItems, updatedUs }).from(catalogItems).where(and(where, after))
+    .orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.after ? 0 : f.offset)
+  // Fewer rows than asked for on an offset page that found some (or starts at 0): this page reached the
+  // end, so it tells the total; a search matching nothing is then read once, not twice.
+  const reachedEnd = !f.after && rows.length < f.limit && (rows.length > 0 || f.offset === 0)
+  const [{ total }] = reachedEnd ? [{ total: f.offset + rows.length }]
+    : f.countUpTo === undefined ? await db.select({ total: count() }).from(catalogItems).where(where)
+    : await db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches'))
   return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
 }

@@ -234,6 +234,8 @@ for (const backend of BACKENDS) {
       const next = await t.req('GET', `${API}?limit=4&cursor=${pages[0].body.meta.pagination.nextCursor}`, { key: k.readKey })
       expect(ids(next)).toEqual(ids(pages[1]))
       expect([...ids(pages[0]), ...ids(pages[1])]).toEqual(ids(all))
+      // A page past the end cannot tell the total from its rows: it is counted.
+      expect((await t.req('GET', `${API}?offset=100`, { key: k.readKey })).body.meta.pagination).toEqual({ total: 6, limit: 20, offset: 100, hasMore: false, nextCursor: null })
 
       expect(ids(await t.req('GET', `${API}?category=shoes`, { key: k.readKey }))).toEqual(['a', 'b'])
       expect(ids(await t.req('GET', `${API}?category=Shoes`, { key: k.readKey }))).toEqual([])

@@ -43,7 +43,7 @@ export const CatalogModel = {
     available: t.Optional(t.Boolean({ description: 'false also lists deleted items' })),
     q: t.Optional(t.String({
       minLength: MIN_SEARCH, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$',
-      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; \`total\` counts at most ${SEARCH_TOTAL_CAP.toLocaleString('en')} matches; at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
+      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; \`total\` counts at most ${SEARCH_TOTAL_CAP.toLocaleString('en')} matches (exact on a page that reaches the end); at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
     })),
   }),
   dto: T.Object({

@@ -143,7 +143,8 @@ export function createCatalogService(d: CatalogDeps) {
     /**
      * One page, newest-updated first, by `offset` or by `cursor` (keyset: exact however deep). One row
      * more than the page is read, so `nextCursor` is null exactly on the last page. A search's `total`
-     * counts at most SEARCH_TOTAL_CAP matches: counting every match of a broad `q` cost a hundred times the page.
+     * counts at most SEARCH_TOTAL_CAP matches (exact on an offset page that reaches the end): counting
+     * every match of a broad `q` cost a hundred times the page.
      */
     async list(tenantId: string, f: Omit<CatalogFilter, 'after'> & { cursor?: string }) {
       const after = f.cursor === undefined ? undefined : positionOf(f.cursor)
