@@ -16,8 +16,14 @@ export interface RawSql {
 
 export interface DatabaseHandle {
   kind: 'pglite' | 'postgres'
+  /** The request pool: on PostgreSQL every statement on it is bounded by `statement_timeout`. */
   db: Db
   raw: RawSql
+  /**
+   * A small pool without the timeout, for work no request waits on (model builds, the worker, folds,
+   * retention, purge), so a long build is neither cut off nor queued behind requests. PGlite: the same connection.
+   */
+  background: { db: Db; raw: RawSql }
   /** Applies pending drizzle-kit migrations from db/migrations. */
   migrate(): Promise<void>
   close(): Promise<void>
@@ -31,6 +37,14 @@ const migrationsFolder = new URL('./migrations', import.meta.url).pathname
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
   'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '53300'])
 
+/** Whether an error (or what it wraps) is PostgreSQL cancelling a statement that ran past `statement_timeout` (57014). */
+export function isStatementTimeout(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === '57014') return true
+  }
+  return false
+}
+
 /** Whether an error (or what it wraps: drizzle keeps the driver's error as `cause`) says the database is unreachable. */
 export function isUnreachable(error: unknown): boolean {
   for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -40,8 +54,16 @@ export function isUnreachable(error: unknown): boolean {
   return false
 }
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string; maxConnections?: number }): Promise<DatabaseHandle> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10)
+export interface DatabaseOptions {
+  databaseUrl?: string
+  dataDir?: string
+  maxConnections?: number
+  /** Per-statement limit on the request pool (ms, 0 = none). PostgreSQL only: PGlite does not enforce statement_timeout. */
+  statementTimeoutMs?: number
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0)
   if (!opts.dataDir) throw new Error('openDatabase needs a databaseUrl or a dataDir')
   return openPglite(opts.dataDir)
 }
@@ -55,19 +77,27 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec) => Promise<T>) => Promise
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e) => fn(inTx(e))) }
 }
 
-async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, max: number, statementTimeoutMs: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
   // Reconnect attempts back off to at most ~0.5 s (postgres.js defaults to 20 s): a query queued
   // while the database is down waits for the next attempt, so this bounds how long a request
   // hangs before it gets its 503, and how soon service resumes once the database is back.
-  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 5, backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2) })
+  const pool = (size: number, connection: Record<string, string | number>) => postgres(url, {
+    max: size, onnotice: () => {}, connect_timeout: 5, connection,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2),
+  })
+  // The timeout is a start-up parameter of each connection: no extra round trip, and it cannot be forgotten by a query.
+  const client = pool(max, statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {})
+  const background = pool(3, { statement_timeout: 0 })
+  const rawFor = (c: typeof client): RawSql => rawOf((text, params) => c.unsafe(text, params as never[]) as never,
+    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never)) as never)
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     kind: 'postgres',
     db,
-    raw: rawOf((text, params) => client.unsafe(text, params as never[]) as never,
-      (fn) => client.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never)) as never),
+    raw: rawFor(client),
+    background: { db: drizzle(background, { schema }) as unknown as Db, raw: rawFor(background) },
     async migrate() {
       const { migrate } = await import('drizzle-orm/postgres-js/migrator')
       // Several instances may start together: serialise migrations on a
@@ -80,21 +110,27 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
         await one.end({ timeout: 5 })
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    close: async () => { await Promise.all([client.end({ timeout: 5 }), background.end({ timeout: 5 })]) },
   }
 }
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const { drizzle } = await import('drizzle-orm/pglite')
-  const client = dataDir === 'memory://' ? new PGlite() : new PGlite(dataDir)
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  const { btree_gin } = await import('@electric-sql/pglite/contrib/btree_gin')
+  // The catalog search index (migration 0010) needs these two.
+  const extensions = { pg_trgm, btree_gin }
+  const client = dataDir === 'memory://' ? new PGlite({ extensions }) : new PGlite(dataDir, { extensions })
   await client.waitReady
   const db = drizzle(client, { schema }) as unknown as Db
+  const raw = rawOf(async (text, params) => (await client.query(text, params)).rows as never,
+    (fn) => client.transaction((tx) => fn(async (text, params) => (await tx.query(text, params)).rows as never)))
   return {
     kind: 'pglite',
     db,
-    raw: rawOf(async (text, params) => (await client.query(text, params)).rows as never,
-      (fn) => client.transaction((tx) => fn(async (text, params) => (await tx.query(text, params)).rows as never))),
+    raw,
+    background: { db, raw },
     async migrate() {
       const { migrate } = await import('drizzle-orm/pglite/migrator')
       await migrate(drizzle(client, { schema }), { migrationsFolder })

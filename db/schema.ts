@@ -94,7 +94,11 @@ export const catalogItems = pgTable('catalog_items', {
 }, (t) => [
   primaryKey({ columns: [t.tenantId, t.productId] }),
   index('catalog_items_category_idx').on(t.tenantId, t.category),
-  index('catalog_items_updated_idx').on(t.tenantId, t.updatedAt),
+  // Keyset paging walks (updated_at DESC, product_id) within a tenant; substring
+  // search (GET /catalog?q=) by trigrams of name and description as one text (one index scan, not an OR
+  // of two the planner would skip), with tenant_id in the same GIN index (btree_gin).
+  index('catalog_items_updated_idx').on(t.tenantId, t.updatedAt.desc().nullsFirst(), t.productId),
+  index('catalog_items_search_idx').using('gin', t.tenantId, sql`(${t.name} || E'\\n' || coalesce(${t.description}, '')) gin_trgm_ops`),
 ])
 
 /**

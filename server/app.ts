@@ -19,11 +19,12 @@ import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
 import { catalogChanges, createCatalogService } from './modules/catalog/service.ts'
+import { searchGate } from './modules/catalog/search-gate.ts'
 import { analyticsRoutes } from './modules/analytics/index.ts'
 import { FoldWorker } from './modules/analytics/fold-worker.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
 import { experimentRoutes } from './modules/experiments/index.ts'
-import { createExperimentService } from './modules/experiments/service.ts'
+import { createExperimentService, type ExperimentDeps } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
 import { createRecommendationService } from './modules/recommendations/service.ts'
 import { CATALOG_CHANNEL, DEFAULT_MODEL_OPTIONS, ModelStore } from './modules/recommendations/store.ts'
@@ -74,6 +75,7 @@ const KEY_CHANNEL = 'auth:keys-changed'
 export async function createApp(parts: AppParts) {
   const { config, database, cache, log, secrets, mailer } = parts
   const db = database.db
+  const bg = database.background
   const clock = parts.clock ?? (() => new Date())
   const metrics = serviceMetrics()
   const clientIp = parts.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0].trim() || 'unknown')
@@ -116,13 +118,13 @@ export async function createApp(parts: AppParts) {
   const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const catalogChanged = catalogChanges(log)
-  const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit })
+  const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate() })
 
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache, database.kind === 'pglite' ? 1 : 4)
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms))
-  const worker = new ModelWorker(database.raw, models, log, clock, {
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
+  const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
   const recommendations = createRecommendationService({
@@ -130,8 +132,8 @@ export async function createApp(parts: AppParts) {
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // Serving reads running experiments from a short per-instance cache, which every change clears everywhere.
-  const experiments = createExperimentService({
-    db, raw: database.raw, clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
+  const experimentDeps: Omit<ExperimentDeps, 'db' | 'raw'> = {
+    clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
     async setStrategy(tenantId, placement, strategy) {
       const t = await tenantForKey(db, tenantId)
       const config = effectiveConfig(t?.config)
@@ -140,7 +142,8 @@ export async function createApp(parts: AppParts) {
       await setTenantConfig(db, tenantId, config)
       keysChanged() // principals carry the config
     },
-  })
+  }
+  const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   // A catalog write reaches recommendations at once on every instance
   // (availability, names, prices patched into loaded models) and asks for a
   // rebuild, which brings new items in within seconds.
@@ -159,10 +162,17 @@ export async function createApp(parts: AppParts) {
       if (rejected) metrics.events.inc({ outcome: 'rejected' }, rejected)
     },
   })
+  // Retention, archiving and the tenant purge answer no request: the same services bound to the background
+  // pool, where no statement timeout cuts them off.
+  const housekeeping = {
+    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock }),
+    experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
+    tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
+  }
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
-  const folds = new FoldWorker(database.raw, log, clock)
+  const folds = new FoldWorker(bg.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
 
@@ -200,7 +210,7 @@ export async function createApp(parts: AppParts) {
   if (parts.startWorker) { worker.start(); folds.start() }
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping },
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */

@@ -18,7 +18,7 @@ const HOUR = 3600_000
 export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
   if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
   else surviveDriverWriteRace(log)
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg') })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs })
   await database.migrate()
   const cache = await openCache({ redisUrl: config.redisUrl, log })
   const secrets = await resolveSecrets(config, log)
@@ -33,16 +33,16 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
 
   const purge = async () => {
     try {
-      const n = await app.services.tenants.purge()
+      const n = await app.services.housekeeping.tenants.purge()
       if (n) log.info('purged deleted tenants', { count: n })
     } catch (error) { log.error('tenant purge failed', { error }) }
   }
   const maintain = async () => {
     try {
-      const { folded, prunedEventIds } = await app.services.events.maintain()
+      const { folded, prunedEventIds } = await app.services.housekeeping.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
       if (prunedEventIds) log.info('retention: forgot eventIds older than the window', { count: prunedEventIds })
-      const archived = await app.services.experiments.archiveOld()
+      const archived = await app.services.housekeeping.experiments.archiveOld()
       if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
     } catch (error) { log.error('event maintenance failed', { error }) }
   }

@@ -42,6 +42,8 @@ export const ConfigSchema = T.Object({
   reusePort: T.Boolean(),
   /** bcrypt work factor for admin passwords (NFR-015: 12). */
   bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
+  /** Longest a request-path SQL statement may run (ms, 0 = unbounded); past it → 503. PostgreSQL only. */
+  statementTimeoutMs: T.Integer({ minimum: 0 }),
 })
 export type Config = Static<typeof ConfigSchema>
 export type LogLevelName = Static<typeof LogLevel>
@@ -87,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
     modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
     modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 600, 'MODEL_LEASE_SECONDS'),
+    statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
   }
   raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
   const names: Record<string, string> = {
@@ -94,7 +97,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
-    metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT',
+    metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()
   if (first) {

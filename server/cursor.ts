@@ -21,3 +21,12 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
   if (!ok) throw new ValidationFailed('The query string is invalid: cursor: is not a cursor this list gave out', [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
   return values as CursorValue[]
 }
+
+/**
+ * A cursor says where the page starts, so an `offset` beside it (even 0) is refused
+ * rather than silently ignored or misread: one rule for every cursor-paged list.
+ */
+export function refuseOffsetBesideCursor(url: string, cursor: string | undefined): void {
+  if (cursor === undefined || !new URL(url).searchParams.has('offset')) return
+  throw new ValidationFailed('The query string is invalid: offset: cannot be combined with `cursor` (the cursor already says where the page starts)', [{ field: 'offset', message: 'cannot be combined with `cursor`' }])
+}

@@ -36,11 +36,12 @@ export async function dailyMetrics(raw: RawSql, tenantId: string, f: RollupFilte
 }
 
 /** One row per placement ('' = events sent without one). */
-export async function placementMetrics(raw: RawSql, tenantId: string, f: RollupFilter) {
+/** The `limit` placements with most impressions: placements are the tenant's own strings, so there may be any number. */
+export async function placementMetrics(raw: RawSql, tenantId: string, f: RollupFilter, limit: number) {
   const w = scoped(f)
   return raw.query<Metrics & { placement: string }>(
     `select placement, ${METRICS} from analytics_daily where tenant_id = $1 and ${w.sql}
-     group by placement order by impressions desc, clicks desc, placement`, [tenantId, ...w.params])
+     group by placement order by impressions desc, clicks desc, placement limit ${Math.trunc(limit)}`, [tenantId, ...w.params])
 }
 
 /**

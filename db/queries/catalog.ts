@@ -1,7 +1,7 @@
 // A tenant's catalog: every query takes tenantId first. The upsert is one raw
 // statement over a JSON array (one parameter whatever the batch size): for 500
 // items about twice as fast on PGlite as drizzle's 500-row VALUES insert.
-import { and, asc, count, desc, eq, ilike, or, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, ilike, sql } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { catalogItems, type CatalogItem } from '../schema.ts'
 
@@ -63,23 +63,51 @@ export async function softDeleteCatalogItem(db: Db, tenantId: string, productId:
   return row
 }
 
-export interface CatalogFilter { category?: string; available?: boolean; q?: string; limit: number; offset: number }
+/** Where a keyset page starts: after the row with this (updated_at in µs since the epoch, productId). */
+export interface CatalogAfter { updatedUs: number; productId: string }
+
+export interface CatalogFilter {
+  category?: string; available?: boolean; q?: string; limit: number; offset: number; after?: CatalogAfter
+  /** Count matches only up to this many (the count of a broad search reads every match; the page reads a few). */
+  countUpTo?: number
+}
 
 /** LIKE treats % and _ (and the escape character) specially: a search for them means them literally. */
 const likeLiteral = (s: string) => s.replace(/[\\%_]/g, '\\$&')
 
-/** Newest-updated first; productId breaks ties so pages are stable. */
+/**
+ * Name and description as one text, exactly the expression catalog_items_search_idx indexes. The newline
+ * between them cannot be matched across: `q` has no control characters.
+ */
+const searchText = sql`(${catalogItems.name} || E'\\n' || coalesce(${catalogItems.description}, ''))`
+
+// updated_at exactly (µs; a JS Date holds only ms) for the cursor, and back.
+const updatedUs = sql<string>`(extract(epoch from ${catalogItems.updatedAt}) * 1000000)::bigint::text`
+const fromUs = (us: number) => sql`('epoch'::timestamptz + ${us}::bigint * interval '1 microsecond')`
+
+/**
+ * Newest-updated first; productId breaks ties so pages are exact. `after` pages by keyset: the
+ * redundant `updated_at <=` bound lets the (tenant, updated_at DESC, product_id) index start there.
+ * `q` (ILIKE on name and description) is served by the trigram index catalog_items_search_idx when it
+ * has a trigram to look up; a two-character `q` is a filter while walking the updated index.
+ */
 export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilter) {
   const pattern = f.q === undefined ? undefined : `%${likeLiteral(f.q)}%`
   const where = and(
     eq(catalogItems.tenantId, tenantId),
     f.category === undefined ? undefined : eq(catalogItems.category, f.category),
     f.available === undefined ? undefined : eq(catalogItems.available, f.available),
-    pattern === undefined ? undefined : or(ilike(catalogItems.name, pattern), ilike(catalogItems.description, pattern)),
+    pattern === undefined ? undefined : ilike(searchText, pattern),
   )
-  const [rows, [{ total }]] = await Promise.all([
-    db.select().from(catalogItems).where(where).orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.offset),
-    db.select({ total: count() }).from(catalogItems).where(where),
-  ])
-  return { rows, total: Number(total) }
+  const after = f.after && sql`${catalogItems.updatedAt} <= ${fromUs(f.after.updatedUs)}
+    and (${catalogItems.updatedAt} < ${fromUs(f.after.updatedUs)} or ${catalogItems.productId} > ${f.after.productId})`
+  const rows = await db.select({ item: catalogItems, updatedUs }).from(catalogItems).where(and(where, after))
+    .orderBy(desc(catalogItems.updatedAt), asc(catalogItems.productId)).limit(f.limit).offset(f.after ? 0 : f.offset)
+  // Fewer rows than asked for on an offset page that found some (or starts at 0): this page reached the
+  // end, so it tells the total; a search matching nothing is then read once, not twice.
+  const reachedEnd = !f.after && rows.length < f.limit && (rows.length > 0 || f.offset === 0)
+  const [{ total }] = reachedEnd ? [{ total: f.offset + rows.length }]
+    : f.countUpTo === undefined ? await db.select({ total: count() }).from(catalogItems).where(where)
+    : await db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches'))
+  return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
 }

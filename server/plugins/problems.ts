@@ -1,10 +1,11 @@
 // The one edge where failures become RFC 7807 problem documents: AppErrors
 // map directly; Elysia's own validation, parse and routing errors are
-// translated; a database that cannot be reached is a 503 with Retry-After;
+// translated; a database that cannot be reached, or a statement cancelled by
+// its timeout, is a 503 with Retry-After;
 // anything else is logged with the request id and answered as a plain 500
 // that reveals nothing.
 import { Elysia } from 'elysia'
-import { isUnreachable } from '../../db/client.ts'
+import { isStatementTimeout, isUnreachable } from '../../db/client.ts'
 import { AppError, BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed, fieldPath, problemOf, problemResponse, valueErrorMessage, type FieldError, type ValueErrorLike } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ServiceMetrics } from '../metrics.ts'
@@ -21,7 +22,11 @@ export function problemHandler(log: Logger, metrics?: ServiceMetrics) {
     else if (code === 'PARSE') appError = (error as { cause?: unknown }).cause instanceof AppError ? (error as { cause: AppError }).cause : new BadRequest('The request body is not valid JSON', 'malformed-json')
     else if (code === 'NOT_FOUND') appError = new NotFound(`No route for ${request.method} ${instance}`)
     else if ((error as { status?: number }).status === 413) appError = new PayloadTooLarge('The request body is too large')
-    else if (isUnreachable(error)) {
+    else if (isStatementTimeout(error)) {
+      // A request-path statement ran past STATEMENT_TIMEOUT_MS: cancelled so it cannot slow other tenants.
+      log.warn('statement timeout', { requestId: info?.id, method: request.method, path: instance, error })
+      appError = new ServiceUnavailable('The query took too long and was cancelled; retry later or narrow it.', 2)
+    } else if (isUnreachable(error)) {
       log.warn('database unreachable', { requestId: info?.id, method: request.method, path: instance, error })
       appError = new ServiceUnavailable('The database is unreachable; retry later.', 5)
     } else {

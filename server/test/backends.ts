@@ -74,3 +74,12 @@ export async function teardownBackends() {
     if (keys.length) await r.del(...keys)
   } catch { /* Redis may be the thing under test being down */ } finally { r.disconnect() }
 }
+
+/**
+ * The PostgreSQL test database opened once more, with `statement_timeout` on its request pool
+ * (the background pool has none). The caller closes it.
+ */
+export async function withStatementTimeout(ms: number): Promise<DatabaseHandle> {
+  await backend('postgres')
+  return openDatabase({ databaseUrl: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${pgDbName}`), statementTimeoutMs: ms })
+}

@@ -352,3 +352,34 @@ for (const name of BACKENDS) describe(`issue 17: event input that hurt other ten
     }
   })
 })
+
+// Issue 17, items 3 and 4 (catalog): a search too short to narrow anything, and paging parameters that contradict each other.
+for (const name of BACKENDS) describe(`bad input: catalog search and cursor [${name}]`, async () => {
+  const t = await testApp(name)
+  const k = await t.tenantWithKeys()
+  const list = (query: string) => t.req('GET', `/api/v1/catalog?${query}`, { key: k.readKey })
+  const refusedField = async (query: string) => {
+    const r = await list(query)
+    expect({ query, status: r.status, type: r.headers.get('content-type') }).toEqual({ query, status: 400, type: 'application/problem+json' })
+    return r.body.errors.map((e: { field: string }) => e.field)
+  }
+
+  test('q of 0 or 1 characters, over 200, or with control characters is a 400 naming q', async () => {
+    await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'p1', name: 'Table lamp' } })
+    for (const q of ['', 'a', '%', 'x'.repeat(201), 'ab\ncd', 'a\u0001']) expect(await refusedField(`q=${encodeURIComponent(q)}`)).toEqual(['q'])
+    expect((await list('q=ab')).body.data.map((i: { productId: string }) => i.productId)).toEqual(['p1'])
+  })
+
+  test('cursor with offset is a 400 naming offset; a forged cursor a 400 naming cursor; offset past 10,000 a 400 pointing to cursor', async () => {
+    await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: [{ productId: 'a', name: 'A' }, { productId: 'b', name: 'B' }] } })
+    const cursor = (await list('limit=1')).body.meta.pagination.nextCursor
+    expect(cursor).toBeString()
+    expect(await refusedField(`cursor=${cursor}&offset=5`)).toEqual(['offset'])
+    for (const forged of ['!!!', 'x'.repeat(600), Buffer.from('[1e999,"a"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url')]) {
+      expect(await refusedField(`cursor=${forged}`)).toEqual(['cursor'])
+    }
+    const deep = await list('offset=19900')
+    expect(deep.status).toBe(400)
+    expect(deep.body.detail).toContain('cursor')
+  })
+})

@@ -214,3 +214,23 @@ for (const name of BACKENDS) describe(`issue 17: events across tenants [${name}]
     expect((await t.req('GET', '/api/v1/events', { key: b.writeKey })).body.data.map((x: { eventId: string }) => x.eventId)).toEqual(['same-key'])
   })
 })
+
+// Issue 17, item 4: a catalog cursor names a position, not a tenant's rows; tenant A's cursor used by tenant B pages B's catalog only.
+for (const name of BACKENDS) describe(`cross-tenant: catalog cursor [${name}]`, async () => {
+  const t = await testApp(name)
+  test('a cursor from tenant A used by tenant B returns nothing of A\'s', async () => {
+    const a = await t.tenantWithKeys(limits)
+    const b = await t.tenantWithKeys(limits)
+    await t.req('POST', '/api/v1/catalog/batch', { key: a.writeKey, body: { items: Array.from({ length: 5 }, (_, i) => ({ productId: `a-only-${i}`, name: `A secret ${i}` })) } })
+    await t.req('POST', '/api/v1/catalog/batch', { key: b.writeKey, body: { items: [{ productId: 'b-1', name: 'B one' }] } })
+    const cursor = (await t.req('GET', '/api/v1/catalog?limit=2', { key: a.readKey })).body.meta.pagination.nextCursor
+    expect(cursor).toBeString()
+    // The cursor only says where in the order to start; whatever B gets after that position is B's own.
+    const page = await t.req('GET', `/api/v1/catalog?limit=100&cursor=${cursor}`, { key: b.readKey })
+    expect(page.status).toBe(200)
+    expect(page.text).not.toContain('a-only')
+    expect(page.text).not.toContain('A secret')
+    const search = await t.req('GET', `/api/v1/catalog?q=secret&cursor=${cursor}`, { key: b.readKey })
+    expect(search.body.data).toEqual([])
+  })
+})

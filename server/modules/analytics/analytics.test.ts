@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { BACKENDS } from '../../test/backends.ts'
+import { BACKENDS, backend } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 import { csvField, fillDays, resolveRange, splitRange, toCsv } from './compute.ts'
 
@@ -291,6 +291,18 @@ for (const name of BACKENDS) {
       }
       const summary = JSON.stringify(doc.paths['/api/v1/analytics/summary'].get.responses['200'])
       for (const f of ['impressions', 'clicks', 'ctr', 'conversions', 'revenue', 'currency']) expect(summary).toContain(f)
+    })
+
+    test('placements are many free strings: the table and the export list the 100 with most impressions', async () => {
+      const b = await t.tenantWithKeys()
+      const raw = (await backend(name)).database.raw
+      await raw.query(`insert into analytics_daily (tenant_id, day, placement, impressions)
+        select $1::uuid, '2026-03-17'::date, 'slot-' || i, i from generate_series(1, 150) as i`, [b.tenantId])
+      const r = await t.req('GET', '/api/v1/analytics/placements?range=7d', { token: b.token, tenant: b.tenantId })
+      expect(r.body.data.length).toBe(100)
+      expect(r.body.data[0]).toMatchObject({ placement: 'slot-150', impressions: 150 })
+      const csv = await t.req('GET', '/api/v1/analytics/export.csv?range=7d', { token: b.token, tenant: b.tenantId })
+      expect(csv.text.split('\r\n\r\n')[1].split('\r\n').length).toBe(101) // its header and 100 rows
     })
   })
 }

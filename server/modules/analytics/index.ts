@@ -36,7 +36,7 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
     .get('/placements', ({ principal, query }) => analytics.placements(principal.tenantId, query), {
       tenant: 'read', query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.placements, ...problems(400, 401, 403, 404) },
-      detail: { summary: 'KPIs per placement', description: tenantHeader, security },
+      detail: { summary: 'KPIs per placement (the 100 with most impressions)', description: tenantHeader, security },
     })
     .get('/export.csv', async ({ principal, query }) => {
       const { body, filename } = await analytics.exportCsv(principal.tenantId, query)

@@ -17,6 +17,9 @@ const rangeQuery = {
   strategy: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'only this strategy' })),
 }
 
+/** Placements are free strings a tenant sends: the table and the CSV export list the ones with most impressions. */
+export const MAX_PLACEMENTS = 100
+
 export const RangeMeta = T.Object({
   from: Day, to: Day, range: T.Union([T.Literal('7d'), T.Literal('30d'), T.Literal('90d'), T.Literal('custom')]),
 })
@@ -37,7 +40,7 @@ export const AnalyticsModel = {
     meta: T.Object({ ...RangeMeta.properties, by: T.Union([T.Literal('recommended'), T.Literal('clicked')]) }),
   }),
   placements: T.Object({
-    data: T.Array(T.Object({ placement: T.Union([T.String(), T.Null()], { description: 'null: events sent without a placement' }), ...Kpis }), { description: 'most impressions first' }),
+    data: T.Array(T.Object({ placement: T.Union([T.String(), T.Null()], { description: 'null: events sent without a placement' }), ...Kpis }), { description: `most impressions first; at most ${MAX_PLACEMENTS}` }),
     meta: RangeMeta,
   }),
   overview: T.Object({

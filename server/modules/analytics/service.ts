@@ -9,6 +9,7 @@ import {
 } from '../../../db/queries/analytics.ts'
 import { ctr, fillDays, kpis, METRIC_HEADERS, money, resolveRange, splitRange, sumMetrics, toCsv, type DayRange } from './compute.ts'
 import { planFoldedRead } from './fold.ts'
+import { MAX_PLACEMENTS } from './model.ts'
 
 export interface AnalyticsQuery { range?: string; from?: string; to?: string; placement?: string; strategy?: string }
 export type TopBy = 'recommended' | 'clicked'
@@ -70,7 +71,7 @@ export function createAnalyticsService(d: AnalyticsDeps) {
 
   async function placements(tenantId: string, q: AnalyticsQuery) {
     const { filter, meta } = scope(q)
-    const rows = await placementMetrics(d.raw, tenantId, filter)
+    const rows = await placementMetrics(d.raw, tenantId, filter, MAX_PLACEMENTS)
     return { data: rows.map((r) => ({ placement: r.placement || null, ...kpis(r) })), meta }
   }
 

@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards } from '../../plugins/auth.ts'
-import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
+import { refuseOffsetBesideCursor } from '../../cursor.ts'
+import { Envelope, ListEnvelope, cursorPage, problems } from '../../schemas.ts'
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
 
@@ -23,13 +24,20 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
       response: { 200: Envelope(CatalogModel.batchResult), ...problems(400, 401, 403, 413, 429) },
       detail: { summary: 'Create or replace up to 500 items; valid ones are stored even when others are rejected', description: ACCESS.write, security },
     })
-    .get('', async ({ principal, query }) => {
-      const { rows, total } = await catalog.list(principal.tenantId, query)
-      return page(rows, total, query.limit, query.offset)
+    .get('', async ({ principal, query, request }) => {
+      refuseOffsetBesideCursor(request.url, query.cursor)
+      const { rows, total, nextCursor } = await catalog.list(principal.tenantId, query)
+      return cursorPage(rows, total, query.limit, query.cursor === undefined ? query.offset : 0, nextCursor)
     }, {
       tenant: 'read', query: CatalogModel.listQuery,
-      response: { 200: ListEnvelope(CatalogModel.dto), ...problems(400, 401, 403, 429) },
-      detail: { summary: 'List items, newest-updated first; filter by category, availability or a search in name and description', description: ACCESS.read, security },
+      response: { 200: ListEnvelope(CatalogModel.dto), ...problems(400, 401, 403, 429, 503) },
+      detail: {
+        summary: 'List items, newest-updated first; filter by category, availability or a search in name and description',
+        description: ACCESS.read + ' Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page\'s `meta.pagination.nextCursor`. '
+          + 'A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. '
+          + 'A query that runs past the statement timeout → 503 with Retry-After.',
+        security,
+      },
     })
     .get('/:productId', async ({ principal, params }) => ({ data: await catalog.get(principal.tenantId, params.productId) }), {
       tenant: 'read', params: CatalogModel.params,

@@ -1,7 +1,11 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, Strict, T } from '../../schemas.ts'
+import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../schemas.ts'
 
 export const MAX_BATCH = 500
+/** Shortest `q`: one character matches nearly everything and no index can narrow it. */
+export const MIN_SEARCH = 2
+/** A search's `meta.pagination.total` stops counting here (paging by cursor still reaches every match). */
+export const SEARCH_TOTAL_CAP = 1000
 /** Serialised size limit of `attributes`, checked by the service (JSON Schema cannot measure it). */
 export const MAX_ATTRIBUTES_BYTES = 16 * 1024
 
@@ -34,9 +38,13 @@ export const CatalogModel = {
   params: t.Object({ productId: t.String({ minLength: 1, maxLength: 256 }) }),
   listQuery: t.Object({
     ...PaginationQuery,
+    ...CursorQuery,
     category: t.Optional(t.String({ maxLength: 200, description: 'exact category' })),
     available: t.Optional(t.Boolean({ description: 'false also lists deleted items' })),
-    q: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'case-insensitive substring of name or description' })),
+    q: t.Optional(t.String({
+      minLength: MIN_SEARCH, maxLength: 200, pattern: '^[^\\x00-\\x1F\\x7F]+$',
+      description: `case-insensitive substring of name or description, ${MIN_SEARCH}–200 characters, no control characters; \`total\` counts at most ${SEARCH_TOTAL_CAP.toLocaleString('en')} matches (exact on a page that reaches the end); at most one search per tenant runs at a time (a few more wait, beyond that 429)`,
+    })),
   }),
   dto: T.Object({
     productId: T.String(), name: T.String(),

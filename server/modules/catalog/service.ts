@@ -8,10 +8,12 @@ import {
   type CatalogFilter, type CatalogValues,
 } from '../../../db/queries/catalog.ts'
 import type { CatalogItem } from '../../../db/schema.ts'
+import { decodeCursor, encodeCursor } from '../../cursor.ts'
 import { fieldErrors, NotFound, PayloadTooLarge, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import { iso } from '../../schemas.ts'
-import { CatalogItemInput, CatalogModel, MAX_ATTRIBUTES_BYTES, MAX_BATCH } from './model.ts'
+import { CatalogItemInput, CatalogModel, MAX_ATTRIBUTES_BYTES, MAX_BATCH, SEARCH_TOTAL_CAP } from './model.ts'
+import type { SearchGate } from './search-gate.ts'
 
 type ItemInput = Static<typeof CatalogItemInput>
 type Replacement = Static<typeof CatalogModel.replace>
@@ -61,10 +63,21 @@ const valuesOf = (productId: string, v: Replacement): CatalogValues => ({
   currency: v.currency ?? null, imageUrl: v.imageUrl ?? null, url: v.url ?? null, attributes: v.attributes ?? {}, available: v.available ?? true,
 })
 
+/** A catalog cursor's position; its µs must be a safe integer, or the database would be asked to overflow. */
+function positionOf(cursor: string) {
+  const [updatedUs, productId] = decodeCursor(cursor, ['number', 'string']) as [number, string]
+  if (!Number.isSafeInteger(updatedUs)) {
+    throw new ValidationFailed('The query string is invalid: cursor: is not a cursor this list gave out', [{ field: 'cursor', message: 'is not a cursor this list gave out' }])
+  }
+  return { updatedUs, productId }
+}
+
 export interface CatalogDeps {
   db: Db
   raw: RawSql
   clock: () => Date
+  /** Bounds each tenant's concurrent searches (`q`). */
+  searches: SearchGate
   /** Called after every write with the productIds it changed. */
   onChange: CatalogChangeListener
 }
@@ -127,9 +140,20 @@ export function createCatalogService(d: CatalogDeps) {
       return catalogItemDto(await found(productId, findCatalogItem(d.db, tenantId, productId)))
     },
 
-    async list(tenantId: string, f: CatalogFilter) {
-      const { rows, total } = await listCatalogItems(d.db, tenantId, f)
-      return { rows: rows.map(catalogItemDto), total }
+    /**
+     * One page, newest-updated first, by `offset` or by `cursor` (keyset: exact however deep). One row
+     * more than the page is read, so `nextCursor` is null exactly on the last page. A search's `total`
+     * counts at most SEARCH_TOTAL_CAP matches (exact on an offset page that reaches the end): counting
+     * every match of a broad `q` cost a hundred times the page.
+     */
+    async list(tenantId: string, f: Omit<CatalogFilter, 'after'> & { cursor?: string }) {
+      const after = f.cursor === undefined ? undefined : positionOf(f.cursor)
+      const read = () => listCatalogItems(d.db, tenantId, { ...f, after, limit: f.limit + 1, countUpTo: f.q === undefined ? undefined : SEARCH_TOTAL_CAP })
+      const { rows, total } = f.q === undefined ? await read() : await d.searches.run(tenantId, read)
+      const pageRows = rows.slice(0, f.limit)
+      const last = pageRows[pageRows.length - 1]
+      const nextCursor = rows.length > f.limit && last ? encodeCursor([last.updatedUs, last.productId]) : null
+      return { rows: pageRows.map(catalogItemDto), total, nextCursor }
     },
 
     /** Replaces every field of an existing item (and revives it if deleted). */

@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards, type Principal } from '../../plugins/auth.ts'
+import { refuseOffsetBesideCursor } from '../../cursor.ts'
 import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
@@ -35,7 +36,8 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
       response: { 202: T.Union([Envelope(EventModel.accepted), Envelope(EventModel.batchResult)]), 200: Envelope(EventModel.duplicate), ...problems(400, 401, 403, 413, 429, 503) },
       detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', description: ACCESS.read, security: [{ apiKey: [] }] },
     })
-    .get('/events', async ({ principal, query }) => {
+    .get('/events', async ({ principal, query, request }) => {
+      refuseOffsetBesideCursor(request.url, query.cursor)
       const { rows, total, nextCursor } = await events.list(principal.tenantId, query)
       return cursorPage(rows, total, query.limit, query.cursor === undefined ? query.offset : 0, nextCursor)
     }, {

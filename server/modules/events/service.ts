@@ -166,9 +166,6 @@ export function createEventService(d: EventDeps) {
      * every page that has a next one, so an offset reader can switch to it.
      */
     async list(tenantId: string, f: Omit<EventFilter, 'from' | 'to'> & { from?: string; to?: string; cursor?: string }) {
-      if (f.cursor !== undefined && f.offset > 0) {
-        throw new ValidationFailed('The query string is invalid: offset: cannot be combined with cursor (the cursor already says where the page starts)', [{ field: 'offset', message: 'cannot be combined with cursor' }])
-      }
       let after
       if (f.cursor !== undefined) {
         const [tsUs, receivedUs, id] = decodeCursor(f.cursor, ['number', 'number', 'string']) as [number, number, string]

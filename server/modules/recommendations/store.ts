@@ -47,7 +47,9 @@ export class ModelStore {
 
   constructor(private raw: RawSql, private cache: Cache, private log: Logger, private kernels: Kernels | undefined,
     private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS,
-    private onBuilt: (ms: number) => void = () => {}) {
+    private onBuilt: (ms: number) => void = () => {},
+    /** Builds read and write here (the background pool: a build may take longer than a request's statement timeout). */
+    private buildRaw: RawSql = raw) {
     cache.subscribe(MODEL_CHANNEL, (tenantId) => { const l = this.loaded.get(tenantId); if (l) l.checkedAt = 0 })
     cache.subscribe(CATALOG_CHANNEL, (msg) => {
       try {
@@ -62,13 +64,13 @@ export class ModelStore {
    * Returns the new version, or undefined when another worker is building it.
    */
   async build(tenantId: string): Promise<string | undefined> {
-    if (!(await claimBuild(this.raw, tenantId, this.opts.leaseMs))) return undefined
+    if (!(await claimBuild(this.buildRaw, tenantId, this.opts.leaseMs))) return undefined
     try {
       const now = this.clock().getTime()
       const [rows, interactions, config] = await Promise.all([
-        catalogForModel(this.raw, tenantId),
-        interactionsForModel(this.raw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
-        tenantConfigForModel(this.raw, tenantId),
+        catalogForModel(this.buildRaw, tenantId),
+        interactionsForModel(this.buildRaw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
+        tenantConfigForModel(this.buildRaw, tenantId),
       ])
       const settings = effectiveConfig(config).recommendations
       // On the build thread: this thread goes on answering requests meanwhile.
@@ -78,7 +80,7 @@ export class ModelStore {
       }, { maxItemsPerUser: settings.itemsPerShopper }, this.kernels)
       // The settings it was built with are reported by GET /models: what a tenant changed shows there once applied.
       const { intentHalfLifeDays: _, ...built } = settings
-      await saveModel(this.raw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength, settings: built } })
+      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength, settings: built } })
       this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
       this.warm(model)
       await this.cache.publish(MODEL_CHANNEL, tenantId)
@@ -87,7 +89,7 @@ export class ModelStore {
       return model.version
     } catch (error) {
       this.log.error('model build failed', { tenantId, error })
-      await failBuild(this.raw, tenantId, String(error)).catch(() => {})
+      await failBuild(this.buildRaw, tenantId, String(error)).catch(() => {})
       throw error
     }
   }

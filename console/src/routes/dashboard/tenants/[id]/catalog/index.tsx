@@ -32,8 +32,8 @@ export default component$(() => {
       <form method="get" action={`/dashboard/tenants/${loc.params.id}/catalog`} class="card form-row" role="search" aria-label="Search the catalog">
         <div class="field">
           <label for="c-q">Search</label>
-          <input id="c-q" type="search" name="q" value={f.q} maxLength={200} aria-describedby="c-q-hint" />
-          <span id="c-q-hint" class="hint">Name or description</span>
+          <input id="c-q" type="search" name="q" value={f.q} minLength={2} maxLength={200} aria-describedby="c-q-hint" />
+          <span id="c-q-hint" class="hint">Name or description, at least 2 characters</span>
         </div>
         <div class="field">
           <label for="c-category">Category</label>
