@@ -17,6 +17,12 @@ export const ProblemSchema = T.Object({
   errors: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
 }, { description: 'RFC 7807 problem document (application/problem+json)' })
 
+/** A body enum from a vocabulary list (server/vocabulary.ts): a union of its literals. */
+export function Literals<const V extends readonly [string, ...string[]]>(values: V) {
+  // A union of literals (validation messages name the allowed values); typed as Elysia's enum of the same values.
+  return T.Union(values.map((v) => T.Literal(v))) as unknown as ReturnType<typeof t.UnionEnum<V>>
+}
+
 /** A query-string enum. Elysia's t.UnionEnum silently defaults to its first value, which turns an absent filter into a filter. */
 export function QueryEnum<const V extends readonly [string, ...string[]]>(values: V, opts: { description?: string } = {}) {
   const schema = t.UnionEnum([...values] as unknown as V, opts)

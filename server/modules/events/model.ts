@@ -1,18 +1,14 @@
 import { t } from 'elysia'
-import { CursorQuery, DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+import { CursorQuery, DateTime, Literals, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
 
-export const EVENT_TYPES = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'purchase', 'recommendation_clicked', 'recommendation_impressed'] as const
-export type EventType = (typeof EVENT_TYPES)[number]
-/** What a browser may send through /track: never purchases, so revenue cannot be forged client-side. */
-export const BROWSER_EVENT_TYPES: readonly EventType[] = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'recommendation_impressed', 'recommendation_clicked']
+import { BROWSER_EVENT_TYPES, EVENT_TYPES, type EventType } from '../../vocabulary.ts'
+
+export { BROWSER_EVENT_TYPES, EVENT_TYPES, type EventType }
 
 /** How long raw events are kept, and so how old an incoming event may be (a tenant setting in a later issue). */
 export const RETENTION_DAYS = 90
 
-const EventTypeSchema = T.Union([
-  T.Literal('product_viewed'), T.Literal('product_clicked'), T.Literal('add_to_cart'), T.Literal('remove_from_cart'),
-  T.Literal('purchase'), T.Literal('recommendation_clicked'), T.Literal('recommendation_impressed'),
-])
+const EventTypeSchema = Literals(EVENT_TYPES)
 const Id = T.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f]+$' })
 
 export const EventItem = Strict({

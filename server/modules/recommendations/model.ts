@@ -1,13 +1,12 @@
 import { t } from 'elysia'
 import { DateTime, QueryEnum, T } from '../../schemas.ts'
-
-const STRATEGIES = ['collaborative', 'content_based', 'trending', 'frequently_bought_together'] as const
+import { CONTEXTS, STRATEGIES } from '../../vocabulary.ts'
 
 export const RecommendationModel = {
   query: t.Object({
     userId: t.String({ minLength: 1, maxLength: 256, description: 'Your id for the shopper (any stable string; anonymous ids work)' }),
     productId: t.Optional(t.String({ minLength: 1, maxLength: 256, description: 'The product in view (product or cart page)' })),
-    context: t.Optional(QueryEnum(['product_page', 'cart_page', 'homepage'])),
+    context: t.Optional(QueryEnum(CONTEXTS)),
     placement: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
     limit: t.Integer({ minimum: 1, maximum: 50, default: 8 }),
     strategy: t.Optional(QueryEnum(STRATEGIES, { description: "Overrides the tenant's defaultStrategy" })),

@@ -2,11 +2,12 @@
 // strategies/*, recommend.ts: no I/O) and its plumbing (service.ts: loading
 // inputs from the database, persisting models, caching, HTTP).
 
-export type StrategyName = 'collaborative' | 'content_based' | 'trending' | 'frequently_bought_together'
+import type { Context, EventType, StrategyName } from '../../vocabulary.ts'
+
+export type { EventType, StrategyName }
 /** What actually ran: a strategy, or the fallback it became. */
 export type RanStrategy = StrategyName | 'trending_fallback' | 'category_popular'
 
-export type EventType = 'product_viewed' | 'product_clicked' | 'add_to_cart' | 'remove_from_cart' | 'purchase' | 'recommendation_clicked' | 'recommendation_impressed'
 
 /** One stored interaction, as the model build reads it. */
 export interface Interaction { userId: string; productId: string; eventType: EventType; ts: number /* epoch ms */; orderId?: string; sessionId?: string }
@@ -62,7 +63,7 @@ export interface RecommendRequest {
   strategy: StrategyName
   limit: number
   productId?: string
-  context?: 'product_page' | 'cart_page' | 'homepage'
+  context?: Context
   excludePurchased: boolean
   /** The tenant's weights for a shopper's own events (the defaults when unset). */
   eventWeights?: Readonly<Record<EventType, number>>

@@ -1,14 +1,14 @@
 // Tenant configuration (FR-004): its schema, its defaults, and the merge of a
 // partial update over what is stored. Pure.
 import type { Static, TSchema } from 'elysia'
-import { Strict, T } from '../../schemas.ts'
+import { Literals, Strict, T } from '../../schemas.ts'
+import { STRATEGIES, type StrategyName } from '../../vocabulary.ts'
 import { BUILD_DEFAULTS } from '../recommendations/build.ts'
 import { INTENT_HALF_LIFE_DAYS } from '../recommendations/strategies/history.ts'
 import { DEFAULT_EVENT_WEIGHTS } from '../recommendations/strategies/weights.ts'
 
-export const STRATEGIES = ['collaborative', 'content_based', 'trending', 'frequently_bought_together'] as const
-export const Strategy = T.Union([T.Literal('collaborative'), T.Literal('content_based'), T.Literal('trending'), T.Literal('frequently_bought_together')])
-export type StrategyName = (typeof STRATEGIES)[number]
+export { STRATEGIES, type StrategyName }
+export const Strategy = Literals(STRATEGIES)
 
 const Color = T.String({ pattern: '^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$', description: 'CSS hex colour' })
 

@@ -1,12 +1,11 @@
 // The build's one pass over the raw interactions: strings become integer indexes and
 // each event its decayed weight, in typed arrays, so every later step (collaborative,
 // popularity, trending, baskets) is a loop over numbers rather than over a million objects.
-import type { BuildInput, EventType } from '../types.ts'
+import { EVENT_TYPES } from '../../../vocabulary.ts'
+import type { BuildInput } from '../types.ts'
 import { decay, resolveWeights } from './weights.ts'
 
-export const EVENT_TYPES: readonly EventType[] = [
-  'product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'purchase', 'recommendation_clicked', 'recommendation_impressed',
-]
+export { EVENT_TYPES }
 export const PURCHASE = EVENT_TYPES.indexOf('purchase')
 
 export interface EncodedInteractions {
