@@ -23,7 +23,7 @@ import { createApp } from '../../server/app.ts'
 import { MemoryCache } from '../../server/cache/memory.ts'
 import { loadConfig } from '../../server/config.ts'
 import { createLogger } from '../../server/logger.ts'
-import { rollupDeltas } from '../../server/modules/events/rollup.ts'
+import { rollupDeltas } from '../../server/modules/events/ingest/rollup.ts'
 import { arg } from '../lib/args.ts'
 
 const EVENTS = arg('--events', 10_000_000)
@@ -108,7 +108,7 @@ try {
   await raw.query('analyze events')
   log(`seeded ${EVENTS.toLocaleString('en')} raw events in ${secs(t0)}`)
   t0 = performance.now()
-  // The rollups, as the ingest path builds them (events/rollup.ts and effects.ts), in bulk.
+  // The rollups, as the ingest path builds them (events/ingest/rollup.ts and effects.ts), in bulk.
   await raw.query(
     `create unlogged table bench_conv as
      select p.ts, p.product_id, c.placement, c.strategy, c.metadata->>'experimentId' as experiment_id, c.metadata->>'variant' as arm,

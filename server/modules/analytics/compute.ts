@@ -3,7 +3,7 @@
 // daily series, and the CSV export. No I/O.
 import type { Metrics, RangeSplit } from '../../../db/queries/analytics.ts'
 import { ValidationFailed } from '../../errors.ts'
-import { dayOf, weekOf } from '../events/rollup.ts'
+import { dayOf, weekOf } from '../events/ingest/rollup.ts'
 
 export const PRESETS = { '7d': 7, '30d': 30, '90d': 90 } as const
 export type Preset = keyof typeof PRESETS

@@ -1,6 +1,6 @@
 // Analytics (F-009): KPIs, daily series, top products, placements, the CSV
 // export and the cross-tenant overview, all read from the rollups that
-// ingestion maintains (attribution happens there: see events/effects.ts) and,
+// ingestion maintains (attribution happens there: see events/ingest/effects.ts) and,
 // for filtered top-10s, from the weekly folds of them (fold.ts).
 import type { RawSql } from '../../../db/client.ts'
 import {

@@ -7,7 +7,7 @@ import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
 import { decodeCursor, encodeCursor } from '../../cursor.ts'
-import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './group-commit.ts'
+import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './ingest/group-commit.ts'
 import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH, RETENTION_DAYS } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
 

@@ -10,9 +10,9 @@
 // extra writes, only on that rare path). Groups form by themselves: while
 // `maxInFlight` groups are being written, new events queue up and become the
 // next group.
-import { ensureEventMonths, insertEvents, type NewEvent } from '../../../db/queries/events.ts'
+import { ensureEventMonths, insertEvents, type NewEvent } from '../../../../db/queries/events.ts'
 import { applyIngestEffects } from './effects.ts'
-import { isUnreachable, type RawSql } from '../../../db/client.ts'
+import { isUnreachable, type RawSql } from '../../../../db/client.ts'
 
 /**
  * Why a row was not stored. refused: the database rejected it (a SQLSTATE, a
