@@ -3,24 +3,13 @@
 // daily series, and the CSV export. No I/O.
 import type { Metrics, RangeSplit } from '../../../db/queries/analytics.ts'
 import { ValidationFailed } from '../../errors.ts'
-import { dayOf, weekOf } from '../events/ingest/rollup.ts'
+import { addDays, dayOf, daysBetween, daysOf, isDay, weekOf } from '../../dates.ts'
 
 export const PRESETS = { '7d': 7, '30d': 30, '90d': 90 } as const
 export type Preset = keyof typeof PRESETS
 export const MAX_SPAN_DAYS = 366
-const DAY_MS = 86400_000
 
 export interface DayRange { from: string; to: string; range: Preset | 'custom' }
-
-export const addDays = (day: string, n: number) => dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS))
-export const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS)
-
-/** A real calendar day in 'YYYY-MM-DD' form (2026-02-30 is not). */
-export function isDay(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false
-  const ms = Date.parse(`${s}T00:00:00Z`)
-  return Number.isFinite(ms) && dayOf(new Date(ms)) === s
-}
 
 /**
  * The UTC days a query asks for: a preset ending today (default 30d), or
@@ -62,13 +51,6 @@ export function splitRange(from: string, to: string): RangeSplit {
     weeks: [firstMonday, lastMonday],
     tail: lastSunday < to ? [addDays(lastSunday, 1), to] : null,
   }
-}
-
-/** Every day of the range, oldest first. */
-export function daysOf(from: string, to: string): string[] {
-  const out: string[] = []
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d)
-  return out
 }
 
 /** clicks / impressions, 0 when there were no impressions. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { currentWeekFolds } from '../../../db/queries/analytics.ts'
+import { addDays } from '../../dates.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { testApp } from '../../test/harness.ts'
 import { lastClosedDay, planFoldedRead, weeksToFold, type FoldState, type WeekTotals } from './fold.ts'
@@ -35,7 +36,7 @@ describe('weekly fold: planning', () => {
   })
 
   test('a read plan: whole folds, partial folds minus the days outside the range when that is cheaper, daily days for the rest', () => {
-    const week = (w: string, through?: string) => ({ week: w, through: through ?? new Date(Date.parse(`${w}T00:00:00Z`) + 6 * 86400_000).toISOString().slice(0, 10) })
+    const week = (w: string, through?: string) => ({ week: w, through: through ?? addDays(w, 6) })
     // Thursday to Wednesday: the week of 02-23 minus Mon–Wed (3 out, 4 in), two whole weeks, the current week's fold (Mon–Tue) and today.
     expect(planFoldedRead('2026-02-26', '2026-03-18', [week('2026-02-23'), week('2026-03-02'), week('2026-03-09'), week('2026-03-16', '2026-03-17')])).toEqual({
       weeks: ['2026-02-23', '2026-03-02', '2026-03-09', '2026-03-16'], plus: ['2026-03-18'], minus: ['2026-02-23', '2026-02-24', '2026-02-25'],

@@ -13,8 +13,7 @@
 // them differ, and readers fall back to the daily rows for that week until it
 // is folded again. Ingestion writes nothing for the fold.
 import type { FoldedRead } from '../../../db/queries/analytics.ts'
-import { dayOf, weekOf } from '../events/ingest/rollup.ts'
-import { addDays, daysBetween, daysOf } from './compute.ts'
+import { addDays, dayOf, daysBetween, daysOf, weekOf } from '../../dates.ts'
 
 /** How many days [from, to] holds. */
 const daysIn = (from: string, to: string) => daysBetween(from, to) + 1

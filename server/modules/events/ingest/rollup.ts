@@ -1,5 +1,6 @@
 // What one group of newly stored events adds to the recommendation rollups
 // (impressions, clicks, attributed conversions and revenue), without I/O.
+import { dayOf, weekOf } from '../../../dates.ts'
 
 export interface StoredEvent {
   tenantId: string; eventType: string; userId: string; productId: string; ts: Date
@@ -14,13 +15,6 @@ export interface ProductDelta { tenantId: string; day: string; productId: string
 
 export interface TotalDelta { tenantId: string; grain: 'd' | 'w'; day: string; productId: string; impressions: number; clicks: number; conversions: number; revenue: number }
 
-export const dayOf = (ts: Date) => ts.toISOString().slice(0, 10)
-/** The Monday (UTC) of the ISO week a day ('YYYY-MM-DD') falls in: PostgreSQL's date_trunc('week'). */
-export function weekOf(day: string): string {
-  const d = new Date(`${day}T00:00:00Z`)
-  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
-  return dayOf(d)
-}
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
 
 /** Revenue of a purchase: metadata.price × metadata.quantity (quantity 1 when absent), else the catalog price. */
