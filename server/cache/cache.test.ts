@@ -3,7 +3,7 @@ import { quietLog, REDIS_URL, RUN_ID } from '../test/backends.ts'
 import { cacheState, openCache } from './index.ts'
 import { MemoryCache } from './memory.ts'
 import { RedisCache } from './redis.ts'
-import { perMinute, takeTokens, type BucketState } from './token-bucket.ts'
+import { perMinute, takeTokens, type BucketState } from '../rate-limit/token-bucket.ts'
 
 describe('token bucket (pure)', () => {
   test('a full minute of budget, then refill at limit/60 per second', () => {

@@ -1,4 +1,4 @@
-import { takeTokens, type BucketSpec, type BucketState } from './token-bucket.ts'
+import { takeTokens, type BucketSpec, type BucketState } from '../rate-limit/token-bucket.ts'
 import type { Cache } from './types.ts'
 
 /** In-process cache and limiter: the embedded default, and Redis's fallback. */

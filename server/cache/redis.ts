@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis'
 import type { Logger } from '../logger.ts'
 import { MemoryCache } from './memory.ts'
-import { decisionFor, type BucketSpec } from './token-bucket.ts'
+import { decisionFor, type BucketSpec } from '../rate-limit/token-bucket.ts'
 import type { Cache } from './types.ts'
 
 // The Lua twin of takeTokens(): same arithmetic, on Redis's clock so that all

@@ -1,4 +1,4 @@
-import type { BucketSpec, Decision } from './token-bucket.ts'
+import type { BucketSpec, Decision } from '../rate-limit/token-bucket.ts'
 
 /**
  * The shared-state port: a TTL key/value cache, an atomic rate limiter and a

@@ -6,7 +6,7 @@ import { findRefreshToken, insertRefreshToken, markRotated, revokeAllForUser, re
 import { consumePasswordReset, findUserByEmail, findUserById, insertPasswordReset, insertUser, updateUser } from '../../../db/queries/users.ts'
 import type { User } from '../../../db/schema.ts'
 import type { Cache } from '../../cache/index.ts'
-import type { BucketSpec } from '../../cache/token-bucket.ts'
+import type { BucketSpec } from '../../rate-limit/token-bucket.ts'
 import { randomToken, sha256Hex } from '../../crypto.ts'
 import { Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../../errors.ts'
 import type { Mailer } from '../../mailer.ts'

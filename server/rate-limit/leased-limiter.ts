@@ -7,7 +7,7 @@
 // A refusal is remembered until its Retry-After, when a token can exist again.
 // Requests that find the lease spent at the same moment share one refill.
 import type { BucketSpec, Decision } from './token-bucket.ts'
-import type { Cache } from './types.ts'
+import type { Cache } from '../cache/types.ts'
 
 interface Lease { tokens: number; until: number; sharedRemaining: number; resetMs: number; deniedUntil?: number }
 
