@@ -23,10 +23,13 @@ async function* files(dir: string): AsyncGenerator<string> {
   }
 }
 
-/** A hash of everything the build reads: sources, public files, configs and the toolchain versions. */
+/** A hash of everything the build reads: sources, public files, configs, the server files it bundles
+ *  and the toolchain versions. */
 async function sourceHash(): Promise<string> {
   const h = createHash('sha256')
   const inputs = [join(root, 'vite.config.ts'), join(root, 'tsconfig.json'), fileURLToPath(new URL('../package-lock.json', import.meta.url)), fileURLToPath(new URL('../docs/experiments.md', import.meta.url)), fileURLToPath(import.meta.url)]
+  // Outside console/ but bundled into it: the console's lists of event types, strategies and contexts.
+  inputs.push(fileURLToPath(new URL('../server/vocabulary.ts', import.meta.url)))
   for (const dir of ['src', 'public']) if (existsSync(join(root, dir))) for await (const f of files(join(root, dir))) inputs.push(f)
   for (const f of inputs.sort()) { h.update(relative(root, f)); h.update('\0'); h.update(await readFile(f)); h.update('\0') }
   return h.digest('hex')

@@ -4,7 +4,7 @@
 import { createQwikCity } from '@builder.io/qwik-city/middleware/bun'
 import qwikCityPlan from '@qwik-city-plan'
 import { fileURLToPath } from 'node:url'
-import { setApiHandler, type ApiHandler } from './lib/api'
+import { setApiHandler, type ApiHandler } from './lib/transport'
 import { crossOriginRefusal, isCrossOriginWrite } from './lib/origin'
 import render from './entry.ssr'
 

@@ -1,48 +1,30 @@
-// The console's only way to the RecomEngine API, used from routeLoader$ and
-// routeAction$ (server side). When server/main.ts mounts the console it hands
-// over app.handle, so calls stay in-process; standalone, they go over HTTP to
-// API_URL. The admin session lives in two httpOnly cookies (lib/session.ts):
-// an expired access token is refreshed once per request, a missing session
-// sends the browser to /login?next=… .
+// The console's way to the RecomEngine API, used from routeLoader$ and
+// routeAction$ (server side), over lib/transport.ts. The admin session lives in
+// two httpOnly cookies (lib/session.ts): an expired access token is refreshed
+// once per request, a missing session sends the browser to /login?next=… .
 import type { RequestEvent, RequestEventBase } from '@builder.io/qwik-city'
 import { clearSession, loginPath, readSession, refreshSession } from './session'
+import type { paths } from './api-types'
+import { send, type ApiInit } from './transport'
 
-export interface Problem { status: number; title: string; detail?: string; errors?: { field: string; message: string }[] }
+// The API's shapes, named by route from the generated api-types.ts
+// (`npm run openapi:types`): ApiData<'/api/v1/tenants/{id}', 'get'> is a tenant.
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
+type Responses<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: infer R } ? R : never
+type Json<X> = X extends { content: { 'application/json': infer B } } ? B : never
+/** The JSON body of an operation's success answer (200, else 201). */
+export type ApiResponse<P extends keyof paths, M extends Method> =
+  Responses<P, M> extends { 200: infer A } ? Json<A> : Responses<P, M> extends { 201: infer A } ? Json<A> : never
+/** The envelope's `data` of a success answer. */
+export type ApiData<P extends keyof paths, M extends Method> = ApiResponse<P, M> extends { data: infer D } ? D : never
+/** The JSON request body of an operation. */
+export type ApiBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer B } ? Json<NonNullable<B>> : never
+/** An RFC 7807 problem document as the API sends it. */
+type ProblemDocument = Json<Responses<'/api/v1/auth/me', 'get'>[401]>
+
+/** A failed call as the console shows it: the problem document, or what toResult made of a non-JSON answer. */
+export type Problem = Pick<ProblemDocument, 'status' | 'title' | 'errors'> & { detail?: string }
 export type ApiResult<T> = { ok: true; status: number; data: T; meta?: any } | { ok: false; status: number; problem: Problem }
-
-type ApiInit = { method?: string; body?: unknown; tenantId?: string; query?: Record<string, string | number | undefined> }
-/** Serves one API request; clientIp lets the API throttle sign-ins per real caller. */
-export type ApiHandler = (req: Request, clientIp: string) => Promise<Response>
-
-let inProcess: ApiHandler | undefined
-
-/** Called by the server that mounts the console (entry.bun.tsx): API calls then skip the network. */
-export function setApiHandler(handler: ApiHandler | undefined) { inProcess = handler }
-
-function apiBase(ev: RequestEventBase) {
-  return inProcess ? 'http://api.internal' : (ev.env.get('API_URL') ?? 'http://localhost:5008').replace(/\/$/, '')
-}
-
-function buildUrl(ev: RequestEventBase, path: string, query?: ApiInit['query']) {
-  const url = new URL(apiBase(ev) + path)
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v))
-  return url
-}
-
-/** One request to the API, with no session handling. */
-export async function send(ev: RequestEventBase, path: string, init: ApiInit & { token?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' }
-  if (init.body !== undefined) headers['content-type'] = 'application/json'
-  if (init.token) headers.authorization = `Bearer ${init.token}`
-  if (init.tenantId) headers['x-tenant-id'] = init.tenantId
-  const ip = ev.clientConn.ip ?? 'unknown'
-  const req = new Request(buildUrl(ev, path, init.query), {
-    method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  })
-  if (inProcess) return inProcess(req, ip)
-  req.headers.set('x-forwarded-for', ip)
-  return fetch(req)
-}
 
 /** Reads an API response into an ApiResult (problem+json on failure). */
 export async function toResult<T>(res: Response): Promise<ApiResult<T>> {

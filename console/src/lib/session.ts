@@ -3,7 +3,7 @@
 // sub-requests and POSTs (CSRF, with Qwik City's Origin check on every form
 // POST); Secure whenever the console is reached over https.
 import type { RequestEventBase } from '@builder.io/qwik-city'
-import { send } from './api'
+import { send } from './transport'
 
 export const ACCESS_COOKIE = 're_access'
 export const REFRESH_COOKIE = 're_refresh'

@@ -2,7 +2,7 @@
 import { component$, Slot } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, type RequestHandler } from '@builder.io/qwik-city'
 import { NavLink } from '../components/ui'
-import { send } from '../lib/api'
+import { send } from '../lib/transport'
 import { clearSession, readSession } from '../lib/session'
 
 export const onRequest: RequestHandler = async ({ headers }) => {

@@ -1,8 +1,8 @@
 // The event viewer's URL ↔ the query of GET /api/v1/events. Times are entered
 // in UTC (datetime-local inputs carry no zone; the page says "UTC"). Pure.
+import { EVENT_TYPES } from '../../lib/vocabulary.ts'
 import { parsePage } from '../catalog/query.ts'
 
-export const EVENT_TYPES = ['product_viewed', 'product_clicked', 'add_to_cart', 'remove_from_cart', 'purchase', 'recommendation_clicked', 'recommendation_impressed'] as const
 export const EVENTS_PAGE_SIZE = 50
 
 export interface EventFilters { userId: string; productId: string; eventType: string; from: string; to: string; page: number }

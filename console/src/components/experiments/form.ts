@@ -2,10 +2,11 @@
 // form posts strings; this turns them into the API's types and catches the
 // mistakes a person makes (same strategy twice, split out of range) before the
 // round trip. The API validates again and its field errors are shown the same way.
-import { METRICS, STRATEGIES, type Metric, type Strategy } from './labels.ts'
+import { STRATEGIES, type StrategyName } from '../../lib/vocabulary.ts'
+import { METRICS, type Metric } from './labels.ts'
 
 export interface ExperimentBody {
-  name: string; control: Strategy; variant: Strategy; trafficSplit: number; metric: Metric
+  name: string; control: StrategyName; variant: StrategyName; trafficSplit: number; metric: Metric
   placement: string | null; status: 'running' | 'draft'
 }
 export interface FieldError { field: string; message: string }
@@ -33,7 +34,7 @@ export function parseExperimentForm(form: Record<string, unknown>): Parsed {
   if (errors.length) return { ok: false, errors }
   return {
     ok: true,
-    body: { name, control: control as Strategy, variant: variant as Strategy, trafficSplit, metric: metric as Metric, placement: placement || null, status },
+    body: { name, control: control as StrategyName, variant: variant as StrategyName, trafficSplit, metric: metric as Metric, placement: placement || null, status },
   }
 }
 

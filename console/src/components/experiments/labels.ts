@@ -1,9 +1,8 @@
 // Display names for the API's enum values (the API's names stay the form values).
+import type { StrategyName } from '../../lib/vocabulary.ts'
 import { formatMoney, formatPercent } from '../analytics/format.ts'
 
-export const STRATEGIES = ['collaborative', 'content_based', 'trending', 'frequently_bought_together'] as const
-export type Strategy = (typeof STRATEGIES)[number]
-export const STRATEGY_LABELS: Record<Strategy, string> = {
+export const STRATEGY_LABELS: Record<StrategyName, string> = {
   collaborative: 'Collaborative filtering',
   content_based: 'Content-based',
   trending: 'Trending',
@@ -20,7 +19,7 @@ export const METRIC_LABELS: Record<Metric, string> = {
 
 export const STATUS_LABELS: Record<string, string> = { draft: 'Draft', running: 'Running', paused: 'Paused', completed: 'Completed' }
 
-export const strategyLabel = (s: string) => STRATEGY_LABELS[s as Strategy] ?? s
+export const strategyLabel = (s: string) => STRATEGY_LABELS[s as StrategyName] ?? s
 export const metricLabel = (m: string) => METRIC_LABELS[m as Metric] ?? m
 
 /** An arm's metric value as read: rates as percentages, revenue per visitor in money. */

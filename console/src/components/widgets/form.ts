@@ -1,12 +1,12 @@
 // The widget settings form → the body of PUT /api/v1/widgets/:placement, and
 // a contrast check so merchants hear when their colours fail WCAG AA. Pure.
-import { STRATEGIES } from '../experiments/labels.ts'
+import { STRATEGIES, type StrategyName } from '../../lib/vocabulary.ts'
 
 export const LAYOUTS = ['grid', 'carousel', 'list'] as const
 export interface WidgetTheme { primaryColor: string; textColor: string; background: string; fontFamily: string; borderRadius: number }
 export interface WidgetConfig {
   layout: (typeof LAYOUTS)[number]; columns: number; showPrice: boolean; ctaText: string; title: string; limit: number
-  strategy?: (typeof STRATEGIES)[number]; theme: WidgetTheme
+  strategy?: StrategyName; theme: WidgetTheme
 }
 export interface FieldError { field: string; message: string }
 

@@ -1,15 +1,19 @@
 import { component$ } from '@builder.io/qwik'
 import { Link, type DocumentHead } from '@builder.io/qwik-city'
+import { BROWSER_EVENT_TYPES, type EventType } from '../../../lib/vocabulary'
 
-const TYPES = [
-  ['product_viewed', 'A shopper opened a product page.', 'browser or server'],
-  ['product_clicked', 'A shopper clicked a product anywhere on your site.', 'browser or server'],
-  ['add_to_cart', 'A product was added to the cart.', 'browser or server'],
-  ['remove_from_cart', 'A product was removed from the cart.', 'browser or server'],
-  ['purchase', 'A product was bought. metadata: price, quantity, orderId. Drives conversions and revenue.', 'server only (write key)'],
-  ['recommendation_impressed', 'A recommended product was shown (the SDK sends it).', 'browser or server'],
-  ['recommendation_clicked', 'A recommended product was clicked (the SDK sends it); a later purchase of it is attributed.', 'browser or server'],
-] as const
+/** What each event type means (the Record makes the compiler insist on every type of the vocabulary). */
+const MEANINGS: Record<EventType, string> = {
+  product_viewed: 'A shopper opened a product page.',
+  product_clicked: 'A shopper clicked a product anywhere on your site.',
+  add_to_cart: 'A product was added to the cart.',
+  remove_from_cart: 'A product was removed from the cart.',
+  purchase: 'A product was bought. metadata: price, quantity, orderId. Drives conversions and revenue.',
+  recommendation_impressed: 'A recommended product was shown (the SDK sends it).',
+  recommendation_clicked: 'A recommended product was clicked (the SDK sends it); a later purchase of it is attributed.',
+}
+const TYPES = (Object.entries(MEANINGS) as [EventType, string][])
+  .map(([t, m]) => [t, m, BROWSER_EVENT_TYPES.includes(t) ? 'browser or server' : 'server only (write key)'] as const)
 
 const FIELDS = [
   ['eventType', 'yes', 'One of the types above.'],

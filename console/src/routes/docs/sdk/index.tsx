@@ -1,5 +1,10 @@
-import { component$ } from '@builder.io/qwik'
+import { component$, Fragment } from '@builder.io/qwik'
 import { Link, type DocumentHead } from '@builder.io/qwik-city'
+import { BROWSER_EVENT_TYPES, CONTEXTS } from '../../../lib/vocabulary'
+
+/** `a`, `b` or `c`: a vocabulary list as prose. */
+const codeList = (items: readonly string[], last: 'and' | 'or') =>
+  items.map((t, i) => <Fragment key={t}>{i === 0 ? '' : i === items.length - 1 ? ` ${last} ` : ', '}<code>{t}</code></Fragment>)
 
 export default component$(() => (
   <>
@@ -29,7 +34,7 @@ export default component$(() => (
     <p>Every element with <code>data-recomengine-placement</code> becomes a widget when it scrolls near the viewport. Its look (layout, columns, colours, title, call to action) comes from the tenant's widget settings, edited on the tenant's <strong>Widgets</strong> tab. Impressions and clicks are tracked automatically.</p>
     <pre><code>{`<div data-recomengine-placement="product-page" data-product-id="prod-456"></div>
 <div data-recomengine-placement="homepage"></div>`}</code></pre>
-    <p>Placement attributes: <code>data-recomengine-placement</code> (required), <code>data-product-id</code> (the product in view) and <code>data-context</code> (<code>product_page</code>, <code>cart_page</code> or <code>homepage</code>). Widgets render inside a shadow root, so your styles and ours do not mix; every card is one keyboard-focusable link.</p>
+    <p>Placement attributes: <code>data-recomengine-placement</code> (required), <code>data-product-id</code> (the product in view) and <code>data-context</code> ({codeList(CONTEXTS, 'or')}). Widgets render inside a shadow root, so your styles and ours do not mix; every card is one keyboard-focusable link.</p>
     <h2>JavaScript API</h2>
     <pre><code>{`// Calls made before the script loads are queued:
 window.RecomEngine = window.RecomEngine || []
@@ -41,7 +46,7 @@ const items = await RecomEngine.getRecommendations({ placement: 'homepage', limi
 RecomEngine.onRecommendations((e) => console.log(e.placement, e.items), 'homepage')
 const arm = await RecomEngine.getVariant('experiment-id')   // 'control' | 'variant' | null
 RecomEngine.userId                                         // the shopper id in use`}</code></pre>
-    <p>From the browser only <code>product_viewed</code>, <code>product_clicked</code>, <code>add_to_cart</code>, <code>remove_from_cart</code>, <code>recommendation_impressed</code> and <code>recommendation_clicked</code> are accepted; purchases come from your server so revenue cannot be forged. See <Link href="/docs/events">Events</Link>.</p>
+    <p>From the browser only {codeList(BROWSER_EVENT_TYPES, 'and')} are accepted; purchases come from your server so revenue cannot be forged. See <Link href="/docs/events">Events</Link>.</p>
     <h2>Content Security Policy</h2>
     <p>The SDK needs <code>script-src</code> and <code>connect-src</code> for the API origin, and <code>'wasm-unsafe-eval'</code> for its bucketing kernel (it falls back to JavaScript without it).</p>
   </>

@@ -7,14 +7,16 @@ import { Alert, FormField, KpiCard, KpiGrid, PageHeader, ProblemAlert, SelectFie
 import { failWith, fieldError } from '../../../../lib/actions'
 import { apiFetch } from '../../../../lib/api'
 import { formatDate, formatInt } from '../../../../lib/format'
+import { STRATEGIES, type EventType, type StrategyName } from '../../../../lib/vocabulary'
 import { useTenant, type Tenant } from './layout'
 
-export const STRATEGY_OPTIONS = [
-  { value: 'collaborative', label: 'Collaborative filtering (people like you bought)' },
-  { value: 'content_based', label: 'Content-based (similar products)' },
-  { value: 'trending', label: 'Trending (popular right now)' },
-  { value: 'frequently_bought_together', label: 'Frequently bought together' },
-]
+const STRATEGY_DESCRIPTIONS: Record<StrategyName, string> = {
+  collaborative: 'Collaborative filtering (people like you bought)',
+  content_based: 'Content-based (similar products)',
+  trending: 'Trending (popular right now)',
+  frequently_bought_together: 'Frequently bought together',
+}
+export const STRATEGY_OPTIONS = STRATEGIES.map((value) => ({ value, label: STRATEGY_DESCRIPTIONS[value] }))
 
 interface Key { id: string; requestCount: number; lastUsedAt: string | null; revokedAt: string | null }
 
@@ -53,19 +55,21 @@ export const useSaveConfig = routeAction$(async (form, ev) => {
   return { saved: true }
 }, zod$({
   name: z.string().trim().min(1, 'Give the tenant a name').max(120),
-  defaultStrategy: z.enum(['collaborative', 'content_based', 'trending', 'frequently_bought_together']),
+  defaultStrategy: z.enum(STRATEGIES),
   excludePurchased: z.string().optional(),
   attributionWindowHours: z.coerce.number({ invalid_type_error: 'Enter a number of hours' }).int('Whole hours only').min(1, 'At least 1 hour').max(2160, 'At most 90 days (2160 hours)'),
   rateRead: z.coerce.number().int('Whole numbers only').min(1).max(10_000_000),
   rateWrite: z.coerce.number().int('Whole numbers only').min(1).max(10_000_000),
 }))
 
-/** Event types in the order a shop ranks them, with what the form calls them. */
-export const EVENT_WEIGHT_FIELDS = [
-  ['purchase', 'Purchase'], ['add_to_cart', 'Add to cart'], ['product_clicked', 'Product click'],
-  ['recommendation_clicked', 'Recommendation click'], ['product_viewed', 'Product view'],
-  ['remove_from_cart', 'Remove from cart'], ['recommendation_impressed', 'Recommendation shown'],
-] as const
+/** What the form calls each event type, in the order a shop ranks them (the Record makes the compiler
+ *  insist on every type of the vocabulary). */
+const EVENT_WEIGHT_LABELS: Record<EventType, string> = {
+  purchase: 'Purchase', add_to_cart: 'Add to cart', product_clicked: 'Product click',
+  recommendation_clicked: 'Recommendation click', product_viewed: 'Product view',
+  remove_from_cart: 'Remove from cart', recommendation_impressed: 'Recommendation shown',
+}
+export const EVENT_WEIGHT_FIELDS = Object.entries(EVENT_WEIGHT_LABELS) as [EventType, string][]
 
 const weight = z.coerce.number({ invalid_type_error: 'Enter a number' }).min(0, 'At least 0').max(100, 'At most 100')
 const days = z.coerce.number({ invalid_type_error: 'Enter a number of days' }).int('Whole days only').min(0, 'At least 0').max(3650, 'At most 3650 days')
@@ -79,7 +83,7 @@ export const useSaveModelSettings = routeAction$(async (form, ev) => {
   if (!r.ok) return failWith(ev, r)
   return { saved: true }
 }, zod$({
-  ...Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [`w_${type}`, weight])) as Record<`w_${(typeof EVENT_WEIGHT_FIELDS)[number][0]}`, typeof weight>,
+  ...Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [`w_${type}`, weight])) as Record<`w_${EventType}`, typeof weight>,
   halfLifeDays: days,
   intentHalfLifeDays: days,
   itemsPerShopper: z.coerce.number({ invalid_type_error: 'Enter a number' }).int('Whole numbers only').min(10, 'At least 10').max(1000, 'At most 1000'),

@@ -5,7 +5,7 @@ import { $, component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io
 import { routeLoader$, server$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
 import { Pager } from '../../../../../components/catalog/pager'
 import { loadEvents, type EventsView } from '../../../../../components/events/load'
-import { EVENT_TYPES } from '../../../../../components/events/query'
+import { EVENT_TYPES } from '../../../../../lib/vocabulary'
 import { PageHeader, ProblemAlert } from '../../../../../components/ui'
 
 const STREAM_MS = 5_000

@@ -3,7 +3,8 @@
 // open merchant pages pick the change up on their next poll (≤ 60 s).
 import { component$ } from '@builder.io/qwik'
 import { Form, routeAction$, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
-import { STRATEGIES, strategyLabel } from '../../../../../components/experiments/labels'
+import { strategyLabel } from '../../../../../components/experiments/labels'
+import { STRATEGIES } from '../../../../../lib/vocabulary'
 import { contrastWarnings, LAYOUTS, parseWidgetForm, type FieldError, type WidgetConfig } from '../../../../../components/widgets/form'
 import { Alert, FormField, PageHeader, ProblemAlert, SelectField } from '../../../../../components/ui'
 import { apiFetch, type Problem } from '../../../../../lib/api'

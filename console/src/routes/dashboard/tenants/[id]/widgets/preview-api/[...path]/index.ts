@@ -3,7 +3,8 @@
 // Everything else is 404, so this route grants nothing a console page does not.
 import type { RequestHandler } from '@builder.io/qwik-city'
 import { previewTarget } from '../../../../../../../components/widgets/preview'
-import { apiRaw, send } from '../../../../../../../lib/api'
+import { apiRaw } from '../../../../../../../lib/api'
+import { send } from '../../../../../../../lib/transport'
 
 export const onGet: RequestHandler = async (ev) => {
   const target = previewTarget(ev.params.path ?? '')
