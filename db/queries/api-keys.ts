@@ -35,11 +35,6 @@ export async function revokeKey(db: Db, tenantId: string, keyId: string, now: Da
   return k
 }
 
-export async function findKey(db: Db, tenantId: string, keyId: string): Promise<ApiKey | undefined> {
-  const [k] = await db.select().from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId))).limit(1)
-  return k
-}
-
 /** Looks a presented key up by its HMAC, with its tenant's status and config. */
 export async function findActiveKeyByHash(db: Db, keyHash: string) {
   const [row] = await db.select({
