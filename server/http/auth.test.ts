@@ -2,8 +2,8 @@
 // requests find it uncached at the same moment, and never stored across a change.
 import { describe, expect, test } from 'bun:test'
 import { Elysia } from 'elysia'
-import { MemoryCache } from '../cache/memory.ts'
-import { hmacSha256 } from '../crypto.ts'
+import { MemoryCache } from '../infra/cache/memory.ts'
+import { hmacSha256 } from '../infra/crypto.ts'
 import { backend } from '../test/backends.ts'
 import { TEST_SECRETS, testApp } from '../test/harness.ts'
 import { authGuards, KeyCache } from './auth.ts'

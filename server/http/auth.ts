@@ -8,13 +8,13 @@
 // own, capped by the operator), per admin user, and failed authentications per
 // client address (past that an address's unknown credentials are not looked up).
 import { Elysia } from 'elysia'
-import { BoundedMap } from '../cache/bounded-map.ts'
+import { BoundedMap } from '../infra/cache/bounded-map.ts'
 import type { Db } from '../../db/client.ts'
 import { isUnreachable } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
 import { findTenant } from '../../db/queries/tenants.ts'
-import type { Cache } from '../cache/index.ts'
-import { perMinute, type BucketSpec, type Decision } from '../rate-limit/token-bucket.ts'
+import type { Cache } from '../infra/cache/index.ts'
+import { perMinute, type BucketSpec, type Decision } from '../infra/rate-limit/token-bucket.ts'
 import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
 import type { UsageRecorder } from '../modules/api-keys/usage.ts'
 import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'

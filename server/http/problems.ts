@@ -8,7 +8,7 @@ import { Elysia } from 'elysia'
 import { isStatementTimeout, isUnreachable } from '../../db/client.ts'
 import { AppError, BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed, fieldPath, problemOf, problemResponse, valueErrorMessage, type FieldError, type ValueErrorLike } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import type { ServiceMetrics } from '../metrics.ts'
+import type { ServiceMetrics } from '../infra/metrics.ts'
 import { requestInfo } from './request-context.ts'
 
 export function problemHandler(log: Logger, metrics?: ServiceMetrics) {

@@ -2,7 +2,7 @@
 // one structured access-log line per request, carrying that id.
 import { Elysia } from 'elysia'
 import type { Logger } from '../logger.ts'
-import type { ServiceMetrics } from '../metrics.ts'
+import type { ServiceMetrics } from '../infra/metrics.ts'
 
 export interface RequestInfo { id: string; start: number; errorStatus?: number }
 const infos = new WeakMap<Request, RequestInfo>()

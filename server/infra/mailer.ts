@@ -3,7 +3,7 @@
 // self-hosted install works without an SMTP server. Tests pass their own.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Logger } from './logger.ts'
+import type { Logger } from '../logger.ts'
 
 export interface Mail { to: string; subject: string; text: string }
 export interface Mailer { send(mail: Mail): Promise<void> }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test'
-import { loadConfig } from './config.ts'
+import { loadConfig } from '../config.ts'
 import { Metrics } from './metrics.ts'
-import { BACKENDS } from './test/backends.ts'
-import { testApp } from './test/harness.ts'
+import { BACKENDS } from '../test/backends.ts'
+import { testApp } from '../test/harness.ts'
 
 test('the registry renders Prometheus text format', () => {
   const m = new Metrics()

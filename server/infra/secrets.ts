@@ -4,8 +4,8 @@
 // external database must set both (config.ts enforces it).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config } from './config.ts'
-import type { Logger } from './logger.ts'
+import type { Config } from '../config.ts'
+import type { Logger } from '../logger.ts'
 import { randomToken } from './crypto.ts'
 
 export interface Secrets { jwtSecret: string; apiKeyPepper: string }

@@ -5,9 +5,9 @@
 // tenants, which is exactly the isolation the product promises.
 import postgres from 'postgres'
 import { openDatabase, type DatabaseHandle } from '../../db/client.ts'
-import type { Cache } from '../cache/index.ts'
-import { MemoryCache } from '../cache/memory.ts'
-import { RedisCache } from '../cache/redis.ts'
+import type { Cache } from '../infra/cache/index.ts'
+import { MemoryCache } from '../infra/cache/memory.ts'
+import { RedisCache } from '../infra/cache/redis.ts'
 import { createLogger } from '../logger.ts'
 
 export type BackendName = 'pglite' | 'postgres'

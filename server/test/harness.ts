@@ -2,7 +2,7 @@
 // (app.handle), as an integrator would over the network.
 import { createApp, type App } from '../app.ts'
 import { loadConfig, type Config } from '../config.ts'
-import type { Mail, Mailer } from '../mailer.ts'
+import type { Mail, Mailer } from '../infra/mailer.ts'
 import { backend, quietLog, type BackendName } from './backends.ts'
 
 export interface TestApp {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { isStatementTimeout, type DatabaseHandle } from '../../db/client.ts'
 import { createApp } from '../app.ts'
-import { MemoryCache } from '../cache/memory.ts'
+import { MemoryCache } from '../infra/cache/memory.ts'
 import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
 import { backend, withStatementTimeout } from './backends.ts'

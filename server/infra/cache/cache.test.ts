@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { quietLog, REDIS_URL, RUN_ID } from '../test/backends.ts'
+import { quietLog, REDIS_URL, RUN_ID } from '../../test/backends.ts'
 import { cacheState, openCache } from './index.ts'
 import { MemoryCache } from './memory.ts'
 import { RedisCache } from './redis.ts'

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../../logger.ts'
 import { MemoryCache } from './memory.ts'
 import { RedisCache } from './redis.ts'
 import type { Cache } from './types.ts'

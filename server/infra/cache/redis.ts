@@ -3,7 +3,7 @@
 // MemoryCache (cache misses, local limits) and the outage is logged once;
 // ioredis reconnects by itself, and shared state resumes without a restart.
 import { Redis } from 'ioredis'
-import type { Logger } from '../logger.ts'
+import type { Logger } from '../../logger.ts'
 import { MemoryCache } from './memory.ts'
 import { decisionFor, type BucketSpec } from '../rate-limit/token-bucket.ts'
 import type { Cache } from './types.ts'

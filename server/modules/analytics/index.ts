@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { Forbidden } from '../../errors.ts'
-import type { authGuards } from '../../plugins/auth.ts'
-import { problems, T } from '../../schemas.ts'
+import type { authGuards } from '../../http/auth.ts'
+import { problems, T } from '../../http/schemas.ts'
 import { AnalyticsModel } from './model.ts'
 import type { AnalyticsService } from './service.ts'
 

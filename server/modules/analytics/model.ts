@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { QueryEnum, T, Uuid } from '../../schemas.ts'
+import { QueryEnum, T, Uuid } from '../../http/schemas.ts'
 
 const Day = T.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'UTC day, YYYY-MM-DD' })
 const Count = T.Number({ minimum: 0 })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { Elysia } from 'elysia'
-import { problemHandler } from '../../plugins/problems.ts'
-import { Strict, T } from '../../schemas.ts'
+import { problemHandler } from '../../http/problems.ts'
+import { Strict, T } from '../../http/schemas.ts'
 import { BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 

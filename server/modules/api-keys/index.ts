@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { BadRequest } from '../../errors.ts'
-import { ACCESS, type authGuards } from '../../plugins/auth.ts'
-import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
+import { ACCESS, type authGuards } from '../../http/auth.ts'
+import { Envelope, ListEnvelope, page, problems } from '../../http/schemas.ts'
 import { ApiKeyModel, CreatedKey } from './model.ts'
 import type { ApiKeyService } from './service.ts'
 

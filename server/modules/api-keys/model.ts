@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, Strict, T, Uuid } from '../../schemas.ts'
+import { DateTime, PaginationQuery, Strict, T, Uuid } from '../../http/schemas.ts'
 
 const Permissions = T.Union([T.Literal('read'), T.Literal('write')], { description: 'read: GET endpoints and browser tracking; write: everything' })
 

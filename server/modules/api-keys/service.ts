@@ -3,7 +3,7 @@
 import type { Db } from '../../../db/client.ts'
 import { insertKeyWithinLimit, listKeys, revokeKey } from '../../../db/queries/api-keys.ts'
 import type { ApiKey } from '../../../db/schema.ts'
-import { randomToken } from '../../crypto.ts'
+import { randomToken } from '../../infra/crypto.ts'
 import { Conflict, NotFound } from '../../errors.ts'
 import type { TenantService } from '../tenants/service.ts'
 import type { UsageRecorder } from './usage.ts'

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
-import { Envelope, problems, T } from '../../schemas.ts'
+import type { authGuards } from '../../http/auth.ts'
+import { Envelope, problems, T } from '../../http/schemas.ts'
 import { AuthModel, Session } from './model.ts'
 import type { AuthService } from './service.ts'
 

@@ -1,4 +1,4 @@
-import { Strict, T, DateTime, Uuid } from '../../schemas.ts'
+import { Strict, T, DateTime, Uuid } from '../../http/schemas.ts'
 
 const Email = T.String({ format: 'email', maxLength: 254 })
 const Password = T.String({ minLength: 8, maxLength: 128, description: 'At least 8 characters' })

@@ -1,7 +1,7 @@
 // The per-instance memory of live sessions: kept briefly, dropped by a revocation
 // heard from any instance, and never refilled by an answer read before one.
 import { describe, expect, test } from 'bun:test'
-import { MemoryCache } from '../../cache/memory.ts'
+import { MemoryCache } from '../../infra/cache/memory.ts'
 import { backend } from '../../test/backends.ts'
 import { testApp } from '../../test/harness.ts'
 import { sessionStore } from './sessions.ts'

@@ -5,7 +5,7 @@
 // for a few seconds, so most admin requests cost no query.
 import type { Db } from '../../../db/client.ts'
 import { isFamilyLive } from '../../../db/queries/refresh-tokens.ts'
-import type { Cache } from '../../cache/index.ts'
+import type { Cache } from '../../infra/cache/index.ts'
 
 export const SESSIONS_CHANNEL = 'auth:sessions-revoked'
 const LIVE_TTL_MS = 10_000

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
-import { ACCESS, type authGuards } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { refuseOffsetBesideCursor } from '../../cursor.ts'
-import { Envelope, ListEnvelope, cursorPage, problems } from '../../schemas.ts'
+import { Envelope, ListEnvelope, cursorPage, problems } from '../../http/schemas.ts'
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
 

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../schemas.ts'
+import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../http/schemas.ts'
 
 export const MAX_BATCH = 500
 /** Shortest `q`: one character matches nearly everything and no index can narrow it. */

@@ -11,7 +11,7 @@ import type { CatalogItem } from '../../../db/schema.ts'
 import { decodeCursor, encodeCursor } from '../../cursor.ts'
 import { fieldErrors, NotFound, PayloadTooLarge, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
-import { iso } from '../../schemas.ts'
+import { iso } from '../../http/schemas.ts'
 import { CatalogItemInput, CatalogModel, MAX_ATTRIBUTES_BYTES, MAX_BATCH, SEARCH_TOTAL_CAP } from './model.ts'
 import type { SearchGate } from './search-gate.ts'
 

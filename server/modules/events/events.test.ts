@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import type { RawSql } from '../../../db/client.ts'
 import { createApp } from '../../app.ts'
 import { loadConfig } from '../../config.ts'
-import { MemoryCache } from '../../cache/memory.ts'
+import { MemoryCache } from '../../infra/cache/memory.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 

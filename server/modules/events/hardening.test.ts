@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { RawSql } from '../../../db/client.ts'
 import { createApp } from '../../app.ts'
-import { MemoryCache } from '../../cache/memory.ts'
+import { MemoryCache } from '../../infra/cache/memory.ts'
 import { loadConfig } from '../../config.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, TEST_SECRETS, testApp } from '../../test/harness.ts'

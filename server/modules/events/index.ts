@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
-import { ACCESS, type authGuards, type Principal } from '../../plugins/auth.ts'
+import { ACCESS, type authGuards, type Principal } from '../../http/auth.ts'
 import { refuseOffsetBesideCursor } from '../../cursor.ts'
-import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../schemas.ts'
+import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../http/schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
 

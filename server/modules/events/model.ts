@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { CursorQuery, DateTime, Literals, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+import { CursorQuery, DateTime, Literals, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../http/schemas.ts'
 
 import { BROWSER_EVENT_TYPES, EVENT_TYPES, type EventType } from '../../vocabulary.ts'
 

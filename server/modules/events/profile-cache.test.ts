@@ -2,7 +2,7 @@
 // nothing kept that may predate a change, failures passed on and retried.
 import { afterEach, expect, test } from 'bun:test'
 import type { RawSql } from '../../../db/client.ts'
-import { MemoryCache } from '../../cache/memory.ts'
+import { MemoryCache } from '../../infra/cache/memory.ts'
 import { ProfileCache } from './profile-cache.ts'
 
 /** A database of profiles whose queries answer only when released, and a log of what each asked for. */

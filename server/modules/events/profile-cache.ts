@@ -6,8 +6,8 @@
 // (Redis down).
 import type { RawSql } from '../../../db/client.ts'
 import { findProfiles, type UserProfile } from '../../../db/queries/events.ts'
-import type { Cache } from '../../cache/index.ts'
-import { BoundedMap } from '../../cache/bounded-map.ts'
+import type { Cache } from '../../infra/cache/index.ts'
+import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 
 export const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'

@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { Forbidden } from '../../errors.ts'
-import { ACCESS, type authGuards, WRITE_REQUIRED } from '../../plugins/auth.ts'
-import { Envelope, ListEnvelope, page, problems, T } from '../../schemas.ts'
+import { ACCESS, type authGuards, WRITE_REQUIRED } from '../../http/auth.ts'
+import { Envelope, ListEnvelope, page, problems, T } from '../../http/schemas.ts'
 import { ExperimentModel } from './model.ts'
 import type { ExperimentService } from './service.ts'
 

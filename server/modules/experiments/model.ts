@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../http/schemas.ts'
 import { Strategy } from '../tenants/config.ts'
 
 const Metric = T.Union([T.Literal('ctr'), T.Literal('conversion_rate'), T.Literal('revenue_per_visitor')])

@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia'
-import { cacheState, type Cache } from '../../cache/index.ts'
+import { cacheState, type Cache } from '../../infra/cache/index.ts'
 import { Forbidden, Unauthorized, type AppError } from '../../errors.ts'
-import type { ServiceMetrics } from '../../metrics.ts'
-import { T } from '../../schemas.ts'
+import type { ServiceMetrics } from '../../infra/metrics.ts'
+import { T } from '../../http/schemas.ts'
 
 export interface HealthProbe { db: 'pglite' | 'postgres'; cache: Pick<Cache, 'kind' | 'healthy'>; ready: () => boolean }
 

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, QueryEnum, T } from '../../schemas.ts'
+import { DateTime, QueryEnum, T } from '../../http/schemas.ts'
 import { CONTEXTS, STRATEGIES } from '../../vocabulary.ts'
 
 export const RecommendationModel = {

@@ -8,7 +8,7 @@ import type { RawSql } from '../../../db/client.ts'
 import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, tenantConfigForModel, type CatalogRow,
 } from '../../../db/queries/models.ts'
-import type { Cache } from '../../cache/index.ts'
+import type { Cache } from '../../infra/cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { effectiveConfig } from '../tenants/config.ts'

@@ -1,7 +1,7 @@
 // Tenant configuration (FR-004): its schema, its defaults, and the merge of a
 // partial update over what is stored. Pure.
 import type { Static, TSchema } from 'elysia'
-import { Literals, Strict, T } from '../../schemas.ts'
+import { Literals, Strict, T } from '../../http/schemas.ts'
 import { STRATEGIES, type StrategyName } from '../../vocabulary.ts'
 import { BUILD_DEFAULTS } from '../recommendations/build.ts'
 import { INTENT_HALF_LIFE_DAYS } from '../recommendations/strategies/history.ts'

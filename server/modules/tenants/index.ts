@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
-import type { authGuards } from '../../plugins/auth.ts'
-import { Envelope, ListEnvelope, page, problems } from '../../schemas.ts'
+import type { authGuards } from '../../http/auth.ts'
+import { Envelope, ListEnvelope, page, problems } from '../../http/schemas.ts'
 import { TenantModel } from './model.ts'
 import type { TenantService } from './service.ts'
 

@@ -1,5 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../schemas.ts'
+import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../http/schemas.ts'
 import { TenantConfig, TenantConfigPatch } from './config.ts'
 
 const Status = T.Union([T.Literal('active'), T.Literal('suspended'), T.Literal('deleted')])

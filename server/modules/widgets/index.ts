@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
-import { ACCESS, type authGuards } from '../../plugins/auth.ts'
-import { Envelope, problems } from '../../schemas.ts'
+import { ACCESS, type authGuards } from '../../http/auth.ts'
+import { Envelope, problems } from '../../http/schemas.ts'
 import { WidgetModel } from './model.ts'
 import type { WidgetService } from './service.ts'
 

@@ -1,5 +1,5 @@
 import { t, type TSchema } from 'elysia'
-import { DateTime, T } from '../../schemas.ts'
+import { DateTime, T } from '../../http/schemas.ts'
 import { TenantConfigPatch, WidgetConfig } from '../tenants/config.ts'
 
 // The tenant-config patch already holds the deep-partial twin of WidgetConfig (every

@@ -4,7 +4,7 @@
 import type { Static } from 'elysia'
 import type { Db } from '../../../db/client.ts'
 import { findWidgetConfig, saveWidgetConfig } from '../../../db/queries/widgets.ts'
-import { iso } from '../../schemas.ts'
+import { iso } from '../../http/schemas.ts'
 import { mergeConfig, type TenantConfig, type WidgetConfig } from '../tenants/config.ts'
 
 type Widget = Static<typeof WidgetConfig>
