@@ -1,4 +1,4 @@
-// Content-based approximate search (server/modules/recommendations/strategies/ann.ts)
+// Content-based approximate search (server/engine/strategies/ann.ts)
 // against exact scoring, on synthetic clustered content vectors. Prints figures; asserts
 // nothing.
 //
@@ -9,7 +9,7 @@
 // queries (an item's own vector, itself excluded) and history queries (sum of 3 items).
 import { ensureKernels } from '../build-kernels.ts'
 import { jsKernels, type Kernels, loadKernels } from '../../server/kernels/load.ts'
-import { buildAnnIndex, DEFAULT_NPROBE } from '../../server/modules/recommendations/strategies/ann.ts'
+import { buildAnnIndex, DEFAULT_NPROBE } from '../../server/engine/strategies/ann.ts'
 import { clusteredVectors } from '../eval/synthetic.ts'
 import { mulberry32 } from '../../server/prng.ts'
 

@@ -20,11 +20,11 @@
 // 24 hours" (the newest training day holds a handful of one user's ratings), so it would
 // measure noise.
 import { MAX_RECENT } from '../../db/queries/events.ts'
-import { buildModel, BUILD_DEFAULTS } from '../../server/modules/recommendations/build.ts'
-import { recommend } from '../../server/modules/recommendations/recommend.ts'
-import { topKByScore } from '../../server/modules/recommendations/strategies/ranking.ts'
+import { buildModel, BUILD_DEFAULTS } from '../../server/engine/build.ts'
+import { recommend } from '../../server/engine/recommend.ts'
+import { topKByScore } from '../../server/engine/strategies/ranking.ts'
 import { DEFAULT_TENANT_CONFIG, type TenantConfig } from '../../server/modules/tenants/config.ts'
-import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/modules/recommendations/types.ts'
+import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/engine/types.ts'
 import { mulberry32 } from '../../server/prng.ts'
 import { loadMovieLens, type Movie, type Rating } from '../lib/movielens.ts'
 import { groupBy, topN, type TopN } from './top-n.ts'

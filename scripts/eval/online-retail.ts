@@ -8,9 +8,9 @@
 //
 // The data has purchases only (no views, no categories), so content_based works from the
 // product descriptions alone and trending from purchase counts.
-import { buildModel, BUILD_DEFAULTS } from '../../server/modules/recommendations/build.ts'
-import { recommend } from '../../server/modules/recommendations/recommend.ts'
-import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/modules/recommendations/types.ts'
+import { buildModel, BUILD_DEFAULTS } from '../../server/engine/build.ts'
+import { recommend } from '../../server/engine/recommend.ts'
+import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/engine/types.ts'
 import { loadOnlineRetail, type RetailLine } from '../lib/online-retail.ts'
 import { groupBy, topN, type TopN } from './top-n.ts'
 import { arg } from '../lib/args.ts'

@@ -5,7 +5,7 @@
 // otherwise quiet items (trending). Seeded, so every run builds the same store.
 //
 //   bun scripts/eval/synthetic.ts     prints a summary of the default store
-import type { BuildInput, EventType, Interaction, Item, UserState } from '../../server/modules/recommendations/types.ts'
+import type { BuildInput, EventType, Interaction, Item, UserState } from '../../server/engine/types.ts'
 import { mulberry32 } from '../../server/prng.ts'
 
 export { mulberry32 }

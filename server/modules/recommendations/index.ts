@@ -7,7 +7,7 @@ import type { ServiceMetrics } from '../../infra/metrics.ts'
 import { Envelope, problems, T } from '../../http/schemas.ts'
 import { RecommendationModel } from './model.ts'
 import type { RecommendationService, Served } from './service.ts'
-import type { Recommendation } from './types.ts'
+import type { Recommendation } from '../../engine/types.ts'
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 

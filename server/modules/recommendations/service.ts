@@ -16,10 +16,10 @@ import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import type { TenantConfig } from '../tenants/config.ts'
-import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from './recommend.ts'
+import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
 import { SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
-import type { ModelStore } from './store.ts'
-import type { Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
+import type { ModelStore } from '../../models/store.ts'
+import type { Recommendation, RecommendRequest, StrategyName, TenantModel, UserState } from '../../engine/types.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 export const EXPERIMENTS_CHANNEL = 'experiments:changed'

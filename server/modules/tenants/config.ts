@@ -3,9 +3,9 @@
 import type { Static, TSchema } from 'elysia'
 import { Literals, Strict, T } from '../../http/schemas.ts'
 import { STRATEGIES, type StrategyName } from '../../vocabulary.ts'
-import { BUILD_DEFAULTS } from '../recommendations/build.ts'
-import { INTENT_HALF_LIFE_DAYS } from '../recommendations/strategies/history.ts'
-import { DEFAULT_EVENT_WEIGHTS } from '../recommendations/strategies/weights.ts'
+import { BUILD_DEFAULTS } from '../../engine/build.ts'
+import { INTENT_HALF_LIFE_DAYS } from '../../engine/strategies/history.ts'
+import { DEFAULT_EVENT_WEIGHTS } from '../../engine/strategies/weights.ts'
 
 export { STRATEGIES, type StrategyName }
 export const Strategy = Literals(STRATEGIES)

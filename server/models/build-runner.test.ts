@@ -2,13 +2,13 @@
 // model is the one an inline build gives, and a failed build is reported as such.
 import { afterAll, expect, test } from 'bun:test'
 import { gunzipSync } from 'node:zlib'
-import { ensureKernels } from '../../../scripts/build-kernels.ts'
-import { syntheticStore } from '../../../scripts/eval/synthetic.ts'
-import { loadKernels } from '../../kernels/load.ts'
-import { buildModel } from './build.ts'
+import { ensureKernels } from '../../scripts/build-kernels.ts'
+import { syntheticStore } from '../../scripts/eval/synthetic.ts'
+import { loadKernels } from '../kernels/load.ts'
+import { buildModel } from '../engine/build.ts'
 import { runBuild, stopBuildThread } from './build-runner.ts'
 import { packInteractions, unpackInteractions } from './packed-interactions.ts'
-import type { Interaction, TenantModel } from './types.ts'
+import type { Interaction, TenantModel } from '../engine/types.ts'
 
 afterAll(() => stopBuildThread())
 

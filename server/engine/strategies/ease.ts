@@ -9,7 +9,7 @@
 // history h, read from the same top-K neighbour lists (scaled, see easeNeighbors). The cost is a dense inverse of
 // size m (m³ multiply-adds), so it covers at most `easeItems` items, those with the most
 // shoppers; the rest keep their cosine neighbours.
-import { invertSpd } from '../../../kernels/similarity.ts'
+import { invertSpd } from '../../kernels/similarity.ts'
 import type { UserItemMatrix } from './collaborative.ts'
 import { round6, topKByScore } from './ranking.ts'
 

@@ -3,7 +3,7 @@
 // cloning (measured on the retail store), which is the stall the thread is there to
 // avoid. Columns are typed arrays, moved without a copy, and each distinct id is
 // sent once. Pure.
-import type { EventType, Interaction } from './types.ts'
+import type { EventType, Interaction } from '../engine/types.ts'
 
 export interface PackedInteractions {
   /** Distinct strings: user ids, product ids, event types, order and session ids. */

@@ -2,8 +2,8 @@
 // memo of each item's content neighbours against a full scan (whatever is
 // blocked), and the count formatting against Intl's.
 import { describe, expect, test } from 'bun:test'
-import { syntheticStore } from '../../../scripts/eval/synthetic.ts'
-import { mulberry32 } from '../../prng.ts'
+import { syntheticStore } from '../../scripts/eval/synthetic.ts'
+import { mulberry32 } from '../prng.ts'
 import { buildModel } from './build.ts'
 import { scanSimilar, similarToItem } from './strategies/content-based.ts'
 import { modelIndex } from './strategies/model-index.ts'

@@ -5,11 +5,11 @@
 // Where no Worker can be started, builds run inline, as they did before.
 import { Buffer } from 'node:buffer'
 import { gzipSync } from 'node:zlib'
-import type { Kernels } from '../../kernels/load.ts'
-import { type BuildOptions, buildModel } from './build.ts'
+import type { Kernels } from '../kernels/load.ts'
+import { type BuildOptions, buildModel } from '../engine/build.ts'
 import type { BuildReply, BuildRequest } from './build-thread.ts'
 import { packInteractions, transferablesOf } from './packed-interactions.ts'
-import type { BuildInput, TenantModel } from './types.ts'
+import type { BuildInput, TenantModel } from '../engine/types.ts'
 
 export interface BuiltModel { model: TenantModel; gzipped: Uint8Array; thread: boolean }
 

@@ -4,10 +4,10 @@
 // and compresses the model, and posts back the JSON and the gzipped bytes.
 import { Buffer } from 'node:buffer'
 import { gzipSync } from 'node:zlib'
-import { jsKernels, type Kernels, loadKernels } from '../../kernels/load.ts'
-import { type BuildOptions, buildModel } from './build.ts'
+import { jsKernels, type Kernels, loadKernels } from '../kernels/load.ts'
+import { type BuildOptions, buildModel } from '../engine/build.ts'
 import { type PackedInteractions, unpackInteractions } from './packed-interactions.ts'
-import type { BuildInput } from './types.ts'
+import type { BuildInput } from '../engine/types.ts'
 
 export interface BuildRequest { id: number; input: Omit<BuildInput, 'interactions'>; interactions: PackedInteractions; options: Partial<BuildOptions>; backend: 'wasm' | 'js' | 'none' }
 export type BuildReply = { id: number; json: string; gzipped: Uint8Array } | { id: number; error: string }

@@ -2,7 +2,7 @@
 // category and attributes, feature-hashed into `dim` signed buckets (Weinberger et al.
 // 2009) and L2-normalised, so any catalog size fits a fixed-width matrix the similarity
 // kernel scores in one pass. Plain arrays: the model is persisted as JSON.
-import { murmur3String } from '../../../kernels/murmur3.ts'
+import { murmur3String } from '../../kernels/murmur3.ts'
 import type { Item } from '../types.ts'
 import { round6 } from './ranking.ts'
 

@@ -1,7 +1,7 @@
 // The build's one pass over the raw interactions: strings become integer indexes and
 // each event its decayed weight, in typed arrays, so every later step (collaborative,
 // popularity, trending, baskets) is a loop over numbers rather than over a million objects.
-import { EVENT_TYPES } from '../../../vocabulary.ts'
+import { EVENT_TYPES } from '../../vocabulary.ts'
 import type { BuildInput } from '../types.ts'
 import { decay, resolveWeights } from './weights.ts'
 

@@ -3,7 +3,7 @@
 // fallback; and applies the rules every answer keeps: never an unavailable item, the
 // context product or (if asked) a purchased one, no duplicates, at most `limit`, scores
 // in [0, 1] non-increasing, a reason for each.
-import type { Kernels } from '../../kernels/load.ts'
+import type { Kernels } from '../kernels/load.ts'
 import { collaborativeCandidates } from './strategies/collaborative.ts'
 import { similarToHistory, similarToItem } from './strategies/content-based.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'

@@ -5,10 +5,10 @@
 // weakly by the model's content object, so a replaced model's index is collected with it.
 // Pure and deterministic: a fixed-seed sample initialises k-means, ties go to the lower
 // index, and the same model always yields the same index and answers.
-import type { Kernels, PreparedMatrix } from '../../../kernels/load.ts'
+import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import type { ModelIndex } from './model-index.ts'
-import { mulberry32 } from '../../../prng.ts'
+import { mulberry32 } from '../../prng.ts'
 
 /** Catalogs larger than this are searched approximately; up to it, exactly. */
 export const ANN_MIN_ITEMS = 10_000

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { makeItem, mulberry32, syntheticStore } from '../../../scripts/eval/synthetic.ts'
+import { makeItem, mulberry32, syntheticStore } from '../../scripts/eval/synthetic.ts'
 import { buildModel, TAIL_SCALE } from './build.ts'
 import { stem, tokenize } from './strategies/content-vectors.ts'
 import { shrunkLift } from './strategies/frequently-bought-together.ts'

@@ -4,18 +4,18 @@
 // the stored version every few seconds. When the database fails, the model in
 // memory keeps serving (stale beats empty).
 import { gunzipSync } from 'node:zlib'
-import type { RawSql } from '../../../db/client.ts'
+import type { RawSql } from '../../db/client.ts'
 import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, tenantConfigForModel, type CatalogRow,
-} from '../../../db/queries/models.ts'
-import type { Cache } from '../../infra/cache/index.ts'
-import type { Kernels } from '../../kernels/load.ts'
-import type { Logger } from '../../logger.ts'
-import { effectiveConfig } from '../tenants/config.ts'
+} from '../../db/queries/models.ts'
+import type { Cache } from '../infra/cache/index.ts'
+import type { Kernels } from '../kernels/load.ts'
+import type { Logger } from '../logger.ts'
+import { effectiveConfig } from '../modules/tenants/config.ts'
 import { runBuild } from './build-runner.ts'
-import { recommend } from './recommend.ts'
-import { availabilityChanged, compactForServing } from './strategies/model-index.ts'
-import type { EventType, Item, TenantModel } from './types.ts'
+import { recommend } from '../engine/recommend.ts'
+import { availabilityChanged, compactForServing } from '../engine/strategies/model-index.ts'
+import type { EventType, Item, TenantModel } from '../engine/types.ts'
 
 export const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'

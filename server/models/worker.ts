@@ -3,9 +3,9 @@
 // incremental refresh when users had new events, or the daily full rebuild)
 // and builds them one at a time. Runs inside the API process on the embedded
 // default, or alone as `bun server/worker.ts` beside stateless API instances.
-import type { RawSql } from '../../../db/client.ts'
-import { tenantsDue } from '../../../db/queries/models.ts'
-import type { Logger } from '../../logger.ts'
+import type { RawSql } from '../../db/client.ts'
+import { tenantsDue } from '../../db/queries/models.ts'
+import type { Logger } from '../logger.ts'
 import type { ModelStore } from './store.ts'
 
 export interface WorkerOptions { pollMs: number; refreshMinutes: number; fullRebuildHours: number }

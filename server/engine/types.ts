@@ -2,7 +2,7 @@
 // strategies/*, recommend.ts: no I/O) and its plumbing (service.ts: loading
 // inputs from the database, persisting models, caching, HTTP).
 
-import type { Context, EventType, StrategyName } from '../../vocabulary.ts'
+import type { Context, EventType, StrategyName } from '../vocabulary.ts'
 
 export type { EventType, StrategyName }
 /** What actually ran: a strategy, or the fallback it became. */

@@ -4,7 +4,7 @@
 // searched approximately (strategies/ann.ts): only the members of the clusters nearest the
 // query are scored, the others score 0 as if below the similarity floor; price proximity
 // and exclusions then apply exactly as on the exact path.
-import { jsKernels, type Kernels } from '../../../kernels/load.ts'
+import { jsKernels, type Kernels } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import { annIndexOf, usesAnn } from './ann.ts'
 import type { History } from './history.ts'

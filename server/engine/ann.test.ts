@@ -1,14 +1,14 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { ensureKernels } from '../../../scripts/build-kernels.ts'
-import { makeItem } from '../../../scripts/eval/synthetic.ts'
-import { type Kernels, loadKernels } from '../../kernels/load.ts'
+import { ensureKernels } from '../../scripts/build-kernels.ts'
+import { makeItem } from '../../scripts/eval/synthetic.ts'
+import { type Kernels, loadKernels } from '../kernels/load.ts'
 import { ANN_MIN_ITEMS, buildAnnIndex, cachedAnnIndex } from './strategies/ann.ts'
 import { similarToHistory, similarToItem } from './strategies/content-based.ts'
 import type { History } from './strategies/history.ts'
 import { modelIndex } from './strategies/model-index.ts'
 import type { TenantModel } from './types.ts'
-import { mulberry32 } from '../../prng.ts'
-import { clusteredVectors } from '../../../scripts/eval/synthetic.ts'
+import { mulberry32 } from '../prng.ts'
+import { clusteredVectors } from '../../scripts/eval/synthetic.ts'
 
 const DIM = 256
 const MIN_SCORE = 0.1 // content-based.ts MIN_CONTENT_SIMILARITY

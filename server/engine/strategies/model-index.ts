@@ -2,7 +2,7 @@
 // product-id map, ranked orders for the fallbacks, the pair lists in typed arrays, and the
 // content matrix (already in WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
 // model's index is collected with it; serving stays a pure function of its inputs.
-import type { Kernels, PreparedMatrix } from '../../../kernels/load.ts'
+import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import { type PairLists, pairLists } from './pair-lists.ts'
 import { better } from './ranking.ts'

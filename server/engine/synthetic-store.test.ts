@@ -1,6 +1,6 @@
 // Each strategy recovers what the synthetic store planted (scripts/eval/synthetic.ts).
 import { describe, expect, test } from 'bun:test'
-import { syntheticStore, userStateOf } from '../../../scripts/eval/synthetic.ts'
+import { syntheticStore, userStateOf } from '../../scripts/eval/synthetic.ts'
 import { buildModel } from './build.ts'
 import { recommend } from './recommend.ts'
 import type { RecommendRequest, StrategyName, UserState } from './types.ts'

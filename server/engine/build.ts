@@ -1,7 +1,7 @@
 // Builds a tenant's model from its catalog and interactions: pure and deterministic
 // (only stats.buildMs reads the clock). Internally typed arrays indexed by item and
 // user; only the result is plain JSON-ready data (TenantModel).
-import type { Kernels } from '../../kernels/load.ts'
+import type { Kernels } from '../kernels/load.ts'
 import { itemNeighbors, type NeighborOptions, type UserItemMatrix, userItemMatrix } from './strategies/collaborative.ts'
 import { easeNeighbors, type EaseOptions } from './strategies/ease.ts'
 import { contentVectors } from './strategies/content-vectors.ts'
