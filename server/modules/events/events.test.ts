@@ -195,7 +195,7 @@ for (const name of BACKENDS) {
       await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
         ev({ userId: 'pf', productId: 'b', eventType: 'purchase', timestamp: iso(ago(1000)) }), ev({ userId: 'pf', productId: 'c', timestamp: iso(ago(2000)) }),
       ] } })
-      const { findProfiles } = await import('../../../db/queries/events.ts')
+      const { findProfiles } = await import('../../../db/queries/profiles.ts')
       const found = await findProfiles(database.raw, k.tenantId, ['pf', 'nobody'])
       expect([...found.keys()]).toEqual(['pf'])
       const p = found.get('pf')!

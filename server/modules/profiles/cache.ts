@@ -5,7 +5,7 @@
 // instance drops them too. A short TTL bounds staleness if a broadcast is lost
 // (Redis down).
 import type { RawSql } from '../../../db/client.ts'
-import { findProfiles, type UserProfile } from '../../../db/queries/events.ts'
+import { findProfiles, type UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 

@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from 'bun:test'
 import type { RawSql } from '../../../db/client.ts'
 import { MemoryCache } from '../../infra/cache/memory.ts'
-import { ProfileCache } from './profile-cache.ts'
+import { ProfileCache } from './cache.ts'
 
 /** A database of profiles whose queries answer only when released, and a log of what each asked for. */
 function fakeDatabase(eventCounts: Record<string, Record<string, number>>) {
