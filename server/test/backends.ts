@@ -11,7 +11,13 @@ import { RedisCache } from '../infra/cache/redis.ts'
 import { createLogger } from '../logger.ts'
 
 export type BackendName = 'pglite' | 'postgres'
-export const BACKENDS: BackendName[] = ['pglite', 'postgres']
+const ALL_BACKENDS: BackendName[] = ['pglite', 'postgres']
+/** TEST_BACKENDS=pglite runs the suite without PostgreSQL or Redis (a first run); unset = both, as CI. */
+export const BACKENDS: BackendName[] = process.env.TEST_BACKENDS
+  ? ALL_BACKENDS.filter((b) => process.env.TEST_BACKENDS!.split(',').map((x) => x.trim()).includes(b))
+  : ALL_BACKENDS
+/** Whether the real PostgreSQL + Redis are part of this run (tests that need them skip otherwise). */
+export const REAL_BACKENDS = BACKENDS.includes('postgres')
 
 export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'

@@ -8,10 +8,10 @@ import { createApp } from '../app.ts'
 import { MemoryCache } from '../infra/cache/memory.ts'
 import { loadConfig } from '../config.ts'
 import { createLogger } from '../logger.ts'
-import { backend, withStatementTimeout } from './backends.ts'
+import { backend, REAL_BACKENDS, withStatementTimeout } from './backends.ts'
 import { expectProblem, TEST_SECRETS, uniqueEmail } from './harness.ts'
 
-describe('statement timeout [postgres]', async () => {
+describe.skipIf(!REAL_BACKENDS)('statement timeout [postgres]', async () => {
   const database: DatabaseHandle = await withStatementTimeout(200)
   afterAll(() => database.close())
   const lines: string[] = []

@@ -7,7 +7,7 @@ import { claimBuild } from '../../../db/queries/models.ts'
 import { createApp } from '../../app.ts'
 import { MemoryCache } from '../../infra/cache/memory.ts'
 import { loadConfig } from '../../config.ts'
-import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
+import { backend, BACKENDS, quietLog, REAL_BACKENDS } from '../../test/backends.ts'
 import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
 import { slotKey } from './answer-slots.ts'
 
@@ -356,7 +356,7 @@ describe('shared answers', () => {
   })
 })
 
-describe('two instances on one PostgreSQL + Redis', () => {
+describe.skipIf(!REAL_BACKENDS)('two instances on one PostgreSQL + Redis', () => {
   /** Instances a and b, and a tenant whose store a seeded and built. */
   async function twoInstances() {
     const a = await testApp('postgres')
