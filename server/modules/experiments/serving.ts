@@ -1,0 +1,62 @@
+// Experiments at serving time: which running experiment covers a request, the
+// shopper's arm, and first exposures. The running list is cached per tenant for
+// a few seconds; a change anywhere is broadcast so every instance forgets it.
+import type { RawSql } from '../../../db/client.ts'
+import { recordExposures, runningExperiments, type RunningExperiment } from '../../../db/queries/experiments.ts'
+import type { Cache } from '../../infra/cache/index.ts'
+import type { Kernels } from '../../kernels/load.ts'
+import type { StrategyName } from '../../engine/types.ts'
+import { assign, type Arm } from './assignment.ts'
+
+export const EXPERIMENTS_CHANNEL = 'experiments:changed'
+const EXPERIMENTS_TTL_MS = 5000
+const EXPOSURES_REMEMBERED = 200_000
+
+export interface ExperimentArm { experiment: { id: string; variant: Arm }; strategy: StrategyName }
+export interface ExperimentServingDeps { raw: RawSql; cache: Cache; kernels: Kernels; clock: () => Date }
+
+export function createExperimentServing(d: ExperimentServingDeps) {
+  const running = new Map<string, { list: RunningExperiment[]; until: number }>()
+  d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
+  // One runs per placement; a placement-less experiment covers every placement.
+  const pick = (list: RunningExperiment[], placement: string | undefined) =>
+    list.find((e) => placement !== undefined && e.placement === placement) ?? list.find((e) => e.placement === null)
+  /** Without a promise while the tenant's list is cached (most requests: no await on the hot path). */
+  function experimentFor(tenantId: string, placement: string | undefined): RunningExperiment | undefined | Promise<RunningExperiment | undefined> {
+    const hit = running.get(tenantId)
+    if (hit && hit.until >= Date.now()) return pick(hit.list, placement)
+    return runningExperiments(d.raw, tenantId).then((list) => {
+      running.set(tenantId, { list, until: Date.now() + EXPERIMENTS_TTL_MS })
+      return pick(list, placement)
+    })
+  }
+  // First exposures, written in the background (the answer does not wait); remembered per instance.
+  const exposed = new Set<string>()
+  function expose(tenantId: string, experimentId: string, userId: string, arm: Arm) {
+    const k = `${experimentId}\u0000${userId}`
+    if (exposed.has(k)) return
+    if (exposed.size > EXPOSURES_REMEMBERED) exposed.clear()
+    exposed.add(k)
+    void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
+  }
+  const armOf = (tenantId: string, userId: string, e: RunningExperiment | undefined): ExperimentArm | undefined => {
+    if (!e) return undefined
+    const arm = assign(d.kernels, e.id, userId, e.traffic_split)
+    expose(tenantId, e.id, userId, arm)
+    return { experiment: { id: e.id, variant: arm }, strategy: (arm === 'variant' ? e.variant : e.control) as StrategyName }
+  }
+
+  return {
+    /** The shopper's arm in the experiment running on this placement, if any (an unreadable list counts as none). */
+    async arm(tenantId: string, placement: string | undefined, userId: string): Promise<ExperimentArm | undefined> {
+      const found = experimentFor(tenantId, placement)
+      return armOf(tenantId, userId, found instanceof Promise ? await found.catch(() => undefined) : found)
+    },
+    /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
+    changed(tenantId: string) {
+      running.delete(tenantId)
+      void d.cache.publish(EXPERIMENTS_CHANNEL, tenantId).catch(() => {})
+    },
+  }
+}
+export type ExperimentServing = ReturnType<typeof createExperimentServing>
