@@ -1,6 +1,6 @@
 // The composition root: builds every service from its parts and mounts the
 // routes. Tests call createApp with their own parts (database, cache, clock,
-// mailer); main.ts and main.deno.ts call it with the real ones.
+// mailer); boot.ts calls it with the real ones.
 import { jwt } from '@elysiajs/jwt'
 import { Elysia } from 'elysia'
 import type { DatabaseHandle } from '../db/client.ts'

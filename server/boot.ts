@@ -1,7 +1,7 @@
 // Start-up shared by every runtime: open the database (PGlite or
 // PostgreSQL), apply migrations, open the cache (Redis or in-process),
 // resolve secrets, build the app and start background jobs. Runtime-specific
-// serving and signal handling live in main.ts / main.deno.ts.
+// serving and signal handling live in server/runtime/ (bun.ts, deno.ts).
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openDatabase } from '../db/client.ts'
@@ -17,7 +17,6 @@ const HOUR = 3600_000
 
 export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
   if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
-  else surviveDriverWriteRace(log)
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs })
   await database.migrate()
   const cache = await openCache({ redisUrl: config.redisUrl, log })
@@ -63,26 +62,4 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
       await database.close()
     },
   }
-}
-
-/**
- * postgres.js (3.4.9) schedules a buffered write with setImmediate; when the
- * connection drops just then, the write can still run after the close handler
- * has nulled the socket (its clearImmediate does not stop it on Bun), and
- * `socket.write` throws from the timer — an uncaught exception that ended the
- * whole API process in scripts/fault/postgres-outage.ts. That error concerns a
- * connection already closed (its queries have failed and the pool reconnects),
- * so it is logged and survived; any other uncaught exception still ends the
- * process, as it would without this handler.
- */
-function surviveDriverWriteRace(log: Logger) {
-  process.on('uncaughtException', (error) => {
-    const stack = error instanceof Error ? error.stack ?? '' : ''
-    if (error instanceof TypeError && /\bnextWrite\b/.test(stack) && /postgres[\\/]src[\\/]connection\.js/.test(stack)) {
-      log.warn('PostgreSQL connection dropped during a write; the pool reconnects', { error: error.message })
-      return
-    }
-    log.error('uncaught exception', { error })
-    process.exit(1)
-  })
 }

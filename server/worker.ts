@@ -3,17 +3,13 @@
 // sure only one of them builds a given tenant at a time. It also keeps the
 // analytics weekly folds current (a per-week lock: one instance folds a week).
 import { boot } from './boot.ts'
-import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
+import { configOrExit } from './runtime/config.ts'
+import { surviveDriverWriteRace } from './runtime/crash-guard.ts'
 
-let config
-try {
-  config = loadConfig({ ...process.env, MODEL_WORKER: 'off' })
-} catch (e) {
-  if (e instanceof ConfigError) { console.error(`Configuration error: ${e.message}`); process.exit(1) }
-  throw e
-}
+const config = configOrExit({ ...process.env, MODEL_WORKER: 'off' }, process.exit)
 const log = createLogger(config.logLevel).child({ role: 'worker' })
+if (config.databaseUrl) surviveDriverWriteRace(log)
 const svc = await boot(config, log)
 const { worker, folds } = svc.app.services
 worker.start()

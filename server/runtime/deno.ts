@@ -1,0 +1,44 @@
+// Serving on Deno: the same app through its web-standard fetch, client addresses, signals and draining.
+import { boot } from '../boot.ts'
+import { configOrExit } from './config.ts'
+import { surviveDriverWriteRace } from './crash-guard.ts'
+import { createLogger } from '../logger.ts'
+import { isPortInUse, portInUseMessage } from './port-in-use.ts'
+
+export async function serveOnDeno(env: Record<string, string | undefined>) {
+  const config = configOrExit(env, Deno.exit)
+  const log = createLogger(config.logLevel)
+  if (config.databaseUrl) surviveDriverWriteRace(log)
+  const ips = new WeakMap<Request, string>()
+  const svc = await boot(config, log, { clientIp: (req) => ips.get(req) ?? 'unknown' })
+  const { app } = svc
+
+  let server: Deno.HttpServer
+  try {
+    server = Deno.serve({
+      port: config.port,
+      reusePort: config.reusePort,
+      onListen: ({ port }) => log.info(`API listening on http://localhost:${port} (Deno)`),
+    }, (req, info) => {
+      ips.set(req, (info.remoteAddr as Deno.NetAddr).hostname)
+      return app.fetch(req)
+    })
+  } catch (error) {
+    if (!isPortInUse(error)) throw error
+    log.error(portInUseMessage(config.port))
+    await svc.close()
+    Deno.exit(1)
+  }
+  app.markReady()
+
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    await server.shutdown() // finishes in-flight requests
+    await svc.close()
+    Deno.exit(0)
+  }
+  Deno.addSignalListener('SIGTERM', stop)
+  Deno.addSignalListener('SIGINT', stop)
+}
