@@ -27,11 +27,11 @@ import { experimentRoutes } from './modules/experiments/index.ts'
 import { createExperimentService, type ExperimentDeps } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
 import { createRecommendationService } from './modules/recommendations/service.ts'
-import { CATALOG_CHANNEL, DEFAULT_MODEL_OPTIONS, ModelStore } from './models/store.ts'
+import { DEFAULT_MODEL_OPTIONS, ModelStore } from './models/store.ts'
+import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { requestBuild } from '../db/queries/models.ts'
-import { setTenantConfig, tenantForKey } from '../db/queries/tenants.ts'
-import { effectiveConfig, type TenantConfig } from './modules/tenants/config.ts'
+import type { TenantConfig } from './modules/tenants/config.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
@@ -72,14 +72,14 @@ export interface AppParts {
 
 const KEY_CHANNEL = 'auth:keys-changed'
 
-export async function createApp(parts: AppParts) {
+/** Every service and background worker, wired, without HTTP: the model worker process runs on these alone. */
+export async function createServices(parts: AppParts) {
   const { config, database, cache, log, secrets, mailer } = parts
   const db = database.db
   const bg = database.background
   const clock = parts.clock ?? (() => new Date())
   const metrics = serviceMetrics()
   const clientIp = parts.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0].trim() || 'unknown')
-  let ready = false
 
   const jwtPlugin = jwt({ name: 'jwt', secret: secrets.jwtSecret, exp: `${ACCESS_TTL_S}s` })
   const { sign, verify } = jwtPlugin.decorator.jwt
@@ -131,27 +131,14 @@ export async function createApp(parts: AppParts) {
     raw: database.raw, store: models, profiles, cache, kernels, clock, log,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
-  // Serving reads running experiments from a short per-instance cache, which every change clears everywhere.
+  // Serving reads running experiments from a short per-instance cache, which every change clears everywhere;
+  // promotion writes the winning strategy through the tenants service.
   const experimentDeps: Omit<ExperimentDeps, 'db' | 'raw'> = {
     clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
-    async setStrategy(tenantId, placement, strategy) {
-      const t = await tenantForKey(db, tenantId)
-      const config = effectiveConfig(t?.config)
-      if (placement === null) config.defaultStrategy = strategy as TenantConfig['defaultStrategy']
-      else config.placementStrategies = { ...config.placementStrategies, [placement]: strategy as TenantConfig['defaultStrategy'] }
-      await setTenantConfig(db, tenantId, config)
-      keysChanged() // principals carry the config
-    },
+    setStrategy: (tenantId, placement, strategy) => tenants.setStrategy(tenantId, placement, strategy as TenantConfig['defaultStrategy']),
   }
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
-  // A catalog write reaches recommendations at once on every instance
-  // (availability, names, prices patched into loaded models) and asks for a
-  // rebuild, which brings new items in within seconds.
-  catalogChanged.subscribe((tenantId, productIds) => {
-    void models.patchItems(tenantId, productIds).catch((error) => log.warn('could not patch the loaded model', { tenantId, error }))
-    void cache.publish(CATALOG_CHANNEL, JSON.stringify({ tenantId, productIds }))
-    void askForBuild(tenantId)
-  })
+  catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
   const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored),
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
   const events = createEventService({
@@ -175,6 +162,26 @@ export async function createApp(parts: AppParts) {
   const folds = new FoldWorker(bg.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
+
+  metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
+  metrics.registry.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
+
+  return {
+    metrics, guards, clientIp, catalogChanged, analytics,
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping },
+    /** Stops background work and writes what is pending; the caller closes db and cache. */
+    async shutdown() { await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+  }
+}
+export type Services = Awaited<ReturnType<typeof createServices>>
+
+/** The HTTP app: the services of createServices behind the shared plugins and every feature's routes. */
+export async function createApp(parts: AppParts) {
+  const { config, database, cache, log } = parts
+  const wired = await createServices(parts)
+  const { metrics, guards, clientIp, analytics } = wired
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets } = wired.services
+  let ready = false
 
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
@@ -204,20 +211,18 @@ export async function createApp(parts: AppParts) {
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
-  metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
-  metrics.registry.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
   metrics.registry.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
   if (parts.startWorker) { worker.start(); folds.start() }
 
   return Object.assign(app, {
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping },
+    services: wired.services,
     /** The auth macros ({ admin }, { tenant }) for feature modules mounted later and for tests. */
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */
-    events: { onCatalogChange: catalogChanged.subscribe },
+    events: { onCatalogChange: wired.catalogChanged.subscribe },
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { ready = false; await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { ready = false; await wired.shutdown() },
   })
 }
 export type App = Awaited<ReturnType<typeof createApp>>

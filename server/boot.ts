@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openDatabase } from '../db/client.ts'
-import { createApp, type AppParts } from './app.ts'
+import { createApp, createServices, type AppParts, type Services } from './app.ts'
 import { openCache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
@@ -15,7 +15,8 @@ import { jsKernels, loadKernels } from './kernels/load.ts'
 
 const HOUR = 3600_000
 
-export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
+/** The database (migrated), the cache, secrets and kernels every process opens first. */
+async function openParts(config: Config, log: Logger) {
   if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs })
   await database.migrate()
@@ -25,29 +26,54 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
     log.warn('WASM kernels unavailable; using the TypeScript fallbacks', { error })
     return jsKernels()
   })
-  const app = await createApp({
-    config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels,
-    startWorker: config.modelWorker === 'inline', ...extra,
-  })
+  return { config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels }
+}
 
+/** Hourly tenant purge and daily retention, on the background pool. */
+function startHousekeeping(housekeeping: Services['services']['housekeeping'], log: Logger) {
   const purge = async () => {
     try {
-      const n = await app.services.housekeeping.tenants.purge()
+      const n = await housekeeping.tenants.purge()
       if (n) log.info('purged deleted tenants', { count: n })
     } catch (error) { log.error('tenant purge failed', { error }) }
   }
   const maintain = async () => {
     try {
-      const { folded, prunedEventIds } = await app.services.housekeeping.events.maintain()
+      const { folded, prunedEventIds } = await housekeeping.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
       if (prunedEventIds) log.info('retention: forgot eventIds older than the window', { count: prunedEventIds })
-      const archived = await app.services.housekeeping.experiments.archiveOld()
+      const archived = await housekeeping.experiments.archiveOld()
       if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
     } catch (error) { log.error('event maintenance failed', { error }) }
   }
   const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR)]
   void purge()
   void maintain()
+  return () => { for (const j of jobs) clearInterval(j) }
+}
+
+/** The services without the HTTP app (the model worker process). */
+export async function bootServices(config: Config, log: Logger) {
+  const parts = await openParts(config, log)
+  const wired = await createServices({ ...parts, startWorker: false })
+  const stopJobs = startHousekeeping(wired.services.housekeeping, log)
+  log.info('ready', { db: parts.database.kind, cache: parts.cache.kind })
+  return {
+    services: wired.services,
+    async close() {
+      stopJobs()
+      await wired.shutdown()
+      await parts.cache.close()
+      await parts.database.close()
+    },
+  }
+}
+
+export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
+  const parts = await openParts(config, log)
+  const { database, cache } = parts
+  const app = await createApp({ ...parts, startWorker: config.modelWorker === 'inline', ...extra })
+  const stopJobs = startHousekeeping(app.services.housekeeping, log)
 
   log.info('ready', { db: database.kind, cache: cache.kind })
   return {
@@ -56,7 +82,7 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
     cache,
     /** Stops jobs, flushes pending writes, closes connections. Call after the server has drained. */
     async close() {
-      for (const j of jobs) clearInterval(j)
+      stopJobs()
       await app.shutdown()
       await cache.close()
       await database.close()

@@ -2,7 +2,7 @@
 // API instances started with MODEL_WORKER=off; a lease in the database makes
 // sure only one of them builds a given tenant at a time. It also keeps the
 // analytics weekly folds current (a per-week lock: one instance folds a week).
-import { boot } from './boot.ts'
+import { bootServices } from './boot.ts'
 import { createLogger } from './logger.ts'
 import { configOrExit } from './runtime/config.ts'
 import { surviveDriverWriteRace } from './runtime/crash-guard.ts'
@@ -10,8 +10,8 @@ import { surviveDriverWriteRace } from './runtime/crash-guard.ts'
 const config = configOrExit({ ...process.env, MODEL_WORKER: 'off' }, process.exit)
 const log = createLogger(config.logLevel).child({ role: 'worker' })
 if (config.databaseUrl) surviveDriverWriteRace(log)
-const svc = await boot(config, log)
-const { worker, folds } = svc.app.services
+const svc = await bootServices(config, log)
+const { worker, folds } = svc.services
 worker.start()
 folds.start()
 log.info('model worker started')

@@ -1,10 +1,10 @@
 // Tenants belong to the admin who made them; another admin's tenant is
 // reported as not found, so its existence is not revealed.
 import type { Db } from '../../../db/client.ts'
-import { findTenant, insertTenant, listTenants, purgeDeletedTenants, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
+import { findTenant, insertTenant, listTenants, purgeDeletedTenants, setTenantConfig, tenantForKey, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
-import { effectiveConfig, mergeConfig, type TenantConfigPatch } from './config.ts'
+import { effectiveConfig, mergeConfig, type TenantConfig, type TenantConfigPatch } from './config.ts'
 
 export const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
 
@@ -81,6 +81,15 @@ export function createTenantService(d: TenantDeps) {
       const res = await updateTenant(d.db, ownerId, id, { status: 'deleted', deletedAt: now })
       d.onChange(id)
       return tenantDto(res as Tenant)
+    },
+
+    /** A winning experiment arm promoted: the strategy of a placement, or the default (placement null). */
+    async setStrategy(tenantId: string, placement: string | null, strategy: TenantConfig['defaultStrategy']) {
+      const config = effectiveConfig((await tenantForKey(d.db, tenantId))?.config)
+      if (placement === null) config.defaultStrategy = strategy
+      else config.placementStrategies = { ...config.placementStrategies, [placement]: strategy }
+      await setTenantConfig(d.db, tenantId, config)
+      d.onChange(tenantId) // principals carry the config
     },
 
     purge: () => purgeDeletedTenants(d.db, new Date(d.clock().getTime() - PURGE_AFTER_MS)),
