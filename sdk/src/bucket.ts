@@ -4,6 +4,8 @@
 // CSP without 'wasm-unsafe-eval' changes nothing a shopper sees.
 import { bucketOf } from '../../server/kernels/murmur3.ts'
 
+export { armOf } from '../../server/kernels/murmur3.ts'
+
 export type Bucketer = (experimentId: string, userId: string) => number
 
 interface BucketExports { memory: WebAssembly.Memory; bucket(ptr: number, len: number): number }
@@ -24,6 +26,3 @@ export async function loadBucketer(wasmBase64: string | undefined): Promise<Buck
     return bucketOf
   }
 }
-
-/** The server's assignment rule (server/modules/experiments/assignment.ts): variant when bucket < split × 100. */
-export const armOf = (bucket: number, trafficSplit: number): 'control' | 'variant' => (bucket < trafficSplit * 100 ? 'variant' : 'control')

@@ -97,10 +97,8 @@ describe('getRecommendations', () => {
     const f = fakeFetch((_, init) => new Promise((_, reject) => {
       init.signal!.addEventListener('abort', () => { aborted = true; reject(new DOMException('aborted', 'AbortError')) })
     }))
-    const t0 = performance.now()
     expect(await createEngine({ ...base, timeout: 50 }, { fetch: f.fn }).getRecommendations()).toEqual([])
-    expect(aborted).toBe(true)
-    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(aborted).toBe(true) // the fake never answers: only the timeout's abort ends the wait
   })
 })
 

@@ -54,3 +54,7 @@ export function murmur3String(s: string, seed = 0): number {
 export function bucketOf(experimentId: string, userId: string): number {
   return murmur3String(`${experimentId}:${userId}`, 0) % BUCKETS
 }
+
+export type Arm = 'control' | 'variant'
+/** The assignment rule the server and the SDK share: variant when bucket < split × 100. */
+export const armOf = (bucket: number, trafficSplit: number): Arm => (bucket < trafficSplit * 100 ? 'variant' : 'control')

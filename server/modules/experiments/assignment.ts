@@ -3,10 +3,9 @@
 //   the user is in the variant when bucket < trafficSplit × 100, else control.
 // The hash runs in the AssemblyScript kernel (identical TypeScript fallback).
 import type { Kernels } from '../../kernels/load.ts'
+import { armOf, type Arm } from '../../kernels/murmur3.ts'
 
-export type Arm = 'control' | 'variant'
-
-export const armOf = (bucket: number, trafficSplit: number): Arm => (bucket < trafficSplit * 100 ? 'variant' : 'control')
+export { armOf, type Arm }
 
 export const assign = (kernels: Kernels, experimentId: string, userId: string, trafficSplit: number): Arm =>
   armOf(kernels.bucket(experimentId, userId), trafficSplit)

@@ -39,7 +39,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
     exposed.add(k)
     void recordExposures(d.raw, [{ tenantId, experimentId, userId, arm, at: d.clock() }]).catch(() => exposed.delete(k))
   }
-  const armOf = (tenantId: string, userId: string, e: RunningExperiment | undefined): ExperimentArm | undefined => {
+  const enter = (tenantId: string, userId: string, e: RunningExperiment | undefined): ExperimentArm | undefined => {
     if (!e) return undefined
     const arm = assign(d.kernels, e.id, userId, e.traffic_split)
     expose(tenantId, e.id, userId, arm)
@@ -50,7 +50,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
     /** The shopper's arm in the experiment running on this placement, if any (an unreadable list counts as none). */
     async arm(tenantId: string, placement: string | undefined, userId: string): Promise<ExperimentArm | undefined> {
       const found = experimentFor(tenantId, placement)
-      return armOf(tenantId, userId, found instanceof Promise ? await found.catch(() => undefined) : found)
+      return enter(tenantId, userId, found instanceof Promise ? await found.catch(() => undefined) : found)
     },
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
     changed(tenantId: string) {
