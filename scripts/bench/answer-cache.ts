@@ -10,6 +10,7 @@
 import { Redis } from 'ioredis'
 import { arg } from '../lib/args.ts'
 import { startBenchServer } from '../lib/bench-server.ts'
+import { STRATEGIES } from '../../server/vocabulary.ts'
 
 const SECONDS = arg('--seconds', 12)
 const CONCURRENCY = arg('--concurrency', 16)
@@ -17,7 +18,6 @@ const SHOPPERS = arg('--shoppers', 5000)
 /** Events per shopper: past the cold start, so history strategies answer each shopper personally. */
 const HISTORY = 6
 const PRODUCTS = 300
-const STRATEGIES = ['collaborative', 'content_based', 'trending', 'frequently_bought_together']
 
 const s = await startBenchServer('postgres', 'answer-cache')
 const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379')

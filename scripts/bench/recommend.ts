@@ -16,11 +16,12 @@
 import { machineBusyMs, ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 import { arg } from '../lib/args.ts'
+import { STRATEGIES } from '../../server/vocabulary.ts'
 
 if (process.argv[2] === '--load') {
   // ---- load-generator process
   const job = JSON.parse(process.argv[3]) as { base: string; key: string; users: string[]; products: string[]; mode: 'open' | 'closed'; path: 'recs' | 'recs-hot' | 'recs-computed' | 'hello'; rate: number; seconds: number; concurrency: number; start?: number }
-  const strategies = ['collaborative', 'content_based', 'trending', 'frequently_bought_together']
+  const strategies = STRATEGIES
   // Each run goes on where the last left off: a run replaying earlier URLs would find them cached.
   let n = job.start ?? 0
   // recs-hot: a small working set (200 shoppers, 50 products), so after warm-up
