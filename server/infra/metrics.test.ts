@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts'
 import { Metrics } from './metrics.ts'
 import { BACKENDS } from '../test/backends.ts'
 import { testApp } from '../test/harness.ts'
+import { waitFor } from '../test/wait-for.ts'
 
 test('the registry renders Prometheus text format', () => {
   const m = new Metrics()
@@ -35,10 +36,9 @@ for (const name of BACKENDS) {
       ] } })
       for (let i = 0; i < 3; i++) await t.req('GET', '/api/v1/recommendations?userId=u', { key: k.readKey })
       // Request latency is recorded in onAfterResponse, which runs after the response is handed back:
-      // scrape until it is there (or give up after a second and let the assertion below fail).
+      // scrape until it is there.
       const httpSeries = /recomengine_http_request_duration_ms_count\{method="POST",route="\/api\/v1\/events\/batch",status="202"\} \d+/
-      let r = await t.req('GET', '/metrics')
-      for (let i = 0; i < 50 && !httpSeries.test(r.text); i++) { await Bun.sleep(20); r = await t.req('GET', '/metrics') }
+      const r = await waitFor('the request series in /metrics', async () => { const r = await t.req('GET', '/metrics'); return httpSeries.test(r.text) && r })
       expect(r.status).toBe(200)
       expect(r.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
       const text = r.text

@@ -4,6 +4,7 @@ import { cacheState, openCache } from './index.ts'
 import { MemoryCache } from './memory.ts'
 import { RedisCache } from './redis.ts'
 import { perMinute, takeTokens, type BucketState } from '../rate-limit/token-bucket.ts'
+import { waitFor } from '../../test/wait-for.ts'
 
 describe('token bucket (pure)', () => {
   test('a full minute of budget, then refill at limit/60 per second', () => {
@@ -79,7 +80,7 @@ describe('caches', () => {
       c.subscribe('ch', (m) => got.push(m))
       await Bun.sleep(50)
       await c.publish('ch', 'hello')
-      for (let i = 0; i < 20 && !got.length; i++) await Bun.sleep(10)
+      await waitFor('the message', () => got.length > 0)
       expect(got).toEqual(['hello'])
       await c.close()
     })
@@ -116,10 +117,10 @@ describe('caches', () => {
     const got: string[] = []
     b.subscribe('again', (m) => got.push(m))
     const sub = (b as unknown as { sub: { disconnect(reconnect: boolean): void; status: string } }).sub
-    for (let i = 0; i < 50 && sub.status !== 'ready'; i++) await Bun.sleep(20)
+    await waitFor('the subscriber connection', () => sub.status === 'ready')
     sub.disconnect(true) // drop the connection; ioredis reconnects
-    for (let i = 0; i < 100 && sub.status !== 'ready'; i++) await Bun.sleep(20)
-    for (let i = 0; i < 100 && !got.length; i++) { await a.publish('again', 'hello'); await Bun.sleep(20) }
+    await waitFor('the subscriber reconnected', () => sub.status === 'ready')
+    await waitFor('the broadcast', async () => { await a.publish('again', 'hello'); return got.length > 0 }, { everyMs: 20 })
     expect(got[0]).toBe('hello')
     await a.close(); await b.close()
   })
@@ -147,18 +148,18 @@ describe('caches', () => {
     c.subscribe('late', (m) => got.push(m)) // subscribed while Redis is down
     const server = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdout: 'ignore', stderr: 'ignore' })
     try {
-      for (let i = 0; i < 300 && cacheState(c) !== 'redis'; i++) await Bun.sleep(20)
+      await waitFor('the cache joining Redis', () => cacheState(c) === 'redis')
       expect(cacheState(c)).toBe('redis')
       const other = new RedisCache(url, quietLog, `test:${RUN_ID}:late:`)
       await other.ready()
-      for (let i = 0; i < 100 && !got.length; i++) { await other.publish('late', 'joined'); await Bun.sleep(20) }
+      await waitFor('the broadcast', async () => { await other.publish('late', 'joined'); return got.length > 0 }, { everyMs: 20 })
       expect(got[0]).toBe('joined') // heard through Redis: the subscription was made on connect
       await c.set('shared', '1', 60_000)
       expect(await other.get('shared')).toBe('1')
       await other.close()
       server.kill('SIGKILL')
       await server.exited
-      for (let i = 0; i < 100 && cacheState(c) !== 'degraded'; i++) await Bun.sleep(20)
+      await waitFor('the cache degrading', () => cacheState(c) === 'degraded')
       expect(cacheState(c)).toBe('degraded') // truthful while Redis is gone again
     } finally {
       server.kill('SIGKILL')

@@ -5,6 +5,7 @@ import { BACKENDS, backend } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 import { armOf, assign, nextStatus } from './assignment.ts'
 import { conversionRate } from './statistics.ts'
+import { waitFor } from '../../test/wait-for.ts'
 
 const base = { name: 'Collab vs trending', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr' }
 
@@ -288,7 +289,7 @@ for (const name of BACKENDS) {
     }
     const old = await mk('old'), recent = await mk('recent')
     const exposures = async (id: string) => (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [id]))[0].n
-    for (let i = 0; i < 100 && ((await exposures(old)) < 6 || (await exposures(recent)) < 6); i++) await Bun.sleep(20)
+    await waitFor('the exposures written behind', async () => (await exposures(old)) >= 6 && (await exposures(recent)) >= 6)
     const before = (await t.req('GET', `/api/v1/experiments/${old}/results`, { key: k.writeKey })).body.data
     await database.raw.query("update experiments set completed_at = now() - interval '91 days' where id = $1", [old])
     expect(await t.app.services.experiments.archiveOld()).toBeGreaterThanOrEqual(1)

@@ -10,6 +10,7 @@ import { loadConfig } from '../../config.ts'
 import { backend, BACKENDS, quietLog, REAL_BACKENDS } from '../../test/backends.ts'
 import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
 import { slotKey } from './answer-slots.ts'
+import { waitFor } from '../../test/wait-for.ts'
 
 const H = 3600_000
 const NOW = Date.now()
@@ -299,7 +300,7 @@ describe('shared answers', () => {
     const ask = (qs: string) => app.handle(new Request(`http://localhost/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': k.readKey } }))
     // Twelve shoppers' own answers worked out at once: one write.
     await Promise.all(Array.from({ length: 12 }, (_, u) => ask(`userId=user-${u}&strategy=collaborative&limit=3`)))
-    for (let i = 0; i < 100 && batches.length === 0; i++) await Bun.sleep(5)
+    await waitFor('the write-behind batch', () => batches.length > 0)
     expect(batches).toEqual([12])
     // One more, an answer every shopper shares, then shutdown before the timer: written all the same.
     await ask('userId=user-1&strategy=trending&limit=3') // user-1 bought nothing: the shared answer is theirs
