@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value'
 
 const LogLevel = T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')])
 
-export const ConfigSchema = T.Object({
+const ConfigSchema = T.Object({
   nodeEnv: T.String(),
   port: T.Integer({ minimum: 0, maximum: 65535 }),
   consolePort: T.Integer({ minimum: 0, maximum: 65535 }),

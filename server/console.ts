@@ -10,7 +10,7 @@ export type ConsoleFetch = (req: Request, clientIp?: string) => Promise<Response
 /** The API as the console sees it: a Request in, a Response out, with the browser's address. */
 export type InProcessApi = (req: Request, clientIp: string) => Promise<Response>
 
-export const CONSOLE_ENTRY = fileURLToPath(new URL('../console/server/entry.bun.js', import.meta.url))
+const CONSOLE_ENTRY = fileURLToPath(new URL('../console/server/entry.bun.js', import.meta.url))
 
 /** The console's fetch handler, or undefined (with a warning) when it has not been built.
  *  `origin`: the public origin form POSTs must come from (CONSOLE_URL behind a proxy); by default each

@@ -55,7 +55,7 @@ export class ServiceUnavailable extends AppError {
   }
 }
 
-export const PROBLEM_BASE = 'https://recomengine.dev/problems/'
+const PROBLEM_BASE = 'https://recomengine.dev/problems/'
 
 export interface Problem {
   type: string

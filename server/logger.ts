@@ -17,7 +17,7 @@ export interface Logger {
   enabled(level: Exclude<LogLevelName, 'silent'>): boolean
 }
 
-export function redact(value: unknown, depth = 0): unknown {
+function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1))

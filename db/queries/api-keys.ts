@@ -2,7 +2,7 @@ import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { apiKeys, tenants, type ApiKey } from '../schema.ts'
 
-export async function countActiveKeys(db: Db, tenantId: string): Promise<number> {
+async function countActiveKeys(db: Db, tenantId: string): Promise<number> {
   const [{ n }] = await db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
   return Number(n)
 }

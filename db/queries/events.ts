@@ -100,7 +100,7 @@ export interface EventFilter { userId?: string; eventType?: string; productId?: 
 export interface EventPosition { tsUs: number; receivedUs: number; id: string }
 
 /** How far `total` counts: beyond this a list says "more than MAX_COUNTED - 1" rather than scan every row. */
-export const MAX_COUNTED = 10_001
+const MAX_COUNTED = 10_001
 
 /**
  * A page of events newest first, ordered by (ts, received_at, id): the id

@@ -50,7 +50,7 @@ export async function tenantForKey(db: Db, tenantId: string) {
   return t
 }
 
-export function isUniqueViolation(e: unknown): boolean {
+function isUniqueViolation(e: unknown): boolean {
   for (let c: any = e; c; c = c.cause) if (c.code === '23505') return true
   return false
 }

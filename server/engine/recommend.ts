@@ -15,7 +15,7 @@ import { trendingCandidates } from './strategies/trending.ts'
 import type { RecommendRequest, RecommendResult, Recommendation, StrategyName, TenantModel, UserState } from './types.ts'
 
 /** Fewer events than this and a shopper has no history worth personalising on (FR-032). */
-export const COLD_START_EVENTS = 5
+const COLD_START_EVENTS = 5
 
 /**
  * Whether an answer is worked out from the shopper's history (the expensive kind: a

@@ -72,10 +72,10 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
 }
 
 /** Deeper than any payload of this API (metadata and attributes included) needs. */
-export const MAX_DEPTH = 32
+const MAX_DEPTH = 32
 
 /** Whether arrays/objects nest more than `limit` levels; stops as soon as they do. */
-export function nestedDeeperThan(value: unknown, limit: number): boolean {
+function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (limit === 0) return true
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(v, limit - 1)) return true
@@ -86,7 +86,7 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** The first reserved key at any depth (JSON.parse keeps `__proto__` as an own key) and where it is, or undefined. */
-export function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
+function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -111,7 +111,7 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * The field path ('' for the root) of the first string or key that cannot be
  * stored, or undefined. A bad key is reported at the object that holds it.
  */
-export function unstorableText(value: unknown, pointer = ''): string | undefined {
+function unstorableText(value: unknown, pointer = ''): string | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? fieldPath(pointer) : undefined
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {

@@ -5,10 +5,10 @@ import { Elysia } from 'elysia'
 import { HeadersTooLarge } from '../errors.ts'
 
 /** Request line and headers together, as Bun counts them by default. */
-export const MAX_HEADER_BYTES = 16 * 1024
+const MAX_HEADER_BYTES = 16 * 1024
 
 /** Bytes of the path, query and headers of a request (names, values and their separators). */
-export function headerBytes(request: Request): number {
+function headerBytes(request: Request): number {
   const url = request.url
   const start = url.indexOf('/', url.indexOf('//') + 2)
   let n = start < 0 ? 1 : url.length - start

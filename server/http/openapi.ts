@@ -7,7 +7,7 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { pathOf } from './request-context.ts'
 
-export const SPEC_PATH = '/api/v1/openapi.json'
+const SPEC_PATH = '/api/v1/openapi.json'
 
 type Doc = { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>> }
 export interface RouteInfo { method: string; path: string; hooks: { body?: unknown } }

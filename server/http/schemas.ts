@@ -12,7 +12,7 @@ export const T = { ...t, Integer: strictInteger }
 /** Request bodies reject unknown fields: a typo is a 400, not silently ignored. */
 export const Strict = <P extends Record<string, TSchema>>(props: P, opts: object = {}) => T.Object(props, { additionalProperties: false, ...opts })
 
-export const ProblemSchema = T.Object({
+const ProblemSchema = T.Object({
   type: T.String(), title: T.String(), status: T.Integer(), detail: T.String(), instance: T.String(),
   errors: T.Optional(T.Array(T.Object({ field: T.String(), message: T.String() }))),
 }, { description: 'RFC 7807 problem document (application/problem+json)' })
@@ -31,7 +31,7 @@ export function QueryEnum<const V extends readonly [string, ...string[]]>(values
 }
 
 /** Deepest `offset` a list accepts: a deeper OFFSET scans every skipped row, so deep pages take `cursor`. */
-export const MAX_OFFSET = 10_000
+const MAX_OFFSET = 10_000
 
 export const PaginationQuery = {
   limit: t.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size (max 100)' }),
@@ -47,7 +47,7 @@ export const CursorQuery = {
   cursor: t.Optional(t.String({ minLength: 1, maxLength: 512, description: 'Opaque position from `meta.pagination.nextCursor`; replaces `offset`' })),
 }
 
-export const PaginationMeta = T.Object({
+const PaginationMeta = T.Object({
   pagination: T.Object({
     total: T.Integer(), limit: T.Integer(), offset: T.Integer(), hasMore: T.Boolean(),
     nextCursor: T.Optional(T.Union([T.String(), T.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' })),

@@ -19,7 +19,7 @@ const key = (l: Labels) => {
 }
 const fmt = (l: string) => (l ? `{${l}}` : '')
 
-export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
 
 class Counter {
   private values = new Map<string, number>()

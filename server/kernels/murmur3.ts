@@ -3,7 +3,7 @@
 // and browser code can share it; assembly/cases.json pins both implementations.
 
 /** Number of A/B buckets; a user is in the variant when bucket < trafficSplit * 100. */
-export const BUCKETS = 10000
+const BUCKETS = 10000
 
 const C1 = 0xcc9e2d51
 const C2 = 0x1b873593

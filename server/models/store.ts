@@ -17,7 +17,7 @@ import { recommend } from '../engine/recommend.ts'
 import { availabilityChanged, compactForServing } from '../engine/strategies/model-index.ts'
 import type { EventType, Item, TenantModel } from '../engine/types.ts'
 
-export const MODEL_CHANNEL = 'models:ready'
+const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
 const DAY = 86400_000
 
@@ -34,7 +34,7 @@ export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
   lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000,
 }
 
-export const itemOf = (r: CatalogRow): Item => ({
+const itemOf = (r: CatalogRow): Item => ({
   productId: r.product_id, name: r.name, description: r.description, category: r.category, price: r.price,
   imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available,
 })

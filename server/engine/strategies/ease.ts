@@ -23,7 +23,7 @@ export interface EaseOptions {
 }
 
 /** The items EASE covers: those with at least two shoppers, most shoppers first (ties: lower index). */
-export function easeItemsOf(m: UserItemMatrix, limit: number): Int32Array {
+function easeItemsOf(m: UserItemMatrix, limit: number): Int32Array {
   const users = new Float64Array(m.items)
   for (let p = 0; p < m.col.length; p++) users[m.col[p]!]!++
   const candidates: number[] = []

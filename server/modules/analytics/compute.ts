@@ -7,7 +7,7 @@ import { addDays, dayOf, daysBetween, daysOf, isDay, weekOf } from '../../dates.
 
 export const PRESETS = { '7d': 7, '30d': 30, '90d': 90 } as const
 export type Preset = keyof typeof PRESETS
-export const MAX_SPAN_DAYS = 366
+const MAX_SPAN_DAYS = 366
 
 export interface DayRange { from: string; to: string; range: Preset | 'custom' }
 
@@ -59,7 +59,7 @@ export const ctr = (clicks: number, impressions: number) => (impressions > 0 ? c
 /** Sums of floats pick up noise (0.1 + 0.2); money is reported to a millionth. */
 export const money = (x: number) => Math.round(x * 1e6) / 1e6
 
-export const ZERO: Metrics = { impressions: 0, clicks: 0, conversions: 0, revenue: 0 }
+const ZERO: Metrics = { impressions: 0, clicks: 0, conversions: 0, revenue: 0 }
 
 export function sumMetrics(rows: Metrics[]): Metrics {
   const s = { ...ZERO }
@@ -98,7 +98,7 @@ export function csvField(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export const csvRow = (fields: (string | number | null)[]) => fields.map(csvField).join(',')
+const csvRow = (fields: (string | number | null)[]) => fields.map(csvField).join(',')
 
 export interface CsvSection { header: string[]; rows: (string | number | null)[][] }
 

@@ -13,7 +13,7 @@ import type { Logger } from '../../logger.ts'
 import { lastClosedDay, recentWeeksFrom, weeksToFold } from './fold.ts'
 
 export interface FoldWorkerOptions { pollMs: number; fullPassMs: number; graceMs: number }
-export const DEFAULT_FOLD_OPTIONS: FoldWorkerOptions = { pollMs: 15 * 60_000, fullPassMs: 60 * 60_000, graceMs: 10 * 60_000 }
+const DEFAULT_FOLD_OPTIONS: FoldWorkerOptions = { pollMs: 15 * 60_000, fullPassMs: 60 * 60_000, graceMs: 10 * 60_000 }
 
 export class FoldWorker {
   private timer: ReturnType<typeof setTimeout> | undefined

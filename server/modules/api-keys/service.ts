@@ -8,10 +8,10 @@ import { Conflict, NotFound } from '../../errors.ts'
 import type { TenantService } from '../tenants/service.ts'
 import type { UsageRecorder } from './usage.ts'
 
-export const MAX_ACTIVE_KEYS = 10
+const MAX_ACTIVE_KEYS = 10
 const PREFIX_LENGTH = 12 // "rk_live_" + 4 characters: enough to tell keys apart in a list
 
-export const keyDto = (k: ApiKey) => ({
+const keyDto = (k: ApiKey) => ({
   id: k.id, name: k.name, prefix: k.prefix, permissions: k.permissions, createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null, requestCount: Number(k.requestCount), revokedAt: k.revokedAt?.toISOString() ?? null,
 })

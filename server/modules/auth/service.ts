@@ -13,7 +13,7 @@ import type { Mailer } from '../../infra/mailer.ts'
 import type { Revocation } from './sessions.ts'
 
 export const ACCESS_TTL_S = 3600
-export const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
+const REFRESH_TTL_MS = 7 * 24 * 3600 * 1000
 const RESET_TTL_MS = 3600 * 1000
 // Failed logins allowed per 15 minutes: per email, and per client address.
 const EMAIL_THROTTLE: BucketSpec = { capacity: 10, refillPerMs: 10 / (15 * 60_000) }
@@ -32,7 +32,7 @@ export interface AuthDeps {
   onRevoked?: (r: Revocation) => Promise<void> | void
 }
 
-export const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
+const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
 const normEmail = (e: string) => e.trim().toLowerCase()
 
 export function createAuthService(d: AuthDeps) {

@@ -7,7 +7,7 @@ import type { Db } from '../../../db/client.ts'
 import { isFamilyLive } from '../../../db/queries/refresh-tokens.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 
-export const SESSIONS_CHANNEL = 'auth:sessions-revoked'
+const SESSIONS_CHANNEL = 'auth:sessions-revoked'
 const LIVE_TTL_MS = 10_000
 const MAX_REMEMBERED = 50_000
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

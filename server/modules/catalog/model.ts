@@ -3,7 +3,7 @@ import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../http/sc
 
 export const MAX_BATCH = 500
 /** Shortest `q`: one character matches nearly everything and no index can narrow it. */
-export const MIN_SEARCH = 2
+const MIN_SEARCH = 2
 /** A search's `meta.pagination.total` stops counting here (paging by cursor still reaches every match). */
 export const SEARCH_TOTAL_CAP = 1000
 /** Serialised size limit of `attributes`, checked by the service (JSON Schema cannot measure it). */

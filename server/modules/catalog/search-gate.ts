@@ -12,7 +12,7 @@ export interface SearchGateLimits {
   /** Share of time a tenant's lane may spend searching (0–1]: after a search of d ms it rests d·(1/busyShare − 1) ms. */
   busyShare: number
 }
-export const DEFAULT_SEARCH_LIMITS: SearchGateLimits = { running: 1, waiting: 4, busyShare: 0.5 }
+const DEFAULT_SEARCH_LIMITS: SearchGateLimits = { running: 1, waiting: 4, busyShare: 0.5 }
 
 /** Time, injected: `now` in ms, and `after` to run a function later (setTimeout in the app, by hand in tests). */
 export interface GateClock { now: () => number; after: (ms: number, fn: () => void) => void }

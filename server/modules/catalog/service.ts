@@ -19,7 +19,7 @@ type ItemInput = Static<typeof CatalogItemInput>
 type Replacement = Static<typeof CatalogModel.replace>
 type Patch = Static<typeof CatalogModel.patch>
 
-export const catalogItemDto = (i: CatalogItem) => ({
+const catalogItemDto = (i: CatalogItem) => ({
   productId: i.productId, name: i.name, description: i.description, category: i.category, price: i.price,
   currency: i.currency, imageUrl: i.imageUrl, url: i.url, attributes: i.attributes as Record<string, unknown>,
   available: i.available, createdAt: i.createdAt.toISOString(), updatedAt: i.updatedAt.toISOString(), deletedAt: iso(i.deletedAt),

@@ -28,7 +28,7 @@ const enc = new TextEncoder()
 // Compiled once: the per-item check is on the hot path of every batch.
 const itemCheck = getSchemaValidator(EventItem)
 
-export const eventDto = (e: EventRow) => ({
+const eventDto = (e: EventRow) => ({
   id: e.id, eventType: e.eventType, userId: e.userId, productId: e.productId, timestamp: e.ts.toISOString(),
   sessionId: e.sessionId, metadata: (e.metadata as Record<string, unknown> | null) ?? null, placement: e.placement,
   strategy: e.strategy, receivedAt: e.receivedAt.toISOString(), eventId: e.eventId ?? null,

@@ -7,12 +7,12 @@ import {
 import { effectiveConfig } from '../tenants/config.ts'
 import { experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
-export const RESULTS_KEPT_DAYS = 90
+const RESULTS_KEPT_DAYS = 90
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
 
-export const experimentDto = (e: Experiment) => ({
+const experimentDto = (e: Experiment) => ({
   id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric, placement: e.placement,
   status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
   startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,

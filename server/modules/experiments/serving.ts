@@ -8,7 +8,7 @@ import type { Kernels } from '../../kernels/load.ts'
 import type { StrategyName } from '../../engine/types.ts'
 import { assign, type Arm } from './assignment.ts'
 
-export const EXPERIMENTS_CHANNEL = 'experiments:changed'
+const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
 const EXPOSURES_REMEMBERED = 200_000
 

@@ -17,11 +17,11 @@
 //   estimates, Var(v/c) ~ Var(v)/c^2 + v^2 Var(c)/c^4, with a normal quantile:
 //   symmetric, and honest only when the control estimate is well away from 0.
 
-export const ALPHA = 0.05
+const ALPHA = 0.05
 /** Below this many users in either arm a result is flagged lowConfidence (PRD, A/B testing constraints). */
 export const LOW_CONFIDENCE_USERS = 500
 /** Sample ratio mismatch is reported when the chi-square p-value falls below this. */
-export const SRM_P_THRESHOLD = 0.001
+const SRM_P_THRESHOLD = 0.001
 
 export interface Interval { lower: number; upper: number }
 
@@ -103,7 +103,7 @@ export function normalQuantile(p: number): number {
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7]
 
 /** ln Gamma(x) for x > 0 (Lanczos, g = 7, n = 9; relative error ~1e-15). */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x)
   const z = x - 1
   let a = LANCZOS[0]
@@ -146,7 +146,7 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
  * Regularized incomplete beta I_x(a, b). `complement` may carry 1 - x computed
  * without cancellation (the t CDF knows it as t^2 / (df + t^2)).
  */
-export function regularizedBeta(x: number, a: number, b: number, complement = 1 - x): number {
+function regularizedBeta(x: number, a: number, b: number, complement = 1 - x): number {
   if (x <= 0) return 0
   if (complement <= 0) return 1
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(complement))
@@ -197,7 +197,7 @@ export function studentTQuantile(p: number, df: number): number {
 }
 
 // Regularized upper incomplete gamma Q(a, x): series below a + 1, Lentz continued fraction above (NR gser/gcf).
-export function regularizedGammaQ(a: number, x: number): number {
+function regularizedGammaQ(a: number, x: number): number {
   if (!(a > 0) || Number.isNaN(x)) return NaN
   if (x <= 0) return 1
   if (x === Infinity) return 0
@@ -284,7 +284,7 @@ export interface ConversionResult extends ArmComparison<ConversionArmResult> {
 }
 
 /** Wilson score interval for a binomial proportion; stays inside [0, 1] and behaves at 0 and n successes. */
-export function wilsonInterval(successes: number, trials: number, z = Z_CRIT): Interval | null {
+function wilsonInterval(successes: number, trials: number, z = Z_CRIT): Interval | null {
   if (!(trials > 0)) return null
   const p = successes / trials
   const z2 = z * z

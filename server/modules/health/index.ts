@@ -24,7 +24,7 @@ export interface MetricsAccess {
 }
 
 /** Why a scrape is refused, or undefined when it may proceed. */
-export function metricsRefusal(authorization: string | null, access: MetricsAccess): AppError | undefined {
+function metricsRefusal(authorization: string | null, access: MetricsAccess): AppError | undefined {
   if (!access.token) {
     return access.production
       ? new Forbidden('/metrics is closed in production until METRICS_TOKEN is set (16+ characters); scrape with Authorization: Bearer <METRICS_TOKEN>')

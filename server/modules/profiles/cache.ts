@@ -9,7 +9,7 @@ import { findProfiles, type UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 
-export const PROFILES_CHANNEL = 'profiles:changed'
+const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
 /** Shoppers per query: beyond this a batch waits for the next. */
 const BATCH_MAX = 32

@@ -9,7 +9,7 @@ import type { CatalogService } from '../catalog/service.ts'
 import { prepareAsset, serveAsset, type PreparedAsset } from './assets.ts'
 import { DEMO_ASSETS, DEMO_CSP, DEMO_STATE_FILE, demoPage, parseDemoState, productSvg, type DemoState } from './demo.ts'
 
-export const SDK_BUNDLE_PATH = fileURLToPath(new URL('../../../sdk/dist/v1.js', import.meta.url).href)
+const SDK_BUNDLE_PATH = fileURLToPath(new URL('../../../sdk/dist/v1.js', import.meta.url).href)
 
 export interface SdkRouteDeps {
   /** The built bundle (scripts/build-sdk.ts); read once, on first request. */

@@ -6,9 +6,9 @@ import type { Tenant } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { effectiveConfig, mergeConfig, type TenantConfig, type TenantConfigPatch } from './config.ts'
 
-export const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
+const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
 
-export const tenantDto = (t: Tenant) => ({
+const tenantDto = (t: Tenant) => ({
   id: t.id, name: t.name, status: t.status, config: effectiveConfig(t.config),
   createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(), deletedAt: t.deletedAt?.toISOString() ?? null,
 })

@@ -11,7 +11,7 @@ type Widget = Static<typeof WidgetConfig>
 
 export interface WidgetDeps { db: Db; clock: () => Date }
 
-export const widgetView = (placement: string, defaults: Widget, overrides: object, updatedAt: Date | null) => ({
+const widgetView = (placement: string, defaults: Widget, overrides: object, updatedAt: Date | null) => ({
   placement,
   config: mergeConfig(defaults, overrides),
   overrides: overrides as Record<string, unknown>,

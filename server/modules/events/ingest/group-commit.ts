@@ -37,7 +37,7 @@ function sqlstateOf(error: unknown): string | undefined {
   }
 }
 
-export function storeFailureOf(error: unknown): StoreFailure {
+function storeFailureOf(error: unknown): StoreFailure {
   if (isUnreachable(error)) return { kind: 'unreachable', error }
   const sqlstate = sqlstateOf(error)
   if (!sqlstate) return { kind: 'unknown', error }

@@ -18,7 +18,7 @@ export interface TotalDelta { tenantId: string; grain: 'd' | 'w'; day: string; p
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
 
 /** Revenue of a purchase: metadata.price × metadata.quantity (quantity 1 when absent), else the catalog price. */
-export function purchaseAmount(e: StoredEvent, catalogPrice: number | undefined): number {
+function purchaseAmount(e: StoredEvent, catalogPrice: number | undefined): number {
   const price = typeof e.metadata?.price === 'number' ? e.metadata.price : catalogPrice ?? 0
   const qty = typeof e.metadata?.quantity === 'number' ? e.metadata.quantity : 1
   return price * qty
