@@ -1,17 +1,10 @@
 import { describe, expect, test } from 'bun:test'
-import { BACKENDS } from '../../test/backends.ts'
-import { expectProblem, testApp, type Res } from '../../test/harness.ts'
-
-const API = '/api/v1/catalog'
-const at = (productId: string) => `${API}/${encodeURIComponent(productId)}`
-const item = (productId: string, extra: object = {}) => ({ productId, name: `Product ${productId}`, ...extra })
-const ids = (r: Res) => r.body.data.map((x: { productId: string }) => x.productId)
+import { expectProblem } from '../../test/harness.ts'
+import { BACKENDS, catalogApp, API, at, item, ids } from './test-fixtures.ts'
 
 for (const backend of BACKENDS) {
   describe(`catalog access, isolation and change events [${backend}]`, async () => {
-    // Strictly increasing, so "newest-updated first" is deterministic.
-    let last = 0
-    const t = await testApp(backend, {}, () => new Date(last = Math.max(Date.now(), last + 1)))
+    const t = await catalogApp(backend)
 
     test('a read key gets 403 on every write; without credentials 401; an admin JWT with X-Tenant-ID may write', async () => {
       const k = await t.tenantWithKeys()
