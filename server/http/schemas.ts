@@ -5,6 +5,7 @@
 // strings use `t`, whose coercion turns "20" into 20.
 import { Kind } from '@sinclair/typebox'
 import { t, type TSchema } from 'elysia'
+import { STRATEGIES } from '../vocabulary.ts'
 
 const strictInteger = (opts: Parameters<typeof t.Number>[0] = {}) => ({ ...t.Number(opts), [Kind]: 'Integer', type: 'integer' }) as unknown as ReturnType<typeof t.Number>
 export const T = { ...t, Integer: strictInteger }
@@ -22,6 +23,9 @@ export function Literals<const V extends readonly [string, ...string[]]>(values:
   // A union of literals (validation messages name the allowed values); typed as Elysia's enum of the same values.
   return T.Union(values.map((v) => T.Literal(v))) as unknown as ReturnType<typeof t.UnionEnum<V>>
 }
+
+/** A recommendation strategy's name, in a body. */
+export const Strategy = Literals(STRATEGIES)
 
 /** A query-string enum. Elysia's t.UnionEnum silently defaults to its first value, which turns an absent filter into a filter. */
 export function QueryEnum<const V extends readonly [string, ...string[]]>(values: V, opts: { description?: string } = {}) {

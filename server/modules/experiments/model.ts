@@ -1,6 +1,5 @@
 import { t } from 'elysia'
-import { DateTime, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../http/schemas.ts'
-import { Strategy } from '../tenants/config.ts'
+import { DateTime, PaginationQuery, QueryEnum, Strategy, Strict, T, Uuid } from '../../http/schemas.ts'
 
 const Metric = T.Union([T.Literal('ctr'), T.Literal('conversion_rate'), T.Literal('revenue_per_visitor')])
 const Name = T.String({ minLength: 1, maxLength: 200, pattern: '\\S' })

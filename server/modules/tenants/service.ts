@@ -4,7 +4,8 @@ import type { Db } from '../../../db/client.ts'
 import { findTenant, insertTenant, listTenants, purgeDeletedTenants, setTenantConfig, tenantForKey, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
-import { effectiveConfig, mergeConfig, type TenantConfig, type TenantConfigPatch } from './config.ts'
+import { mergeConfig } from '../../http/partial.ts'
+import { effectiveConfig, type TenantConfig, type TenantConfigPatch } from './config.ts'
 
 const PURGE_AFTER_MS = 30 * 24 * 3600 * 1000
 

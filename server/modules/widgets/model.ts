@@ -1,15 +1,11 @@
-import { t, type TSchema } from 'elysia'
+import { t } from 'elysia'
 import { DateTime, T } from '../../http/schemas.ts'
-import { TenantConfigPatch, WidgetConfig } from '../tenants/config.ts'
-
-// The tenant-config patch already holds the deep-partial twin of WidgetConfig (every
-// field optional, unknown fields refused); reused so the two can never drift.
-const widgetPatch = (TenantConfigPatch as unknown as { properties: { widget: { properties: Record<string, TSchema> } } }).properties.widget
+import { WidgetConfig, WidgetConfigPatch } from './config.ts'
 
 export const WidgetModel = {
   params: t.Object({ placement: t.String({ minLength: 1, maxLength: 100, pattern: '^[^\\x00-\\x1F\\x7F]+$', description: 'The placement id used in data-recomengine-placement' }) }),
   /** What the merchant changes for this placement; anything left out follows the tenant's widget defaults. */
-  put: T.Object(widgetPatch.properties, { additionalProperties: false }),
+  put: WidgetConfigPatch,
   widget: T.Object({
     placement: T.String(),
     config: WidgetConfig,

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { BACKENDS } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
-import { DEFAULT_TENANT_CONFIG } from '../tenants/config.ts'
+import { DEFAULT_WIDGET_CONFIG } from './config.ts'
 
-const defaults = DEFAULT_TENANT_CONFIG.widget
+const defaults = DEFAULT_WIDGET_CONFIG
 
 for (const b of BACKENDS) describe(`widgets (${b})`, async () => {
   const t = await testApp(b)
