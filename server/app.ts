@@ -50,6 +50,7 @@ import { headerLimit } from './http/header-limit.ts'
 import { apiDocs, type RouteInfo } from './http/openapi.ts'
 import { problemHandler } from './http/problems.ts'
 import { requestContext } from './http/request-context.ts'
+import { preserializedBodies } from './http/preserialized.ts'
 import type { Secrets } from './infra/secrets.ts'
 
 export interface AppParts {
@@ -186,6 +187,7 @@ export async function createApp(parts: AppParts) {
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
     .use(requestContext(log, metrics))
+    .use(preserializedBodies())
     .use(problemHandler(log, metrics))
     .use(cors({
       origins: config.corsOrigins,

@@ -12,20 +12,6 @@ export const requestInfo = (req: Request) => infos.get(req)
 /** The path of an absolute URL without parsing it (this runs on every request). */
 export const pathOf = (url: string) => { const start = url.indexOf('/', url.indexOf('//') + 2); const q = url.indexOf('?', start); return start < 0 ? '/' : url.slice(start, q < 0 ? undefined : q) }
 
-// Responses whose JSON body was serialised earlier (a cached recommendation).
-// Elysia rebuilds any returned Response to add the headers set so far (a
-// header copy and a streamed body), and validates any other value against the
-// route's schema; a handler returns this one marker instead (a Response, so
-// not validated again) and the body is built once, with every header.
-const PRESERIALIZED = new Response(null)
-const bodies = new WeakMap<Request, string>()
-
-/** A JSON body that is already serialised (and was validated against the route's schema when it first was). */
-export function jsonResponse(request: Request, json: string): Response {
-  bodies.set(request, json)
-  return PRESERIALIZED
-}
-
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
   // Each (route, method, status) series resolved once: every request observes one.
   // Route patterns, not paths: label values stay few.
@@ -52,14 +38,6 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
     .onAfterHandle({ as: 'global' }, ({ request, set }) => {
       const info = infos.get(request)
       if (info) set.headers['server-timing'] = `app;dur=${(performance.now() - info.start).toFixed(2)}`
-    })
-    .mapResponse({ as: 'global' }, ({ request, responseValue, set }) => {
-      if (responseValue !== PRESERIALIZED) return
-      const json = bodies.get(request)!
-      set.headers['content-type'] = 'application/json'
-      const res = new Response(json, { status: typeof set.status === 'number' ? set.status : 200, headers: set.headers as Record<string, string> })
-      set.headers = {} // on the response already: left in place, Elysia would copy them again
-      return res
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
       const info = infos.get(request)
