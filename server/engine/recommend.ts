@@ -4,18 +4,13 @@
 // context product or (if asked) a purchased one, no duplicates, at most `limit`, scores
 // in [0, 1] non-increasing, a reason for each.
 import type { Kernels } from '../kernels/load.ts'
-import { collaborativeCandidates } from './strategies/collaborative.ts'
-import { similarToHistory, similarToItem } from './strategies/content-based.ts'
+import { blockedMask } from './memo.ts'
+import { COLD_START_EVENTS, PLANS, type PlanContext } from './plan.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'
-import { boughtWithCandidates } from './strategies/frequently-bought-together.ts'
-import { boughtAnyOf, historyOf, purchasedIndexes } from './strategies/history.ts'
-import { type ModelIndex, modelIndex, unavailableOf } from './strategies/model-index.ts'
+import { boughtAnyOf, purchasedIndexes } from './strategies/history.ts'
+import { modelIndex, unavailableOf } from './strategies/model-index.ts'
 import { type Candidate, chainScores } from './strategies/ranking.ts'
-import { trendingCandidates } from './strategies/trending.ts'
 import type { RecommendRequest, RecommendResult, Recommendation, StrategyName, TenantModel, UserState } from './types.ts'
-
-/** Fewer events than this and a shopper has no history worth personalising on (FR-032). */
-const COLD_START_EVENTS = 5
 
 /**
  * Whether an answer is worked out from the shopper's history (the expensive kind: a
@@ -23,7 +18,7 @@ const COLD_START_EVENTS = 5
  * product's partners or memoised neighbours) and cost a few microseconds.
  */
 export const drawsOnHistory = (strategy: StrategyName, productId: string | undefined): boolean =>
-  strategy === 'collaborative' || (strategy === 'content_based' && productId === undefined)
+  PLANS[strategy].drawsOnHistory(productId)
 
 /**
  * Whether the answer is the same for every shopper but for the purchases it leaves out:
@@ -44,57 +39,6 @@ export function fitsShopper(model: TenantModel, user: UserState, excludePurchase
   return !excludePurchased || !boughtAnyOf(modelIndex(model).byId, user, positions)
 }
 
-interface Context {
-  model: TenantModel
-  index: ModelIndex
-  user: UserState
-  req: RecommendRequest
-  /** The context product's index, when the model knows it. */
-  product: number | undefined
-  /** Items no list may hold (unavailable, the context product, purchased, already chosen). */
-  blocked: Uint8Array
-  limit: number
-  kernels: Kernels | undefined
-}
-
-/** 'fallback': the strategy cannot run for this request (cold start, or FBT without a product). */
-function strategyCandidates(c: Context): Candidate[] | 'fallback' {
-  const { model, index, user, req, product, blocked, limit, kernels } = c
-  const cold = user.eventCount < COLD_START_EVENTS
-  switch (req.strategy) {
-    case 'collaborative':
-      return cold ? 'fallback' : collaborativeCandidates(model, index.neighbors, historyOf(model, index.byId, user, req.eventWeights, req.intentHalfLifeDays), blocked, limit)
-    case 'content_based':
-      if (req.productId !== undefined) return product === undefined ? [] : similarToItem(model, index, product, blocked, limit, kernels)
-      return cold ? 'fallback' : similarToHistory(model, index, historyOf(model, index.byId, user, req.eventWeights, req.intentHalfLifeDays), blocked, limit, kernels)
-    case 'trending':
-      return trendingCandidates(model, index.trending, blocked, limit)
-    case 'frequently_bought_together':
-      if (req.productId === undefined) return 'fallback'
-      return product === undefined ? [] : boughtWithCandidates(model, index.boughtWith, product, blocked, limit)
-  }
-}
-
-/** Why a padded item is there, completing "(added because …)". */
-function shortfall(c: Context): string {
-  switch (c.req.strategy) {
-    case 'collaborative': return 'too few items matched your history'
-    case 'content_based': return 'too few similar items were found'
-    case 'trending': return 'too few items are trending'
-    case 'frequently_bought_together': return `too few items are often bought with ${c.model.items[c.product!]!.name}`
-  }
-}
-
-// Serving is synchronous and nothing keeps the mask past an answer, so one scratch array
-// serves every request: no catalog-sized allocation per computed answer (at thousands a
-// second, the collector's share is much of what a computed answer costs).
-let scratch = new Uint8Array(0)
-function blockedMask(unavailable: Uint8Array): Uint8Array {
-  if (scratch.length !== unavailable.length) scratch = new Uint8Array(unavailable.length)
-  scratch.set(unavailable)
-  return scratch
-}
-
 export function recommend(model: TenantModel, user: UserState, req: RecommendRequest, kernels?: Kernels): RecommendResult {
   const limit = Number.isFinite(req.limit) ? Math.max(0, Math.floor(req.limit)) : 0
   if (limit === 0) return { items: [], strategy: req.strategy, padded: 0 }
@@ -104,9 +48,10 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
   const blocked = blockedMask(unavailableOf(model))
   if (product !== undefined) blocked[product] = 1
   if (req.excludePurchased) for (const i of purchasedIndexes(index.byId, user)) blocked[i] = 1
-  const c: Context = { model, index, user, req, product, blocked, limit, kernels }
+  const c: PlanContext = { model, index, user, req, product, blocked, limit, kernels }
+  const plan = PLANS[req.strategy]
 
-  const found = strategyCandidates(c)
+  const found = plan.candidates(c)
   if (found === 'fallback' || found.length === 0) {
     const fallback = fallbackCandidates(model, index, product, blocked, limit)
     return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0 }
@@ -114,7 +59,7 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
   for (const x of found) blocked[x.index] = 1
   const pads = found.length < limit ? fallbackCandidates(model, index, product, blocked, limit - found.length).segments : []
   const ranked = chainScores([found, ...pads])
-  const why = ranked.length > found.length ? shortfall(c) : ''
+  const why = ranked.length > found.length ? plan.shortfall(c) : ''
   return {
     items: ranked.map((x, k) => toRecommendation(model, k < found.length ? x : { ...x, reason: `${x.reason} (added because ${why})` })),
     strategy: req.strategy,

@@ -5,6 +5,7 @@
 // weakly by the model's content object, so a replaced model's index is collected with it.
 // Pure and deterministic: a fixed-seed sample initialises k-means, ties go to the lower
 // index, and the same model always yields the same index and answers.
+import { memo } from '../memo.ts'
 import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import type { ModelIndex } from './model-index.ts'
@@ -155,14 +156,12 @@ export function buildAnnIndex(matrix: Float32Array, n: number, dim: number, kern
   }
 }
 
-const annIndexes = new WeakMap<TenantModel['content'], AnnIndex>()
-
 /** The model's ANN index, built on first use (with whichever kernels ask first) and cached. */
 export function annIndexOf(model: TenantModel, index: ModelIndex, kernels: Kernels): AnnIndex {
-  let ann = annIndexes.get(model.content)
-  if (!ann) annIndexes.set(model.content, (ann = buildAnnIndex(index.contentMatrix(), model.items.length, model.content.dim, kernels)))
+  let ann = memo.ann.get(model.content)
+  if (!ann) memo.ann.set(model.content, (ann = buildAnnIndex(index.contentMatrix(), model.items.length, model.content.dim, kernels)))
   return ann
 }
 
 /** The cached index, if one was built (for tests and diagnostics). */
-export const cachedAnnIndex = (model: TenantModel): AnnIndex | undefined => annIndexes.get(model.content)
+export const cachedAnnIndex = (model: TenantModel): AnnIndex | undefined => memo.ann.get(model.content)

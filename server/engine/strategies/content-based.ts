@@ -4,6 +4,7 @@
 // searched approximately (strategies/ann.ts): only the members of the clusters nearest the
 // query are scored, the others score 0 as if below the similarity floor; price proximity
 // and exclusions then apply exactly as on the exact path.
+import { memo } from '../memo.ts'
 import { jsKernels, type Kernels } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import { annIndexOf, usesAnn } from './ann.ts'
@@ -80,20 +81,18 @@ function best(scores: Float32Array, blocked: Uint8Array, limit: number, kernels:
  */
 const SIMILAR_KEPT = 256
 const SIMILAR_MEMO_MAX = 20_000
-interface Neighbours { index: Int32Array; score: Float32Array }
-const similarMemo = new WeakMap<TenantModel, Map<number, Neighbours>>()
 
 /** Items like `item`: cosine × price proximity. */
 export function similarToItem(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
   if (limit <= SIMILAR_KEPT) {
-    let memo = similarMemo.get(model)
-    if (!memo) similarMemo.set(model, (memo = new Map()))
-    let kept = memo.get(item)
+    let byItem = memo.similar.get(model)
+    if (!byItem) memo.similar.set(model, (byItem = new Map()))
+    let kept = byItem.get(item)
     if (!kept) {
       const near = nearest(model, index, item, new Uint8Array(model.items.length), SIMILAR_KEPT, kernels)
       kept = { index: Int32Array.from(near.picked), score: Float32Array.from(near.picked, (i) => near.scores[i]!) }
-      if (memo.size >= SIMILAR_MEMO_MAX) memo.clear()
-      memo.set(item, kept)
+      if (byItem.size >= SIMILAR_MEMO_MAX) byItem.clear()
+      byItem.set(item, kept)
     }
     const out: Candidate[] = []
     for (let k = 0; k < kept.index.length; k++) {

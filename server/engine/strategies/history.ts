@@ -1,5 +1,6 @@
 // What a shopper's recent events (UserState.recent, seconds old included) say about
 // their intent right now: one weight per catalog item, by event type and recency.
+import { memo, type Purchased } from '../memo.ts'
 import type { EventType, TenantModel, UserState } from '../types.ts'
 import { DEFAULT_EVENT_WEIGHTS, decay, type EventWeights } from './weights.ts'
 
@@ -29,18 +30,12 @@ export interface History {
   which(index: number): string
 }
 
-// Worked out once per shopper state (the same object while their profile is cached),
-// model and settings: a shopper asked for by several placements, or for collaborative
-// and content-based in turn, costs one walk over up to 100 events (≈ 30 µs on retail
-// histories), not one per answer. A History is never changed once made.
-const historyMemo = new WeakMap<UserState, { model: TenantModel; byId: ReadonlyMap<string, number>; weights: EventWeights; halfLifeDays: number; history: History }>()
-
 export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>, user: UserState,
   weights: EventWeights = DEFAULT_EVENT_WEIGHTS, halfLifeDays = INTENT_HALF_LIFE_DAYS): History {
-  const memo = historyMemo.get(user)
-  if (memo && memo.model === model && memo.byId === byId && memo.weights === weights && memo.halfLifeDays === halfLifeDays) return memo.history
+  const kept = memo.history.get(user)
+  if (kept && kept.model === model && kept.byId === byId && kept.weights === weights && kept.halfLifeDays === halfLifeDays) return kept.history
   const history = workOutHistory(model, byId, user, weights, halfLifeDays)
-  historyMemo.set(user, { model, byId, weights, halfLifeDays, history })
+  memo.history.set(user, { model, byId, weights, halfLifeDays, history })
   return history
 }
 
@@ -85,19 +80,14 @@ function workOutHistory(model: TenantModel, byId: ReadonlyMap<string, number>, u
   }
 }
 
-// A shopper's state is the same object for as long as their profile is cached, and a
-// loyal shopper's purchases run to hundreds of ids: their indexes are worked out once
-// per state and model index (both weakly held), not on every request.
-const purchasedMemo = new WeakMap<UserState, { byId: ReadonlyMap<string, number>; indexes: readonly number[]; set?: ReadonlySet<number> }>()
-
 function purchasedOf(byId: ReadonlyMap<string, number>, user: UserState) {
-  const memo = purchasedMemo.get(user)
-  if (memo && memo.byId === byId) return memo
+  const kept = memo.purchased.get(user)
+  if (kept && kept.byId === byId) return kept
   const indexes: number[] = []
   for (const p of user.purchased) { const i = byId.get(p); if (i !== undefined) indexes.push(i) }
   for (const e of user.recent) if (e.eventType === 'purchase') { const i = byId.get(e.productId); if (i !== undefined) indexes.push(i) }
-  const fresh: { byId: ReadonlyMap<string, number>; indexes: readonly number[]; set?: ReadonlySet<number> } = { byId, indexes }
-  purchasedMemo.set(user, fresh)
+  const fresh: Purchased = { byId, indexes }
+  memo.purchased.set(user, fresh)
   return fresh
 }
 
@@ -108,9 +98,9 @@ export function purchasedIndexes(byId: ReadonlyMap<string, number>, user: UserSt
 
 /** Whether the shopper bought any of these catalog indexes (-1, an item the model does not know, never counts). */
 export function boughtAnyOf(byId: ReadonlyMap<string, number>, user: UserState, indexes: ArrayLike<number>): boolean {
-  const memo = purchasedOf(byId, user)
-  if (!memo.indexes.length) return false
-  const set = (memo.set ??= new Set(memo.indexes))
+  const bought = purchasedOf(byId, user)
+  if (!bought.indexes.length) return false
+  const set = (bought.set ??= new Set(bought.indexes))
   for (let k = 0; k < indexes.length; k++) if (set.has(indexes[k]!)) return true
   return false
 }

@@ -2,6 +2,7 @@
 // product-id map, ranked orders for the fallbacks, the pair lists in typed arrays, and the
 // content matrix (already in WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
 // model's index is collected with it; serving stays a pure function of its inputs.
+import { memo } from '../memo.ts'
 import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import { type PairLists, pairLists } from './pair-lists.ts'
@@ -25,9 +26,6 @@ export interface ModelIndex {
   prepared(kernels: Kernels): PreparedMatrix
 }
 
-const indexes = new WeakMap<TenantModel, ModelIndex>()
-const unavailable = new WeakMap<TenantModel, Uint8Array>()
-
 /**
  * A byte per item, 1 where it is unavailable: worked out once per model (a
  * loop over the whole catalog per request costs more than most strategies),
@@ -35,21 +33,21 @@ const unavailable = new WeakMap<TenantModel, Uint8Array>()
  * (availabilityChanged).
  */
 export function unavailableOf(model: TenantModel): Uint8Array {
-  let u = unavailable.get(model)
+  let u = memo.unavailable.get(model)
   if (!u) {
     u = new Uint8Array(model.items.length)
     for (let i = 0; i < model.items.length; i++) if (!model.items[i]!.available) u[i] = 1
-    unavailable.set(model, u)
+    memo.unavailable.set(model, u)
   }
   return u
 }
 
 /** Items of this model were replaced in place (a catalog patch): availability is worked out again. */
-export function availabilityChanged(model: TenantModel) { unavailable.delete(model) }
+export function availabilityChanged(model: TenantModel) { memo.unavailable.delete(model) }
 
 export function modelIndex(model: TenantModel): ModelIndex {
-  let index = indexes.get(model)
-  if (!index) indexes.set(model, (index = buildIndex(model)))
+  let index = memo.modelIndex.get(model)
+  if (!index) memo.modelIndex.set(model, (index = buildIndex(model)))
   return index
 }
 
