@@ -123,7 +123,7 @@ export async function createServices(parts: AppParts) {
 
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
-  const profiles = new ProfileCache(database.raw, cache, database.kind === 'pglite' ? 1 : 4)
+  const profiles = new ProfileCache(database.raw, cache, { queries: database.kind === 'pglite' ? 1 : 4, now: () => clock().getTime() })
   const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,

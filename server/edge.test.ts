@@ -7,6 +7,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from './test/wait-for.ts'
 
 const root = join(import.meta.dir, '..')
 const DENO_FLAGS = ['--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', '--allow-ffi']
@@ -25,13 +26,11 @@ function start(runtime: keyof typeof COMMANDS, port: number, env: Record<string,
   return { proc, stop: async () => { proc.kill('SIGTERM'); await proc.exited; rmSync(dataDir, { recursive: true, force: true }) } }
 }
 
-async function health(base: string, proc: { exitCode: number | null }) {
-  for (let i = 0; i < 900; i++) {
+function health(base: string, proc: { exitCode: number | null }) {
+  return waitFor('the server to become healthy', async () => {
     if (proc.exitCode !== null) throw new Error(`server exited early with ${proc.exitCode}`)
-    try { const r = await fetch(`${base}/health`); if (r.ok) return r.json() } catch { /* not listening yet */ }
-    await Bun.sleep(100)
-  }
-  throw new Error('server did not become healthy')
+    try { const r = await fetch(`${base}/health`); return r.ok && await r.json() } catch { return false /* not listening yet */ }
+  }, { timeoutMs: 90_000, everyMs: 100 })
 }
 
 async function expectProblem(res: Response, status: number) {

@@ -5,21 +5,16 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { waitFor } from './test/wait-for.ts'
 
 const root = join(import.meta.dir, '..')
 const DENO_FLAGS = ['--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', '--allow-ffi']
 
-async function waitHealthy(base: string, proc: { exitCode: number | null }, ms = 60_000) {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
+function waitHealthy(base: string, proc: { exitCode: number | null }, timeoutMs = 60_000) {
+  return waitFor('the server to become healthy', async () => {
     if (proc.exitCode !== null) throw new Error(`server exited early with ${proc.exitCode}`)
-    try {
-      const r = await fetch(`${base}/health`)
-      if (r.ok) return r.json()
-    } catch { /* not listening yet */ }
-    await Bun.sleep(200)
-  }
-  throw new Error('server did not become healthy')
+    try { const r = await fetch(`${base}/health`); return r.ok && await r.json() } catch { return false /* not listening yet */ }
+  }, { timeoutMs, everyMs: 100 })
 }
 
 async function onboard(base: string) {
@@ -51,12 +46,10 @@ async function recommendFromABuiltModel(base: string, keys: { readKey: string; w
   const events = Array.from({ length: 4 }, (_, u) => [0, 1, 2].map((i) => ({ eventType: 'purchase', userId: `u${u}`, productId: `p${(u + i) % 6}`, timestamp: at(10 + i), metadata: { orderId: `o${u}` } }))).flat()
   expect((await send('/api/v1/events/batch', { events })).status).toBe(202)
   expect((await send('/api/v1/models/rebuild', {})).status).toBe(202)
-  let model: { status: string; version: string | null } = { status: 'building', version: null }
-  for (let i = 0; i < 150 && model.status !== 'ready'; i++) {
-    await Bun.sleep(200)
-    model = (await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': keys.writeKey } })).json()).data
-  }
-  expect(model.status).toBe('ready')
+  const model = await waitFor('the model to be built', async () => {
+    const m: { status: string; version: string | null } = (await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': keys.writeKey } })).json()).data
+    return m.status === 'ready' && m
+  }, { timeoutMs: 30_000, everyMs: 200 })
   const recs = await (await fetch(`${base}/api/v1/recommendations?userId=u0&productId=p0&strategy=frequently_bought_together&limit=3`, { headers: { 'x-api-key': keys.readKey } })).json()
   expect(recs.meta.modelVersion).toBe(model.version)
   expect(recs.data.length).toBeGreaterThan(0)
@@ -76,7 +69,7 @@ describe('entry points', () => {
       await onboard(base)
       // A request in flight when SIGTERM arrives still gets its answer.
       const inflight = fetch(`${base}/api/v1/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `late-${Date.now()}@example.com`, password: 'correct horse battery', name: 'Late' }) })
-      await Bun.sleep(50) // received and hashing; not yet answered
+      await Bun.sleep(50) // a window, not a condition: received and hashing, not yet answered (nothing outside the process can see that)
       proc.kill('SIGTERM')
       expect((await inflight).status).toBe(201)
       expect(await proc.exited).toBe(0)

@@ -11,6 +11,7 @@ import { createApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { backend, PG_ADMIN_URL, quietLog, REAL_BACKENDS, RUN_ID } from './backends.ts'
 import { testApp, TEST_SECRETS } from './harness.ts'
+import { waitFor } from './wait-for.ts'
 
 describe.skipIf(!REAL_BACKENDS)('database unreachable [postgres]', () => {
   test('known keys keep serving, events 503 + Retry-After, other database work 503, recovery without restart', async () => {
@@ -58,20 +59,10 @@ describe.skipIf(!REAL_BACKENDS)('database unreachable [postgres]', () => {
 
       proxy.restore()
       setSystemTime()
-      let back = 0
-      for (let i = 0; i < 40 && back !== 202; i++) {
-        back = (await ask('POST', '/api/v1/events', { 'x-api-key': k.writeKey }, event(2))).status
-        if (back !== 202) await Bun.sleep(100)
-      }
-      expect(back).toBe(202)
+      await waitFor('an event accepted again', async () => (await ask('POST', '/api/v1/events', { 'x-api-key': k.writeKey }, event(2))).status === 202, { everyMs: 100 })
       // A pooled connection cut mid-use can hold one request for the driver's 5 s timeout, whichever request
       // meets it first (on b8e6ae1 it was the POST above in 2 of 3 runs): recovery means every request succeeds again.
-      let read = 0
-      for (let i = 0; i < 40 && read !== 200; i++) {
-        read = (await ask('GET', '/api/v1/events', { 'x-api-key': other.writeKey })).status
-        if (read !== 200) await Bun.sleep(100)
-      }
-      expect(read).toBe(200)
+      await waitFor('a never-seen key read again', async () => (await ask('GET', '/api/v1/events', { 'x-api-key': other.writeKey })).status === 200, { everyMs: 100 })
       // The refused event was not stored; the two acknowledged ones were.
       const stored = await t.req('GET', '/api/v1/events?productId=p1&eventType=product_viewed', { key: k.writeKey })
       expect(stored.body.data.map((e: { userId: string }) => e.userId).sort()).toEqual(['cut-0', 'cut-2'])

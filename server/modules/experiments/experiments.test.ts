@@ -6,6 +6,13 @@ import { expectProblem, testApp } from '../../test/harness.ts'
 import { armOf, assign, nextStatus } from './assignment.ts'
 import { conversionRate } from './statistics.ts'
 import { waitFor } from '../../test/wait-for.ts'
+import type { RawSql } from '../../../db/client.ts'
+
+/** Exposures are written in the background: how many there are once there are at least `n`. */
+const exposuresReach = (raw: RawSql, experimentId: string, n: number) => waitFor(`${n} exposures`, async () => {
+  const [{ count }] = await raw.query<{ count: number }>('select count(*)::int as count from experiment_exposures where experiment_id = $1', [experimentId])
+  return count >= n && count
+}, { everyMs: 20 })
 
 const base = { name: 'Collab vs trending', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr' }
 
@@ -170,12 +177,7 @@ for (const name of BACKENDS) {
       expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=pdp', { key: k.readKey })).body.meta.experiment).toBeUndefined()
       expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=home&strategy=trending', { key: k.readKey })).body.meta.experiment).toBeUndefined()
       const { database } = await backend(name)
-      let n = 0
-      for (let i = 0; i < 50 && n < 20; i++) {
-        n = (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [exp.id]))[0].n
-        if (n < 20) await Bun.sleep(20)
-      }
-      expect(n).toBe(20)
+      expect(await exposuresReach(database.raw, exp.id, 20)).toBe(20)
       // Paused: no experiment any more.
       await post(k.writeKey, `/${exp.id}/pause`)
       expect((await t.req('GET', '/api/v1/recommendations?userId=shopper-1&placement=home', { key: k.readKey })).body.meta.experiment).toBeUndefined()
@@ -207,11 +209,7 @@ for (const name of BACKENDS) {
       }
       for (const u of [...control, ...variant]) await t.req('GET', `/api/v1/recommendations?userId=${u}&placement=home`, { key: k.readKey })
       const { database } = await backend(name)
-      for (let i = 0; i < 100; i++) {
-        const [{ n }] = await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [exp.id])
-        if (n === 8) break
-        await Bun.sleep(20)
-      }
+      expect(await exposuresReach(database.raw, exp.id, 8)).toBe(8)
       await database.raw.query("update experiment_exposures set exposed_at = now() - interval '72 hours' where experiment_id = $1", [exp.id])
       const [c1, c2, c3, c4] = control, [v1, v2, v3, v4] = variant
       const ev = (userId: string, eventType: string, productId: string, hoursAgo: number, metadata?: object) => ({ userId, eventType, productId, timestamp: at(hoursAgo), placement: 'home', ...(metadata ? { metadata } : {}) })

@@ -103,7 +103,7 @@ test('a failed query fails every shopper waiting on it; the next request tries a
 
 test('with several queries allowed out (a PostgreSQL pool), shoppers go out at once until the limit, then wait together', async () => {
   const db = fakeDatabase({ t1: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`u${i}`, i])) })
-  const profiles = new ProfileCache(db.raw, memory(), 2)
+  const profiles = new ProfileCache(db.raw, memory(), { queries: 2 })
   const all = Array.from({ length: 10 }, (_, i) => profiles.get('t1', `u${i}`))
   expect(db.asked.map((q) => q.userIds)).toEqual([['u0'], ['u1']])
   await db.release()
@@ -115,19 +115,22 @@ test('with several queries allowed out (a PostgreSQL pool), shoppers go out at o
 test('a refresh that finds the profile unchanged keeps the object (and what is worked out from it); a changed one is new', async () => {
   const counts = { t1: { u1: 3 } }
   const db = fakeDatabase(counts)
-  const profiles = new ProfileCache(db.raw, memory(), 1, 20) // 20 ms TTL
+  let now = 0
+  const profiles = new ProfileCache(db.raw, memory(), { ttlMs: 20, now: () => now })
   const first = profiles.get('t1', 'u1')
   await db.release()
   const a = await first
   expect(a?.eventCount).toBe(3)
-  await Bun.sleep(30) // expired: the next get reads again
+  now += 19
+  expect(profiles.get('t1', 'u1')).toBe(a) // not yet expired: no read
+  now += 1 // expired: the next get reads again
   const again = profiles.get('t1', 'u1')
   expect(again).toBeInstanceOf(Promise)
   await db.release()
   expect(await again).toBe(a) // same events: the same object
   expect(profiles.get('t1', 'u1')).toBe(a) // and cached again
   counts.t1.u1 = 4 // an event stored by another instance whose broadcast was lost
-  await Bun.sleep(30)
+  now += 20
   const changed = profiles.get('t1', 'u1')
   await db.release()
   const b = await changed

@@ -30,13 +30,20 @@ export class ProfileCache {
   // Loads whose shopper changed while they were out: what they bring back may predate the change, so it is not kept.
   private outdated = new Set<Promise<UserProfile | undefined>>()
 
+  private queries: number
+  private ttlMs: number
+  private now: () => number
+
   /**
    * `queries`: how many loads of one tenant may be out at once. One suits PGlite, which runs
    * queries one at a time on this very thread (so fewer, larger ones cost it least); a pool
-   * of connections to PostgreSQL answers several at once.
+   * of connections to PostgreSQL answers several at once. `now` is the clock the TTL runs on.
    */
-  constructor(private raw: RawSql, private cache: Cache, private queries = 1, private ttlMs = 30_000, max = 100_000) {
-    this.entries = new BoundedMap(max)
+  constructor(private raw: RawSql, private cache: Cache, opts: { queries?: number; ttlMs?: number; max?: number; now?: () => number } = {}) {
+    this.queries = opts.queries ?? 1
+    this.ttlMs = opts.ttlMs ?? 30_000
+    this.now = opts.now ?? Date.now
+    this.entries = new BoundedMap(opts.max ?? 100_000)
     cache.subscribe(PROFILES_CHANNEL, (msg) => {
       try { this.drop(JSON.parse(msg) as string[]) } catch { /* not ours */ }
     })
@@ -46,7 +53,7 @@ export class ProfileCache {
   get(tenantId: string, userId: string): UserProfile | undefined | Promise<UserProfile | undefined> {
     const k = tenantId + SEP + userId
     const hit = this.entries.get(k)
-    if (hit && hit.until > Date.now()) return hit.profile
+    if (hit && hit.until > this.now()) return hit.profile
     let p = this.inflight.get(k)
     if (!p) {
       p = this.load(k, tenantId, userId)
@@ -70,7 +77,7 @@ export class ProfileCache {
       // history) stays worked out. Any change by ingestion drops the entry first.
       const prior = this.entries.get(k)?.profile
       const kept = prior && profile && sameProfile(prior, profile) ? prior : profile
-      this.entries.set(k, { profile: kept, until: Date.now() + this.ttlMs })
+      this.entries.set(k, { profile: kept, until: this.now() + this.ttlMs })
       return kept
     }, (error) => {
       if (this.inflight.get(k) === result) this.inflight.delete(k)
