@@ -27,7 +27,7 @@ export function jsonResponse(request: Request, json: string): Response {
 }
 
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
-  // Each (route, method, status) series resolved once: every request observes one.
+  // Each (route, method, status) label set bound once: every request observes one.
   // Route patterns, not paths: label values stay few.
   // Looked up by parts, not by a joined string: a new string is hashed in full on every lookup.
   const series = new Map<string, Map<string, Map<number, { observe(ms: number): void }>>>()
@@ -37,7 +37,7 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
     let byStatus = byMethod.get(method)
     if (!byStatus) byMethod.set(method, (byStatus = new Map()))
     let s = byStatus.get(status)
-    if (!s) byStatus.set(status, (s = metrics!.httpDuration.child({ route, method, status: String(status) })))
+    if (!s) byStatus.set(status, (s = metrics!.httpDuration.labels({ method, route, status: String(status) })))
     return s
   }
   const logsRequests = log.enabled('info')
