@@ -164,8 +164,8 @@ export async function createServices(parts: AppParts) {
 
   const widgets = createWidgetService({ db, clock })
 
-  metrics.registry.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
-  metrics.registry.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
+  metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
+  metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
@@ -213,7 +213,7 @@ export async function createApp(parts: AppParts) {
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]
-  metrics.registry.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
+  metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
   if (parts.startWorker) { worker.start(); folds.start() }
 
   return Object.assign(app, {

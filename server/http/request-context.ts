@@ -13,7 +13,7 @@ export const requestInfo = (req: Request) => infos.get(req)
 export const pathOf = (url: string) => { const start = url.indexOf('/', url.indexOf('//') + 2); const q = url.indexOf('?', start); return start < 0 ? '/' : url.slice(start, q < 0 ? undefined : q) }
 
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
-  // Each (route, method, status) series resolved once: every request observes one.
+  // Each (route, method, status) label set bound once: every request observes one.
   // Route patterns, not paths: label values stay few.
   // Looked up by parts, not by a joined string: a new string is hashed in full on every lookup.
   const series = new Map<string, Map<string, Map<number, { observe(ms: number): void }>>>()
@@ -23,7 +23,7 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
     let byStatus = byMethod.get(method)
     if (!byStatus) byMethod.set(method, (byStatus = new Map()))
     let s = byStatus.get(status)
-    if (!s) byStatus.set(status, (s = metrics!.httpDuration.child({ route, method, status: String(status) })))
+    if (!s) byStatus.set(status, (s = metrics!.httpDuration.labels({ method, route, status: String(status) })))
     return s
   }
   const logsRequests = log.enabled('info')

@@ -1,25 +1,75 @@
 import { describe, expect, test } from 'bun:test'
 import { loadConfig } from '../config.ts'
-import { Metrics } from './metrics.ts'
+import { serviceMetrics } from './metrics.ts'
 import { BACKENDS } from '../test/backends.ts'
 import { testApp } from '../test/harness.ts'
 import { waitFor } from '../test/wait-for.ts'
 
-test('the registry renders Prometheus text format', () => {
-  const m = new Metrics()
-  const c = m.counter('x_total', 'X things')
-  c.inc({ kind: 'a' })
-  c.child({ kind: 'a' }).inc(2) // a child adds to the same series
-  c.inc({ kind: 'q"uote' })
-  const h = m.histogram('lat_ms', 'Latency', [1, 10])
-  h.observe({ route: '/r' }, 0.5)
-  h.child({ route: '/r' }).observe(5)
-  h.observe({ route: '/r' }, 50)
-  m.gauge('g', 'A gauge', () => 7)
-  const text = m.render()
-  expect(text).toContain('# TYPE x_total counter\nx_total{kind="a"} 3\nx_total{kind="q\\"uote"} 1')
-  expect(text).toContain('lat_ms_bucket{route="/r",le="1"} 1\nlat_ms_bucket{route="/r",le="10"} 2\nlat_ms_bucket{route="/r",le="+Inf"} 3\nlat_ms_sum{route="/r"} 55.5\nlat_ms_count{route="/r"} 3')
-  expect(text).toContain('# TYPE g gauge\ng 7')
+describe('serviceMetrics', () => {
+  test('counters: a resolved series and labels passed per call add to the same series', async () => {
+    const m = serviceMetrics()
+    m.events.inc({ outcome: 'accepted' })
+    m.events.labels({ outcome: 'accepted' }).inc(2)
+    m.events.inc({ outcome: 'rejected' }, 5)
+    const text = await m.registry.metrics()
+    expect(text).toContain('# HELP recomengine_events_total Events by outcome: accepted, duplicate, rejected\n# TYPE recomengine_events_total counter\n')
+    expect(text).toContain('recomengine_events_total{outcome="accepted"} 3\n')
+    expect(text).toContain('recomengine_events_total{outcome="rejected"} 5\n')
+  })
+
+  test('histograms: cumulative buckets, +Inf, sum and count per label set', async () => {
+    const m = serviceMetrics()
+    for (const size of [0.5, 5, 2000]) m.groupSize.observe({}, size)
+    const route = m.httpDuration.labels({ method: 'GET', route: '/r', status: '200' })
+    route.observe(0.5)
+    route.observe(30)
+    m.httpDuration.observe({ method: 'POST', route: '/r', status: '202' }, 6000)
+    const text = await m.registry.metrics()
+    expect(text).toContain('# TYPE recomengine_group_commit_size histogram\n'
+      + 'recomengine_group_commit_size_bucket{le="1"} 1\nrecomengine_group_commit_size_bucket{le="5"} 2\n'
+      + 'recomengine_group_commit_size_bucket{le="10"} 2\nrecomengine_group_commit_size_bucket{le="50"} 2\n'
+      + 'recomengine_group_commit_size_bucket{le="100"} 2\nrecomengine_group_commit_size_bucket{le="250"} 2\n'
+      + 'recomengine_group_commit_size_bucket{le="500"} 2\nrecomengine_group_commit_size_bucket{le="1000"} 2\n'
+      + 'recomengine_group_commit_size_bucket{le="+Inf"} 3\n'
+      + 'recomengine_group_commit_size_sum 2005.5\nrecomengine_group_commit_size_count 3\n')
+    const get = 'method="GET",route="/r",status="200"'
+    expect(text).toContain(`recomengine_http_request_duration_ms_bucket{le="1",${get}} 1\n`)
+    expect(text).toContain(`recomengine_http_request_duration_ms_bucket{le="25",${get}} 1\n`)
+    expect(text).toContain(`recomengine_http_request_duration_ms_bucket{le="50",${get}} 2\n`)
+    expect(text).toContain(`recomengine_http_request_duration_ms_bucket{le="+Inf",${get}} 2\n`)
+    expect(text).toContain(`recomengine_http_request_duration_ms_sum{${get}} 30.5\n`)
+    expect(text).toContain('recomengine_http_request_duration_ms_bucket{le="5000",method="POST",route="/r",status="202"} 0\n')
+    expect(text).toContain('recomengine_http_request_duration_ms_count{method="POST",route="/r",status="202"} 1\n')
+  })
+
+  test('label values are escaped: backslash, double quote, newline', async () => {
+    const m = serviceMetrics()
+    m.dependencyErrors.inc({ dependency: 'a\\b"c\nd' })
+    expect(await m.registry.metrics()).toContain('recomengine_dependency_errors_total{dependency="a\\\\b\\"c\\nd"} 1\n')
+  })
+
+  test('gauges are read when scraped; a value that is not finite reads as 0', async () => {
+    const m = serviceMetrics()
+    let backlog = 3
+    m.gauge('recomengine_ingest_backlog', 'Events waiting', () => backlog)
+    expect(await m.registry.metrics()).toContain('# TYPE recomengine_ingest_backlog gauge\nrecomengine_ingest_backlog 3\n')
+    backlog = 40
+    expect(await m.registry.metrics()).toContain('recomengine_ingest_backlog 40\n')
+    backlog = NaN
+    expect(await m.registry.metrics()).toContain('recomengine_ingest_backlog 0\n')
+  })
+
+  test('each call owns its registry: a second app neither collides with nor sees the first', async () => {
+    const a = serviceMetrics()
+    a.cache.inc({ result: 'hit' })
+    a.gauge('recomengine_ready', 'Ready', () => 1)
+    const b = serviceMetrics()
+    b.gauge('recomengine_ready', 'Ready', () => 0)
+    expect(await a.registry.metrics()).toContain('recomengine_recommendation_cache_total{result="hit"} 1\n')
+    const text = await b.registry.metrics()
+    expect(text).not.toContain('recomengine_recommendation_cache_total{')
+    expect(text).toContain('recomengine_ready 0\n')
+  })
 })
 
 for (const name of BACKENDS) {

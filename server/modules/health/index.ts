@@ -45,10 +45,10 @@ function sameText(a: string, b: string): boolean {
 
 /** Prometheus scrape endpoint (text format 0.0.4), behind METRICS_TOKEN (see docs/production.md). */
 export const metricsRoutes = (m: ServiceMetrics, access: MetricsAccess) => new Elysia({ tags: ['Health'] })
-  .get('/metrics', ({ request }) => {
+  .get('/metrics', async ({ request }) => {
     const refused = metricsRefusal(request.headers.get('authorization'), access)
     if (refused) throw refused
-    return new Response(m.registry.render(), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } })
+    return new Response(await m.registry.metrics(), { headers: { 'content-type': m.registry.contentType } })
   }, {
     detail: {
       summary: 'Prometheus metrics: request and recommendation latency, ingestion, group commit, cache, model builds, rate limits, errors',

@@ -18,12 +18,12 @@ const metaOf = (s: Served, requestId: string) => ({
 })
 
 export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
-  // Series resolved once: this route records them on every request.
-  const hits = metrics?.cache.child({ result: 'hit' }), misses = metrics?.cache.child({ result: 'miss' })
+  // Label sets bound once: this route records them on every request.
+  const hits = metrics?.cache.labels({ result: 'hit' }), misses = metrics?.cache.labels({ result: 'miss' })
   const durations = new Map<string, { observe(ms: number): void }>()
   const durationOf = (strategy: string) => {
     let d = durations.get(strategy)
-    if (!d && metrics) durations.set(strategy, (d = metrics.recommendationDuration.child({ strategy })))
+    if (!d && metrics) durations.set(strategy, (d = metrics.recommendationDuration.labels({ strategy })))
     return d
   }
   // Elysia's `t` is TypeBox; Deno's checker sees its declarations as another copy of the package.
