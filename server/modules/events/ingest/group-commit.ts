@@ -54,9 +54,21 @@ const keyOf = (tenantId: string, userId: string, eventType: string, productId: s
 
 const monthOf = (d: Date) => `${d.getUTCFullYear()}-${d.getUTCMonth()}`
 
+/** When a queued group is cut, and the clock its wait is measured on: a parameter so tests step them. */
+export interface CommitTiming {
+  /** Runs `cut` later; returns what cancels it. */
+  defer(cut: () => void): () => void
+  now(): number
+}
+// Next macrotask: every request that arrived in this tick joins the group.
+const NEXT_MACROTASK: CommitTiming = {
+  defer: (cut) => { const t = setTimeout(cut, 0); return () => clearTimeout(t) },
+  now: () => performance.now(),
+}
+
 export class GroupCommitter {
   private queue: Waiter[] = []
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private cancelCut: (() => void) | undefined
   private firstQueuedAt = 0
   private inFlight = new Set<Promise<void>>()
   private knownMonths = new Set<string>()
@@ -70,7 +82,8 @@ export class GroupCommitter {
     /** Told which events were stored, after commit and before anyone is answered. */
     private onStored: (events: Submitted[]) => void = () => {},
     /** Told each group's size and how long its first event waited. */
-    private onGroup: (size: number, waitMs: number) => void = () => {}) {}
+    private onGroup: (size: number, waitMs: number) => void = () => {},
+    private timing: CommitTiming = NEXT_MACROTASK) {}
 
   /** Events waiting for a group (the ingestion backlog). */
   get backlog() { return this.queue.length }
@@ -78,7 +91,7 @@ export class GroupCommitter {
   /** Queues events; resolves, one outcome per event, once each is in the database, a known duplicate or failed. Never rejects. */
   submit(rows: Submitted[]): Promise<Outcome[]> {
     const outcomes = rows.map((row) => new Promise<Outcome>((resolve) => {
-      if (!this.queue.length) this.firstQueuedAt = performance.now()
+      if (!this.queue.length) this.firstQueuedAt = this.timing.now()
       this.queue.push({ row, resolve })
     }))
     this.schedule()
@@ -94,18 +107,17 @@ export class GroupCommitter {
   }
 
   private schedule() {
-    if (this.timer || !this.queue.length) return
+    if (this.cancelCut || !this.queue.length) return
     if (this.inFlight.size >= this.maxInFlight) return // the next write to finish reschedules
-    // Next macrotask: every request that arrived in this tick joins the group.
-    this.timer = setTimeout(() => { this.timer = undefined; this.flush() }, 0)
+    this.cancelCut = this.timing.defer(() => { this.cancelCut = undefined; this.flush() })
   }
 
   private flush() {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined }
+    if (this.cancelCut) { this.cancelCut(); this.cancelCut = undefined }
     const group = this.queue.splice(0, this.maxGroup)
     if (!group.length) return
-    const wait = performance.now() - this.firstQueuedAt
-    this.firstQueuedAt = performance.now()
+    const wait = this.timing.now() - this.firstQueuedAt
+    this.firstQueuedAt = this.timing.now()
     const p = this.write(group).finally(() => { this.inFlight.delete(p); this.schedule() })
     this.inFlight.add(p)
     this.onGroup(group.length, wait)
