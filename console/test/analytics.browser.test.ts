@@ -3,8 +3,9 @@
 // without a reload, axe, and another admin kept out.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFile } from 'node:fs/promises'
-import { advanceUntil, consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
-import { ago, seedCatalog, seedEvents, until } from './tenant-data.ts'
+import { advanceUntil, consoleHarness, expectNoAxeViolations, isServerCall, requestsDuring, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { ago, seedCatalog, seedEvents } from './tenant-data.ts'
+import { waitFor } from '../../server/test/wait-for.ts'
 
 let h: ConsoleHarness
 let s: SignedIn
@@ -28,7 +29,11 @@ beforeAll(async () => {
     { eventType: 'recommendation_impressed', userId: 'u2', productId: 'p2', timestamp: ago(20), ...pdp },
     { eventType: 'recommendation_clicked', userId: 'u2', productId: 'p2', timestamp: ago(20, -1), ...pdp },
   ])
-  const summary = await until(() => h.t.req('GET', '/api/v1/analytics/summary?range=30d', { token: s.token, tenant: s.tenantId }), (r) => r.body?.data?.impressions === 3)
+  // Ingestion commits in groups, behind the 202.
+  const summary = await waitFor('3 impressions in the 30-day summary', async () => {
+    const r = await h.t.req('GET', '/api/v1/analytics/summary?range=30d', { token: s.token, tenant: s.tenantId })
+    return r.body?.data?.impressions === 3 && r
+  })
   expect(summary.body.data).toMatchObject({ impressions: 3, clicks: 2, conversions: 1, revenue: 25 })
 }, 120_000)
 afterAll(async () => { await h?.close() })
@@ -113,16 +118,16 @@ describe('analytics page', () => {
     await page.evaluate(() => { (window as any).__sameDocument = true })
     expect(await page.locator('.kpi dd').first().innerText()).toStartWith('2')
     await seedEvents(h, s, [{ eventType: 'recommendation_impressed', userId: 'u9', productId: 'p2', timestamp: ago(0, 5), ...home }])
-    await until(() => h.t.req('GET', '/api/v1/analytics/summary?range=7d', { token: s.token, tenant: s.tenantId }), (r) => r.body?.data?.impressions === 3)
+    await waitFor('3 impressions in the 7-day summary', async () => (await h.t.req('GET', '/api/v1/analytics/summary?range=7d', { token: s.token, tenant: s.tenantId })).body?.data?.impressions === 3)
     expect(await advanceUntil(page, 60_000, () => document.querySelector('.kpi dd')?.textContent?.startsWith('3'))).toBe(true)
     expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true)
     // Paused (WCAG 2.2.2): the next minute brings nothing new.
     await page.getByRole('button', { name: 'Pause automatic refresh' }).click()
     await page.waitForFunction(() => document.querySelector('#analytics-updated')?.textContent?.includes('paused'))
     await seedEvents(h, s, [{ eventType: 'recommendation_impressed', userId: 'u10', productId: 'p2', timestamp: ago(0, 4), ...home }])
-    await until(() => h.t.req('GET', '/api/v1/analytics/summary?range=7d', { token: s.token, tenant: s.tenantId }), (r) => r.body?.data?.impressions === 4)
-    await page.clock.fastForward(120_000)
-    await Bun.sleep(500)
+    await waitFor('4 impressions in the 7-day summary', async () => (await h.t.req('GET', '/api/v1/analytics/summary?range=7d', { token: s.token, tenant: s.tenantId })).body?.data?.impressions === 4)
+    // A refresh would leave within milliseconds of its timer; 200 ms of quiet is ample.
+    expect(await requestsDuring(page, isServerCall, () => page.clock.fastForward(120_000), 200)).toEqual([])
     expect(await page.locator('.kpi dd').first().innerText()).toStartWith('3')
     await page.close()
   }, 60_000)

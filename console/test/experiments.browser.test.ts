@@ -3,7 +3,8 @@
 // (arms, intervals, p-value, warnings), promote the winner; axe on every page.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
-import { seedCatalog, seedEvents, until } from './tenant-data.ts'
+import { seedCatalog, seedEvents } from './tenant-data.ts'
+import { waitFor } from '../../server/test/wait-for.ts'
 import { jsKernels } from '../../server/kernels/load.ts'
 import { assign } from '../../server/modules/experiments/assignment.ts'
 
@@ -65,8 +66,8 @@ describe('experiments', () => {
     const users = Array.from({ length: 40 }, (_, i) => `shopper-${i}`)
     for (const u of users) expect((await h.t.req('GET', `/api/v1/recommendations?userId=${u}&placement=home`, { token: s.token, tenant: tenantId })).status).toBe(200)
     const results = () => h.t.req('GET', `/api/v1/experiments/${expId}/results`, { token: s.token, tenant: tenantId })
-    await until(results, (r) => r.body.data.sampleSize.control + r.body.data.sampleSize.variant === 40)
-    await Bun.sleep(5)
+    await waitFor('40 exposed shoppers in the results', async () => { const r = (await results()).body.data; return r.sampleSize.control + r.sampleSize.variant === 40 })
+    // Every exposure is stored by now, and an event counts from its shopper's exposure on (ts >= exposed_at).
     const now = new Date().toISOString()
     // Every third shopper of each arm clicks (arms as the server assigns them): the arms do about
     // equally well whichever shoppers the experiment's id puts where, so the control is promoted below.
@@ -77,7 +78,7 @@ describe('experiments', () => {
       { eventType: 'recommendation_impressed', userId: u, productId: 'p2', placement: 'home', timestamp: now },
       ...(clicks.has(u) ? [{ eventType: 'recommendation_clicked', userId: u, productId: 'p1', placement: 'home', timestamp: now }] : []),
     ]))
-    const r = (await until(results, (x) => x.body.data.controlMetric !== null && x.body.data.variantMetric !== null)).body.data
+    const r = await waitFor('both arms’ metrics in the results', async () => { const x = (await results()).body.data; return x.controlMetric !== null && x.variantMetric !== null && x })
     await page.goto(expUrl)
     const arms = await page.locator('#arms-table tbody tr').allInnerTexts()
     expect(arms[0]).toContain('Control')

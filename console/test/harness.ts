@@ -6,7 +6,7 @@
 //   const { page, tenantId } = await h.newSignedInPage()
 //   await expectNoAxeViolations(page)
 //   await h.close()
-import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { buildConsole } from '../../scripts/build-console.ts'
 import { loadConsole } from '../../server/console.ts'
@@ -101,6 +101,26 @@ export async function advanceUntil(page: Page, periodMs: number, done: () => boo
   }
   return false
 }
+
+/**
+ * The URLs of the page's requests matching `match` while `act` runs and for `quietMs` after it: the
+ * "nothing happens" half of a test, watched at the request, the first sign of a refresh, not the page.
+ */
+export async function requestsDuring(page: Page, match: (r: Request) => boolean, act: () => Promise<unknown>, quietMs: number): Promise<string[]> {
+  const seen: string[] = []
+  const on = (r: Request) => { if (match(r)) seen.push(r.url()) }
+  page.on('request', on)
+  try {
+    await act()
+    await new Promise((r) => setTimeout(r, quietMs))
+  } finally {
+    page.off('request', on)
+  }
+  return seen
+}
+
+/** A Qwik server$ call (how the console's pages refresh without a reload). */
+export const isServerCall = (r: Request) => new URL(r.url()).searchParams.has('qfunc')
 
 export async function expectNoAxeViolations(page: Page, opts: { exclude?: string[] } = {}) {
   await page.addScriptTag({ path: AXE })

@@ -22,15 +22,5 @@ export async function seedEvents(h: ConsoleHarness, a: Admin, events: object[]) 
   }
 }
 
-/** Polls an API read until `ok` holds (ingestion commits in groups), failing after `ms`. */
-export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const v = await read()
-    if (ok(v) || Date.now() > end) return v
-    await Bun.sleep(50)
-  }
-}
-
 /** An ISO timestamp `days` days and `minutes` minutes before now. */
 export const ago = (days: number, minutes = 0) => new Date(Date.now() - days * 86_400_000 - minutes * 60_000).toISOString()

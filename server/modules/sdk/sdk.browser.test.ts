@@ -1,12 +1,13 @@
 // The SDK in a real browser (Debian's Chromium): the merchant page is served from one
 // origin and the API from another, as in production.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { chromium, type Browser, type Page } from '@playwright/test'
+import { chromium, type Browser, type Page, type Request } from '@playwright/test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureSdk } from '../../../scripts/build-sdk.ts'
 import { testApp, type TestApp } from '../../test/harness.ts'
+import { waitFor } from '../../test/wait-for.ts'
 import { DEMO_STATE_FILE } from './demo.ts'
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -77,13 +78,20 @@ async function waitForCards(page: Page, placement: string) {
 }
 
 async function eventsOf(type: string, filter: (e: any) => boolean, atLeast = 1) {
-  for (let i = 0; i < 100; i++) {
+  return waitFor(`${atLeast} stored ${type} event(s)`, async () => {
     const r = await t.req('GET', `/api/v1/events?eventType=${type}&limit=100`, { key: k.writeKey })
     const found = (r.body.data as any[]).filter(filter)
-    if (found.length >= atLeast) return found
-    await Bun.sleep(100)
-  }
-  return []
+    return found.length >= atLeast && found
+  })
+}
+
+/** Every request a page makes, with how it ended so far. */
+function requestLog(page: Page) {
+  const log = new Map<Request, 'pending' | 'finished' | 'failed'>()
+  page.on('request', (r) => log.set(r, 'pending'))
+  page.on('requestfinished', (r) => log.set(r, 'finished'))
+  page.on('requestfailed', (r) => log.set(r, 'failed'))
+  return log
 }
 
 beforeAll(async () => {
@@ -111,7 +119,8 @@ beforeAll(async () => {
       const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' }
       if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors })
       const mode = new URL(req.url).pathname.split('/')[1]
-      if (mode === 'slow') { await Bun.sleep(3000); return Response.json({ data: { config: {} } }, { headers: cors }) }
+      // Well past the page's 500 ms data-timeout, so the SDK has given up before this answer comes.
+      if (mode === 'slow') { await Bun.sleep(1500); return Response.json({ data: { config: {} } }, { headers: cors }) }
       if (mode === 'badjson') return new Response('{"data": [', { headers: { ...cors, 'content-type': 'application/json' } })
       if (mode === 'notfound') return Response.json({ type: 'x', title: 'Not found', status: 404 }, { status: 404, headers: cors })
       if (mode === 'wrongshape') return Response.json({ data: { config: { layout: 'grid', theme: {} } }, meta: {} }, { headers: cors })
@@ -184,6 +193,8 @@ describe('SDK in Chromium', () => {
     const userId = `shopper-imp-${Date.now()}`
     await page.goto(merchantPage({
       script: { 'data-user-id': userId },
+      // Keeps what the SDK sends, so "nothing more was sent" is read in the page rather than waited for.
+      before: `<script>window.__sent = []; var f = window.fetch; window.fetch = function (u, o) { if (String(u).endsWith('/api/v1/track')) __sent.push.apply(__sent, [].concat(JSON.parse(o.body))); return f.apply(this, arguments) }</script>`,
       // The script twice on one page (it happens): the first copy stays in charge, nothing is counted twice.
       head: `<script src="${apiBase}/sdk/v1.js" data-api-key="${k.readKey}" data-user-id="${userId}" async></script>`,
       body: `<div data-recomengine-placement="homepage"></div><div style="height:3000px"></div><div data-recomengine-placement="product-page" data-product-id="p1"></div>`,
@@ -197,12 +208,22 @@ describe('SDK in Chromium', () => {
     }
     // The far-away placement has not even been fetched, so nothing of it was impressed.
     expect(await cards(page, 'product-page')).toEqual([])
-    // Scrolling away and back does not count twice.
-    await page.mouse.wheel(0, 3000)
-    await Bun.sleep(300)
-    await page.mouse.wheel(0, -3000)
-    await Bun.sleep(1500)
-    expect((await eventsOf('recommendation_impressed', (e) => e.userId === userId)).length).toBe(shown.length)
+    // Scrolling away and back does not count twice. The page's own observer is told in the same task as
+    // the SDK's (same card, same thresholds), so once it has seen the card go and come back, the SDK has too.
+    const impressed = () => page.evaluate(() => (window as any).__sent.filter((e: any) => e.eventType === 'recommendation_impressed').length)
+    expect(await impressed()).toBe(shown.length)
+    await page.evaluate(() => new IntersectionObserver((es) => { for (const e of es) (window as any).__inView = e.intersectionRatio >= 0.5 }, { threshold: [0, 0.5] })
+      .observe(document.querySelector('[data-recomengine-placement="homepage"]')!.shadowRoot!.querySelector('li')!))
+    await page.waitForFunction(() => (window as any).__inView === true)
+    await page.clock.install()
+    await page.mouse.wheel(0, 1000) // not as far as the other placement, which would then load and count its own
+    await page.waitForFunction(() => (window as any).__inView === false)
+    await page.mouse.wheel(0, -1000)
+    await page.waitForFunction(() => (window as any).__inView === true)
+    // A second impression would be queued 1 s after the card came back and sent 250 ms after that.
+    await page.clock.runFor(1300)
+    expect(await impressed()).toBe(shown.length)
+    expect(await cards(page, 'product-page')).toEqual([])
 
     const target = shown[1]!
     await page.evaluate((id) => {
@@ -339,16 +360,18 @@ describe('SDK in Chromium', () => {
     expect(arms.size).toBe(2) // both arms were exercised
   }, 60_000)
 
-  for (const [name, base, extra] of [
-    ['unreachable', () => `http://127.0.0.1:${deadPort}`, {}],
-    ['5xx', () => `http://127.0.0.1:${broken.port}/error`, {}],
-    ['4xx', () => `http://127.0.0.1:${broken.port}/notfound`, {}],
-    ['bad JSON', () => `http://127.0.0.1:${broken.port}/badjson`, {}],
-    ['wrong shape', () => `http://127.0.0.1:${broken.port}/wrongshape`, {}],
-    ['slow (timeout)', () => `http://127.0.0.1:${broken.port}/slow`, { 'data-timeout': '500' }],
+  // What each placement asks for: a config, then items once the config passes as one (the wrong shape does).
+  for (const [name, base, extra, asks] of [
+    ['unreachable', () => `http://127.0.0.1:${deadPort}`, {}, ['widgets']],
+    ['5xx', () => `http://127.0.0.1:${broken.port}/error`, {}, ['widgets']],
+    ['4xx', () => `http://127.0.0.1:${broken.port}/notfound`, {}, ['widgets']],
+    ['bad JSON', () => `http://127.0.0.1:${broken.port}/badjson`, {}, ['widgets']],
+    ['wrong shape', () => `http://127.0.0.1:${broken.port}/wrongshape`, {}, ['widgets', 'recommendations']],
+    ['slow (timeout)', () => `http://127.0.0.1:${broken.port}/slow`, { 'data-timeout': '500' }, ['widgets']],
   ] as const) {
     test(`API ${name}: containers stay empty, nothing thrown, the host page keeps working`, async () => {
       const { page, errors, consoleErrors } = await newPage()
+      const requests = requestLog(page)
       await page.goto(merchantPage({
         script: { 'data-api-base': base(), ...extra },
         body: `<div data-recomengine-placement="product-page" data-product-id="p1"></div><div data-recomengine-placement="homepage"></div>
@@ -357,7 +380,17 @@ describe('SDK in Chromium', () => {
 });</script>`,
       }))
       await page.waitForFunction(() => (window as any).__api, null, { timeout: 10_000 })
-      await Bun.sleep(name.startsWith('slow') ? 1000 : 300)
+      // The placements load on their own: wait until every call they make has ended.
+      const calls = (placement: string) => [...requests].filter(([r]) => {
+        const u = new URL(r.url())
+        return r.method() === 'GET' && (u.pathname.endsWith(`/api/v1/widgets/${placement}`) || (u.pathname.endsWith('/api/v1/recommendations') && u.searchParams.get('placement') === placement))
+      })
+      const ended = await waitFor('the placements’ calls to end', () => {
+        const all = ['product-page', 'homepage'].map(calls)
+        return all.every((c) => c.length === asks.length && c.every(([, state]) => state !== 'pending')) && all.flat()
+      })
+      // The timeout abandons the call (the answer would still come, a second later).
+      if (name.startsWith('slow')) expect(ended.map(([r]) => r.failure()?.errorText)).toEqual(['net::ERR_ABORTED', 'net::ERR_ABORTED'])
       // track() says whether the API took the event (a misbehaving one may); the others have nothing to give.
       expect(await page.evaluate(() => (window as any).__api)).toEqual([[], expect.any(Boolean), null])
       const state = await page.evaluate(() => ({
@@ -394,12 +427,11 @@ describe('SDK in Chromium', () => {
     expect(await page.evaluate(() => (window as any).__csp ?? [])).toEqual([])
     const userId = await page.evaluate(() => (window as any).RecomEngine.userId)
     expect(userId).toMatch(/^anon-/)
-    const r = await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.writeKey })
-    for (let i = 0; i < 50 && r.body.data.length === 0; i++) {
-      await Bun.sleep(100)
-      Object.assign(r, await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.writeKey }))
-    }
-    expect(r.body.data.map((e: { productId: string }) => e.productId)).toEqual(['p3'])
+    const viewed = await waitFor('the shopper’s product_viewed event', async () => {
+      const r = await t.req('GET', `/api/v1/events?eventType=product_viewed&userId=${userId}`, { key: demo.writeKey })
+      return r.body.data.length > 0 && r.body.data
+    })
+    expect(viewed.map((e: { productId: string }) => e.productId)).toEqual(['p3'])
     expect(errors).toEqual([])
     await page.close()
   }, SLOW)
