@@ -4547,9 +4547,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description controlMetric, variantMetric, lift, liftCI, pValue, isSignificant, sampleSize, duration, confidenceIntervals, lowConfidence, minimumSampleSize, srm, daily, details */
                         data: {
-                            [key: string]: unknown;
+                            /** @enum {string} */
+                            metric: "ctr" | "conversion_rate" | "revenue_per_visitor";
+                            /** @description the control arm's CTR, conversion rate or revenue per visitor */
+                            controlMetric: number | null;
+                            variantMetric: number | null;
+                            /** @description relative lift of the variant over the control (0.1 = +10 %) */
+                            lift: number | null;
+                            /** @description 95 % interval [lower, upper]; null while there is too little data */
+                            liftCI: [
+                                number,
+                                number
+                            ] | null;
+                            pValue: number | null;
+                            isSignificant: boolean;
+                            /** @description exposed users per arm */
+                            sampleSize: {
+                                control: number;
+                                variant: number;
+                            };
+                            /** @description seconds since it started (until it completed) */
+                            duration: number;
+                            confidenceIntervals: {
+                                /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                control: [
+                                    number,
+                                    number
+                                ] | null;
+                                /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                variant: [
+                                    number,
+                                    number
+                                ] | null;
+                            };
+                            /** @description fewer than 500 exposed users in an arm */
+                            lowConfidence: boolean;
+                            /** @description users per arm needed to detect a 5 % relative lift (alpha 0.05, power 0.8) */
+                            minimumSampleSize: number | null;
+                            /** @description sample ratio mismatch: the arms do not match the configured split */
+                            srm: {
+                                pValue: number | null;
+                                detected: boolean;
+                            };
+                            /** @description cumulative by exposure day (absent once archived) */
+                            daily?: {
+                                /** Format: date */
+                                date: string;
+                                control: {
+                                    users: number;
+                                    metric: number | null;
+                                };
+                                variant: {
+                                    users: number;
+                                    metric: number | null;
+                                };
+                                pValue: number | null;
+                            }[];
+                            /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description older than 90 days: a summary is kept, per-user data deleted
+                             * @constant
+                             */
+                            archived?: true;
+                            /** Format: date-time */
+                            archivedAt?: string;
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -4673,7 +4738,102 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            [key: string]: unknown;
+                            experiment: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                control: string;
+                                variant: string;
+                                trafficSplit: number;
+                                metric: string;
+                                placement: string | null;
+                                /** @enum {string} */
+                                status: "draft" | "running" | "paused" | "completed";
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                completedAt: string | null;
+                            };
+                            /** @enum {string} */
+                            winner: "variant" | "control";
+                            promoted: {
+                                /** @description null: the tenant default */
+                                placement: string | null;
+                                strategy: string;
+                            };
+                            results: {
+                                /** @enum {string} */
+                                metric: "ctr" | "conversion_rate" | "revenue_per_visitor";
+                                /** @description the control arm's CTR, conversion rate or revenue per visitor */
+                                controlMetric: number | null;
+                                variantMetric: number | null;
+                                /** @description relative lift of the variant over the control (0.1 = +10 %) */
+                                lift: number | null;
+                                /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                liftCI: [
+                                    number,
+                                    number
+                                ] | null;
+                                pValue: number | null;
+                                isSignificant: boolean;
+                                /** @description exposed users per arm */
+                                sampleSize: {
+                                    control: number;
+                                    variant: number;
+                                };
+                                /** @description seconds since it started (until it completed) */
+                                duration: number;
+                                confidenceIntervals: {
+                                    /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                    control: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                    variant: [
+                                        number,
+                                        number
+                                    ] | null;
+                                };
+                                /** @description fewer than 500 exposed users in an arm */
+                                lowConfidence: boolean;
+                                /** @description users per arm needed to detect a 5 % relative lift (alpha 0.05, power 0.8) */
+                                minimumSampleSize: number | null;
+                                /** @description sample ratio mismatch: the arms do not match the configured split */
+                                srm: {
+                                    pValue: number | null;
+                                    detected: boolean;
+                                };
+                                /** @description cumulative by exposure day (absent once archived) */
+                                daily?: {
+                                    /** Format: date */
+                                    date: string;
+                                    control: {
+                                        users: number;
+                                        metric: number | null;
+                                    };
+                                    variant: {
+                                        users: number;
+                                        metric: number | null;
+                                    };
+                                    pValue: number | null;
+                                }[];
+                                /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * @description older than 90 days: a summary is kept, per-user data deleted
+                                 * @constant
+                                 */
+                                archived?: true;
+                                /** Format: date-time */
+                                archivedAt?: string;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;

@@ -46,12 +46,17 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
   routes
     .get('/:id/results', async ({ principal, params }) => ({ data: await exps.results(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
       tenant: 'write', params: ExperimentModel.params,
-      response: { 200: Envelope(T.Record(T.String(), T.Unknown(), { description: 'controlMetric, variantMetric, lift, liftCI, pValue, isSignificant, sampleSize, duration, confidenceIntervals, lowConfidence, minimumSampleSize, srm, daily, details' })), ...problems(400, 401, 403, 404, 429) },
+      response: { 200: Envelope(ExperimentModel.results), ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'Results: metric per arm, relative lift with CI, p-value, significance, sample ratio mismatch, minimum sample size, daily', description: ACCESS.write, security },
     })
     .post('/:id/promote', async ({ principal, params }) => ({ data: await exps.promote(principal.tenantId, params.id, principal.config.attributionWindowHours) }), {
       tenant: 'write', params: ExperimentModel.params,
-      response: { 200: Envelope(T.Record(T.String(), T.Unknown())), ...problems(400, 401, 403, 404, 409, 429) },
+      response: { 200: Envelope(T.Object({
+        experiment: ExperimentModel.experiment,
+        winner: T.Union([T.Literal('variant'), T.Literal('control')]),
+        promoted: T.Object({ placement: T.Union([T.String(), T.Null()], { description: 'null: the tenant default' }), strategy: T.String() }),
+        results: ExperimentModel.results,
+      })), ...problems(400, 401, 403, 404, 409, 429) },
       detail: { summary: 'Complete the experiment and make the winning strategy the default for its placement (or the tenant)', description: ACCESS.write, security },
     })
   // The state machine's four transitions, one route each.

@@ -6,6 +6,31 @@ const Name = T.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Placement = T.Union([T.String({ minLength: 1, maxLength: 100 }), T.Null()], { description: 'null: every placement' })
 const Split = T.Integer({ minimum: 1, maximum: 99, description: 'percent of users in the variant' })
 
+const Maybe = T.Union([T.Number(), T.Null()])
+const Range = T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % interval [lower, upper]; null while there is too little data' })
+const ArmDay = T.Object({ users: T.Integer(), metric: Maybe })
+
+/** What GET /experiments/:id/results answers (server/modules/experiments/results.ts). */
+const Results = T.Object({
+  metric: Metric,
+  controlMetric: T.Union([T.Number(), T.Null()], { description: "the control arm's CTR, conversion rate or revenue per visitor" }),
+  variantMetric: Maybe,
+  lift: T.Union([T.Number(), T.Null()], { description: 'relative lift of the variant over the control (0.1 = +10 %)' }),
+  liftCI: Range,
+  pValue: Maybe,
+  isSignificant: T.Boolean(),
+  sampleSize: T.Object({ control: T.Integer(), variant: T.Integer() }, { description: 'exposed users per arm' }),
+  duration: T.Integer({ description: 'seconds since it started (until it completed)' }),
+  confidenceIntervals: T.Object({ control: Range, variant: Range }),
+  lowConfidence: T.Boolean({ description: 'fewer than 500 exposed users in an arm' }),
+  minimumSampleSize: T.Union([T.Integer(), T.Null()], { description: 'users per arm needed to detect a 5 % relative lift (alpha 0.05, power 0.8)' }),
+  srm: T.Object({ pValue: Maybe, detected: T.Boolean() }, { description: 'sample ratio mismatch: the arms do not match the configured split' }),
+  daily: T.Optional(T.Array(T.Object({ date: T.String({ format: 'date' }), control: ArmDay, variant: ArmDay, pValue: Maybe }), { description: 'cumulative by exposure day (absent once archived)' })),
+  details: T.Optional(T.Record(T.String(), T.Unknown(), { description: "the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived)" })),
+  archived: T.Optional(T.Literal(true, { description: 'older than 90 days: a summary is kept, per-user data deleted' })),
+  archivedAt: T.Optional(DateTime),
+})
+
 export const ExperimentModel = {
   create: Strict({
     name: Name, control: Strategy, variant: Strategy, trafficSplit: Split, metric: Metric,
@@ -18,6 +43,7 @@ export const ExperimentModel = {
   }),
   params: t.Object({ id: t.String({ format: 'uuid' }) }),
   listQuery: t.Object({ ...PaginationQuery, status: t.Optional(QueryEnum(['draft', 'running', 'paused', 'completed'])) }),
+  results: Results,
   experiment: T.Object({
     id: Uuid, name: T.String(), control: T.String(), variant: T.String(), trafficSplit: T.Integer(), metric: T.String(),
     placement: T.Union([T.String(), T.Null()]), status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),

@@ -98,7 +98,7 @@ export function createExperimentService(d: ExperimentDeps) {
       const e = await get(tenantId, id)
       if (e.status === 'draft') throw new Conflict('A draft has no results to promote; start it first')
       const results = await this.results(tenantId, id, attributionWindowHours)
-      const winner = results.isSignificant && (results.lift ?? 0) > 0 ? 'variant' : 'control'
+      const winner: 'variant' | 'control' = results.isSignificant && (results.lift ?? 0) > 0 ? 'variant' : 'control'
       const strategy = winner === 'variant' ? e.variant : e.control
       const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
       await d.setStrategy(tenantId, e.placement, strategy)
