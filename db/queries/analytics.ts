@@ -186,6 +186,34 @@ export async function tenantMetrics(raw: RawSql, ownerId: string, f: RollupFilte
 
 // ---- Ingestion side: runs inside the group-commit transaction.
 
+export async function addDailyRollups(raw: RawSql, rows: ({ tenantId: string; day: string; placement: string; strategy: string; experimentId: string; arm: string } & Metrics)[]) {
+  if (!rows.length) return
+  await raw.query(
+    `insert into analytics_daily (tenant_id, day, placement, strategy, experiment_id, arm, impressions, clicks, conversions, revenue)
+     select "tenantId", day, placement, strategy, "experimentId", arm, impressions, clicks, conversions, revenue
+     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, placement text, strategy text, "experimentId" text, arm text,
+       impressions bigint, clicks bigint, conversions bigint, revenue float8)
+     on conflict (tenant_id, day, placement, strategy, experiment_id, arm) do update set
+       impressions = analytics_daily.impressions + excluded.impressions, clicks = analytics_daily.clicks + excluded.clicks,
+       conversions = analytics_daily.conversions + excluded.conversions, revenue = analytics_daily.revenue + excluded.revenue`,
+    [JSON.stringify(rows)],
+  )
+}
+
+export async function addProductRollups(raw: RawSql, rows: ({ tenantId: string; day: string; productId: string; placement: string; strategy: string } & Metrics)[]) {
+  if (!rows.length) return
+  await raw.query(
+    `insert into analytics_product_daily (tenant_id, day, product_id, placement, strategy, impressions, clicks, conversions, revenue)
+     select "tenantId", day, "productId", placement, strategy, impressions, clicks, conversions, revenue
+     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, "productId" text, placement text, strategy text,
+       impressions bigint, clicks bigint, conversions bigint, revenue float8)
+     on conflict (tenant_id, day, product_id, placement, strategy) do update set
+       impressions = analytics_product_daily.impressions + excluded.impressions, clicks = analytics_product_daily.clicks + excluded.clicks,
+       conversions = analytics_product_daily.conversions + excluded.conversions, revenue = analytics_product_daily.revenue + excluded.revenue`,
+    [JSON.stringify(rows)],
+  )
+}
+
 export interface ProductTotalDelta extends Metrics { tenantId: string; grain: 'd' | 'w'; day: string; productId: string }
 
 /** Adds one group's per-product totals (rows sorted by the caller, so concurrent groups lock in one order). */

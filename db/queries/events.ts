@@ -220,36 +220,6 @@ export async function findLateConversions(raw: RawSql, clicks: ClickEventRef[], 
   )
 }
 
-interface Counters { impressions: number; clicks: number; conversions: number; revenue: number }
-
-export async function addDailyRollups(raw: RawSql, rows: ({ tenantId: string; day: string; placement: string; strategy: string; experimentId: string; arm: string } & Counters)[]) {
-  if (!rows.length) return
-  await raw.query(
-    `insert into analytics_daily (tenant_id, day, placement, strategy, experiment_id, arm, impressions, clicks, conversions, revenue)
-     select "tenantId", day, placement, strategy, "experimentId", arm, impressions, clicks, conversions, revenue
-     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, placement text, strategy text, "experimentId" text, arm text,
-       impressions bigint, clicks bigint, conversions bigint, revenue float8)
-     on conflict (tenant_id, day, placement, strategy, experiment_id, arm) do update set
-       impressions = analytics_daily.impressions + excluded.impressions, clicks = analytics_daily.clicks + excluded.clicks,
-       conversions = analytics_daily.conversions + excluded.conversions, revenue = analytics_daily.revenue + excluded.revenue`,
-    [JSON.stringify(rows)],
-  )
-}
-
-export async function addProductRollups(raw: RawSql, rows: ({ tenantId: string; day: string; productId: string; placement: string; strategy: string } & Counters)[]) {
-  if (!rows.length) return
-  await raw.query(
-    `insert into analytics_product_daily (tenant_id, day, product_id, placement, strategy, impressions, clicks, conversions, revenue)
-     select "tenantId", day, "productId", placement, strategy, impressions, clicks, conversions, revenue
-     from jsonb_to_recordset($1::jsonb) as x("tenantId" uuid, day date, "productId" text, placement text, strategy text,
-       impressions bigint, clicks bigint, conversions bigint, revenue float8)
-     on conflict (tenant_id, day, product_id, placement, strategy) do update set
-       impressions = analytics_product_daily.impressions + excluded.impressions, clicks = analytics_product_daily.clicks + excluded.clicks,
-       conversions = analytics_product_daily.conversions + excluded.conversions, revenue = analytics_product_daily.revenue + excluded.revenue`,
-    [JSON.stringify(rows)],
-  )
-}
-
 /**
  * Retention: folds raw events older than `cutoff` into daily summaries and
  * deletes them, in one transaction; then drops monthly partitions that lie

@@ -17,8 +17,7 @@
 // the benchmark database is created next to it and dropped at the end.
 import postgres from 'postgres'
 import { openDatabase } from '../../db/client.ts'
-import { addProductTotals } from '../../db/queries/analytics.ts'
-import { addDailyRollups, addProductRollups } from '../../db/queries/events.ts'
+import { addDailyRollups, addProductRollups, addProductTotals } from '../../db/queries/analytics.ts'
 import { createApp } from '../../server/app.ts'
 import { MemoryCache } from '../../server/infra/cache/memory.ts'
 import { loadConfig } from '../../server/config.ts'

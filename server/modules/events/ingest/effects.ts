@@ -5,8 +5,8 @@
 // after the purchase it led to (a browser queue flushing late) attributes
 // that purchase then, unless another click already had.
 import type { RawSql } from '../../../../db/client.ts'
-import { addProductTotals } from '../../../../db/queries/analytics.ts'
-import { addDailyRollups, addProductRollups, findAttributions, findLateConversions } from '../../../../db/queries/events.ts'
+import { addDailyRollups, addProductRollups, addProductTotals } from '../../../../db/queries/analytics.ts'
+import { findAttributions, findLateConversions } from '../../../../db/queries/events.ts'
 import { rollupDeltas, type Attribution, type StoredEvent } from './rollup.ts'
 
 export interface StoredWithWindow extends StoredEvent { attributionWindowHours: number }
