@@ -18,6 +18,7 @@ import { perMinute, type BucketSpec, type Decision } from '../infra/rate-limit/t
 import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
 import type { UsageRecorder } from '../modules/api-keys/usage.ts'
 import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'
+import type { InMemoryFirst } from '../in-memory-first.ts'
 
 export type Permission = 'read' | 'write'
 export interface Principal {
@@ -169,8 +170,8 @@ export function authGuards(deps: AuthDeps) {
     throw limited('Too many failed authentications from this address; retry later', limits.authFailuresPerMinute, d)
   }
   /** Runs a credential check; an invalid credential counts against its address. */
-  function guarded<T>(request: Request, check: () => T | Promise<T>): T | Promise<T> {
-    let out: T | Promise<T>
+  function guarded<T>(request: Request, check: () => InMemoryFirst<T>): InMemoryFirst<T> {
+    let out: InMemoryFirst<T>
     try { out = check() } catch (error) { return failed(request, error) }
     return out instanceof Promise ? out.catch((error) => failed(request, error)) : out
   }
@@ -205,7 +206,7 @@ export function authGuards(deps: AuthDeps) {
   // A hit is returned as is (no promise): most requests end there.
   // A key being resolved is resolved once: when its entry expires under load, the
   // requests that find it gone wait for one HMAC and one query, not one each.
-  function lookupKey(key: string): KeyRecord | null | Promise<KeyRecord | null> {
+  function lookupKey(key: string): InMemoryFirst<KeyRecord | null> {
     const hit = deps.keyCache.get(key)
     if (hit) return hit.rec
     const { resolving } = deps.keyCache
@@ -239,7 +240,7 @@ export function authGuards(deps: AuthDeps) {
   }
 
   /** Who calls with these headers; without a promise when the key and its rate-limit lease are in memory (most requests). */
-  function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
+  function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders): InMemoryFirst<Principal> {
     const key = presentedKey(headers)
     if (!key) return adminPrincipal(request, set) // an admin may write to any of their tenants
     const hit = deps.keyCache.get(key)
@@ -252,7 +253,7 @@ export function authGuards(deps: AuthDeps) {
     })
   }
 
-  function keyPrincipal(rec: KeyRecord | null, request: Request, need: Permission, set: SetHeaders): Principal | Promise<Principal> {
+  function keyPrincipal(rec: KeyRecord | null, request: Request, need: Permission, set: SetHeaders): InMemoryFirst<Principal> {
     if (!rec) throw new Unauthorized('Invalid or revoked API key')
     if (rec.tenantStatus === 'suspended') throw new Forbidden('Tenant suspended')
     if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')

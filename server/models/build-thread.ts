@@ -15,7 +15,7 @@ export type BuildReply = { id: number; json: string; gzipped: Uint8Array } | { i
 declare const self: { onmessage: ((e: MessageEvent<BuildRequest>) => void) | null; postMessage(message: BuildReply, transfer?: Transferable[]): void }
 
 let wasm: Promise<Kernels> | undefined
-const kernelsFor = (backend: BuildRequest['backend']): Promise<Kernels | undefined> | Kernels | undefined =>
+const kernelsFor = async (backend: BuildRequest['backend']): Promise<Kernels | undefined> =>
   backend === 'wasm' ? (wasm ??= loadKernels()) : backend === 'js' ? jsKernels() : undefined
 
 self.onmessage = async (e) => {

@@ -16,6 +16,7 @@ import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { availabilityChanged, compactForServing } from '../engine/strategies/model-index.ts'
 import type { EventType, Item, TenantModel } from '../engine/types.ts'
+import type { InMemoryFirst } from '../in-memory-first.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
@@ -99,7 +100,7 @@ export class ModelStore {
    * version every `recheckMs`. Undefined when none was ever built. When the
    * database cannot be reached, the model in memory is returned as it is.
    */
-  get(tenantId: string): TenantModel | undefined | Promise<TenantModel | undefined> {
+  get(tenantId: string): InMemoryFirst<TenantModel | undefined> {
     const l = this.loaded.get(tenantId)
     // Most requests end here, without a promise.
     if (l && this.clock().getTime() - l.checkedAt < this.opts.recheckMs) return l.model

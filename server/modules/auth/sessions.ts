@@ -6,6 +6,7 @@
 import type { Db } from '../../../db/client.ts'
 import { isFamilyLive } from '../../../db/queries/refresh-tokens.ts'
 import type { Cache } from '../../infra/cache/index.ts'
+import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const SESSIONS_CHANNEL = 'auth:sessions-revoked'
 const LIVE_TTL_MS = 10_000
@@ -29,7 +30,7 @@ export function sessionStore(db: Db, cache: Cache, now: () => number = Date.now)
 
   return {
     /** True while the sign-in `sid` of `userId` has a refresh token not revoked. */
-    isLive(sid: string, userId: string): boolean | Promise<boolean> {
+    isLive(sid: string, userId: string): InMemoryFirst<boolean> {
       if (!UUID.test(sid) || !UUID.test(userId)) return false // only we sign tokens, but a malformed id must not reach a uuid column
       const hit = known.get(sid)
       if (hit && hit.until > now() && hit.userId === userId) return hit.live

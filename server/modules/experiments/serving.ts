@@ -7,6 +7,7 @@ import type { Cache } from '../../infra/cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { StrategyName } from '../../engine/types.ts'
 import { assign, type Arm } from './assignment.ts'
+import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
@@ -22,7 +23,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
   const pick = (list: RunningExperiment[], placement: string | undefined) =>
     list.find((e) => placement !== undefined && e.placement === placement) ?? list.find((e) => e.placement === null)
   /** Without a promise while the tenant's list is cached (most requests: no await on the hot path). */
-  function experimentFor(tenantId: string, placement: string | undefined): RunningExperiment | undefined | Promise<RunningExperiment | undefined> {
+  function experimentFor(tenantId: string, placement: string | undefined): InMemoryFirst<RunningExperiment | undefined> {
     const hit = running.get(tenantId)
     if (hit && hit.until >= Date.now()) return pick(hit.list, placement)
     return runningExperiments(d.raw, tenantId).then((list) => {

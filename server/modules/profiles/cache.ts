@@ -8,6 +8,7 @@ import type { RawSql } from '../../../db/client.ts'
 import { findProfiles, type UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
+import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
@@ -50,7 +51,7 @@ export class ProfileCache {
   }
 
   /** A cached profile is returned as is (no promise): most requests end there. */
-  get(tenantId: string, userId: string): UserProfile | undefined | Promise<UserProfile | undefined> {
+  get(tenantId: string, userId: string): InMemoryFirst<UserProfile | undefined> {
     const k = tenantId + SEP + userId
     const hit = this.entries.get(k)
     if (hit && hit.until > this.now()) return hit.profile

@@ -10,6 +10,7 @@ import type { ModelStore } from '../../models/store.ts'
 import type { Recommendation, TenantModel } from '../../engine/types.ts'
 import type { Arm } from '../experiments/assignment.ts'
 import { SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
+import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 const WRITE_BEHIND_MS = 5
@@ -118,7 +119,7 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
      * `shared`, from the entry another instance wrote. Answers that do not draw on the shopper's
      * history are not worth a round trip: working them out again costs less than reading them.
      */
-    get(tenantId: string, key: string, slot: string, shared: boolean, model: TenantModel): Served | undefined | Promise<Served | undefined> {
+    get(tenantId: string, key: string, slot: string, shared: boolean, model: TenantModel): InMemoryFirst<Served | undefined> {
       const hit = own.get(slot)
       if (hit && hit.key === key && hit.until > Date.now()) return servedFrom(hit, model)
       return shared ? sharedAnswer(tenantId, key, slot).then((a) => a && servedFrom(a, model)) : undefined
