@@ -3,6 +3,7 @@
 // sub-requests and POSTs (CSRF, with Qwik City's Origin check on every form
 // POST); Secure whenever the console is reached over https.
 import type { RequestEventBase } from '@builder.io/qwik-city'
+import type { ApiData } from './api'
 import { send } from './transport'
 
 export const ACCESS_COOKIE = 're_access'
@@ -12,7 +13,7 @@ const REFRESH_MAX_AGE_S = 7 * 24 * 3600
 // rotation is single-use (reuse revokes the family), so they must not race.
 const REFRESH_SHARE_MS = 30_000
 
-export interface SessionTokens { accessToken: string; refreshToken: string; expiresIn: number }
+export type SessionTokens = Pick<ApiData<'/api/v1/auth/login', 'post'>, 'accessToken' | 'refreshToken' | 'expiresIn'>
 
 const inflight = new Map<string, Promise<SessionTokens | undefined>>()
 

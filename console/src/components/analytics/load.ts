@@ -2,15 +2,16 @@
 // the console's API client. Shared by the page's routeLoader$ (first render)
 // and its server$ refresh (every 60 s, no reload).
 import type { RequestEventBase } from '@builder.io/qwik-city'
-import { apiFetch, type Problem } from '../../lib/api'
+import { apiFetch, type ApiData, type ApiResponse, type Problem } from '../../lib/api'
 import { pageQuery, parseFilters, parseRange, rangeQuery, type DateRange } from './range'
 
-export interface Kpis { impressions: number; clicks: number; ctr: number; conversions: number; revenue: number }
-export interface Summary extends Kpis { currency: string | null }
-export interface DayPoint { date: string; impressions: number; clicks: number; conversions: number; revenue: number }
-export interface ProductRow extends Kpis { productId: string; name: string | null }
-export interface PlacementRow extends Kpis { placement: string | null }
-export interface RangeMeta { from: string; to: string; range: string }
+export type Summary = ApiData<'/api/v1/analytics/summary', 'get'>
+/** The counters every analytics row shares (MetricCells shows them). */
+export type Kpis = Pick<Summary, 'impressions' | 'clicks' | 'ctr' | 'conversions' | 'revenue'>
+export type DayPoint = ApiData<'/api/v1/analytics/timeseries', 'get'>[number]
+export type ProductRow = ApiData<'/api/v1/analytics/top-products', 'get'>[number]
+export type PlacementRow = ApiData<'/api/v1/analytics/placements', 'get'>[number]
+export type RangeMeta = ApiResponse<'/api/v1/analytics/summary', 'get'>['meta']
 
 export interface AnalyticsView {
   range: DateRange
@@ -32,11 +33,12 @@ export async function loadAnalytics(ev: RequestEventBase, tenantId: string, para
   const { range, error } = parseRange(params)
   const filters = parseFilters(params)
   const query = { ...rangeQuery(range), ...filters }
-  const get = <T>(path: string, extra: Record<string, string> = {}) => apiFetch<T>(ev, `/api/v1/analytics/${path}`, { tenantId, query: { ...query, ...extra } })
+  const get = <P extends 'summary' | 'timeseries' | 'top-products' | 'placements'>(path: P, extra: Record<string, string> = {}) =>
+    apiFetch<ApiData<`/api/v1/analytics/${P}`, 'get'>>(ev, `/api/v1/analytics/${path}`, { tenantId, query: { ...query, ...extra } })
   const [summary, series, rec, clk, pl] = await Promise.all([
-    get<Summary>('summary'), get<DayPoint[]>('timeseries'),
-    get<ProductRow[]>('top-products', { by: 'recommended' }), get<ProductRow[]>('top-products', { by: 'clicked' }),
-    get<PlacementRow[]>('placements'),
+    get('summary'), get('timeseries'),
+    get('top-products', { by: 'recommended' }), get('top-products', { by: 'clicked' }),
+    get('placements'),
   ])
   const failed = [summary, series, rec, clk, pl].find((r) => !r.ok)
   return {

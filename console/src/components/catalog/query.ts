@@ -1,9 +1,11 @@
 // The catalog browser's URL (?q=&category=&available=&page=) ↔ the query of
 // GET /api/v1/catalog, and the pager built from meta.pagination. Pure.
+import type { ApiResponse } from '../../lib/api.ts'
 
 export const PAGE_SIZE = 20
 
-export interface Pagination { total: number; limit: number; offset: number; hasMore: boolean }
+/** meta.pagination of the API's list answers (catalog, events, experiments, tenants share it). */
+export type Pagination = ApiResponse<'/api/v1/catalog', 'get'>['meta']['pagination']
 
 /** A 1-based page number from the URL; anything odd is page 1. */
 export function parsePage(raw: string | null): number {

@@ -1,13 +1,10 @@
 // Server side of the event viewer: the filters from the URL → GET /api/v1/events.
 import type { RequestEventBase } from '@builder.io/qwik-city'
-import { apiFetch, type Problem } from '../../lib/api'
+import { apiFetch, type ApiData, type Problem } from '../../lib/api'
 import type { Pagination } from '../catalog/query'
 import { eventsApiQuery, isStream, parseEventFilters, type EventFilters } from './query'
 
-export interface EventRow {
-  id: string; eventType: string; userId: string; productId: string; timestamp: string; sessionId: string | null
-  metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null; receivedAt: string
-}
+export type EventRow = ApiData<'/api/v1/events', 'get'>[number]
 
 export interface EventsView {
   filters: EventFilters; errors: { field: string; message: string }[]; stream: boolean

@@ -2,13 +2,11 @@
 // form posts strings; this turns them into the API's types and catches the
 // mistakes a person makes (same strategy twice, split out of range) before the
 // round trip. The API validates again and its field errors are shown the same way.
+import type { ApiBody } from '../../lib/api.ts'
 import { STRATEGIES, type StrategyName } from '../../lib/vocabulary.ts'
 import { METRICS, type Metric } from './labels.ts'
 
-export interface ExperimentBody {
-  name: string; control: StrategyName; variant: StrategyName; trafficSplit: number; metric: Metric
-  placement: string | null; status: 'running' | 'draft'
-}
+export type ExperimentBody = ApiBody<'/api/v1/experiments', 'post'>
 export interface FieldError { field: string; message: string }
 export type Parsed = { ok: true; body: ExperimentBody } | { ok: false; errors: FieldError[] }
 

@@ -3,16 +3,12 @@
 // Mirrors the rule of POST /experiments/:id/promote: the variant wins only
 // when it is significantly better; otherwise the control stays.
 import { formatPValue } from '../analytics/format.ts'
+import type { Results } from './types.ts'
 
-export interface ResultsView {
-  controlMetric: number | null; variantMetric: number | null
-  lift: number | null; liftCI: [number, number] | null
-  pValue: number | null; isSignificant: boolean
-  sampleSize: { control: number; variant: number }
-  lowConfidence: boolean; minimumSampleSize: number | null
-  srm: { pValue: number | null; detected: boolean }
-  archived?: boolean
-}
+/** The part of the results answer the verdict reads. */
+export type ResultsView = Pick<Results,
+  'controlMetric' | 'variantMetric' | 'lift' | 'liftCI' | 'pValue' | 'isSignificant' | 'sampleSize'
+  | 'lowConfidence' | 'minimumSampleSize' | 'srm' | 'archived'>
 
 export interface Verdict {
   tone: 'success' | 'warning' | 'info'

@@ -1,13 +1,12 @@
 // The widget settings form → the body of PUT /api/v1/widgets/:placement, and
 // a contrast check so merchants hear when their colours fail WCAG AA. Pure.
-import { STRATEGIES, type StrategyName } from '../../lib/vocabulary.ts'
+import type { ApiData } from '../../lib/api.ts'
+import { STRATEGIES } from '../../lib/vocabulary.ts'
 
-export const LAYOUTS = ['grid', 'carousel', 'list'] as const
-export interface WidgetTheme { primaryColor: string; textColor: string; background: string; fontFamily: string; borderRadius: number }
-export interface WidgetConfig {
-  layout: (typeof LAYOUTS)[number]; columns: number; showPrice: boolean; ctaText: string; title: string; limit: number
-  strategy?: StrategyName; theme: WidgetTheme
-}
+/** A placement's full settings as the API stores and sends them; the form fills every field. */
+export type WidgetConfig = ApiData<'/api/v1/widgets/{placement}', 'get'>['config']
+export type WidgetTheme = WidgetConfig['theme']
+export const LAYOUTS = ['grid', 'carousel', 'list'] as const satisfies readonly WidgetConfig['layout'][]
 export interface FieldError { field: string; message: string }
 
 const HEX = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/

@@ -2,10 +2,10 @@
 import { component$ } from '@builder.io/qwik'
 import { Link, routeLoader$, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, EmptyState, KpiCard, KpiGrid, PageHeader } from '../../components/ui'
-import { apiFetch } from '../../lib/api'
+import { apiFetch, type ApiData } from '../../lib/api'
 import { formatInt, formatMoney, formatPercent } from '../../lib/format'
 
-interface TenantKpis { tenantId: string; name: string; status?: string; impressions: number; clicks: number; ctr: number; conversions: number; revenue: number; currency: string | null }
+type TenantKpis = ApiData<'/api/v1/analytics/overview', 'get'>[number]
 const RANGES = ['7d', '30d', '90d'] as const
 
 export const useOverview = routeLoader$(async (ev) => {
@@ -13,7 +13,7 @@ export const useOverview = routeLoader$(async (ev) => {
   const range = (RANGES as readonly string[]).includes(q ?? '') ? q! : '30d'
   const [overview, tenants] = await Promise.all([
     apiFetch<TenantKpis[]>(ev, '/api/v1/analytics/overview', { query: { range } }),
-    apiFetch<{ id: string }[]>(ev, '/api/v1/tenants', { query: { limit: 1 } }),
+    apiFetch<ApiData<'/api/v1/tenants', 'get'>>(ev, '/api/v1/tenants', { query: { limit: 1 } }),
   ])
   const rows = overview.ok && Array.isArray(overview.data) ? overview.data : null
   return {

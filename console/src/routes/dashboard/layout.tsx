@@ -2,10 +2,10 @@
 import { component$, Slot } from '@builder.io/qwik'
 import { routeLoader$, type RequestHandler } from '@builder.io/qwik-city'
 import { NavLink } from '../../components/ui'
-import { apiFetch } from '../../lib/api'
+import { apiFetch, type ApiData } from '../../lib/api'
 import { loginPath, readSession } from '../../lib/session'
 
-export interface Me { id: string; email: string; name: string; createdAt: string }
+export type Me = ApiData<'/api/v1/auth/me', 'get'>
 
 export const onRequest: RequestHandler = async (ev) => {
   const s = readSession(ev)

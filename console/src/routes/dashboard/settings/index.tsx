@@ -3,19 +3,22 @@ import { component$ } from '@builder.io/qwik'
 import { Form, routeAction$, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, FormField, PageHeader, ProblemAlert } from '../../../components/ui'
 import { failWith, fieldError } from '../../../lib/actions'
-import { apiFetch } from '../../../lib/api'
+import { apiFetch, type ApiBody, type ApiData } from '../../../lib/api'
 import { formatDate } from '../../../lib/format'
-import { useMe, type Me } from '../layout'
+import { useMe } from '../layout'
+
+type Saved = ApiData<'/api/v1/auth/me', 'patch'>
+type MeUpdate = ApiBody<'/api/v1/auth/me', 'patch'>
 
 export const useSaveProfile = routeAction$(async (form, ev) => {
-  const r = await apiFetch<Me>(ev, '/api/v1/auth/me', { method: 'PATCH', body: { name: form.name } })
+  const r = await apiFetch<Saved>(ev, '/api/v1/auth/me', { method: 'PATCH', body: { name: form.name } satisfies MeUpdate })
   if (!r.ok) return failWith(ev, r)
   return { saved: 'profile' }
 }, zod$({ name: z.string().trim().min(1, 'Enter your name').max(100) }))
 
 export const useChangePassword = routeAction$(async (form, ev) => {
   if (form.password !== form.confirm) return ev.fail(400, { fieldErrors: { confirm: ['The two new passwords differ'] } })
-  const r = await apiFetch<Me>(ev, '/api/v1/auth/me', { method: 'PATCH', body: { currentPassword: form.currentPassword, password: form.password } })
+  const r = await apiFetch<Saved>(ev, '/api/v1/auth/me', { method: 'PATCH', body: { currentPassword: form.currentPassword, password: form.password } satisfies MeUpdate })
   if (!r.ok) return failWith(ev, r)
   return { saved: 'password' }
 }, zod$({

@@ -2,17 +2,16 @@ import { component$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, useLocation, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, EmptyState, FormField, PageHeader, ProblemAlert } from '../../../components/ui'
 import { failWith, fieldError } from '../../../lib/actions'
-import { apiFetch } from '../../../lib/api'
+import { apiFetch, type ApiBody, type ApiData } from '../../../lib/api'
 import { formatDate } from '../../../lib/format'
-import type { Tenant } from './[id]/layout'
 
 export const useTenants = routeLoader$(async (ev) => {
-  const r = await apiFetch<Tenant[]>(ev, '/api/v1/tenants', { query: { limit: 100 } })
+  const r = await apiFetch<ApiData<'/api/v1/tenants', 'get'>>(ev, '/api/v1/tenants', { query: { limit: 100 } })
   return r.ok ? { tenants: r.data, total: r.meta?.pagination?.total ?? r.data.length, error: null } : { tenants: [], total: 0, error: r.problem }
 })
 
 export const useCreateTenant = routeAction$(async (form, ev) => {
-  const r = await apiFetch<Tenant>(ev, '/api/v1/tenants', { method: 'POST', body: { name: form.name } })
+  const r = await apiFetch<ApiData<'/api/v1/tenants', 'post'>>(ev, '/api/v1/tenants', { method: 'POST', body: { name: form.name } satisfies ApiBody<'/api/v1/tenants', 'post'> })
   if (!r.ok) return failWith(ev, r)
   throw ev.redirect(303, `/dashboard/tenants/${r.data.id}?created=1`)
 }, zod$({ name: z.string().trim().min(1, 'Give the tenant a name').max(120) }))

@@ -5,10 +5,10 @@ import { component$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, useLocation, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, FormField, KpiCard, KpiGrid, PageHeader, ProblemAlert, SelectField } from '../../../../components/ui'
 import { failWith, fieldError } from '../../../../lib/actions'
-import { apiFetch } from '../../../../lib/api'
+import { apiFetch, type ApiBody, type ApiData } from '../../../../lib/api'
 import { formatDate, formatInt } from '../../../../lib/format'
 import { STRATEGIES, type EventType, type StrategyName } from '../../../../lib/vocabulary'
-import { useTenant, type Tenant } from './layout'
+import { useTenant } from './layout'
 
 const STRATEGY_DESCRIPTIONS: Record<StrategyName, string> = {
   collaborative: 'Collaborative filtering (people like you bought)',
@@ -18,14 +18,17 @@ const STRATEGY_DESCRIPTIONS: Record<StrategyName, string> = {
 }
 export const STRATEGY_OPTIONS = STRATEGIES.map((value) => ({ value, label: STRATEGY_DESCRIPTIONS[value] }))
 
-interface Key { id: string; requestCount: number; lastUsedAt: string | null; revokedAt: string | null }
+type TenantPath = '/api/v1/tenants/{id}'
+type Key = ApiData<'/api/v1/tenants/{id}/api-keys', 'get'>[number]
+type Saved = ApiData<TenantPath, 'put'>
+type TenantUpdate = ApiBody<TenantPath, 'put'>
 
 export const useUsage = routeLoader$(async (ev) => {
   const id = ev.params.id
   const [keys, catalog, summary] = await Promise.all([
     apiFetch<Key[]>(ev, `/api/v1/tenants/${id}/api-keys`, { query: { limit: 100, includeRevoked: 'true' } }),
-    apiFetch<unknown[]>(ev, '/api/v1/catalog', { tenantId: id, query: { limit: 1 } }),
-    apiFetch<{ impressions: number; clicks: number; conversions: number }>(ev, '/api/v1/analytics/summary', { tenantId: id, query: { range: '30d' } }),
+    apiFetch<ApiData<'/api/v1/catalog', 'get'>>(ev, '/api/v1/catalog', { tenantId: id, query: { limit: 1 } }),
+    apiFetch<ApiData<'/api/v1/analytics/summary', 'get'>>(ev, '/api/v1/analytics/summary', { tenantId: id, query: { range: '30d' } }),
   ])
   const k = keys.ok ? keys.data : []
   const lastUsed = k.map((x) => x.lastUsedAt).filter(Boolean).sort().pop() ?? null
@@ -39,7 +42,7 @@ export const useUsage = routeLoader$(async (ev) => {
 })
 
 export const useSaveConfig = routeAction$(async (form, ev) => {
-  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, {
+  const r = await apiFetch<Saved>(ev, `/api/v1/tenants/${ev.params.id}`, {
     method: 'PUT',
     body: {
       name: form.name,
@@ -49,7 +52,7 @@ export const useSaveConfig = routeAction$(async (form, ev) => {
         attributionWindowHours: form.attributionWindowHours,
         rateLimits: { read: form.rateRead, write: form.rateWrite },
       },
-    },
+    } satisfies TenantUpdate,
   })
   if (!r.ok) return failWith(ev, r)
   return { saved: true }
@@ -76,9 +79,9 @@ const days = z.coerce.number({ invalid_type_error: 'Enter a number of days' }).i
 
 export const useSaveModelSettings = routeAction$(async (form, ev) => {
   const eventWeights = Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [type, form[`w_${type}`]]))
-  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, {
+  const r = await apiFetch<Saved>(ev, `/api/v1/tenants/${ev.params.id}`, {
     method: 'PUT',
-    body: { config: { recommendations: { eventWeights, halfLifeDays: form.halfLifeDays, intentHalfLifeDays: form.intentHalfLifeDays, itemsPerShopper: form.itemsPerShopper } } },
+    body: { config: { recommendations: { eventWeights, halfLifeDays: form.halfLifeDays, intentHalfLifeDays: form.intentHalfLifeDays, itemsPerShopper: form.itemsPerShopper } } } satisfies TenantUpdate,
   })
   if (!r.ok) return failWith(ev, r)
   return { saved: true }
@@ -90,16 +93,16 @@ export const useSaveModelSettings = routeAction$(async (form, ev) => {
 }))
 
 export const useSetStatus = routeAction$(async (form, ev) => {
-  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'PUT', body: { status: form.status } })
+  const r = await apiFetch<Saved>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'PUT', body: { status: form.status } satisfies TenantUpdate })
   if (!r.ok) return failWith(ev, r)
   return { status: r.data.status }
 }, zod$({ status: z.enum(['active', 'suspended']) }))
 
 export const useDeleteTenant = routeAction$(async (form, ev) => {
-  const t = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`)
+  const t = await apiFetch<ApiData<TenantPath, 'get'>>(ev, `/api/v1/tenants/${ev.params.id}`)
   if (!t.ok) return failWith(ev, t)
   if (form.confirm.trim() !== t.data.name) return ev.fail(400, { fieldErrors: { confirm: ['Type the tenant name exactly to confirm'] } })
-  const r = await apiFetch<Tenant>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'DELETE' })
+  const r = await apiFetch<ApiData<TenantPath, 'delete'>>(ev, `/api/v1/tenants/${ev.params.id}`, { method: 'DELETE' })
   if (!r.ok) return failWith(ev, r)
   throw ev.redirect(303, '/dashboard/tenants')
 }, zod$({ confirm: z.string() }))

@@ -2,18 +2,9 @@
 import { component$, Slot } from '@builder.io/qwik'
 import { Link, routeLoader$, type RequestEventBase, type RequestHandler } from '@builder.io/qwik-city'
 import { NavLink } from '../../../../components/ui'
-import { apiFetch } from '../../../../lib/api'
+import { apiFetch, type ApiData } from '../../../../lib/api'
 
-export interface Tenant {
-  id: string; name: string; status: 'active' | 'suspended' | 'deleted'
-  config: {
-    defaultStrategy: string; excludePurchased: boolean; attributionWindowHours: number
-    rateLimits: { read: number; write: number }
-    widget: Record<string, any>; placementStrategies: Record<string, string>
-    recommendations: { eventWeights: Record<string, number>; halfLifeDays: number; itemsPerShopper: number; intentHalfLifeDays: number }
-  }
-  createdAt: string; updatedAt: string; deletedAt: string | null
-}
+export type Tenant = ApiData<'/api/v1/tenants/{id}', 'get'>
 
 const TENANT = 'tenant'
 const fetchTenant = (ev: RequestEventBase & { params: Record<string, string> }) => apiFetch<Tenant>(ev, `/api/v1/tenants/${encodeURIComponent(ev.params.id)}`)

@@ -3,11 +3,12 @@ import { component$ } from '@builder.io/qwik'
 import { Form, routeAction$, routeLoader$, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, EmptyState, FormField, PageHeader, ProblemAlert, SelectField } from '../../../../../components/ui'
 import { failWith, fieldError } from '../../../../../lib/actions'
-import { apiFetch } from '../../../../../lib/api'
+import { apiFetch, type ApiBody, type ApiData } from '../../../../../lib/api'
 import { formatDate, formatInt } from '../../../../../lib/format'
 import { useTenant } from '../layout'
 
-interface ApiKey { id: string; name: string; prefix: string; permissions: 'read' | 'write'; createdAt: string; lastUsedAt: string | null; requestCount: number; revokedAt: string | null }
+type KeysPath = '/api/v1/tenants/{id}/api-keys'
+type ApiKey = ApiData<KeysPath, 'get'>[number]
 
 export const useKeys = routeLoader$(async (ev) => {
   const r = await apiFetch<ApiKey[]>(ev, `/api/v1/tenants/${ev.params.id}/api-keys`, { query: { limit: 100, includeRevoked: 'true' } })
@@ -15,7 +16,7 @@ export const useKeys = routeLoader$(async (ev) => {
 })
 
 export const useCreateKey = routeAction$(async (form, ev) => {
-  const r = await apiFetch<ApiKey & { key: string }>(ev, `/api/v1/tenants/${ev.params.id}/api-keys`, { method: 'POST', body: form })
+  const r = await apiFetch<ApiData<KeysPath, 'post'>>(ev, `/api/v1/tenants/${ev.params.id}/api-keys`, { method: 'POST', body: form satisfies ApiBody<KeysPath, 'post'> })
   if (!r.ok) return failWith(ev, r)
   // Returned once, to this response only; never stored by the console.
   ev.headers.set('Cache-Control', 'no-store')
@@ -23,7 +24,7 @@ export const useCreateKey = routeAction$(async (form, ev) => {
 }, zod$({ name: z.string().trim().min(1, 'Name the key (e.g. "storefront")').max(100), permissions: z.enum(['read', 'write']) }))
 
 export const useRevokeKey = routeAction$(async (form, ev) => {
-  const r = await apiFetch<ApiKey>(ev, `/api/v1/tenants/${ev.params.id}/api-keys/${encodeURIComponent(form.keyId)}`, { method: 'DELETE' })
+  const r = await apiFetch<ApiData<'/api/v1/tenants/{id}/api-keys/{keyId}', 'delete'>>(ev, `/api/v1/tenants/${ev.params.id}/api-keys/${encodeURIComponent(form.keyId)}`, { method: 'DELETE' })
   if (!r.ok) return failWith(ev, r)
   return { revoked: r.data.name }
 }, zod$({ keyId: z.string().uuid() }))

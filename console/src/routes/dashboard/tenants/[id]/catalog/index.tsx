@@ -6,12 +6,9 @@ import { formatMoney } from '../../../../../components/analytics/format'
 import { Pager } from '../../../../../components/catalog/pager'
 import { catalogApiQuery, parseCatalogFilters, type Pagination } from '../../../../../components/catalog/query'
 import { EmptyState, PageHeader, ProblemAlert } from '../../../../../components/ui'
-import { apiFetch } from '../../../../../lib/api'
+import { apiFetch, type ApiData } from '../../../../../lib/api'
 
-interface Item {
-  productId: string; name: string; description: string | null; category: string | null; price: number | null; currency: string | null
-  imageUrl: string | null; url: string | null; available: boolean; updatedAt: string; deletedAt: string | null
-}
+type Item = ApiData<'/api/v1/catalog', 'get'>[number]
 
 export const useCatalog = routeLoader$(async (ev) => {
   const filters = parseCatalogFilters(ev.url.searchParams)

@@ -5,17 +5,18 @@ import { component$ } from '@builder.io/qwik'
 import { Form, routeAction$, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
 import { strategyLabel } from '../../../../../components/experiments/labels'
 import { STRATEGIES } from '../../../../../lib/vocabulary'
-import { contrastWarnings, LAYOUTS, parseWidgetForm, type FieldError, type WidgetConfig } from '../../../../../components/widgets/form'
+import { contrastWarnings, LAYOUTS, parseWidgetForm, type FieldError } from '../../../../../components/widgets/form'
 import { Alert, FormField, PageHeader, ProblemAlert, SelectField } from '../../../../../components/ui'
-import { apiFetch, type Problem } from '../../../../../lib/api'
+import { apiFetch, type ApiBody, type ApiData, type Problem } from '../../../../../lib/api'
 
-interface Widget { placement: string; config: WidgetConfig; overrides: Record<string, unknown>; updatedAt: string | null }
+type WidgetPath = '/api/v1/widgets/{placement}'
+type Widget = ApiData<WidgetPath, 'get'>
 
 const placementOf = (params: URLSearchParams) => (params.get('placement') ?? '').trim().slice(0, 100)
 
 export const useWidget = routeLoader$(async (ev) => {
   // Placements that have had traffic, to pick from; the first one is the default.
-  const known = await apiFetch<{ placement: string | null }[]>(ev, '/api/v1/analytics/placements', { tenantId: ev.params.id, query: { range: '90d' } })
+  const known = await apiFetch<ApiData<'/api/v1/analytics/placements', 'get'>>(ev, '/api/v1/analytics/placements', { tenantId: ev.params.id, query: { range: '90d' } })
   const placements = known.ok ? known.data.map((p) => p.placement).filter((p): p is string => !!p) : []
   const placement = placementOf(ev.url.searchParams) || placements[0] || 'home'
   const r = await apiFetch<Widget>(ev, `/api/v1/widgets/${encodeURIComponent(placement)}`, { tenantId: ev.params.id })
@@ -32,8 +33,8 @@ export const useSaveWidget = routeAction$(async (form, ev) => {
   const parsed = reset ? null : parseWidgetForm(form)
   if (parsed && !parsed.ok) return ev.fail(400, { errors: parsed.errors, problem: null as Problem | null })
   // "Reset" stores no overrides: the placement follows the tenant's widget defaults again.
-  const body = parsed?.ok ? parsed.config : {}
-  const r = await apiFetch<Widget>(ev, `/api/v1/widgets/${encodeURIComponent(placement)}`, { method: 'PUT', tenantId: ev.params.id, body })
+  const body: ApiBody<WidgetPath, 'put'> = parsed?.ok ? parsed.config : {}
+  const r = await apiFetch<ApiData<WidgetPath, 'put'>>(ev, `/api/v1/widgets/${encodeURIComponent(placement)}`, { method: 'PUT', tenantId: ev.params.id, body })
   if (!r.ok) return ev.fail(r.status, { errors: (r.problem.errors ?? []).map((e) => ({ field: e.field.replace(/^\/?(theme\/)?/, ''), message: e.message })), problem: r.problem })
   // Back to the page (GET) so the preview reloads with what is stored now.
   throw ev.redirect(303, `${ev.url.pathname}?placement=${encodeURIComponent(placement)}&saved=1`)
