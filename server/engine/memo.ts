@@ -22,7 +22,10 @@ export const memo = {
   similar: new WeakMap<TenantModel, Map<number, Neighbours>>(),
   /** The approximate-nearest-neighbour index of a model's content (large catalogs only). */
   ann: new WeakMap<TenantModel['content'], AnnIndex>(),
-  /** A shopper's weighted history: one walk over up to 100 events (≈ 30 µs) per state, not per answer. */
+  /**
+   * A shopper's weighted history: one walk over up to 100 events (≈ 30 µs) per state, not per answer.
+   * The profile cache keeps a state object across TTL reloads that bring the same events (sameProfile), so this stays valid.
+   */
   history: new WeakMap<UserState, { model: TenantModel; byId: ReadonlyMap<string, number>; weights: EventWeights; halfLifeDays: number; history: History }>(),
   /** A shopper's purchases as catalog indexes: a loyal shopper's run to hundreds of ids. */
   purchased: new WeakMap<UserState, Purchased>(),
