@@ -12,6 +12,8 @@ import { backend, REAL_BACKENDS, withStatementTimeout } from './backends.ts'
 import { expectProblem, TEST_SECRETS, uniqueEmail } from './harness.ts'
 
 describe.skipIf(!REAL_BACKENDS)('statement timeout [postgres]', async () => {
+  // bun runs a skipped describe's body to collect its tests: without PostgreSQL there is nothing to open.
+  if (!REAL_BACKENDS) return
   const database: DatabaseHandle = await withStatementTimeout(200)
   afterAll(() => database.close())
   const lines: string[] = []
