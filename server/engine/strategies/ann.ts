@@ -8,6 +8,7 @@
 import { memo } from '../memo.ts'
 import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
+import { groupBy } from './interactions.ts'
 import type { ModelIndex } from './model-index.ts'
 import { mulberry32 } from '../../prng.ts'
 
@@ -114,12 +115,7 @@ export function buildAnnIndex(matrix: Float32Array, n: number, dim: number, kern
   // Every row to its nearest centroid, then members grouped per cluster (counting sort,
   // ascending item index within a cluster) with their rows contiguous for scoring.
   const label = assign(kernels.prepareMatrix(matrix, n, dim), centroids, k, dim)
-  const offsets = new Int32Array(k + 1)
-  for (let i = 0; i < n; i++) offsets[label[i]! + 1]!++
-  for (let c = 0; c < k; c++) offsets[c + 1]! += offsets[c]!
-  const cursor = offsets.slice(0, k)
-  const members = new Int32Array(n)
-  for (let i = 0; i < n; i++) members[cursor[label[i]!]!++] = i
+  const { start: offsets, order: members } = groupBy(label, n, k)
   const rows = new Float32Array(n * dim)
   for (let p = 0; p < n; p++) rows.set(matrix.subarray(members[p]! * dim, (members[p]! + 1) * dim), p * dim)
 
