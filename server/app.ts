@@ -37,6 +37,7 @@ import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
 import { ProfileCache } from './modules/profiles/cache.ts'
 import { createEventService } from './modules/events/service.ts'
+import { recordLive } from './modules/events/ingest/live.ts'
 import { healthRoutes, metricsRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
@@ -140,7 +141,8 @@ export async function createServices(parts: AppParts) {
   }
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
-  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => profiles.changed(stored),
+  const countLive = recordLive({ live: cache.live, clock, log })
+  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => { profiles.changed(stored); void countLive(stored) },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
   const events = createEventService({
     db, raw: database.raw, committer, clock,

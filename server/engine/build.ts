@@ -46,12 +46,13 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
   const model: TenantModel = {
     version: `${input.now.toString(36)}-${n}-${input.interactions.length}`,
     builtAt: input.now,
+    ...(input.liveFrom === undefined ? {} : { liveFrom: input.liveFrom }),
     items,
     itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o, kernels),
     content: contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined),
     trending: trendingScores(enc, n, input.now),
-    popularity: popularityScores(enc, n),
-    fbt: boughtTogether(enc, n, o),
+    popularity: popularityScores(enc, n, input.liveFrom),
+    fbt: boughtTogether(enc, n, o, input.liveFrom),
     stats: { items: n, users: enc.users, interactions: input.interactions.length, buildMs: 0 },
   }
   model.stats.buildMs = Math.round(performance.now() - started)

@@ -6,6 +6,7 @@ import type { EventWeights } from './strategies/weights.ts'
 import type { AnnIndex } from './strategies/ann.ts'
 import type { History } from './strategies/history.ts'
 import type { ModelIndex } from './strategies/model-index.ts'
+import type { Signals } from './signals.ts'
 import type { TenantModel, UserState } from './types.ts'
 
 /** A product's nearest content neighbours, kept deep (see content-based.ts). */
@@ -20,6 +21,8 @@ export const memo = {
   unavailable: new WeakMap<TenantModel, Uint8Array>(),
   /** Per model, each asked-for product's nearest neighbours: a product page is then a lookup, not a scan. */
   similar: new WeakMap<TenantModel, Map<number, Neighbours>>(),
+  /** A model's own trending and popularity lists, in the shape serving reads live ones. */
+  signals: new WeakMap<TenantModel, Signals>(),
   /** The approximate-nearest-neighbour index of a model's content (large catalogs only). */
   ann: new WeakMap<TenantModel['content'], AnnIndex>(),
   /**

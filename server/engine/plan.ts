@@ -11,6 +11,7 @@ import { historyOf } from './strategies/history.ts'
 import type { ModelIndex } from './strategies/model-index.ts'
 import type { Candidate } from './strategies/ranking.ts'
 import { trendingCandidates } from './strategies/trending.ts'
+import type { Signals } from './signals.ts'
 import type { RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
 
 /** Fewer events than this and a shopper has no history worth personalising on (FR-032). */
@@ -27,6 +28,10 @@ export interface PlanContext {
   blocked: Uint8Array
   limit: number
   kernels: Kernels | undefined
+  /** Trending and popularity, live or as built. */
+  signals: Signals
+  /** The context product's co-purchases since the model was built: other item → baskets. */
+  partners: ReadonlyMap<number, number> | undefined
 }
 
 export interface StrategyPlan {
@@ -56,14 +61,14 @@ export const PLANS: Record<StrategyName, StrategyPlan> = {
   },
   trending: {
     drawsOnHistory: () => false,
-    candidates: (c) => trendingCandidates(c.model, c.index.trending, c.blocked, c.limit),
+    candidates: (c) => trendingCandidates(c.signals.trending, c.blocked, c.limit),
     shortfall: () => 'too few items are trending',
   },
   frequently_bought_together: {
     drawsOnHistory: () => false,
     candidates: (c) => {
       if (c.req.productId === undefined) return 'fallback'
-      return c.product === undefined ? [] : boughtWithCandidates(c.model, c.index.boughtWith, c.product, c.blocked, c.limit)
+      return c.product === undefined ? [] : boughtWithCandidates(c.model, c.index.boughtWith, c.product, c.blocked, c.limit, c.partners)
     },
     shortfall: (c) => `too few items are often bought with ${c.model.items[c.product!]!.name}`,
   },

@@ -6,6 +6,7 @@
 import type { Kernels } from '../kernels/load.ts'
 import { blockedMask } from './memo.ts'
 import { COLD_START_EVENTS, PLANS, type PlanContext } from './plan.ts'
+import { modelSignals, type Signals } from './signals.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'
 import { boughtAnyOf, purchasedIndexes } from './strategies/history.ts'
 import { modelIndex, unavailableOf } from './strategies/model-index.ts'
@@ -39,7 +40,11 @@ export function fitsShopper(model: TenantModel, user: UserState, excludePurchase
   return !excludePurchased || !boughtAnyOf(modelIndex(model).byId, user, positions)
 }
 
-export function recommend(model: TenantModel, user: UserState, req: RecommendRequest, kernels?: Kernels): RecommendResult {
+/** What serving knows of the last seconds: trending and popularity as of now, and the context product's latest co-purchases by product id. */
+export interface Live { signals: Signals; partners?: ReadonlyMap<string, number> }
+
+
+export function recommend(model: TenantModel, user: UserState, req: RecommendRequest, kernels?: Kernels, live?: Live): RecommendResult {
   const limit = Number.isFinite(req.limit) ? Math.max(0, Math.floor(req.limit)) : 0
   if (limit === 0) return { items: [], strategy: req.strategy, padded: 0 }
   const index = modelIndex(model)
@@ -48,16 +53,18 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
   const blocked = blockedMask(unavailableOf(model))
   if (product !== undefined) blocked[product] = 1
   if (req.excludePurchased) for (const i of purchasedIndexes(index.byId, user)) blocked[i] = 1
-  const c: PlanContext = { model, index, user, req, product, blocked, limit, kernels }
+  const signals = live?.signals ?? modelSignals(model, index)
+  const partners = live?.partners?.size && product !== undefined ? byIndex(index.byId, live.partners) : undefined
+  const c: PlanContext = { model, index, user, req, product, blocked, limit, kernels, signals, partners }
   const plan = PLANS[req.strategy]
 
   const found = plan.candidates(c)
   if (found === 'fallback' || found.length === 0) {
-    const fallback = fallbackCandidates(model, index, product, blocked, limit)
+    const fallback = fallbackCandidates(model, signals, product, blocked, limit)
     return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0 }
   }
   for (const x of found) blocked[x.index] = 1
-  const pads = found.length < limit ? fallbackCandidates(model, index, product, blocked, limit - found.length).segments : []
+  const pads = found.length < limit ? fallbackCandidates(model, signals, product, blocked, limit - found.length).segments : []
   const ranked = chainScores([found, ...pads])
   const why = ranked.length > found.length ? plan.shortfall(c) : ''
   return {
@@ -65,6 +72,12 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
     strategy: req.strategy,
     padded: ranked.length - found.length,
   }
+}
+
+function byIndex(byId: ReadonlyMap<string, number>, counts: ReadonlyMap<string, number>): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const [productId, n] of counts) { const i = byId.get(productId); if (i !== undefined) out.set(i, n) }
+  return out
 }
 
 function toRecommendation(model: TenantModel, c: Candidate): Recommendation {

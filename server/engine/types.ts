@@ -27,6 +27,12 @@ export interface BuildInput {
   weights: Partial<Record<EventType, number>>
   /** Half-life of an interaction's weight, in days. */
   halfLifeDays: number
+  /**
+   * Where the live counters take over (a served model: the start of the build's hour): popularity and
+   * bought-together count only earlier events, and serving adds the counters' from then on, so no event
+   * counts twice. Unset (offline evaluation): every event counts.
+   */
+  liveFrom?: number
 }
 
 /**
@@ -37,13 +43,19 @@ export interface BuildInput {
 export interface TenantModel {
   version: string
   builtAt: number
+  /** BuildInput.liveFrom, when it was given. */
+  liveFrom?: number
   items: Item[]
   /** Item-item CF neighbours per item index: [neighbourIndex, similarity 0..1, co-occurring users][] (top-K, sorted). */
   itemNeighbors: [number, number, number][][]
   /** Content vectors (TF-IDF over name, description, category, attributes, L2-normalised, hashed to `dim`). */
   content: { dim: number; vectors: number[][] /* per item, length dim */; terms: string[][] /* top terms per item, for reasons */ }
-  /** Trending: per item index, engagement events (views, clicks, carts, purchases) in the last 24 h, and the velocity score against its own baseline. */
-  trending: { views24h: number[]; score: number[] }
+  /**
+   * Trending: per item index, engagement events (views, clicks, carts, purchases) in the last 24 h, and the velocity
+   * score against its own baseline (mean events a day). `hours`: the 24 whole hours before the build's hour, flat
+   * [item, hours back, count] triples, which serving joins to the live counters (absent in models built before them).
+   */
+  trending: { views24h: number[]; score: number[]; baseline?: number[]; hours?: number[] }
   /** Popularity (decayed interaction weight) per item index: cold-start and category-popular fallback. */
   popularity: number[]
   /** Frequently bought together per item index: [otherIndex, lift, orders together][] (min support applied; sorted by lift shrunk by support, n/(n+10), so rare pairs do not win on lift alone). */

@@ -21,6 +21,7 @@ import type { InMemoryFirst } from '../in-memory-first.ts'
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
 const DAY = 86400_000
+const HOUR_MS = 3_600_000
 
 /** Server-wide; how each tenant weighs and decays behaviour is its own config (`recommendations`). */
 export interface ModelStoreOptions {
@@ -76,7 +77,8 @@ export class ModelStore {
       const settings = effectiveConfig(config).recommendations
       // On the build thread: this thread goes on answering requests meanwhile.
       const { model, gzipped: bytes } = await runBuild({
-        items: rows.map(itemOf), now, weights: settings.eventWeights, halfLifeDays: settings.halfLifeDays,
+        // The live counters (infra/live-counters) bring this hour's events on: the model counts the ones before.
+        items: rows.map(itemOf), now, liveFrom: Math.floor(now / HOUR_MS) * HOUR_MS, weights: settings.eventWeights, halfLifeDays: settings.halfLifeDays,
         interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
       }, { maxItemsPerUser: settings.itemsPerShopper }, this.kernels)
       // The settings it was built with are reported by GET /models: what a tenant changed shows there once applied.

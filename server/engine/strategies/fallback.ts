@@ -1,24 +1,24 @@
 // The fallbacks: what a shopper without history (or a strategy short of items) gets.
 // trending_fallback is what is trending, then what is popular; category_popular puts
 // the context product's category first. Popularity is the decayed interaction weight.
+import type { Signals } from '../signals.ts'
 import type { RanStrategy, TenantModel } from '../types.ts'
 import type { EncodedInteractions } from './interactions.ts'
-import type { ModelIndex } from './model-index.ts'
 import { type Candidate, round6 } from './ranking.ts'
 import { trendingCandidates } from './trending.ts'
 
-/** Σ of each item's decayed event weights, over every user. */
-export function popularityScores(enc: EncodedInteractions, items: number): number[] {
+/** Σ of each item's decayed event weights, over every user (events before `until`, when given). */
+export function popularityScores(enc: EncodedInteractions, items: number, until = Infinity): number[] {
   const sum = new Float64Array(items)
-  for (let n = 0; n < enc.count; n++) sum[enc.item[n]!]! += enc.weight[n]!
+  for (let n = 0; n < enc.count; n++) if (enc.ts[n]! < until) sum[enc.item[n]!]! += enc.weight[n]!
   return Array.from(sum, round6)
 }
 
-function popularCandidates(model: TenantModel, order: readonly number[], blocked: Uint8Array, limit: number, reason: string): Candidate[] {
+function popularCandidates(signals: Signals, order: readonly number[], blocked: Uint8Array, limit: number, reason: string): Candidate[] {
   const out: Candidate[] = []
   for (const i of order) {
     if (out.length >= limit) break
-    if (!blocked[i]) out.push({ index: i, score: model.popularity[i]!, reason })
+    if (!blocked[i]) out.push({ index: i, score: signals.popularity[i]!, reason })
   }
   return out
 }
@@ -36,7 +36,7 @@ export interface Fallback {
  * one, then trending, then popular. Marks what it picks in `blocked`, so the lists never
  * repeat an item.
  */
-export function fallbackCandidates(model: TenantModel, index: ModelIndex, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
+export function fallbackCandidates(model: TenantModel, signals: Signals, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
   const segments: Candidate[][] = []
   let left = limit
   const take = (list: Candidate[]): void => {
@@ -46,9 +46,9 @@ export function fallbackCandidates(model: TenantModel, index: ModelIndex, contex
     left -= list.length
   }
   const category = context === undefined ? null : model.items[context]!.category
-  const inCategory = category === null ? [] : popularCandidates(model, index.popularByCategory.get(category) ?? [], blocked, left, `Popular in ${category}`)
+  const inCategory = category === null ? [] : popularCandidates(signals, signals.popularIn(category), blocked, left, `Popular in ${category}`)
   take(inCategory)
-  take(trendingCandidates(model, index.trending, blocked, left))
-  take(popularCandidates(model, index.popular, blocked, left, 'Popular right now'))
+  take(trendingCandidates(signals.trending, blocked, left))
+  take(popularCandidates(signals, signals.popular, blocked, left, 'Popular right now'))
   return { name: inCategory.length > 0 ? 'category_popular' : 'trending_fallback', segments }
 }

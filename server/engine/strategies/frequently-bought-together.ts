@@ -10,7 +10,7 @@
 import type { PairLists } from './pair-lists.ts'
 import type { TenantModel } from '../types.ts'
 import { groupBy, PURCHASE, type EncodedInteractions } from './interactions.ts'
-import { type Candidate, formatCount, round6, topKByScore } from './ranking.ts'
+import { better, type Candidate, formatCount, round6, topKByScore } from './ranking.ts'
 import { DAY_MS } from './weights.ts'
 
 /** Orders at which a pair's lift counts half. */
@@ -32,11 +32,11 @@ export interface BasketOptions {
 }
 
 /** Distinct items per basket (CSR): basket b holds item[start[b] .. start[b+1]). */
-function baskets(enc: EncodedInteractions, items: number, maxBasketItems: number): { count: number; start: Int32Array; item: Int32Array } {
+function baskets(enc: EncodedInteractions, items: number, maxBasketItems: number, until: number): { count: number; start: Int32Array; item: Int32Array } {
   const keyOf = new Map<string, number>()
   const basketOf = new Int32Array(enc.count).fill(-1)
   for (let n = 0; n < enc.count; n++) {
-    if (enc.type[n] !== PURCHASE) continue
+    if (enc.type[n] !== PURCHASE || !(enc.ts[n]! < until)) continue
     const key = enc.basketKey[n] ?? `d:${enc.user[n]}:${Math.floor(enc.ts[n]! / DAY_MS)}`
     let b = keyOf.get(key)
     if (b === undefined) keyOf.set(key, (b = keyOf.size))
@@ -65,9 +65,9 @@ function baskets(enc: EncodedInteractions, items: number, maxBasketItems: number
   return { count: kept, start: outStart.subarray(0, kept + 1), item: out.subarray(0, m) }
 }
 
-/** Per item: [other, lift, orders together][], support ≥ minSupport, by shrunk lift (ties: lower index). */
-export function boughtTogether(enc: EncodedInteractions, items: number, options: BasketOptions): [number, number, number][][] {
-  const { count, start, item } = baskets(enc, items, options.maxBasketItems)
+/** Per item: [other, lift, orders together][], support ≥ minSupport, by shrunk lift (ties: lower index); purchases before `until`, when given. */
+export function boughtTogether(enc: EncodedInteractions, items: number, options: BasketOptions, until = Infinity): [number, number, number][][] {
+  const { count, start, item } = baskets(enc, items, options.maxBasketItems, until)
   const basketIds = new Int32Array(item.length)
   for (let b = 0; b < count; b++) basketIds.fill(b, start[b]!, start[b + 1]!)
   const byItem = groupBy(item, item.length, items)
@@ -106,13 +106,39 @@ export function boughtTogether(enc: EncodedInteractions, items: number, options:
   return out
 }
 
-export function boughtWithCandidates(model: TenantModel, partners: PairLists, item: number, blocked: Uint8Array, limit: number): Candidate[] {
+/** Baskets a pair seen only since the build needs, as the build's default minimum support. */
+const LIVE_MIN_SUPPORT = 2
+
+const boughtWithReason = (name: string, orders: number) => `Often bought with ${name} (${formatCount(orders)} ${orders === 1 ? 'order' : 'orders'})`
+
+/**
+ * The item's partners by shrunk lift. `live`: baskets bought together since the build
+ * (other item → count), added to the model's counts; a pair the model does not know yet
+ * enters at lift 1 (no better than chance, as far as anyone knows) once it has the support.
+ */
+export function boughtWithCandidates(model: TenantModel, partners: PairLists, item: number, blocked: Uint8Array, limit: number, live?: ReadonlyMap<number, number>): Candidate[] {
   const name = model.items[item]!.name
   const out: Candidate[] = []
-  for (let p = partners.start[item]!; p < partners.start[item + 1]! && out.length < limit; p++) {
-    const other = partners.item[p]!
-    const orders = partners.count[p]!
-    if (!blocked[other]) out.push({ index: other, score: shrunkLift(partners.value[p]!, orders), reason: `Often bought with ${name} (${formatCount(orders)} ${orders === 1 ? 'order' : 'orders'})` })
+  if (!live?.size) {
+    for (let p = partners.start[item]!; p < partners.start[item + 1]! && out.length < limit; p++) {
+      const other = partners.item[p]!
+      const orders = partners.count[p]!
+      if (!blocked[other]) out.push({ index: other, score: shrunkLift(partners.value[p]!, orders), reason: boughtWithReason(name, orders) })
+    }
+    return out
   }
+  const pairs: { other: number; orders: number; score: number }[] = []
+  const known = new Set<number>()
+  for (let p = partners.start[item]!; p < partners.start[item + 1]!; p++) {
+    const other = partners.item[p]!
+    known.add(other)
+    const orders = partners.count[p]! + (live.get(other) ?? 0)
+    if (!blocked[other]) pairs.push({ other, orders, score: shrunkLift(partners.value[p]!, orders) })
+  }
+  for (const [other, orders] of live) {
+    if (other !== item && !known.has(other) && !blocked[other] && orders >= LIVE_MIN_SUPPORT) pairs.push({ other, orders, score: shrunkLift(1, orders) })
+  }
+  pairs.sort((a, b) => (better(a.score, a.other, b.score, b.other) ? -1 : 1))
+  for (const x of pairs.slice(0, limit)) out.push({ index: x.other, score: x.score, reason: boughtWithReason(name, x.orders) })
   return out
 }

@@ -1,5 +1,6 @@
 import { takeTokens, type BucketSpec, type BucketState } from '../rate-limit/token-bucket.ts'
 import type { Cache } from './types.ts'
+import { MemoryLiveCounters } from '../live-counters/memory.ts'
 
 /** In-process cache and limiter: the embedded default, and Redis's fallback. */
 export class MemoryCache implements Cache {
@@ -8,8 +9,10 @@ export class MemoryCache implements Cache {
   private buckets = new Map<string, BucketState>()
   private handlers = new Map<string, Set<(m: string) => void>>()
   private sweeper: ReturnType<typeof setInterval>
+  readonly live: MemoryLiveCounters
 
   constructor(private now: () => number = Date.now, private maxEntries = 100_000) {
+    this.live = new MemoryLiveCounters(now)
     this.sweeper = setInterval(() => this.sweep(), 30_000)
     ;(this.sweeper as { unref?: () => void }).unref?.()
   }

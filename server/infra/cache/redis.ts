@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.ts'
 import { MemoryCache } from './memory.ts'
 import { decisionFor, type BucketSpec } from '../rate-limit/token-bucket.ts'
 import type { Cache } from './types.ts'
+import { RedisLiveCounters } from '../live-counters/redis.ts'
 
 // The Lua twin of takeTokens(): same arithmetic, on Redis's clock so that all
 // instances agree on time.
@@ -40,6 +41,7 @@ export class RedisCache implements Cache {
   private local = new MemoryCache()
   private up = true
   private handlers = new Map<string, Set<(m: string) => void>>()
+  readonly live: RedisLiveCounters
 
   constructor(url: string, private log: Logger, private prefix = 're:') {
     const opts = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false,
@@ -56,6 +58,7 @@ export class RedisCache implements Cache {
       if (channels.length) void this.sub.subscribe(...channels).catch(() => {})
     })
     this.client.defineCommand('takeTokens', { numberOfKeys: 1, lua: TAKE })
+    this.live = new RedisLiveCounters(this.client, prefix, () => this.healthy())
     this.client.on('error', () => this.markDown())
     this.client.on('ready', () => this.markUp())
     this.sub.on('error', () => {})

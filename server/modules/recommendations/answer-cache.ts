@@ -1,8 +1,9 @@
 // The answer cache: an in-process level per shopper and request, one for
 // answers every shopper shares, and the shared cache (Redis) written behind.
 // Keys carry the shopper's event count and the model version, so a new event or
-// a new model invalidates an answer on every instance at once; availability is
-// re-checked on every hit. BENCHMARKS.md ("answer cache", "serving shortcuts")
+// a new model invalidates an answer on every instance at once; an answer that used
+// the live signals (trending, the fallbacks, bought together) also holds their
+// version, and is valid only while it stands. Availability is re-checked on every hit. BENCHMARKS.md ("answer cache", "serving shortcuts")
 // measures what each level buys.
 import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
@@ -25,14 +26,16 @@ export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string
  * collector walks on every miss), each item's position in the model version that produced
  * it (-1: not in it), and the key it answers and until when. One object per answer.
  */
-interface CachedAnswer extends ServedMeta { cached: true; itemsJson: string; items?: undefined; positions: Int32Array; key: string; until: number }
+interface CachedAnswer extends ServedMeta { cached: true; itemsJson: string; items?: undefined; positions: Int32Array; key: string; until: number; live: string | undefined }
 /**
  * The shared cache's entry for one shopper and request: the latest answer, the key it
  * answers and until when it is fresh. A different key or a past date is a miss; while the
  * database is unreachable any entry is served as stale. Entries share a bounded table of
  * keys per tenant (answer-slots.ts); `slot` says whose answer an entry is.
  */
-export interface SharedEntry { slot: string; key: string; until: number; served: ServedMeta & { items: Recommendation[] } }
+export interface SharedEntry { slot: string; key: string; until: number; live?: string; served: ServedMeta & { items: Recommendation[] } }
+/** Whether an answer kept with `kept` (the live signals' version it used, if any) still holds under `live`. */
+const liveHolds = (kept: string | undefined, live: string) => kept === undefined || kept === live
 export interface Kept { served: Served; positions: Int32Array }
 
 export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
@@ -42,17 +45,17 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   // fallback): one per request and model version, served to each shopper who bought none of its items.
   const common = new BoundedMap<string, CachedAnswer>(20_000)
 
-  const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string, key: string, until: number): CachedAnswer => ({
+  const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string, key: string, until: number, live: string | undefined): CachedAnswer => ({
     strategy: meta.strategy, padded: meta.padded, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment,
-    itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1), key, until,
+    itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1), key, until, live,
   })
-  const sharedAnswer = async (tenantId: string, key: string, slot: string): Promise<CachedAnswer | undefined> => {
+  const sharedAnswer = async (tenantId: string, key: string, slot: string, live: string): Promise<CachedAnswer | undefined> => {
     const json = await d.cache.get(slotKey(slot))
     if (!json) return undefined
     const entry = JSON.parse(json) as SharedEntry
-    if (entry.slot !== slot || entry.key !== key || entry.until <= Date.now()) return undefined
+    if (entry.slot !== slot || entry.key !== key || entry.until <= Date.now() || !liveHolds(entry.live, live)) return undefined
     const { items, ...meta } = entry.served
-    const answer = answerOf(tenantId, meta, items, JSON.stringify(items), key, entry.until)
+    const answer = answerOf(tenantId, meta, items, JSON.stringify(items), key, entry.until, entry.live)
     own.set(slot, answer)
     return answer
   }
@@ -75,15 +78,15 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
     else flushTimer ??= setTimeout(flush, WRITE_BEHIND_MS)
   }
   /** A SharedEntry's text, assembled around the list's JSON (serialised once, for the route too). */
-  const sharedEntry = (slot: string, key: string, until: number, itemsJson: string, meta: ServedMeta) =>
-    `{"slot":${JSON.stringify(slot)},"key":${JSON.stringify(key)},"until":${until},"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`
+  const sharedEntry = (slot: string, key: string, until: number, live: string | undefined, itemsJson: string, meta: ServedMeta) =>
+    `{"slot":${JSON.stringify(slot)},"key":${JSON.stringify(key)},"until":${until},${live === undefined ? '' : `"live":${JSON.stringify(live)},`}"served":{"items":${itemsJson},${JSON.stringify(meta).slice(1)}}`
 
-  const keep = (level: BoundedMap<string, CachedAnswer>, tenantId: string, slot: string, key: string, meta: ServedMeta, items: Recommendation[]): Kept => {
+  const keep = (level: BoundedMap<string, CachedAnswer>, tenantId: string, slot: string, key: string, live: string | undefined, meta: ServedMeta, items: Recommendation[]): Kept => {
     const itemsJson = JSON.stringify(items)
     const until = Date.now() + RESULT_TTL_MS
-    const answer = answerOf(tenantId, meta, items, itemsJson, key, until)
+    const answer = answerOf(tenantId, meta, items, itemsJson, key, until, live)
     level.set(slot, answer)
-    writeShared(slot, sharedEntry(slot, key, until, itemsJson, meta)) // the answer does not wait for the write
+    writeShared(slot, sharedEntry(slot, key, until, live, itemsJson, meta)) // the answer does not wait for the write
     return { served: { ...meta, items, itemsJson }, positions: answer.positions }
   }
 
@@ -106,25 +109,26 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   return {
     /** The slot every shopper shares for this request (its key is the model version). */
     commonSlot: (tenantId: string, params: string) => `recp:${tenantId}:${params}`,
-    /** The shared answer to this request and model, with its positions, if this instance holds it. */
-    common(slot: string, model: TenantModel): Kept | undefined {
+    /** The shared answer to this request, model and live signals, with its positions, if this instance holds it. */
+    common(slot: string, model: TenantModel, live: string): Kept | undefined {
       const hit = common.get(slot)
-      if (hit && hit.key === model.version && hit.until > Date.now()) return { served: servedFrom(hit, model), positions: hit.positions }
+      if (hit && hit.key === model.version && hit.until > Date.now() && liveHolds(hit.live, live)) return { served: servedFrom(hit, model), positions: hit.positions }
       return undefined
     },
-    keepCommon: (tenantId: string, slot: string, model: TenantModel, meta: ServedMeta, items: Recommendation[]) =>
-      keep(common, tenantId, slot, model.version, meta, items),
+    /** `live`: the signals' version, when the answer used them. */
+    keepCommon: (tenantId: string, slot: string, model: TenantModel, live: string | undefined, meta: ServedMeta, items: Recommendation[]) =>
+      keep(common, tenantId, slot, model.version, live, meta, items),
     /**
      * The shopper's answer to exactly `key`, from this instance (without a promise) or, when
      * `shared`, from the entry another instance wrote. Answers that do not draw on the shopper's
      * history are not worth a round trip: working them out again costs less than reading them.
      */
-    get(tenantId: string, key: string, slot: string, shared: boolean, model: TenantModel): InMemoryFirst<Served | undefined> {
+    get(tenantId: string, key: string, slot: string, shared: boolean, model: TenantModel, live: string): InMemoryFirst<Served | undefined> {
       const hit = own.get(slot)
-      if (hit && hit.key === key && hit.until > Date.now()) return servedFrom(hit, model)
-      return shared ? sharedAnswer(tenantId, key, slot).then((a) => a && servedFrom(a, model)) : undefined
+      if (hit && hit.key === key && hit.until > Date.now() && liveHolds(hit.live, live)) return servedFrom(hit, model)
+      return shared ? sharedAnswer(tenantId, key, slot, live).then((a) => a && servedFrom(a, model)) : undefined
     },
-    keep: (tenantId: string, slot: string, key: string, meta: ServedMeta, items: Recommendation[]) => keep(own, tenantId, slot, key, meta, items).served,
+    keep: (tenantId: string, slot: string, key: string, live: string | undefined, meta: ServedMeta, items: Recommendation[]) => keep(own, tenantId, slot, key, live, meta, items).served,
     /** The last answer kept for this slot, if the shared table still holds that one (not another slot's). */
     async last(slot: string): Promise<SharedEntry | undefined> {
       const json = unwritten.get(slot) ?? await d.cache.get(slotKey(slot))

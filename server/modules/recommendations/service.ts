@@ -11,12 +11,13 @@ import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
-import type { RecommendRequest, StrategyName, UserState } from '../../engine/types.ts'
+import type { RecommendRequest, RecommendResult, StrategyName, UserState } from '../../engine/types.ts'
 import type { ModelStore } from '../../models/store.ts'
 import { createExperimentServing } from '../experiments/serving.ts'
 import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { createAnswerCache, type Served, type ServedMeta } from './answer-cache.ts'
+import { createLiveSignals } from './live-signals.ts'
 
 export type { Served } from './answer-cache.ts'
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
@@ -27,6 +28,7 @@ const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
+  const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
   const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
     eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
@@ -72,23 +74,32 @@ export function createRecommendationService(d: RecommendationDeps) {
       // A profile is in the engine's shape already, and the same object while cached:
       // what the engine memoises per shopper lasts as long as it does.
       const user: UserState = profile ? (profile as UserState) : emptyUser
+      // Trending and popularity as of now; a product's co-purchases since the build.
+      let view = live.view(tenantId, model, config)
+      if (view instanceof Promise) view = await view
+      let partners = strategy === 'frequently_bought_together' && q.productId !== undefined ? live.partners(tenantId, model, q.productId) : undefined
+      if (partners instanceof Promise) partners = await partners
+      const signals = { signals: view.signals, partners }
+      // The live signals' version, for answers that read them: they hold only while it does.
+      const usedLive = (r: RecommendResult) =>
+        r.strategy !== strategy || r.padded > 0 || strategy === 'trending' || strategy === 'frequently_bought_together' ? view.version : undefined
       if (!stale && sameForEveryShopper(strategy, q.productId, user)) {
         const commonSlot = answers.commonSlot(tenantId, params)
-        let shared = answers.common(commonSlot, model)
+        let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
-          shared = answers.keepCommon(tenantId, commonSlot, model, { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels, signals)
+          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
         // This shopper bought one of its items: their own answer, worked out and cached below.
       }
       const key = `${profile?.eventCount ?? 0}:${model.version}`
-      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, q.productId), model)
+      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, q.productId), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
+      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels, signals)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
-      return answers.keep(tenantId, slot, key, meta, result.items)
+      return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
     },
 
     /** Writes the shared entries still waiting (at shutdown). */

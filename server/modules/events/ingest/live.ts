@@ -1,0 +1,47 @@
+// Stored events into the live counters (infra/live-counters): after the commit, before
+// the 202 is read by anyone, so trending, the popularity fallback and bought-together
+// see an event within a second. The counters keep the last day by the events' own
+// timestamps; older events (imports, a queue flushed late) are the next build's.
+import type { NewEvent } from '../../../../db/queries/events.ts'
+import type { LiveCounterStore, LiveEvent } from '../../../infra/live-counters/types.ts'
+import { HOUR_MS, KEPT_HOURS } from '../../../infra/live-counters/types.ts'
+import type { Logger } from '../../../logger.ts'
+import { EVENT_TYPES } from '../../../vocabulary.ts'
+
+const TYPE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]))
+// Shown a recommendation says nothing about the item, and counting impressions would let a widget trend its own picks.
+const SKIPPED = TYPE.get('recommendation_impressed')
+const PURCHASE = TYPE.get('purchase')
+const DAY_MS = 24 * HOUR_MS
+
+/** A purchase's basket, as the build forms them: its order, else its session, else the shopper's day. */
+function basketOf(e: NewEvent): string {
+  const order = e.metadata?.orderId
+  if (typeof order === 'string' || typeof order === 'number') return `o:${order}`
+  if (e.sessionId) return `s:${e.sessionId}`
+  return `d:${e.userId}:${Math.floor(e.ts.getTime() / DAY_MS)}`
+}
+
+/** The stored events the counters keep, per tenant. */
+export function liveEventsOf(stored: readonly NewEvent[], now: number): Map<string, LiveEvent[]> {
+  const oldest = Math.floor(now / HOUR_MS) - KEPT_HOURS + 2
+  const out = new Map<string, LiveEvent[]>()
+  for (const e of stored) {
+    const type = TYPE.get(e.eventType)
+    const hour = Math.floor(e.ts.getTime() / HOUR_MS)
+    if (type === undefined || type === SKIPPED || hour < oldest) continue
+    let list = out.get(e.tenantId)
+    if (!list) out.set(e.tenantId, (list = []))
+    list.push(type === PURCHASE ? { productId: e.productId, type, hour, basket: basketOf(e) } : { productId: e.productId, type, hour })
+  }
+  return out
+}
+
+/** Counts stored events; never fails the ingestion that stored them (a lost count is a later build's). */
+export function recordLive(d: { live: LiveCounterStore; clock: () => Date; log: Logger }) {
+  return (stored: readonly NewEvent[]): Promise<void> => {
+    const byTenant = liveEventsOf(stored, d.clock().getTime())
+    return Promise.all([...byTenant].map(([tenantId, events]) => d.live.record(tenantId, events)))
+      .then(() => {}, (error) => d.log.warn('live counters: events not counted', { error }))
+  }
+}
