@@ -20,6 +20,8 @@ export const memo = {
   unavailable: new WeakMap<TenantModel, Uint8Array>(),
   /** Per model, each asked-for product's nearest neighbours: a product page is then a lookup, not a scan. */
   similar: new WeakMap<TenantModel, Map<number, Neighbours>>(),
+  /** Per-feature document counts of a model's content, for vectors of items added after the build (counting them walks the catalog's text). */
+  documentFrequencies: new WeakMap<TenantModel['content'], Map<string, number>>(),
   /** The approximate-nearest-neighbour index of a model's content (large catalogs only). */
   ann: new WeakMap<TenantModel['content'], AnnIndex>(),
   /**

@@ -1,6 +1,8 @@
 // The fallbacks: what a shopper without history (or a strategy short of items) gets.
 // trending_fallback is what is trending, then what is popular; category_popular puts
 // the context product's category first. Popularity is the decayed interaction weight.
+// The chain ends in the catalog alone (the newest items), so no list is empty while the
+// catalog has available items: a tenant with no events yet still fills its widgets.
 import type { RanStrategy, TenantModel } from '../types.ts'
 import type { EncodedInteractions } from './interactions.ts'
 import type { ModelIndex } from './model-index.ts'
@@ -23,7 +25,19 @@ function popularCandidates(model: TenantModel, order: readonly number[], blocked
   return out
 }
 
-export type FallbackName = Extract<RanStrategy, 'trending_fallback' | 'category_popular'>
+/** Up to `limit` items not blocked, newest first, each scored by its rank (the catalog has no other measure). */
+function newArrivalCandidates(model: TenantModel, newest: readonly number[], blocked: Uint8Array, limit: number): Candidate[] {
+  const out: Candidate[] = []
+  for (const i of newest) {
+    if (out.length >= limit) break
+    if (blocked[i]) continue
+    const category = model.items[i]!.category
+    out.push({ index: i, score: 1 / (out.length + 1), reason: category === null ? 'New in the shop' : `New in ${category}` })
+  }
+  return out
+}
+
+export type FallbackName = Extract<RanStrategy, 'trending_fallback' | 'category_popular' | 'new_arrivals_fallback'>
 
 export interface Fallback {
   name: FallbackName
@@ -33,7 +47,7 @@ export interface Fallback {
 
 /**
  * Up to `limit` fallback items: the context item's category by popularity when there is
- * one, then trending, then popular. Marks what it picks in `blocked`, so the lists never
+ * one, then trending, then popular, then the newest items of the catalog. Marks what it picks in `blocked`, so the lists never
  * repeat an item.
  */
 export function fallbackCandidates(model: TenantModel, index: ModelIndex, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
@@ -50,5 +64,8 @@ export function fallbackCandidates(model: TenantModel, index: ModelIndex, contex
   take(inCategory)
   take(trendingCandidates(model, index.trending, blocked, left))
   take(popularCandidates(model, index.popular, blocked, left, 'Popular right now'))
-  return { name: inCategory.length > 0 ? 'category_popular' : 'trending_fallback', segments }
+  const fromEvents = segments.length
+  take(newArrivalCandidates(model, index.newest, blocked, left))
+  const name = inCategory.length > 0 ? 'category_popular' : fromEvents === 0 && segments.length > 0 ? 'new_arrivals_fallback' : 'trending_fallback'
+  return { name, segments }
 }
