@@ -112,6 +112,17 @@ export async function interactionsForModel(raw: RawSql, tenantId: string, since:
   }
 }
 
+/**
+ * The tenant's newest available products (what a tenant without a model yet is served). Sorts the
+ * tenant's rows by created_at (no index on it): asked for while no model exists, at most every few
+ * seconds per instance (new-arrivals.ts), and `limit` is small.
+ */
+export async function newestCatalogItems(raw: RawSql, tenantId: string, limit: number): Promise<CatalogRow[]> {
+  return raw.query<CatalogRow>(
+    `select ${CATALOG_COLUMNS} from catalog_items where tenant_id = $1 and available and deleted_at is null
+     order by created_at desc, product_id limit $2`, [tenantId, limit])
+}
+
 /** Current availability and display fields of some products (to patch a loaded model at once). */
 export async function catalogRowsFor(raw: RawSql, tenantId: string, productIds: string[]): Promise<CatalogRow[]> {
   return raw.query<CatalogRow>(

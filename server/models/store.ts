@@ -37,7 +37,8 @@ export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
   lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000,
 }
 
-const itemOf = (r: CatalogRow): Item => ({
+/** A catalog row as the engine sees it. */
+export const itemOf = (r: CatalogRow): Item => ({
   productId: r.product_id, name: r.name, description: r.description, category: r.category, price: r.price,
   imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available, createdAt: Number(r.created_ms),
 })

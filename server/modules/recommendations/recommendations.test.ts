@@ -58,6 +58,35 @@ for (const name of BACKENDS) {
       expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
     })
 
+    test('no model yet but a catalog: its newest products, read from the catalog, and a build is requested', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog.slice(0, 6) } })
+      await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'latest', name: 'Latest Thing', price: 5 } })
+      await t.req('DELETE', '/api/v1/catalog/shoe-2', { key: k.writeKey })
+      const r = await recs(k.readKey, 'userId=u1&strategy=collaborative&limit=5')
+      expect(r.body.meta).toMatchObject({ strategy: 'new_arrivals_fallback', modelVersion: null })
+      expect(r.body.data).toHaveLength(5)
+      expect(r.body.data[0]).toMatchObject({ productId: 'latest', reason: 'New in the shop' })
+      expect(r.body.data.map((x: { productId: string }) => x.productId)).not.toContain('shoe-2') // unavailable
+      // Every available product when the limit allows, but never the page's own product.
+      const page = await recs(k.readKey, 'userId=u1&strategy=content_based&productId=latest&limit=50')
+      expect(page.body.data.map((x: { productId: string }) => x.productId).sort()).toEqual(['shoe-0', 'shoe-1', 'shoe-3', 'shoe-4', 'shoe-5'])
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
+    })
+
+    test('the fresh-tenant race: catalog uploaded, built before any event, then 200 views: never an empty answer', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog } })
+      await build(k.tenantId) // the build the upload asked for finishes before the first event
+      const views = Array.from({ length: 200 }, (_, i) => ({ eventType: 'product_viewed', userId: `visitor-${i % 40}`, productId: catalog[i % 7]!.productId }))
+      for (let i = 0; i < views.length; i += 100) expect((await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: views.slice(i, i + 100) } })).status).toBe(202)
+      for (const qs of ['userId=visitor-1', 'userId=someone-new', 'userId=visitor-2&strategy=trending', 'userId=visitor-3&strategy=frequently_bought_together&productId=shoe-0', 'userId=visitor-4&strategy=content_based']) {
+        const r = await recs(k.readKey, `${qs}&limit=8`)
+        expect(r.status).toBe(200)
+        expect(r.body.data).toHaveLength(8)
+      }
+    })
+
     test('built by the worker; served with reasons; cached until the user acts; GET /models reports it', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
