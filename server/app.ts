@@ -30,6 +30,7 @@ import { createRecommendationService } from './modules/recommendations/service.t
 import { DEFAULT_MODEL_OPTIONS, ModelStore } from './models/store.ts'
 import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
+import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
 import type { TenantConfig } from './modules/tenants/config.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
@@ -142,7 +143,15 @@ export async function createServices(parts: AppParts) {
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
   const countLive = recordLive({ live: cache.live, clock, log })
-  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => { profiles.changed(stored); void countLive(stored) },
+  // A tenant's first events after an empty (or outgrown) model ask for a build, debounced; where builds run in the
+  // background at all (this process's worker, or separate worker processes): tests build by hand.
+  const buildFollower = new BuildFollower({ raw: database.raw, askForBuild, log }, { ...DEFAULT_FOLLOW, debounceMs: config.modelFollowSeconds * 1000 })
+  const followBuilds = parts.startWorker === true || config.modelWorker === 'off'
+  const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => {
+    profiles.changed(stored)
+    void countLive(stored)
+    if (followBuilds) buildFollower.eventsStored(stored)
+  },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
   const events = createEventService({
     db, raw: database.raw, committer, clock,
@@ -171,9 +180,9 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>

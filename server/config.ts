@@ -36,6 +36,8 @@ const ConfigSchema = T.Object({
   /** Incremental model refresh when users had new events, and the full rebuild period. */
   modelRefreshMinutes: T.Integer({ minimum: 1 }),
   modelRebuildHours: T.Integer({ minimum: 1 }),
+  /** Seconds from a tenant's first events after an empty or outgrown model to the build they ask for (build-follower.ts). */
+  modelFollowSeconds: T.Integer({ minimum: 0 }),
   /** How long a model build may hold its tenant's lease; a worker that dies mid-build blocks the next build this long. */
   modelLeaseSeconds: T.Integer({ minimum: 1 }),
   /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
@@ -88,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
     modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
     modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
+    modelFollowSeconds: int(env.MODEL_FOLLOW_SECONDS, 10, 'MODEL_FOLLOW_SECONDS'),
     modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 600, 'MODEL_LEASE_SECONDS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
   }
@@ -96,7 +99,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

@@ -76,11 +76,13 @@ export async function tenantsDue(raw: RawSql, refreshBefore: Date, fullBefore: D
   return rows.map((r) => r.id)
 }
 
-export interface CatalogRow { product_id: string; name: string; description: string | null; category: string | null; price: number | null; image_url: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean }
+export interface CatalogRow { product_id: string; name: string; description: string | null; category: string | null; price: number | null; image_url: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean; created_ms: number }
+
+const CATALOG_COLUMNS = 'product_id, name, description, category, price, image_url, url, attributes, available, (extract(epoch from created_at) * 1000)::float8 as created_ms'
 
 export async function catalogForModel(raw: RawSql, tenantId: string): Promise<CatalogRow[]> {
   return raw.query<CatalogRow>(
-    'select product_id, name, description, category, price, image_url, url, attributes, available from catalog_items where tenant_id = $1 order by product_id', [tenantId])
+    `select ${CATALOG_COLUMNS} from catalog_items where tenant_id = $1 order by product_id`, [tenantId])
 }
 
 /** The tenant's stored config (its `recommendations` settings shape the build). */
@@ -110,9 +112,20 @@ export async function interactionsForModel(raw: RawSql, tenantId: string, since:
   }
 }
 
+/**
+ * The tenant's newest available products (what a tenant without a model yet is served). Sorts the
+ * tenant's rows by created_at (no index on it): asked for while no model exists, at most every few
+ * seconds per instance (new-arrivals.ts), and `limit` is small.
+ */
+export async function newestCatalogItems(raw: RawSql, tenantId: string, limit: number): Promise<CatalogRow[]> {
+  return raw.query<CatalogRow>(
+    `select ${CATALOG_COLUMNS} from catalog_items where tenant_id = $1 and available and deleted_at is null
+     order by created_at desc, product_id limit $2`, [tenantId, limit])
+}
+
 /** Current availability and display fields of some products (to patch a loaded model at once). */
 export async function catalogRowsFor(raw: RawSql, tenantId: string, productIds: string[]): Promise<CatalogRow[]> {
   return raw.query<CatalogRow>(
-    `select product_id, name, description, category, price, image_url, url, attributes, available from catalog_items
+    `select ${CATALOG_COLUMNS} from catalog_items
      where tenant_id = $1 and product_id = any(select jsonb_array_elements_text($2::jsonb))`, [tenantId, JSON.stringify(productIds)])
 }

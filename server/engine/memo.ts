@@ -23,6 +23,8 @@ export const memo = {
   similar: new WeakMap<TenantModel, Map<number, Neighbours>>(),
   /** A model's own trending and popularity lists, in the shape serving reads live ones. */
   signals: new WeakMap<TenantModel, Signals>(),
+  /** Per-feature document counts of a model's content, for vectors of items added after the build (counting them walks the catalog's text). */
+  documentFrequencies: new WeakMap<TenantModel['content'], Map<string, number>>(),
   /** The approximate-nearest-neighbour index of a model's content (large catalogs only). */
   ann: new WeakMap<TenantModel['content'], AnnIndex>(),
   /**

@@ -258,10 +258,28 @@ describe('padding and fallbacks', () => {
     }
   })
 
-  test('a store without any interactions has nothing popular to fall back on', () => {
-    const empty = buildModel({ items: catalog, interactions: [], now: NOW, weights: {}, halfLifeDays: 30 })
-    expect(recommend(empty, anonymous, ask('collaborative'))).toEqual({ items: [], strategy: 'trending_fallback', padded: 0 })
-    expect(productIds(recommend(empty, anonymous, ask('content_based', { productId: 'trail-runner' })))[0]).toBe('road-runner')
+  test('a store without any interactions falls back on its newest available items, "New in <category>"', () => {
+    // Created a minute apart in catalog order, so the last ones are the newest.
+    const dated = catalog.map((item, k) => ({ ...item, createdAt: NOW - (catalog.length - k) * 60_000 }))
+    const empty = buildModel({ items: dated, interactions: [], now: NOW, weights: {}, halfLifeDays: 30 })
+    const newest = dated.filter((i) => i.available).reverse()
+    for (const strategy of ['collaborative', 'trending', 'frequently_bought_together'] as const) {
+      const r = recommend(empty, anonymous, ask(strategy, { limit: 5 }))
+      expect(r.strategy).toBe('new_arrivals_fallback')
+      expect(productIds(r)).toEqual(newest.slice(0, 5).map((i) => i.productId))
+      expect(r.items.map((i) => i.reason)).toEqual(newest.slice(0, 5).map((i) => (i.category === null ? 'New in the shop' : `New in ${i.category}`)))
+    }
+    // Every available item, when the limit asks for them all; never the unavailable one.
+    expect(productIds(recommend(empty, anonymous, ask('trending', { limit: 50 })))).toEqual(newest.map((i) => i.productId))
+    // A strategy that finds something keeps its name and is padded with new arrivals.
+    const similar = recommend(empty, anonymous, ask('content_based', { productId: 'trail-runner', limit: 10 }))
+    expect(productIds(similar)[0]).toBe('road-runner')
+    expect(similar.strategy).toBe('content_based')
+    expect(similar.items.length).toBe(newest.length - 1) // every available item but the product itself
+    expect(similar.items.at(-1)!.reason).toMatch(/^New in .* \(added because too few similar items were found\)$/)
+    // A model stored before items had a creation time: catalog order, still a full list.
+    const undated = buildModel({ items: catalog, interactions: [], now: NOW, weights: {}, halfLifeDays: 30 })
+    expect(recommend(undated, anonymous, ask('collaborative', { limit: 3 })).items.length).toBe(3)
   })
 })
 

@@ -60,11 +60,11 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
 
   const found = plan.candidates(c)
   if (found === 'fallback' || found.length === 0) {
-    const fallback = fallbackCandidates(model, signals, product, blocked, limit)
+    const fallback = fallbackCandidates(model, index, signals, product, blocked, limit)
     return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0 }
   }
   for (const x of found) blocked[x.index] = 1
-  const pads = found.length < limit ? fallbackCandidates(model, signals, product, blocked, limit - found.length).segments : []
+  const pads = found.length < limit ? fallbackCandidates(model, index, signals, product, blocked, limit - found.length).segments : []
   const ranked = chainScores([found, ...pads])
   const why = ranked.length > found.length ? plan.shortfall(c) : ''
   return {

@@ -6,7 +6,7 @@ import type { Context, EventType, StrategyName } from '../vocabulary.ts'
 
 export type { EventType, StrategyName }
 /** What actually ran: a strategy, or the fallback it became. */
-export type RanStrategy = StrategyName | 'trending_fallback' | 'category_popular'
+export type RanStrategy = StrategyName | 'trending_fallback' | 'category_popular' | 'new_arrivals_fallback'
 
 
 /** One stored interaction, as the model build reads it. */
@@ -16,6 +16,8 @@ export interface Interaction { userId: string; productId: string; eventType: Eve
 export interface Item {
   productId: string; name: string; description: string | null; category: string | null; price: number | null
   imageUrl: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean
+  /** When the catalog first had it (epoch ms): the new-arrivals fallback's order. Absent in models stored before it was kept. */
+  createdAt?: number
 }
 
 export interface BuildInput {

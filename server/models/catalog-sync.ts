@@ -1,6 +1,7 @@
 // A catalog write reaches recommendations at once on every instance: availability,
-// names and prices are patched into the loaded model here, other instances hear it
-// on CATALOG_CHANNEL, and a rebuild brings new items in within seconds.
+// names and prices are patched into the loaded model here, new products are added to it
+// (content-based and the fallbacks serve them before any build), other instances hear it
+// on CATALOG_CHANNEL, and a rebuild is asked for to take everything in properly.
 import type { Cache } from '../infra/cache/index.ts'
 import type { Logger } from '../logger.ts'
 import { CATALOG_CHANNEL, type ModelStore } from './store.ts'

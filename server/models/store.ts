@@ -14,7 +14,9 @@ import type { Logger } from '../logger.ts'
 import { effectiveConfig } from '../modules/tenants/config.ts'
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
-import { availabilityChanged, compactForServing } from '../engine/strategies/model-index.ts'
+import { withAddedItems } from '../engine/added-items.ts'
+import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
+import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, TenantModel } from '../engine/types.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
 
@@ -36,12 +38,18 @@ export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
   lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000,
 }
 
-const itemOf = (r: CatalogRow): Item => ({
+/** A catalog row as the engine sees it. */
+export const itemOf = (r: CatalogRow): Item => ({
   productId: r.product_id, name: r.name, description: r.description, category: r.category, price: r.price,
-  imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available,
+  imageUrl: r.image_url, url: r.url, attributes: r.attributes ?? {}, available: r.available, createdAt: Number(r.created_ms),
 })
 
-interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; checkedAt: number }
+/**
+ * `storedVersion`: the stored model's (what recheck compares); `model.version` differs once
+ * products uploaded since were added (`added`, in order), so answers cached for the model
+ * before them are not served after.
+ */
+interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; checkedAt: number; storedVersion: string; added: string[] }
 
 export class ModelStore {
   private loaded = new Map<string, Loaded>()
@@ -131,12 +139,15 @@ export class ModelStore {
     const now = this.clock().getTime()
     const version = await modelVersion(this.raw, tenantId)
     if (!version) return undefined
-    if (current && current.model.version === version) { current.checkedAt = now; return current }
+    if (current && current.storedVersion === version) { current.checkedAt = now; return current }
     const row = await loadModelBytes(this.raw, tenantId)
     if (!row) return undefined
     const loaded = withIndex(JSON.parse(gunzipSync(row.model).toString('utf8')) as TenantModel, now)
     this.loaded.set(tenantId, loaded)
     this.warm(loaded.model)
+    // Products added to the previous model that this one (a build that read the catalog before them) lacks.
+    const missing = current?.added.filter((id) => !loaded.index.has(id)) ?? []
+    if (missing.length > 0) void this.patchItems(tenantId, missing).catch((error) => this.log.warn('could not add new products to the loaded model', { tenantId, error }))
     return loaded
   }
 
@@ -158,26 +169,40 @@ export class ModelStore {
   /**
    * Applies catalog changes to the model in memory at once (availability,
    * names, prices), so an item marked unavailable disappears from
-   * recommendations immediately; new items arrive with the next build.
-   * Returns whether any product was unknown to the model.
+   * recommendations immediately; products the model does not know yet are
+   * added to it (withAddedItems), so they are recommendable before the next
+   * build. Returns whether any product was unknown to the model.
    */
   async patchItems(tenantId: string, productIds: string[]): Promise<boolean> {
+    if (!this.loaded.has(tenantId)) return true
+    const rows = await catalogRowsFor(this.raw, tenantId, productIds)
+    // Read after the query: another patch of the same products may have finished meanwhile.
     const l = this.loaded.get(tenantId)
     if (!l) return true
-    const rows = await catalogRowsFor(this.raw, tenantId, productIds)
     let unknown = rows.length < productIds.length
+    const added: Item[] = []
     for (const r of rows) {
       const i = l.index.get(r.product_id)
-      if (i === undefined) { unknown = true; continue }
+      if (i === undefined) { unknown = true; if (r.available) added.push(itemOf(r)); continue }
       l.model.items[i] = itemOf(r)
     }
     availabilityChanged(l.model)
+    if (added.length > 0) this.add(tenantId, l, added)
     return unknown
+  }
+
+  private add(tenantId: string, l: Loaded, items: Item[]) {
+    const ids = [...l.added, ...items.map((i) => i.productId)]
+    // The same products added in the same order give the same version on every instance.
+    const version = `${l.storedVersion}+${ids.length}.${(murmur3String(ids.join('\n')) >>> 0).toString(36)}`
+    const model = withAddedItems(l.model, items, version, this.kernels)
+    this.loaded.set(tenantId, { model, index: modelIndex(model).byId, checkedAt: l.checkedAt, storedVersion: l.storedVersion, added: ids })
+    this.warm(model)
   }
 }
 
 function withIndex(model: TenantModel, now: number): Loaded {
   // Served from now on: its pair lists move into typed arrays (stored already, or just parsed);
   // the serving index's product-id map is the store's too.
-  return { model, index: compactForServing(model).byId, checkedAt: now }
+  return { model, index: compactForServing(model).byId, checkedAt: now, storedVersion: model.version, added: [] }
 }

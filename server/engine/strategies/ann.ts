@@ -112,13 +112,34 @@ export function buildAnnIndex(matrix: Float32Array, n: number, dim: number, kern
   const preparedSample = kernels.prepareMatrix(sample, m, dim)
   for (let it = 0; it < iterations; it++) update(sample, assign(preparedSample, centroids, k, dim), centroids, k, dim)
 
-  // Every row to its nearest centroid, then members grouped per cluster (counting sort,
-  // ascending item index within a cluster) with their rows contiguous for scoring.
-  const label = assign(kernels.prepareMatrix(matrix, n, dim), centroids, k, dim)
+  return indexOver(matrix, n, dim, centroids, k, assign(kernels.prepareMatrix(matrix, n, dim), centroids, k, dim))
+}
+
+/**
+ * The index of a catalog that grew by rows appended to `matrix` (items added since the
+ * build): the same centroids, each new row in its nearest cluster. Retraining would cost
+ * up to ~2 s on the serving thread per upload; a handful of new items does not move the
+ * clusters, and the next build retrains them.
+ */
+export function annWithAddedRows(ann: AnnIndex, matrix: Float32Array, n: number, kernels: Kernels): AnnIndex {
+  const { dim, clusters: k, centroids, offsets, members } = ann
+  const label = new Int32Array(n)
+  for (let c = 0; c < k; c++) for (let p = offsets[c]!; p < offsets[c + 1]!; p++) label[members[p]!] = c
+  for (let i = ann.n; i < n; i++) {
+    const s = kernels.scoreAll(matrix.subarray(i * dim, (i + 1) * dim), centroids, k, dim)
+    let best = 0
+    for (let c = 1; c < k; c++) if (s[c]! > s[best]!) best = c
+    label[i] = best
+  }
+  return indexOver(matrix, n, dim, centroids, k, label)
+}
+
+function indexOver(matrix: Float32Array, n: number, dim: number, centroids: Float32Array, k: number, label: Int32Array): AnnIndex {
+  // Members grouped per cluster (counting sort, ascending item index within a cluster)
+  // with their rows contiguous for scoring.
   const { start: offsets, order: members } = groupBy(label, n, k)
   const rows = new Float32Array(n * dim)
   for (let p = 0; p < n; p++) rows.set(matrix.subarray(members[p]! * dim, (members[p]! + 1) * dim), p * dim)
-
   const preparedCentroids = new WeakMap<Kernels, PreparedMatrix>()
   return {
     n,

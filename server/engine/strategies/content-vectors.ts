@@ -93,17 +93,42 @@ export function contentVectors(items: Item[], dim: number, hash: (s: string) => 
   const all = items.map(itemTerms)
   const df = new Map<string, number>()
   for (const { tf } of all) for (const term of tf.keys()) df.set(term, (df.get(term) ?? 0) + 1)
+  return { dim, ...vectorsOf(all, df, items.length, dim, hash) }
+}
+
+/** How many items of `items` have each feature: a built catalog's, for vectors of items added later. */
+export function documentFrequencies(items: readonly Item[]): Map<string, number> {
+  const df = new Map<string, number>()
+  for (const item of items) for (const term of itemTerms(item).tf.keys()) df.set(term, (df.get(term) ?? 0) + 1)
+  return df
+}
+
+/**
+ * Vectors of items added to a catalog whose vectors exist (`df`: the catalog's document
+ * frequencies, counted over `catalogSize` items, updated here to include the new items):
+ * the same features, hashing and smoothed IDF as a build over the grown catalog, so they
+ * score against the existing vectors as if built with them (the existing vectors' IDF,
+ * over one catalog fewer, differs in the third decimal at most for a handful of items).
+ */
+export function addedContentVectors(items: readonly Item[], df: Map<string, number>, catalogSize: number, dim: number, hash: (s: string) => number = murmur3String): Omit<ContentVectors, 'dim'> {
+  const all = items.map(itemTerms)
+  for (const { tf } of all) for (const term of tf.keys()) df.set(term, (df.get(term) ?? 0) + 1)
+  return vectorsOf(all, df, catalogSize + items.length, dim, hash)
+}
+
+function vectorsOf(all: ItemTerms[], df: ReadonlyMap<string, number>, n: number, dim: number, hash: (s: string) => number): Omit<ContentVectors, 'dim'> {
   // Smoothed IDF (as scikit-learn's): a term in every item still counts a little.
-  const idf = new Map<string, number>()
-  for (const [term, n] of df) idf.set(term, Math.log((1 + items.length) / (1 + n)) + 1)
   // One hash per distinct term, not per occurrence. Low bits pick the bucket, the top bit
   // the sign, so colliding terms cancel on average instead of inflating similarity.
-  const slot = new Map<string, number>()
-  for (const term of df.keys()) {
-    const h = hash(term)
-    slot.set(term, (h >>> 31 ? -1 : 1) * ((h % dim) + 1))
+  const weight = new Map<string, { idf: number; slot: number }>()
+  const termWeight = (term: string) => {
+    let w = weight.get(term)
+    if (!w) {
+      const h = hash(term)
+      weight.set(term, (w = { idf: Math.log((1 + n) / (1 + df.get(term)!)) + 1, slot: (h >>> 31 ? -1 : 1) * ((h % dim) + 1) }))
+    }
+    return w
   }
-
   const vectors: number[][] = []
   const terms: string[][] = []
   const v = new Float64Array(dim)
@@ -111,8 +136,8 @@ export function contentVectors(items: Item[], dim: number, hash: (s: string) => 
     v.fill(0)
     const weighted: [string, number][] = []
     for (const [term, f] of tf) {
-      const w = Math.log1p(f) * idf.get(term)!
-      const s = slot.get(term)!
+      const { idf, slot: s } = termWeight(term)
+      const w = Math.log1p(f) * idf
       v[Math.abs(s) - 1]! += Math.sign(s) * w
       const word = words.get(term)
       if (word !== undefined) weighted.push([word, w])
@@ -124,5 +149,5 @@ export function contentVectors(items: Item[], dim: number, hash: (s: string) => 
     weighted.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     terms.push(weighted.slice(0, TERMS_PER_ITEM).map(([t]) => t))
   }
-  return { dim, vectors, terms }
+  return { vectors, terms }
 }

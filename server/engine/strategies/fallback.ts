@@ -2,8 +2,11 @@
 // trending_fallback is what is trending, then what is popular; category_popular puts
 // the context product's category first. Popularity is the decayed interaction weight.
 import type { Signals } from '../signals.ts'
+// The chain ends in the catalog alone (the newest items), so no list is empty while the
+// catalog has available items: a tenant with no events yet still fills its widgets.
 import type { RanStrategy, TenantModel } from '../types.ts'
 import type { EncodedInteractions } from './interactions.ts'
+import type { ModelIndex } from './model-index.ts'
 import { type Candidate, round6 } from './ranking.ts'
 import { trendingCandidates } from './trending.ts'
 
@@ -23,7 +26,19 @@ function popularCandidates(signals: Signals, order: readonly number[], blocked: 
   return out
 }
 
-export type FallbackName = Extract<RanStrategy, 'trending_fallback' | 'category_popular'>
+/** Up to `limit` items not blocked, newest first, each scored by its rank (the catalog has no other measure). */
+function newArrivalCandidates(model: TenantModel, newest: readonly number[], blocked: Uint8Array, limit: number): Candidate[] {
+  const out: Candidate[] = []
+  for (const i of newest) {
+    if (out.length >= limit) break
+    if (blocked[i]) continue
+    const category = model.items[i]!.category
+    out.push({ index: i, score: 1 / (out.length + 1), reason: category === null ? 'New in the shop' : `New in ${category}` })
+  }
+  return out
+}
+
+export type FallbackName = Extract<RanStrategy, 'trending_fallback' | 'category_popular' | 'new_arrivals_fallback'>
 
 export interface Fallback {
   name: FallbackName
@@ -33,10 +48,10 @@ export interface Fallback {
 
 /**
  * Up to `limit` fallback items: the context item's category by popularity when there is
- * one, then trending, then popular. Marks what it picks in `blocked`, so the lists never
+ * one, then trending, then popular, then the newest items of the catalog. Marks what it picks in `blocked`, so the lists never
  * repeat an item.
  */
-export function fallbackCandidates(model: TenantModel, signals: Signals, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
+export function fallbackCandidates(model: TenantModel, index: ModelIndex, signals: Signals, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
   const segments: Candidate[][] = []
   let left = limit
   const take = (list: Candidate[]): void => {
@@ -50,5 +65,8 @@ export function fallbackCandidates(model: TenantModel, signals: Signals, context
   take(inCategory)
   take(trendingCandidates(signals.trending, blocked, left))
   take(popularCandidates(signals, signals.popular, blocked, left, 'Popular right now'))
-  return { name: inCategory.length > 0 ? 'category_popular' : 'trending_fallback', segments }
+  const fromEvents = segments.length
+  take(newArrivalCandidates(model, index.newest, blocked, left))
+  const name = inCategory.length > 0 ? 'category_popular' : fromEvents === 0 && segments.length > 0 ? 'new_arrivals_fallback' : 'trending_fallback'
+  return { name, segments }
 }

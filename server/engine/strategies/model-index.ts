@@ -16,6 +16,8 @@ export interface ModelIndex {
   popularByCategory: ReadonlyMap<string, readonly number[]>
   /** Items with a positive trending score, highest first. */
   trending: readonly number[]
+  /** Every item, newest in the catalog first (ties: lower index): the new-arrivals fallback, which needs no events. */
+  newest: readonly number[]
   /** Collaborative neighbours: weight and shared shoppers per pair. */
   neighbors: PairLists
   /** Bought-together partners: lift and orders per pair. */
@@ -68,7 +70,31 @@ function rankedPositive(indices: Iterable<number>, score: readonly number[]): nu
   return [...indices].filter((i) => score[i]! > 0).sort((a, b) => (better(score[a]!, a, score[b]!, b) ? -1 : 1))
 }
 
-function buildIndex(model: TenantModel): ModelIndex {
+/** Item indexes by creation time, newest first; an item of a model stored without times counts as oldest. */
+export function newestFirst(model: TenantModel): number[] {
+  const created = Float64Array.from(model.items, (item) => item.createdAt ?? 0)
+  return Array.from({ length: model.items.length }, (_, i) => i).sort((a, b) => created[b]! - created[a]! || a - b)
+}
+
+/**
+ * The index of a model grown by items appended after its build (withAddedItems): the pair
+ * lists are the grown-from model's, which may have let its triples go (compactForServing);
+ * the added items have no pairs yet.
+ */
+export function indexGrownFrom(model: TenantModel, from: ModelIndex): ModelIndex {
+  const n = model.items.length
+  const grow = (p: PairLists): PairLists => {
+    const start = new Int32Array(n + 1)
+    start.set(p.start)
+    start.fill(p.start[p.start.length - 1]!, p.start.length)
+    return { ...p, start }
+  }
+  const index = buildIndex(model, { neighbors: grow(from.neighbors), boughtWith: grow(from.boughtWith) })
+  memo.modelIndex.set(model, index)
+  return index
+}
+
+function buildIndex(model: TenantModel, pairs?: Pick<ModelIndex, 'neighbors' | 'boughtWith'>): ModelIndex {
   const n = model.items.length
   const all = Array.from({ length: n }, (_, i) => i)
   const popular = rankedPositive(all, model.popularity)
@@ -95,8 +121,9 @@ function buildIndex(model: TenantModel): ModelIndex {
     popular,
     popularByCategory,
     trending: rankedPositive(all, model.trending.score),
-    neighbors: pairLists(model.itemNeighbors, n),
-    boughtWith: pairLists(model.fbt, n),
+    newest: newestFirst(model),
+    neighbors: pairs?.neighbors ?? pairLists(model.itemNeighbors, n),
+    boughtWith: pairs?.boughtWith ?? pairLists(model.fbt, n),
     contentMatrix,
     prepared(kernels) {
       let p = prepared.get(kernels)

@@ -249,7 +249,7 @@ for (const name of BACKENDS) {
       expect(tenant.body.data.config.placementStrategies).toEqual({ home: 'trending' })
       const served = await t.req('GET', '/api/v1/recommendations?userId=s999&placement=home', { key: k.readKey })
       expect(served.body.meta.experiment).toBeUndefined()
-      expect(['trending', 'trending_fallback']).toContain(served.body.meta.strategy)
+      expect(['trending', 'trending_fallback', 'new_arrivals_fallback']).toContain(served.body.meta.strategy)
     })
 
     test('revenue per visitor from the same per-user rows', async () => {

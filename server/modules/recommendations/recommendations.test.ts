@@ -58,6 +58,35 @@ for (const name of BACKENDS) {
       expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
     })
 
+    test('no model yet but a catalog: its newest products, read from the catalog, and a build is requested', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog.slice(0, 6) } })
+      await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'latest', name: 'Latest Thing', price: 5 } })
+      await t.req('DELETE', '/api/v1/catalog/shoe-2', { key: k.writeKey })
+      const r = await recs(k.readKey, 'userId=u1&strategy=collaborative&limit=5')
+      expect(r.body.meta).toMatchObject({ strategy: 'new_arrivals_fallback', modelVersion: null })
+      expect(r.body.data).toHaveLength(5)
+      expect(r.body.data[0]).toMatchObject({ productId: 'latest', reason: 'New in the shop' })
+      expect(r.body.data.map((x: { productId: string }) => x.productId)).not.toContain('shoe-2') // unavailable
+      // Every available product when the limit allows, but never the page's own product.
+      const page = await recs(k.readKey, 'userId=u1&strategy=content_based&productId=latest&limit=50')
+      expect(page.body.data.map((x: { productId: string }) => x.productId).sort()).toEqual(['shoe-0', 'shoe-1', 'shoe-3', 'shoe-4', 'shoe-5'])
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('building')
+    })
+
+    test('the fresh-tenant race: catalog uploaded, built before any event, then 200 views: never an empty answer', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog } })
+      await build(k.tenantId) // the build the upload asked for finishes before the first event
+      const views = Array.from({ length: 200 }, (_, i) => ({ eventType: 'product_viewed', userId: `visitor-${i % 40}`, productId: catalog[i % 7]!.productId }))
+      for (let i = 0; i < views.length; i += 100) expect((await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: views.slice(i, i + 100) } })).status).toBe(202)
+      for (const qs of ['userId=visitor-1', 'userId=someone-new', 'userId=visitor-2&strategy=trending', 'userId=visitor-3&strategy=frequently_bought_together&productId=shoe-0', 'userId=visitor-4&strategy=content_based']) {
+        const r = await recs(k.readKey, `${qs}&limit=8`)
+        expect(r.status).toBe(200)
+        expect(r.body.data).toHaveLength(8)
+      }
+    })
+
     test('built by the worker; served with reasons; cached until the user acts; GET /models reports it', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
@@ -142,6 +171,53 @@ for (const name of BACKENDS) {
       expect(m.body.data.stats.items).toBe(21)
       const sim = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
       expect(sim.body.data.map((x: { productId: string }) => x.productId)).toContain('shoe-new')
+    }, 30_000)
+
+    test('a catalog without events fills every list with its newest items (new_arrivals_fallback)', async () => {
+      const k = await t.tenantWithKeys()
+      expect((await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog } })).body.data.created).toBe(20)
+      await build(k.tenantId) // a model built before any event
+      for (const strategy of ['collaborative', 'content_based', 'trending', 'frequently_bought_together']) {
+        const r = await recs(k.readKey, `userId=anyone&strategy=${strategy}&limit=12`)
+        expect(r.body.data).toHaveLength(12)
+        expect(r.body.meta.strategy).toBe('new_arrivals_fallback')
+        for (const item of r.body.data) expect(item.reason).toBe(item.productId.startsWith('shoe-') ? 'New in shoes' : 'New in kitchen')
+      }
+    })
+
+    test('a product uploaded after the build is recommendable at once by content_based and the fallbacks, without a build', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      await build(k.tenantId)
+      const built = (await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data
+      const similar = () => recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-3&limit=20')
+      expect((await similar()).body.data.map((x: { productId: string }) => x.productId)).not.toContain('shoe-new')
+      await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'shoe-new', name: 'Trail Runner Pro', category: 'shoes', price: 104, description: 'waterproof trail running shoe with grip' } })
+      // No build runs (the worker is not started in tests): the loaded model takes the product in (the spec allows 30 s).
+      const found = await waitFor('shoe-new among the products like shoe-3', async () => {
+        const r = await similar()
+        return r.body.data.some((x: { productId: string }) => x.productId === 'shoe-new') && r
+      }, { timeoutMs: 5000, everyMs: 20 })
+      expect(found.body.meta.strategy).toBe('content_based')
+      // Right after the nine siblings whose text is identical to shoe-3's, before every mug.
+      const ids = (r: typeof found) => r.body.data.map((x: { productId: string }) => x.productId)
+      expect(ids(found).indexOf('shoe-new')).toBe(9)
+      expect(found.body.meta.modelVersion).not.toBe(built.version) // answers cached for the model without it are not served
+      // Its own page: similar products, and a fallback list that pads with what is new.
+      const own = await recs(k.readKey, 'userId=x&strategy=content_based&productId=shoe-new&limit=5')
+      expect(own.body.data.every((x: { productId: string }) => x.productId.startsWith('shoe-'))).toBe(true)
+      // The fallbacks: after what has events (trending, popular), the newest first.
+      const all = await recs(k.readKey, 'userId=newcomer&strategy=collaborative&limit=50')
+      expect(all.body.data.map((x: { productId: string }) => x.productId)).toContain('shoe-new')
+      expect(all.body.data.find((x: { productId: string }) => x.productId === 'shoe-new').reason).toBe('New in shoes')
+      // Still the stored model: no build ran.
+      expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data).toMatchObject({ version: built.version, stats: { items: 20 } })
+      // Its vector was made as the build makes them: the build that takes it in ranks it the same.
+      await build(k.tenantId)
+      const rebuilt = await similar()
+      expect(rebuilt.body.meta.modelVersion).not.toBe(found.body.meta.modelVersion)
+      expect(ids(rebuilt)).toEqual(ids(found))
+      rebuilt.body.data.forEach((x: { score: number }, i: number) => expect(x.score).toBeCloseTo(found.body.data[i].score, 2))
     }, 30_000)
 
     test('validation: userId required, limit 1..50', async () => {
@@ -379,6 +455,15 @@ describe.skipIf(!REAL_BACKENDS)('two instances on one PostgreSQL + Redis', () =>
       expect(again.body.data).toEqual(first.body.data)
       expect(again.body.data.length).toBeGreaterThan(0)
     }
+  }, 30_000)
+
+  test('a product uploaded through one instance is recommendable on the other within seconds, without a build', async () => {
+    const { a, b, k } = await twoInstances()
+    const similar = () => b.req('GET', '/api/v1/recommendations?userId=x&strategy=content_based&productId=mug-3&limit=20', { key: k.readKey })
+    expect((await similar()).body.data.map((x: { productId: string }) => x.productId)).not.toContain('mug-new') // b holds the model
+    expect((await a.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'mug-new', name: 'Espresso Mug Deluxe', category: 'kitchen', price: 14, description: 'ceramic espresso mug for coffee' } })).status).toBe(201)
+    await waitFor('instance b to recommend mug-new', async () => (await similar()).body.data.some((x: { productId: string }) => x.productId === 'mug-new'), { timeoutMs: 10_000, everyMs: 20 })
+    expect((await a.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.stats.items).toBe(20) // no build ran
   }, 30_000)
 
   test('an event stored by one instance reaches the other instance\'s next recommendation (profile broadcast)', async () => {

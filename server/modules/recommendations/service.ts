@@ -18,6 +18,7 @@ import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { createAnswerCache, type Served, type ServedMeta } from './answer-cache.ts'
 import { createLiveSignals } from './live-signals.ts'
+import { newArrivalsBeforeModel } from './new-arrivals.ts'
 
 export type { Served } from './answer-cache.ts'
 export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
@@ -28,6 +29,10 @@ const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
+  const beforeFirstModel = newArrivalsBeforeModel({
+    raw: d.raw, clock: d.clock,
+    onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
+  })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
   const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
@@ -65,15 +70,16 @@ export function createRecommendationService(d: RecommendationDeps) {
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }
-      if (!model) {
-        // No model yet (a new tenant), or none reachable: ask for one and answer honestly with nothing.
-        await requestBuild(d.raw, tenantId).catch(() => {})
-        d.onBuildRequested()
-        return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
-      }
       // A profile is in the engine's shape already, and the same object while cached:
       // what the engine memoises per shopper lasts as long as it does.
       const user: UserState = profile ? (profile as UserState) : emptyUser
+      if (!model) {
+        // No model yet (a new tenant), or none reachable: the newest products of the catalog (a build is asked for
+        // as they are read), or honestly nothing when there is no catalog either.
+        const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
+        const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending'), d.kernels)
+        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
+      }
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
       if (view instanceof Promise) view = await view

@@ -1,0 +1,46 @@
+// A product uploaded after the last build is recommendable at once (PRD F-004: within
+// 30 s, without waiting for a build that takes minutes on a large catalog): it joins the
+// served model with a content vector made as the build makes them, and no behaviour yet
+// (zero popularity and trending, no neighbours or partners) until the next build.
+// The grown model is a new object, so every table kept per model (memo.ts) starts afresh;
+// the costly ones (pair lists, the approximate index) are carried over, not rebuilt.
+import type { Kernels } from '../kernels/load.ts'
+import { memo } from './memo.ts'
+import { annWithAddedRows } from './strategies/ann.ts'
+import { addedContentVectors, documentFrequencies } from './strategies/content-vectors.ts'
+import { indexGrownFrom, modelIndex } from './strategies/model-index.ts'
+import type { Item, TenantModel } from './types.ts'
+
+/** `model` with `added` (products it does not know) appended, as version `version`. */
+export function withAddedItems(model: TenantModel, added: readonly Item[], version: string, kernels?: Kernels): TenantModel {
+  const from = modelIndex(model)
+  const n = model.items.length
+  const { dim } = model.content
+  // Counted once per built model, then carried from each grown model to the next.
+  const df = new Map(memo.documentFrequencies.get(model.content) ?? documentFrequencies(model.items))
+  const more = addedContentVectors(added, df, n, dim, kernels ? (s) => kernels.murmur3(s) : undefined)
+  const content = { dim, vectors: [...model.content.vectors, ...more.vectors], terms: [...model.content.terms, ...more.terms] }
+  memo.documentFrequencies.set(content, df)
+  const zeros = (): number[] => added.map(() => 0)
+  const none = (): [number, number, number][][] => added.map(() => [])
+  const grown: TenantModel = {
+    ...model,
+    version,
+    items: [...model.items, ...added],
+    // A model compacted for serving has let its triples go; its index holds them.
+    itemNeighbors: model.itemNeighbors.length === 0 ? [] : [...model.itemNeighbors, ...none()],
+    fbt: model.fbt.length === 0 ? [] : [...model.fbt, ...none()],
+    content,
+    // The hours are kept as they are: triples of the items the model had, whose indexes do not move.
+    trending: {
+      ...model.trending, views24h: [...model.trending.views24h, ...zeros()], score: [...model.trending.score, ...zeros()],
+      ...(model.trending.baseline ? { baseline: [...model.trending.baseline, ...zeros()] } : {}),
+    },
+    popularity: [...model.popularity, ...zeros()],
+    stats: { ...model.stats, items: n + added.length },
+  }
+  const index = indexGrownFrom(grown, from)
+  const ann = memo.ann.get(model.content)
+  if (ann && kernels) memo.ann.set(content, annWithAddedRows(ann, index.contentMatrix(), grown.items.length, kernels))
+  return grown
+}
