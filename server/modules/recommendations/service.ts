@@ -7,9 +7,10 @@ import type { RawSql } from '../../../db/client.ts'
 import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
 import type { UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
-import { ServiceUnavailable } from '../../errors.ts'
+import { BadRequest, ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
+import { pageOf } from '../../engine/page-context.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
 import type { RecommendRequest, StrategyName, UserState } from '../../engine/types.ts'
 import type { ModelStore } from '../../models/store.ts'
@@ -19,7 +20,11 @@ import type { TenantConfig } from '../tenants/config.ts'
 import { createAnswerCache, type Served, type ServedMeta } from './answer-cache.ts'
 
 export type { Served } from './answer-cache.ts'
-export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
+export interface RecommendQuery {
+  userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName
+  /** Comma-separated, as the query carries it (the route's schema bounds it). */
+  cartProductIds?: string
+}
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
@@ -27,8 +32,8 @@ const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
-    strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined): RecommendRequest => ({
+    strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
     eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
   })
 
@@ -37,12 +42,16 @@ export function createRecommendationService(d: RecommendationDeps) {
     experimentsChanged: experiments.changed,
 
     async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
+      const cart = cartIdsOf(q)
+      const page = { productId: q.productId, context: q.context, cartProductIds: cart }
+      const context = pageOf(page)
       // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
       let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
       const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
-      const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      // The cart's ids (sorted: the answer does not depend on their order) are part of the request, so two carts never share an answer.
+      const params = [strategy, q.productId ?? '', context, cart?.join(',') ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -67,26 +76,26 @@ export function createRecommendationService(d: RecommendationDeps) {
         // No model yet (a new tenant), or none reachable: ask for one and answer honestly with nothing.
         await requestBuild(d.raw, tenantId).catch(() => {})
         d.onBuildRequested()
-        return { items: [], strategy: 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
+        return { items: [], strategy: 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment }
       }
       // A profile is in the engine's shape already, and the same object while cached:
       // what the engine memoises per shopper lasts as long as it does.
       const user: UserState = profile ? (profile as UserState) : emptyUser
-      if (!stale && sameForEveryShopper(strategy, q.productId, user)) {
+      if (!stale && sameForEveryShopper(strategy, page, user)) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
-          shared = answers.keepCommon(tenantId, commonSlot, model, { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart), d.kernels)
+          shared = answers.keepCommon(tenantId, commonSlot, model, { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
         // This shopper bought one of its items: their own answer, worked out and cached below.
       }
       const key = `${profile?.eventCount ?? 0}:${model.version}`
-      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, q.productId), model)
+      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
-      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart), d.kernels)
+      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, meta, result.items)
     },
@@ -110,3 +119,13 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
 }
 export type RecommendationService = ReturnType<typeof createRecommendationService>
+
+/**
+ * The cart's ids, distinct and sorted, or undefined when the request names none. They
+ * belong to a cart page only: with another context they are a contradiction, refused.
+ */
+function cartIdsOf(q: RecommendQuery): string[] | undefined {
+  if (q.cartProductIds === undefined) return undefined
+  if (q.context !== undefined && q.context !== 'cart_page') throw new BadRequest(`cartProductIds describe a cart page; context is ${q.context}`)
+  return [...new Set(q.cartProductIds.split(','))].sort()
+}
