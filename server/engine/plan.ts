@@ -4,7 +4,8 @@
 // plan the same way: strategy → fallback → pad from the fallback → the rules every answer keeps.
 // A new strategy is an entry here (the record's type asks for one per name in vocabulary.ts).
 import type { Kernels } from '../kernels/load.ts'
-import { collaborativeCandidates } from './strategies/collaborative.ts'
+import { cartComplements } from './strategies/cart.ts'
+import { anchoredCandidates, collaborativeCandidates } from './strategies/collaborative.ts'
 import { similarToHistory, similarToItem } from './strategies/content-based.ts'
 import { boughtWithCandidates } from './strategies/frequently-bought-together.ts'
 import { historyOf } from './strategies/history.ts'
@@ -12,7 +13,7 @@ import type { ModelIndex } from './strategies/model-index.ts'
 import type { Candidate } from './strategies/ranking.ts'
 import { trendingCandidates } from './strategies/trending.ts'
 import type { Signals } from './signals.ts'
-import type { RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
+import type { Context, RecommendRequest, StrategyName, TenantModel, UserState } from './types.ts'
 
 /** Fewer events than this and a shopper has no history worth personalising on (FR-032). */
 export const COLD_START_EVENTS = 5
@@ -24,7 +25,9 @@ export interface PlanContext {
   req: RecommendRequest
   /** The context product's index, when the model knows it. */
   product: number | undefined
-  /** Items no list may hold (unavailable, the context product, purchased, already chosen). */
+  /** On a cart page, the cart's items the model knows (ascending); empty elsewhere. */
+  cart: readonly number[]
+  /** Items no list may hold (unavailable, the context product, the cart, purchased, already chosen). */
   blocked: Uint8Array
   limit: number
   kernels: Kernels | undefined
@@ -48,8 +51,13 @@ const history = (c: PlanContext) => historyOf(c.model, c.index.byId, c.user, c.r
 export const PLANS: Record<StrategyName, StrategyPlan> = {
   collaborative: {
     drawsOnHistory: () => true,
-    candidates: (c) => cold(c) ? 'fallback' : collaborativeCandidates(c.model, c.index.neighbors, history(c), c.blocked, c.limit),
-    shortfall: () => 'too few items matched your history',
+    candidates: (c) => {
+      // A product page: around the product, personalised once the shopper has a history (cold: the same for everyone).
+      // A product the model does not know yet anchors nothing: the shopper's own list, as elsewhere.
+      if (c.product !== undefined) return anchoredCandidates(c.model, c.index.neighbors, c.product, cold(c) ? undefined : history(c), c.blocked, c.limit)
+      return cold(c) ? 'fallback' : collaborativeCandidates(c.model, c.index.neighbors, history(c), c.blocked, c.limit)
+    },
+    shortfall: (c) => c.product !== undefined ? `too few shoppers who viewed ${c.model.items[c.product]!.name} viewed other items` : 'too few items matched your history',
   },
   content_based: {
     drawsOnHistory: (productId) => productId === undefined,
@@ -73,3 +81,21 @@ export const PLANS: Record<StrategyName, StrategyPlan> = {
     shortfall: (c) => `too few items are often bought with ${c.model.items[c.product!]!.name}`,
   },
 }
+
+/** Strategies whose answer on a cart page is the cart's complements (CART_PLAN) rather than their own list. */
+export const COMPLEMENTS_CART: ReadonlySet<StrategyName> = new Set(['collaborative', 'frequently_bought_together'])
+
+/**
+ * A cart page's list for collaborative and frequently_bought_together: bought-together
+ * partners of the cart, then its collaborative neighbours (strategies/cart.ts). It reads
+ * per-model lists only, so for a given cart it is the same for every shopper.
+ */
+export const CART_PLAN: StrategyPlan = {
+  drawsOnHistory: () => false,
+  candidates: (c) => cartComplements(c.model, c.index, c.cart, c.blocked, c.limit),
+  shortfall: () => 'too few items go with your cart',
+}
+
+/** The plan a request runs: the cart's on a cart page for the strategies that complement it, else the strategy's own. */
+export const planFor = (strategy: StrategyName, page: Context): StrategyPlan =>
+  page === 'cart_page' && COMPLEMENTS_CART.has(strategy) ? CART_PLAN : PLANS[strategy]

@@ -168,7 +168,7 @@ describe('trending', () => {
 describe('frequently_bought_together', () => {
   test('by lift, with the orders behind it; one shared order is not enough', () => {
     const r = recommend(model, anonymous, ask('frequently_bought_together', { productId: 'grinder', limit: 1 }))
-    expect(r).toEqual({ strategy: 'frequently_bought_together', padded: 0, items: [expect.objectContaining({ productId: 'beans', score: 1, reason: 'Often bought with Espresso Grinder Y (5 orders)' })] })
+    expect(r).toEqual({ strategy: 'frequently_bought_together', padded: 0, context: 'product_page', items: [expect.objectContaining({ productId: 'beans', score: 1, reason: 'Often bought with Espresso Grinder Y (5 orders)' })] })
   })
 
   test('without a product it is the fallback', () => {
@@ -190,12 +190,13 @@ describe('cold start', () => {
     expect(recommend(model, shopper(runnerFan.recent.slice(0, 1).map((e) => [e.productId, e.eventType, NOW - e.ts]), 5), ask('collaborative')).strategy).toBe('collaborative')
   })
 
-  test('with a product: category_popular, popular items of that category first', () => {
-    const r = recommend(model, history(4), ask('collaborative', { productId: 'grinder' }))
+  test('with a product nobody engaged with alongside others: category_popular, popular items of that category first', () => {
+    // (A product with neighbours anchors the list instead: page-context.test.ts.)
+    const r = recommend(model, history(4), ask('collaborative', { productId: 'rain-jacket' }))
     expect(r.strategy).toBe('category_popular')
     expect(r.padded).toBe(0)
-    expect(r.items[0]).toMatchObject({ productId: 'beans', reason: 'Popular in Coffee' })
-    expect(productIds(r)).not.toContain('grinder')
+    expect(r.items[0]).toMatchObject({ productId: 'storm-shell', reason: 'Popular in Jackets' })
+    expect(productIds(r)).not.toContain('rain-jacket')
   })
 
   test('the fallback is trending, then popular', () => {
@@ -320,7 +321,7 @@ describe('rules every answer keeps', () => {
       const shared = recommend(big, anonymous, req)
       const positions = shared.items.map((x) => modelIndex(big).byId.get(x.productId)!)
       for (const user of [...everyone, cold]) {
-        if (!sameForEveryShopper(strategy, productId, user)) continue
+        if (!sameForEveryShopper(strategy, { productId }, user)) continue
         const mine = recommend(big, user, req)
         if (fitsShopper(big, user, true, positions)) { same++; expect(mine).toEqual(shared) }
         else { own++; expect(productIds(mine)).not.toEqual(productIds(shared)) } // they bought one of its items: not theirs
@@ -331,9 +332,9 @@ describe('rules every answer keeps', () => {
     expect(own).toBeGreaterThan(0)
     // Without exclusions, any answer fits; a shopper with a history of their own never shares collaborative answers.
     expect(fitsShopper(big, everyone[0]!, false, Int32Array.of(0, 1, 2))).toBe(true)
-    expect(sameForEveryShopper('collaborative', undefined, everyone.find((u) => u.eventCount >= 5)!)).toBe(false)
-    expect(sameForEveryShopper('collaborative', undefined, cold)).toBe(true)
-    expect(sameForEveryShopper('content_based', 'x', everyone.find((u) => u.eventCount >= 5)!)).toBe(true)
+    expect(sameForEveryShopper('collaborative', {}, everyone.find((u) => u.eventCount >= 5)!)).toBe(false)
+    expect(sameForEveryShopper('collaborative', {}, cold)).toBe(true)
+    expect(sameForEveryShopper('content_based', { productId: 'x' }, everyone.find((u) => u.eventCount >= 5)!)).toBe(true)
   })
 
   test('a purchase seconds old is excluded before the profile’s list catches up', () => {

@@ -1,12 +1,14 @@
 // Serving: one request against one built model, pure (no I/O, no clock).
 // Runs the asked-for strategy, or its fallback on cold start; pads a short list from the
 // fallback; and applies the rules every answer keeps: never an unavailable item, the
-// context product or (if asked) a purchased one, no duplicates, at most `limit`, scores
+// context product, the cart or (if asked) a purchased one, no duplicates, at most `limit`, scores
 // in [0, 1] non-increasing, a reason for each.
 import type { Kernels } from '../kernels/load.ts'
 import { blockedMask } from './memo.ts'
-import { COLD_START_EVENTS, PLANS, type PlanContext } from './plan.ts'
+import { cartFromProfile, type PageRequest, pageOf } from './page-context.ts'
+import { COLD_START_EVENTS, type PlanContext, planFor } from './plan.ts'
 import { modelSignals, type Signals } from './signals.ts'
+import { cartOf } from './strategies/cart.ts'
 import { fallbackCandidates } from './strategies/fallback.ts'
 import { boughtAnyOf, purchasedIndexes } from './strategies/history.ts'
 import { modelIndex, unavailableOf } from './strategies/model-index.ts'
@@ -18,8 +20,8 @@ import type { RecommendRequest, RecommendResult, Recommendation, StrategyName, T
  * walk over their recent items); the others read per-model lists (trending, a
  * product's partners or memoised neighbours) and cost a few microseconds.
  */
-export const drawsOnHistory = (strategy: StrategyName, productId: string | undefined): boolean =>
-  PLANS[strategy].drawsOnHistory(productId)
+export const drawsOnHistory = (strategy: StrategyName, req: PageRequest): boolean =>
+  cartFromProfile(req) || planFor(strategy, pageOf(req)).drawsOnHistory(req.productId)
 
 /**
  * Whether the answer is the same for every shopper but for the purchases it leaves out:
@@ -32,8 +34,8 @@ export const drawsOnHistory = (strategy: StrategyName, productId: string | undef
  * approximate index with the shopper's exclusions and may reach further clusters; the
  * shared answer is then the approximate one without them, equally valid.)
  */
-export const sameForEveryShopper = (strategy: StrategyName, productId: string | undefined, user: UserState): boolean =>
-  !drawsOnHistory(strategy, productId) || user.eventCount < COLD_START_EVENTS
+export const sameForEveryShopper = (strategy: StrategyName, req: PageRequest, user: UserState): boolean =>
+  !drawsOnHistory(strategy, req) || (user.eventCount < COLD_START_EVENTS && !cartFromProfile(req)) // a cold shopper's cart is theirs still
 
 /** Whether an answer worked out for nobody in particular is this shopper's too (see sameForEveryShopper); `positions`: its items' catalog indexes. */
 export function fitsShopper(model: TenantModel, user: UserState, excludePurchased: boolean, positions: ArrayLike<number>): boolean {
@@ -46,22 +48,25 @@ export interface Live { signals: Signals; partners?: ReadonlyMap<string, number>
 
 export function recommend(model: TenantModel, user: UserState, req: RecommendRequest, kernels?: Kernels, live?: Live): RecommendResult {
   const limit = Number.isFinite(req.limit) ? Math.max(0, Math.floor(req.limit)) : 0
-  if (limit === 0) return { items: [], strategy: req.strategy, padded: 0 }
+  const context = pageOf(req)
+  if (limit === 0) return { items: [], strategy: req.strategy, padded: 0, context }
   const index = modelIndex(model)
   const product = req.productId === undefined ? undefined : index.byId.get(req.productId)
   // Availability is kept per model (a caller that changes it in place calls availabilityChanged).
   const blocked = blockedMask(unavailableOf(model))
   if (product !== undefined) blocked[product] = 1
   if (req.excludePurchased) for (const i of purchasedIndexes(index.byId, user)) blocked[i] = 1
+  const cart = context === 'cart_page' ? cartIndexes(index.byId, req.cartProductIds ?? cartOf(user), product) : []
+  for (const i of cart) blocked[i] = 1
   const signals = live?.signals ?? modelSignals(model, index)
   const partners = live?.partners?.size && product !== undefined ? byIndex(index.byId, live.partners) : undefined
-  const c: PlanContext = { model, index, user, req, product, blocked, limit, kernels, signals, partners }
-  const plan = PLANS[req.strategy]
+  const c: PlanContext = { model, index, user, req, product, cart, blocked, limit, kernels, signals, partners }
+  const plan = planFor(req.strategy, context)
 
   const found = plan.candidates(c)
   if (found === 'fallback' || found.length === 0) {
     const fallback = fallbackCandidates(model, index, signals, product, blocked, limit)
-    return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0 }
+    return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0, context }
   }
   for (const x of found) blocked[x.index] = 1
   const pads = found.length < limit ? fallbackCandidates(model, index, signals, product, blocked, limit - found.length).segments : []
@@ -71,6 +76,7 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
     items: ranked.map((x, k) => toRecommendation(model, k < found.length ? x : { ...x, reason: `${x.reason} (added because ${why})` })),
     strategy: req.strategy,
     padded: ranked.length - found.length,
+    context,
   }
 }
 
@@ -78,6 +84,14 @@ function byIndex(byId: ReadonlyMap<string, number>, counts: ReadonlyMap<string, 
   const out = new Map<number, number>()
   for (const [productId, n] of counts) { const i = byId.get(productId); if (i !== undefined) out.set(i, n) }
   return out
+}
+
+/** The cart's items the model knows, with the product in view (on a cart page, one of them), ascending and distinct. */
+function cartIndexes(byId: ReadonlyMap<string, number>, ids: readonly string[], product: number | undefined): number[] {
+  const out = new Set<number>()
+  for (const id of ids) { const i = byId.get(id); if (i !== undefined) out.add(i) }
+  if (product !== undefined) out.add(product)
+  return [...out].sort((a, b) => a - b)
 }
 
 function toRecommendation(model: TenantModel, c: Candidate): Recommendation {

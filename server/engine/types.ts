@@ -4,7 +4,7 @@
 
 import type { Context, EventType, StrategyName } from '../vocabulary.ts'
 
-export type { EventType, StrategyName }
+export type { Context, EventType, StrategyName }
 /** What actually ran: a strategy, or the fallback it became. */
 export type RanStrategy = StrategyName | 'trending_fallback' | 'category_popular' | 'new_arrivals_fallback'
 
@@ -78,6 +78,11 @@ export interface RecommendRequest {
   limit: number
   productId?: string
   context?: Context
+  /**
+   * On a cart page, the cart's product ids (the page knows them). Absent, the cart is the
+   * one the shopper's own cart events leave (strategies/cart.ts cartOf).
+   */
+  cartProductIds?: readonly string[]
   excludePurchased: boolean
   /** The tenant's weights for a shopper's own events (the defaults when unset). */
   eventWeights?: Readonly<Record<EventType, number>>
@@ -93,4 +98,6 @@ export interface RecommendResult {
   strategy: RanStrategy
   /** How many items were padded from the fallback. */
   padded: number
+  /** The page context the answer was shaped by (page-context.ts pageOf). */
+  context: Context
 }

@@ -3469,6 +3469,7 @@ export interface operations {
                 userId: string;
                 productId?: string;
                 context?: "product_page" | "cart_page" | "homepage";
+                cartProductIds?: string;
                 placement?: string;
                 limit: string | number;
                 strategy?: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
@@ -3498,6 +3499,8 @@ export interface operations {
                         meta: {
                             /** @description What actually ran, e.g. trending_fallback on cold start */
                             strategy: string;
+                            /** @enum {string} */
+                            context: "product_page" | "cart_page" | "homepage";
                             requestId: string;
                             modelVersion: string | null;
                             cached: boolean;

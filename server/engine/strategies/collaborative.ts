@@ -131,6 +131,32 @@ export function collaborativeCandidates(model: TenantModel, neighbors: PairLists
   return out
 }
 
+/**
+ * How much a shopper's own history weighs beside the product in view, in all: the
+ * anchor weighs 1, so it leads (two thirds of the mass) and the history reorders its
+ * neighbours and adds a few of its own. BENCHMARKS.md ("Anchored lists") measures it.
+ */
+export const ANCHOR_HISTORY_SHARE = 0.5
+
+/**
+ * Item-anchored: the product in view's neighbours ("Shoppers who viewed Trail Runner X
+ * also viewed"), blended with the neighbours of the shopper's history when they have
+ * one (`history` undefined: the same list for everyone). The anchor is left out of the
+ * history, where it usually is (the view that opened the page).
+ */
+export function anchoredCandidates(model: TenantModel, neighbors: PairLists, anchor: number, history: History | undefined, blocked: Uint8Array, limit: number): Candidate[] {
+  const own = history?.items.filter((h) => h.index !== anchor) ?? []
+  let total = 0
+  for (const h of own) total += h.weight
+  const anchorName = model.items[anchor]!.name
+  const blended: History = {
+    items: [{ index: anchor, weight: 1, strongest: 'product_viewed' }, ...own.map((h) => ({ ...h, weight: (ANCHOR_HISTORY_SHARE * h.weight) / total }))],
+    because: (i) => (i === anchor ? `Shoppers who viewed ${anchorName} also viewed` : history!.because(i)),
+    which: (i) => (i === anchor ? 'which you are viewing' : history!.which(i)),
+  }
+  return collaborativeCandidates(model, neighbors, blended, blocked, limit)
+}
+
 interface Scratch { score: Float64Array; best: Float64Array; from: Int32Array; touched: Int32Array }
 let scratch: Scratch | undefined
 function scratchFor(n: number): Scratch {

@@ -8,7 +8,7 @@
 import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 import type { ModelStore } from '../../models/store.ts'
-import type { Recommendation, TenantModel } from '../../engine/types.ts'
+import type { Context, Recommendation, TenantModel } from '../../engine/types.ts'
 import type { Arm } from '../experiments/assignment.ts'
 import { SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
@@ -17,7 +17,7 @@ const RESULT_TTL_MS = 5 * 60_000
 const WRITE_BEHIND_MS = 5
 const WRITE_BATCH_MAX = 256
 
-export interface ServedMeta { strategy: string; padded: number; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
+export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
 export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
 /**
@@ -46,7 +46,7 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   const common = new BoundedMap<string, CachedAnswer>(20_000)
 
   const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string, key: string, until: number, live: string | undefined): CachedAnswer => ({
-    strategy: meta.strategy, padded: meta.padded, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment,
+    strategy: meta.strategy, padded: meta.padded, context: meta.context, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment,
     itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1), key, until, live,
   })
   const sharedAnswer = async (tenantId: string, key: string, slot: string, live: string): Promise<CachedAnswer | undefined> => {
@@ -102,8 +102,8 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   function servedFrom(answer: CachedAnswer, model: TenantModel): Served {
     const items = withoutGone(answer, model)
     if (!items) return answer
-    const { strategy, padded, modelVersion, experiment } = answer
-    return { strategy, padded, modelVersion, cached: true, experiment, items }
+    const { strategy, padded, context, modelVersion, experiment } = answer
+    return { strategy, padded, context, modelVersion, cached: true, experiment, items }
   }
 
   return {

@@ -13,7 +13,7 @@ import type { Recommendation } from '../../engine/types.ts'
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
 const metaOf = (s: Served, requestId: string) => ({
-  strategy: s.strategy, requestId, modelVersion: s.modelVersion, cached: s.cached, padded: s.padded,
+  strategy: s.strategy, context: s.context, requestId, modelVersion: s.modelVersion, cached: s.cached, padded: s.padded,
   ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}),
 })
 

@@ -1,12 +1,20 @@
 import { t } from 'elysia'
-import { DateTime, QueryEnum, T } from '../../http/schemas.ts'
+import { DateTime, Literals, QueryEnum, T } from '../../http/schemas.ts'
+import { CART_MAX_ITEMS } from '../../engine/strategies/cart.ts'
 import { CONTEXTS, STRATEGIES } from '../../vocabulary.ts'
+
+/** One id of a cart list: a product id (catalog/model.ts) that holds no comma. */
+const CART_ID = '[^,\\x00-\\x1F\\x7F]{1,256}'
 
 export const RecommendationModel = {
   query: t.Object({
     userId: t.String({ minLength: 1, maxLength: 256, description: 'Your id for the shopper (any stable string; anonymous ids work)' }),
-    productId: t.Optional(t.String({ minLength: 1, maxLength: 256, description: 'The product in view (product or cart page)' })),
-    context: t.Optional(QueryEnum(CONTEXTS)),
+    productId: t.Optional(t.String({ minLength: 1, maxLength: 256, description: 'The product in view. It anchors the list (meta.context product_page): collaborative answers with its neighbours ("Shoppers who viewed … also viewed"), personalised by the shopper\'s history once they have one; content_based with similar items; frequently_bought_together with its partners. On a cart page it counts as in the cart.' })),
+    context: t.Optional(QueryEnum(CONTEXTS, { description: 'The page the list is for. product_page (or any request with a productId): around that product. cart_page: collaborative and frequently_bought_together answer with what goes with the cart (bought-together partners by lift, then collaborative neighbours) and no strategy returns an item in the cart. homepage (or none): the shopper\'s own list. meta.context says which was used.' })),
+    cartProductIds: t.Optional(t.String({
+      minLength: 1, maxLength: CART_MAX_ITEMS * 257 - 1, pattern: `^${CART_ID}(,${CART_ID}){0,${CART_MAX_ITEMS - 1}}$`,
+      description: `The cart on a cart page: up to ${CART_MAX_ITEMS} product ids, comma-separated (each 1–256 characters, no commas or control characters). Implies context=cart_page; another context is a 400. Absent on a cart page, the cart is what the shopper's add_to_cart events put there and no remove_from_cart or purchase took out.`,
+    })),
     placement: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
     limit: t.Integer({ minimum: 1, maximum: 50, default: 8 }),
     strategy: t.Optional(QueryEnum(STRATEGIES, { description: "Overrides the tenant's defaultStrategy" })),
@@ -17,6 +25,8 @@ export const RecommendationModel = {
   }),
   meta: T.Object({
     strategy: T.String({ description: 'What actually ran, e.g. trending_fallback on cold start' }),
+    // The page context that shaped the answer: product_page when a productId anchored it, cart_page for a cart, else homepage.
+    context: Literals(CONTEXTS),
     requestId: T.String(), modelVersion: T.Union([T.String(), T.Null()]), cached: T.Boolean(), padded: T.Integer(),
     stale: T.Optional(T.Boolean({ description: 'Served from the last known answer because the database was unreachable' })),
     experiment: T.Optional(T.Object({ id: T.String(), variant: T.Union([T.Literal('control'), T.Literal('variant')]) })),

@@ -153,6 +153,75 @@ for (const name of BACKENDS) {
       expect((await recs(k.readKey, 'userId=user-0')).body.meta.strategy).toBe('collaborative')
     })
 
+    test('context: a product page recommends around the product, a cart page around the cart; meta.context says which', async () => {
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      // A planted co-view across categories: eight shoppers look at shoe-5 and then mug-7.
+      const planted = Array.from({ length: 8 }, (_, u) => [
+        { eventType: 'product_viewed', userId: `pair-${u}`, productId: 'shoe-5', timestamp: iso(2 * H + u * 60_000) },
+        { eventType: 'product_viewed', userId: `pair-${u}`, productId: 'mug-7', timestamp: iso(2 * H + u * 60_000 - 30_000) },
+      ]).flat()
+      expect((await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: planted } })).body.data.rejected).toEqual([])
+      await build(k.tenantId)
+      type Item = { productId: string; reason: string }
+      const idsOf = (r: { body: { data: Item[] } }) => r.body.data.map((x) => x.productId)
+
+      const home = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')
+      expect(home.body.meta.context).toBe('homepage')
+      const page = await recs(k.readKey, 'userId=visitor&strategy=collaborative&productId=shoe-5&limit=5')
+      expect(page.body.meta).toMatchObject({ strategy: 'collaborative', context: 'product_page' })
+      expect(page.body.data[0]).toMatchObject({ productId: 'mug-7', reason: 'Shoppers who viewed Trail Runner 5 also viewed' })
+      expect(idsOf(page)).not.toContain('shoe-5')
+      // Without a history of their own, another visitor of that page gets the same list, shared.
+      const other = await recs(k.readKey, 'userId=visitor-2&strategy=collaborative&productId=shoe-5&context=product_page&limit=5')
+      expect(other.body.meta).toMatchObject({ cached: true, context: 'product_page' })
+      expect(other.body.data).toEqual(page.body.data)
+
+      // A cart page with the cart's ids: its bought-together partner first, never a cart item.
+      const cart = await recs(k.readKey, 'userId=visitor&strategy=collaborative&context=cart_page&cartProductIds=shoe-0&limit=5')
+      expect(cart.body.meta).toMatchObject({ strategy: 'collaborative', context: 'cart_page' })
+      expect(cart.body.data[0]).toMatchObject({ productId: 'shoe-1', reason: 'Goes with Trail Runner 0 in your cart' })
+      const two = await recs(k.readKey, 'userId=visitor&strategy=frequently_bought_together&cartProductIds=shoe-1,shoe-0,shoe-5&limit=20')
+      expect(two.body.meta.context).toBe('cart_page') // cart ids alone say which page it is
+      for (const inCart of ['shoe-0', 'shoe-1', 'shoe-5']) expect(idsOf(two)).not.toContain(inCart)
+      // Different carts never share an answer; the same cart in another order does.
+      const mugs = await recs(k.readKey, 'userId=visitor&strategy=frequently_bought_together&cartProductIds=mug-7&limit=20')
+      expect(mugs.body.meta.cached).toBe(false)
+      expect(idsOf(mugs)).not.toEqual(idsOf(two))
+      expect(idsOf(mugs)).not.toContain('mug-7')
+      const reordered = await recs(k.readKey, 'userId=visitor&strategy=frequently_bought_together&cartProductIds=shoe-5,shoe-0,shoe-1&limit=20')
+      expect(reordered.body.meta.cached).toBe(true)
+      expect(reordered.body.data).toEqual(two.body.data)
+
+      // Without ids, the cart is the shopper's own, as their events leave it.
+      const add = (productId: string, eventType = 'add_to_cart') => t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType, userId: 'carter', productId } })
+      await add('shoe-0'); await add('mug-3')
+      const mine = await recs(k.readKey, 'userId=carter&strategy=frequently_bought_together&context=cart_page&limit=20')
+      expect(mine.body.meta.context).toBe('cart_page')
+      expect(mine.body.data[0]).toMatchObject({ productId: 'shoe-1', reason: 'Goes with Trail Runner 0 in your cart' })
+      expect(idsOf(mine)).not.toContain('mug-3')
+      await add('shoe-0', 'remove_from_cart')
+      const after = await recs(k.readKey, 'userId=carter&strategy=frequently_bought_together&context=cart_page&limit=20')
+      expect(after.body.meta.cached).toBe(false)
+      expect(after.body.data[0].productId).not.toBe('shoe-1')
+      expect(idsOf(after)).toContain('shoe-0') // out of the cart, recommendable again
+      expect(idsOf(after)).not.toContain('mug-3')
+    })
+
+    test('validation: cartProductIds is a bounded comma-separated list for a cart page', async () => {
+      const k = await t.tenantWithKeys()
+      const bad = [
+        'cartProductIds=', 'cartProductIds=a,,b', 'cartProductIds=a,', `cartProductIds=${'x'.repeat(257)}`,
+        `cartProductIds=${Array.from({ length: 51 }, (_, i) => `p${i}`).join(',')}`, 'cartProductIds=a%01b',
+      ]
+      for (const qs of bad) expect(expectProblem(await recs(k.readKey, `userId=u&${qs}`), 400).errors?.[0]?.field).toBe('cartProductIds')
+      // Cart ids on another page contradict it.
+      expect(expectProblem(await recs(k.readKey, 'userId=u&context=product_page&productId=a&cartProductIds=a'), 400).detail).toContain('cart page')
+      const ok = await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${Array.from({ length: 50 }, (_, i) => `p${i}`.padEnd(256, 'x')).join(',')}`)
+      expect(ok.status).toBe(200)
+      expect(ok.body.meta.context).toBe('cart_page')
+    })
+
     test('catalog changes reach recommendations: unavailable at once (even cached), new items after the next build', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
@@ -282,6 +351,15 @@ for (const name of BACKENDS) {
       expect([na.body.meta.modelVersion, nb.body.meta.modelVersion]).toEqual([ra.body.meta.modelVersion, rb.body.meta.modelVersion])
       expect(nb.body.data).toEqual(rb.body.data)
       expect((await t.req('GET', '/api/v1/models', { key: b.writeKey })).body.data.stats.items).toBe(1)
+      // The same cart ids name each tenant's own products: tenant b's cart page never shows tenant a's.
+      await t.req('POST', '/api/v1/catalog', { key: b.writeKey, body: { productId: 'shoe-0', name: 'B Shoe', category: 'misc' } })
+      await t.req('POST', '/api/v1/events', { key: b.writeKey, body: { eventType: 'product_viewed', userId: 'someone', productId: 'b-only' } })
+      await build(b.tenantId)
+      const ca = await recs(a.readKey, 'userId=carter&strategy=collaborative&cartProductIds=shoe-0&limit=20')
+      const cb = await recs(b.readKey, 'userId=carter&strategy=collaborative&cartProductIds=shoe-0&limit=20')
+      expect(ca.body.data[0]).toMatchObject({ productId: 'shoe-1', reason: 'Goes with Trail Runner 0 in your cart' })
+      expect(cb.body.meta).toMatchObject({ context: 'cart_page', cached: false })
+      expect(cb.body.data.map((x: { productId: string }) => x.productId)).toEqual(['b-only'])
       // An admin cannot read another admin's tenant's recommendations.
       expectProblem(await t.req('GET', '/api/v1/recommendations?userId=u', { token: b.token, tenant: a.tenantId }), 404)
     })

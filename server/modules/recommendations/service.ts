@@ -7,9 +7,10 @@ import type { RawSql } from '../../../db/client.ts'
 import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
 import type { UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
-import { ServiceUnavailable } from '../../errors.ts'
+import { BadRequest, ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
+import { pageOf } from '../../engine/page-context.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
 import type { RecommendRequest, RecommendResult, StrategyName, UserState } from '../../engine/types.ts'
 import type { ModelStore } from '../../models/store.ts'
@@ -21,7 +22,11 @@ import { createLiveSignals } from './live-signals.ts'
 import { newArrivalsBeforeModel } from './new-arrivals.ts'
 
 export type { Served } from './answer-cache.ts'
-export interface RecommendQuery { userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName }
+export interface RecommendQuery {
+  userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName
+  /** Comma-separated, as the query carries it (the route's schema bounds it). */
+  cartProductIds?: string
+}
 export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
@@ -34,8 +39,8 @@ export function createRecommendationService(d: RecommendationDeps) {
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
-    strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined): RecommendRequest => ({
+    strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
     eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
   })
 
@@ -44,12 +49,16 @@ export function createRecommendationService(d: RecommendationDeps) {
     experimentsChanged: experiments.changed,
 
     async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
+      const cart = cartIdsOf(q)
+      const page = { productId: q.productId, context: q.context, cartProductIds: cart }
+      const context = pageOf(page)
       // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
       let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
       const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
-      const params = [strategy, q.productId ?? '', q.context ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      // The cart's ids (sorted: the answer does not depend on their order) are part of the request, so two carts never share an answer.
+      const params = [strategy, q.productId ?? '', context, cart?.join(',') ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -77,8 +86,8 @@ export function createRecommendationService(d: RecommendationDeps) {
         // No model yet (a new tenant), or none reachable: the newest products of the catalog (a build is asked for
         // as they are read), or honestly nothing when there is no catalog either.
         const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
-        const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending'), d.kernels)
-        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, modelVersion: null, cached: false, experiment }
+        const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart), d.kernels)
+        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment }
       }
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
@@ -89,21 +98,21 @@ export function createRecommendationService(d: RecommendationDeps) {
       // The live signals' version, for answers that read them: they hold only while it does.
       const usedLive = (r: RecommendResult) =>
         r.strategy !== strategy || r.padded > 0 || strategy === 'trending' || strategy === 'frequently_bought_together' ? view.version : undefined
-      if (!stale && sameForEveryShopper(strategy, q.productId, user)) {
+      if (!stale && sameForEveryShopper(strategy, page, user)) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels, signals)
-          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart), d.kernels, signals)
+          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
         // This shopper bought one of its items: their own answer, worked out and cached below.
       }
       const key = `${profile?.eventCount ?? 0}:${model.version}`
-      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, q.productId), model, view.version)
+      const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels, signals)
-      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart), d.kernels, signals)
+      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
     },
@@ -127,3 +136,13 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
 }
 export type RecommendationService = ReturnType<typeof createRecommendationService>
+
+/**
+ * The cart's ids, distinct and sorted, or undefined when the request names none. They
+ * belong to a cart page only: with another context they are a contradiction, refused.
+ */
+function cartIdsOf(q: RecommendQuery): string[] | undefined {
+  if (q.cartProductIds === undefined) return undefined
+  if (q.context !== undefined && q.context !== 'cart_page') throw new BadRequest(`cartProductIds describe a cart page; context is ${q.context}`)
+  return [...new Set(q.cartProductIds.split(','))].sort()
+}
