@@ -78,3 +78,14 @@ test('the in-process store forgets hours older than a day', async () => {
   await s.record('t', [{ productId: 'b', type: VIEW, hour: HOUR + 30 }])
   expect((await s.hours('t', [HOUR]))[0]!.size).toBe(0)
 })
+
+test('while Redis does not answer, counts go to and come from the instance\'s memory', async () => {
+  // A client that was never connected: every command would fail, and none is sent.
+  const client = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0 })
+  const s = new RedisLiveCounters(client, 'down:', () => false, () => NOW)
+  await s.record('t', [{ productId: 'a', type: VIEW, hour: HOUR }, { productId: 'a', type: PURCHASE, hour: HOUR, basket: 'o:1' }, { productId: 'b', type: PURCHASE, hour: HOUR, basket: 'o:1' }])
+  expect(await s.tick('t')).toBe(1)
+  expect((await s.hours('t', [HOUR]))[0]!.get('a')![VIEW]).toBe(1)
+  expect(Object.fromEntries(await s.partners('t', 'a', [HOUR]))).toEqual({ b: 1 })
+  client.disconnect()
+})
