@@ -12,7 +12,7 @@ export interface ClientOptions {
 
 export interface Item { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number; reason: string }
 export interface Recommendations { items: Item[]; strategy: string; requestId: string; experiment?: { id: string; variant: string } }
-export interface RecommendationQuery { placement?: string; productId?: string; limit?: number; strategy?: string; context?: string; userId: string }
+export interface RecommendationQuery { placement?: string; productId?: string; limit?: number; strategy?: string; context?: string; cartProductIds?: string; userId: string }
 
 export function createClient(o: ClientOptions) {
   const headers = { 'x-api-key': o.apiKey }

@@ -140,7 +140,7 @@ export function createEngine(options: Options, env: Env) {
     if (refetch) {
       const ds = slot.el.dataset
       const r = await client.recommend({
-        userId, placement: slot.placement, productId: ds.productId, context: ds.context, limit: config.limit, strategy: config.strategy,
+        userId, placement: slot.placement, productId: ds.productId, context: ds.context, cartProductIds: ds.cartProductIds, limit: config.limit, strategy: config.strategy,
       })
       // A failed refresh keeps what is on screen; a failed first load leaves the container empty.
       if (r) slot.result = r
@@ -201,7 +201,7 @@ export function createEngine(options: Options, env: Env) {
       flush()
     },
 
-    async getRecommendations(q: { placement?: string; productId?: string; limit?: number; strategy?: string; context?: string } = {}): Promise<Item[]> {
+    async getRecommendations(q: { placement?: string; productId?: string; limit?: number; strategy?: string; context?: string; cartProductIds?: string } = {}): Promise<Item[]> {
       return (await client.recommend({ ...q, userId }))?.items ?? []
     },
 

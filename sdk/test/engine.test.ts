@@ -70,6 +70,12 @@ describe('getRecommendations', () => {
     expect(f.calls[0]!.init.credentials).toBe('omit')
   })
 
+  test('a cart page can name its cart', async () => {
+    const f = fakeFetch(() => ok({ data: ITEMS, meta: { strategy: 'collaborative', context: 'cart_page' } }))
+    await createEngine({ ...base, userId: 'u1' }, { fetch: f.fn }).getRecommendations({ placement: 'cart', context: 'cart_page', cartProductIds: 'a,b' })
+    expect(Object.fromEntries(new URL(f.calls[0]!.url).searchParams)).toEqual({ placement: 'cart', context: 'cart_page', cartProductIds: 'a,b', userId: 'u1' })
+  })
+
   test('a mistyped currency code does not stop the SDK', async () => {
     const f = fakeFetch(() => ok({ data: ITEMS, meta: {} }))
     expect(await createEngine({ ...base, currency: 'euro!' }, { fetch: f.fn }).getRecommendations()).toEqual(ITEMS)

@@ -316,12 +316,14 @@ describe('rules every answer keeps', () => {
     const cold = shopper([[store.pairs[0]![0], 'purchase', S], [store.burst[0]!, 'product_viewed', 2 * S]])
     const asked = [...store.pairs.flat().slice(0, 6), store.burst[0], store.unavailable[0], undefined]
     let same = 0, own = 0
-    for (const strategy of strategies) for (const productId of asked) for (const limit of [3, 10, 40]) {
-      const req = ask(strategy, { productId, limit })
+    // Product pages, the homepage, and cart pages with the cart given (page-context.ts).
+    const carts = [undefined, [store.pairs[1]![0], store.pairs[2]![1]]]
+    for (const strategy of strategies) for (const productId of asked) for (const limit of [3, 10, 40]) for (const cartProductIds of carts) {
+      const req = ask(strategy, { productId, limit, ...(cartProductIds ? { context: 'cart_page' as const, cartProductIds } : {}) })
       const shared = recommend(big, anonymous, req)
       const positions = shared.items.map((x) => modelIndex(big).byId.get(x.productId)!)
       for (const user of [...everyone, cold]) {
-        if (!sameForEveryShopper(strategy, { productId }, user)) continue
+        if (!sameForEveryShopper(strategy, req, user)) continue
         const mine = recommend(big, user, req)
         if (fitsShopper(big, user, true, positions)) { same++; expect(mine).toEqual(shared) }
         else { own++; expect(productIds(mine)).not.toEqual(productIds(shared)) } // they bought one of its items: not theirs

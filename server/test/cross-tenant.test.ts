@@ -115,7 +115,9 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
     }
     // Reads that take ids in the query: B's shoppers and products asked for through A's key.
     for (const q of ['/api/v1/recommendations?userId=bshopper-1&productId=bprod-1&strategy=frequently_bought_together', '/api/v1/recommendations?userId=bshopper-1&strategy=collaborative',
-      '/api/v1/recommendations?userId=bshopper-2&productId=bprod-2&strategy=content_based', '/api/v1/events?userId=bshopper-1', '/api/v1/events?productId=bprod-1', '/api/v1/catalog?q=item', `/api/v1/catalog?category=${MARK}cat`]) {
+      '/api/v1/recommendations?userId=bshopper-2&productId=bprod-2&strategy=content_based',
+      '/api/v1/recommendations?userId=bshopper-1&cartProductIds=bprod-1,bprod-2&strategy=frequently_bought_together', '/api/v1/recommendations?userId=bshopper-1&context=cart_page&strategy=collaborative',
+      '/api/v1/events?userId=bshopper-1', '/api/v1/events?productId=bprod-1', '/api/v1/catalog?q=item', `/api/v1/catalog?category=${MARK}cat`]) {
       await probe({ method: 'GET', path: q, security: ['apiKey'], pathParams: [], queryParams: [] }, 'A read key, B ids in the query', { 'x-api-key': a.readKey }, q)
       probes++
     }

@@ -217,9 +217,15 @@ for (const name of BACKENDS) {
       for (const qs of bad) expect(expectProblem(await recs(k.readKey, `userId=u&${qs}`), 400).errors?.[0]?.field).toBe('cartProductIds')
       // Cart ids on another page contradict it.
       expect(expectProblem(await recs(k.readKey, 'userId=u&context=product_page&productId=a&cartProductIds=a'), 400).detail).toContain('cart page')
-      const ok = await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${Array.from({ length: 50 }, (_, i) => `p${i}`.padEnd(256, 'x')).join(',')}`)
+      await seed(t, k.writeKey)
+      await build(k.tenantId)
+      const longest = Array.from({ length: 50 }, (_, i) => `p${i}`.padEnd(256, 'x'))
+      const ok = await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${longest.join(',')}`)
       expect(ok.status).toBe(200)
       expect(ok.body.meta.context).toBe('cart_page')
+      // Long carts are keyed by their digest: the same cart is the same answer, one id more or less another.
+      expect((await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${longest.join(',')}`)).body.meta.cached).toBe(true)
+      expect((await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${longest.slice(1).join(',')}`)).body.meta.cached).toBe(false)
     })
 
     test('catalog changes reach recommendations: unavailable at once (even cached), new items after the next build', async () => {

@@ -8,6 +8,7 @@ import { modelStatus, requestBuild } from '../../../db/queries/models.ts'
 import type { UserProfile } from '../../../db/queries/profiles.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 import { BadRequest, ServiceUnavailable } from '../../errors.ts'
+import { sha256Hex } from '../../infra/crypto.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { pageOf } from '../../engine/page-context.ts'
@@ -57,8 +58,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
-      // The cart's ids (sorted: the answer does not depend on their order) are part of the request, so two carts never share an answer.
-      const params = [strategy, q.productId ?? '', context, cart?.join(',') ?? '', q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      const params = [strategy, q.productId ?? '', context, await cartKey(cart), q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -136,6 +136,19 @@ export function createRecommendationService(d: RecommendationDeps) {
   }
 }
 export type RecommendationService = ReturnType<typeof createRecommendationService>
+
+/**
+ * The cart in the answer cache's keys, so two carts never share an answer: its ids as they
+ * are (sorted: the answer does not depend on their order), or their digest when long. Up
+ * to 12.8 KB of ids in each of the 70,000 keys in memory would be a tenant's way to
+ * spend gigabytes; a digest is 64 characters.
+ */
+async function cartKey(cart: readonly string[] | undefined): Promise<string> {
+  if (cart === undefined) return ''
+  const ids = cart.join(',')
+  return ids.length <= CART_KEY_INLINE ? `=${ids}` : `#${await sha256Hex(ids)}`
+}
+const CART_KEY_INLINE = 256
 
 /**
  * The cart's ids, distinct and sorted, or undefined when the request names none. They

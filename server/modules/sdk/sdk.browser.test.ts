@@ -156,16 +156,24 @@ afterAll(async () => {
 describe('SDK in Chromium', () => {
   test('two placements render product cards in open shadow roots, with image, name, price and a CTA to the product url', async () => {
     const { page, errors } = await newPage()
+    const asked: URL[] = []
+    page.on('request', (r) => { if (r.url().includes('/api/v1/recommendations')) asked.push(new URL(r.url())) })
     await page.goto(merchantPage({
       script: { 'data-user-id': 'shopper-1', 'data-currency': 'EUR' },
-      body: '<div data-recomengine-placement="product-page" data-product-id="p2"></div><div data-recomengine-placement="homepage"></div>',
+      body: '<div data-recomengine-placement="product-page" data-product-id="p2"></div><div data-recomengine-placement="homepage"></div>'
+        + '<div data-recomengine-placement="cart" data-context="cart_page" data-cart-product-ids="p1,p3"></div>',
     }))
     const a = await waitForCards(page, 'product-page')
     const b = await waitForCards(page, 'homepage')
+    const cart = await waitForCards(page, 'cart')
     expect(a.length).toBe(4) // the default widget limit
     expect(b.length).toBe(4)
     expect(a.map((c) => c.productId)).not.toContain('p2') // the product in view is not recommended to itself
-    for (const c of [...a, ...b]) {
+    expect(cart.length).toBe(4)
+    // The placement's cart is sent, and nothing in it comes back.
+    expect(asked.find((u) => u.searchParams.get('placement') === 'cart')?.searchParams.get('cartProductIds')).toBe('p1,p3')
+    for (const inCart of ['p1', 'p3']) expect(cart.map((c) => c.productId)).not.toContain(inCart)
+    for (const c of [...a, ...b, ...cart]) {
       const p = PRODUCTS.find((x) => x.productId === c.productId)!
       expect(c.name).toBe(p.name)
       expect(c.href).toBe(`${shopBase}/products/${p.productId}`)
