@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts'
 import { effectiveConfig } from '../modules/tenants/config.ts'
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
-import { withAddedItems } from '../engine/added-items.ts'
+import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
 import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, TenantModel } from '../engine/types.ts'
@@ -176,19 +176,25 @@ export class ModelStore {
   async patchItems(tenantId: string, productIds: string[]): Promise<boolean> {
     if (!this.loaded.has(tenantId)) return true
     const rows = await catalogRowsFor(this.raw, tenantId, productIds)
-    // Read after the query: another patch of the same products may have finished meanwhile.
-    const l = this.loaded.get(tenantId)
-    if (!l) return true
-    let unknown = rows.length < productIds.length
-    const added: Item[] = []
-    for (const r of rows) {
-      const i = l.index.get(r.product_id)
-      if (i === undefined) { unknown = true; if (r.available) added.push(itemOf(r)); continue }
-      l.model.items[i] = itemOf(r)
+    for (;;) {
+      // Read after each wait: another patch, or a new model, may have come meanwhile.
+      const l = this.loaded.get(tenantId)
+      if (!l) return true
+      const fresh = rows.filter((r) => r.available && !l.index.has(r.product_id))
+      if (fresh.length > 0 && !documentFrequenciesCounted(l.model)) {
+        await countDocumentFrequencies(l.model, () => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+        continue
+      }
+      let unknown = rows.length < productIds.length
+      for (const r of rows) {
+        const i = l.index.get(r.product_id)
+        if (i === undefined) unknown = true
+        else l.model.items[i] = itemOf(r)
+      }
+      availabilityChanged(l.model)
+      if (fresh.length > 0) this.add(tenantId, l, fresh.map(itemOf))
+      return unknown
     }
-    availabilityChanged(l.model)
-    if (added.length > 0) this.add(tenantId, l, added)
-    return unknown
   }
 
   private add(tenantId: string, l: Loaded, items: Item[]) {

@@ -46,6 +46,8 @@ export interface AnnIndex {
   /** Members of cluster c: members[offsets[c] .. offsets[c + 1]), ascending item index. */
   readonly offsets: Int32Array
   readonly members: Int32Array
+  /** The members' vectors in the same order, back to back (n × dim). */
+  readonly rows: Float32Array
   /**
    * Cosine of `query` with the members of the probed clusters, at their item index; 0 for
    * items not scored (length n, like PreparedMatrix.scoreAll).
@@ -122,16 +124,36 @@ export function buildAnnIndex(matrix: Float32Array, n: number, dim: number, kern
  * clusters, and the next build retrains them.
  */
 export function annWithAddedRows(ann: AnnIndex, matrix: Float32Array, n: number, kernels: Kernels): AnnIndex {
-  const { dim, clusters: k, centroids, offsets, members } = ann
-  const label = new Int32Array(n)
-  for (let c = 0; c < k; c++) for (let p = offsets[c]!; p < offsets[c + 1]!; p++) label[members[p]!] = c
+  const { dim, clusters: k, centroids, offsets, members, rows } = ann
+  const label = new Int32Array(n - ann.n)
+  const size = new Int32Array(k)
+  for (let c = 0; c < k; c++) size[c] = offsets[c + 1]! - offsets[c]!
   for (let i = ann.n; i < n; i++) {
     const s = kernels.scoreAll(matrix.subarray(i * dim, (i + 1) * dim), centroids, k, dim)
     let best = 0
     for (let c = 1; c < k; c++) if (s[c]! > s[best]!) best = c
-    label[i] = best
+    label[i - ann.n] = best
+    size[best]!++
   }
-  return indexOver(matrix, n, dim, centroids, k, label)
+  // Each cluster's block as it was, then its new rows (their indexes are the highest: members stay ascending).
+  const grownOffsets = new Int32Array(k + 1)
+  for (let c = 0; c < k; c++) grownOffsets[c + 1] = grownOffsets[c]! + size[c]!
+  const grownMembers = new Int32Array(n)
+  const grownRows = new Float32Array(n * dim)
+  const next = grownOffsets.slice(0, k)
+  for (let c = 0; c < k; c++) {
+    const from = offsets[c]!
+    const count = offsets[c + 1]! - from
+    grownMembers.set(members.subarray(from, from + count), next[c]!)
+    grownRows.set(rows.subarray(from * dim, (from + count) * dim), next[c]! * dim)
+    next[c]! += count
+  }
+  for (let i = ann.n; i < n; i++) {
+    const p = next[label[i - ann.n]!]!++
+    grownMembers[p] = i
+    grownRows.set(matrix.subarray(i * dim, (i + 1) * dim), p * dim)
+  }
+  return annOver(grownRows, n, dim, centroids, k, grownOffsets, grownMembers)
 }
 
 function indexOver(matrix: Float32Array, n: number, dim: number, centroids: Float32Array, k: number, label: Int32Array): AnnIndex {
@@ -140,6 +162,10 @@ function indexOver(matrix: Float32Array, n: number, dim: number, centroids: Floa
   const { start: offsets, order: members } = groupBy(label, n, k)
   const rows = new Float32Array(n * dim)
   for (let p = 0; p < n; p++) rows.set(matrix.subarray(members[p]! * dim, (members[p]! + 1) * dim), p * dim)
+  return annOver(rows, n, dim, centroids, k, offsets, members)
+}
+
+function annOver(rows: Float32Array, n: number, dim: number, centroids: Float32Array, k: number, offsets: Int32Array, members: Int32Array): AnnIndex {
   const preparedCentroids = new WeakMap<Kernels, PreparedMatrix>()
   return {
     n,
@@ -148,6 +174,7 @@ function indexOver(matrix: Float32Array, n: number, dim: number, centroids: Floa
     centroids,
     offsets,
     members,
+    rows,
     search(query, kernels, options = {}) {
       const { nprobe = DEFAULT_NPROBE, need = 0, minScore = -Infinity, blocked } = options
       let pc = preparedCentroids.get(kernels)

@@ -96,10 +96,13 @@ export function contentVectors(items: Item[], dim: number, hash: (s: string) => 
   return { dim, ...vectorsOf(all, df, items.length, dim, hash) }
 }
 
-/** How many items of `items` have each feature: a built catalog's, for vectors of items added later. */
-export function documentFrequencies(items: readonly Item[]): Map<string, number> {
-  const df = new Map<string, number>()
-  for (const item of items) for (const term of itemTerms(item).tf.keys()) df.set(term, (df.get(term) ?? 0) + 1)
+/**
+ * How many items of `items` (from `from` to `to`) have each feature, added into `df`: a built
+ * catalog's, for vectors of items added later. In ranges, so a caller can count a large
+ * catalog a slice at a time.
+ */
+export function documentFrequencies(items: readonly Item[], df = new Map<string, number>(), from = 0, to = items.length): Map<string, number> {
+  for (let i = from; i < to; i++) for (const term of itemTerms(items[i]!).tf.keys()) df.set(term, (df.get(term) ?? 0) + 1)
   return df
 }
 

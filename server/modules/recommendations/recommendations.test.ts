@@ -228,7 +228,7 @@ for (const name of BACKENDS) {
       expect((await recs(k.readKey, `userId=u&context=cart_page&cartProductIds=${longest.slice(1).join(',')}`)).body.meta.cached).toBe(false)
     })
 
-    test('catalog changes reach recommendations: unavailable at once (even cached), new items after the next build', async () => {
+    test('catalog changes reach recommendations: unavailable at once (even cached); the build a new item asks for takes it in', async () => {
       const k = await t.tenantWithKeys()
       await seed(t, k.writeKey)
       await build(k.tenantId)
