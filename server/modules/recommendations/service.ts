@@ -11,8 +11,9 @@ import { ServiceUnavailable } from '../../errors.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
-import type { RecommendRequest, StrategyName, UserState } from '../../engine/types.ts'
+import type { RecommendRequest, StrategyName, TenantModel, UserState } from '../../engine/types.ts'
 import type { ModelStore } from '../../models/store.ts'
+import type { ModelEvaluation } from '../../engine/tune.ts'
 import { createExperimentServing } from '../experiments/serving.ts'
 import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
@@ -24,12 +25,18 @@ export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: 
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 
+/** The tenant's own intent half-life, or, left to "auto", the one its model chose (the engine's default before any did). */
+const intentHalfLifeOf = (config: TenantConfig, model: TenantModel): number | undefined => {
+  const set = config.recommendations.intentHalfLifeDays
+  return typeof set === 'number' ? set : model.settings?.intentHalfLifeDays
+}
+
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName): RecommendRequest => ({
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, model: TenantModel): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, excludePurchased: config.excludePurchased,
-    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
+    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model),
   })
 
   return {
@@ -76,7 +83,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy), d.kernels)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, model), d.kernels)
           shared = answers.keepCommon(tenantId, commonSlot, model, { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
@@ -85,7 +92,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, q.productId), model)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy), d.kernels)
+      const result = recommend(model, user, engineRequest(config, q, strategy, model), d.kernels)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, meta, result.items)
@@ -105,7 +112,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       const builtAt = row?.built_at ? new Date(row.built_at) : null
       const pending = !!row && (row.status === 'building' || (row.requested_at !== null && (!builtAt || new Date(row.requested_at) > builtAt)))
       const status = pending ? 'building' as const : row?.version ? 'ready' as const : row?.status === 'failed' ? 'failed' as const : 'empty' as const
-      return { status, version: row?.version ?? null, builtAt: builtAt?.toISOString() ?? null, stats: (row?.stats as Record<string, unknown> | null) ?? null, lastError: row?.last_error ?? null }
+      const { evaluation = null, ...stats } = (row?.stats as ({ evaluation?: ModelEvaluation | null } & Record<string, unknown>) | null) ?? {}
+      return { status, version: row?.version ?? null, builtAt: builtAt?.toISOString() ?? null, stats: row?.stats ? stats : null, lastError: row?.last_error ?? null, evaluation }
     },
   }
 }
