@@ -13,7 +13,8 @@
 import type { Kernels } from '../kernels/load.ts'
 import { BUILD_DEFAULTS, type BuildOptions, buildModel, catalogOf, collaborativeNeighbors } from './build.ts'
 import { recommend } from './recommend.ts'
-import { userItemMatrix } from './strategies/collaborative.ts'
+import { type UserItemMatrix, userItemMatrix } from './strategies/collaborative.ts'
+import { easeNeighbors } from './strategies/ease.ts'
 import { contentVectors } from './strategies/content-vectors.ts'
 import { popularityScores } from './strategies/fallback.ts'
 import { INTENT_HALF_LIFE_DAYS } from './strategies/history.ts'
@@ -30,7 +31,8 @@ import type { BuildInput, EventType, Item, ModelSettingsChosen, TenantModel, Use
  * fading clearly helps.
  */
 export const TUNING_GRID: { readonly [K in keyof ModelSettingsChosen]: readonly number[] } = {
-  halfLifeDays: [0, 90, 30, 7],
+  // Searched rather than swept (a build each): none, a month, then a week if the month won, else a quarter.
+  halfLifeDays: [0, 30, 7, 90],
   intentHalfLifeDays: [0, 7],
   itemsPerShopper: [50, 200],
   regularisation: [10, 25],
@@ -52,7 +54,7 @@ export const MAX_HOLDOUT_USERS = 500
  * inverse costs m³, and the grid builds several. The report's model uses the serving model's
  * count, so the figures it reports are the served kind. See BENCHMARKS.md (auto settings).
  */
-export const GRID_EASE_ITEMS = 800
+export const GRID_EASE_ITEMS = 500
 const K = 10
 // "What shoppers buy next": a cart add or a purchase; stores without them are graded on any engagement.
 const BUYING: ReadonlySet<EventType> = new Set(['purchase', 'add_to_cart'])
@@ -141,14 +143,25 @@ export function tuneSettings(input: BuildInput, o: TuneOptions, kernels?: Kernel
     const most = split.mostItems
     const gridOf = (name: keyof ModelSettingsChosen): readonly number[] => name in fixed ? [fixed[name]!]
       : name === 'itemsPerShopper' ? TUNING_GRID[name].filter((v, k, all) => v <= most || !all.slice(0, k).some((w) => w >= most)) : TUNING_GRID[name]
+    const trialOptions = (s: ModelSettingsChosen): BuildOptions =>
+      ({ ...build, maxItemsPerUser: s.itemsPerShopper, easeLambda: s.regularisation, easeItems: Math.min(build.easeItems, o.gridEaseItems ?? GRID_EASE_ITEMS) })
+    // Trial models by half-life and items per shopper: another regularisation re-learns only the weights.
+    const built = new Map<string, Trial>()
+    const trialFor = (s: ModelSettingsChosen): TenantModel => {
+      const key = `${s.halfLifeDays}|${s.itemsPerShopper}`
+      const prior = built.get(key)
+      if (prior) return relearned(prior, trialOptions(s), kernels)
+      const trial = trialModel(items, reweighted(enc, validationKeep, s.halfLifeDays, input.now), input.now, trialOptions(s), noContent, kernels)
+      built.set(key, trial)
+      return trial.model
+    }
     // One trial model per build setting; the intent half-lives are serving settings, graded on the same model.
     const tryBuild = (base: ModelSettingsChosen) => {
       let model: TenantModel | undefined
       for (const intent of gridOf('intentHalfLifeDays')) {
         const s = { ...base, intentHalfLifeDays: intent }
         if (scores.has(keyOf(s))) continue
-        model ??= trialModel(items, reweighted(enc, validationKeep, s.halfLifeDays, input.now), input.now,
-          { ...build, maxItemsPerUser: s.itemsPerShopper, easeLambda: s.regularisation, easeItems: Math.min(build.easeItems, o.gridEaseItems ?? GRID_EASE_ITEMS) }, noContent, kernels)
+        model ??= trialFor(s)
         const g = serve(model, validators, intent)
         scores.set(keyOf(s), g.quality)
         trials.push({ settings: s, quality: g.quality })
@@ -156,7 +169,9 @@ export function tuneSettings(input: BuildInput, o: TuneOptions, kernels?: Kernel
       }
     }
     const start = chosen
-    for (const halfLifeDays of gridOf('halfLifeDays')) tryBuild({ ...start, halfLifeDays })
+    const halfLives = gridOf('halfLifeDays')
+    for (const halfLifeDays of halfLives.slice(0, 2)) tryBuild({ ...start, halfLifeDays })
+    if (halfLives.length > 2) tryBuild({ ...start, halfLifeDays: chosen.halfLifeDays === halfLives[1] ? halfLives[2]! : halfLives[3] ?? halfLives[2]! })
     for (const itemsPerShopper of gridOf('itemsPerShopper')) tryBuild({ ...chosen, itemsPerShopper })
     for (const regularisation of gridOf('regularisation')) tryBuild({ ...chosen, regularisation })
   }
@@ -165,7 +180,7 @@ export function tuneSettings(input: BuildInput, o: TuneOptions, kernels?: Kernel
   const testKeep = keepBefore(enc, split.shoppers, (s) => s.test.split)
   const testers = split.shoppers.map((s) => heldOut(enc, items, s.order, s.test, o.profileEvents))
   const content = contentVectors(items, build.dim, kernels ? (text) => kernels.murmur3(text) : undefined)
-  const model = trialModel(items, reweighted(enc, testKeep, chosen.halfLifeDays, input.now), input.now,
+  const { model } = trialModel(items, reweighted(enc, testKeep, chosen.halfLifeDays, input.now), input.now,
     { ...build, maxItemsPerUser: chosen.itemsPerShopper, easeLambda: chosen.regularisation }, content, kernels)
   const served = { excludePurchased: o.excludePurchased, weights, intentHalfLifeDays: chosen.intentHalfLifeDays }
   const evaluation: ModelEvaluation = {
@@ -269,16 +284,26 @@ function reweighted(enc: EncodedInteractions, keep: Uint8Array, halfLifeDays: nu
   return out
 }
 
+interface Trial { model: TenantModel; matrix: UserItemMatrix }
+
 /** What serving reads for collaborative, content_based and the fallbacks; no bought-together pairs. */
-function trialModel(items: Item[], enc: EncodedInteractions, now: number, o: BuildOptions, content: TenantModel['content'], kernels?: Kernels): TenantModel {
+function trialModel(items: Item[], enc: EncodedInteractions, now: number, o: BuildOptions, content: TenantModel['content'], kernels?: Kernels): Trial {
   const n = items.length
-  return {
+  const matrix = userItemMatrix(enc, n, o.maxItemsPerUser)
+  const model: TenantModel = {
     version: 'holdout', builtAt: now, items, content, fbt: [],
-    itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o, kernels),
+    itemNeighbors: collaborativeNeighbors(matrix, o, kernels),
     trending: trendingScores(enc, n, now),
     popularity: popularityScores(enc, n),
     stats: { items: n, users: enc.users, interactions: enc.count, buildMs: 0 },
   }
+  return { model, matrix }
+}
+
+/** The trial model with its learned weights learned again under another regularisation (the covered items, and so the cosine tail, do not change with it). */
+function relearned(trial: Trial, o: BuildOptions, kernels?: Kernels): TenantModel {
+  const learned = easeNeighbors(trial.matrix, { ...o, neighbors: o.easeNeighbors }, kernels ? (a, n) => kernels.invertSpd(a, n) : undefined)
+  return { ...trial.model, itemNeighbors: trial.model.itemNeighbors.map((list, i) => learned[i] ?? list) }
 }
 
 /** A held-out shopper as serving sees them: the profile of their kept interactions, and what they went on to find. */
