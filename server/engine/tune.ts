@@ -147,12 +147,14 @@ export function tuneSettings(input: BuildInput, o: TuneOptions, kernels?: Kernel
       ({ ...build, maxItemsPerUser: s.itemsPerShopper, easeLambda: s.regularisation, easeItems: Math.min(build.easeItems, o.gridEaseItems ?? GRID_EASE_ITEMS) })
     // Trial models by half-life and items per shopper: another regularisation re-learns only the weights.
     const built = new Map<string, Trial>()
+    const builtKey = (s: ModelSettingsChosen) => `${s.halfLifeDays}|${s.itemsPerShopper}`
     const trialFor = (s: ModelSettingsChosen): TenantModel => {
-      const key = `${s.halfLifeDays}|${s.itemsPerShopper}`
-      const prior = built.get(key)
+      const prior = built.get(builtKey(s))
       if (prior) return relearned(prior, trialOptions(s), kernels)
+      // Only the incumbent's trial can be asked for again: the others (tens of MB each on retail) go.
+      for (const key of built.keys()) if (key !== builtKey(chosen)) built.delete(key)
       const trial = trialModel(items, reweighted(enc, validationKeep, s.halfLifeDays, input.now), input.now, trialOptions(s), noContent, kernels)
-      built.set(key, trial)
+      built.set(builtKey(s), trial)
       return trial.model
     }
     // One trial model per build setting; the intent half-lives are serving settings, graded on the same model.
