@@ -153,7 +153,8 @@ describe('dashboard', () => {
     try {
       await page.goto(`/dashboard/tenants/${tenantId}`)
       expect((await h.t.req('GET', '/api/v1/models', { token, tenant: tenantId })).body.data.status).toBe('empty')
-      expect(await page.getByLabel('Model half-life (days)').inputValue()).toBe('30')
+      expect(await page.getByLabel('Model half-life (days)').inputValue()).toBe('auto')
+      expect(await page.getByLabel('Regularisation').inputValue()).toBe('auto')
       expect(await page.getByLabel('Purchase').inputValue()).toBe('8')
       await page.getByLabel('Model half-life (days)').fill('0')
       await page.getByLabel('Shopper intent half-life (days)').fill('0')
@@ -162,7 +163,7 @@ describe('dashboard', () => {
       await page.getByRole('button', { name: 'Save model settings' }).click()
       await page.getByText('Model settings saved').waitFor()
       let t = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token })).body.data
-      expect(t.config.recommendations).toMatchObject({ halfLifeDays: 0, intentHalfLifeDays: 0, itemsPerShopper: 200, eventWeights: { purchase: 8, product_viewed: 0.5 } })
+      expect(t.config.recommendations).toMatchObject({ halfLifeDays: 0, intentHalfLifeDays: 0, itemsPerShopper: 200, regularisation: 'auto', eventWeights: { purchase: 8, product_viewed: 0.5 } })
       // The other configuration is untouched.
       expect(t.config.defaultStrategy).toBe('collaborative')
       // A rebuild is asked for (this harness runs no model worker, so it stays asked for; the
@@ -170,12 +171,39 @@ describe('dashboard', () => {
       expect((await h.t.req('GET', '/api/v1/models', { token, tenant: tenantId })).body.data.status).toBe('building')
 
       await page.waitForLoadState('networkidle')
-      await page.getByLabel('Items learned per shopper').evaluate((el: HTMLInputElement) => { el.removeAttribute('min'); el.value = '5' })
+      await page.getByLabel('Items learned per shopper').fill('5')
       await page.getByRole('button', { name: 'Save model settings' }).click()
       await page.locator('#f-itemsPerShopper-error').waitFor()
       expect(await page.locator('#f-itemsPerShopper').getAttribute('aria-invalid')).toBe('true')
       t = (await h.t.req('GET', `/api/v1/tenants/${tenantId}`, { token })).body.data
       expect(t.config.recommendations.itemsPerShopper).toBe(200)
+      await expectNoAxeViolations(page)
+    } finally { await context.close() }
+  }, 60_000)
+
+  test('model quality: the card shows the model\'s grade of itself against best-sellers, in words and bars', async () => {
+    const { page, context, token, tenantId } = await h.newSignedInPage()
+    try {
+      await page.goto(`/dashboard/tenants/${tenantId}`)
+      await page.getByText('Not graded yet').waitFor()
+      // Forty shoppers of four tastes, eight purchases each, a day apart: enough to hold out.
+      const kinds = ['shoe', 'mug', 'sock', 'lamp']
+      const items = kinds.flatMap((k) => Array.from({ length: 10 }, (_, i) => ({ productId: `${k}-${i}`, name: `${k} ${i}`, category: k, price: 10 })))
+      expect((await h.t.req('POST', '/api/v1/catalog/batch', { token, tenant: tenantId, body: { items } })).status).toBe(200)
+      const events = Array.from({ length: 40 }, (_, u) => Array.from({ length: 8 }, (_, d) => ({
+        eventType: 'purchase', userId: `u${u}`, productId: `${kinds[u % 4]}-${(u + 3 * d) % 10}`, metadata: { orderId: `o${u}-${d}`, price: 10 },
+        timestamp: new Date(Date.now() - (8 - d) * 86_400_000 + u * 60_000).toISOString(),
+      }))).flat()
+      for (let i = 0; i < events.length; i += 100) expect((await h.t.req('POST', '/api/v1/events/batch', { token, tenant: tenantId, body: { events: events.slice(i, i + 100) } })).status).toBe(202)
+      await h.t.app.services.models.build(tenantId)
+      const e = (await h.t.req('GET', '/api/v1/models', { token, tenant: tenantId })).body.data.evaluation
+      await page.reload()
+      const card = page.locator('section', { has: page.getByRole('heading', { name: 'Model quality' }) })
+      const ratio = e.strategies.collaborative.recallAt10 / e.strategies.popularity.recallAt10
+      await card.getByText(`collaborative finds ${ratio.toFixed(1)}x more of what shoppers buy next than best-sellers`).waitFor()
+      expect(await card.locator('.bar dt').allTextContents()).toEqual(['collaborative', 'content-based', 'best-sellers (baseline)'])
+      expect(await card.locator('.bar-fill').first().getAttribute('style')).toMatch(/width: ?100%/)
+      expect(await card.textContent()).toContain(`${e.holdoutUsers} shoppers`)
       await expectNoAxeViolations(page)
     } finally { await context.close() }
   }, 60_000)

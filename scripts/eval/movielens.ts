@@ -9,11 +9,18 @@
 // the like-for-like references.
 //
 //   bun scripts/eval/movielens.ts [--half-life 30 --intent-half-life 7] [--items-per-shopper 50] [--shrinkage 5] [--neighbors 50]
+//   bun scripts/eval/movielens.ts --auto
+//   bun scripts/eval/movielens.ts --time-split [--auto]
 //
 // Our strategies run exactly as served: recommend() with excludePurchased, each rating a
 // 'purchase', under two tenant settings (config.recommendations): the defaults, made for
 // shops (interest fades over weeks), and what a tenant with an evergreen catalog sets
 // (halfLifeDays 0, intentHalfLifeDays 0: nothing fades); or one setting given by flags.
+// With --auto, as a tenant that leaves every setting "auto": each split's training ratings go to
+// the engine as timestamped events, the build chooses its settings on a validation split of
+// them (each user's newest ratings; server/engine/tune.ts) and the test split stays unseen.
+// With --time-split the test is each user's newest 20 % of ratings instead (one split: "what do they
+// rate next", the task a shop's auto settings are graded on) rather than a random 20 %.
 // Build options (shrinkage, items per user, neighbours) are the engine's unless flags say otherwise. All
 // training ratings go in: the service's 90-day look-back would keep 2,269 ratings by 22
 // users of a log running 1995–2016. trending is left out: a random split has no "last
@@ -21,17 +28,19 @@
 // measure noise.
 import { MAX_RECENT } from '../../db/queries/events.ts'
 import { buildModel, BUILD_DEFAULTS } from '../../server/engine/build.ts'
+import { buildTunedModel, UNTUNED_SETTINGS } from '../../server/engine/tune.ts'
 import { recommend } from '../../server/engine/recommend.ts'
 import { topKByScore } from '../../server/engine/strategies/ranking.ts'
 import { DEFAULT_TENANT_CONFIG, type TenantConfig } from '../../server/modules/tenants/config.ts'
-import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/engine/types.ts'
+import type { Interaction, Item, ModelSettingsChosen, StrategyName, TenantModel, UserState } from '../../server/engine/types.ts'
 import { mulberry32 } from '../../server/prng.ts'
 import { loadMovieLens, type Movie, type Rating } from '../lib/movielens.ts'
 import { groupBy, topN, type TopN } from './top-n.ts'
 import { arg } from '../lib/args.ts'
 import { implicitAls, predictAll } from './als.ts'
 
-type ModelSettings = TenantConfig['recommendations']
+/** A tenant's settings as numbers (what "auto" resolves to). */
+type ModelSettings = Pick<TenantConfig['recommendations'], 'eventWeights'> & ModelSettingsChosen
 /**
  * What a tenant whose catalog does not go out of date sets: nothing fades, and the model
  * learns from more of each shopper's items. 200 was picked on these splits (P@10 of
@@ -54,6 +63,19 @@ export function movieItems(movies: ReadonlyMap<string, Movie>): Item[] {
 
 // 'purchase', so that excludePurchased takes the user's training movies out of the ranking.
 const ratingInteraction = (r: Rating): Interaction => ({ userId: r.userId, productId: r.movieId, eventType: 'purchase', ts: r.ts })
+
+/** Each user's newest 20 % of ratings (by time; ties by movie id) to test, the rest to training. */
+export function timeSplit(ratings: readonly Rating[]): { train: Rating[]; test: Rating[] } {
+  const train: Rating[] = []
+  const test: Rating[] = []
+  for (const rated of groupBy(ratings, (r) => r.userId).values()) {
+    rated.sort((a, b) => a.ts - b.ts || (a.movieId < b.movieId ? -1 : 1))
+    const cut = Math.floor(rated.length * TRAIN_SHARE)
+    train.push(...rated.slice(0, cut))
+    test.push(...rated.slice(cut))
+  }
+  return { train, test }
+}
 
 /** Exactly 80 % of the ratings to training: a seeded Fisher–Yates shuffle. */
 export function randomSplit(ratings: readonly Rating[], seed: number): { train: Rating[]; test: Rating[] } {
@@ -119,7 +141,7 @@ function evaluate(users: readonly User[], run: Ranker): Metrics {
 }
 
 /** Each user's list as served: recommend() with their training history as the profile. */
-function served(model: TenantModel, strategy: StrategyName, settings: ModelSettings): Ranker {
+function served(model: TenantModel, strategy: StrategyName, settings: Pick<ModelSettings, 'eventWeights'> & { intentHalfLifeDays: number }): Ranker {
   return (u) => {
     const r = recommend(model, u.state, { strategy, limit: K, excludePurchased: true, eventWeights: settings.eventWeights, intentHalfLifeDays: settings.intentHalfLifeDays })
     return { ranked: r.items.map((x) => x.productId), padded: r.padded, fellBack: r.strategy !== strategy }
@@ -229,16 +251,17 @@ function spread(xs: readonly number[], digits = 4): string {
 if (import.meta.main) {
   const started = performance.now()
   const byFlags = process.argv.includes('--half-life') || process.argv.includes('--intent-half-life')
-  const defaults = DEFAULT_TENANT_CONFIG.recommendations
-  const settings: [string, ModelSettings][] = byFlags
+  const auto = process.argv.includes('--auto')
+  const defaults: ModelSettings = { ...DEFAULT_TENANT_CONFIG.recommendations, ...UNTUNED_SETTINGS }
+  const settings: [string, ModelSettings | 'auto'][] = auto ? [['auto settings (chosen per split)', 'auto']] : byFlags
     ? [['TUNED by flags', { ...defaults, halfLifeDays: arg('--half-life', defaults.halfLifeDays), intentHalfLifeDays: arg('--intent-half-life', defaults.intentHalfLifeDays) }]]
-    : [['tenant defaults', defaults], ['evergreen catalog', { ...defaults, ...EVERGREEN }]]
+    : [['tenant defaults before auto', defaults], ['evergreen catalog', { ...defaults, ...EVERGREEN }]]
   const options = {
     shrinkage: arg('--shrinkage', BUILD_DEFAULTS.shrinkage),
     neighbors: arg('--neighbors', BUILD_DEFAULTS.neighbors),
   }
   const itemsPerShopper = arg('--items-per-shopper', NaN)
-  if (itemsPerShopper > 0) for (const s of settings) s[1] = { ...s[1], itemsPerShopper }
+  if (itemsPerShopper > 0) for (const s of settings) if (s[1] !== 'auto') s[1] = { ...s[1], itemsPerShopper }
   const { ratings, movies } = loadMovieLens()
   const items = movieItems(movies)
   const rated = new Set(ratings.map((r) => r.movieId)).size
@@ -249,9 +272,12 @@ if (import.meta.main) {
     ...settings.flatMap(([label]) => [`collaborative — ${label}`, `content_based (from history) — ${label}`])]
   const results = names.map(() => [] as Metrics[])
   const buildMs: number[] = []
+  const chosen: string[] = []
   const testUsers: number[] = []
-  for (const seed of SEEDS) {
-    const { train, test } = randomSplit(ratings, seed)
+  const byTime = process.argv.includes('--time-split')
+  const seeds = byTime ? [0] : SEEDS
+  for (const seed of seeds) {
+    const { train, test } = byTime ? timeSplit(ratings) : randomSplit(ratings, seed)
     const users = usersOf(train, test)
     testUsers.push(users.length)
     const runs: Ranker[] = [mostRated(train), itemKnn(train, KNN_NEIGHBOURS), matrixFactorisation(train)]
@@ -259,6 +285,15 @@ if (import.meta.main) {
     const now = train.reduce((m, r) => Math.max(m, r.ts), 0) + 1
     for (const [, s] of settings) {
       const t0 = performance.now()
+      if (s === 'auto') {
+        const { model, evaluation } = buildTunedModel({ items, interactions: train.map(ratingInteraction), now, weights: {}, halfLifeDays: 0 },
+          { fixed: {}, excludePurchased: true, profileEvents: MAX_RECENT, build: options })
+        buildMs.push(performance.now() - t0)
+        chosen.push(`split ${seed}: ${JSON.stringify(model.settings)} (${model.stats.settingsTried} tried, ${model.stats.tuneMs} ms; validation-chosen, test-graded on ${evaluation?.holdoutUsers} users: collaborative ${evaluation?.strategies.collaborative.precisionAt10}, popularity ${evaluation?.strategies.popularity.precisionAt10})`)
+        const weights = { eventWeights: DEFAULT_TENANT_CONFIG.recommendations.eventWeights, intentHalfLifeDays: model.settings!.intentHalfLifeDays }
+        runs.push(served(model, 'collaborative', weights), served(model, 'content_based', weights))
+        continue
+      }
       const model = buildModel({ items, interactions: train.map(ratingInteraction), now, weights: s.eventWeights, halfLifeDays: s.halfLifeDays }, undefined, { ...options, maxItemsPerUser: s.itemsPerShopper })
       buildMs.push(performance.now() - t0)
       runs.push(served(model, 'collaborative', s), served(model, 'content_based', s))
@@ -266,10 +301,11 @@ if (import.meta.main) {
     runs.forEach((run, i) => results[i]!.push(evaluate(users, run)))
   }
 
-  console.log(`MovieLens ml-latest-small (dslabs): ${ratings.length.toLocaleString('en')} ratings, ${userCount} users, ${rated.toLocaleString('en')} rated movies (catalog ${items.length.toLocaleString('en')}), density ${((100 * ratings.length) / (userCount * rated)).toFixed(2)} %; ${SEEDS.length} random 80/20 splits (seeds ${SEEDS.join(', ')}), ${spread(testUsers, 0)} test users`)
+  console.log(`MovieLens ml-latest-small (dslabs): ${ratings.length.toLocaleString('en')} ratings, ${userCount} users, ${rated.toLocaleString('en')} rated movies (catalog ${items.length.toLocaleString('en')}), density ${((100 * ratings.length) / (userCount * rated)).toFixed(2)} %; ${byTime ? 'each user\'s newest 20 % of ratings as the test (one time split)' : `${SEEDS.length} random 80/20 splits (seeds ${SEEDS.join(', ')})`}, ${spread(testUsers, 0)} test users`)
   const engineDefaults = Object.entries(options).every(([key, v]) => BUILD_DEFAULTS[key as keyof typeof options] === v)
   console.log(`build options (${engineDefaults ? 'engine defaults' : 'TUNED by flags'}): shrinkage ${options.shrinkage}, ${options.neighbors} neighbours per item; built in ${spread(buildMs, 0)} ms per model`)
-  for (const [label, s] of settings) console.log(`${label}: halfLifeDays ${s.halfLifeDays}, intentHalfLifeDays ${s.intentHalfLifeDays} (0 = no decay), itemsPerShopper ${s.itemsPerShopper}`)
+  for (const line of chosen) console.log(`auto chose, ${line}`)
+  for (const [label, s] of settings) if (s !== 'auto') console.log(`${label}: halfLifeDays ${s.halfLifeDays}, intentHalfLifeDays ${s.intentHalfLifeDays} (0 = no decay), itemsPerShopper ${s.itemsPerShopper}`)
   console.log(`\n| strategy | P@${K} | R@${K} | NDCG@${K} | padded per list | fell back |`)
   console.log('|---|---|---|---|---|---|')
   names.forEach((name, i) => {
@@ -277,5 +313,5 @@ if (import.meta.main) {
     const pick = (key: keyof Metrics): number[] => r.map((m) => m[key])
     console.log(`| ${name} | ${spread(pick('precision'))} | ${spread(pick('recall'))} | ${spread(pick('ndcg'))} | ${mean(pick('padded')).toFixed(2)} | ${(100 * mean(pick('fellBack'))).toFixed(1)} % |`)
   })
-  console.log(`\nmean (min–max) over the ${SEEDS.length} splits; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(`\nmean (min–max) over the ${seeds.length} splits; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }

@@ -5,10 +5,17 @@
 // served: recommend() with excludePurchased, including cold-start fallbacks and padding.
 //
 //   bun scripts/eval/online-retail.ts [--half-life 90] [--shrinkage 5] [--max-items-per-user 50] [--min-support 2]
+//   bun scripts/eval/online-retail.ts --auto
+//
+// With --auto, as a tenant that leaves every setting "auto": the training lines go to the
+// engine as timestamped events and the build chooses its settings on a validation split of
+// them (each customer's newest lines; server/engine/tune.ts); the test period stays unseen.
 //
 // The data has purchases only (no views, no categories), so content_based works from the
 // product descriptions alone and trending from purchase counts.
 import { buildModel, BUILD_DEFAULTS } from '../../server/engine/build.ts'
+import { buildTunedModel } from '../../server/engine/tune.ts'
+import { MAX_RECENT } from '../../db/queries/events.ts'
 import { recommend } from '../../server/engine/recommend.ts'
 import type { Interaction, Item, StrategyName, TenantModel, UserState } from '../../server/engine/types.ts'
 import { loadOnlineRetail, type RetailLine } from '../lib/online-retail.ts'
@@ -65,7 +72,8 @@ function customers(train: readonly RetailLine[], test: readonly RetailLine[]): C
 }
 
 function served(model: TenantModel, c: Customer, strategy: StrategyName): { ranked: string[]; padded: number } {
-  const r = recommend(model, c.state, { strategy, limit: K, excludePurchased: true })
+  // An auto-tuned model serves with the intent half-life it chose; otherwise the engine's default.
+  const r = recommend(model, c.state, { strategy, limit: K, excludePurchased: true, intentHalfLifeDays: model.settings?.intentHalfLifeDays })
   return { ranked: r.items.map((x) => x.productId), padded: r.padded }
 }
 
@@ -109,11 +117,17 @@ if (import.meta.main) {
   const train = lines.filter((l) => l.date.getTime() < SPLIT)
   const test = lines.filter((l) => l.date.getTime() >= SPLIT)
   const started = performance.now()
-  const model = buildModel({ items: retailItems(lines), interactions: train.map(retailInteraction), now: SPLIT, weights: {}, halfLifeDays }, undefined, options)
+  const auto = process.argv.includes('--auto')
+  const trainInput = { items: retailItems(lines), interactions: train.map(retailInteraction), now: SPLIT, weights: {}, halfLifeDays }
+  const tuned = auto ? buildTunedModel(trainInput, { fixed: {}, excludePurchased: true, profileEvents: MAX_RECENT, build: options }) : undefined
+  const model = tuned ? tuned.model : buildModel(trainInput, undefined, options)
   const buildMs = performance.now() - started
   const users = customers(train, test)
   console.log(`train ${train.length.toLocaleString('en')} lines before 2011-11-01, test ${test.length.toLocaleString('en')} lines; ${users.length.toLocaleString('en')} customers in both with new items to find (mean ${(users.reduce((s, u) => s + u.truth.size, 0) / users.length).toFixed(1)} new items each)`)
-  console.log(`model: ${model.stats.items} items, ${model.stats.users} users, built in ${buildMs.toFixed(0)} ms (half-life ${halfLifeDays} d, shrinkage ${options.shrinkage}, ≤ ${options.maxItemsPerUser} items per user, FBT support ≥ ${options.minSupport} orders)\n`)
+  if (tuned) {
+    const e = tuned.evaluation
+    console.log(`model: ${model.stats.items} items, ${model.stats.users} users, built in ${buildMs.toFixed(0)} ms with auto settings: chose ${JSON.stringify(model.settings)} on validation (${model.stats.settingsTried} tried, ${model.stats.tuneMs} ms); its own test grade on ${e?.holdoutUsers} customers: collaborative P@10 ${e?.strategies.collaborative.precisionAt10}, content ${e?.strategies.content_based.precisionAt10}, popularity ${e?.strategies.popularity.precisionAt10}\n`)
+  } else console.log(`model: ${model.stats.items} items, ${model.stats.users} users, built in ${buildMs.toFixed(0)} ms (half-life ${halfLifeDays} d, shrinkage ${options.shrinkage}, ≤ ${options.maxItemsPerUser} items per user, FBT support ≥ ${options.minSupport} orders)\n`)
 
   const runs: [string, (c: Customer) => { ranked: string[]; padded: number }][] = [
     ['popularity baseline (most bought)', mostBought(train)],

@@ -1,17 +1,8 @@
-// What both offline evaluations share: the top-N measures of one ranked list, and
-// grouping rows by a key (a customer's lines, a user's ratings).
+// What both offline evaluations share: the top-N measures of one ranked list (the
+// engine's, which grades each build too), and grouping rows by a key (a customer's
+// lines, a user's ratings).
 
-export interface TopN { precision: number; recall: number; ndcg: number }
-
-/** Precision, recall and NDCG (binary relevance) of the first k items of `ranked` against `truth`. */
-export function topN(ranked: readonly string[], truth: ReadonlySet<string>, k: number): TopN {
-  let hits = 0
-  let dcg = 0
-  ranked.slice(0, k).forEach((p, rank) => { if (truth.has(p)) { hits++; dcg += 1 / Math.log2(rank + 2) } })
-  let idcg = 0
-  for (let rank = 0; rank < Math.min(k, truth.size); rank++) idcg += 1 / Math.log2(rank + 2)
-  return { precision: hits / k, recall: hits / truth.size, ndcg: dcg / idcg }
-}
+export { type TopN, topN } from '../../server/engine/top-n.ts'
 
 /** Rows by key, in the order they come. */
 export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {

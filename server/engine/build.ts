@@ -35,12 +35,7 @@ export const BUILD_DEFAULTS: Readonly<BuildOptions> = {
 export function buildModel(input: BuildInput, kernels?: Kernels, options: Partial<BuildOptions> = {}): TenantModel {
   const started = performance.now()
   const o = { ...BUILD_DEFAULTS, ...options }
-  // A product id names one item: a repeated one keeps its first entry.
-  const itemIndex = new Map<string, number>()
-  const items: Item[] = []
-  for (const item of input.items) {
-    if (!itemIndex.has(item.productId)) { itemIndex.set(item.productId, items.length); items.push(item) }
-  }
+  const { items, itemIndex } = catalogOf(input.items)
   const n = items.length
   const enc = encodeInteractions(input, itemIndex)
   const model: TenantModel = {
@@ -59,6 +54,16 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
   return model
 }
 
+/** The catalog as the model numbers it: a product id names one item, a repeated one keeps its first entry. */
+export function catalogOf(input: readonly Item[]): { items: Item[]; itemIndex: Map<string, number> } {
+  const itemIndex = new Map<string, number>()
+  const items: Item[] = []
+  for (const item of input) {
+    if (!itemIndex.has(item.productId)) { itemIndex.set(item.productId, items.length); items.push(item) }
+  }
+  return { items, itemIndex }
+}
+
 /**
  * Where a cosine list meets learned weights in one shopper's sum, the learned evidence
  * should lead: a learned list sums to 1, a cosine list of 50 neighbours to far more.
@@ -68,7 +73,7 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
 export const TAIL_SCALE = 0.1
 
 /** Learned weights (EASE) for the most engaged-with items, scaled cosine neighbours for the rest. */
-function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions, kernels?: Kernels): [number, number, number][][] {
+export function collaborativeNeighbors(m: UserItemMatrix, o: BuildOptions, kernels?: Kernels): [number, number, number][][] {
   if (!(o.easeItems > 0)) return itemNeighbors(m, o)
   const learned = easeNeighbors(m, { ...o, neighbors: o.easeNeighbors }, kernels ? (a, n) => kernels.invertSpd(a, n) : undefined)
   // Cosines only where nothing was learned: the covered items are the most engaged-with, the costliest to pair.

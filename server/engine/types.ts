@@ -62,7 +62,19 @@ export interface TenantModel {
   popularity: number[]
   /** Frequently bought together per item index: [otherIndex, lift, orders together][] (min support applied; sorted by lift shrunk by support, n/(n+10), so rare pairs do not win on lift alone). */
   fbt: [number, number, number][][]
-  stats: { items: number; users: number; interactions: number; buildMs: number }
+  /** tuneMs, settingsTried: the time spent choosing settings before the build, and how many were graded (tune.ts). */
+  stats: { items: number; users: number; interactions: number; buildMs: number; tuneMs?: number; settingsTried?: number }
+  /** The settings it was built with, where the build chose them itself (tune.ts): serving reads the intent half-life from here when the tenant's is auto. */
+  settings?: ModelSettingsChosen
+}
+
+/** The model settings a build can choose itself (a tenant's `recommendations` set to "auto"). */
+export interface ModelSettingsChosen {
+  halfLifeDays: number
+  itemsPerShopper: number
+  intentHalfLifeDays: number
+  /** EASE's ridge λ, as a multiple of the covered items' mean squared column norm (BuildOptions.easeLambda). */
+  regularisation: number
 }
 
 /** What recommend() knows about the user (from the profile kept at ingestion). */

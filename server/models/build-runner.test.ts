@@ -6,6 +6,7 @@ import { ensureKernels } from '../../scripts/build-kernels.ts'
 import { syntheticStore } from '../../scripts/eval/synthetic.ts'
 import { loadKernels } from '../kernels/load.ts'
 import { buildModel } from '../engine/build.ts'
+import { buildTunedModel } from '../engine/tune.ts'
 import { runBuild, stopBuildThread } from './build-runner.ts'
 import { packInteractions, unpackInteractions } from './packed-interactions.ts'
 import type { Interaction, TenantModel } from '../engine/types.ts'
@@ -27,6 +28,18 @@ test('a build runs on its own thread, this one going on meanwhile, and gives the
   expect(ticks).toBeGreaterThan(0)
   expect(withoutTime(built.model)).toEqual(withoutTime(buildModel(input, kernels, { maxItemsPerUser: 40 })))
   expect(JSON.parse(gunzipSync(built.gzipped).toString('utf8'))).toEqual(built.model)
+})
+
+test('a build that chooses its settings does so on the thread, as inline, and brings its grade back', async () => {
+  const { input } = syntheticStore()
+  const tuning = { fixed: { regularisation: 20 }, excludePurchased: true, profileEvents: 100 }
+  const built = await runBuild(input, {}, undefined, tuning)
+  expect(built.thread).toBe(true)
+  const inline = buildTunedModel(input, tuning)
+  const untimed = (m: TenantModel) => ({ ...withoutTime(m), stats: { ...m.stats, buildMs: 0, tuneMs: 0 } })
+  expect(untimed(built.model)).toEqual(untimed(inline.model))
+  expect(built.evaluation).toEqual(inline.evaluation)
+  expect(built.evaluation!.chosenSettings.regularisation).toBe(20)
 })
 
 test('a build that fails on the thread is reported as failed; the next one works', async () => {

@@ -6,12 +6,14 @@
 import { Buffer } from 'node:buffer'
 import { gzipSync } from 'node:zlib'
 import type { Kernels } from '../kernels/load.ts'
-import { type BuildOptions, buildModel } from '../engine/build.ts'
+import type { BuildOptions } from '../engine/build.ts'
+import { type AutoBuildOptions, buildWith, type ModelEvaluation } from '../engine/tune.ts'
 import type { BuildReply, BuildRequest } from './build-thread.ts'
 import { packInteractions, transferablesOf } from './packed-interactions.ts'
 import type { BuildInput, TenantModel } from '../engine/types.ts'
 
-export interface BuiltModel { model: TenantModel; gzipped: Uint8Array; thread: boolean }
+/** `evaluation`: the build's grade of itself, when it chose its settings (null when it reused earlier ones or could not grade). */
+export interface BuiltModel { model: TenantModel; gzipped: Uint8Array; thread: boolean; evaluation: ModelEvaluation | null }
 
 const IDLE_MS = 60_000
 
@@ -36,7 +38,7 @@ function thread(): Worker | undefined {
     if (!p) return
     pending.delete(r.id)
     if ('error' in r) p.reject(new Error(`model build failed: ${r.error}`))
-    else p.resolve({ model: JSON.parse(r.json) as TenantModel, gzipped: r.gzipped, thread: true })
+    else p.resolve({ model: JSON.parse(r.json) as TenantModel, gzipped: r.gzipped, thread: true, evaluation: r.evaluation })
     if (pending.size === 0) idleSoon()
   }
   // A thread that died takes its builds with it: they fail (and are retried by the worker's schedule); the next build starts a new thread.
@@ -62,18 +64,18 @@ function idleSoon() {
   ;(idle as { unref?: () => void }).unref?.()
 }
 
-/** Builds a model and its stored form (gzipped JSON) on the build thread, or inline where there is none. */
-export function runBuild(input: BuildInput, options: Partial<BuildOptions>, kernels: Kernels | undefined): Promise<BuiltModel> {
+/** Builds a model (choosing its settings first, given `tuning`) and its stored form (gzipped JSON) on the build thread, or inline where there is none. */
+export function runBuild(input: BuildInput, options: Partial<BuildOptions>, kernels: Kernels | undefined, tuning?: AutoBuildOptions): Promise<BuiltModel> {
   const w = thread()
   if (!w) {
-    const model = buildModel(input, kernels, options)
-    return Promise.resolve({ model, gzipped: gzipSync(Buffer.from(JSON.stringify(model))), thread: false })
+    const { model, evaluation } = buildWith(input, options, tuning, kernels)
+    return Promise.resolve({ model, gzipped: gzipSync(Buffer.from(JSON.stringify(model))), thread: false, evaluation })
   }
   if (idle) { clearTimeout(idle); idle = undefined }
   const id = ++seq
   const { interactions, ...rest } = input
   const packed = packInteractions(interactions)
-  const request: BuildRequest = { id, input: rest, interactions: packed, options, backend: kernels ? kernels.backend : 'none' }
+  const request: BuildRequest = { id, input: rest, interactions: packed, options, tuning, backend: kernels ? kernels.backend : 'none' }
   return new Promise<BuiltModel>((resolve, reject) => {
     pending.set(id, { resolve, reject })
     try {

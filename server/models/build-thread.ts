@@ -5,12 +5,14 @@
 import { Buffer } from 'node:buffer'
 import { gzipSync } from 'node:zlib'
 import { jsKernels, type Kernels, loadKernels } from '../kernels/load.ts'
-import { type BuildOptions, buildModel } from '../engine/build.ts'
+import type { BuildOptions } from '../engine/build.ts'
+import { type AutoBuildOptions, buildWith, type ModelEvaluation } from '../engine/tune.ts'
 import { type PackedInteractions, unpackInteractions } from './packed-interactions.ts'
 import type { BuildInput } from '../engine/types.ts'
 
-export interface BuildRequest { id: number; input: Omit<BuildInput, 'interactions'>; interactions: PackedInteractions; options: Partial<BuildOptions>; backend: 'wasm' | 'js' | 'none' }
-export type BuildReply = { id: number; json: string; gzipped: Uint8Array } | { id: number; error: string }
+/** `tuning`: the build chooses its "auto" settings first (engine/tune.ts), and `evaluation` is its grade. */
+export interface BuildRequest { id: number; input: Omit<BuildInput, 'interactions'>; interactions: PackedInteractions; options: Partial<BuildOptions>; tuning?: AutoBuildOptions; backend: 'wasm' | 'js' | 'none' }
+export type BuildReply = { id: number; json: string; gzipped: Uint8Array; evaluation: ModelEvaluation | null } | { id: number; error: string }
 
 declare const self: { onmessage: ((e: MessageEvent<BuildRequest>) => void) | null; postMessage(message: BuildReply, transfer?: Transferable[]): void }
 
@@ -19,13 +21,14 @@ const kernelsFor = async (backend: BuildRequest['backend']): Promise<Kernels | u
   backend === 'wasm' ? (wasm ??= loadKernels()) : backend === 'js' ? jsKernels() : undefined
 
 self.onmessage = async (e) => {
-  const { id, input, interactions, options, backend } = e.data
+  const { id, input, interactions, options, tuning, backend } = e.data
   try {
-    const model = buildModel({ ...input, interactions: unpackInteractions(interactions) }, await kernelsFor(backend), options)
+    const { model, evaluation } = buildWith({ ...input, interactions: unpackInteractions(interactions) }, options, tuning, await kernelsFor(backend))
     const json = JSON.stringify(model)
     const gzipped = new Uint8Array(gzipSync(Buffer.from(json)))
-    self.postMessage({ id, json, gzipped }, [gzipped.buffer])
+    self.postMessage({ id, json, gzipped, evaluation }, [gzipped.buffer])
   } catch (error) {
     self.postMessage({ id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
   }
 }
+

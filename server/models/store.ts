@@ -6,18 +6,20 @@
 import { gunzipSync } from 'node:zlib'
 import type { RawSql } from '../../db/client.ts'
 import {
-  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelVersion, saveModel, tenantConfigForModel, type CatalogRow,
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, saveModel, tenantConfigForModel, type CatalogRow, type ModelRow,
 } from '../../db/queries/models.ts'
+import { MAX_RECENT } from '../../db/queries/events.ts'
 import type { Cache } from '../infra/cache/index.ts'
 import type { Kernels } from '../kernels/load.ts'
 import type { Logger } from '../logger.ts'
-import { effectiveConfig } from '../modules/tenants/config.ts'
+import { effectiveConfig, explicitModelSettings } from '../modules/tenants/config.ts'
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
 import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
-import type { EventType, Item, TenantModel } from '../engine/types.ts'
+import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
+import { type ModelEvaluation, UNTUNED_SETTINGS } from '../engine/tune.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
 
 const MODEL_CHANNEL = 'models:ready'
@@ -32,10 +34,12 @@ export interface ModelStoreOptions {
   recheckMs: number
   /** A build lease; a worker that dies mid-build loses it after this long. */
   leaseMs: number
+  /** How long a build reuses the settings an earlier one chose (incremental refreshes), unless a build was asked for. */
+  retuneMs: number
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
-  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000,
+  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000,
 }
 
 /** A catalog row as the engine sees it. */
@@ -77,21 +81,27 @@ export class ModelStore {
     if (!(await claimBuild(this.buildRaw, tenantId, this.opts.leaseMs))) return undefined
     try {
       const now = this.clock().getTime()
-      const [rows, interactions, config] = await Promise.all([
+      const [rows, interactions, config, previous] = await Promise.all([
         catalogForModel(this.buildRaw, tenantId),
         interactionsForModel(this.buildRaw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
         tenantConfigForModel(this.buildRaw, tenantId),
+        modelStatus(this.buildRaw, tenantId),
       ])
-      const settings = effectiveConfig(config).recommendations
-      // On the build thread: this thread goes on answering requests meanwhile.
-      const { model, gzipped: bytes } = await runBuild({
+      const effective = effectiveConfig(config)
+      const settings = effective.recommendations
+      const fixed = explicitModelSettings(settings)
+      const before = previousEvaluation(previous)
+      const reuse = settingsToReuse(previous, before, fixed, now, this.opts.retuneMs)
+      // On the build thread: this thread goes on answering requests meanwhile. Settings left
+      // to "auto" are chosen there first (engine/tune.ts), or reused from the last choice.
+      const { model, gzipped: bytes, evaluation } = await runBuild({
         // The live counters (infra/live-counters) bring this hour's events on: the model counts the ones before.
-        items: rows.map(itemOf), now, liveFrom: Math.floor(now / HOUR_MS) * HOUR_MS, weights: settings.eventWeights, halfLifeDays: settings.halfLifeDays,
+        items: rows.map(itemOf), now, liveFrom: Math.floor(now / HOUR_MS) * HOUR_MS, weights: settings.eventWeights, halfLifeDays: fixed.halfLifeDays ?? UNTUNED_SETTINGS.halfLifeDays,
         interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
-      }, { maxItemsPerUser: settings.itemsPerShopper }, this.kernels)
-      // The settings it was built with are reported by GET /models: what a tenant changed shows there once applied.
-      const { intentHalfLifeDays: _, ...built } = settings
-      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats: { ...model.stats, bytes: bytes.byteLength, settings: built } })
+      }, {}, this.kernels, { fixed, excludePurchased: effective.excludePurchased, profileEvents: MAX_RECENT, reuse })
+      // The settings it was built with (chosen or set) and its grade are reported by GET /models: what a tenant changed shows there once applied.
+      const stats = { ...model.stats, bytes: bytes.byteLength, settings: { eventWeights: settings.eventWeights, ...model.settings }, evaluation: evaluation ?? (reuse ? before : null) }
+      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats })
       this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
       this.warm(model)
       await this.cache.publish(MODEL_CHANNEL, tenantId)
@@ -211,4 +221,26 @@ function withIndex(model: TenantModel, now: number): Loaded {
   // Served from now on: its pair lists move into typed arrays (stored already, or just parsed);
   // the serving index's product-id map is the store's too.
   return { model, index: compactForServing(model).byId, checkedAt: now, storedVersion: model.version, added: [] }
+}
+
+/** The grade stored with the tenant's current model, if any. */
+function previousEvaluation(row: ModelRow | undefined): ModelEvaluation | null {
+  const stats = row?.stats as { evaluation?: ModelEvaluation | null } | null | undefined
+  return stats?.evaluation ?? null
+}
+
+/**
+ * The settings an earlier build chose, for a refresh to build with instead of choosing
+ * again (it costs up to a few builds): undefined when a build was asked for (an import, a
+ * catalog upload, changed settings, a rebuild), when the choice is older than `retuneMs`,
+ * or when the tenant has since set a value of their own.
+ */
+export function settingsToReuse(row: ModelRow | undefined, before: ModelEvaluation | null, fixed: Partial<ModelSettingsChosen>, now: number, retuneMs: number): ModelSettingsChosen | undefined {
+  if (!row || !before) return undefined
+  const builtAt = row.built_at ? new Date(row.built_at).getTime() : 0
+  if (row.requested_at && new Date(row.requested_at).getTime() > builtAt) return undefined
+  if (!(now - Date.parse(before.evaluatedAt) < retuneMs)) return undefined
+  const chosen = before.chosenSettings
+  for (const [key, value] of Object.entries(fixed) as [keyof ModelSettingsChosen, number][]) if (chosen[key] !== value) return undefined
+  return chosen
 }

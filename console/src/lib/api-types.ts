@@ -1569,12 +1569,14 @@ export interface operations {
                                         remove_from_cart: number;
                                         recommendation_impressed: number;
                                     };
-                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                                    halfLifeDays: number;
-                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                                    itemsPerShopper: number;
-                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                                    intentHalfLifeDays: number;
+                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    halfLifeDays: number | "auto";
+                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    itemsPerShopper: number | "auto";
+                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    intentHalfLifeDays: number | "auto";
+                                    /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    regularisation: number | "auto";
                                 };
                             };
                             /** Format: date-time */
@@ -1690,12 +1692,14 @@ export interface operations {
                                 remove_from_cart?: number;
                                 recommendation_impressed?: number;
                             };
-                            /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                            halfLifeDays?: number;
-                            /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                            itemsPerShopper?: number;
-                            /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                            intentHalfLifeDays?: number;
+                            /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            halfLifeDays?: number | "auto";
+                            /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            itemsPerShopper?: number | "auto";
+                            /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            intentHalfLifeDays?: number | "auto";
+                            /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            regularisation?: number | "auto";
                         };
                     };
                 };
@@ -1761,12 +1765,14 @@ export interface operations {
                                         remove_from_cart: number;
                                         recommendation_impressed: number;
                                     };
-                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                                    halfLifeDays: number;
-                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                                    itemsPerShopper: number;
-                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                                    intentHalfLifeDays: number;
+                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    halfLifeDays: number | "auto";
+                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    itemsPerShopper: number | "auto";
+                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    intentHalfLifeDays: number | "auto";
+                                    /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    regularisation: number | "auto";
                                 };
                             };
                             /** Format: date-time */
@@ -1911,12 +1917,14 @@ export interface operations {
                                         remove_from_cart: number;
                                         recommendation_impressed: number;
                                     };
-                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                                    halfLifeDays: number;
-                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                                    itemsPerShopper: number;
-                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                                    intentHalfLifeDays: number;
+                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    halfLifeDays: number | "auto";
+                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    itemsPerShopper: number | "auto";
+                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    intentHalfLifeDays: number | "auto";
+                                    /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    regularisation: number | "auto";
                                 };
                             };
                             /** Format: date-time */
@@ -2027,12 +2035,14 @@ export interface operations {
                                 remove_from_cart?: number;
                                 recommendation_impressed?: number;
                             };
-                            /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                            halfLifeDays?: number;
-                            /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                            itemsPerShopper?: number;
-                            /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                            intentHalfLifeDays?: number;
+                            /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            halfLifeDays?: number | "auto";
+                            /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            itemsPerShopper?: number | "auto";
+                            /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            intentHalfLifeDays?: number | "auto";
+                            /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                            regularisation?: number | "auto";
                         };
                     };
                     /** @description use DELETE to delete */
@@ -2100,12 +2110,14 @@ export interface operations {
                                         remove_from_cart: number;
                                         recommendation_impressed: number;
                                     };
-                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                                    halfLifeDays: number;
-                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                                    itemsPerShopper: number;
-                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                                    intentHalfLifeDays: number;
+                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    halfLifeDays: number | "auto";
+                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    itemsPerShopper: number | "auto";
+                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    intentHalfLifeDays: number | "auto";
+                                    /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    regularisation: number | "auto";
                                 };
                             };
                             /** Format: date-time */
@@ -2269,12 +2281,14 @@ export interface operations {
                                         remove_from_cart: number;
                                         recommendation_impressed: number;
                                     };
-                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films) */
-                                    halfLifeDays: number;
-                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books) */
-                                    itemsPerShopper: number;
-                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
-                                    intentHalfLifeDays: number;
+                                    /** @description Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    halfLifeDays: number | "auto";
+                                    /** @description How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books). "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    itemsPerShopper: number | "auto";
+                                    /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    intentHalfLifeDays: number | "auto";
+                                    /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
+                                    regularisation: number | "auto";
                                 };
                             };
                             /** Format: date-time */
@@ -3639,6 +3653,49 @@ export interface operations {
                                 [key: string]: unknown;
                             } | null;
                             lastError: string | null;
+                            /** @description The model's grade of itself at its last full rebuild; null until it had enough shoppers to hold out */
+                            evaluation: {
+                                /** @description Shoppers whose newest interactions were held out and predicted */
+                                holdoutUsers: number;
+                                /** @description How the grade was made, in words */
+                                protocol: string;
+                                /** @description The settings the model was built with: chosen where the tenant left them "auto", as set otherwise */
+                                chosenSettings: {
+                                    halfLifeDays: number;
+                                    itemsPerShopper: number;
+                                    intentHalfLifeDays: number;
+                                    regularisation: number;
+                                };
+                                /** @description popularity: the best-sellers, the baseline */
+                                strategies: {
+                                    collaborative: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                    content_based: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                    popularity: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                };
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            } | null;
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -3731,6 +3788,49 @@ export interface operations {
                                 [key: string]: unknown;
                             } | null;
                             lastError: string | null;
+                            /** @description The model's grade of itself at its last full rebuild; null until it had enough shoppers to hold out */
+                            evaluation: {
+                                /** @description Shoppers whose newest interactions were held out and predicted */
+                                holdoutUsers: number;
+                                /** @description How the grade was made, in words */
+                                protocol: string;
+                                /** @description The settings the model was built with: chosen where the tenant left them "auto", as set otherwise */
+                                chosenSettings: {
+                                    halfLifeDays: number;
+                                    itemsPerShopper: number;
+                                    intentHalfLifeDays: number;
+                                    regularisation: number;
+                                };
+                                /** @description popularity: the best-sellers, the baseline */
+                                strategies: {
+                                    collaborative: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                    content_based: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                    popularity: {
+                                        /** @description Share of the 10 listed items the shopper went on to find */
+                                        precisionAt10: number;
+                                        /** @description Share of what the shopper went on to find that the 10 listed */
+                                        recallAt10: number;
+                                        /** @description The same, counting hits near the top more */
+                                        ndcgAt10: number;
+                                    };
+                                };
+                                /** Format: date-time */
+                                evaluatedAt: string;
+                            } | null;
                         };
                         meta?: {
                             [key: string]: unknown;

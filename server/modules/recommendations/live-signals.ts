@@ -15,6 +15,7 @@ import { modelIndex } from '../../engine/strategies/model-index.ts'
 import { HOUR_MS } from '../../engine/strategies/trending.ts'
 import { resolveWeights } from '../../engine/strategies/weights.ts'
 import type { TenantModel } from '../../engine/types.ts'
+import { UNTUNED_SETTINGS } from '../../engine/tune.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 
 /** How long a snapshot is served before the store is asked whether the counts moved. */
@@ -66,7 +67,8 @@ export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date
     const counts = await d.live.hours(tenantId, missing)
     missing.forEach((h, k) => read.set(h, { counts: counts[k]!, at: now }))
     const hours = new Map([...read].map(([h, r]) => [h, r.counts]))
-    const halfLifeDays = settings.halfLifeDays
+    // The half-life the model's popularity decayed by: the tenant's, or the one its build chose.
+    const halfLifeDays = typeof settings.halfLifeDays === 'number' ? settings.halfLifeDays : model.settings?.halfLifeDays ?? UNTUNED_SETTINGS.halfLifeDays
     const signals = liveSignals(model, modelIndex(model), { now, hours, weights: resolveWeights(settings.eventWeights), halfLifeDays })
     const snapshot: Snapshot = { signals, version: `${tick}.${hour}`, model, tick, hour, settings, checkedAt: now, read }
     snapshots.set(tenantId, snapshot)

@@ -13,8 +13,9 @@ import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
 import { pageOf } from '../../engine/page-context.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
-import type { RecommendRequest, RecommendResult, StrategyName, UserState } from '../../engine/types.ts'
+import type { RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from '../../engine/types.ts'
 import type { ModelStore } from '../../models/store.ts'
+import type { ModelEvaluation } from '../../engine/tune.ts'
 import { createExperimentServing } from '../experiments/serving.ts'
 import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
@@ -32,6 +33,12 @@ export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: 
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 
+/** The tenant's own intent half-life, or, left to "auto", the one its model chose (the engine's default before any did). */
+const intentHalfLifeOf = (config: TenantConfig, model: TenantModel): number | undefined => {
+  const set = config.recommendations.intentHalfLifeDays
+  return typeof set === 'number' ? set : model.settings?.intentHalfLifeDays
+}
+
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
@@ -40,9 +47,9 @@ export function createRecommendationService(d: RecommendationDeps) {
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined): RecommendRequest => ({
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
-    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: config.recommendations.intentHalfLifeDays,
+    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model),
   })
 
   return {
@@ -86,7 +93,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // No model yet (a new tenant), or none reachable: the newest products of the catalog (a build is asked for
         // as they are read), or honestly nothing when there is no catalog either.
         const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
-        const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart), d.kernels)
+        const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart, arrivals), d.kernels)
         return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment }
       }
       // Trending and popularity as of now; a product's co-purchases since the build.
@@ -102,7 +109,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart), d.kernels, signals)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
           shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
@@ -111,7 +118,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy, cart), d.kernels, signals)
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
@@ -131,7 +138,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       const builtAt = row?.built_at ? new Date(row.built_at) : null
       const pending = !!row && (row.status === 'building' || (row.requested_at !== null && (!builtAt || new Date(row.requested_at) > builtAt)))
       const status = pending ? 'building' as const : row?.version ? 'ready' as const : row?.status === 'failed' ? 'failed' as const : 'empty' as const
-      return { status, version: row?.version ?? null, builtAt: builtAt?.toISOString() ?? null, stats: (row?.stats as Record<string, unknown> | null) ?? null, lastError: row?.last_error ?? null }
+      const { evaluation = null, ...stats } = (row?.stats as ({ evaluation?: ModelEvaluation | null } & Record<string, unknown>) | null) ?? {}
+      return { status, version: row?.version ?? null, builtAt: builtAt?.toISOString() ?? null, stats: row?.stats ? stats : null, lastError: row?.last_error ?? null, evaluation }
     },
   }
 }

@@ -4,11 +4,13 @@ import type { Static, TSchema } from 'elysia'
 import { Strategy, Strict, T } from '../../http/schemas.ts'
 import { deepPartial, mergeConfig, type DeepPartial } from '../../http/partial.ts'
 import { DEFAULT_WIDGET_CONFIG, WidgetConfig } from '../widgets/config.ts'
-import { BUILD_DEFAULTS } from '../../engine/build.ts'
-import { INTENT_HALF_LIFE_DAYS } from '../../engine/strategies/history.ts'
+import type { ModelSettingsChosen } from '../../engine/types.ts'
 import { DEFAULT_EVENT_WEIGHTS } from '../../engine/strategies/weights.ts'
 
 const Weight = T.Number({ minimum: 0, maximum: 100 })
+
+/** A setting the build may choose itself: a number the tenant sets, or "auto" (chosen on the tenant's own data at each full rebuild, server/engine/tune.ts). */
+const OrAuto = <S extends TSchema>(n: S, description: string) => T.Union([n, T.Literal('auto')], { description: `${description}. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best` })
 
 /** How the tenant's models read behaviour: what each event says about taste, and how fast it fades. */
 export const ModelSettings = Strict({
@@ -16,10 +18,12 @@ export const ModelSettings = Strict({
     purchase: Weight, add_to_cart: Weight, product_clicked: Weight, recommendation_clicked: Weight,
     product_viewed: Weight, remove_from_cart: Weight, recommendation_impressed: Weight,
   }, { description: 'What one event of each type says about liking the item (0 = nothing); used by model builds and by each shopper\'s history' }),
-  halfLifeDays: T.Integer({ minimum: 0, maximum: 3650, description: 'Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films)' }),
-  itemsPerShopper: T.Integer({ minimum: 10, maximum: 1000, description: "How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books)" }),
-  intentHalfLifeDays: T.Integer({ minimum: 0, maximum: 3650, description: "A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never" }),
+  halfLifeDays: OrAuto(T.Integer({ minimum: 0, maximum: 3650 }), 'Past interactions count half as much in the model every this many days; 0 = they never fade (an evergreen catalog: books, films)'),
+  itemsPerShopper: OrAuto(T.Integer({ minimum: 10, maximum: 1000 }), "How many of each shopper's most recent items the model learns from: few where recent intent is what counts (shops), more where taste builds up over years (films, books)"),
+  intentHalfLifeDays: OrAuto(T.Integer({ minimum: 0, maximum: 3650 }), "A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never"),
+  regularisation: OrAuto(T.Number({ minimum: 0.1, maximum: 1000 }), "How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data"),
 })
+export type ModelSettings = Static<typeof ModelSettings>
 
 export const TenantConfig = Strict({
   defaultStrategy: Strategy,
@@ -46,9 +50,19 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   attributionWindowHours: 24,
   rateLimits: { read: 1000, write: 500 },
   placementStrategies: {},
-  recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 30, itemsPerShopper: BUILD_DEFAULTS.maxItemsPerUser, intentHalfLifeDays: INTENT_HALF_LIFE_DAYS },
+  recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 'auto', itemsPerShopper: 'auto', intentHalfLifeDays: 'auto', regularisation: 'auto' },
   widget: DEFAULT_WIDGET_CONFIG,
 }
 
 /** The effective config of a stored (possibly older, partial) config object. */
 export const effectiveConfig = (stored: unknown): TenantConfig => mergeConfig(DEFAULT_TENANT_CONFIG, stored)
+
+/** The settings a tenant set as numbers (they win over what a build would choose). */
+export function explicitModelSettings(s: ModelSettings): Partial<ModelSettingsChosen> {
+  const out: Partial<ModelSettingsChosen> = {}
+  for (const key of ['halfLifeDays', 'itemsPerShopper', 'intentHalfLifeDays', 'regularisation'] as const) {
+    const v = s[key]
+    if (typeof v === 'number') out[key] = v
+  }
+  return out
+}

@@ -30,20 +30,24 @@ for (const backend of BACKENDS) {
       expect(list.body.meta.pagination.total).toBe(0)
     })
 
-    test('model settings: event weights, half-lives and items per shopper, validated and merged', async () => {
+    test('model settings: event weights, half-lives, items per shopper and regularisation ("auto" by default), validated and merged', async () => {
       const { token } = await t.admin()
       const id = (await t.req('POST', '/api/v1/tenants', { token, body: { name: 'Films' } })).body.data.id
       const before = (await t.req('GET', `/api/v1/tenants/${id}`, { token })).body.data.config.recommendations
       expect(before).toEqual(DEFAULT_TENANT_CONFIG.recommendations)
-      expect(before).toMatchObject({ halfLifeDays: 30, intentHalfLifeDays: 7, itemsPerShopper: 50, eventWeights: { purchase: 8, product_viewed: 1 } })
+      expect(before).toMatchObject({ halfLifeDays: 'auto', intentHalfLifeDays: 'auto', itemsPerShopper: 'auto', regularisation: 'auto', eventWeights: { purchase: 8, product_viewed: 1 } })
       const bad = expectProblem(await t.req('PUT', `/api/v1/tenants/${id}`, { token, body: { config: { recommendations: {
-        halfLifeDays: -1, intentHalfLifeDays: 1.5, itemsPerShopper: 5000, eventWeights: { purchase: 101, wishlisted: 3 } } } } }), 400)
+        halfLifeDays: -1, intentHalfLifeDays: 1.5, itemsPerShopper: 'automatic', regularisation: 0, eventWeights: { purchase: 101, wishlisted: 3 } } } } }), 400)
       expect(bad.errors!.map((e) => e.field).sort()).toEqual(['config.recommendations.eventWeights.purchase', 'config.recommendations.eventWeights.wishlisted',
-        'config.recommendations.halfLifeDays', 'config.recommendations.intentHalfLifeDays', 'config.recommendations.itemsPerShopper'])
+        'config.recommendations.halfLifeDays', 'config.recommendations.intentHalfLifeDays', 'config.recommendations.itemsPerShopper', 'config.recommendations.regularisation'])
+      expectProblem(await t.req('PUT', `/api/v1/tenants/${id}`, { token, body: { config: { recommendations: { halfLifeDays: null } } } }), 400)
       expect((await t.req('GET', `/api/v1/tenants/${id}`, { token })).body.data.config.recommendations).toEqual(before)
-      const ok = await t.req('PUT', `/api/v1/tenants/${id}`, { token, body: { config: { recommendations: { halfLifeDays: 0, eventWeights: { product_viewed: 0 } } } } })
+      // A number wins over auto; "auto" hands the setting back to the model.
+      const ok = await t.req('PUT', `/api/v1/tenants/${id}`, { token, body: { config: { recommendations: { halfLifeDays: 0, regularisation: 12.5, eventWeights: { product_viewed: 0 } } } } })
       expect(ok.status).toBe(200)
-      expect(ok.body.data.config.recommendations).toEqual({ ...before, halfLifeDays: 0, eventWeights: { ...before.eventWeights, product_viewed: 0 } })
+      expect(ok.body.data.config.recommendations).toEqual({ ...before, halfLifeDays: 0, regularisation: 12.5, eventWeights: { ...before.eventWeights, product_viewed: 0 } })
+      const back = await t.req('PUT', `/api/v1/tenants/${id}`, { token, body: { config: { recommendations: { halfLifeDays: 'auto' } } } })
+      expect(back.body.data.config.recommendations).toMatchObject({ halfLifeDays: 'auto', regularisation: 12.5 })
     })
 
     test('list paginates with meta.pagination and filters by status', async () => {

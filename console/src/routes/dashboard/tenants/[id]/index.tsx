@@ -1,12 +1,13 @@
 // A tenant's configuration (FR-004) and usage: strategy, purchase exclusion,
 // attribution window, rate limits, how its models read behaviour, status; key usage,
-// catalog size, 30-day traffic.
+// catalog size, 30-day traffic; and the model's grade of itself (Model quality).
 import { component$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, useLocation, zod$, z, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, FormField, KpiCard, KpiGrid, PageHeader, ProblemAlert, SelectField } from '../../../../components/ui'
 import { failWith, fieldError } from '../../../../lib/actions'
 import { apiFetch, type ApiBody, type ApiData } from '../../../../lib/api'
 import { formatDate, formatInt } from '../../../../lib/format'
+import { bars, type Evaluation, settingsInWords, verdict } from '../../../../lib/model-quality'
 import { STRATEGIES, type EventType, type StrategyName } from '../../../../lib/vocabulary'
 import { useTenant } from './layout'
 
@@ -39,6 +40,12 @@ export const useUsage = routeLoader$(async (ev) => {
     products: catalog.ok ? (catalog.meta?.pagination?.total ?? null) : null,
     traffic: summary.ok ? summary.data : null,
   }
+})
+
+/** The tenant's model and its holdout grade (null until it had enough shoppers to hold out). */
+export const useModelQuality = routeLoader$(async (ev) => {
+  const r = await apiFetch<ApiData<'/api/v1/models', 'get'>>(ev, '/api/v1/models', { tenantId: ev.params.id })
+  return r.ok ? { status: r.data.status, evaluation: r.data.evaluation } : null
 })
 
 export const useSaveConfig = routeAction$(async (form, ev) => {
@@ -75,21 +82,26 @@ const EVENT_WEIGHT_LABELS: Record<EventType, string> = {
 export const EVENT_WEIGHT_FIELDS = Object.entries(EVENT_WEIGHT_LABELS) as [EventType, string][]
 
 const weight = z.coerce.number({ invalid_type_error: 'Enter a number' }).min(0, 'At least 0').max(100, 'At most 100')
-const days = z.coerce.number({ invalid_type_error: 'Enter a number of days' }).int('Whole days only').min(0, 'At least 0').max(3650, 'At most 3650 days')
+const days = z.coerce.number({ invalid_type_error: 'Enter a number of days or auto' }).int('Whole days only').min(0, 'At least 0').max(3650, 'At most 3650 days')
+/** "auto" (or nothing) leaves a setting to the model; a number sets it. */
+const autoOr = <S extends z.ZodTypeAny>(n: S) =>
+  z.preprocess((v) => (typeof v === 'string' && ['', 'auto'].includes(v.trim().toLowerCase()) ? 'auto' : v), z.union([z.literal('auto'), n]))
+const AUTO_HINT = ' Leave "auto" and the model picks it from your data at each full rebuild.'
 
 export const useSaveModelSettings = routeAction$(async (form, ev) => {
   const eventWeights = Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [type, form[`w_${type}`]]))
   const r = await apiFetch<Saved>(ev, `/api/v1/tenants/${ev.params.id}`, {
     method: 'PUT',
-    body: { config: { recommendations: { eventWeights, halfLifeDays: form.halfLifeDays, intentHalfLifeDays: form.intentHalfLifeDays, itemsPerShopper: form.itemsPerShopper } } } satisfies TenantUpdate,
+    body: { config: { recommendations: { eventWeights, halfLifeDays: form.halfLifeDays, intentHalfLifeDays: form.intentHalfLifeDays, itemsPerShopper: form.itemsPerShopper, regularisation: form.regularisation } } } satisfies TenantUpdate,
   })
   if (!r.ok) return failWith(ev, r)
   return { saved: true }
 }, zod$({
   ...Object.fromEntries(EVENT_WEIGHT_FIELDS.map(([type]) => [`w_${type}`, weight])) as Record<`w_${EventType}`, typeof weight>,
-  halfLifeDays: days,
-  intentHalfLifeDays: days,
-  itemsPerShopper: z.coerce.number({ invalid_type_error: 'Enter a number' }).int('Whole numbers only').min(10, 'At least 10').max(1000, 'At most 1000'),
+  halfLifeDays: autoOr(days),
+  intentHalfLifeDays: autoOr(days),
+  itemsPerShopper: autoOr(z.coerce.number({ invalid_type_error: 'Enter a number or auto' }).int('Whole numbers only').min(10, 'At least 10').max(1000, 'At most 1000')),
+  regularisation: autoOr(z.coerce.number({ invalid_type_error: 'Enter a number or auto' }).min(0.1, 'At least 0.1').max(1000, 'At most 1000')),
 }))
 
 export const useSetStatus = routeAction$(async (form, ev) => {
@@ -110,6 +122,7 @@ export const useDeleteTenant = routeAction$(async (form, ev) => {
 export default component$(() => {
   const tenant = useTenant()
   const usage = useUsage()
+  const quality = useModelQuality()
   const save = useSaveConfig()
   const model = useSaveModelSettings()
   const setStatus = useSetStatus()
@@ -157,6 +170,7 @@ export default component$(() => {
           <button type="submit" class="btn" disabled={save.isRunning}>Save configuration</button>
         </Form>
       </section>
+      <ModelQualityCard quality={quality.value} />
       <section class="card" aria-labelledby="model-title">
         <h2 id="model-title">How recommendations read behaviour</h2>
         <p>What each event says about liking a product, and how fast it fades. Saving rebuilds the tenant's model with these settings; <code>GET /api/v1/models</code> shows the settings the current model was built with.</p>
@@ -172,9 +186,10 @@ export default component$(() => {
             </div>
           </fieldset>
           <div class="form-row">
-            <FormField name="halfLifeDays" type="number" label="Model half-life (days)" min={0} max={3650} step={1} required value={rec.halfLifeDays} hint="Past interactions count half as much every this many days; 0 = never fade (books, films)." error={fieldError(mv, 'halfLifeDays')} />
-            <FormField name="intentHalfLifeDays" type="number" label="Shopper intent half-life (days)" min={0} max={3650} step={1} required value={rec.intentHalfLifeDays} hint="A shopper's own events fade this fast for their personal lists; 0 = never." error={fieldError(mv, 'intentHalfLifeDays')} />
-            <FormField name="itemsPerShopper" type="number" label="Items learned per shopper" min={10} max={1000} step={1} required value={rec.itemsPerShopper} hint="Each shopper's most recent items the model learns from: few for shops, more for evergreen catalogs." error={fieldError(mv, 'itemsPerShopper')} />
+            <FormField name="halfLifeDays" label="Model half-life (days)" required value={rec.halfLifeDays} hint={`Past interactions count half as much every this many days; 0 = never fade (books, films).${AUTO_HINT}`} error={fieldError(mv, 'halfLifeDays')} />
+            <FormField name="intentHalfLifeDays" label="Shopper intent half-life (days)" required value={rec.intentHalfLifeDays} hint={`A shopper's own events fade this fast for their personal lists; 0 = never.${AUTO_HINT}`} error={fieldError(mv, 'intentHalfLifeDays')} />
+            <FormField name="itemsPerShopper" label="Items learned per shopper" required value={rec.itemsPerShopper} hint={`Each shopper's most recent items the model learns from: few for shops, more for evergreen catalogs (10–1000).${AUTO_HINT}`} error={fieldError(mv, 'itemsPerShopper')} />
+            <FormField name="regularisation" label="Regularisation" required value={rec.regularisation} hint={`How strongly learned item-to-item weights are held back (0.1–1000): higher suits sparse, noisy data.${AUTO_HINT}`} error={fieldError(mv, 'regularisation')} />
           </div>
           <button type="submit" class="btn" disabled={model.isRunning}>Save model settings</button>
         </Form>
@@ -196,6 +211,32 @@ export default component$(() => {
         </Form>
       </section>
     </>
+  )
+})
+
+/** The model's grade of itself on each shopper's newest interactions, each strategy against the best-sellers. Server-rendered: no client JS. */
+const ModelQualityCard = component$<{ quality: { status: string; evaluation: Evaluation | null } | null }>(({ quality }) => {
+  const e = quality?.evaluation
+  return (
+    <section class="card" aria-labelledby="quality-title">
+      <h2 id="quality-title">Model quality</h2>
+      {!e ? (
+        <p class="muted">{quality?.status === 'building' ? 'The model is being built; its grade shows here when it is ready.' : 'Not graded yet: at each full rebuild the model hides each shopper\'s newest interactions and checks how many it would have found. It needs at least 20 shoppers with a few events each.'}</p>
+      ) : (
+        <>
+          <p class="verdict"><strong>{verdict(e)}</strong>.</p>
+          <dl class="bars" aria-label="Share of what shoppers bought next found in 10 recommendations">
+            {bars(e).map((b) => (
+              <div key={b.strategy} class={b.baseline ? 'bar bar-baseline' : 'bar'}>
+                <dt>{b.label}{b.baseline && <span class="muted"> (baseline)</span>}</dt>
+                <dd><span class="bar-fill" style={{ width: `${b.width}%` }} aria-hidden="true" />{b.text}</dd>
+              </div>
+            ))}
+          </dl>
+          <p class="muted">Recall at 10 on {formatInt(e.holdoutUsers)} shoppers' newest interactions, held out of training ({formatDate(e.evaluatedAt)}). Settings in use: {settingsInWords(e.chosenSettings)}.</p>
+        </>
+      )}
+    </section>
   )
 })
 
