@@ -85,6 +85,10 @@ for (const name of BACKENDS) {
         expect(r.status).toBe(200)
         expect(r.body.data).toHaveLength(8)
       }
+      // And not just full: the views count at once (live counters), so a new shopper gets what is trending.
+      const fresh = await recs(k.readKey, 'userId=another-new-one&limit=8')
+      expect(fresh.body.meta.strategy).toBe('trending_fallback')
+      expect(fresh.body.data.slice(0, 7).map((x: { productId: string }) => x.productId).sort()).toEqual(catalog.slice(0, 7).map((c) => c.productId).sort())
     })
 
     test('built by the worker; served with reasons; cached until the user acts; GET /models reports it', async () => {

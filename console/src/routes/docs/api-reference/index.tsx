@@ -37,7 +37,8 @@ export default component$(() => {
               {op.description && <p>{op.description}</p>}
               <p class="muted">Auth: {op.auth.length ? op.auth.map((a) => AUTH[a] ?? a).join(' or ') : 'none'}</p>
               {op.params.length > 0 && (
-                <div class="table-wrap">
+                // Focusable: a long type (a pattern) can make the table scroll, and a keyboard must reach it.
+                <div class="table-wrap" tabIndex={0} role="region" aria-label={`Parameters of ${op.method} ${op.path}`}>
                   <table>
                     <caption>Parameters of {op.method} {op.path}</caption>
                     <thead><tr><th scope="col">Name</th><th scope="col">In</th><th scope="col">Required</th><th scope="col">Type</th><th scope="col">Description</th></tr></thead>
