@@ -220,6 +220,21 @@ for (const name of BACKENDS) {
       rebuilt.body.data.forEach((x: { score: number }, i: number) => expect(x.score).toBeCloseTo(found.body.data[i].score, 2))
     }, 30_000)
 
+    test('products added to the loaded model stay there when it is re-checked against the stored version', async () => {
+      let now = Date.now()
+      const c = await testApp(name, {}, () => new Date(now))
+      const k = await c.tenantWithKeys()
+      await seed(c, k.writeKey)
+      await c.app.services.models.build(k.tenantId)
+      const similar = async () => (await c.req('GET', '/api/v1/recommendations?userId=x&strategy=content_based&productId=mug-3&limit=20', { key: k.readKey })).body
+      await c.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'mug-late', name: 'Espresso Mug Late', category: 'kitchen', price: 13, description: 'ceramic espresso mug for coffee' } })
+      const added = await waitFor('mug-late to join the model', async () => { const b = await similar(); return b.data.some((x: { productId: string }) => x.productId === 'mug-late') && b })
+      now += 60_000 // past the re-check: the stored version is unchanged, so the grown model stays
+      const later = await similar()
+      expect(later.meta.modelVersion).toBe(added.meta.modelVersion)
+      expect(later.data.map((x: { productId: string }) => x.productId)).toContain('mug-late')
+    }, 30_000)
+
     test('validation: userId required, limit 1..50', async () => {
       const k = await t.tenantWithKeys()
       expect(expectProblem(await recs(k.readKey, 'limit=5'), 400).errors![0].field).toBe('userId')
