@@ -47,8 +47,8 @@ export interface Fallback {
 
 /**
  * Up to `limit` fallback items: the context item's category by popularity when there is
- * one, then trending, then popular, then the newest items of the catalog. Marks what it picks in `blocked`, so the lists never
- * repeat an item.
+ * one, then trending, then popular, then the newest items of the catalog. Marks what it
+ * picks in `blocked`, so the lists never repeat an item.
  */
 export function fallbackCandidates(model: TenantModel, index: ModelIndex, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
   const segments: Candidate[][] = []
