@@ -31,8 +31,8 @@ function newArrivalCandidates(model: TenantModel, newest: readonly number[], blo
   for (const i of newest) {
     if (out.length >= limit) break
     if (blocked[i]) continue
-    const category = model.items[i]!.category
-    out.push({ index: i, score: 1 / (out.length + 1), reason: category === null ? 'New in the shop' : `New in ${category}` })
+    const category = model.items[i]!.category?.trim()
+    out.push({ index: i, score: 1 / (out.length + 1), reason: category ? `New in ${category}` : 'New in the shop' })
   }
   return out
 }
