@@ -26,6 +26,8 @@ const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
 const DAY = 86400_000
 const HOUR_MS = 3_600_000
+/** How long new products wait to join the loaded model together (the spec allows 30 s). */
+const ADD_EVERY_MS = 1000
 
 /** Server-wide; how each tenant weighs and decays behaviour is its own config (`recommendations`). */
 export interface ModelStoreOptions {
@@ -58,6 +60,8 @@ interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; check
 export class ModelStore {
   private loaded = new Map<string, Loaded>()
   private loading = new Map<string, Promise<Loaded | undefined>>()
+  /** Per tenant, new products waiting to join its model (addSoon). */
+  private adding = new Map<string, Set<string>>()
 
   constructor(private raw: RawSql, private cache: Cache, private log: Logger, private kernels: Kernels | undefined,
     private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS,
@@ -102,8 +106,7 @@ export class ModelStore {
       // The settings it was built with (chosen or set) and its grade are reported by GET /models: what a tenant changed shows there once applied.
       const stats = { ...model.stats, bytes: bytes.byteLength, settings: { eventWeights: settings.eventWeights, ...model.settings }, evaluation: evaluation ?? (reuse ? before : null) }
       await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats })
-      this.loaded.set(tenantId, withIndex(model, this.clock().getTime()))
-      this.warm(model)
+      this.replace(tenantId, withIndex(model, this.clock().getTime()))
       await this.cache.publish(MODEL_CHANNEL, tenantId)
       this.onBuilt(model.stats.buildMs)
       this.log.info('model built', { tenantId, version: model.version, ...model.stats, bytes: bytes.byteLength })
@@ -137,7 +140,8 @@ export class ModelStore {
     try {
       return (await pending)?.model
     } catch (error) {
-      if (l) { l.checkedAt = now; return l.model } // stale beats empty
+      const latest = this.loaded.get(tenantId) ?? l
+      if (latest) { latest.checkedAt = now; return latest.model } // stale beats empty
       throw error
     }
   }
@@ -149,15 +153,13 @@ export class ModelStore {
     const now = this.clock().getTime()
     const version = await modelVersion(this.raw, tenantId)
     if (!version) return undefined
-    if (current && current.storedVersion === version) { current.checkedAt = now; return current }
+    // The entry now, not the one the check began with: products may have been added meanwhile.
+    const latest = this.loaded.get(tenantId) ?? current
+    if (latest && latest.storedVersion === version) { latest.checkedAt = now; return latest }
     const row = await loadModelBytes(this.raw, tenantId)
     if (!row) return undefined
     const loaded = withIndex(JSON.parse(gunzipSync(row.model).toString('utf8')) as TenantModel, now)
-    this.loaded.set(tenantId, loaded)
-    this.warm(loaded.model)
-    // Products added to the previous model that this one (a build that read the catalog before them) lacks.
-    const missing = current?.added.filter((id) => !loaded.index.has(id)) ?? []
-    if (missing.length > 0) void this.patchItems(tenantId, missing).catch((error) => this.log.warn('could not add new products to the loaded model', { tenantId, error }))
+    this.replace(tenantId, loaded)
     return loaded
   }
 
@@ -186,34 +188,65 @@ export class ModelStore {
   async patchItems(tenantId: string, productIds: string[]): Promise<boolean> {
     if (!this.loaded.has(tenantId)) return true
     const rows = await catalogRowsFor(this.raw, tenantId, productIds)
+    const l = this.loaded.get(tenantId) // after the query: a new model may have come meanwhile
+    if (!l) return true
+    let unknown = rows.length < productIds.length
+    const fresh: string[] = []
+    for (const r of rows) {
+      const i = l.index.get(r.product_id)
+      if (i !== undefined) l.model.items[i] = itemOf(r)
+      else { unknown = true; if (r.available) fresh.push(r.product_id) }
+    }
+    availabilityChanged(l.model)
+    if (fresh.length > 0) this.addSoon(tenantId, fresh)
+    return unknown
+  }
+
+  /**
+   * New products join the model together, ADD_EVERY_MS after the first: each addition copies
+   * per-item tables (tens of ms at 50,000 items), and an import sends products one request at
+   * a time as often as in batches.
+   */
+  private addSoon(tenantId: string, productIds: string[]) {
+    const waiting = this.adding.get(tenantId)
+    if (waiting) { for (const id of productIds) waiting.add(id); return }
+    this.adding.set(tenantId, new Set(productIds))
+    setTimeout(() => {
+      const ids = [...this.adding.get(tenantId) ?? []]
+      this.adding.delete(tenantId)
+      this.addNow(tenantId, ids).catch((error) => this.log.warn('could not add new products to the loaded model', { tenantId, error }))
+    }, ADD_EVERY_MS)
+  }
+
+  private async addNow(tenantId: string, productIds: string[]) {
+    const rows = await catalogRowsFor(this.raw, tenantId, productIds)
     for (;;) {
-      // Read after each wait: another patch, or a new model, may have come meanwhile.
+      // Read after each wait: another addition, or a new model, may have come meanwhile.
       const l = this.loaded.get(tenantId)
-      if (!l) return true
+      if (!l) return
       const fresh = rows.filter((r) => r.available && !l.index.has(r.product_id))
-      if (fresh.length > 0 && !documentFrequenciesCounted(l.model)) {
+      if (fresh.length === 0) return
+      if (!documentFrequenciesCounted(l.model)) {
         await countDocumentFrequencies(l.model, () => new Promise<void>((resolve) => setTimeout(resolve, 0)))
         continue
       }
-      let unknown = rows.length < productIds.length
-      for (const r of rows) {
-        const i = l.index.get(r.product_id)
-        if (i === undefined) unknown = true
-        else l.model.items[i] = itemOf(r)
-      }
-      availabilityChanged(l.model)
-      if (fresh.length > 0) this.add(tenantId, l, fresh.map(itemOf))
-      return unknown
+      const ids = [...l.added, ...fresh.map((r) => r.product_id)]
+      // The same products added in the same order give the same version on every instance.
+      const version = `${l.storedVersion}+${ids.length}.${(murmur3String(ids.join('\n')) >>> 0).toString(36)}`
+      const model = withAddedItems(l.model, fresh.map(itemOf), version, this.kernels)
+      this.loaded.set(tenantId, { model, index: modelIndex(model).byId, checkedAt: l.checkedAt, storedVersion: l.storedVersion, added: ids })
+      this.warm(model)
+      return
     }
   }
 
-  private add(tenantId: string, l: Loaded, items: Item[]) {
-    const ids = [...l.added, ...items.map((i) => i.productId)]
-    // The same products added in the same order give the same version on every instance.
-    const version = `${l.storedVersion}+${ids.length}.${(murmur3String(ids.join('\n')) >>> 0).toString(36)}`
-    const model = withAddedItems(l.model, items, version, this.kernels)
-    this.loaded.set(tenantId, { model, index: modelIndex(model).byId, checkedAt: l.checkedAt, storedVersion: l.storedVersion, added: ids })
-    this.warm(model)
+  /** A newly built or loaded model replaces the tenant's; products added to the previous one that it lacks (its build read the catalog before them) are added again. */
+  private replace(tenantId: string, loaded: Loaded) {
+    const previous = this.loaded.get(tenantId)
+    this.loaded.set(tenantId, loaded)
+    this.warm(loaded.model)
+    const missing = previous?.added.filter((id) => !loaded.index.has(id)) ?? []
+    if (missing.length > 0) this.addSoon(tenantId, missing)
   }
 }
 

@@ -32,8 +32,8 @@ function newArrivalCandidates(model: TenantModel, newest: readonly number[], blo
   for (const i of newest) {
     if (out.length >= limit) break
     if (blocked[i]) continue
-    const category = model.items[i]!.category
-    out.push({ index: i, score: 1 / (out.length + 1), reason: category === null ? 'New in the shop' : `New in ${category}` })
+    const category = model.items[i]!.category?.trim()
+    out.push({ index: i, score: 1 / (out.length + 1), reason: category ? `New in ${category}` : 'New in the shop' })
   }
   return out
 }
@@ -48,8 +48,8 @@ export interface Fallback {
 
 /**
  * Up to `limit` fallback items: the context item's category by popularity when there is
- * one, then trending, then popular, then the newest items of the catalog. Marks what it picks in `blocked`, so the lists never
- * repeat an item.
+ * one, then trending, then popular, then the newest items of the catalog. Marks what it
+ * picks in `blocked`, so the lists never repeat an item.
  */
 export function fallbackCandidates(model: TenantModel, index: ModelIndex, signals: Signals, context: number | undefined, blocked: Uint8Array, limit: number): Fallback {
   const segments: Candidate[][] = []

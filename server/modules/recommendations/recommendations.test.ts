@@ -2,8 +2,9 @@
 // catalog and events, served from memory and cache, kept fresh, isolated per
 // tenant, and served stale when the database fails.
 import { describe, expect, test } from 'bun:test'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import type { RawSql } from '../../../db/client.ts'
-import { claimBuild } from '../../../db/queries/models.ts'
+import { claimBuild, loadModelBytes, saveModel } from '../../../db/queries/models.ts'
 import { createApp } from '../../app.ts'
 import { MemoryCache } from '../../infra/cache/memory.ts'
 import { loadConfig } from '../../config.ts'
@@ -297,6 +298,31 @@ for (const name of BACKENDS) {
       expect(rebuilt.body.meta.modelVersion).not.toBe(found.body.meta.modelVersion)
       expect(ids(rebuilt)).toEqual(ids(found))
       rebuilt.body.data.forEach((x: { score: number }, i: number) => expect(x.score).toBeCloseTo(found.body.data[i].score, 2))
+    }, 30_000)
+
+    test('products added to the loaded model stay through re-checks, and join a newer stored model that lacks them', async () => {
+      let now = Date.now()
+      const c = await testApp(name, {}, () => new Date(now))
+      const k = await c.tenantWithKeys()
+      await seed(c, k.writeKey)
+      await c.app.services.models.build(k.tenantId)
+      const similar = async () => (await c.req('GET', '/api/v1/recommendations?userId=x&strategy=content_based&productId=mug-3&limit=20', { key: k.readKey })).body
+      await c.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'mug-late', name: 'Espresso Mug Late', category: 'kitchen', price: 13, description: 'ceramic espresso mug for coffee' } })
+      const added = await waitFor('mug-late to join the model', async () => { const b = await similar(); return b.data.some((x: { productId: string }) => x.productId === 'mug-late') && b })
+      now += 60_000 // past the re-check: the stored version is unchanged, so the grown model stays
+      const later = await similar()
+      expect(later.meta.modelVersion).toBe(added.meta.modelVersion)
+      expect(later.data.map((x: { productId: string }) => x.productId)).toContain('mug-late')
+      // A newer stored model whose build read the catalog before mug-late (here: the same bytes, stored again as a
+      // new version): loaded at the next re-check, and mug-late is added to it again.
+      const { raw } = (await backend(name)).database
+      const stored = (await loadModelBytes(raw, k.tenantId))!
+      const model = { ...JSON.parse(gunzipSync(stored.model).toString('utf8')), version: `${stored.version}-again` }
+      await saveModel(raw, k.tenantId, { version: model.version, builtAt: new Date(now), model: gzipSync(JSON.stringify(model)), stats: {} })
+      now += 60_000
+      expect((await similar()).meta.modelVersion).toBe(`${stored.version}-again`)
+      const again = await waitFor('mug-late to join the newer model', async () => { const b = await similar(); return b.data.some((x: { productId: string }) => x.productId === 'mug-late') && b })
+      expect(again.meta.modelVersion).toStartWith(`${stored.version}-again+1.`)
     }, 30_000)
 
     test('validation: userId required, limit 1..50', async () => {
