@@ -313,5 +313,6 @@ if (import.meta.main) {
     const pick = (key: keyof Metrics): number[] => r.map((m) => m[key])
     console.log(`| ${name} | ${spread(pick('precision'))} | ${spread(pick('recall'))} | ${spread(pick('ndcg'))} | ${mean(pick('padded')).toFixed(2)} | ${(100 * mean(pick('fellBack'))).toFixed(1)} % |`)
   })
+  names.forEach((name, i) => { if (name.startsWith('collaborative')) console.log(`${name}, P@${K} per split: ${results[i]!.map((m) => m.precision.toFixed(4)).join(', ')}`) })
   console.log(`\nmean (min–max) over the ${seeds.length} splits; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }

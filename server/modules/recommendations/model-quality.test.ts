@@ -65,9 +65,12 @@ for (const name of BACKENDS) {
 
     test('explicit settings win over auto; a refresh reuses the choice, an asked-for build chooses again', async () => {
       const a = await t.tenantWithKeys()
+      const b = await t.tenantWithKeys()
       await seed(t, a.writeKey, 40)
-      await build(a.tenantId)
+      await seed(t, b.writeKey, 40)
+      await build(a.tenantId); await build(b.tenantId)
       const first = await modelOf(a.writeKey)
+      const other = await modelOf(b.writeKey)
       expect(first.stats.settingsTried).toBeGreaterThan(0)
       // The 15-minute refresh: nothing asked for, the choice is reused and so is its grade.
       await build(a.tenantId)
@@ -82,6 +85,9 @@ for (const name of BACKENDS) {
       expect(set.evaluation.chosenSettings).toMatchObject({ halfLifeDays: 3, regularisation: 40 })
       expect(set.stats.settings).toMatchObject({ halfLifeDays: 3, regularisation: 40 })
       expect(set.stats.settingsTried).toBeGreaterThan(0) // the rest still chosen
+      // One tenant's settings are its own: the other's model and grade are as they were.
+      expect(await modelOf(b.writeKey)).toEqual(other)
+      expect(other.evaluation.chosenSettings.halfLifeDays).not.toBe(3)
     })
   })
 }

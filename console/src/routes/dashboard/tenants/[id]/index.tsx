@@ -229,7 +229,7 @@ const ModelQualityCard = component$<{ quality: { status: string; evaluation: Eva
             {bars(e).map((b) => (
               <div key={b.strategy} class={b.baseline ? 'bar bar-baseline' : 'bar'}>
                 <dt>{b.label}{b.baseline && <span class="muted"> (baseline)</span>}</dt>
-                <dd><span class="bar-fill" style={{ width: `${b.width}%` }} aria-hidden="true" />{b.text}</dd>
+                <dd><span class="bar-track" aria-hidden="true"><span class="bar-fill" style={{ width: `${b.width}%` }} /></span>{b.text}</dd>
               </div>
             ))}
           </dl>
