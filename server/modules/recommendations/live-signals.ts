@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.ts'
 import { liveFromHour, liveSignals, modelSignals, type Signals } from '../../engine/signals.ts'
 import { modelIndex } from '../../engine/strategies/model-index.ts'
 import { HOUR_MS } from '../../engine/strategies/trending.ts'
+import { EVENT_TYPES } from '../../vocabulary.ts'
 import { resolveWeights } from '../../engine/strategies/weights.ts'
 import type { TenantModel } from '../../engine/types.ts'
 import { UNTUNED_SETTINGS } from '../../engine/tune.ts'
@@ -20,11 +21,17 @@ import type { TenantConfig } from '../tenants/config.ts'
 
 /** How long a snapshot is served before the store is asked whether the counts moved. */
 export const REFRESH_MS = 250
+const PURCHASE = EVENT_TYPES.indexOf('purchase')
 /** How long an earlier hour's counts are reused: only late events change them. */
 const PAST_HOUR_MS = 60_000
 
 /** The signals an answer was worked out from, and their version: an answer that used them is valid while it stands. */
-export interface LiveView { signals: Signals; version: string }
+export interface LiveView {
+  signals: Signals
+  version: string
+  /** Whether the counters hold purchases the model does not: only then can a product have new partners. */
+  purchases: boolean
+}
 
 interface Snapshot extends LiveView {
   model: TenantModel
@@ -38,10 +45,11 @@ interface Snapshot extends LiveView {
 export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date; log: Logger }) {
   const snapshots = new BoundedMap<string, Snapshot>(10_000)
   const refreshing = new Map<string, Promise<LiveView>>()
-  const partnerReads = new BoundedMap<string, { at: number; model: TenantModel; counts: Map<string, number> | Promise<Map<string, number>> }>(20_000)
+  const partnerReads = new BoundedMap<string, { version: string; model: TenantModel; counts: Map<string, number> | Promise<Map<string, number>> }>(20_000)
+  const none: ReadonlyMap<string, number> = new Map()
   let warned = 0
 
-  const fallback = (model: TenantModel): LiveView => ({ signals: modelSignals(model, modelIndex(model)), version: 'model' })
+  const fallback = (model: TenantModel): LiveView => ({ signals: modelSignals(model, modelIndex(model)), version: 'model', purchases: false })
   const warn = (tenantId: string, error: unknown) => {
     const now = d.clock().getTime()
     if (now - warned > 60_000) { warned = now; d.log.warn('live counters unreadable: serving the model\'s own trending and popularity', { tenantId, error }) }
@@ -70,7 +78,9 @@ export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date
     // The half-life the model's popularity decayed by: the tenant's, or the one its build chose.
     const halfLifeDays = typeof settings.halfLifeDays === 'number' ? settings.halfLifeDays : model.settings?.halfLifeDays ?? UNTUNED_SETTINGS.halfLifeDays
     const signals = liveSignals(model, modelIndex(model), { now, hours, weights: resolveWeights(settings.eventWeights), halfLifeDays })
-    const snapshot: Snapshot = { signals, version: `${tick}.${hour}`, model, tick, hour, settings, checkedAt: now, read }
+    const fromHour = liveFromHour(model)
+    const purchases = [...hours].some(([h, counts]) => h >= fromHour && [...counts.values()].some((c) => c[PURCHASE]! > 0))
+    const snapshot: Snapshot = { signals, version: `${tick}.${hour}`, purchases, model, tick, hour, settings, checkedAt: now, read }
     snapshots.set(tenantId, snapshot)
     return snapshot
   }
@@ -90,16 +100,20 @@ export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date
       return pending
     },
 
-    /** A product's co-purchases the model does not hold (product id → baskets), read at most every REFRESH_MS. */
-    partners(tenantId: string, model: TenantModel, productId: string): InMemoryFirst<Map<string, number>> {
+    /**
+     * A product's co-purchases the model does not hold (product id → baskets), as of `view`:
+     * none to read while the counters hold no purchases since the build, and read once per
+     * product while the tenant's counts stand.
+     */
+    partners(tenantId: string, model: TenantModel, view: LiveView, productId: string): InMemoryFirst<ReadonlyMap<string, number>> {
+      if (!view.purchases) return none
       const key = `${tenantId}\u0000${productId}`
-      const now = d.clock().getTime()
       const hit = partnerReads.get(key)
-      if (hit && hit.model === model && now - hit.at < REFRESH_MS) return hit.counts
-      const hour = Math.floor(now / HOUR_MS)
+      if (hit && hit.model === model && hit.version === view.version) return hit.counts
+      const hour = Math.floor(d.clock().getTime() / HOUR_MS)
       const hours: number[] = []
       for (let h = Math.max(liveFromHour(model), hour - 23); h <= hour; h++) hours.push(h)
-      const entry = { at: now, model, counts: d.live.partners(tenantId, productId, hours) as Map<string, number> | Promise<Map<string, number>> }
+      const entry = { version: view.version, model, counts: d.live.partners(tenantId, productId, hours) as Map<string, number> | Promise<Map<string, number>> }
       entry.counts = (entry.counts as Promise<Map<string, number>>).then((c) => (entry.counts = c), (error) => { warn(tenantId, error); return (entry.counts = new Map()) })
       partnerReads.set(key, entry)
       return entry.counts

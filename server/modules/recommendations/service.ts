@@ -99,7 +99,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
       if (view instanceof Promise) view = await view
-      let partners = strategy === 'frequently_bought_together' && q.productId !== undefined ? live.partners(tenantId, model, q.productId) : undefined
+      let partners = strategy === 'frequently_bought_together' && q.productId !== undefined ? live.partners(tenantId, model, view, q.productId) : undefined
       if (partners instanceof Promise) partners = await partners
       const signals = { signals: view.signals, partners }
       // The live signals' version, for answers that read them: they hold only while it does.
