@@ -34,4 +34,4 @@ test('stored experiments become fixed; new ones default to sequential', async ()
     rmSync(before, { recursive: true, force: true })
     await client.close()
   }
-})
+}, 30_000) // two migration runs on a fresh PGlite: seconds on a busy machine
