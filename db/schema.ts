@@ -297,6 +297,10 @@ export const experiments = pgTable('experiments', {
   variant: text('variant').notNull(),
   trafficSplit: integer('traffic_split').notNull(),
   metric: text('metric', { enum: ['ctr', 'conversion_rate', 'revenue_per_visitor'] }).notNull(),
+  /** Rows from before sequential analysis were set to 'fixed' by the migration that added it (their results read as they did). */
+  analysis: text('analysis', { enum: ['sequential', 'fixed'] }).notNull().default('sequential'),
+  /** Users per arm: the horizon of a fixed analysis; tunes the sequential one when given. */
+  plannedSampleSize: integer('planned_sample_size'),
   /** null: every placement. */
   placement: text('placement'),
   status: text('status', { enum: ['draft', 'running', 'paused', 'completed'] }).notNull(),

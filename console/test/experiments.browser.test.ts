@@ -1,6 +1,7 @@
 // Flow §4.4 in Chromium: create an experiment in the console (with a mistake
 // first), shoppers exposed through the recommendations API, the results page
-// (arms, intervals, p-value, warnings), promote the winner; axe on every page.
+// (decision banner, arms, intervals, p-values, warnings), promote the winner
+// (confirmed, as the decision is not to ship); axe on every page.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { seedCatalog, seedEvents } from './tenant-data.ts'
@@ -89,6 +90,10 @@ describe('experiments', () => {
     expect(arms[0]).toContain(`${(r.controlMetric * 100).toFixed(2)}%`)
     expect(await page.locator('#p-value').innerText()).toContain(r.pValue === null ? '–' : r.pValue < 0.001 ? '< 0.001' : r.pValue.toFixed(3))
     expect(await page.locator('#significant').innerText()).toBe(r.isSignificant ? 'Yes' : 'No')
+    // Sequential by default: the decision is the banner, and the always-valid p-value sits beside the fixed one.
+    expect(r.analysis).toBe('sequential')
+    expect(await page.locator('#verdict').innerText()).toContain(r.decision.reason)
+    expect(await page.locator('#sequential-p-value').innerText()).toContain(r.sequential.pValue === null ? '–' : r.sequential.pValue < 0.001 ? '< 0.001' : r.sequential.pValue.toFixed(3))
     expect(r.lowConfidence).toBe(true)
     expect(await page.locator('#warning-low-confidence').innerText()).toContain('at least 500 exposed shoppers')
     const chart = page.getByTestId('interval-chart')
@@ -101,6 +106,11 @@ describe('experiments', () => {
   test('Promote winner completes the experiment and sets the placement strategy', async () => {
     const { page, tenantId } = s
     await page.goto(expUrl)
+    // The decision is not to ship the variant, so promoting asks first: the form does not submit unconfirmed.
+    await page.getByRole('button', { name: 'Promote winner' }).click()
+    expect(await page.locator('#promote-confirm').evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true)
+    expect(await page.locator('#experiment-status').innerText()).toBe('Running')
+    await page.locator('#promote-confirm').check()
     await page.getByRole('button', { name: 'Promote winner' }).click()
     await page.locator('#promoted').waitFor()
     expect(await page.locator('#promoted').innerText()).toContain('Collaborative filtering (the control) is now the default strategy for placement home')

@@ -3,7 +3,7 @@ import type { Db, RawSql } from '../client.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
 export type ExperimentStatus = Experiment['status']
-export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status'>
+export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status' | 'analysis' | 'plannedSampleSize'>
 
 export async function findExperiment(db: Db, tenantId: string, id: string): Promise<Experiment | undefined> {
   const [e] = await db.select().from(experiments).where(and(eq(experiments.tenantId, tenantId), eq(experiments.id, id))).limit(1)

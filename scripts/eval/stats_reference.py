@@ -11,6 +11,11 @@ Python 3 standard library only. Deliberately NOT a port of the TypeScript:
   variances / covariances are taken from those rows in two passes, while the
   fixtures carry only the sums the TypeScript sees.
 
+The sequential cases (sequential.ts) compute the mixture likelihood ratio by
+Simpson quadrature of the Gaussian likelihood ratio over the N(0, tau^2)
+mixture, not by its closed form, and find the confidence-sequence interval by
+bisection on that integral.
+
 Usage: python3 scripts/eval/stats_reference.py   (writes the fixtures file)
 """
 import json
@@ -223,6 +228,71 @@ def sample_size(baseline, mde=0.05, alpha=0.05, power=0.8):
             'expected': math.ceil(n - 1e-9), 'exact': n}
 
 
+# ----------------------------------------------------------------- sequential (mixture SPRT / normal-mixture CS)
+def log_mixture_lr(estimate, var, tau2, steps=40000):
+    """ln of the integral over theta ~ N(0, tau2) of exp((theta * estimate - theta^2 / 2) / var),
+    the Gaussian likelihood ratio of 'lift = theta' against 'lift = 0', by Simpson quadrature
+    in logs (shifted by the integrand's maximum) over +-12 sd of the posterior-like peak."""
+    tau = math.sqrt(tau2)
+    g = lambda th: (th * estimate - th * th / 2) / var - th * th / (2 * tau2) - math.log(tau * math.sqrt(2 * math.pi))
+    peak = estimate * tau2 / (var + tau2)
+    width = math.sqrt(var * tau2 / (var + tau2))
+    lo, hi = peak - 12 * width, peak + 12 * width
+    top = g(peak)
+    return top + math.log(simpson(lambda th: math.exp(g(th) - top), lo, hi, steps))
+
+
+def mixture_reference(estimate, var, tau2, alpha=ALPHA):
+    p = min(1.0, math.exp(-log_mixture_lr(estimate, var, tau2)))
+    target = math.log(1 / alpha)
+    # the ratio depends on estimate - theta0 only, and grows with its size: bisect for the boundary distance
+    lo, hi = 0.0, math.sqrt(var)
+    while log_mixture_lr(hi, var, tau2) < target:
+        hi *= 2
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        if log_mixture_lr(mid, var, tau2) < target:
+            lo = mid
+        else:
+            hi = mid
+    half = (lo + hi) / 2
+    return p, [estimate - half, estimate + half]
+
+
+def sequential_case(name, metric, control, variant, arms, expected_users):
+    """arms: ((value, variance of the estimate, users) for control, same for variant), computed
+    from the rows above; lift and its delta-method variance; tau^2 = rho^2 * V * n."""
+    (c, vc, nc), (v, vv, nv) = arms
+    lift = (v - c) / c
+    var = vv / c ** 2 + v ** 2 * vc / c ** 4
+    ell = -2 * math.log(ALPHA)
+    rho2 = (ell + math.log(1 + ell)) / expected_users
+    n = 2 / (1 / nc + 1 / nv)
+    tau2 = rho2 * var * n
+    p, interval = mixture_reference(lift, var, tau2)
+    return {'name': name, 'metric': metric, 'control': control, 'variant': variant, 'expectedUsersPerArm': expected_users,
+            'expected': {'lift': lift, 'liftVariance': var, 'rho2': rho2, 'mixtureVariance': tau2, 'pValue': p,
+                         'liftInterval': interval, 'isSignificant': p < ALPHA}}
+
+
+def sequential_conversion(name, nc, xc, nv, xv, expected_users):
+    pc, pv = xc / nc, xv / nv
+    return sequential_case(name, 'conversion_rate', {'users': nc, 'conversions': xc}, {'users': nv, 'conversions': xv},
+                           ((pc, pc * (1 - pc) / nc, nc), (pv, pv * (1 - pv) / nv, nv)), expected_users)
+
+
+def sequential_revenue(name, ctrl, var, expected_users):
+    arm = lambda xs: {'n': len(xs), 'sum': sum(xs), 'sumSq': sum(x * x for x in xs)}
+    est = lambda xs: (sum(xs) / len(xs), two_pass_var(xs) / len(xs), len(xs))
+    return sequential_case(name, 'revenue_per_visitor', arm(ctrl), arm(var), (est(ctrl), est(var)), expected_users)
+
+
+def sequential_ctr(name, ctrl, var, expected_users):
+    rc, vc, ac = ctr_arm_stats(ctrl)
+    rv, vv, av = ctr_arm_stats(var)
+    return sequential_case(name, 'ctr', ac, av, ((rc, vc, len(ctrl)), (rv, vv, len(var))), expected_users)
+
+
 def main():
     rng = random.Random(20261125)
     fx = {}
@@ -274,6 +344,18 @@ def main():
         sample_size({'rate': 0.05}, mde=0.2, alpha=0.01, power=0.9),
         sample_size({'mean': 2.4, 'standardDeviation': 18.0}),
         sample_size({'mean': 50.0, 'standardDeviation': 25.0}, mde=0.1),
+    ]
+    srng = random.Random(20261206)
+    fx['sequential'] = [
+        sequential_conversion('A/A-like at the tuned size', 35000, 3500, 35000, 3540, 35000),
+        sequential_conversion('clear lift, significant at any look', 60000, 6000, 60000, 6600, 35000),
+        sequential_conversion('fixed p < 0.05 but not sequentially', 20000, 2000, 20000, 2130, 35000),
+        sequential_conversion('negative lift, early, tuned small', 3000, 360, 3100, 290, 2000),
+        sequential_conversion('unequal split 80/20', 40000, 2000, 10000, 560, 100000),
+        sequential_revenue('revenue, variant buys more often', revenue_rows(srng, 6000, 0.04, 3.5, 1.0), revenue_rows(srng, 6000, 0.06, 3.5, 1.0), 35000),
+        sequential_revenue('revenue, A/A-like', revenue_rows(srng, 3000, 0.05, 3.0, 0.8), revenue_rows(srng, 3000, 0.05, 3.0, 0.8), 5000),
+        sequential_ctr('ctr, higher in variant', ctr_rows(srng, 5000, 8, 0.04), ctr_rows(srng, 5000, 8, 0.05), 10000),
+        sequential_ctr('ctr, similar', ctr_rows(srng, 1500, 6, 0.05), ctr_rows(srng, 1500, 6, 0.05), 35000),
     ]
     with open(OUT, 'w') as f:
         json.dump(fx, f, indent=1)

@@ -3925,6 +3925,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -4046,6 +4049,10 @@ export interface operations {
                     metric: "ctr" | "conversion_rate" | "revenue_per_visitor";
                     /** @description null: every placement */
                     placement?: string | null;
+                    /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
+                    analysis?: "sequential" | "fixed";
+                    /** @description users per arm: required for fixed (its horizon); tunes sequential (default 35,000) */
+                    plannedSampleSize?: number;
                     /** @default running */
                     status?: "running" | "draft";
                 };
@@ -4067,6 +4074,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -4208,6 +4218,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -4479,6 +4492,9 @@ export interface operations {
                     metric?: "ctr" | "conversion_rate" | "revenue_per_visitor";
                     /** @description null: every placement */
                     placement?: string | null;
+                    /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
+                    analysis?: "sequential" | "fixed";
+                    plannedSampleSize?: number | null;
                 };
             };
         };
@@ -4498,6 +4514,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -4663,7 +4682,9 @@ export interface operations {
                                 number,
                                 number
                             ] | null;
+                            /** @description fixed-horizon p-value (valid for one look at a planned size) */
                             pValue: number | null;
+                            /** @description by the experiment's analysis: the sequential p-value, or the fixed-horizon one */
                             isSignificant: boolean;
                             /** @description exposed users per arm */
                             sampleSize: {
@@ -4710,6 +4731,38 @@ export interface operations {
                             /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                             details?: {
                                 [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            /** @description fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential) */
+                            peeking: boolean;
+                            /** @description null for a fixed analysis */
+                            sequential: {
+                                /** @description always-valid p-value: may be read at every look */
+                                pValue: number | null;
+                                /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                liftInterval: [
+                                    number,
+                                    number
+                                ] | null;
+                                method: string;
+                                tuning: {
+                                    alpha: number;
+                                    /** @description n*: users per arm at which the interval is tightest */
+                                    expectedUsersPerArm: number;
+                                    /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                    rho2: number;
+                                    /** @description tau², the normal mixture variance on the lift scale */
+                                    mixtureVariance: number | null;
+                                };
+                            } | null;
+                            decision: {
+                                /** @enum {string} */
+                                status: "continue" | "ship_variant" | "keep_control" | "no_difference" | "guardrail_harm";
+                                /** @description the key of the arm to ship or keep, when there is one */
+                                arm: string | null;
+                                /** @description the plain-language line the console shows */
+                                reason: string;
                             };
                             /**
                              * @description older than 90 days: a summary is kept, per-user data deleted
@@ -4849,6 +4902,9 @@ export interface operations {
                                 variant: string;
                                 trafficSplit: number;
                                 metric: string;
+                                /** @enum {string} */
+                                analysis: "sequential" | "fixed";
+                                plannedSampleSize: number | null;
                                 placement: string | null;
                                 /** @enum {string} */
                                 status: "draft" | "running" | "paused" | "completed";
@@ -4881,7 +4937,9 @@ export interface operations {
                                     number,
                                     number
                                 ] | null;
+                                /** @description fixed-horizon p-value (valid for one look at a planned size) */
                                 pValue: number | null;
+                                /** @description by the experiment's analysis: the sequential p-value, or the fixed-horizon one */
                                 isSignificant: boolean;
                                 /** @description exposed users per arm */
                                 sampleSize: {
@@ -4928,6 +4986,38 @@ export interface operations {
                                 /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                                 details?: {
                                     [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                analysis: "sequential" | "fixed";
+                                /** @description fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential) */
+                                peeking: boolean;
+                                /** @description null for a fixed analysis */
+                                sequential: {
+                                    /** @description always-valid p-value: may be read at every look */
+                                    pValue: number | null;
+                                    /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    method: string;
+                                    tuning: {
+                                        alpha: number;
+                                        /** @description n*: users per arm at which the interval is tightest */
+                                        expectedUsersPerArm: number;
+                                        /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                        rho2: number;
+                                        /** @description tau², the normal mixture variance on the lift scale */
+                                        mixtureVariance: number | null;
+                                    };
+                                } | null;
+                                decision: {
+                                    /** @enum {string} */
+                                    status: "continue" | "ship_variant" | "keep_control" | "no_difference" | "guardrail_harm";
+                                    /** @description the key of the arm to ship or keep, when there is one */
+                                    arm: string | null;
+                                    /** @description the plain-language line the console shows */
+                                    reason: string;
                                 };
                                 /**
                                  * @description older than 90 days: a summary is kept, per-user data deleted
@@ -5086,6 +5176,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5246,6 +5339,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5406,6 +5502,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5566,6 +5665,9 @@ export interface operations {
                             variant: string;
                             trafficSplit: number;
                             metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";

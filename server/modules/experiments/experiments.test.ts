@@ -82,6 +82,36 @@ for (const name of BACKENDS) {
       expect((await t.req('POST', '/api/v1/experiments', { token: k.token, tenant: k.tenantId, body: { ...base, placement: 'cart', status: 'draft' } })).status).toBe(201)
     })
 
+    test('analysis: sequential by default; fixed needs plannedSampleSize (400) and says peeking until it is reached', async () => {
+      const k = await t.tenantWithKeys()
+      const seq = await post(k.writeKey, '', { ...base, placement: 'a1' })
+      expect(seq.body.data).toMatchObject({ analysis: 'sequential', plannedSampleSize: null })
+      const fixed = await post(k.writeKey, '', { ...base, placement: 'a2', analysis: 'fixed', plannedSampleSize: 5000 })
+      expect(fixed.status).toBe(201)
+      expect(fixed.body.data).toMatchObject({ analysis: 'fixed', plannedSampleSize: 5000 })
+      const field = async (body: object) => expectProblem(await post(k.writeKey, '', body), 400).errors!.map((e) => e.field)
+      expect(await field({ ...base, analysis: 'fixed' })).toEqual(['plannedSampleSize'])
+      expect(await field({ ...base, analysis: 'bayesian' })).toEqual(['analysis'])
+      expect(await field({ ...base, plannedSampleSize: 0 })).toEqual(['plannedSampleSize'])
+      expect(await field({ ...base, plannedSampleSize: 'lots' })).toEqual(['plannedSampleSize'])
+      // A draft may switch to fixed only with a horizon, and cannot drop it while fixed.
+      const draft = (await post(k.writeKey, '', { ...base, status: 'draft' })).body.data.id
+      const patch = (body: object) => t.req('PATCH', `/api/v1/experiments/${draft}`, { key: k.writeKey, body })
+      expect(expectProblem(await patch({ analysis: 'fixed' }), 400).errors!.map((e) => e.field)).toEqual(['plannedSampleSize'])
+      expect((await patch({ analysis: 'fixed', plannedSampleSize: 2000 })).body.data).toMatchObject({ analysis: 'fixed', plannedSampleSize: 2000 })
+      expectProblem(await patch({ plannedSampleSize: null }), 400)
+      // Results: a sequential one carries the confidence sequence; a fixed one is peeking before its horizon.
+      const results = async (id: string) => (await t.req('GET', `/api/v1/experiments/${id}/results`, { key: k.writeKey })).body.data
+      const s = await results(seq.body.data.id)
+      expect(s).toMatchObject({ analysis: 'sequential', peeking: false, isSignificant: false, decision: { status: 'continue', arm: null } })
+      expect(s.sequential).toMatchObject({ pValue: null, liftInterval: null, tuning: { alpha: 0.05, expectedUsersPerArm: 35_000 } })
+      const f = await results(fixed.body.data.id)
+      expect(f).toMatchObject({ analysis: 'fixed', peeking: true, sequential: null, decision: { status: 'continue' } })
+      expect(f.decision.reason).toContain('of 5,000 planned users per arm')
+      // Another tenant sees neither.
+      expectProblem(await t.req('GET', `/api/v1/experiments/${fixed.body.data.id}/results`, { key: (await t.tenantWithKeys()).writeKey }), 404)
+    })
+
     test('one running experiment per placement; a placement-less one covers every placement (409)', async () => {
       const k = await t.tenantWithKeys()
       expect((await post(k.writeKey, '', { ...base, placement: 'home' })).status).toBe(201)
@@ -250,6 +280,28 @@ for (const name of BACKENDS) {
       const served = await t.req('GET', '/api/v1/recommendations?userId=s999&placement=home', { key: k.readKey })
       expect(served.body.meta.experiment).toBeUndefined()
       expect(['trending', 'trending_fallback', 'new_arrivals_fallback']).toContain(served.body.meta.strategy)
+    })
+
+    test('isSignificant and the decision follow the analysis: fixed p < 0.05 that the confidence sequence does not confirm', async () => {
+      const { experimentResults } = await import('./results.ts')
+      // Conversion 2,000 / 20,000 vs 2,130 / 20,000: fixed p = 0.032; sequential p = 0.41 (fixture "fixed p < 0.05 but not sequentially").
+      const rows = (['control', 'variant'] as const).flatMap((arm) => Array.from({ length: 20_000 }, (_, i) => ({
+        arm, day: '2026-11-20', impressions: 0, clicks: 0, conversions: i < (arm === 'control' ? 2000 : 2130) ? 1 : 0, revenue: 0,
+      })))
+      const e = { metric: 'conversion_rate' as const, trafficSplit: 50, startedAt: null, completedAt: null, control: 'trending', variant: 'content_based' }
+      const seq = experimentResults({ ...e, analysis: 'sequential', plannedSampleSize: 35_000 }, rows, new Date())
+      expect(seq.pValue!).toBeLessThan(0.05)
+      expect(seq.sequential!.pValue!).toBeCloseTo(0.40676047851395025, 6)
+      expect(seq.isSignificant).toBe(false)
+      expect(seq.decision.status).toBe('continue')
+      const atHorizon = experimentResults({ ...e, analysis: 'fixed', plannedSampleSize: 20_000 }, rows, new Date())
+      expect(atHorizon).toMatchObject({ peeking: false, sequential: null, isSignificant: true, decision: { status: 'ship_variant', arm: 'variant', reason: 'Ship content_based: +6.5 % conversion rate, at the planned sample size' } })
+      const early = experimentResults({ ...e, analysis: 'fixed', plannedSampleSize: 30_000 }, rows, new Date())
+      expect(early).toMatchObject({ peeking: true, isSignificant: true, decision: { status: 'continue', arm: null } })
+      // Stored before there was a planned size: fixed, with the minimum sample size as its horizon.
+      const legacy = experimentResults({ ...e }, rows, new Date())
+      expect(legacy.analysis).toBe('fixed')
+      expect(legacy.peeking).toBe(20_000 < legacy.minimumSampleSize!)
     })
 
     test('revenue per visitor from the same per-user rows', async () => {

@@ -6,6 +6,11 @@ const Name = T.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 const Placement = T.Union([T.String({ minLength: 1, maxLength: 100 }), T.Null()], { description: 'null: every placement' })
 const Split = T.Integer({ minimum: 1, maximum: 99, description: 'percent of users in the variant' })
 
+const Analysis = T.Union([T.Literal('sequential'), T.Literal('fixed')], {
+  description: 'sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm',
+})
+const PlannedSampleSize = T.Integer({ minimum: 100, maximum: 100_000_000, description: 'users per arm: required for fixed (its horizon); tunes sequential (default 35,000)' })
+
 const Maybe = T.Union([T.Number(), T.Null()])
 const Range = T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % interval [lower, upper]; null while there is too little data' })
 const ArmDay = T.Object({ users: T.Integer(), metric: Maybe })
@@ -17,8 +22,8 @@ const Results = T.Object({
   variantMetric: Maybe,
   lift: T.Union([T.Number(), T.Null()], { description: 'relative lift of the variant over the control (0.1 = +10 %)' }),
   liftCI: Range,
-  pValue: Maybe,
-  isSignificant: T.Boolean(),
+  pValue: T.Union([T.Number(), T.Null()], { description: 'fixed-horizon p-value (valid for one look at a planned size)' }),
+  isSignificant: T.Boolean({ description: "by the experiment's analysis: the sequential p-value, or the fixed-horizon one" }),
   sampleSize: T.Object({ control: T.Integer(), variant: T.Integer() }, { description: 'exposed users per arm' }),
   duration: T.Integer({ description: 'seconds since it started (until it completed)' }),
   confidenceIntervals: T.Object({ control: Range, variant: Range }),
@@ -27,6 +32,24 @@ const Results = T.Object({
   srm: T.Object({ pValue: Maybe, detected: T.Boolean() }, { description: 'sample ratio mismatch: the arms do not match the configured split' }),
   daily: T.Optional(T.Array(T.Object({ date: T.String({ format: 'date' }), control: ArmDay, variant: ArmDay, pValue: Maybe }), { description: 'cumulative by exposure day (absent once archived)' })),
   details: T.Optional(T.Record(T.String(), T.Unknown(), { description: "the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived)" })),
+  analysis: Analysis,
+  peeking: T.Boolean({ description: 'fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential)' }),
+  sequential: T.Union([T.Object({
+    pValue: T.Union([T.Number(), T.Null()], { description: 'always-valid p-value: may be read at every look' }),
+    liftInterval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % confidence sequence for the relative lift, valid at every look at once' }),
+    method: T.String(),
+    tuning: T.Object({
+      alpha: T.Number(),
+      expectedUsersPerArm: T.Integer({ description: 'n*: users per arm at which the interval is tightest' }),
+      rho2: T.Number({ description: '(-2 ln alpha + ln(1 - 2 ln alpha)) / n*' }),
+      mixtureVariance: T.Union([T.Number(), T.Null()], { description: 'tau², the normal mixture variance on the lift scale' }),
+    }),
+  }), T.Null()], { description: 'null for a fixed analysis' }),
+  decision: T.Object({
+    status: T.Union([T.Literal('continue'), T.Literal('ship_variant'), T.Literal('keep_control'), T.Literal('no_difference'), T.Literal('guardrail_harm')]),
+    arm: T.Union([T.String(), T.Null()], { description: 'the key of the arm to ship or keep, when there is one' }),
+    reason: T.String({ description: 'the plain-language line the console shows' }),
+  }),
   archived: T.Optional(T.Literal(true, { description: 'older than 90 days: a summary is kept, per-user data deleted' })),
   archivedAt: T.Optional(DateTime),
 })
@@ -35,17 +58,20 @@ export const ExperimentModel = {
   create: Strict({
     name: Name, control: Strategy, variant: Strategy, trafficSplit: Split, metric: Metric,
     placement: T.Optional(Placement),
+    analysis: T.Optional(Analysis), plannedSampleSize: T.Optional(PlannedSampleSize),
     status: T.Optional(T.Union([T.Literal('running'), T.Literal('draft')], { default: 'running' })),
   }),
   patch: Strict({
     name: T.Optional(Name), control: T.Optional(Strategy), variant: T.Optional(Strategy), trafficSplit: T.Optional(Split),
     metric: T.Optional(Metric), placement: T.Optional(Placement),
+    analysis: T.Optional(Analysis), plannedSampleSize: T.Optional(T.Union([PlannedSampleSize, T.Null()])),
   }),
   params: t.Object({ id: t.String({ format: 'uuid' }) }),
   listQuery: t.Object({ ...PaginationQuery, status: t.Optional(QueryEnum(['draft', 'running', 'paused', 'completed'])) }),
   results: Results,
   experiment: T.Object({
     id: Uuid, name: T.String(), control: T.String(), variant: T.String(), trafficSplit: T.Integer(), metric: T.String(),
+    analysis: Analysis, plannedSampleSize: T.Union([T.Integer(), T.Null()]),
     placement: T.Union([T.String(), T.Null()]), status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),
     createdAt: DateTime, updatedAt: DateTime, startedAt: T.Union([DateTime, T.Null()]), completedAt: T.Union([DateTime, T.Null()]),
   }),

@@ -2,6 +2,8 @@
 // unit of analysis is the exposed user; each user's events after exposure
 // count to the arm they were assigned.
 import type { ExposedUserRow } from '../../../db/queries/experiments.ts'
+import { decide, type Analysis } from './decision.ts'
+import { armEstimates, DEFAULT_EXPECTED_USERS_PER_ARM, sequentialLift } from './sequential.ts'
 import {
   clickThroughRate, conversionRate, LOW_CONFIDENCE_USERS, minimumSampleSize, revenuePerVisitor, sampleRatioMismatch,
   type ConversionArm, type Interval, type MeanArm, type RatioArm,
@@ -54,7 +56,20 @@ function requiredPerArm(metric: Metric, c: ArmTotals): number | null {
   return minimumSampleSize({ rate })
 }
 
-export function experimentResults(e: { metric: Metric; trafficSplit: number; startedAt: Date | null; completedAt: Date | null }, rows: ExposedUserRow[], now: Date) {
+export interface ResultsInput {
+  metric: Metric
+  trafficSplit: number
+  startedAt: Date | null
+  completedAt: Date | null
+  /** Stored experiments from before sequential analysis are fixed (as they were read then). */
+  analysis?: Analysis
+  plannedSampleSize?: number | null
+  /** Strategy names, for the decision's sentence. */
+  control?: string
+  variant?: string
+}
+
+export function experimentResults(e: ResultsInput, rows: ExposedUserRow[], now: Date) {
   const arm = (a: 'control' | 'variant') => rows.filter((r) => r.arm === a)
   const c = totals(arm('control')), v = totals(arm('variant'))
   const { r, controlMetric, variantMetric, ci } = compare(e.metric, c, v)
@@ -68,16 +83,33 @@ export function experimentResults(e: { metric: Metric; trafficSplit: number; sta
       variant: { users: upTo.filter((x) => x.arm === 'variant').length, metric: d.variantMetric }, pValue: d.r.pValue }
   })
   const end = e.completedAt ?? now
+  const analysis = e.analysis ?? 'fixed'
+  const planned = e.plannedSampleSize ?? null
+  const usersPerArm = Math.min(c.conversion.users, v.conversion.users)
+  const minimum = requiredPerArm(e.metric, c)
+  // A fixed experiment without a planned size (stored before there was one) runs to the minimum sample size.
+  const horizon = planned ?? minimum
+  const peeking = analysis === 'fixed' && (horizon === null || usersPerArm < horizon)
+  const arms = armEstimates(r)
+  const sequential = analysis === 'sequential' ? sequentialLift(arms.control, arms.variant, planned ?? DEFAULT_EXPECTED_USERS_PER_ARM) : null
+  const liftCI = pair(r.relativeLiftCi)
+  const decision = decide({
+    analysis, metric: e.metric, control: e.control ?? 'control', variant: e.variant ?? 'variant', lift: r.relativeLift,
+    pValue: sequential ? sequential.pValue : r.pValue, liftInterval: sequential ? sequential.liftInterval : liftCI,
+    peeking, usersPerArm, plannedSampleSize: horizon, srmDetected: srm.detected,
+  })
   return {
     metric: e.metric,
     controlMetric, variantMetric,
-    lift: r.relativeLift, liftCI: pair(r.relativeLiftCi),
-    pValue: r.pValue, isSignificant: r.isSignificant,
+    lift: r.relativeLift, liftCI,
+    pValue: r.pValue,
+    isSignificant: sequential ? sequential.pValue !== null && sequential.pValue < sequential.tuning.alpha : r.isSignificant,
+    analysis, peeking, sequential, decision,
     sampleSize: { control: c.conversion.users, variant: v.conversion.users },
     duration: e.startedAt ? Math.max(0, Math.round((end.getTime() - e.startedAt.getTime()) / 1000)) : 0,
     confidenceIntervals: { control: pair(ci[0]), variant: pair(ci[1]) },
     lowConfidence: c.conversion.users < LOW_CONFIDENCE_USERS || v.conversion.users < LOW_CONFIDENCE_USERS,
-    minimumSampleSize: requiredPerArm(e.metric, c),
+    minimumSampleSize: minimum,
     srm: { pValue: srm.pValue, detected: srm.detected },
     daily,
     details: r,

@@ -5,6 +5,7 @@ import {
   archiveExperiment, deleteDraft, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
 import { effectiveConfig } from '../tenants/config.ts'
+import { decide, type Analysis } from './decision.ts'
 import { experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
 const RESULTS_KEPT_DAYS = 90
@@ -13,10 +14,35 @@ import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
 
 const experimentDto = (e: Experiment) => ({
-  id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric, placement: e.placement,
+  id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric,
+  analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, placement: e.placement,
   status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
   startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,
 })
+
+const resultsInput = (e: Experiment) => ({
+  metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt,
+  analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, control: e.control, variant: e.variant,
+})
+
+/**
+ * An archived summary as results. Summaries kept before sequential analysis
+ * lack its fields: they were fixed-horizon results read at completion, so
+ * they read as fixed, not peeking, with the decision their figures give.
+ */
+function archivedResults(e: Experiment): ExperimentResults {
+  const s = e.summary as Partial<ExperimentResults> & Pick<ExperimentResults, 'metric' | 'lift' | 'liftCI' | 'pValue' | 'sampleSize' | 'srm'>
+  const legacy = s.decision === undefined
+    ? {
+      analysis: 'fixed' as const, peeking: false, sequential: null,
+      decision: decide({
+        analysis: 'fixed', metric: s.metric, control: e.control, variant: e.variant, lift: s.lift, pValue: s.pValue, liftInterval: s.liftCI,
+        peeking: false, usersPerArm: Math.min(s.sampleSize.control, s.sampleSize.variant), plannedSampleSize: null, srmDetected: s.srm.detected,
+      }),
+    }
+    : {}
+  return { ...legacy, ...s, archived: true, archivedAt: e.archivedAt!.toISOString() } as unknown as ExperimentResults
+}
 
 export interface ExperimentDeps {
   db: Db
@@ -27,7 +53,9 @@ export interface ExperimentDeps {
   setStrategy: (tenantId: string, placement: string | null, strategy: string) => Promise<void>
 }
 
-type Input = Omit<NewExperiment, 'status' | 'placement'> & { placement?: string | null; status?: 'running' | 'draft' }
+type Input = Omit<NewExperiment, 'status' | 'placement' | 'analysis' | 'plannedSampleSize'> & {
+  placement?: string | null; status?: 'running' | 'draft'; analysis?: Analysis; plannedSampleSize?: number | null
+}
 
 const overlapError = (o: { id: string; name: string }) =>
   new Conflict(`Experiment "${o.name}" (${o.id}) is already running on this placement; pause or complete it first`)
@@ -40,13 +68,21 @@ export function createExperimentService(d: ExperimentDeps) {
   }
   const sameStrategies = (control: string, variant: string) =>
     new ValidationFailed('control and variant must be different strategies', [{ field: 'variant', message: 'must differ from control' }])
+  // A fixed-horizon test is only valid read once, at a size chosen up front.
+  const fixedNeedsHorizon = (analysis: Analysis, planned: number | null) => {
+    if (analysis === 'fixed' && planned === null) {
+      throw new ValidationFailed('a fixed analysis needs plannedSampleSize (users per arm)', [{ field: 'plannedSampleSize', message: 'required when analysis is fixed' }])
+    }
+  }
 
   return {
     async create(tenantId: string, v: Input) {
       if (v.control === v.variant) throw sameStrategies(v.control, v.variant)
+      const analysis = v.analysis ?? 'sequential', plannedSampleSize = v.plannedSampleSize ?? null
+      fixedNeedsHorizon(analysis, plannedSampleSize)
       const status = v.status ?? 'running'
       const placement = v.placement ?? null
-      const row = { name: v.name.trim(), control: v.control, variant: v.variant, trafficSplit: v.trafficSplit, metric: v.metric, placement, status }
+      const row = { name: v.name.trim(), control: v.control, variant: v.variant, trafficSplit: v.trafficSplit, metric: v.metric, placement, status, analysis, plannedSampleSize }
       const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null,
         (tx) => insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null }))
       if ('overlap' in res) throw overlapError(res.overlap)
@@ -68,6 +104,7 @@ export function createExperimentService(d: ExperimentDeps) {
       if (e.status !== 'draft' && fields.some((f) => f !== 'name')) throw new Conflict(`Only the name can change once an experiment has started (it is ${e.status})`)
       const control = v.control ?? e.control, variant = v.variant ?? e.variant
       if (control === variant) throw sameStrategies(control, variant)
+      fixedNeedsHorizon(v.analysis ?? e.analysis, v.plannedSampleSize === undefined ? e.plannedSampleSize : v.plannedSampleSize)
       const updated = await updateExperiment(d.db, tenantId, id, { ...v, name: v.name?.trim() }, [e.status])
       if (!updated) throw new Conflict('The experiment changed meanwhile; read it again')
       d.onChange(tenantId)
@@ -84,21 +121,21 @@ export function createExperimentService(d: ExperimentDeps) {
     /** Results for the experiment's metric; the attribution window is the tenant's. Archived ones give their summary. */
     async results(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
-      if (e.archivedAt) return { ...(e.summary as object), archived: true, archivedAt: e.archivedAt.toISOString() } as unknown as ExperimentResults
+      if (e.archivedAt) return archivedResults(e)
       const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours)
-      return experimentResults({ metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt }, rows, d.clock())
+      return experimentResults(resultsInput(e), rows, d.clock())
     },
 
     /**
      * Completes the experiment and makes the winner the default strategy of
-     * its placement (or of the tenant): the variant when it is significantly
-     * better, otherwise the control.
+     * its placement (or of the tenant): the variant when the decision is
+     * ship_variant, otherwise the control.
      */
     async promote(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
       if (e.status === 'draft') throw new Conflict('A draft has no results to promote; start it first')
       const results = await this.results(tenantId, id, attributionWindowHours)
-      const winner: 'variant' | 'control' = results.isSignificant && (results.lift ?? 0) > 0 ? 'variant' : 'control'
+      const winner: 'variant' | 'control' = results.decision.status === 'ship_variant' ? 'variant' : 'control'
       const strategy = winner === 'variant' ? e.variant : e.control
       const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
       await d.setStrategy(tenantId, e.placement, strategy)

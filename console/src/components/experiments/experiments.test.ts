@@ -33,53 +33,29 @@ describe('parseExperimentForm', () => {
 
 describe('verdict', () => {
   const base: ResultsView = {
-    controlMetric: 0.1, variantMetric: 0.12, lift: 0.2, liftCI: [0.05, 0.35], pValue: 0.01, isSignificant: true,
-    sampleSize: { control: 5000, variant: 5000 }, lowConfidence: false, minimumSampleSize: 4000, srm: { pValue: 0.6, detected: false },
+    lift: 0.2, pValue: 0.01, sampleSize: { control: 5000, variant: 5000 }, lowConfidence: false, minimumSampleSize: 4000, srm: { pValue: 0.6, detected: false },
+    analysis: 'sequential', peeking: false,
+    decision: { status: 'ship_variant', arm: 'variant', reason: 'Ship content_based: +20.0 % CTR, valid at any look' },
   }
-  test('significantly better variant wins, no warnings', () => {
+  test('ship_variant: the variant wins, promote needs no confirmation, the banner is the decision', () => {
     const v = verdict(base)
-    expect(v).toMatchObject({ tone: 'success', winner: 'variant', warnings: [] })
-    expect(v.headline).toContain('p = 0.010')
+    expect(v).toMatchObject({ tone: 'success', winner: 'variant', promoteConfirmed: true, warnings: [] })
+    expect(v.headline).toBe('Ship content_based: +20.0 % CTR, valid at any look')
   })
-  test('significantly worse variant: control wins', () => {
-    expect(verdict({ ...base, lift: -0.2, variantMetric: 0.08 })).toMatchObject({ winner: 'control', tone: 'warning' })
+  test('any other decision: the control stays and promoting asks first', () => {
+    for (const status of ['keep_control', 'no_difference', 'continue', 'guardrail_harm'] as const) {
+      const v = verdict({ ...base, decision: { status, arm: null, reason: 'x' } })
+      expect(v).toMatchObject({ winner: 'control', promoteConfirmed: false })
+    }
+    expect(verdict({ ...base, decision: { status: 'keep_control', arm: 'control', reason: 'x' } }).tone).toBe('warning')
+    expect(verdict({ ...base, decision: { status: 'guardrail_harm', arm: 'control', reason: 'x' } }).tone).toBe('error')
   })
-  test('not significant: control stays, keep collecting', () => {
-    const v = verdict({ ...base, isSignificant: false, pValue: 0.3 })
-    expect(v.winner).toBe('control')
-    expect(v.headline).toContain('No significant difference')
-  })
-  test('SRM, low confidence and sample-size warnings', () => {
-    const v = verdict({ ...base, srm: { pValue: 0.0001, detected: true }, lowConfidence: true, sampleSize: { control: 120, variant: 80 } })
+  test('warnings: SRM, low confidence, and a fixed analysis read before its size', () => {
+    const small = { srm: { pValue: 0.0001, detected: true }, lowConfidence: true, sampleSize: { control: 120, variant: 80 } }
+    const v = verdict({ ...base, ...small, analysis: 'fixed', peeking: true })
     expect(v.warnings.map((w) => w.kind)).toEqual(['srm', 'low-confidence', 'sample-size'])
-    expect(v.tone).toBe('warning')
     expect(v.warnings[0]!.message).toContain('< 0.001')
+    // Sequential results are valid at any look: no size to wait for.
+    expect(verdict({ ...base, ...small }).warnings.map((w) => w.kind)).toEqual(['srm', 'low-confidence'])
   })
-  test('no data', () => {
-    expect(verdict({ ...base, controlMetric: null, variantMetric: null, lift: null, liftCI: null, pValue: null, isSignificant: false, minimumSampleSize: null, sampleSize: { control: 0, variant: 0 }, lowConfidence: true }).headline).toBe('Not enough data for a test yet.')
-  })
-})
-
-describe('intervalGeometry', () => {
-  test('dots sit inside their intervals; axis starts at zero for rates near zero', () => {
-    const g = intervalGeometry([
-      { key: 'control', label: 'Control', value: 0.1, ci: [0.08, 0.12] },
-      { key: 'variant', label: 'Variant', value: 0.15, ci: [0.12, 0.18] },
-    ])
-    expect(g.ticks[0]!.value).toBe(0)
-    expect(g.ticks[0]!.x).toBe(g.plot.x)
-    for (const r of g.rows) { expect(r.lo!).toBeLessThan(r.x!); expect(r.x!).toBeLessThan(r.hi!) }
-    expect(g.rows[1]!.hi!).toBeLessThanOrEqual(g.plot.x + g.plot.width)
-    expect(g.rows[0]!.y).toBeLessThan(g.rows[1]!.y)
-  })
-  test('missing values and intervals draw nothing, not NaN', () => {
-    const g = intervalGeometry([{ key: 'control', label: 'Control', value: null, ci: null }, { key: 'variant', label: 'Variant', value: null, ci: null }])
-    expect(g.rows.every((r) => r.x === null && r.lo === null)).toBe(true)
-    expect(g.ticks.every((t) => Number.isFinite(t.x))).toBe(true)
-  })
-})
-
-test('formatMetric', () => {
-  expect(formatMetric('ctr', 0.0512)).toBe('5.12%')
-  expect(formatMetric('revenue_per_visitor', 3.5, 'EUR')).toBe('€3.50')
 })

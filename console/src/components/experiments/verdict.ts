@@ -1,21 +1,26 @@
-// What the results page says about an experiment (pure): the headline, the
-// winner it would promote, and every reason not to trust the numbers yet.
-// Mirrors the rule of POST /experiments/:id/promote: the variant wins only
-// when it is significantly better; otherwise the control stays.
+// What the results page says about an experiment (pure): the server's decision
+// as the banner, the arm POST /experiments/:id/promote would make the default,
+// whether promoting needs a confirmation, and every reason not to trust the
+// numbers yet.
 import { formatPValue } from '../analytics/format.ts'
 import type { Results } from './types.ts'
 
 /** The part of the results answer the verdict reads. */
 export type ResultsView = Pick<Results,
-  'controlMetric' | 'variantMetric' | 'lift' | 'liftCI' | 'pValue' | 'isSignificant' | 'sampleSize'
-  | 'lowConfidence' | 'minimumSampleSize' | 'srm' | 'archived'>
+  'lift' | 'pValue' | 'sampleSize' | 'lowConfidence' | 'minimumSampleSize' | 'srm' | 'archived' | 'analysis' | 'peeking' | 'decision'>
 
 export interface Verdict {
-  tone: 'success' | 'warning' | 'info'
+  tone: 'success' | 'warning' | 'info' | 'error'
   headline: string
-  /** The arm POST /promote would make the default. */
+  /** The arm POST /promote would make the default: the variant only when the decision is to ship it. */
   winner: 'variant' | 'control'
+  /** Promote is the decision's own action (ship_variant); anything else asks for a confirmation first. */
+  promoteConfirmed: boolean
   warnings: { kind: 'srm' | 'low-confidence' | 'sample-size'; message: string }[]
+}
+
+const TONE: Record<Results['decision']['status'], Verdict['tone']> = {
+  ship_variant: 'success', keep_control: 'warning', no_difference: 'info', continue: 'info', guardrail_harm: 'error',
 }
 
 export function verdict(r: ResultsView): Verdict {
@@ -26,14 +31,11 @@ export function verdict(r: ResultsView): Verdict {
   if (r.lowConfidence) {
     warnings.push({ kind: 'low-confidence', message: `Low confidence: each arm needs at least 500 exposed shoppers (now ${r.sampleSize.control} control, ${r.sampleSize.variant} variant).` })
   }
+  // Only a fixed-horizon analysis has a size to wait for; a sequential one may be read at any look.
   const needed = r.minimumSampleSize
-  if (needed !== null && (r.sampleSize.control < needed || r.sampleSize.variant < needed)) {
-    warnings.push({ kind: 'sample-size', message: `Detecting a 5 % relative change needs about ${needed.toLocaleString('en-US')} shoppers per arm; decide on that size up front and read the result once.` })
+  if (r.analysis === 'fixed' && r.peeking && needed !== null && (r.sampleSize.control < needed || r.sampleSize.variant < needed)) {
+    warnings.push({ kind: 'sample-size', message: `Detecting a 5 % relative change needs about ${needed.toLocaleString('en-US')} shoppers per arm; with a fixed-horizon analysis, read the result once at the planned size.` })
   }
-  const better = r.isSignificant && (r.lift ?? 0) > 0
-  const worse = r.isSignificant && (r.lift ?? 0) < 0
-  const p = formatPValue(r.pValue)
-  if (better) return { tone: r.srm.detected ? 'warning' : 'success', headline: `The variant wins: significantly better than the control (p ${p.startsWith('<') ? p : `= ${p}`}, α = 0.05).`, winner: 'variant', warnings }
-  if (worse) return { tone: 'warning', headline: `The control wins: the variant is significantly worse (p ${p.startsWith('<') ? p : `= ${p}`}, α = 0.05).`, winner: 'control', warnings }
-  return { tone: 'info', headline: r.pValue === null ? 'Not enough data for a test yet.' : `No significant difference yet (p = ${p}); keep collecting data.`, winner: 'control', warnings }
+  const ship = r.decision.status === 'ship_variant'
+  return { tone: TONE[r.decision.status], headline: r.decision.reason, winner: ship ? 'variant' : 'control', promoteConfirmed: ship, warnings }
 }

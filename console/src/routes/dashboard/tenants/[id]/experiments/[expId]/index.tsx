@@ -1,6 +1,8 @@
-// One experiment (F-008, F-011, flow §4.4): control vs variant with 95 %
-// intervals, lift, p-value, significance, the SRM and low-confidence warnings,
-// the state machine's buttons and "promote the winner". Results refresh every
+// One experiment (F-008, F-011, flow §4.4): the decision banner, control vs
+// variant with 95 % intervals, lift (with its confidence sequence when the
+// analysis is sequential), p-values, significance, the SRM and low-confidence
+// warnings, the state machine's buttons and "promote the winner", which asks
+// for a confirmation unless the decision is to ship the variant. Results refresh every
 // 60 s while the page is open.
 import { component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, server$, useLocation, type DocumentHead, type RequestEventBase } from '@builder.io/qwik-city'
@@ -81,6 +83,7 @@ export default component$(() => {
   const v = r ? verdict(r) : null
   const fmt = (x: number | null | undefined) => formatMetric(e.metric, x)
   const ci = (c: [number, number] | null | undefined) => (c ? `${fmt(c[0])} to ${fmt(c[1])}` : '–')
+  const range = (c: [number, number] | null | undefined) => (c ? `${formatPercent(c[0], 1)} to ${formatPercent(c[1], 1)}` : '–')
   const arms = [
     { key: 'control' as const, label: 'Control', strategy: e.control, users: r?.sampleSize.control ?? 0, value: r?.controlMetric ?? null, ci: r?.confidenceIntervals.control ?? null },
     { key: 'variant' as const, label: 'Variant', strategy: e.variant, users: r?.sampleSize.variant ?? 0, value: r?.variantMetric ?? null, ci: r?.confidenceIntervals.variant ?? null },
@@ -123,8 +126,11 @@ export default component$(() => {
         <section aria-labelledby="h-results" class="card">
           <h2 id="h-results">Results</h2>
           <dl class="kpis" aria-label="Headline figures">
-            <div class="kpi"><dt>Lift (variant vs control)</dt><dd id="lift">{r.lift === null ? '–' : `${r.lift >= 0 ? '+' : ''}${formatPercent(r.lift, 1)}`}<span class="kpi-hint">95% CI {r.liftCI ? `${formatPercent(r.liftCI[0], 1)} to ${formatPercent(r.liftCI[1], 1)}` : '–'}</span></dd></div>
-            <div class="kpi"><dt>p-value</dt><dd id="p-value">{formatPValue(r.pValue)}<span class="kpi-hint">two-sided, α = 0.05</span></dd></div>
+            <div class="kpi"><dt>Lift (variant vs control)</dt><dd id="lift">{r.lift === null ? '–' : `${r.lift >= 0 ? '+' : ''}${formatPercent(r.lift, 1)}`}<span class="kpi-hint">{r.sequential
+              ? `95% confidence sequence ${range(r.sequential.liftInterval)}, valid at any look`
+              : `95% CI ${range(r.liftCI)}`}</span></dd></div>
+            {r.sequential && <div class="kpi"><dt>Always-valid p-value</dt><dd id="sequential-p-value">{formatPValue(r.sequential.pValue)}<span class="kpi-hint">sequential, may be read at every look</span></dd></div>}
+            <div class="kpi"><dt>{r.sequential ? 'Fixed-horizon p-value' : 'p-value'}</dt><dd id="p-value">{formatPValue(r.pValue)}<span class="kpi-hint">{r.sequential ? 'valid for one look only' : r.peeking ? 'two-sided, α = 0.05; peeking until the planned size' : 'two-sided, α = 0.05'}</span></dd></div>
             <div class="kpi"><dt>Statistically significant</dt><dd id="significant">{r.isSignificant ? 'Yes' : 'No'}</dd></div>
             <div class="kpi"><dt>Running for</dt><dd>{formatDuration(r.duration)}</dd></div>
           </dl>
@@ -190,6 +196,12 @@ export default component$(() => {
           ))}
           {e.status !== 'draft' && v && (
             <Form action={promote}>
+              {/* Promote follows the decision: without ship_variant it asks first (required without JavaScript too). */}
+              {!v.promoteConfirmed && (
+                <label class="checkbox" style="margin-bottom:.5rem">
+                  <input type="checkbox" name="confirm" value="1" required id="promote-confirm" /> Promote anyway: the decision is not to ship the variant yet
+                </label>
+              )}
               <button type="submit" class="btn" aria-describedby="promote-hint">Promote winner</button>
               <p id="promote-hint" class="muted" style="margin:.25rem 0 0">
                 Completes the experiment and makes {strategyLabel(v.winner === 'variant' ? e.variant : e.control)} ({v.winner}) the default {e.placement ? `for placement ${e.placement}` : 'for every placement'}.
