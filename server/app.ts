@@ -215,12 +215,12 @@ export async function createApp(parts: AppParts) {
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
-      .use(catalogRoutes(catalog, guards))
+      .use(catalogRoutes(catalog, guards, log))
       .use(recommendationRoutes(recommendations, guards, metrics))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards))
+      .use(eventRoutes(events, guards, log))
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]

@@ -133,6 +133,35 @@ export async function listEvents(db: Db, tenantId: string, f: EventFilter, after
   return { rows: shown.map((r) => r.row), total: Number(total), next }
 }
 
+/** An event as exported: the API's fields (timestamp as ISO 8601 text), and its keyset position. */
+export interface ExportedEvent {
+  event_type: string; user_id: string; product_id: string; timestamp: string; session_id: string | null
+  metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null; event_id: string | null
+  ts_us: string; received_us: string; id: string
+}
+
+/**
+ * Up to `limit` of the tenant's events in [from, to], oldest first by (ts, received_at, id), after
+ * `after` (the last row of the previous page): one bounded keyset read per export chunk, walking
+ * events_tenant_ts_idx, whatever the depth.
+ */
+export async function exportEventsPage(raw: RawSql, tenantId: string, f: { from?: Date; to?: Date }, after: EventPosition | undefined, limit: number): Promise<ExportedEvent[]> {
+  const params: unknown[] = [tenantId, limit]
+  const where = ['tenant_id = $1']
+  if (f.from) where.push(`ts >= $${params.push(f.from.toISOString())}::timestamptz`)
+  if (f.to) where.push(`ts <= $${params.push(f.to.toISOString())}::timestamptz`)
+  if (after) {
+    const at = (us: number) => `timestamptz 'epoch' + $${params.push(String(Math.trunc(us)))}::bigint * interval '1 microsecond'`
+    where.push(`(ts, received_at, id) > (${at(after.tsUs)}, ${at(after.receivedUs)}, $${params.push(after.id)}::uuid)`)
+  }
+  return raw.query<ExportedEvent>(
+    `select event_type, user_id, product_id, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as timestamp,
+       session_id, metadata, placement, strategy, event_id,
+       (extract(epoch from ts) * 1000000)::bigint::text as ts_us, (extract(epoch from received_at) * 1000000)::bigint::text as received_us, id
+     from events where ${where.join(' and ')}
+     order by ts, received_at, id limit $2`, params)
+}
+
 /** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */
 export async function pruneEventIds(raw: RawSql, cutoff: Date): Promise<number> {
   const rows = await raw.query<{ n: number }>('with gone as (delete from event_ids where ts < $1::timestamptz returning 1) select count(*)::int as n from gone', [cutoff.toISOString()])

@@ -256,6 +256,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the catalog as NDJSON or CSV (streamed)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.
+         */
+        get: operations["getApiV1CatalogExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalog/{productId}": {
         parameters: {
             query?: never;
@@ -750,6 +770,26 @@ export interface paths {
          * @description Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID.
          */
         post: operations["postApiV1Track"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's events as NDJSON or CSV (streamed)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. `from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.
+         */
+        get: operations["getApiV1EventsExport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2778,6 +2818,104 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1CatalogExport: {
+        parameters: {
+            query: {
+                format: "ndjson" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalog as a download, in productId order, deleted items left out: application/x-ndjson (one item per line, null fields left out) or text/csv (header productId,name,description,category,price,currency,imageUrl,url,attributes,available; CRLF; empty = none; attributes as JSON text). Fields as POST /catalog takes them, so the file imports again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7362,6 +7500,106 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1EventsExport: {
+        parameters: {
+            query: {
+                format: "ndjson" | "csv";
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events as a download, oldest first: application/x-ndjson (one event per line, null fields left out) or text/csv (header eventType,userId,productId,timestamp,sessionId,metadata,placement,strategy,eventId; CRLF; empty = none; metadata as JSON text). Fields as POST /events takes them, so the file imports again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
