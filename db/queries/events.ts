@@ -162,6 +162,45 @@ export async function exportEventsPage(raw: RawSql, tenantId: string, f: { from?
      order by ts, received_at, id limit $2`, params)
 }
 
+/**
+ * Deletes up to `limit` of a shopper's raw events (every monthly partition) and their idempotency
+ * keys, in one short statement: an erasure calls it until it returns fewer than `limit`, so a shopper
+ * with a million events never holds one long transaction or its locks. Returns how many went.
+ * An eventId is kept under its endpoint's namespace (as sent, or with the /track prefix); both forms
+ * are deleted, since the stored event does not say which endpoint it came through.
+ */
+export async function eraseShopperEvents(raw: RawSql, tenantId: string, userId: string, limit: number): Promise<number> {
+  const rows = await raw.query<{ n: number }>(
+    `with doomed as (
+       select event_type, product_id, ts from events where tenant_id = $1 and user_id = $2 limit $3),
+     gone as (
+       delete from events e using doomed d
+       where e.tenant_id = $1 and e.user_id = $2 and e.event_type = d.event_type and e.product_id = d.product_id and e.ts = d.ts
+       returning e.event_id),
+     keys as (
+       delete from event_ids k where k.tenant_id = $1
+         and k.event_id in (select event_id from gone where event_id is not null union all select '${BROWSER_KEY_PREFIX}' || event_id from gone where event_id is not null)
+       returning 1)
+     select (select count(*) from gone)::int as n`, [tenantId, userId, limit])
+  return rows[0]?.n ?? 0
+}
+
+/** The namespace of eventIds sent through /track (the events service puts it there; see there for why). */
+export const BROWSER_KEY_PREFIX = 'track/'
+
+/**
+ * Deletes what ingestion keeps per shopper beside the events: recommendation clicks, the purchase
+ * set and, last, the profile, in one transaction. Returns whether there was a profile.
+ */
+export async function eraseShopperState(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await raw.query<{ profiles: number }>(
+    `with clicks as (delete from recommendation_clicks where tenant_id = $1 and user_id = $2 returning 1),
+     bought as (delete from user_purchases where tenant_id = $1 and user_id = $2 returning 1),
+     profile as (delete from user_profiles where tenant_id = $1 and user_id = $2 returning 1)
+     select (select count(*) from profile)::int as profiles`, [tenantId, userId])
+  return (rows[0]?.profiles ?? 0) > 0
+}
+
 /** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */
 export async function pruneEventIds(raw: RawSql, cutoff: Date): Promise<number> {
   const rows = await raw.query<{ n: number }>('with gone as (delete from event_ids where ts < $1::timestamptz returning 1) select count(*)::int as n from gone', [cutoff.toISOString()])

@@ -2,7 +2,7 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { ensureEventPartitions, exportEventsPage, foldOldEvents, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventPartitions, eraseShopperEvents, eraseShopperState, exportEventsPage, foldOldEvents, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -22,7 +22,7 @@ const FUTURE_SLACK_MS = 5 * 60_000
  * backend will use and have its real events dropped as duplicates. '/' is
  * outside the eventId alphabet, so the namespaces cannot meet.
  */
-const BROWSER_KEYS = 'track/'
+const BROWSER_KEYS = BROWSER_KEY_PREFIX
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
@@ -176,6 +176,11 @@ export function createEventService(d: EventDeps) {
       const folded = await foldOldEvents(d.raw, cutoff)
       return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
     },
+
+    /** One bounded batch of a shopper's erasure: up to `limit` of their raw events and event ids; how many went. */
+    eraseShopperEvents: (tenantId: string, userId: string, limit: number) => eraseShopperEvents(d.raw, tenantId, userId, limit),
+    /** The rest of a shopper's erasure, once their events are gone: clicks, purchases, then the profile (true if there was one). */
+    eraseShopperState: (tenantId: string, userId: string) => eraseShopperState(d.raw, tenantId, userId),
 
     /**
      * The tenant's events in [from, to], oldest first, `pageSize` per read: what GET /events/export
