@@ -2,7 +2,7 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { BROWSER_KEY_PREFIX, ensureEventPartitions, eraseShopperEvents, eraseShopperState, exportEventsPage, foldOldEvents, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldOldEvents, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -177,8 +177,10 @@ export function createEventService(d: EventDeps) {
       return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
     },
 
-    /** One bounded batch of a shopper's erasure: up to `limit` of their raw events and event ids; how many went. */
-    eraseShopperEvents: (tenantId: string, userId: string, limit: number) => eraseShopperEvents(d.raw, tenantId, userId, limit),
+    /** The event store's partitions, oldest first: a shopper's erasure goes through them one by one. */
+    eventPartitions: () => eventPartitions(d.raw),
+    /** One bounded batch of a shopper's erasure in one partition: up to `limit` of their raw events and event ids; how many went. */
+    eraseShopperEvents: (partition: string, tenantId: string, userId: string, limit: number) => eraseShopperEvents(d.raw, partition, tenantId, userId, limit),
     /** The rest of a shopper's erasure, once their events are gone: clicks, purchases, then the profile (true if there was one). */
     eraseShopperState: (tenantId: string, userId: string) => eraseShopperState(d.raw, tenantId, userId),
 

@@ -17,7 +17,7 @@ export interface ShopperDeps {
   /** Reads (the request pool). */
   raw: RawSql
   /** Erasure's deletes, on the background pool: no request waits on them. */
-  events: Pick<EventService, 'eraseShopperEvents' | 'eraseShopperState'>
+  events: Pick<EventService, 'eventPartitions' | 'eraseShopperEvents' | 'eraseShopperState'>
   experiments: { forgetShopper(tenantId: string, userId: string): Promise<number> }
   recommendations: { forgetShopper(tenantId: string, userId: string): Promise<void> }
   profiles: { changed(users: { tenantId: string; userId: string }[]): void }
@@ -48,12 +48,20 @@ export function createShopperService(d: ShopperDeps) {
 
   async function erase(tenantId: string, userId: string): Promise<void> {
     let events = 0
-    for (;;) {
-      if (stopping) return // the profile stays: GET still answers 200, and DELETE again finishes the job
-      const n = await d.events.eraseShopperEvents(tenantId, userId, batch)
-      events += n
-      if (n < batch) break
-      await breathe()
+    // Partition by partition, a batch at a time; then once more over all of them, for events stored
+    // meanwhile (a retry in flight), until a pass finds none.
+    for (let pass = 0, found = 1; found && pass < 3; pass++) {
+      found = 0
+      for (const partition of await d.events.eventPartitions()) {
+        for (;;) {
+          if (stopping) return // the profile stays: GET still answers 200, and DELETE again finishes the job
+          const deleted = await d.events.eraseShopperEvents(partition, tenantId, userId, batch)
+          found += deleted
+          if (deleted < batch) break
+          await breathe()
+        }
+      }
+      events += found
     }
     const exposures = await d.experiments.forgetShopper(tenantId, userId)
     const hadProfile = await d.events.eraseShopperState(tenantId, userId)
