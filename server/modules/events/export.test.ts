@@ -88,6 +88,18 @@ for (const name of BACKENDS) {
       expect(back).toEqual(sent)
     })
 
+    test('round trip: an NDJSON export sent back through POST /events/batch (another tenant) exports the same again', async () => {
+      const a = await seed()
+      const b = await t.tenantWithKeys()
+      const exported = ndjson(await (await get('/api/v1/events/export?format=ndjson', a.writeKey)).text())
+      const back = await t.req('POST', '/api/v1/events/batch', { key: b.writeKey, body: { events: exported } })
+      expect(back.body.data).toEqual({ accepted: sent.length, duplicates: 0, rejected: [] })
+      expect(ndjson(await (await get('/api/v1/events/export?format=ndjson', b.writeKey)).text())).toEqual(exported)
+      // Into the tenant it came from, every event is a duplicate of itself.
+      const again = await t.req('POST', '/api/v1/events/batch', { key: a.writeKey, body: { events: exported } })
+      expect(again.body.data).toEqual({ accepted: 0, duplicates: sent.length, rejected: [] })
+    })
+
     test('from/to bound the timestamps, both ends included; an empty range is just the header', async () => {
       const k = await seed()
       const r = await get(`/api/v1/events/export?format=ndjson&from=${at(1)}&to=${at(2)}`, k.writeKey)

@@ -4,11 +4,13 @@
 import { describe, expect, test } from 'bun:test'
 import type { RawSql } from '../../../db/client.ts'
 import { MemoryCache } from '../../infra/cache/memory.ts'
+import { createApp } from '../../app.ts'
+import { loadConfig } from '../../config.ts'
 import { MemoryLiveCounters } from '../../infra/live-counters/memory.ts'
 import { BASKET_TTL_MS, HOUR_MS, KEPT_HOURS } from '../../infra/live-counters/types.ts'
 import type { ModelStore } from '../../models/store.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
-import { expectProblem, testApp, type TestApp } from '../../test/harness.ts'
+import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
 import { liveEventsOf, shopperBaskets } from '../events/ingest/live.ts'
 import { createAnswerCache } from '../recommendations/answer-cache.ts'
 import { personalSlotKey, PERSONAL_SLOTS, slotKey } from '../recommendations/answer-slots.ts'
@@ -172,6 +174,33 @@ for (const name of BACKENDS) {
       const anew = await recs(k.readKey, 'userId=user-0&strategy=collaborative&limit=5')
       expect(anew.body.meta.cached).toBe(false)
     })
+
+    test('every instance forgets the shopper: a second instance serves them cold afterwards, with no answer kept from before', async () => {
+      // Two instances over one database and one shared cache (its broadcasts reach both).
+      const cache = name === 'pglite' ? new MemoryCache() : await (await backend(name)).makeCache()
+      const make = () => createApp({ config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database, cache, log: quietLog, mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS })
+      const [one, two] = [await make(), await make()]
+      const k = await t.tenantWithKeys()
+      await seed(t, k.writeKey)
+      await two.services.models.build(k.tenantId)
+      const ask = async (app: typeof one, userId: string) => JSON.parse(await (await app.handle(new Request(`http://localhost/api/v1/recommendations?userId=${userId}&strategy=collaborative&limit=5`, { headers: { 'x-api-key': k.readKey } }))).text())
+      expect((await ask(two, 'user-0')).meta.strategy).toBe('collaborative')
+      expect((await ask(two, 'user-0')).meta.cached).toBe(true)
+      const cold = await ask(two, 'never-seen')
+      const d = await one.handle(new Request('http://localhost/api/v1/users/user-0', { method: 'DELETE', headers: { 'x-api-key': k.writeKey } }))
+      expect(d.status).toBe(202)
+      await one.services.shoppers.settled()
+      const after = await ask(two, 'user-0')
+      expect([after.meta.strategy, after.data]).toEqual([cold.meta.strategy, cold.data])
+      const fresh = Array.from({ length: 8 }, (_, i) => ({ eventType: 'product_viewed', userId: 'user-0', productId: `shoe-${(i + 4) % 12}`, timestamp: new Date(Date.now() - (i + 1) * 1000).toISOString() }))
+      const sent = await one.handle(new Request('http://localhost/api/v1/events/batch', { method: 'POST', headers: { 'x-api-key': k.writeKey, 'content-type': 'application/json' }, body: JSON.stringify({ events: fresh }) }))
+      expect(JSON.parse(await sent.text()).data.accepted).toBe(8)
+      // Instance one's ingestion broadcast drops two's profile of user-0; the first answer two works out from the
+      // new profile (8 events, this model) would be its answer from before the erasure, had that been kept.
+      const first = await waitFor('instance two sees the new events', async () => { const r = await ask(two, 'user-0'); return r.meta.strategy !== cold.meta.strategy && r })
+      expect(first.meta.cached).toBe(false)
+      await Promise.all([one.shutdown(), two.shutdown()])
+    }, 30_000)
 
     test('a shopper with many events is erased in short batches; stopped midway, the profile stays (GET 200) and DELETE again finishes', async () => {
       const k = await t.tenantWithKeys()
