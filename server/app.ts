@@ -55,6 +55,7 @@ import { apiDocs, type RouteInfo } from './http/openapi.ts'
 import { problemHandler } from './http/problems.ts'
 import { requestContext } from './http/request-context.ts'
 import { preserializedBodies } from './http/preserialized.ts'
+import { exportSlots } from './http/export-stream.ts'
 import type { Secrets } from './infra/secrets.ts'
 
 export interface AppParts {
@@ -202,6 +203,9 @@ export async function createApp(parts: AppParts) {
   const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers } = wired.services
   let ready = false
 
+  // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
+  const exports = { log, slots: exportSlots(2) }
+
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
     .use(requestContext(log, metrics))
@@ -222,12 +226,12 @@ export async function createApp(parts: AppParts) {
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
-      .use(catalogRoutes(catalog, guards, log))
+      .use(catalogRoutes(catalog, guards, exports))
       .use(recommendationRoutes(recommendations, guards, metrics))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards, log))
+      .use(eventRoutes(events, guards, exports))
       .use(shopperRoutes(shoppers, guards))
       .use(widgetRoutes(widgets, guards)))
 

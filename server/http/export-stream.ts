@@ -3,6 +3,7 @@
 // export of millions of rows holds one page in memory, never the whole set.
 // The encoding is plain RFC 4180 (no spreadsheet formula guard, unlike the
 // analytics CSV): an export must import back byte for byte.
+import { TooManyRequests } from '../errors.ts'
 
 export const EXPORT_FORMATS = ['ndjson', 'csv'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -27,15 +28,40 @@ export interface ExportSource<R> {
   cells: (row: R) => (string | null)[]
 }
 
+/**
+ * How many exports each tenant may stream at once on this instance. An export is one request to the
+ * rate limiter however long it reads, so this is what bounds what one tenant's downloads cost the
+ * database; beyond it, 429 with Retry-After.
+ */
+export function exportSlots(perTenant: number) {
+  const open = new Map<string, number>()
+  return {
+    /** Takes a slot for `tenantId`, or throws 429; the returned function gives it back (once). */
+    take(tenantId: string): () => void {
+      const n = open.get(tenantId) ?? 0
+      if (n >= perTenant) throw new TooManyRequests(`At most ${perTenant} exports per tenant run at once; retry when one has finished`, 5)
+      open.set(tenantId, n + 1)
+      let given = false
+      return () => {
+        if (given) return
+        given = true
+        const left = (open.get(tenantId) ?? 1) - 1
+        if (left) open.set(tenantId, left); else open.delete(tenantId)
+      }
+    },
+  }
+}
+export type ExportSlots = ReturnType<typeof exportSlots>
+
 const CONTENT_TYPES: Record<ExportFormat, string> = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' }
 
 /**
  * A streamed download of `source` in `format`. Pulled, not pushed: the next page is read when the
  * client has consumed the last (highWaterMark 0), so a slow client holds one page, and a client that
- * goes away stops the reads. A read failing midway ends the body with an error (the download is
+ * goes away stops the reads (`onEnd` is called once the body is done, failed or cancelled). A read failing midway ends the body with an error (the download is
  * visibly cut short), after `onError` has been told.
  */
-export function exportResponse<R>(format: ExportFormat, filename: string, source: ExportSource<R>, onError: (error: unknown) => void): Response {
+export function exportResponse<R>(format: ExportFormat, filename: string, source: ExportSource<R>, onError: (error: unknown) => void, onEnd: () => void = () => {}): Response {
   const enc = new TextEncoder()
   let headerSent = false
   const body = new ReadableStream<Uint8Array>({
@@ -49,13 +75,14 @@ export function exportResponse<R>(format: ExportFormat, filename: string, source
         if (format === 'csv') for (const r of rows) text += csvLine(source.cells(r))
         else for (const r of rows) text += JSON.stringify(source.json(r)) + '\n'
         if (text) controller.enqueue(enc.encode(text))
-        if (!rows.length) controller.close()
+        if (!rows.length) { controller.close(); onEnd() }
       } catch (error) {
+        onEnd()
         onError(error)
         controller.error(error)
       }
     },
-    async cancel() { await source.pages.return?.() },
+    async cancel() { onEnd(); await source.pages.return?.() },
   }, { highWaterMark: 0 })
   return new Response(body, {
     headers: {

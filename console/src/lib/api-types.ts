@@ -264,7 +264,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export the catalog as NDJSON or CSV (streamed)
+         * Export the catalog as NDJSON or CSV (streamed; two at once per tenant, then 429)
          * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.
          */
         get: operations["getApiV1CatalogExport"];
@@ -784,7 +784,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export the tenant's events as NDJSON or CSV (streamed)
+         * Export the tenant's events as NDJSON or CSV (streamed; two at once per tenant, then 429)
          * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. `from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.
          */
         get: operations["getApiV1EventsExport"];

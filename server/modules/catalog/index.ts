@@ -5,7 +5,7 @@ import { Envelope, ListEnvelope, cursorPage, problems } from '../../http/schemas
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
 import type { CatalogValues } from '../../../db/queries/catalog.ts'
-import { exportResponse, type ExportSource } from '../../http/export-stream.ts'
+import { exportResponse, type ExportSlots, type ExportSource } from '../../http/export-stream.ts'
 import type { Logger } from '../../logger.ts'
 import { T } from '../../http/schemas.ts'
 
@@ -19,7 +19,7 @@ const exported = (pages: AsyncGenerator<CatalogValues[]>): ExportSource<CatalogV
   cells: (i) => [i.productId, i.name, i.description, i.category, i.price === null ? null : String(i.price), i.currency, i.imageUrl, i.url, JSON.stringify(i.attributes), String(i.available)],
 })
 
-export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof authGuards>, log: Logger) {
+export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }) {
   return new Elysia({ prefix: '/catalog', tags: ['Catalog'] })
     .use(guards)
     .post('', async ({ principal, body, set }) => {
@@ -54,14 +54,14 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
     // Before /:productId, so that "export" is this route (an item with that id is read through the list).
     .get('/export', ({ principal, query }) =>
       exportResponse(query.format, `catalog-${principal.tenantId}`, exported(catalog.exportPages(principal.tenantId)),
-        (error) => log.error('catalog export failed midway', { tenantId: principal.tenantId, error })), {
+        (error) => exports.log.error('catalog export failed midway', { tenantId: principal.tenantId, error }), exports.slots.take(principal.tenantId)), {
       tenant: 'write', query: CatalogModel.exportQuery,
       response: {
         200: T.String({ description: `The catalog as a download, in productId order, deleted items left out: application/x-ndjson (one item per line, null fields left out) or text/csv (header ${EXPORT_COLUMNS.join(',')}; CRLF; empty = none; attributes as JSON text). Fields as POST /catalog takes them, so the file imports again.` }),
         ...problems(400, 401, 403, 429),
       },
       detail: {
-        summary: 'Export the catalog as NDJSON or CSV (streamed)',
+        summary: 'Export the catalog as NDJSON or CSV (streamed; two at once per tenant, then 429)',
         description: ACCESS.write + ' Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.',
         security,
       },

@@ -164,6 +164,25 @@ for (const name of BACKENDS) {
       expect(reads).toBe(1)
     })
 
+    test('two exports at once per tenant: a third is 429 until one ends (read to the end or cancelled); other tenants are not held up', async () => {
+      const k = await seed()
+      const other = await seed()
+      const open = [await get('/api/v1/events/export?format=ndjson', k.writeKey), await get('/api/v1/catalog/export?format=csv', k.writeKey)]
+      expect(open.map((r) => r.status)).toEqual([200, 200])
+      const third = await t.req('GET', '/api/v1/events/export?format=csv', { key: k.writeKey })
+      expectProblem(third, 429)
+      expect(third.headers.get('retry-after')).toBe('5')
+      expect((await get('/api/v1/events/export?format=ndjson', other.writeKey)).status).toBe(200)
+      expect(ndjson(await open[0]!.text()).length).toBe(sent.length) // read to the end: its slot is free
+      const fourth = await get('/api/v1/events/export?format=ndjson', k.writeKey)
+      expect(fourth.status).toBe(200)
+      expectProblem(await t.req('GET', '/api/v1/events/export?format=csv', { key: k.writeKey }), 429)
+      await open[1]!.body!.cancel() // a client that hangs up frees its slot too
+      const fifth = await t.req('GET', '/api/v1/events/export?format=csv', { key: k.writeKey })
+      expect(fifth.status).toBe(200)
+      await fourth.text()
+    })
+
     test('bad input is a 400 problem: format missing or unknown, a date that is not one, from after to', async () => {
       const k = await seed()
       const fieldOf = async (path: string) => expectProblem(await t.req('GET', path, { key: k.writeKey }), 400).errors?.[0]?.field

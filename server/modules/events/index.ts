@@ -5,7 +5,7 @@ import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../http/sche
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
 import type { ExportedEvent } from '../../../db/queries/events.ts'
-import { exportResponse, type ExportSource } from '../../http/export-stream.ts'
+import { exportResponse, type ExportSlots, type ExportSource } from '../../http/export-stream.ts'
 import type { Logger } from '../../logger.ts'
 
 /** The export's columns: the events API's own field names, which an import of the file recognises. */
@@ -27,7 +27,7 @@ const exported = (pages: AsyncGenerator<ExportedEvent[]>): ExportSource<Exported
 const tenantOf = (p: Principal) => ({ id: p.tenantId, attributionWindowHours: p.config.attributionWindowHours })
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
-export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>, log: Logger) {
+export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }) {
   return new Elysia({ tags: ['Events'] })
     .use(guards)
     .post('/events', async ({ principal, body, status }) => {
@@ -57,7 +57,9 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     })
     .get('/events/export', ({ principal, query }) => {
       const pages = events.exportPages(principal.tenantId, query)
-      return exportResponse(query.format, `events-${principal.tenantId}`, exported(pages), (error) => log.error('events export failed midway', { tenantId: principal.tenantId, error }))
+      const release = exports.slots.take(principal.tenantId)
+      return exportResponse(query.format, `events-${principal.tenantId}`, exported(pages),
+        (error) => exports.log.error('events export failed midway', { tenantId: principal.tenantId, error }), release)
     }, {
       tenant: 'write', query: EventModel.exportQuery,
       response: {
@@ -65,7 +67,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
         ...problems(400, 401, 403, 429),
       },
       detail: {
-        summary: 'Export the tenant\'s events as NDJSON or CSV (streamed)',
+        summary: 'Export the tenant\'s events as NDJSON or CSV (streamed; two at once per tenant, then 429)',
         description: ACCESS.write + ' Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. '
           + '`from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.',
         security,
