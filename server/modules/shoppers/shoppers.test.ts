@@ -10,6 +10,7 @@ import { MemoryLiveCounters } from '../../infra/live-counters/memory.ts'
 import { BASKET_TTL_MS, HOUR_MS, KEPT_HOURS } from '../../infra/live-counters/types.ts'
 import type { ModelStore } from '../../models/store.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
+import { createLogger } from '../../logger.ts'
 import { expectProblem, TEST_SECRETS, testApp, type TestApp } from '../../test/harness.ts'
 import { liveEventsOf, shopperBaskets } from '../events/ingest/live.ts'
 import { createAnswerCache } from '../recommendations/answer-cache.ts'
@@ -201,6 +202,23 @@ for (const name of BACKENDS) {
       expect(first.meta.cached).toBe(false)
       await Promise.all([one.shutdown(), two.shutdown()])
     }, 30_000)
+
+    test('the access log names the route, not the shopper: an erasure does not write the id it erases', async () => {
+      const lines: string[] = []
+      const app = await createApp({ config: loadConfig({ BCRYPT_COST: '4' }), database, cache: new MemoryCache(), log: createLogger('info', (l) => lines.push(l)), mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS })
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'product_viewed', userId: 'jane.doe@example.com', productId: 'p1' } })
+      for (const method of ['GET', 'DELETE']) {
+        const r = await app.handle(new Request('http://localhost/api/v1/users/jane.doe%40example.com', { method, headers: { 'x-api-key': k.writeKey } }))
+        expect(r.status).toBe(method === 'GET' ? 200 : 202)
+      }
+      await app.services.shoppers.settled()
+      // The access line is written after the response (onAfterResponse).
+      const logged = await waitFor('both access lines', () => { const l = lines.filter((x) => x.includes('"msg":"request"')); return l.length === 2 && l })
+      for (const l of logged) expect(JSON.parse(l).path).toBe('/api/v1/users/:userId')
+      expect(lines.join('\n')).not.toContain('jane.doe')
+      await app.shutdown()
+    })
 
     test('a shopper with many events is erased in short batches; stopped midway, the profile stays (GET 200) and DELETE again finishes', async () => {
       const k = await t.tenantWithKeys()
