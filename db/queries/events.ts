@@ -155,7 +155,10 @@ export async function exportEventsPage(raw: RawSql, tenantId: string, f: { from?
     where.push(`(ts, received_at, id) > (${at(after.tsUs)}, ${at(after.receivedUs)}, $${params.push(after.id)}::uuid)`)
   }
   return raw.query<ExportedEvent>(
-    `select event_type, user_id, product_id, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as timestamp,
+    // Milliseconds, as the API stores them; microseconds when a row has them (a bulk import may), so
+    // that the exported timestamp is the stored one and a re-import finds it a duplicate.
+    `select event_type, user_id, product_id,
+       to_char(ts at time zone 'UTC', case when (extract(microseconds from ts))::bigint % 1000 = 0 then 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' else 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' end) as timestamp,
        session_id, metadata, placement, strategy, event_id,
        (extract(epoch from ts) * 1000000)::bigint::text as ts_us, (extract(epoch from received_at) * 1000000)::bigint::text as received_us, id
      from events where ${where.join(' and ')}

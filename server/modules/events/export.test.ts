@@ -2,7 +2,7 @@
 // and CSV, and read it back the same; a large export comes in chunks, a page per read.
 import { describe, expect, test } from 'bun:test'
 import { csvField, csvLine } from '../../http/export-stream.ts'
-import { BACKENDS } from '../../test/backends.ts'
+import { backend, BACKENDS } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 
 /** RFC 4180 records (CRLF or LF ends, quoted fields with doubled quotes and line breaks): the reader side of the test. */
@@ -98,6 +98,18 @@ for (const name of BACKENDS) {
       // Into the tenant it came from, every event is a duplicate of itself.
       const again = await t.req('POST', '/api/v1/events/batch', { key: a.writeKey, body: { events: exported } })
       expect(again.body.data).toEqual({ accepted: 0, duplicates: sent.length, rejected: [] })
+    })
+
+    test('a timestamp stored with microseconds (a bulk import may store them) is exported exactly', async () => {
+      const k = await t.tenantWithKeys()
+      const { database } = await backend(name)
+      const ts = new Date(base).toISOString().replace('Z', '').slice(0, 19) + '.123456Z'
+      await database.raw.query('select ensure_event_partitions($1::timestamptz, $1::timestamptz)', [ts])
+      await database.raw.query(`insert into events (tenant_id, event_type, user_id, product_id, ts) values ($1, 'product_viewed', 'u', 'p', $2::timestamptz)`, [k.tenantId, ts])
+      const [e] = ndjson(await (await get('/api/v1/events/export?format=ndjson', k.writeKey)).text())
+      expect(e.timestamp).toBe(ts)
+      const [{ same }] = await database.raw.query<{ same: boolean }>('select ts = $2::timestamptz as same from events where tenant_id = $1', [k.tenantId, e.timestamp])
+      expect(same).toBe(true)
     })
 
     test('from/to bound the timestamps, both ends included; an empty range is just the header', async () => {
