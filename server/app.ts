@@ -41,6 +41,8 @@ import { createEventService } from './modules/events/service.ts'
 import { recordLive } from './modules/events/ingest/live.ts'
 import { healthRoutes, metricsRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
+import { shopperRoutes } from './modules/shoppers/index.ts'
+import { createShopperService } from './modules/shoppers/service.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
@@ -53,6 +55,7 @@ import { apiDocs, type RouteInfo } from './http/openapi.ts'
 import { problemHandler } from './http/problems.ts'
 import { requestContext } from './http/request-context.ts'
 import { preserializedBodies } from './http/preserialized.ts'
+import { exportSlots } from './http/export-stream.ts'
 import type { Secrets } from './infra/secrets.ts'
 
 export interface AppParts {
@@ -169,6 +172,11 @@ export async function createServices(parts: AppParts) {
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }
 
+  // A shopper's erasure deletes in the background pool's short batches; every instance forgets them from memory.
+  const shoppers = createShopperService({
+    raw: database.raw, events: housekeeping.events, experiments: housekeeping.experiments, recommendations, profiles, live: cache.live, clock, log,
+  })
+
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
@@ -180,9 +188,9 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower, shoppers },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -192,8 +200,11 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers } = wired.services
   let ready = false
+
+  // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
+  const exports = { log, slots: exportSlots(2) }
 
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
@@ -215,12 +226,13 @@ export async function createApp(parts: AppParts) {
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
-      .use(catalogRoutes(catalog, guards))
+      .use(catalogRoutes(catalog, guards, exports))
       .use(recommendationRoutes(recommendations, guards, metrics))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards))
+      .use(eventRoutes(events, guards, exports))
+      .use(shopperRoutes(shoppers, guards))
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]

@@ -111,3 +111,14 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
     : await db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches'))
   return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
 }
+
+/**
+ * Up to `limit` of the tenant's items (deleted ones left out) after `afterProductId`, by productId:
+ * one bounded keyset read of the primary key per export chunk.
+ */
+export async function exportCatalogPage(raw: RawSql, tenantId: string, afterProductId: string | undefined, limit: number): Promise<CatalogValues[]> {
+  return raw.query<CatalogValues>(
+    `select product_id as "productId", name, description, category, price, currency, image_url as "imageUrl", url, attributes, available
+     from catalog_items where tenant_id = $1 and deleted_at is null ${afterProductId === undefined ? '' : 'and product_id > $3'}
+     order by product_id limit $2`, afterProductId === undefined ? [tenantId, limit] : [tenantId, limit, afterProductId])
+}

@@ -133,6 +133,85 @@ export async function listEvents(db: Db, tenantId: string, f: EventFilter, after
   return { rows: shown.map((r) => r.row), total: Number(total), next }
 }
 
+/** An event as exported: the API's fields (timestamp as ISO 8601 text), and its keyset position. */
+export interface ExportedEvent {
+  event_type: string; user_id: string; product_id: string; timestamp: string; session_id: string | null
+  metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null; event_id: string | null
+  ts_us: string; received_us: string; id: string
+}
+
+/**
+ * Up to `limit` of the tenant's events in [from, to], oldest first by (ts, received_at, id), after
+ * `after` (the last row of the previous page): one bounded keyset read per export chunk, walking
+ * events_tenant_ts_idx, whatever the depth.
+ */
+export async function exportEventsPage(raw: RawSql, tenantId: string, f: { from?: Date; to?: Date }, after: EventPosition | undefined, limit: number): Promise<ExportedEvent[]> {
+  const params: unknown[] = [tenantId, limit]
+  const where = ['tenant_id = $1']
+  if (f.from) where.push(`ts >= $${params.push(f.from.toISOString())}::timestamptz`)
+  if (f.to) where.push(`ts <= $${params.push(f.to.toISOString())}::timestamptz`)
+  if (after) {
+    const at = (us: number) => `timestamptz 'epoch' + $${params.push(String(Math.trunc(us)))}::bigint * interval '1 microsecond'`
+    where.push(`(ts, received_at, id) > (${at(after.tsUs)}, ${at(after.receivedUs)}, $${params.push(after.id)}::uuid)`)
+  }
+  return raw.query<ExportedEvent>(
+    // Milliseconds, as the API stores them; microseconds when a row has them (a bulk import may), so
+    // that the exported timestamp is the stored one and a re-import finds it a duplicate.
+    `select event_type, user_id, product_id,
+       to_char(ts at time zone 'UTC', case when (extract(microseconds from ts))::bigint % 1000 = 0 then 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' else 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' end) as timestamp,
+       session_id, metadata, placement, strategy, event_id,
+       (extract(epoch from ts) * 1000000)::bigint::text as ts_us, (extract(epoch from received_at) * 1000000)::bigint::text as received_us, id
+     from events where ${where.join(' and ')}
+     order by ts, received_at, id limit $2`, params)
+}
+
+/** The events table's monthly partitions (their table names), oldest first. */
+export async function eventPartitions(raw: RawSql): Promise<string[]> {
+  const rows = await raw.query<{ name: string }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass order by c.relname`)
+  return rows.map((r) => r.name)
+}
+
+/**
+ * Deletes up to `limit` of a shopper's raw events in one monthly partition (see eventPartitions), and
+ * their idempotency keys, in one short statement: an erasure calls it partition by partition until it
+ * deletes fewer than `limit`, so a shopper with a million events never holds one long transaction or
+ * its locks. Returns how many went. The rows go by physical address (a TID scan): joining a batch back
+ * to the partitioned table on its key let the planner scan partitions whole (≈ 0.5 s a batch at 2M
+ * events). An eventId is kept under its endpoint's namespace (as sent, or with the /track prefix);
+ * both forms go, since the stored event does not say which endpoint it came through.
+ */
+export async function eraseShopperEvents(raw: RawSql, partition: string, tenantId: string, userId: string, limit: number): Promise<number> {
+  const table = `"${partition.replace(/"/g, '""')}"`
+  const rows = await raw.query<{ n: number }>(
+    `with gone as (
+       delete from ${table} where tenant_id = $1 and user_id = $2
+         and ctid = any(array(select ctid from ${table} where tenant_id = $1 and user_id = $2 limit $3))
+       returning event_id),
+     keys as (
+       delete from event_ids k where k.tenant_id = $1
+         and k.event_id in (select event_id from gone where event_id is not null union all select '${BROWSER_KEY_PREFIX}' || event_id from gone where event_id is not null)
+       returning 1)
+     select (select count(*) from gone)::int as n`, [tenantId, userId, limit])
+  return rows[0]?.n ?? 0
+}
+
+/** The namespace of eventIds sent through /track (the events service puts it there; see there for why). */
+export const BROWSER_KEY_PREFIX = 'track/'
+
+/**
+ * Deletes what ingestion keeps per shopper beside the events: recommendation clicks, the purchase
+ * set and, last, the profile, in one transaction. Returns whether there was a profile.
+ */
+export async function eraseShopperState(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await raw.query<{ profiles: number }>(
+    `with clicks as (delete from recommendation_clicks where tenant_id = $1 and user_id = $2 returning 1),
+     bought as (delete from user_purchases where tenant_id = $1 and user_id = $2 returning 1),
+     profile as (delete from user_profiles where tenant_id = $1 and user_id = $2 returning 1)
+     select (select count(*) from profile)::int as profiles`, [tenantId, userId])
+  return (rows[0]?.profiles ?? 0) > 0
+}
+
 /** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */
 export async function pruneEventIds(raw: RawSql, cutoff: Date): Promise<number> {
   const rows = await raw.query<{ n: number }>('with gone as (delete from event_ids where ts < $1::timestamptz returning 1) select count(*)::int as n from gone', [cutoff.toISOString()])

@@ -4,11 +4,11 @@
 import { getSchemaValidator, type Static } from 'elysia'
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  findCatalogItem, listCatalogItems, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
+  exportCatalogPage, findCatalogItem, listCatalogItems, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
   type CatalogFilter, type CatalogValues,
 } from '../../../db/queries/catalog.ts'
 import type { CatalogItem } from '../../../db/schema.ts'
-import { decodeCursor, encodeCursor } from '../../cursor.ts'
+import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
 import { fieldErrors, NotFound, PayloadTooLarge, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import { iso } from '../../http/schemas.ts'
@@ -72,6 +72,9 @@ function positionOf(cursor: string) {
   return { updatedUs, productId }
 }
 
+/** Items per export read: one chunk of the download, bounded whatever the catalog's size. */
+const EXPORT_PAGE = 1000
+
 export interface CatalogDeps {
   db: Db
   raw: RawSql
@@ -104,6 +107,13 @@ export function createCatalogService(d: CatalogDeps) {
   }
 
   return {
+    /**
+     * The tenant's catalog (deleted items left out) in productId order, `pageSize` items per read,
+     * each as a write would send it: what GET /catalog/export streams.
+     */
+    exportPages: (tenantId: string, pageSize = EXPORT_PAGE): AsyncGenerator<CatalogValues[]> =>
+      keysetPages(pageSize, (after: string | undefined, n) => exportCatalogPage(d.raw, tenantId, after, n), (r) => r.productId),
+
     /** Creates the item, or replaces (and revives) the one with the same productId. */
     async upsert(tenantId: string, v: ItemInput) {
       check(v)

@@ -2,11 +2,12 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { ensureEventPartitions, foldOldEvents, listEvents, pruneEventIds, type EventFilter } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldOldEvents, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
-import { decodeCursor, encodeCursor } from '../../cursor.ts'
+import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
+import { isDay } from '../../dates.ts'
 import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './ingest/group-commit.ts'
 import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH, RETENTION_DAYS } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
@@ -21,7 +22,7 @@ const FUTURE_SLACK_MS = 5 * 60_000
  * backend will use and have its real events dropped as duplicates. '/' is
  * outside the eventId alphabet, so the namespaces cannot meet.
  */
-const BROWSER_KEYS = 'track/'
+const BROWSER_KEYS = BROWSER_KEY_PREFIX
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
@@ -35,6 +36,22 @@ const eventDto = (e: EventRow) => ({
 })
 
 const DAY = 86400_000
+/** Events per export read: one chunk of the download, bounded whatever the tenant holds. */
+const EXPORT_PAGE = 1000
+
+/** A [from, to] range from the query string: 400 naming the field when a date is not one, or from is after to. */
+export function dateRange(from: string | undefined, to: string | undefined): { from?: Date; to?: Date } {
+  const parse = (field: string, v: string | undefined) => {
+    if (v === undefined) return undefined
+    const d = new Date(v)
+    // JavaScript rolls 2026-02-30 over into March: the day written must be a real one.
+    if (Number.isNaN(d.getTime()) || !isDay(v.slice(0, 10))) throw new ValidationFailed(`The query string is invalid: ${field}: is not a valid date-time`, [{ field, message: 'is not a valid date-time' }])
+    return d
+  }
+  const range = { from: parse('from', from), to: parse('to', to) }
+  if (range.from && range.to && range.from > range.to) throw new ValidationFailed('The query string is invalid: from: must not be after `to`', [{ field: 'from', message: 'must not be after `to`' }])
+  return range
+}
 
 /** The timestamps an event may carry: the retention window behind `now`, 5 minutes of clock skew ahead. */
 export function timestampWindow(now: Date, retentionDays = RETENTION_DAYS) {
@@ -158,6 +175,23 @@ export function createEventService(d: EventDeps) {
       const cutoff = new Date(now - RETENTION_DAYS * DAY)
       const folded = await foldOldEvents(d.raw, cutoff)
       return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
+    },
+
+    /** The event store's partitions, oldest first: a shopper's erasure goes through them one by one. */
+    eventPartitions: () => eventPartitions(d.raw),
+    /** One bounded batch of a shopper's erasure in one partition: up to `limit` of their raw events and event ids; how many went. */
+    eraseShopperEvents: (partition: string, tenantId: string, userId: string, limit: number) => eraseShopperEvents(d.raw, partition, tenantId, userId, limit),
+    /** The rest of a shopper's erasure, once their events are gone: clicks, purchases, then the profile (true if there was one). */
+    eraseShopperState: (tenantId: string, userId: string) => eraseShopperState(d.raw, tenantId, userId),
+
+    /**
+     * The tenant's events in [from, to], oldest first, `pageSize` per read: what GET /events/export
+     * streams. The range is checked before anything is read (a bad one is a 400, not a cut download).
+     */
+    exportPages(tenantId: string, q: { from?: string; to?: string }, pageSize = EXPORT_PAGE): AsyncGenerator<ExportedEvent[]> {
+      const range = dateRange(q.from, q.to)
+      return keysetPages(pageSize, (after: EventPosition | undefined, n) => exportEventsPage(d.raw, tenantId, range, after, n),
+        (r) => ({ tsUs: Number(r.ts_us), receivedUs: Number(r.received_us), id: r.id }))
     },
 
     /**
