@@ -39,7 +39,7 @@ export function shopperBaskets(userId: string, now: number): string[] {
 
 /** The stored events the counters keep, per tenant. */
 export function liveEventsOf(stored: readonly NewEvent[], now: number): Map<string, LiveEvent[]> {
-  const oldest = Math.floor(now / HOUR_MS) - KEPT_HOURS + 2
+  const oldest = Math.floor(now / HOUR_MS) - 23 // the hours a reader adds up: the one in progress and the 23 before
   const out = new Map<string, LiveEvent[]>()
   for (const e of stored) {
     const type = TYPE.get(e.eventType)
