@@ -45,6 +45,8 @@ import { sdkRoutes } from './modules/sdk/index.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
+import { importRoutes } from './modules/imports/index.ts'
+import { createImportService } from './modules/imports/service.ts'
 import { authGuards, KeyCache } from './http/auth.ts'
 import { bodyParser } from './http/body.ts'
 import { cors } from './http/cors.ts'
@@ -164,10 +166,20 @@ export async function createServices(parts: AppParts) {
   // Retention, archiving and the tenant purge answer no request: the same services bound to the background
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
-    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock }),
+    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) } }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }
+
+  // Bulk imports write on the background pool (the housekeeping services), in small chunks on PGlite, whose
+  // writes run on this thread: between chunks the API answers.
+  const imports = createImportService({
+    db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
+    events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
+    chunkRows: database.kind === 'pglite' ? 500 : 5000,
+    onCompleted: (tenantId) => { void askForBuild(tenantId) },
+  })
+  void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
@@ -180,9 +192,9 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -192,7 +204,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, imports } = wired.services
   let ready = false
 
   let routes = (): RouteInfo[] => []
@@ -207,7 +219,7 @@ export async function createApp(parts: AppParts) {
       maxAgeSeconds: 600,
     }))
     .use(headerLimit())
-    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track']))
+    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track'], ['/api/v1/imports']))
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
     .use(metricsRoutes(metrics, { token: config.metricsToken, production: config.nodeEnv === 'production' }))
@@ -221,6 +233,7 @@ export async function createApp(parts: AppParts) {
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards))
+      .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]

@@ -9,9 +9,16 @@
 import { Elysia } from 'elysia'
 import { BadRequest, fieldPath, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from '../errors.ts'
 
-/** `plainTextPaths`: the routes that also take JSON sent as text/plain (the SDK's keepalive beacon). */
-export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] = []) {
+/** The body of a streamed route, as its handler sees it: untouched, for it to read from `request.body` itself. */
+export const STREAMED_BODY = null
+
+/**
+ * `plainTextPaths`: the routes that also take JSON sent as text/plain (the SDK's keepalive beacon).
+ * `streamedPaths`: POST routes that read their own body as a stream (file uploads, bounded by their own limit).
+ */
+export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] = [], streamedPaths: readonly string[] = []) {
   const plainText = new Set(plainTextPaths)
+  const streamed = new Set(streamedPaths)
   return new Elysia({ name: 'body-parser' })
     // The same rule for the URL: a NUL (only expressible as %00) in a path or query value cannot be
     // compared with stored text either, so it is refused before any route sees it.
@@ -19,6 +26,7 @@ export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] =
       if (request.url.includes('%00')) throw new ValidationFailed('The URL contains a NUL character (%00)', [{ field: '(url)', message: 'must not contain NUL characters' }])
     })
     .onParse({ as: 'global' }, async ({ request, contentType, path }) => {
+      if (streamed.has(path) && request.method === 'POST') return STREAMED_BODY
       const declared = Number(request.headers.get('content-length') ?? 0)
       if (declared > maxBytes) throw new PayloadTooLarge(`The request body exceeds ${maxBytes} bytes`)
       const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
