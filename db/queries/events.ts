@@ -33,9 +33,30 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
     s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
-  return raw.query<InsertedEvent>(
-    `with x as (
-       select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)),
+  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)'), [payload])
+}
+
+/** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
+const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
+const STAGE_COLUMNS = ['n', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
+
+/**
+ * insertEvents for bulk loads on PostgreSQL: the rows go into a staging table by COPY (no JSON to build or
+ * parse), then the same set-based merge runs over it, in the caller's transaction. Falls back to
+ * insertEvents where COPY is not available (PGlite).
+ */
+export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
+  if (!tx.copyFrom) return insertEvents(tx, rows)
+  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
+  await tx.query(`create temp table if not exists import_stage (n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map((r, n) => [String(n), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
+    r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata), r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t')))
+  return tx.query<InsertedEvent>(mergeEvents('select * from import_stage order by n'))
+}
+
+/** The statement both paths share: `source` yields the rows as x(n, t, e, u, p, ts, s, m, pl, st, k, ki), sorted. */
+function mergeEvents(source: string): string {
+  return `with x as (${source}),
      keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
      fresh_keys as (
        insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
@@ -76,9 +97,7 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
        on conflict (tenant_id, user_id, product_id) do update set clicked_at = excluded.clicked_at, placement = excluded.placement,
          strategy = excluded.strategy, experiment_id = excluded.experiment_id, arm = excluded.arm
        where excluded.clicked_at > rc.clicked_at)
-     select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`,
-    [payload],
-  )
+     select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`
 }
 
 /** How many recent interactions a profile keeps. */

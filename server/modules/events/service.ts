@@ -2,7 +2,7 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { ensureEventMonths, ensureEventPartitions, foldOldEvents, insertEvents, listEvents, pruneEventIds, type EventFilter } from '../../../db/queries/events.ts'
+import { ensureEventMonths, ensureEventPartitions, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter } from '../../../db/queries/events.ts'
 import { applyIngestEffects } from './ingest/effects.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
@@ -156,7 +156,7 @@ export function createEventService(d: EventDeps) {
       for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
       await ensureEventMonths(d.raw, [...months.values()])
       const stored = await d.raw.transaction(async (tx) => {
-        const inserted = await insertEvents(tx, rows)
+        const inserted = await insertEventsByCopy(tx, rows)
         const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
         const out: Submitted[] = []
         for (const r of rows) {

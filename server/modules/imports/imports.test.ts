@@ -74,6 +74,15 @@ for (const name of BACKENDS) {
       expect((await eventsOf(k.tenantId)).length).toBe(3)
     })
 
+    test('text with backslashes, quotes, tabs and line breaks is stored as sent (the COPY path escapes it)', async () => {
+      const k = await t.tenantWithKeys()
+      const metadata = { note: 'a\\b\t"c"\nd\r\\N', orderId: 7 }
+      const row = { eventType: 'purchase', userId: 'u\\1', productId: 'p\\N', timestamp: ago(3), metadata, placement: '\\N', sessionId: 's"1' }
+      expect(await imported(t, k.writeKey, 'type=events', JSON.stringify(row), 'application/x-ndjson')).toMatchObject({ accepted: 1 })
+      const [e] = (await t.req('GET', '/api/v1/events', { key: k.writeKey })).body.data
+      expect(e).toMatchObject({ userId: 'u\\1', productId: 'p\\N', metadata, placement: '\\N', sessionId: 's"1', strategy: null, eventId: null })
+    })
+
     test('a mapping (query or form field) names the source columns; a default event type fills rows without one', async () => {
       const k = await t.tenantWithKeys()
       const csv = `InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n536365,85123A,6,${ago(60).slice(0, 16).replace('T', ' ')},2.55,17850\n536366,71053,2,${ago(50)},3.39,17851\n`
