@@ -215,7 +215,9 @@ for (const name of BACKENDS) {
       const cancelling = s.cancel(k.tenantId, id)
       held.open()
       const job = await cancelling
-      expect(job).toMatchObject({ status: 'cancelled', accepted: 2, rowsRead: 2 })
+      // The chunk being written when it was cancelled is stored; the one read meanwhile is not; the rest is never read.
+      expect(job).toMatchObject({ status: 'cancelled', accepted: 2, error: 'cancelled on request' })
+      expect(job.rowsRead).toBeLessThan(10)
       expect((await eventsOf(k.tenantId)).length).toBe(2)
       expect((await t.req('GET', `${API}/${id}`, { key: k.writeKey })).body.data).toMatchObject({ status: 'cancelled', accepted: 2 })
       expectProblem(await t.req('POST', `${API}/${id}/cancel`, { key: k.writeKey }), 409)

@@ -159,9 +159,18 @@ export function createImportService(d: ImportDeps) {
 
     const pendingEvents: Pending<Submitted>[] = []
     const pendingItems: Pending<CatalogValues>[] = []
+    // One write in flight while the next chunk is read and checked (on PostgreSQL they overlap; PGlite runs both here).
+    let inflight: Promise<void> = Promise.resolve()
     const flush = async () => {
-      if (pendingEvents.length) await storeEvents(pendingEvents.splice(0))
-      if (pendingItems.length) await storeItems(pendingItems.splice(0))
+      const events = pendingEvents.splice(0)
+      const items = pendingItems.splice(0)
+      await inflight
+      if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
+      inflight = (async () => {
+        if (events.length) await storeEvents(events)
+        if (items.length) await storeItems(items)
+      })()
+      inflight.catch(() => {}) // its failure is taken up by the next await of it
       // Lets requests in between chunks (PGlite runs each write on this thread).
       await new Promise((r) => setTimeout(r, 0))
     }
@@ -194,8 +203,9 @@ export function createImportService(d: ImportDeps) {
       if (pendingEvents.length + pendingItems.length >= d.chunkRows) await flush()
       if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
     }
-    if (abort.signal.reason === SHUTDOWN) throw new UnreadableFile(SHUTDOWN_MESSAGE)
     if (!abort.signal.aborted) await flush()
+    await inflight
+    if (abort.signal.reason === SHUTDOWN) throw new UnreadableFile(SHUTDOWN_MESSAGE)
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, startedAt)
     if (errors.length) { await addImportErrors(d.raw, tenant.id, id, reported, errors); reported += errors.length; errors.length = 0 }
     const cancelled = abort.signal.reason === CANCEL
