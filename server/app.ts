@@ -32,7 +32,8 @@ import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
-import type { TenantConfig } from './modules/tenants/config.ts'
+import { DEFAULT_TENANT_CONFIG, type TenantConfig } from './modules/tenants/config.ts'
+import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
@@ -155,8 +156,9 @@ export async function createServices(parts: AppParts) {
     if (followBuilds) buildFollower.eventsStored(stored)
   },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
+  const history = { days: DEFAULT_TENANT_CONFIG.historyDays, overrides: () => tenantHistoryDays(bg.db) }
   const events = createEventService({
-    db, raw: database.raw, committer, clock,
+    db, raw: database.raw, committer, clock, history,
     onOutcomes: (accepted, duplicates, rejected) => {
       if (accepted) metrics.events.inc({ outcome: 'accepted' }, accepted)
       if (duplicates) metrics.events.inc({ outcome: 'duplicate' }, duplicates)
@@ -166,7 +168,10 @@ export async function createServices(parts: AppParts) {
   // Retention, archiving and the tenant purge answer no request: the same services bound to the background
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
-    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) } }),
+    events: createEventService({
+      db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) },
+      history,
+    }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }

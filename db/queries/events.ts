@@ -240,13 +240,20 @@ export async function findLateConversions(raw: RawSql, clicks: ClickEventRef[], 
 }
 
 /**
- * Retention: folds raw events older than `cutoff` into daily summaries and
- * deletes them, in one transaction; then drops monthly partitions that lie
- * wholly before the cutoff and are empty. Returns how many events were folded.
+ * Retention: folds raw events older than their tenant's window (`days` by default, `overrides` per tenant)
+ * into daily summaries and deletes them, in one transaction; then drops monthly partitions that lie wholly
+ * before the shortest window and are empty. Returns how many events were folded.
  */
-export async function foldOldEvents(raw: RawSql, cutoff: Date): Promise<number> {
+export async function foldOldEvents(raw: RawSql, now: Date, days: number, overrides: { tenantId: string; days: number }[] = []): Promise<number> {
+  const shortest = Math.min(days, ...overrides.map((o) => o.days))
+  const cutoff = new Date(now.getTime() - shortest * 86400_000)
   const [{ n }] = await raw.transaction((tx) => tx.query<{ n: number }>(
-    `with old as (delete from events where ts < $1::timestamptz returning tenant_id, ts, event_type, product_id, user_id),
+    `with o as (select * from jsonb_to_recordset($4::jsonb) as o(t uuid, d int)),
+     old as (
+       delete from events e
+       where e.ts < $1::timestamptz -- the shortest window: partitions wholly inside every window are not scanned
+         and e.ts < $2::timestamptz - make_interval(days => coalesce((select o.d from o where o.t = e.tenant_id), $3::int))
+       returning tenant_id, ts, event_type, product_id, user_id),
      folded as (
        insert into event_daily_summaries (tenant_id, day, event_type, product_id, events, users)
        select tenant_id, (ts at time zone 'UTC')::date, event_type, product_id, count(*), count(distinct user_id) from old
@@ -255,7 +262,7 @@ export async function foldOldEvents(raw: RawSql, cutoff: Date): Promise<number> 
          events = event_daily_summaries.events + excluded.events, users = event_daily_summaries.users + excluded.users
        returning 1)
      select (select count(*) from old)::int as n`,
-    [cutoff.toISOString()],
+    [cutoff.toISOString(), now.toISOString(), days, JSON.stringify(overrides.map((o) => ({ t: o.tenantId, d: o.days })))],
   ))
   const parts = await raw.query<{ name: string; upper: string }>(
     `select c.relname as name, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1] as upper

@@ -77,12 +77,14 @@ export class ModelStore {
     if (!(await claimBuild(this.buildRaw, tenantId, this.opts.leaseMs))) return undefined
     try {
       const now = this.clock().getTime()
-      const [rows, interactions, config] = await Promise.all([
+      // The window is the tenant's history (historyDays: imported history reaches the model), at least the server's.
+      const effective = effectiveConfig(await tenantConfigForModel(this.buildRaw, tenantId))
+      const lookbackDays = Math.max(this.opts.lookbackDays, effective.historyDays)
+      const [rows, interactions] = await Promise.all([
         catalogForModel(this.buildRaw, tenantId),
-        interactionsForModel(this.buildRaw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
-        tenantConfigForModel(this.buildRaw, tenantId),
+        interactionsForModel(this.buildRaw, tenantId, new Date(now - lookbackDays * DAY), new Date(now)),
       ])
-      const settings = effectiveConfig(config).recommendations
+      const settings = effective.recommendations
       // On the build thread: this thread goes on answering requests meanwhile.
       const { model, gzipped: bytes } = await runBuild({
         // The live counters (infra/live-counters) bring this hour's events on: the model counts the ones before.

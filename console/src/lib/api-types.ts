@@ -771,7 +771,7 @@ export interface paths {
         put?: never;
         /**
          * Start a bulk import of events or catalog items from a file (CSV, NDJSON or a JSON array)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". The file is the request body (Content-Type text/csv, application/x-ndjson or application/json; format defaults to what it says) or the "file" field of a multipart/form-data body (then pass format; mapping may be a form field). The upload is written to disk as it streams in, never held in memory (MAX_IMPORT_BYTES bounds it), and the 202 comes once it is whole: the job then reads it row by row. Each row is checked as POST /events/batch or /catalog/batch check theirs (events: at most 90 days old); a bad row is reported in errors.csv and never stops the job; events already stored (same eventId, or same userId, eventType, productId and timestamp) count as duplicates and are not stored again. Catalog rows upsert by productId; replace=true then marks the items absent from the file unavailable. At most 2 imports per tenant run at once: another is 409.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". The file is the request body (Content-Type text/csv, application/x-ndjson or application/json; format defaults to what it says) or the "file" field of a multipart/form-data body (then pass format; mapping may be a form field). The upload is written to disk as it streams in, never held in memory (MAX_IMPORT_BYTES bounds it), and the 202 comes once it is whole: the job then reads it row by row. Each row is checked as POST /events/batch or /catalog/batch check theirs, except that an imported event may be as old as the tenant's historyDays (default 365; live events: 90); a bad row is reported in errors.csv and never stops the job; events already stored (same eventId, or same userId, eventType, productId and timestamp) count as duplicates and are not stored again. Catalog rows upsert by productId; replace=true then marks the items absent from the file unavailable. At most 2 imports per tenant run at once: another is 409.
          */
         post: operations["postApiV1Imports"];
         delete?: never;
@@ -1660,6 +1660,8 @@ export interface operations {
                                     /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                                     intentHalfLifeDays: number;
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1781,6 +1783,8 @@ export interface operations {
                             /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                             intentHalfLifeDays?: number;
                         };
+                        /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                        historyDays?: number;
                     };
                 };
             };
@@ -1852,6 +1856,8 @@ export interface operations {
                                     /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                                     intentHalfLifeDays: number;
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2002,6 +2008,8 @@ export interface operations {
                                     /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                                     intentHalfLifeDays: number;
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2118,6 +2126,8 @@ export interface operations {
                             /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                             intentHalfLifeDays?: number;
                         };
+                        /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                        historyDays?: number;
                     };
                     /** @description use DELETE to delete */
                     status?: "active" | "suspended";
@@ -2191,6 +2201,8 @@ export interface operations {
                                     /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                                     intentHalfLifeDays: number;
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2360,6 +2372,8 @@ export interface operations {
                                     /** @description A shopper's own events count half as much for their personal recommendations every this many days before their latest one; 0 = never */
                                     intentHalfLifeDays: number;
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;

@@ -59,6 +59,8 @@ export interface EventDeps {
   db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void
   /** Told which imported events were stored, after their commit (profile caches, live counters). */
   onImported?: (stored: Submitted[]) => void
+  /** Raw-event retention: the default window (days) and the tenants that set their own (tenant config historyDays). */
+  history?: { days: number; overrides: () => Promise<{ tenantId: string; days: number }[]> }
 }
 
 /** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
@@ -183,14 +185,18 @@ export function createEventService(d: EventDeps) {
 
     /**
      * Daily upkeep: partitions for the coming months exist before events need
-     * them, and raw events older than 90 days are folded into daily summaries.
+     * them, and raw events older than their tenant's history window (historyDays)
+     * are folded into daily summaries.
      */
     async maintain() {
       const now = d.clock().getTime()
       await ensureEventPartitions(d.raw, new Date(now - 31 * DAY), new Date(now + 92 * DAY))
-      const cutoff = new Date(now - RETENTION_DAYS * DAY)
-      const folded = await foldOldEvents(d.raw, cutoff)
-      return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
+      const days = d.history?.days ?? RETENTION_DAYS
+      const overrides = (await d.history?.overrides()) ?? []
+      const folded = await foldOldEvents(d.raw, new Date(now), days, overrides)
+      // An eventId is remembered as long as any tenant may keep its event.
+      const longest = Math.max(days, ...overrides.map((o) => o.days))
+      return { folded, prunedEventIds: await pruneEventIds(d.raw, new Date(now - longest * DAY)) }
     },
 
     /**

@@ -195,6 +195,28 @@ for (const name of BACKENDS) {
       expectProblem(await t.req('GET', `${API}/00000000-0000-4000-8000-000000000000`, { key: k.writeKey }), 404)
     })
 
+    test('history: an import takes events as old as the tenant\'s historyDays; retention keeps them and the model reads them', async () => {
+      const k = await t.tenantWithKeys({ historyDays: 200 })
+      const days = (n: number) => new Date(NOW - n * 86400_000).toISOString()
+      const csv = `eventType,userId,productId,timestamp\npurchase,h1,p1,${days(150)}\nproduct_viewed,h2,p1,${days(120)}\npurchase,h1,p2,${days(250)}\n`
+      const job = await imported(t, k.writeKey, 'type=events', csv, 'text/csv')
+      expect(job).toMatchObject({ accepted: 2, rejected: 1 })
+      const report = await (await t.app.handle(new Request(`http://localhost${API}/${job.id}/errors.csv`, { headers: { 'x-api-key': k.writeKey } }))).text()
+      expect(report).toContain('4,timestamp,timestamp: must not be more than 200 days in the past')
+      // Sent live, the same old event is still refused: the API's window stays 90 days.
+      expectProblem(await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'purchase', userId: 'h3', productId: 'p1', timestamp: days(120) } }), 400)
+      // The daily retention keeps them (this tenant's window is 200 days, not the API's 90).
+      await t.app.services.housekeeping.events.maintain()
+      expect((await eventsOf(k.tenantId)).length).toBe(2)
+      // The model's window is the tenant's history: both reach it.
+      await t.app.services.models.build(k.tenantId)
+      const [m] = await q<{ interactions: number }>(`select (stats->>'interactions')::int as interactions from recommendation_models where tenant_id = $1`, [k.tenantId])
+      expect(m.interactions).toBe(2)
+      // historyDays is bounded: at most three years.
+      const bad = expectProblem(await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { config: { historyDays: 1096 } } }), 400)
+      expect(bad.errors?.map((e) => e.field)).toEqual(['config.historyDays'])
+    })
+
     // Writes held at a gate, so a job is running exactly when the test looks.
     const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
       db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,

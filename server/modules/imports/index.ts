@@ -5,7 +5,7 @@ import { RETENTION_DAYS } from '../events/model.ts'
 import { ImportModel, MAX_ACTIVE_IMPORTS, MAX_REPORTED_ERRORS } from './model.ts'
 import type { ImportService, ImportTenant } from './service.ts'
 
-const tenantOf = (p: Principal): ImportTenant => ({ id: p.tenantId, attributionWindowHours: p.config.attributionWindowHours, historyDays: RETENTION_DAYS })
+const tenantOf = (p: Principal): ImportTenant => ({ id: p.tenantId, attributionWindowHours: p.config.attributionWindowHours, historyDays: p.config.historyDays })
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
 export function importRoutes(imports: ImportService, guards: ReturnType<typeof authGuards>) {
@@ -19,8 +19,8 @@ export function importRoutes(imports: ImportService, guards: ReturnType<typeof a
         description: `${ACCESS.write} The file is the request body (Content-Type text/csv, application/x-ndjson or application/json; `
           + 'format defaults to what it says) or the "file" field of a multipart/form-data body (then pass format; mapping may be a form field). '
           + 'The upload is written to disk as it streams in, never held in memory (MAX_IMPORT_BYTES bounds it), and the 202 comes once it is whole: '
-          + 'the job then reads it row by row. Each row is checked as POST /events/batch or /catalog/batch check theirs (events: at most '
-          + `${RETENTION_DAYS} days old); a bad row is reported in errors.csv and never stops the job; events already stored (same eventId, or same `
+          + 'the job then reads it row by row. Each row is checked as POST /events/batch or /catalog/batch check theirs, except that '
+          + `an imported event may be as old as the tenant's historyDays (default 365; live events: ${RETENTION_DAYS}); a bad row is reported in errors.csv and never stops the job; events already stored (same eventId, or same `
           + 'userId, eventType, productId and timestamp) count as duplicates and are not stored again. Catalog rows upsert by productId; '
           + `replace=true then marks the items absent from the file unavailable. At most ${MAX_ACTIVE_IMPORTS} imports per tenant run at once: another is 409.`,
         security,

@@ -8,6 +8,9 @@ import { BUILD_DEFAULTS } from '../../engine/build.ts'
 import { INTENT_HALF_LIFE_DAYS } from '../../engine/strategies/history.ts'
 import { DEFAULT_EVENT_WEIGHTS } from '../../engine/strategies/weights.ts'
 
+/** The longest history a tenant may keep (days): three years. */
+export const MAX_HISTORY_DAYS = 1095
+
 const Weight = T.Number({ minimum: 0, maximum: 100 })
 
 /** How the tenant's models read behaviour: what each event says about taste, and how fast it fades. */
@@ -34,6 +37,11 @@ export const TenantConfig = Strict({
   placementStrategies: T.Record(T.String({ minLength: 1, maxLength: 100 }), Strategy),
   /** Changing these asks for a model rebuild. */
   recommendations: ModelSettings,
+  historyDays: T.Integer({
+    minimum: 90, maximum: MAX_HISTORY_DAYS,
+    description: 'How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, '
+      + 'feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old.',
+  }),
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -48,6 +56,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   placementStrategies: {},
   recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 30, itemsPerShopper: BUILD_DEFAULTS.maxItemsPerUser, intentHalfLifeDays: INTENT_HALF_LIFE_DAYS },
   widget: DEFAULT_WIDGET_CONFIG,
+  historyDays: 365,
 }
 
 /** The effective config of a stored (possibly older, partial) config object. */
