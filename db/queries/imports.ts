@@ -45,6 +45,11 @@ export async function listImportJobs(db: Db, tenantId: string, limit: number, of
 
 export interface Progress { rowsRead: number; accepted: number; duplicates: number; rejected: number; bytesRead: number }
 
+/** The heartbeat of a job whose upload is still arriving (queued): it lives. */
+export async function touchImportJob(raw: RawSql, tenantId: string, id: string, now: Date) {
+  await raw.query(`update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'queued'`, [tenantId, id, now.toISOString()])
+}
+
 /** Marks a queued job running; false when it is no longer queued (cancelled before it started). */
 export async function startImportJob(raw: RawSql, tenantId: string, id: string, now: Date, bytesTotal: number | null): Promise<boolean> {
   const rows = await raw.query(

@@ -12,7 +12,7 @@ import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable } from '../../../db/client.ts'
 import {
   addImportErrors, cancelImportJob, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, listImportErrors, listImportJobs,
-  liveImportIds, saveImportProgress, startImportJob, updateImportOptions, type ImportRowError, type Progress,
+  liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
 import type { ImportJob } from '../../../db/schema.ts'
 import { BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -257,6 +257,8 @@ export function createImportService(d: ImportDeps) {
       const id = await createImportJob(d.raw, tenant.id, { type: q.type, format, options, bytesTotal: 'format' in kind && declared > 0 ? declared : null }, MAX_ACTIVE_IMPORTS, now, staleBefore())
       if (!id) throw new Conflict(`At most ${MAX_ACTIVE_IMPORTS} imports run at once per tenant; wait for one to finish (GET /api/v1/imports) or cancel one`)
       let bytes: number
+      // A long upload keeps its job's heartbeat, or it would look like one whose instance died.
+      const beat = setInterval(() => { void touchImportJob(d.raw, tenant.id, id, d.clock()).catch(() => {}) }, HEARTBEAT_MS)
       try {
         const spooled = 'multipart' in kind
           ? await spoolMultipart(request.body, kind.multipart, spoolPath(id), d.maxBytes)
@@ -274,7 +276,7 @@ export function createImportService(d: ImportDeps) {
           `The upload was refused: ${error instanceof Error ? error.message : String(error)}`).catch(() => {})
         await rm(spoolPath(id), { force: true }).catch(() => {})
         throw error
-      }
+      } finally { clearInterval(beat) }
       launch(tenant, id, q.type, format, bytes, options)
       return { id, status: 'queued' as const, type: q.type, format }
     },
