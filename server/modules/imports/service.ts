@@ -52,6 +52,8 @@ export interface ImportDeps {
   catalog: Pick<CatalogService, 'validate' | 'importItems' | 'markAbsentUnavailable'>
   /** Rows per write: PGlite shares this thread with the API, so its chunks are small (a write blocks it while it runs). */
   chunkRows: number
+  /** Chunks of one job written at once (on the background pool's connections). */
+  writers: number
   /** An import that stored anything asks for a model rebuild. */
   onCompleted: (tenantId: string) => void
 }
@@ -138,12 +140,17 @@ export function createImportService(d: ImportDeps) {
     const defaults = opts.eventType && type === 'events' ? { eventType: opts.eventType } : {}
 
     // Writes a chunk; a chunk the database refuses is halved until the refused row stands alone (it alone is rejected).
-    const storeEvents = async (rows: Pending<Submitted>[]): Promise<void> => {
+    const storeEvents = async (rows: Pending<Submitted>[], attempt = 0): Promise<void> => {
       try {
         const r = await d.events.storeImported(rows.map((x) => x.row))
         p.accepted += r.accepted; p.duplicates += r.duplicates
       } catch (error) {
         const state = sqlstateOf(error)
+        // Two chunks written at once may deadlock on shared rows (a profile, a rollup): one is rolled back; it goes again.
+        if ((state === '40P01' || state === '40001') && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
+          return storeEvents(rows, attempt + 1)
+        }
         if (isUnreachable(error) || !state || state.startsWith('40') || state === '57014') throw error
         if (rows.length === 1) { p.rejected++; reject(rows[0].line, '(row)', `refused by the database (SQLSTATE ${state}): ${(error as Error).message}`); return }
         const half = Math.ceil(rows.length / 2)
@@ -159,20 +166,28 @@ export function createImportService(d: ImportDeps) {
 
     const pendingEvents: Pending<Submitted>[] = []
     const pendingItems: Pending<CatalogValues>[] = []
-    // One write in flight while the next chunk is read and checked (on PostgreSQL they overlap; PGlite runs both here).
-    let inflight: Promise<void> = Promise.resolve()
+    // Up to `writers` chunks are written while the next is read and checked (PGlite: one, its writes run on this thread).
+    const inflight = new Set<Promise<void>>()
+    let writeFailure: { error: unknown } | undefined
     const flush = async () => {
       const events = pendingEvents.splice(0)
       const items = pendingItems.splice(0)
-      await inflight
+      while (inflight.size >= d.writers) await Promise.race(inflight)
+      if (writeFailure) throw writeFailure.error
       if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
-      inflight = (async () => {
-        if (events.length) await storeEvents(events)
-        if (items.length) await storeItems(items)
-      })()
-      inflight.catch(() => {}) // its failure is taken up by the next await of it
+      if (events.length || items.length) {
+        const write: Promise<void> = (async () => {
+          if (events.length) await storeEvents(events)
+          if (items.length) await storeItems(items)
+        })().catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(write))
+        inflight.add(write)
+      }
       // Lets requests in between chunks (PGlite runs each write on this thread).
       await new Promise((r) => setTimeout(r, 0))
+    }
+    const drain = async () => {
+      await Promise.all(inflight)
+      if (writeFailure) throw writeFailure.error
     }
 
     let header: string[] | undefined
@@ -204,7 +219,7 @@ export function createImportService(d: ImportDeps) {
       if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
     }
     if (!abort.signal.aborted) await flush()
-    await inflight
+    await drain()
     if (abort.signal.reason === SHUTDOWN) throw new UnreadableFile(SHUTDOWN_MESSAGE)
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, startedAt)
     if (errors.length) { await addImportErrors(d.raw, tenant.id, id, reported, errors); reported += errors.length; errors.length = 0 }
