@@ -181,8 +181,9 @@ export async function createServices(parts: AppParts) {
   const imports = createImportService({
     db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
     events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
-    chunkRows: database.kind === 'pglite' ? 500 : 5000, writers: database.kind === 'pglite' ? 1 : 2,
-    onCompleted: (tenantId) => { void askForBuild(tenantId) },
+    chunkRows: database.kind === 'pglite' ? 250 : 5000, writers: database.kind === 'pglite' ? 1 : 2,
+    ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
+    onCompleted: askForBuild,
   })
   void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 

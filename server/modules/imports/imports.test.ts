@@ -221,7 +221,7 @@ for (const name of BACKENDS) {
     const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
       db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,
       events: { validate: t.app.services.housekeeping.events.validate, storeImported: async (rows) => { onChunk(); await held.opened; return t.app.services.housekeeping.events.storeImported(rows) } },
-      catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: () => {},
+      catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
     })
     const tenantOf = (tenantId: string) => ({ id: tenantId, attributionWindowHours: 24, historyDays: 90 })
     const request = (body: string) => new Request(`http://localhost${API}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body })

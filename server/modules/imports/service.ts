@@ -54,8 +54,13 @@ export interface ImportDeps {
   chunkRows: number
   /** Chunks of one job written at once (on the background pool's connections). */
   writers: number
-  /** An import that stored anything asks for a model rebuild. */
-  onCompleted: (tenantId: string) => void
+  /**
+   * PGlite: how long one write may hold the thread (ms). Chunks shrink (to 100 rows) when writes take longer
+   * and grow back (to chunkRows) when they are quick, so requests keep being answered whatever the machine's load.
+   */
+  targetWriteMs?: number
+  /** An import that stored anything asks for a model rebuild (before its job says it ended). Never rejects. */
+  onCompleted: (tenantId: string) => Promise<void>
 }
 
 const jobDto = (j: ImportJob) => ({
@@ -166,6 +171,7 @@ export function createImportService(d: ImportDeps) {
 
     const pendingEvents: Pending<Submitted>[] = []
     const pendingItems: Pending<CatalogValues>[] = []
+    let chunkRows = d.chunkRows
     // Up to `writers` chunks are written while the next is read and checked (PGlite: one, its writes run on this thread).
     const inflight = new Set<Promise<void>>()
     let writeFailure: { error: unknown } | undefined
@@ -177,8 +183,14 @@ export function createImportService(d: ImportDeps) {
       if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
       if (events.length || items.length) {
         const write: Promise<void> = (async () => {
+          const began = performance.now()
           if (events.length) await storeEvents(events)
           if (items.length) await storeItems(items)
+          if (d.targetWriteMs) {
+            const took = performance.now() - began
+            if (took > d.targetWriteMs * 1.5) chunkRows = Math.max(100, Math.floor(chunkRows / 2))
+            else if (took < d.targetWriteMs / 2) chunkRows = Math.min(d.chunkRows, chunkRows * 2)
+          }
         })().catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(write))
         inflight.add(write)
       }
@@ -215,7 +227,7 @@ export function createImportService(d: ImportDeps) {
         } else if ('row' in checked) pendingEvents.push({ line: rec.line, row: checked.row })
         else pendingItems.push({ line: rec.line, row: checked.values })
       }
-      if (pendingEvents.length + pendingItems.length >= d.chunkRows) await flush()
+      if (pendingEvents.length + pendingItems.length >= chunkRows) await flush()
       if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
     }
     if (!abort.signal.aborted) await flush()
@@ -224,6 +236,7 @@ export function createImportService(d: ImportDeps) {
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, startedAt)
     if (errors.length) { await addImportErrors(d.raw, tenant.id, id, reported, errors); reported += errors.length; errors.length = 0 }
     const cancelled = abort.signal.reason === CANCEL
+    if (p.accepted) await d.onCompleted(tenant.id)
     await finishImportJob(d.raw, tenant.id, id, cancelled ? 'cancelled' : 'completed', p, d.clock(), cancelled ? CANCEL_MESSAGE : null)
     return p
   }
@@ -233,8 +246,7 @@ export function createImportService(d: ImportDeps) {
     const abort = new AbortController()
     const done = (async () => {
       try {
-        const p = await run(tenant, id, type, format, bytes, opts, abort)
-        if (p?.accepted) d.onCompleted(tenant.id)
+        await run(tenant, id, type, format, bytes, opts, abort)
       } catch (error) {
         const message = error instanceof UnreadableFile ? error.message
           : isUnreachable(error) ? 'The database became unreachable; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
@@ -243,8 +255,8 @@ export function createImportService(d: ImportDeps) {
         // The counts already saved are the truth of what was stored.
         const job = await findImportJob(d.db, tenant.id, id).catch(() => undefined)
         const p: Progress = job ? { rowsRead: job.rowsRead, accepted: job.accepted, duplicates: job.duplicates, rejected: job.rejected, bytesRead: job.bytesRead } : { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0 }
+        if (p.accepted) await d.onCompleted(tenant.id)
         await finishImportJob(d.raw, tenant.id, id, 'failed', p, d.clock(), message).catch((e) => d.log.error('import: could not record its failure', { importId: id, error: e }))
-        if (p.accepted) d.onCompleted(tenant.id)
       } finally {
         running.delete(id)
         await rm(spoolPath(id), { force: true }).catch(() => {})
