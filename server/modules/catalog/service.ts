@@ -148,7 +148,9 @@ export function createCatalogService(d: CatalogDeps) {
     /** Upserts checked items as a batch does, without its size limit (an import writes in chunks); `now` is their updatedAt. */
     async importItems(tenantId: string, values: CatalogValues[], now: Date) {
       const byId = new Map(values.map((v) => [v.productId, v])) // of several with one productId the last wins, as in a batch
-      const rows = await upsertCatalogItems(d.raw, tenantId, [...byId.values()], now)
+      // In productId order: chunks written at once then lock shared rows in one order.
+      const sorted = [...byId.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+      const rows = await upsertCatalogItems(d.raw, tenantId, sorted, now)
       if (rows.length) d.onChange(tenantId, rows.map((r) => r.productId))
       const created = rows.filter((r) => r.inserted).length
       return { created, updated: rows.length - created }

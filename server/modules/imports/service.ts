@@ -163,10 +163,19 @@ export function createImportService(d: ImportDeps) {
         await storeEvents(rows.slice(half))
       }
     }
-    const storeItems = async (rows: Pending<CatalogValues>[]) => {
-      const r = await d.catalog.importItems(tenant.id, rows.map((x) => x.row), startedAt)
-      p.accepted += r.created + r.updated
-      p.duplicates += rows.length - r.created - r.updated // the same productId twice in one chunk: the last wins
+    const storeItems = async (rows: Pending<CatalogValues>[], attempt = 0): Promise<void> => {
+      try {
+        const r = await d.catalog.importItems(tenant.id, rows.map((x) => x.row), startedAt)
+        p.accepted += r.created + r.updated
+        p.duplicates += rows.length - r.created - r.updated // the same productId twice in one chunk: the last wins
+      } catch (error) {
+        const state = sqlstateOf(error)
+        if ((state === '40P01' || state === '40001') && attempt < 3) {
+          await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
+          return storeItems(rows, attempt + 1)
+        }
+        throw error
+      }
     }
 
     const pendingEvents: Pending<Submitted>[] = []
