@@ -245,6 +245,25 @@ for (const name of BACKENDS) {
       expectProblem(await t.req('POST', `${API}/${id}/cancel`, { key: k.writeKey }), 409)
     })
 
+    test('a job that fails midway is failed with the counts of what it stored, and its refused rows reported', async () => {
+      const k = await t.tenantWithKeys()
+      let chunk = 0
+      const real = t.app.services.housekeeping.events
+      const s = createImportService({
+        db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { validate: real.validate, storeImported: async (rows) => { if (++chunk === 3) throw new Error('disk on fire'); return real.storeImported(rows) } },
+        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+      })
+      const csv = `eventType,userId,productId,timestamp\nproduct_viewed,first,p,${ago(1)}\nnope,u2,p,${ago(1)}\n` + csvOf(6).split('\n').slice(1).join('\n')
+      const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+      await s.settle()
+      const job = await s.get(k.tenantId, id)
+      expect(job).toMatchObject({ status: 'failed', accepted: 4, rejected: 1 })
+      expect(job.error).toContain('stopped on an unexpected error')
+      expect((await eventsOf(k.tenantId)).length).toBe(4)
+      expect(await s.errorsCsv(k.tenantId, id)).toContain('3,eventType,"eventType: must be one of')
+    })
+
     test('at most 2 jobs per tenant run at once (409); a job whose instance died is marked failed with what it stored', async () => {
       const k = await t.tenantWithKeys()
       const held = gate()

@@ -129,8 +129,7 @@ export function createImportService(d: ImportDeps) {
   }
 
   async function run(tenant: ImportTenant, id: string, type: ImportType, format: Format, bytesTotal: number,
-    opts: { mapping: Record<string, string>; replace: boolean; eventType?: string }, abort: AbortController) {
-    const p: Progress = { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0 }
+    opts: { mapping: Record<string, string>; replace: boolean; eventType?: string }, abort: AbortController, p: Progress) {
     const errors: ImportRowError[] = []
     let reported = 0
     let lastSave = d.clock().getTime()
@@ -213,37 +212,42 @@ export function createImportService(d: ImportDeps) {
 
     let header: string[] | undefined
     let targets: (string | undefined)[] = []
-    for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { p.bytesRead += n }))) {
-      if (abort.signal.aborted) break
-      if (format === 'csv' && !header) {
-        if ('error' in rec) throw new UnreadableFile(`The header row cannot be read: ${rec.error}`)
-        header = (rec as { fields: string[] }).fields
-        targets = columnTargets(type, header, opts.mapping)
-        const missing = REQUIRED[type].filter((f) => !targets.includes(f) && !(f in defaults))
-        if (missing.length) {
-          throw new UnreadableFile(`The header row names no column for ${missing.join(', ')} (columns: ${header.slice(0, 50).join(', ')}); `
-            + 'name them so, in snake_case, or map them with `mapping`')
+    try {
+      for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { p.bytesRead += n }))) {
+        if (abort.signal.aborted) break
+        if (format === 'csv' && !header) {
+          if ('error' in rec) throw new UnreadableFile(`The header row cannot be read: ${rec.error}`)
+          header = (rec as { fields: string[] }).fields
+          targets = columnTargets(type, header, opts.mapping)
+          const missing = REQUIRED[type].filter((f) => !targets.includes(f) && !(f in defaults))
+          if (missing.length) {
+            throw new UnreadableFile(`The header row names no column for ${missing.join(', ')} (columns: ${header.slice(0, 50).join(', ')}); `
+              + 'name them so, in snake_case, or map them with `mapping`')
+          }
+          continue
         }
-        continue
+        p.rowsRead++
+        if ('error' in rec) { p.rejected++; reject(rec.line, '(row)', rec.error) } else {
+          const built: Built = 'fields' in rec ? fromCsv(type, header!, targets, rec.fields, defaults) : fromJson(type, rec.value, opts.mapping, defaults)
+          const checked = type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
+          if ('errors' in checked) {
+            p.rejected++
+            for (const e of checked.errors as FieldError[]) reject(rec.line, built.columnOf(e.field), `${e.field}: ${e.message}`)
+          } else if ('row' in checked) pendingEvents.push({ line: rec.line, row: checked.row })
+          else pendingItems.push({ line: rec.line, row: checked.values })
+        }
+        if (pendingEvents.length + pendingItems.length >= chunkRows) await flush()
+        if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
       }
-      p.rowsRead++
-      if ('error' in rec) { p.rejected++; reject(rec.line, '(row)', rec.error) } else {
-        const built: Built = 'fields' in rec ? fromCsv(type, header!, targets, rec.fields, defaults) : fromJson(type, rec.value, opts.mapping, defaults)
-        const checked = type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
-        if ('errors' in checked) {
-          p.rejected++
-          for (const e of checked.errors as FieldError[]) reject(rec.line, built.columnOf(e.field), `${e.field}: ${e.message}`)
-        } else if ('row' in checked) pendingEvents.push({ line: rec.line, row: checked.row })
-        else pendingItems.push({ line: rec.line, row: checked.values })
-      }
-      if (pendingEvents.length + pendingItems.length >= chunkRows) await flush()
-      if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
+      if (!abort.signal.aborted) await flush()
+      await drain()
+    } finally {
+      // However it ends, the writes under way end first and the refused rows are reported: the counts then say what was stored.
+      await Promise.allSettled([...inflight])
+      if (errors.length) await addImportErrors(d.raw, tenant.id, id, reported, errors.splice(0)).catch(() => {})
     }
-    if (!abort.signal.aborted) await flush()
-    await drain()
     if (abort.signal.reason === SHUTDOWN) throw new UnreadableFile(SHUTDOWN_MESSAGE)
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, startedAt)
-    if (errors.length) { await addImportErrors(d.raw, tenant.id, id, reported, errors); reported += errors.length; errors.length = 0 }
     const cancelled = abort.signal.reason === CANCEL
     if (p.accepted) await d.onCompleted(tenant.id)
     await finishImportJob(d.raw, tenant.id, id, cancelled ? 'cancelled' : 'completed', p, d.clock(), cancelled ? CANCEL_MESSAGE : null)
@@ -253,17 +257,16 @@ export function createImportService(d: ImportDeps) {
   /** Runs a job to its end (completed, failed or cancelled); never rejects. */
   function launch(tenant: ImportTenant, id: string, type: ImportType, format: Format, bytes: number, opts: Parameters<typeof run>[5]) {
     const abort = new AbortController()
+    const p: Progress = { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0 }
     const done = (async () => {
       try {
-        await run(tenant, id, type, format, bytes, opts, abort)
+        await run(tenant, id, type, format, bytes, opts, abort, p)
       } catch (error) {
         const message = error instanceof UnreadableFile ? error.message
           : isUnreachable(error) ? 'The database became unreachable; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
           : 'The import stopped on an unexpected error; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
         if (!(error instanceof UnreadableFile)) d.log.error('import failed', { tenantId: tenant.id, importId: id, error })
-        // The counts already saved are the truth of what was stored.
-        const job = await findImportJob(d.db, tenant.id, id).catch(() => undefined)
-        const p: Progress = job ? { rowsRead: job.rowsRead, accepted: job.accepted, duplicates: job.duplicates, rejected: job.rejected, bytesRead: job.bytesRead } : { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0 }
+        // Its writes have ended (run waits for them): the counts are what was stored.
         if (p.accepted) await d.onCompleted(tenant.id)
         await finishImportJob(d.raw, tenant.id, id, 'failed', p, d.clock(), message).catch((e) => d.log.error('import: could not record its failure', { importId: id, error: e }))
       } finally {
