@@ -2,7 +2,7 @@
 // sweep of jobs whose instance died, which is per job and per heartbeat.
 import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
-import { importErrors, importJobs, type ImportJob } from '../schema.ts'
+import { importJobs, type ImportJob } from '../schema.ts'
 
 export type ImportStatus = ImportJob['status']
 export const ACTIVE: ImportStatus[] = ['queued', 'running']
