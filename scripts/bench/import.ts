@@ -24,6 +24,17 @@ const engine = (process.argv[2] ?? 'pglite') as Engine
 const DAYS = arg('--days', 85)
 const MAX_ROWS = arg('--rows', 0)
 const CLIENTS = 8
+const MAPPING = { InvoiceDate: 'timestamp', CustomerID: 'userId', StockCode: 'productId', UnitPrice: 'metadata.price', Quantity: 'metadata.quantity', InvoiceNo: 'metadata.orderId' }
+
+/** A fresh admin, tenant (limits out of the way, plus `config`) and write key on the bench server. */
+async function tenantWithKey(base: string, name: string, config: Record<string, unknown> = {}) {
+  const json = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
+  const token = (await json('/api/v1/auth/signup', { email: `bench-${name.toLowerCase()}-${Date.now()}@example.com`, password: 'benchmark password', name })).data.accessToken
+  const admin = { authorization: `Bearer ${token}` }
+  const tenant = (await json('/api/v1/tenants', { name, config: { rateLimits: { read: 10_000_000, write: 10_000_000 }, ...config } }, admin)).data
+  return { tenantId: tenant.id as string, key: (await json(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key as string }
+}
 const WHOLE = process.argv.includes('--whole')
 if (WHOLE) { await whole(); process.exit(process.exitCode ?? 0) }
 
@@ -37,18 +48,15 @@ const cell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 writeFileSync(csvPath, 'InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n'
   + lines.map((r) => [r.invoice, cell(r.stockCode), r.quantity, r.ts.toISOString(), r.price, r.customer].join(',')).join('\n') + '\n')
 const bytes = statSync(csvPath).size
-const mapping = { InvoiceDate: 'timestamp', CustomerID: 'userId', StockCode: 'productId', UnitPrice: 'metadata.price', Quantity: 'metadata.quantity', InvoiceNo: 'metadata.orderId' }
 console.log(`${engine}: ${lines.length} purchase lines (${(bytes / 1e6).toFixed(1)} MB CSV), the last ${DAYS} days of Online Retail shifted to now`)
 
 const server = await startBenchServer(engine, 'import')
 try {
   const { base } = server
   // A second tenant for the /events/batch run: the same events, stored fresh.
+  const keyB = (await tenantWithKey(base, 'BenchB')).key
   const json = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
     (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
-  const token = (await json('/api/v1/auth/signup', { email: `bench-b-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench B' })).data.accessToken
-  const tenantB = (await json('/api/v1/tenants', { name: 'Bench B', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, { authorization: `Bearer ${token}` })).data
-  const keyB = (await json(`/api/v1/tenants/${tenantB.id}/api-keys`, { name: 'bench', permissions: 'write' }, { authorization: `Bearer ${token}` })).data.key
 
   // /events/batch: 8 clients, 100 events a request.
   const events = lines.map((r) => ({ eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: r.ts.toISOString(), metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } }))
@@ -83,7 +91,7 @@ try {
       }
     })()
     const s0 = performance.now()
-    const res = await fetch(`${base}/api/v1/imports?type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(mapping))}`, {
+    const res = await fetch(`${base}/api/v1/imports?type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(MAPPING))}`, {
       method: 'POST', headers: { 'x-api-key': server.key, 'content-type': 'text/csv' }, body: Bun.file(csvPath),
     })
     const created = await res.json() as any
@@ -134,12 +142,7 @@ async function whole() {
   const server = await startBenchServer(engine, 'import-whole')
   try {
     const { base } = server
-    const json = async (p: string, body: unknown, headers: Record<string, string> = {}) =>
-      (await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
-    const token = (await json('/api/v1/auth/signup', { email: `bench-w-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench W' })).data.accessToken
-    const tenant = (await json('/api/v1/tenants', { name: 'Retail', config: { historyDays: 400, rateLimits: { read: 10_000_000, write: 10_000_000 } } }, { authorization: `Bearer ${token}` })).data
-    const key = (await json(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, { authorization: `Bearer ${token}` })).data.key
-    const mapping = { InvoiceDate: 'timestamp', CustomerID: 'userId', StockCode: 'productId', UnitPrice: 'metadata.price', Quantity: 'metadata.quantity', InvoiceNo: 'metadata.orderId' }
+    const { key } = await tenantWithKey(base, 'Retail', { historyDays: 400 })
     // The catalog first, from the same file (a product's last line names and prices it): models recommend catalog items.
     const c0 = performance.now()
     const cat = await fetch(`${base}/api/v1/imports?type=catalog&mapping=${encodeURIComponent(JSON.stringify({ StockCode: 'productId', Description: 'name', UnitPrice: 'price' }))}`, {
@@ -155,7 +158,7 @@ async function whole() {
     console.log(`${engine} catalog from the whole file: ${catJob.status} in ${((performance.now() - c0) / 1000).toFixed(1)} s, ${catJob.rowsRead} rows; accepted ${catJob.accepted} (upserts), duplicates ${catJob.duplicates}, rejected ${catJob.rejected}`)
     let peakRss = server.rssMb()
     const t0 = performance.now()
-    const res = await fetch(`${base}/api/v1/imports?type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(mapping))}`, {
+    const res = await fetch(`${base}/api/v1/imports?type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(MAPPING))}`, {
       method: 'POST', headers: { 'x-api-key': key, 'content-type': 'text/csv' }, body: Bun.file(path),
     })
     const id = ((await res.json()) as any).data.id
