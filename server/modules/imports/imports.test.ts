@@ -62,6 +62,18 @@ for (const name of BACKENDS) {
       expect((await q<{ r: boolean }>('select requested_at is not null as r from recommendation_models where tenant_id = $1', [k.tenantId]))[0]?.r).toBe(true)
     })
 
+    test('history imported after live events leaves a profile its newest 100 events, and at most 100', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'add_to_cart', userId: 'h', productId: 'live', timestamp: ago(1) } })
+      const old = Array.from({ length: 150 }, (_, i) => JSON.stringify({ eventType: 'product_viewed', userId: 'h', productId: `old-${i}`, timestamp: ago(1000 + i) }))
+      expect(await imported(t, k.writeKey, 'type=events', old.join('\n'), 'application/x-ndjson')).toMatchObject({ accepted: 150 })
+      const [prof] = await q<{ recent: { p: string; t: number }[]; n: number }>('select recent, event_count as n from user_profiles where tenant_id = $1 and user_id = $2', [k.tenantId, 'h'])
+      expect(prof.n).toBe(151)
+      expect(prof.recent.length).toBe(100)
+      expect(prof.recent.slice(0, 3).map((r) => r.p)).toEqual(['live', 'old-0', 'old-1'])
+      expect(prof.recent.at(-1)!.p).toBe('old-98')
+    })
+
     test('NDJSON and a JSON array, by Content-Type; the same file again: every row a duplicate, nothing new stored', async () => {
       const k = await t.tenantWithKeys()
       const rows = [1, 2, 3].map((i) => ({ eventType: 'add_to_cart', userId: `u${i}`, productId: 'p1', timestamp: ago(i), eventId: `e-${i}` }))
