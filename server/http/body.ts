@@ -79,11 +79,24 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   }
 }
 
+/**
+ * What the parser refuses in a parsed value, as one field error, or undefined: the same rules for values that
+ * arrive another way (the rows of an import file).
+ */
+export function unacceptableValue(value: unknown): { field: string; message: string } | undefined {
+  if (nestedDeeperThan(value, MAX_DEPTH)) return { field: '(item)', message: `must not nest more than ${MAX_DEPTH} levels` }
+  const reserved = reservedKey(value)
+  if (reserved) return { field: reserved.field || '(item)', message: `"${reserved.key}" is not an allowed key` }
+  const bad = unstorableText(value)
+  if (bad !== undefined) return { field: bad || '(item)', message: 'must not contain NUL characters or unpaired surrogates' }
+  return undefined
+}
+
 /** Deeper than any payload of this API (metadata and attributes included) needs. */
-const MAX_DEPTH = 32
+export const MAX_DEPTH = 32
 
 /** Whether arrays/objects nest more than `limit` levels; stops as soon as they do. */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (limit === 0) return true
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(v, limit - 1)) return true
@@ -94,7 +107,7 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** The first reserved key at any depth (JSON.parse keeps `__proto__` as an own key) and where it is, or undefined. */
-function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
+export function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -119,7 +132,7 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * The field path ('' for the root) of the first string or key that cannot be
  * stored, or undefined. A bad key is reported at the object that holds it.
  */
-function unstorableText(value: unknown, pointer = ''): string | undefined {
+export function unstorableText(value: unknown, pointer = ''): string | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? fieldPath(pointer) : undefined
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {

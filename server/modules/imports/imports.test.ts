@@ -138,6 +138,20 @@ for (const name of BACKENDS) {
       expect((await eventsOf(k.tenantId)).map((e) => [e.p, e.price])).toEqual([['p1', null], ['p,3', 4], ['p6', null]])
     })
 
+    test('what the API\'s body parser refuses is refused per row too: reserved keys, NUL characters', async () => {
+      const k = await t.tenantWithKeys()
+      const lines = [
+        `{"eventType":"product_viewed","userId":"ok","productId":"p","timestamp":"${ago(3)}"}`,
+        `{"eventType":"product_viewed","userId":"nul\\u0000","productId":"p","timestamp":"${ago(2)}"}`,
+        `{"eventType":"product_viewed","userId":"u","productId":"p","timestamp":"${ago(1)}","metadata":{"__proto__":{"price":1}}}`,
+      ]
+      const job = await imported(t, k.writeKey, 'type=events', lines.join('\n'), 'application/x-ndjson')
+      expect(job).toMatchObject({ accepted: 1, rejected: 2 })
+      const report = await (await t.app.handle(new Request(`http://localhost${API}/${job.id}/errors.csv`, { headers: { 'x-api-key': k.writeKey } }))).text()
+      expect(report).toContain('2,userId,userId: must not contain NUL characters')
+      expect(report).toContain('3,metadata,"metadata.__proto__: ""__proto__"" is not an allowed key"')
+    })
+
     test('a file-level problem fails the job with a reason; a header without the needed columns is one', async () => {
       const k = await t.tenantWithKeys()
       const noUser = await imported(t, k.writeKey, 'type=events', 'eventType,productId\nproduct_viewed,p1\n', 'text/csv')

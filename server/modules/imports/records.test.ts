@@ -75,6 +75,12 @@ describe('rows', () => {
     expect(b.columnOf('name')).toBe('Title')
   })
 
+  test('a "__proto__" key stays an own (unknown) key, never the object\'s prototype', () => {
+    const b = fromJson('events', JSON.parse('{"__proto__":{"eventType":"purchase"},"userId":"u"}'), {}, {})
+    expect(Object.keys(b.value)).toEqual(['__proto__', 'userId'])
+    expect((b.value as { eventType?: unknown }).eventType).toBeUndefined()
+  })
+
   test('mappings to fields that do not exist are refused, naming them', () => {
     expect(mappingProblem('events', { a: 'userId', b: 'metadata.x' })).toBeNull()
     expect(mappingProblem('events', { a: 'user' })).toContain('"a" to "user"')

@@ -128,7 +128,10 @@ export function fromJson(type: ImportType, record: unknown, mapping: Record<stri
     if (dot >= 0 && target.startsWith(`${nested}.`)) {
       const inner = (value[nested] ??= {}) as Record<string, unknown>
       if (typeof inner === 'object' && inner !== null) inner[target.slice(dot + 1)] = v
-    } else value[target] = target === 'timestamp' ? normalizeTimestamp(v) : v
+    } else {
+      // As an own property even when it is "__proto__": an unknown key must stay visible, for validation to refuse it.
+      Object.defineProperty(value, target, { value: target === 'timestamp' ? normalizeTimestamp(v) : v, enumerable: true, writable: true, configurable: true })
+    }
   }
   for (const [k, v] of Object.entries(defaults)) if (value[k] === undefined) value[k] = v
   return { value, columnOf: (field) => sourceOf.get(field) ?? sourceOf.get(field.split(/[.[]/)[0]) ?? field }

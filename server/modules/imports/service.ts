@@ -17,6 +17,7 @@ import {
 import type { ImportJob } from '../../../db/schema.ts'
 import { BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type FieldError } from '../../errors.ts'
 import { iso } from '../../http/schemas.ts'
+import { unacceptableValue } from '../../http/body.ts'
 import type { Logger } from '../../logger.ts'
 import type { CatalogService } from '../catalog/service.ts'
 import type { EventService, Tenant } from '../events/service.ts'
@@ -229,7 +230,10 @@ export function createImportService(d: ImportDeps) {
         p.rowsRead++
         if ('error' in rec) { p.rejected++; reject(rec.line, '(row)', rec.error) } else {
           const built: Built = 'fields' in rec ? fromCsv(type, header!, targets, rec.fields, defaults) : fromJson(type, rec.value, opts.mapping, defaults)
-          const checked = type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
+          // What the API's body parser would have refused (reserved keys, NUL characters, deep nesting) is refused here too.
+          const unacceptable = unacceptableValue(built.value)
+          const checked = unacceptable ? { errors: [unacceptable] }
+            : type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
           if ('errors' in checked) {
             p.rejected++
             for (const e of checked.errors as FieldError[]) reject(rec.line, built.columnOf(e.field), `${e.field}: ${e.message}`)
