@@ -32,7 +32,8 @@ import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
-import type { TenantConfig } from './modules/tenants/config.ts'
+import { DEFAULT_TENANT_CONFIG, type TenantConfig } from './modules/tenants/config.ts'
+import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
@@ -47,6 +48,8 @@ import { sdkRoutes } from './modules/sdk/index.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
+import { importRoutes } from './modules/imports/index.ts'
+import { createImportService } from './modules/imports/service.ts'
 import { authGuards, KeyCache } from './http/auth.ts'
 import { bodyParser } from './http/body.ts'
 import { cors } from './http/cors.ts'
@@ -156,8 +159,9 @@ export async function createServices(parts: AppParts) {
     if (followBuilds) buildFollower.eventsStored(stored)
   },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
+  const history = { days: DEFAULT_TENANT_CONFIG.historyDays, overrides: () => tenantHistoryDays(bg.db) }
   const events = createEventService({
-    db, raw: database.raw, committer, clock,
+    db, raw: database.raw, committer, clock, history,
     onOutcomes: (accepted, duplicates, rejected) => {
       if (accepted) metrics.events.inc({ outcome: 'accepted' }, accepted)
       if (duplicates) metrics.events.inc({ outcome: 'duplicate' }, duplicates)
@@ -167,7 +171,10 @@ export async function createServices(parts: AppParts) {
   // Retention, archiving and the tenant purge answer no request: the same services bound to the background
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
-    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock }),
+    events: createEventService({
+      db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) },
+      history,
+    }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }
@@ -176,6 +183,16 @@ export async function createServices(parts: AppParts) {
   const shoppers = createShopperService({
     raw: database.raw, events: housekeeping.events, experiments: housekeeping.experiments, recommendations, profiles, live: cache.live, clock, log,
   })
+  // Bulk imports write on the background pool (the housekeeping services), in small chunks on PGlite, whose
+  // writes run on this thread: between chunks the API answers.
+  const imports = createImportService({
+    db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
+    events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
+    chunkRows: database.kind === 'pglite' ? 250 : 5000, writers: database.kind === 'pglite' ? 1 : 2,
+    ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
+    onCompleted: askForBuild,
+  })
+  void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
@@ -188,9 +205,9 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower, shoppers },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -200,7 +217,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -218,7 +235,7 @@ export async function createApp(parts: AppParts) {
       maxAgeSeconds: 600,
     }))
     .use(headerLimit())
-    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track']))
+    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track'], ['/api/v1/imports']))
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
     .use(metricsRoutes(metrics, { token: config.metricsToken, production: config.nodeEnv === 'production' }))
@@ -233,6 +250,7 @@ export async function createApp(parts: AppParts) {
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards, exports))
       .use(shopperRoutes(shoppers, guards))
+      .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]

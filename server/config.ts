@@ -27,6 +27,8 @@ const ConfigSchema = T.Object({
   metricsToken: T.Optional(T.String({ minLength: 16 })),
   /** Largest accepted request body. */
   maxBodyBytes: T.Integer({ minimum: 1024 }),
+  /** Largest accepted import file (POST /imports streams it to disk, never into memory). */
+  maxImportBytes: T.Integer({ minimum: 1024 }),
   /** The highest per-key rate limit (requests per minute) a tenant may set for itself. */
   maxTenantRateLimit: T.Integer({ minimum: 1 }),
   /** Where the console is reached; used in links sent by mail. */
@@ -82,6 +84,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: cors === '*' ? '*' : cors.split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: (opt(env.LOG_LEVEL) ?? 'info').toLowerCase(),
     maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    maxImportBytes: int(env.MAX_IMPORT_BYTES, 4 * 1024 ** 3, 'MAX_IMPORT_BYTES'),
     metricsToken: opt(env.METRICS_TOKEN),
     reusePort: bool(env.REUSE_PORT, false, 'REUSE_PORT'),
     maxTenantRateLimit: int(env.MAX_TENANT_RATE_LIMIT, 100_000, 'MAX_TENANT_RATE_LIMIT'),
@@ -99,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

@@ -41,6 +41,18 @@ export async function upsertCatalogItems(raw: RawSql, tenantId: string, items: C
     RETURNING product_id AS "productId", (xmax = 0) AS inserted`, [tenantId, JSON.stringify(items), now.toISOString()])
 }
 
+/**
+ * Marks unavailable the tenant's available items not written since `since` (an import with replace=true
+ * wrote every item of its file at `since`): the ones absent from the file. Returns their productIds.
+ */
+export async function markCatalogUnavailableBefore(raw: RawSql, tenantId: string, since: Date, now: Date): Promise<string[]> {
+  const rows = await raw.query<{ productId: string }>(
+    `update catalog_items set available = false, updated_at = $3::timestamptz
+     where tenant_id = $1 and available and deleted_at is null and updated_at < $2::timestamptz
+     returning product_id as "productId"`, [tenantId, since.toISOString(), now.toISOString()])
+  return rows.map((r) => r.productId)
+}
+
 const byId = (tenantId: string, productId: string) => and(eq(catalogItems.tenantId, tenantId), eq(catalogItems.productId, productId))
 
 export async function findCatalogItem(db: Db, tenantId: string, productId: string): Promise<CatalogItem | undefined> {

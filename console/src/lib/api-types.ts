@@ -820,6 +820,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's imports, newest first
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        get: operations["getApiV1Imports"];
+        put?: never;
+        /**
+         * Start a bulk import of events or catalog items from a file (CSV, NDJSON or a JSON array)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". The file is the request body (Content-Type text/csv, application/x-ndjson or application/json; format defaults to what it says) or the "file" field of a multipart/form-data body (then pass format; mapping may be a form field). The upload is written to disk as it streams in, never held in memory (MAX_IMPORT_BYTES bounds it), and the 202 comes once it is whole: the job then reads it row by row. Each row is checked as POST /events/batch or /catalog/batch check theirs, except that an imported event may be as old as the tenant's historyDays (default 365; live events: 90); a bad row is reported in errors.csv and never stops the job; events already stored (same eventId, or same userId, eventType, productId and timestamp) count as duplicates and are not stored again. Catalog rows upsert by productId; replace=true then marks the items absent from the file unavailable. At most 2 imports per tenant run at once: another is 409.
+         */
+        post: operations["postApiV1Imports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One import's status and counts (saved at least every second while it runs)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A job whose instance stopped mid-import is failed, with the counts of what it had stored: its error says so. Another tenant's job is 404.
+         */
+        get: operations["getApiV1ImportsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/errors.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rows an import refused, as CSV (line number, column, message)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". The first 10,000 refused rows; `line` is where the row starts in the file (1 = the first line, a CSV header included); `column` is the source column (or key), or (row) for the row as a whole.
+         */
+        get: operations["getApiV1ImportsByIdErrors.csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running import
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". It stops within one chunk of rows; rows already stored stay stored and counted (importing the file again skips them as duplicates). 409 when the job has already ended.
+         */
+        post: operations["postApiV1ImportsByIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/widgets/{placement}": {
         parameters: {
             query?: never;
@@ -1642,6 +1726,8 @@ export interface operations {
                                     /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                                     regularisation: number | "auto";
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1765,6 +1851,8 @@ export interface operations {
                             /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                             regularisation?: number | "auto";
                         };
+                        /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                        historyDays?: number;
                     };
                 };
             };
@@ -1838,6 +1926,8 @@ export interface operations {
                                     /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                                     regularisation: number | "auto";
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1990,6 +2080,8 @@ export interface operations {
                                     /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                                     regularisation: number | "auto";
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2108,6 +2200,8 @@ export interface operations {
                             /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                             regularisation?: number | "auto";
                         };
+                        /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                        historyDays?: number;
                     };
                     /** @description use DELETE to delete */
                     status?: "active" | "suspended";
@@ -2183,6 +2277,8 @@ export interface operations {
                                     /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                                     regularisation: number | "auto";
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -2354,6 +2450,8 @@ export interface operations {
                                     /** @description How strongly the model's learned item-to-item weights are held back, as a multiple of a typical item's own weight: higher suits sparse, noisy data. "auto" (the default): the model tries a few values on each shopper's latest interactions at each full rebuild and keeps the best */
                                     regularisation: number | "auto";
                                 };
+                                /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
+                                historyDays: number;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -8109,6 +8207,773 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Imports: {
+        parameters: {
+            query: {
+                limit: string | number;
+                offset: string | number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            type: "events" | "catalog";
+                            /** @enum {string} */
+                            format: "csv" | "ndjson" | "json";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                            /** @description Data rows read so far (a CSV header is not one) */
+                            rowsRead: number;
+                            /** @description Rows stored (events: new; catalog: created or updated) */
+                            accepted: number;
+                            /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
+                            duplicates: number;
+                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            rejected: number;
+                            bytesRead: number;
+                            /** @description The file's size, once it is known */
+                            bytesTotal?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** @description Why a failed job stopped (or that it was cancelled) */
+                            error?: string;
+                        }[];
+                        meta: {
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                hasMore: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page */
+                                nextCursor?: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1Imports: {
+        parameters: {
+            query: {
+                type: "events" | "catalog";
+                format?: "csv" | "ndjson" | "json";
+                mapping?: string;
+                replace?: boolean;
+                eventType?: "product_viewed" | "product_clicked" | "add_to_cart" | "remove_from_cart" | "purchase" | "recommendation_clicked" | "recommendation_impressed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 202 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @constant */
+                            status: "queued";
+                            /** @enum {string} */
+                            type: "events" | "catalog";
+                            /** @enum {string} */
+                            format: "csv" | "ndjson" | "json";
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1ImportsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            type: "events" | "catalog";
+                            /** @enum {string} */
+                            format: "csv" | "ndjson" | "json";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                            /** @description Data rows read so far (a CSV header is not one) */
+                            rowsRead: number;
+                            /** @description Rows stored (events: new; catalog: created or updated) */
+                            accepted: number;
+                            /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
+                            duplicates: number;
+                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            rejected: number;
+                            bytesRead: number;
+                            /** @description The file's size, once it is known */
+                            bytesTotal?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** @description Why a failed job stopped (or that it was cancelled) */
+                            error?: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    "getApiV1ImportsByIdErrors.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv: line,column,message — one line per problem of each refused row, in file order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1ImportsByIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            type: "events" | "catalog";
+                            /** @enum {string} */
+                            format: "csv" | "ndjson" | "json";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                            /** @description Data rows read so far (a CSV header is not one) */
+                            rowsRead: number;
+                            /** @description Rows stored (events: new; catalog: created or updated) */
+                            accepted: number;
+                            /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
+                            duplicates: number;
+                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            rejected: number;
+                            bytesRead: number;
+                            /** @description The file's size, once it is known */
+                            bytesTotal?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** @description Why a failed job stopped (or that it was cancelled) */
+                            error?: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

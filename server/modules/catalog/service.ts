@@ -4,7 +4,7 @@
 import { getSchemaValidator, type Static } from 'elysia'
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  exportCatalogPage, findCatalogItem, listCatalogItems, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
+  exportCatalogPage, findCatalogItem, listCatalogItems, markCatalogUnavailableBefore, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
   type CatalogFilter, type CatalogValues,
 } from '../../../db/queries/catalog.ts'
 import type { CatalogItem } from '../../../db/schema.ts'
@@ -144,6 +144,33 @@ export function createCatalogService(d: CatalogDeps) {
       if (rows.length) d.onChange(tenantId, rows.map((r) => r.productId))
       const created = rows.filter((r) => r.inserted).length
       return { created, updated: rows.length - created, rejected }
+    },
+
+    /** One item checked as a batch checks it, for a bulk import: field errors, or the values to store. */
+    validate(value: unknown): { errors: FieldError[] } | { values: CatalogValues } {
+      let errors = itemSchema.Check(value) ? [] : fieldErrors(itemSchema.Errors(value))
+      if (!errors.length) errors = contentErrors(value as ItemInput)
+      if (errors.length) return { errors }
+      const item = value as ItemInput
+      return { values: valuesOf(item.productId, item) }
+    },
+
+    /** Upserts checked items as a batch does, without its size limit (an import writes in chunks); `now` is their updatedAt. */
+    async importItems(tenantId: string, values: CatalogValues[], now: Date) {
+      const byId = new Map(values.map((v) => [v.productId, v])) // of several with one productId the last wins, as in a batch
+      // In productId order: chunks written at once then lock shared rows in one order.
+      const sorted = [...byId.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+      const rows = await upsertCatalogItems(d.raw, tenantId, sorted, now)
+      if (rows.length) d.onChange(tenantId, rows.map((r) => r.productId))
+      const created = rows.filter((r) => r.inserted).length
+      return { created, updated: rows.length - created }
+    },
+
+    /** After an import with replace=true: the items it did not write (not updated since it began) become unavailable. */
+    async markAbsentUnavailable(tenantId: string, since: Date) {
+      const gone = await markCatalogUnavailableBefore(d.raw, tenantId, since, d.clock())
+      if (gone.length) d.onChange(tenantId, gone)
+      return gone.length
     },
 
     async get(tenantId: string, productId: string) {
