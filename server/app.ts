@@ -47,6 +47,9 @@ import { createShopperService } from './modules/shoppers/service.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
+import { emailRoutes, trackedLinkRoutes } from './modules/email/index.ts'
+import { linkSigner } from './modules/email/links.ts'
+import { createEmailService } from './modules/email/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
 import { importRoutes } from './modules/imports/index.ts'
 import { createImportService } from './modules/imports/service.ts'
@@ -199,13 +202,15 @@ export async function createServices(parts: AppParts) {
   const folds = new FoldWorker(bg.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
+  // Email links are signed with a key derived from the JWT secret (links.ts): no second secret to keep.
+  const email = createEmailService({ db, log, signer: await linkSigner(secrets.jwtSecret, clock), recommendations, catalog, events, widgets })
 
   metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower, shoppers, imports },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -217,7 +222,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -240,11 +245,13 @@ export async function createApp(parts: AppParts) {
     .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
     .use(metricsRoutes(metrics, { token: config.metricsToken, production: config.nodeEnv === 'production' }))
     .use(sdkRoutes({ dataDir: config.dataDir, catalog }))
+    .use(trackedLinkRoutes(email))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards, exports))
       .use(recommendationRoutes(recommendations, guards, metrics))
+      .use(emailRoutes(email, guards, config.publicUrl))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
