@@ -159,6 +159,27 @@ for (const b of BACKENDS) describe(`email recommendations (${b})`, async () => {
     expect(bClaims.every((tid: string) => tid === other.tenantId)).toBe(true)
   })
 
+  test('batch: one NDJSON line per shopper, in order, as the single call would answer; bounded; write key only', async () => {
+    const userIds = ['user-0', 'user-1', 'nobody', ...Array.from({ length: 30 }, (_, i) => `user-${i % 12}`)]
+    const r = await t.req('POST', '/api/v1/recommendations/batch', { key: shop.writeKey, body: { userIds, context: 'newsletter', limit: 3, campaign: 'export' } })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('content-type')).toBe('application/x-ndjson')
+    const lines = r.text.trimEnd().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.userId)).toEqual(userIds)
+    expect(lines[0].data).toHaveLength(3)
+    expect(lines[0].meta.placement).toBe('email:export')
+    expect(lines[0].data.map((x: { productId: string }) => x.productId)).toEqual(ids(await email('userId=user-0&context=newsletter&limit=3&format=json')))
+    const html = await t.req('POST', '/api/v1/recommendations/batch', { key: shop.writeKey, body: { userIds: ['user-1'], context: 'abandoned_cart', format: 'html' } })
+    const line = JSON.parse(html.text)
+    expect(line.html).toStartWith('<table role="presentation"')
+    expect(line.html).not.toMatch(/<script/i)
+    expectProblem(await t.req('POST', '/api/v1/recommendations/batch', { key: shop.readKey, body: { userIds: ['u'], context: 'newsletter' } }), 403)
+    for (const body of [{ userIds: [], context: 'newsletter' }, { userIds: Array.from({ length: 1001 }, (_, i) => `u${i}`), context: 'newsletter' }, { userIds: ['u'], context: 'homepage' },
+      { userIds: ['u'], context: 'newsletter', format: 'text' }, { userIds: ['u'], context: 'newsletter', limit: 13 }, { userIds: [''], context: 'newsletter' }]) {
+      expectProblem(await t.req('POST', '/api/v1/recommendations/batch', { key: shop.writeKey, body }), 400)
+    }
+  })
+
   test('auth and input: read key 403, none 401, bad query 400', async () => {
     expectProblem(await email('userId=u&context=newsletter', shop.readKey), 403)
     expectProblem(await t.req('GET', '/api/v1/recommendations/email?userId=u&context=newsletter'), 401)

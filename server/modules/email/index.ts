@@ -3,6 +3,7 @@ import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { BadRequest } from '../../errors.ts'
 import { problems, T } from '../../http/schemas.ts'
 import { EmailModel } from './model.ts'
+import type { EmailQuery } from './service.ts'
 import { renderHtml, renderText } from './render.ts'
 import { PIXEL_GIF, type EmailService } from './service.ts'
 
@@ -33,6 +34,37 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
         description: `${ACCESS.write} Fetch it server-side at send time and paste the fragment into the mail. Every link goes through /r/<token> (records the click, then redirects to the product) and each item carries an open pixel /o/<token>.gif.`,
         security,
       },
+    })
+    .post('/recommendations/batch', async ({ principal, body, request }) => {
+      const base = publicUrl ?? new URL(request.url).origin
+      const enc = new TextEncoder()
+      const { userIds, format, ...rest } = body
+      // Shoppers are answered a few at a time and written as each group is ready, so an export
+      // of 1,000 starts flowing at once and holds at most a group in memory.
+      const GROUP = 16
+      let next = 0
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (next >= userIds.length) { controller.close(); return }
+          const group = userIds.slice(next, next += GROUP)
+          const lines = await Promise.all(group.map(async (userId) => {
+            const q: EmailQuery = { ...rest, userId }
+            try {
+              const r = await email.recommend(principal.tenantId, principal.config, q, base)
+              return JSON.stringify(format === 'html' ? { userId, html: renderHtml(r.items, r.look).html, meta: r.meta } : { userId, data: r.items, meta: r.meta })
+            } catch (error) {
+              // One shopper's failure (a busy database) is their line, not the end of the export.
+              return JSON.stringify({ userId, error: { status: (error as { status?: number }).status ?? 500, detail: 'Recommendations for this shopper are unavailable; retry them' } })
+            }
+          }))
+          controller.enqueue(enc.encode(lines.join('\n') + '\n'))
+        },
+      })
+      return new Response(stream, { headers: { 'content-type': 'application/x-ndjson', ...NO_STORE } }) as never
+    }, {
+      tenant: 'write', body: EmailModel.batch,
+      response: { 200: T.String({ description: 'NDJSON, one line per userId in order: {"userId","data":[…],"meta"} (json) or {"userId","html","meta"} (html); {"userId","error"} for a shopper that could not be answered' }), ...problems(400, 401, 403, 413, 429) },
+      detail: { summary: 'Recommendations for up to 1,000 shoppers of one mail campaign, streamed as NDJSON (ESP exports)', description: ACCESS.write, security },
     })
 }
 

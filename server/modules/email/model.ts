@@ -5,6 +5,8 @@ export const EMAIL_CONTEXTS = ['order_confirmation', 'abandoned_cart', 'newslett
 export type EmailContext = (typeof EMAIL_CONTEXTS)[number]
 /** A mail shows a few items: more would not fit 600 px nor the 20 KB fragment. */
 export const MAX_EMAIL_ITEMS = 12
+/** Shoppers per batch call: an ESP export pages through its list in calls of this size. */
+export const MAX_BATCH_USERS = 1000
 
 export const EmailModel = {
   query: t.Object({
@@ -28,6 +30,13 @@ export const EmailModel = {
   meta: T.Object({
     context: T.String(), placement: T.String({ description: 'email:<campaign>' }), strategy: T.String(), mailId: T.String(),
   }),
+  batch: t.Object({
+    userIds: t.Array(t.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: MAX_BATCH_USERS, description: `Up to ${MAX_BATCH_USERS} shoppers; one NDJSON line each, in this order` }),
+    context: t.Union(EMAIL_CONTEXTS.map((c) => t.Literal(c))),
+    limit: t.Integer({ minimum: 1, maximum: MAX_EMAIL_ITEMS, default: 4 }),
+    format: t.Union([t.Literal('json'), t.Literal('html')], { default: 'json' }),
+    campaign: t.Optional(t.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+  }, { additionalProperties: false }),
   token: t.Object({ token: t.String({ minLength: 1, maxLength: 4096 }) }),
   pixel: t.Object({ file: t.String({ minLength: 1, maxLength: 4096, description: '<token>.gif' }) }),
 } as const
