@@ -20,8 +20,9 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
       const r = await email.recommend(principal.tenantId, principal.config, query, base)
       const format = query.format ?? 'html'
       if (format === 'json') return new Response(JSON.stringify({ data: r.items, meta: r.meta }), { headers: { 'content-type': 'application/json', ...NO_STORE } }) as never
-      if (format === 'text') return new Response(renderText(r.items, r.look), { headers: { 'content-type': 'text/plain; charset=utf-8', ...NO_STORE } }) as never
-      return new Response(renderHtml(r.items, r.look).html, { headers: { 'content-type': 'text/html; charset=utf-8', ...NO_STORE } }) as never
+      const look = await email.look(principal.tenantId, principal.config, query)
+      if (format === 'text') return new Response(renderText(r.items, look), { headers: { 'content-type': 'text/plain; charset=utf-8', ...NO_STORE } }) as never
+      return new Response(renderHtml(r.items, look).html, { headers: { 'content-type': 'text/html; charset=utf-8', ...NO_STORE } }) as never
     }, {
       tenant: 'write', query: EmailModel.query,
       response: {
@@ -41,7 +42,9 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
       const { userIds, format, ...rest } = body
       // Shoppers are answered a few at a time and written as each group is ready, so an export
       // of 1,000 starts flowing at once and holds at most a group in memory.
-      const GROUP = 16
+      const GROUP = 128
+      // One look for the whole batch: every shopper's mail is the same placement.
+      const look = format === 'html' ? await email.look(principal.tenantId, principal.config, rest) : undefined
       let next = 0
       const stream = new ReadableStream<Uint8Array>({
         async pull(controller) {
@@ -51,7 +54,7 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
             const q: EmailQuery = { ...rest, userId }
             try {
               const r = await email.recommend(principal.tenantId, principal.config, q, base)
-              return JSON.stringify(format === 'html' ? { userId, html: renderHtml(r.items, r.look).html, meta: r.meta } : { userId, data: r.items, meta: r.meta })
+              return JSON.stringify(look ? { userId, html: renderHtml(r.items, look).html, meta: r.meta } : { userId, data: r.items, meta: r.meta })
             } catch (error) {
               // One shopper's failure (a busy database) is their line, not the end of the export.
               return JSON.stringify({ userId, error: { status: (error as { status?: number }).status ?? 500, detail: 'Recommendations for this shopper are unavailable; retry them' } })

@@ -61,9 +61,12 @@ export function createEmailService(d: EmailDeps) {
           trackedUrl: `${baseUrl}/r/${token}`, pixelUrl: `${baseUrl}/o/${token}.gif`, score: it.score, reason: it.reason,
         }
       }))
-      // The look is the placement's widget settings: the tenant's theme, or what PUT /widgets/email:<campaign> set.
-      const look = (await d.widgets.get(tenantId, config, placement)).config
-      return { items, look, meta: { context: q.context, placement, strategy: served.strategy, mailId } }
+      return { items, meta: { context: q.context, placement, strategy: served.strategy, mailId } }
+    },
+
+    /** How the mail's items look: the placement's widget settings (the tenant's theme, or what PUT /widgets/email:<campaign> set). */
+    async look(tenantId: string, config: TenantConfig, q: Pick<EmailQuery, 'context' | 'campaign'>) {
+      return (await d.widgets.get(tenantId, config, placementOf(q.campaign ?? q.context))).config
     },
 
     /** A click: recorded as recommendation_clicked, then where to send the shopper (the product's stored URL only). */
