@@ -89,6 +89,10 @@ for (const b of BACKENDS) describe(`email recommendations (${b})`, async () => {
     const clicks = await eventsOf('user-4', 'recommendation_clicked')
     expect(clicks).toHaveLength(1)
     expect(clicks[0]).toMatchObject({ productId: first.productId, placement: 'email:welcome-1' })
+    // Clicked again later (or forwarded): still redirects, counted once per mail and product.
+    now += 60_000
+    expect((await t.req('GET', new URL(first.trackedUrl).pathname)).status).toBe(302)
+    expect(await eventsOf('user-4', 'recommendation_clicked')).toHaveLength(1)
     // The URL is read at click time: a product whose URL was taken away since the mail has nowhere to go, and no click is recorded.
     const second = j.body.data[1]
     const { url: _, ...withoutUrl } = catalog.find((c) => c.productId === second.productId)!

@@ -3,7 +3,6 @@ import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { BadRequest } from '../../errors.ts'
 import { problems, T } from '../../http/schemas.ts'
 import { EmailModel } from './model.ts'
-import type { EmailQuery } from './service.ts'
 import { renderHtml, renderText } from './render.ts'
 import { PIXEL_GIF, type EmailService } from './service.ts'
 
@@ -39,29 +38,15 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
     .post('/recommendations/batch', async ({ principal, body, request }) => {
       const base = publicUrl ?? new URL(request.url).origin
       const enc = new TextEncoder()
-      const { userIds, format, ...rest } = body
-      // Shoppers are answered a few at a time and written as each group is ready, so an export
-      // of 1,000 starts flowing at once and holds at most a group in memory.
-      const GROUP = 128
-      // One look for the whole batch: every shopper's mail is the same placement.
-      const look = format === 'html' ? await email.look(principal.tenantId, principal.config, rest) : undefined
-      let next = 0
+      const chunks = email.batch(principal.tenantId, principal.config, body, base)
+      // Pulled as the client reads: a slow reader holds the export back instead of it piling up here.
       const stream = new ReadableStream<Uint8Array>({
         async pull(controller) {
-          if (next >= userIds.length) { controller.close(); return }
-          const group = userIds.slice(next, next += GROUP)
-          const lines = await Promise.all(group.map(async (userId) => {
-            const q: EmailQuery = { ...rest, userId }
-            try {
-              const r = await email.recommend(principal.tenantId, principal.config, q, base)
-              return JSON.stringify(look ? { userId, html: renderHtml(r.items, look).html, meta: r.meta } : { userId, data: r.items, meta: r.meta })
-            } catch (error) {
-              // One shopper's failure (a busy database) is their line, not the end of the export.
-              return JSON.stringify({ userId, error: { status: (error as { status?: number }).status ?? 500, detail: 'Recommendations for this shopper are unavailable; retry them' } })
-            }
-          }))
-          controller.enqueue(enc.encode(lines.join('\n') + '\n'))
+          const next = await chunks.next()
+          if (next.done) controller.close()
+          else controller.enqueue(enc.encode(next.value))
         },
+        async cancel() { await chunks.return(undefined) },
       })
       return new Response(stream, { headers: { 'content-type': 'application/x-ndjson', ...NO_STORE } }) as never
     }, {
