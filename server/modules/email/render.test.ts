@@ -49,6 +49,10 @@ describe('email rendering', () => {
     expect(html).not.toContain('n'.repeat(200)) // names are shortened
   })
 
+  test('no items, no block: an empty fragment rather than a title over nothing', () => {
+    expect(renderHtml([], look)).toEqual({ html: '', items: 0 })
+  })
+
   test('the plain-text part: title, names, prices and tracked links, no markup', () => {
     const text = renderText([item(0, { name: 'Mug\r\nwith <b>' }), item(1, { price: null })], look)
     expect(text).toContain(look.title)
