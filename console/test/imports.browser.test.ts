@@ -94,4 +94,31 @@ describe('import data', () => {
     expect(res.status()).toBe(404)
     await other.context.close()
   }, 60_000)
+
+  test('a file dropped on the field; a running import cancelled from the list stops, its counts kept', async () => {
+    const { page, tenantId } = s
+    await page.goto(`/dashboard/tenants/${tenantId}/imports`)
+    // 40,000 rows: long enough on PGlite (a few hundred rows a chunk) to be cancelled while it runs.
+    const drop = await page.evaluateHandle((start) => {
+      const lines = ['eventType,userId,productId,timestamp']
+      for (let i = 0; i < 40_000; i++) lines.push(`product_viewed,u${i % 500},p${i % 300},${new Date(start + i * 1000).toISOString()}`)
+      const d = new DataTransfer()
+      d.items.add(new File([lines.join('\n') + '\n'], 'views.csv', { type: 'text/csv' }))
+      return d
+    }, Date.now() - 86_400_000)
+    await page.dispatchEvent('#import-file', 'drop', { dataTransfer: drop })
+    await page.waitForSelector('#import-mapping')
+    expect(await page.locator('#import-format-hint').innerText()).toStartWith('Detected from views.csv')
+    await page.getByRole('button', { name: 'Start the import' }).click()
+    const cancel = page.locator('#imports-table tbody tr').first().getByRole('button', { name: /^Cancel/ })
+    await cancel.waitFor({ timeout: 30_000 })
+    await cancel.click()
+    await page.waitForSelector('#import-result', { timeout: 30_000 })
+    expect(await page.locator('#import-progress-text').innerText()).toStartWith('Cancelled: ')
+    expect(await page.locator('#import-result .alert').innerText()).toContain('The import was cancelled')
+    const rows = Number((await page.locator('#count-rows').innerText()).replace(/,/g, ''))
+    expect(rows).toBeLessThan(40_000)
+    await page.waitForFunction(() => document.querySelector('#imports-table tbody tr')?.textContent?.includes('cancelled'))
+    expect(await page.locator('#imports-table tbody tr').first().getByRole('button', { name: /^Cancel/ }).count()).toBe(0)
+  }, 90_000)
 })

@@ -224,7 +224,7 @@ export default component$(() => {
                 <dt>Duplicates</dt><dd id="count-duplicates">{formatInt(j.duplicates)}</dd>
                 <dt>Rejected</dt><dd id="count-rejected">{formatInt(j.rejected)}</dd>
               </dl>
-              {j.error && <Alert kind={j.status === 'cancelled' ? 'warning' : 'error'} title={`The import ${j.status}`}>{j.error}</Alert>}
+              {j.error && <Alert kind={j.status === 'cancelled' ? 'warning' : 'error'} title={j.status === 'cancelled' ? 'The import was cancelled' : 'The import failed'}>{j.error}</Alert>}
               {j.rejected > 0 && <p><a href={`${base}/${j.id}/errors`} download>Download the error report ({formatInt(j.rejected)} refused rows: line, column, message)</a></p>}
             </div>
           )}
