@@ -2,7 +2,7 @@
 // mapped, the upload, the progress polled to the end, the counts, and the
 // error report naming the bad row; axe on the page.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { consoleHarness, expectNoAxeViolations, requestsDuring, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { ago } from './tenant-data.ts'
 import { waitFor } from '../../server/test/wait-for.ts'
 
@@ -86,6 +86,20 @@ describe('import data', () => {
     expect(await page.getByLabel('productId').inputValue()).toBe('productId')
     expect(await page.getByLabel('name', { exact: true }).inputValue()).toBe('name')
     expect(await page.getByLabel('Event type of rows that name none').count()).toBe(0)
+
+    // Over the console's upload limit: the page says to use the CLI and sends nothing.
+    const big = await page.evaluateHandle(() => {
+      const mib = new Uint8Array(1024 * 1024).fill(97)
+      const d = new DataTransfer()
+      d.items.add(new File(['eventType,userId,productId,timestamp\n', ...Array.from({ length: 129 }, () => mib)], 'huge.csv', { type: 'text/csv' }))
+      return d
+    })
+    await page.dispatchEvent('#import-file', 'drop', { dataTransfer: big })
+    await page.waitForFunction(() => document.querySelector('#import-format-hint')?.textContent?.startsWith('Detected from huge.csv'))
+    const uploads = await requestsDuring(page, (r) => r.url().includes('/imports/upload'), () => page.getByRole('button', { name: 'Start the import' }).click(), 300)
+    expect(uploads).toEqual([])
+    expect(await page.getByRole('alert').innerText()).toContain('The file is too large for the console')
+    expect(await page.getByRole('alert').innerText()).toContain('npm run import -- --api … --key … --type catalog --file huge.csv')
 
     // Another admin cannot read this tenant's error report through the console.
     const jobs = await h.t.req('GET', '/api/v1/imports', { token: s.token, tenant: tenantId })

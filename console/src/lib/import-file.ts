@@ -6,6 +6,9 @@ import { CATALOG_FIELDS, EVENT_FIELDS, targetOf, type ImportType } from '../../.
 
 export type ImportFormat = 'csv' | 'ndjson' | 'json'
 export type { ImportType }
+/** The largest upload the console takes: Bun.serve's default request body limit, which the console server keeps
+ *  (its form actions are read whole); larger files go through the CLI (`npm run import`), straight to the API. */
+export const MAX_CONSOLE_UPLOAD = 128 * 1024 * 1024
 /** How much of the file is read to find its columns. */
 export const HEAD_BYTES = 64 * 1024
 

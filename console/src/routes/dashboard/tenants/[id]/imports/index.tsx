@@ -9,7 +9,7 @@ import { Alert, PageHeader, ProblemAlert } from '../../../../../components/ui'
 import { failWith } from '../../../../../lib/actions'
 import { apiFetch, type ApiData, type Problem } from '../../../../../lib/api'
 import { formatDate, formatInt } from '../../../../../lib/format'
-import { columnsOf, fieldsFor, formatBytes, formatOfFile, guessMapping, HEAD_BYTES, mappingOf, nestedFor, type ImportFormat, type ImportType } from '../../../../../lib/import-file'
+import { columnsOf, fieldsFor, formatBytes, formatOfFile, guessMapping, HEAD_BYTES, mappingOf, MAX_CONSOLE_UPLOAD, nestedFor, type ImportFormat, type ImportType } from '../../../../../lib/import-file'
 import { EVENT_TYPES } from '../../../../../lib/vocabulary'
 
 type Job = ApiData<'/api/v1/imports/{id}', 'get'>
@@ -73,6 +73,10 @@ export default component$(() => {
 
   const start = $(async () => {
     if (!s.file || !s.format) return
+    if (s.fileSize > MAX_CONSOLE_UPLOAD) {
+      s.problem = { status: 413, title: 'The file is too large for the console', detail: `The console takes files up to ${formatBytes(MAX_CONSOLE_UPLOAD)}; import this one with the CLI: npm run import -- --api … --key … --type ${s.type} --file ${s.fileName}` }
+      return
+    }
     const form = new FormData()
     const mapping = mappingOf(s.type, s.columns, s.chosen)
     if (Object.keys(mapping).length) form.append('mapping', JSON.stringify(mapping))
@@ -143,7 +147,7 @@ export default component$(() => {
           </div>
           <div class="field">
             <label for="import-file">File (or drop it here)</label>
-            <input id="import-file" type="file" accept=".csv,.ndjson,.jsonl,.json,text/csv,application/json,application/x-ndjson" disabled={busy}
+            <input id="import-file" class="drop-zone" type="file" accept=".csv,.ndjson,.jsonl,.json,text/csv,application/json,application/x-ndjson" disabled={busy}
               preventdefault:dragover preventdefault:drop
               onDrop$={(e: DragEvent) => pick(e.dataTransfer?.files?.[0])}
               onChange$={(_, el) => pick(el.files?.[0])} />
