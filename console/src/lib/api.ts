@@ -52,8 +52,9 @@ async function authed(ev: RequestEventBase, path: string, init: ApiInit): Promis
   if (!token && session.refreshToken) token = await refreshSession(ev)
   if (!token) throw redirect(ev, loginPath(ev))
   let res = await send(ev, path, { ...init, token })
-  if (res.status === 401 && session.refreshToken) {
-    // The access token expired or was signed with an old secret: one refresh, one retry.
+  if (res.status === 401 && session.refreshToken && !init.stream) {
+    // The access token expired or was signed with an old secret: one refresh, one retry (not of a
+    // streamed body, already spent; the access cookie expires before its token, so that is rare).
     const fresh = await refreshSession(ev)
     if (fresh) res = await send(ev, path, { ...init, token: fresh })
   }
@@ -71,7 +72,7 @@ export async function apiFetch<T = unknown>(ev: RequestEventBase, path: string, 
   return toResult<T>(await authed(ev, path, init))
 }
 
-/** Raw Response (for CSV downloads / streaming). Same auth behaviour. */
-export function apiRaw(ev: RequestEventBase, path: string, init: { method?: string; tenantId?: string } = {}): Promise<Response> {
+/** Raw Response (for CSV downloads / streaming, and uploads passed through as `stream`). Same auth behaviour. */
+export function apiRaw(ev: RequestEventBase, path: string, init: Pick<ApiInit, 'method' | 'tenantId' | 'query' | 'stream'> = {}): Promise<Response> {
   return authed(ev, path, init)
 }

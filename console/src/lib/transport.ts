@@ -4,7 +4,11 @@
 // in-process; standalone, they go over HTTP to API_URL.
 import type { RequestEventBase } from '@builder.io/qwik-city'
 
-export type ApiInit = { method?: string; body?: unknown; tenantId?: string; query?: Record<string, string | number | undefined> }
+export type ApiInit = {
+  method?: string; body?: unknown; tenantId?: string; query?: Record<string, string | number | undefined>
+  /** A body passed through as it streams in (an upload), with its own Content-Type; instead of `body`. */
+  stream?: { body: ReadableStream<Uint8Array> | null; contentType: string }
+}
 /** Serves one API request; clientIp lets the API throttle sign-ins per real caller. */
 export type ApiHandler = (req: Request, clientIp: string) => Promise<Response>
 
@@ -27,12 +31,14 @@ function buildUrl(ev: RequestEventBase, path: string, query?: ApiInit['query']) 
 export async function send(ev: RequestEventBase, path: string, init: ApiInit & { token?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (init.body !== undefined) headers['content-type'] = 'application/json'
+  if (init.stream) headers['content-type'] = init.stream.contentType
   if (init.token) headers.authorization = `Bearer ${init.token}`
   if (init.tenantId) headers['x-tenant-id'] = init.tenantId
   const ip = ev.clientConn.ip ?? 'unknown'
   const req = new Request(buildUrl(ev, path, init.query), {
-    method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  })
+    method: init.method ?? 'GET', headers, body: init.stream ? init.stream.body : init.body === undefined ? undefined : JSON.stringify(init.body),
+    ...(init.stream ? { duplex: 'half' } : {}),
+  } as RequestInit)
   if (inProcess) return inProcess(req, ip)
   req.headers.set('x-forwarded-for', ip)
   return fetch(req)
