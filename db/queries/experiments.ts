@@ -3,7 +3,7 @@ import type { Db, RawSql } from '../client.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
 export type ExperimentStatus = Experiment['status']
-export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status' | 'analysis' | 'plannedSampleSize'>
+export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status' | 'analysis' | 'plannedSampleSize' | 'variants' | 'guardrails' | 'cuped'>
 
 export async function findExperiment(db: Db, tenantId: string, id: string): Promise<Experiment | undefined> {
   const [e] = await db.select().from(experiments).where(and(eq(experiments.tenantId, tenantId), eq(experiments.id, id))).limit(1)
@@ -61,12 +61,16 @@ export async function deleteDraft(db: Db, tenantId: string, id: string): Promise
   return rows.length === 1
 }
 
-export interface RunningExperiment { id: string; control: string; variant: string; traffic_split: number; placement: string | null }
+export interface RunningExperiment {
+  id: string; control: string; variant: string; traffic_split: number; placement: string | null
+  /** null: the two-arm form. */
+  variants: { key: string; strategy: string; weight: number }[] | null
+}
 
 /** The tenant's running experiments (serving picks the one covering the request's placement). */
 export async function runningExperiments(raw: RawSql, tenantId: string): Promise<RunningExperiment[]> {
   return raw.query<RunningExperiment>(
-    "select id, control, variant, traffic_split, placement from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
+    "select id, control, variant, traffic_split, placement, variants from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
 }
 
 /** Records first exposures (later ones keep the first). */
@@ -79,7 +83,7 @@ export async function recordExposures(raw: RawSql, rows: { tenantId: string; exp
     [JSON.stringify(rows.map((r) => ({ t: r.tenantId, e: r.experimentId, u: r.userId, a: r.arm, at: r.at.toISOString() })))])
 }
 
-export interface ExposedUserRow { arm: 'control' | 'variant'; day: string; impressions: number; clicks: number; conversions: number; revenue: number }
+export interface ExposedUserRow { arm: string; day: string; impressions: number; clicks: number; conversions: number; revenue: number }
 
 /**
  * One row per exposed user: what they did after their first exposure —

@@ -11,6 +11,16 @@ const Analysis = T.Union([T.Literal('sequential'), T.Literal('fixed')], {
 })
 const PlannedSampleSize = T.Integer({ minimum: 100, maximum: 100_000_000, description: 'users per arm: required for fixed (its horizon); tunes sequential (default 35,000)' })
 
+const ArmKey = T.String({ pattern: '^[A-Za-z0-9_-]{1,40}$', description: "the arm's key (meta.experiment.variant): letters, digits, _ and -, up to 40" })
+const VariantArm = Strict({ key: ArmKey, strategy: Strategy, weight: T.Integer({ minimum: 1, maximum: 99, description: 'percent of users in this arm' }) })
+const Variants = T.Array(VariantArm, {
+  minItems: 2, maxItems: 5,
+  description: 'More than two arms (2–5): the first is the control; weights sum to 100; arm i owns buckets [Σ_{j<i} weight × 100, Σ_{j≤i} weight × 100). Instead of control/variant/trafficSplit.',
+})
+const Guardrail = T.Union([T.Literal('conversion_rate'), T.Literal('revenue_per_visitor')])
+const Guardrails = T.Array(Guardrail, { maxItems: 2, uniqueItems: true, description: 'metrics watched for harm (one-sided sequential test); a significant harm makes the decision guardrail_harm' })
+const Cuped = T.Boolean({ description: 'CUPED variance reduction with the metric over the 14 days before exposure (default true)' })
+
 const Maybe = T.Union([T.Number(), T.Null()])
 const Range = T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % interval [lower, upper]; null while there is too little data' })
 const ArmDay = T.Object({ users: T.Integer(), metric: Maybe })
@@ -56,22 +66,30 @@ const Results = T.Object({
 
 export const ExperimentModel = {
   create: Strict({
-    name: Name, control: Strategy, variant: Strategy, trafficSplit: Split, metric: Metric,
+    name: Name, metric: Metric,
+    control: T.Optional(Strategy), variant: T.Optional(Strategy), trafficSplit: T.Optional(Split),
+    variants: T.Optional(Variants),
     placement: T.Optional(Placement),
     analysis: T.Optional(Analysis), plannedSampleSize: T.Optional(PlannedSampleSize),
+    guardrails: T.Optional(Guardrails), cuped: T.Optional(Cuped),
     status: T.Optional(T.Union([T.Literal('running'), T.Literal('draft')], { default: 'running' })),
   }),
   patch: Strict({
     name: T.Optional(Name), control: T.Optional(Strategy), variant: T.Optional(Strategy), trafficSplit: T.Optional(Split),
     metric: T.Optional(Metric), placement: T.Optional(Placement),
     analysis: T.Optional(Analysis), plannedSampleSize: T.Optional(T.Union([PlannedSampleSize, T.Null()])),
+    variants: T.Optional(Variants), guardrails: T.Optional(Guardrails), cuped: T.Optional(Cuped),
   }),
   params: t.Object({ id: t.String({ format: 'uuid' }) }),
   listQuery: t.Object({ ...PaginationQuery, status: t.Optional(QueryEnum(['draft', 'running', 'paused', 'completed'])) }),
   results: Results,
   experiment: T.Object({
-    id: Uuid, name: T.String(), control: T.String(), variant: T.String(), trafficSplit: T.Integer(), metric: T.String(),
+    id: Uuid, name: T.String(), control: T.String(), variant: T.String(), trafficSplit: T.Integer({ description: 'percent of users outside the control (with variants: control and variant are the first two arms)' }), metric: T.String(),
     analysis: Analysis, plannedSampleSize: T.Union([T.Integer(), T.Null()]),
+    variants: T.Union([T.Array(T.Object({ key: T.String(), strategy: T.String(), weight: T.Integer() })), T.Null()], {
+      description: 'the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit)',
+    }),
+    guardrails: T.Array(T.String()), cuped: T.Boolean(),
     placement: T.Union([T.String(), T.Null()]), status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),
     createdAt: DateTime, updatedAt: DateTime, startedAt: T.Union([DateTime, T.Null()]), completedAt: T.Union([DateTime, T.Null()]),
   }),
