@@ -25,6 +25,23 @@ const Maybe = T.Union([T.Number(), T.Null()])
 const Range = T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % interval [lower, upper]; null while there is too little data' })
 const ArmDay = T.Object({ users: T.Integer(), metric: Maybe })
 
+const SequentialLift = T.Object({
+    pValue: T.Union([T.Number(), T.Null()], { description: 'always-valid p-value: may be read at every look' }),
+    liftInterval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % confidence sequence for the relative lift, valid at every look at once' }),
+    method: T.String(),
+    tuning: T.Object({
+      alpha: T.Number(),
+      expectedUsersPerArm: T.Integer({ description: 'n*: users per arm at which the interval is tightest' }),
+      rho2: T.Number({ description: '(-2 ln alpha + ln(1 - 2 ln alpha)) / n*' }),
+      mixtureVariance: T.Union([T.Number(), T.Null()], { description: 'tau², the normal mixture variance on the lift scale' }),
+    }),
+  })
+const CupedResult = T.Object({
+  varianceReduction: T.Number({ description: '0–1: 1 − var(adjusted) / var(unadjusted)' }),
+  adjustedLift: Maybe, adjustedInterval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()]),
+  covariateUsers: T.Integer({ description: 'exposed users with events in the 14 days before exposure' }),
+})
+
 /** What GET /experiments/:id/results answers (server/modules/experiments/results.ts). */
 const Results = T.Object({
   metric: Metric,
@@ -44,22 +61,30 @@ const Results = T.Object({
   details: T.Optional(T.Record(T.String(), T.Unknown(), { description: "the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived)" })),
   analysis: Analysis,
   peeking: T.Boolean({ description: 'fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential)' }),
-  sequential: T.Union([T.Object({
-    pValue: T.Union([T.Number(), T.Null()], { description: 'always-valid p-value: may be read at every look' }),
-    liftInterval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '95 % confidence sequence for the relative lift, valid at every look at once' }),
-    method: T.String(),
-    tuning: T.Object({
-      alpha: T.Number(),
-      expectedUsersPerArm: T.Integer({ description: 'n*: users per arm at which the interval is tightest' }),
-      rho2: T.Number({ description: '(-2 ln alpha + ln(1 - 2 ln alpha)) / n*' }),
-      mixtureVariance: T.Union([T.Number(), T.Null()], { description: 'tau², the normal mixture variance on the lift scale' }),
-    }),
-  }), T.Null()], { description: 'null for a fixed analysis' }),
+  sequential: T.Union([SequentialLift, T.Null()], { description: 'null for a fixed analysis' }),
   decision: T.Object({
     status: T.Union([T.Literal('continue'), T.Literal('ship_variant'), T.Literal('keep_control'), T.Literal('no_difference'), T.Literal('guardrail_harm')]),
     arm: T.Union([T.String(), T.Null()], { description: 'the key of the arm to ship or keep, when there is one' }),
     reason: T.String({ description: 'the plain-language line the console shows' }),
   }),
+  arms: T.Array(T.Object({
+    key: T.String(), strategy: T.String(),
+    sampleSize: T.Integer({ description: 'exposed users' }),
+    metric: Maybe,
+    lift: T.Union([T.Number(), T.Null()], { description: 'relative lift over the control (null for the control)' }),
+    pValue: T.Union([T.Number(), T.Null()], { description: 'fixed-horizon p-value against the control' }),
+    adjustedPValue: T.Union([T.Number(), T.Null()], { description: "the analysis' p-value (sequential or fixed), Holm-corrected across the arms: what the decision reads" }),
+    interval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: 'fixed-horizon 95 % interval for the lift' }),
+    sequential: T.Union([SequentialLift, T.Null()]),
+    cuped: T.Union([CupedResult, T.Null()]),
+  }), { description: 'every arm, the control first, each against the control' }),
+  guardrails: T.Array(T.Object({
+    metric: T.String(), arm: T.String(),
+    lift: Maybe,
+    pValue: T.Union([T.Number(), T.Null()], { description: 'one-sided always-valid p-value for harm (the lift below 0)' }),
+    interval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()], { description: '90 % confidence sequence for the lift: harm when its upper end is below 0 (one-sided 5 %)' }),
+    harm: T.Boolean(),
+  }), { description: 'each guardrail metric for each arm against the control' }),
   archived: T.Optional(T.Literal(true, { description: 'older than 90 days: a summary is kept, per-user data deleted' })),
   archivedAt: T.Optional(DateTime),
 })

@@ -11,7 +11,7 @@ import { experimentResults, type ExperimentResults, type Metric } from './result
 const RESULTS_KEPT_DAYS = 90
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
-import { allowedFrom, nextStatus, type ExperimentArmSpec, type Transition } from './assignment.ts'
+import { allowedFrom, armsOf, nextStatus, type ExperimentArmSpec, type Transition } from './assignment.ts'
 
 const experimentDto = (e: Experiment) => ({
   id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric,
@@ -23,6 +23,7 @@ const experimentDto = (e: Experiment) => ({
 const resultsInput = (e: Experiment) => ({
   metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt,
   analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, control: e.control, variant: e.variant,
+  arms: armsOf(e), guardrails: e.guardrails,
 })
 
 /**
@@ -41,7 +42,17 @@ function archivedResults(e: Experiment): ExperimentResults {
       }),
     }
     : {}
-  return { ...legacy, ...s, archived: true, archivedAt: e.archivedAt!.toISOString() } as unknown as ExperimentResults
+  // Summaries kept before more than two arms: their two arms, as the top-level fields had them.
+  const twoArms = s.arms === undefined
+    ? {
+      guardrails: [],
+      arms: [
+        { key: 'control', strategy: e.control, sampleSize: s.sampleSize.control, metric: s.controlMetric ?? null, lift: null, pValue: null, adjustedPValue: null, interval: null, sequential: null, cuped: null },
+        { key: 'variant', strategy: e.variant, sampleSize: s.sampleSize.variant, metric: s.variantMetric ?? null, lift: s.lift, pValue: s.pValue, adjustedPValue: s.sequential?.pValue ?? s.pValue, interval: s.liftCI, sequential: s.sequential ?? null, cuped: null },
+      ],
+    }
+    : {}
+  return { ...legacy, ...twoArms, ...s, archived: true, archivedAt: e.archivedAt!.toISOString() } as unknown as ExperimentResults
 }
 
 export interface ExperimentDeps {
@@ -157,15 +168,16 @@ export function createExperimentService(d: ExperimentDeps) {
 
     /**
      * Completes the experiment and makes the winner the default strategy of
-     * its placement (or of the tenant): the variant when the decision is
+     * its placement (or of the tenant): the decision's arm when it is
      * ship_variant, otherwise the control.
      */
     async promote(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
       if (e.status === 'draft') throw new Conflict('A draft has no results to promote; start it first')
       const results = await this.results(tenantId, id, attributionWindowHours)
-      const winner: 'variant' | 'control' = results.decision.status === 'ship_variant' ? 'variant' : 'control'
-      const strategy = winner === 'variant' ? e.variant : e.control
+      const arms = armsOf(e)
+      const shipped = results.decision.status === 'ship_variant' ? arms.find((a) => a.key === results.decision.arm) : undefined
+      const winner = (shipped ?? arms[0]!).key, strategy = (shipped ?? arms[0]!).strategy
       const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
       await d.setStrategy(tenantId, e.placement, strategy)
       return { experiment, winner, promoted: { placement: e.placement, strategy }, results }
