@@ -4824,6 +4824,24 @@ export interface operations {
                                 /** @description the plain-language line the console shows */
                                 reason: string;
                             };
+                            /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                            cuped: {
+                                /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                varianceReduction: number;
+                                adjustedLift: number | null;
+                                adjustedInterval: [
+                                    number,
+                                    number
+                                ] | null;
+                                /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                covariateUsers: number;
+                                /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                pValue: number | null;
+                                /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                theta: number;
+                                /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                usedForDecision: boolean;
+                            } | null;
                             /** @description every arm, the control first, each against the control */
                             arms: {
                                 key: string;
@@ -4861,6 +4879,7 @@ export interface operations {
                                         mixtureVariance: number | null;
                                     };
                                 } | null;
+                                /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
                                 cuped: {
                                     /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
                                     varianceReduction: number;
@@ -4869,8 +4888,14 @@ export interface operations {
                                         number,
                                         number
                                     ] | null;
-                                    /** @description exposed users with events in the 14 days before exposure */
+                                    /** @description exposed users (control and this arm) with events in the 14 days before exposure */
                                     covariateUsers: number;
+                                    /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                    pValue: number | null;
+                                    /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                    theta: number;
+                                    /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                    usedForDecision: boolean;
                                 } | null;
                             }[];
                             /** @description each guardrail metric for each arm against the control */
@@ -5151,6 +5176,24 @@ export interface operations {
                                     /** @description the plain-language line the console shows */
                                     reason: string;
                                 };
+                                /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                                cuped: {
+                                    /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                    varianceReduction: number;
+                                    adjustedLift: number | null;
+                                    adjustedInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                    covariateUsers: number;
+                                    /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                    pValue: number | null;
+                                    /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                    theta: number;
+                                    /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                    usedForDecision: boolean;
+                                } | null;
                                 /** @description every arm, the control first, each against the control */
                                 arms: {
                                     key: string;
@@ -5188,6 +5231,7 @@ export interface operations {
                                             mixtureVariance: number | null;
                                         };
                                     } | null;
+                                    /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
                                     cuped: {
                                         /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
                                         varianceReduction: number;
@@ -5196,8 +5240,14 @@ export interface operations {
                                             number,
                                             number
                                         ] | null;
-                                        /** @description exposed users with events in the 14 days before exposure */
+                                        /** @description exposed users (control and this arm) with events in the 14 days before exposure */
                                         covariateUsers: number;
+                                        /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                        pValue: number | null;
+                                        /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                        theta: number;
+                                        /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                        usedForDecision: boolean;
                                     } | null;
                                 }[];
                                 /** @description each guardrail metric for each arm against the control */

@@ -1,7 +1,9 @@
 // More than two arms (issue 25): the bucket ranges of the shared contract, and the API around them.
 import { describe, expect, test } from 'bun:test'
 import { jsKernels, loadKernels } from '../../kernels/load.ts'
-import { BACKENDS } from '../../test/backends.ts'
+import { BACKENDS, backend } from '../../test/backends.ts'
+import { exposedUserMetrics } from '../../../db/queries/experiments.ts'
+import { waitFor } from '../../test/wait-for.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 import { armsOf, assignArm, weightedArmOf } from './assignment.ts'
 
@@ -115,6 +117,54 @@ for (const name of BACKENDS) {
       const other = await t.tenantWithKeys()
       expectProblem(await t.req('GET', `/api/v1/experiments/${exp.id}`, { key: other.readKey }), 404)
       expectProblem(await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: other.writeKey }), 404)
+    })
+
+    test('results: every arm with Holm, guardrails and the CUPED covariate from the 14 days before exposure; promote by key', async () => {
+      const k = await t.tenantWithKeys({ attributionWindowHours: 24 })
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: [{ productId: 'p1', name: 'One', category: 'c', price: 3 }] } })
+      await t.app.services.models.build(k.tenantId)
+      const exp = (await post(k.writeKey, '', { ...body, metric: 'conversion_rate', placement: 'home', guardrails: ['revenue_per_visitor'] })).body.data
+      const kernels = jsKernels()
+      const users: Record<string, string[]> = { control: [], trend: [], collab: [] }
+      for (let i = 0; Object.values(users).some((u) => u.length < 2); i++) {
+        const u = `s${i}`, arm = contractArm(kernels.bucket(exp.id, u), variants3)
+        if (users[arm]!.length < 2) users[arm]!.push(u)
+      }
+      const all = Object.values(users).flat()
+      for (const u of all) await t.req('GET', `/api/v1/recommendations?userId=${u}&placement=home`, { key: k.readKey })
+      const { database } = await backend(name)
+      await waitFor('6 exposures', async () => (await database.raw.query<{ n: number }>('select count(*)::int as n from experiment_exposures where experiment_id = $1', [exp.id]))[0]!.n === 6, { everyMs: 20 })
+      await database.raw.query("update experiment_exposures set exposed_at = now() - interval '72 hours' where experiment_id = $1", [exp.id])
+      const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * 3600_000).toISOString()
+      const ev = (userId: string, eventType: string, hoursAgo: number, metadata?: object) => ({ userId, eventType, productId: 'p1', timestamp: at(hoursAgo), placement: 'home', ...(metadata ? { metadata } : {}) })
+      const [c1, c2] = users.control as [string, string], [t1] = users.trend as [string], [l1, l2] = users.collab as [string, string]
+      const r = await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: [
+        ev(c1, 'recommendation_clicked', 100), ev(c1, 'purchase', 99, { price: 40 }),     // before exposure: the covariate
+        ev(c1, 'recommendation_clicked', 10), ev(c1, 'purchase', 9, { price: 10 }),       // after: the outcome
+        ev(c2, 'product_viewed', 200),                                                   // pre-exposure data, nothing to count
+        ev(t1, 'recommendation_clicked', 5), ev(t1, 'purchase', 4, { price: 10 }),
+        ev(l1, 'recommendation_clicked', 72 + 15 * 24), ev(l1, 'purchase', 72 + 15 * 24 - 1, { price: 9 }), // more than 14 days before: ignored
+        ev(l2, 'recommendation_impressed', 80),
+      ] } })
+      expect(r.body.data.rejected).toEqual([])
+      const rows = await exposedUserMetrics(database.raw, k.tenantId, exp.id, 24, 14)
+      expect(rows).toHaveLength(6)
+      const sorted = rows.map((x) => [x.arm, x.conversions, x.revenue, x.preConversions, x.preRevenue, x.preImpressions, x.hasPre]).sort()
+      expect(sorted).toEqual([
+        ['collab', 0, 0, 0, 0, 0, false], ['collab', 0, 0, 0, 0, 1, true],
+        ['control', 0, 0, 0, 0, 0, true], ['control', 1, 10, 1, 40, 0, true],
+        ['trend', 0, 0, 0, 0, 0, false], ['trend', 1, 10, 0, 0, 0, false],
+      ].sort())
+      // Without CUPED the query reads no pre-exposure period.
+      expect((await exposedUserMetrics(database.raw, k.tenantId, exp.id, 24, 0)).every((x) => x.preConversions === 0 && !x.hasPre)).toBe(true)
+      const res = (await t.req('GET', `/api/v1/experiments/${exp.id}/results`, { key: k.writeKey })).body.data
+      expect(res.arms.map((a: { key: string; sampleSize: number }) => [a.key, a.sampleSize])).toEqual([['control', 2], ['trend', 2], ['collab', 2]])
+      expect(res.arms[0]).toMatchObject({ metric: 0.5, lift: null, cuped: null })
+      expect(res.arms[2]).toMatchObject({ metric: 0, lift: -1 })
+      expect(res.guardrails.map((g: { metric: string; arm: string }) => [g.metric, g.arm])).toEqual([['revenue_per_visitor', 'trend'], ['revenue_per_visitor', 'collab']])
+      expect(res.decision.status).toBe('continue')
+      const p = await t.req('POST', `/api/v1/experiments/${exp.id}/promote`, { key: k.writeKey })
+      expect(p.body.data).toMatchObject({ winner: 'control', promoted: { placement: 'home', strategy: 'content_based' } })
     })
   })
 }

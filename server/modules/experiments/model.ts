@@ -39,8 +39,11 @@ const SequentialLift = T.Object({
 const CupedResult = T.Object({
   varianceReduction: T.Number({ description: '0–1: 1 − var(adjusted) / var(unadjusted)' }),
   adjustedLift: Maybe, adjustedInterval: T.Union([T.Tuple([T.Number(), T.Number()]), T.Null()]),
-  covariateUsers: T.Integer({ description: 'exposed users with events in the 14 days before exposure' }),
-})
+  covariateUsers: T.Integer({ description: 'exposed users (control and this arm) with events in the 14 days before exposure' }),
+  pValue: T.Union([T.Number(), T.Null()], { description: "the adjusted lift's p-value by the experiment's analysis (always-valid for sequential)" }),
+  theta: T.Number({ description: 'θ = cov(Y, X) / var(X), pooled across arms' }),
+  usedForDecision: T.Boolean({ description: 'at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures' }),
+}, { description: 'CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary' })
 
 /** What GET /experiments/:id/results answers (server/modules/experiments/results.ts). */
 const Results = T.Object({
@@ -67,6 +70,7 @@ const Results = T.Object({
     arm: T.Union([T.String(), T.Null()], { description: 'the key of the arm to ship or keep, when there is one' }),
     reason: T.String({ description: 'the plain-language line the console shows' }),
   }),
+  cuped: T.Union([CupedResult, T.Null()], { description: "the first other arm's CUPED reading (each arm's is in arms)" }),
   arms: T.Array(T.Object({
     key: T.String(), strategy: T.String(),
     sampleSize: T.Integer({ description: 'exposed users' }),

@@ -4,9 +4,10 @@
 import type { ExposedUserRow } from '../../../db/queries/experiments.ts'
 import type { ExperimentArmSpec } from './assignment.ts'
 import { decideArms, type Analysis, type DecisionInput, type GuardrailReading } from './decision.ts'
-import { armEstimates, DEFAULT_EXPECTED_USERS_PER_ARM, sequentialLift } from './sequential.ts'
+import { adjustedArm, covariateMean, cupedTheta, cupedUnits, type CupedUnit } from './cuped.ts'
+import { armEstimates, DEFAULT_EXPECTED_USERS_PER_ARM, mixturePrecision, mixtureTest, relativeLiftEstimate, sequentialLift } from './sequential.ts'
 import {
-  clickThroughRate, conversionRate, holm, LOW_CONFIDENCE_USERS, minimumSampleSize, revenuePerVisitor, sampleRatioMismatch, sampleRatioMismatchArms,
+  clickThroughRate, conversionRate, holm, normalCdf, LOW_CONFIDENCE_USERS, minimumSampleSize, revenuePerVisitor, sampleRatioMismatch, sampleRatioMismatchArms,
   type ConversionArm, type Interval, type MeanArm, type RatioArm,
 } from './statistics.ts'
 
@@ -72,6 +73,41 @@ export interface ResultsInput {
   arms?: ExperimentArmSpec[]
   /** Metrics watched for harm. */
   guardrails?: string[]
+  /** CUPED on (the rows carry the pre-exposure covariate). */
+  cuped?: boolean
+}
+
+/** CUPED is used for the decision once this share of exposed users has pre-exposure events. */
+export const CUPED_MIN_COVERAGE = 0.1
+/** The covariate's period before exposure. */
+export const CUPED_PRE_DAYS = 14
+const Z_95 = 1.959963984540054
+
+/**
+ * The CUPED reading of one arm against control: the adjusted relative lift,
+ * its p-value and interval by the experiment's analysis (the same confidence
+ * sequence for sequential, a normal interval for fixed), and the share of
+ * the difference's variance removed.
+ */
+function cupedArm(control: CupedUnit[], arm: CupedUnit[], theta: number, xMean: number, sequential: boolean, expected: number, covariateUsers: number, arms: number) {
+  const c = adjustedArm(control, theta, xMean), t = adjustedArm(arm, theta, xMean)
+  const rc = adjustedArm(control, 0, xMean), rt = adjustedArm(arm, 0, xMean)
+  const est = relativeLiftEstimate(c, t)
+  const raw = (rc.variance ?? 0) + (rt.variance ?? 0), adj = (c.variance ?? 0) + (t.variance ?? 0)
+  const varianceReduction = raw > 0 ? Math.min(1, Math.max(0, 1 - adj / raw)) : 0
+  if (!est || !(est.variance > 0)) return { varianceReduction, adjustedLift: est?.lift ?? null, adjustedInterval: null, covariateUsers, pValue: null, theta, familyInterval: null }
+  let pValue: number | null, interval: [number, number] | null, familyInterval: [number, number] | null = null
+  if (sequential) {
+    const n = 2 / (1 / c.users + 1 / t.users), tau2 = mixturePrecision(expected) * est.variance * n
+    ;({ pValue, interval } = mixtureTest(est.lift, est.variance, tau2))
+    // With m other arms, "no difference" must hold for all at once: the sequence at α/m, as for the unadjusted reading.
+    familyInterval = arms > 1 ? mixtureTest(est.lift, est.variance, tau2, 0.05 / arms).interval : interval
+  } else {
+    const se = Math.sqrt(est.variance)
+    pValue = 2 * (1 - normalCdf(Math.abs(est.lift) / se))
+    interval = [est.lift - Z_95 * se, est.lift + Z_95 * se]
+  }
+  return { varianceReduction, adjustedLift: est.lift, adjustedInterval: interval, covariateUsers, pValue, theta, familyInterval: familyInterval ?? interval }
 }
 
 const ALPHA = 0.05
@@ -134,12 +170,24 @@ export function experimentResults(e: ResultsInput, rows: ExposedUserRow[], now: 
     const familyInterval = sequential && m > 1 ? sequentialLift(est.control, est.variant, expected, ALPHA / m).liftInterval : sequential?.liftInterval
     return { spec, t, cmp, sequential, familyInterval }
   })
-  const adjusted = holm(treatments.map((x) => (x.sequential ? x.sequential.pValue : x.cmp.r.pValue)))
+  // CUPED: θ pooled over every arm; used for the decision once enough users have a covariate.
+  const allRows = specs.map((a) => byArm.get(a.key)!)
+  const covariateUsersOf = (rs: ExposedUserRow[][]) => rs.reduce((s, r) => s + r.filter((u) => u.hasPre).length, 0)
+  const units = e.cuped ? cupedUnits(e.metric, allRows) : null
+  const theta = units ? cupedTheta(units) : null
+  const xMean = units ? covariateMean(units) : 0
+  const coverage = rows.length ? covariateUsersOf(allRows) / rows.length : 0
+  const cupeds = treatments.map((_, i) => (units && theta !== null
+    ? cupedArm(units[0]!, units[i + 1]!, theta, xMean, analysis === 'sequential', expected, covariateUsersOf([allRows[0]!, allRows[i + 1]!]), m)
+    : null))
+  const useCuped = theta !== null && coverage >= CUPED_MIN_COVERAGE
+  const cupedOf = (i: number) => (useCuped ? cupeds[i] ?? null : null)
+  const adjusted = holm(treatments.map((x, i) => (cupedOf(i) ? cupedOf(i)!.pValue : x.sequential ? x.sequential.pValue : x.cmp.r.pValue)))
   const usersPerArm = Math.min(...armTotals.map((t) => t.conversion.users))
   const guardrails = (e.guardrails ?? []).flatMap((g) => treatments.map(({ spec, t }) => ({ metric: g, arm: spec.key, strategy: spec.strategy, ...guardrail(g as Metric, c, t, expected) })))
   const perArm: DecisionInput[] = treatments.map((x, i) => ({
-    analysis, metric: e.metric, control: controlSpec.strategy, variant: x.spec.strategy, lift: x.cmp.r.relativeLift,
-    pValue: adjusted[i] ?? null, liftInterval: x.sequential ? x.familyInterval ?? null : pair(x.cmp.r.relativeLiftCi),
+    analysis, metric: e.metric, control: controlSpec.strategy, variant: x.spec.strategy, lift: cupedOf(i)?.adjustedLift ?? x.cmp.r.relativeLift,
+    pValue: adjusted[i] ?? null, liftInterval: cupedOf(i) ? cupedOf(i)!.familyInterval : x.sequential ? x.familyInterval ?? null : pair(x.cmp.r.relativeLiftCi),
     peeking: analysis === 'fixed' && (horizon === null || usersPerArm < horizon), usersPerArm, plannedSampleSize: horizon, srmDetected: srm.detected,
     controlKey: controlSpec.key, variantKey: x.spec.key,
   }))
@@ -151,7 +199,7 @@ export function experimentResults(e: ResultsInput, rows: ExposedUserRow[], now: 
     { key: controlSpec.key, strategy: controlSpec.strategy, sampleSize: c.conversion.users, metric: controlMetric, lift: null, pValue: null, adjustedPValue: null, interval: null, sequential: null, cuped: null },
     ...treatments.map((x, i) => ({
       key: x.spec.key, strategy: x.spec.strategy, sampleSize: x.t.conversion.users, metric: x.cmp.variantMetric,
-      lift: x.cmp.r.relativeLift, pValue: x.cmp.r.pValue, adjustedPValue: adjusted[i] ?? null, interval: pair(x.cmp.r.relativeLiftCi), sequential: x.sequential, cuped: null,
+      lift: x.cmp.r.relativeLift, pValue: x.cmp.r.pValue, adjustedPValue: adjusted[i] ?? null, interval: pair(x.cmp.r.relativeLiftCi), sequential: x.sequential, cuped: cupeds[i] ? (({ familyInterval: _f, ...c }) => ({ ...c, usedForDecision: useCuped }))(cupeds[i]!) : null,
     })),
   ]
   return {
@@ -161,6 +209,7 @@ export function experimentResults(e: ResultsInput, rows: ExposedUserRow[], now: 
     pValue: r.pValue,
     isSignificant: sequential ? sequential.pValue !== null && sequential.pValue < sequential.tuning.alpha : r.isSignificant,
     analysis, peeking, sequential, decision, arms,
+    cuped: arms[1]!.cuped,
     guardrails: guardrails.map(({ strategy: _s, ...g }) => g),
     sampleSize: { control: c.conversion.users, variant: v.conversion.users },
     duration: e.startedAt ? Math.max(0, Math.round((end.getTime() - e.startedAt.getTime()) / 1000)) : 0,

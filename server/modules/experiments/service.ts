@@ -6,7 +6,7 @@ import {
 } from '../../../db/queries/experiments.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { decide, type Analysis } from './decision.ts'
-import { experimentResults, type ExperimentResults, type Metric } from './results.ts'
+import { CUPED_PRE_DAYS, experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
 const RESULTS_KEPT_DAYS = 90
 import type { Experiment } from '../../../db/schema.ts'
@@ -23,7 +23,7 @@ const experimentDto = (e: Experiment) => ({
 const resultsInput = (e: Experiment) => ({
   metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt,
   analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, control: e.control, variant: e.variant,
-  arms: armsOf(e), guardrails: e.guardrails,
+  arms: armsOf(e), guardrails: e.guardrails, cuped: e.cuped,
 })
 
 /**
@@ -45,7 +45,7 @@ function archivedResults(e: Experiment): ExperimentResults {
   // Summaries kept before more than two arms: their two arms, as the top-level fields had them.
   const twoArms = s.arms === undefined
     ? {
-      guardrails: [],
+      guardrails: [], cuped: null,
       arms: [
         { key: 'control', strategy: e.control, sampleSize: s.sampleSize.control, metric: s.controlMetric ?? null, lift: null, pValue: null, adjustedPValue: null, interval: null, sequential: null, cuped: null },
         { key: 'variant', strategy: e.variant, sampleSize: s.sampleSize.variant, metric: s.variantMetric ?? null, lift: s.lift, pValue: s.pValue, adjustedPValue: s.sequential?.pValue ?? s.pValue, interval: s.liftCI, sequential: s.sequential ?? null, cuped: null },
@@ -162,7 +162,7 @@ export function createExperimentService(d: ExperimentDeps) {
     async results(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
       if (e.archivedAt) return archivedResults(e)
-      const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours)
+      const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours, e.cuped ? CUPED_PRE_DAYS : 0)
       return experimentResults(resultsInput(e), rows, d.clock())
     },
 
