@@ -24,6 +24,16 @@ describe('parseExperimentForm', () => {
     expect(fields({ ...good, placement: 'x'.repeat(101) })).toEqual(['placement'])
     expect(fields({})).toEqual(['name', 'control', 'variant', 'trafficSplit', 'metric'])
   })
+  test('extra arms: the variants form, split evenly, the control taking the remainder', () => {
+    const r = parseExperimentForm({ ...good, arm3: '', arm4: '', arm5: 'trending' })
+    expect(r.ok && r.body).toEqual({ name: 'Collab vs Content', metric: 'ctr', placement: null, status: 'running', variants: [
+      { key: 'control', strategy: 'collaborative', weight: 34 }, { key: 'variant', strategy: 'content_based', weight: 33 }, { key: 'arm5', strategy: 'trending', weight: 33 },
+    ] })
+    const five = parseExperimentForm({ ...good, arm3: 'trending', arm4: 'frequently_bought_together', arm5: 'collaborative' })
+    expect(five.ok && five.body.variants!.map((a) => a.weight)).toEqual([20, 20, 20, 20, 20])
+    const bad = parseExperimentForm({ ...good, arm4: 'magic' })
+    expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['arm4'])
+  })
   test('API error fields map to form fields', () => {
     expect(formField('/trafficSplit')).toBe('trafficSplit')
     expect(formField('body.name')).toBe('name')

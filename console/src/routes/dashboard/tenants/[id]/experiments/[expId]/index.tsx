@@ -98,7 +98,9 @@ export default component$(() => {
 
   return (
     <>
-      <PageHeader title={e.name} lead={`${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
+      <PageHeader title={e.name} lead={`${e.variants
+        ? e.variants.map((a, i) => `${a.key}: ${strategyLabel(a.strategy)} ${a.weight}%${i === 0 ? ' (control)' : ''}`).join(', ')
+        : `${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant`} · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
         <span class={STATUS_BADGE[e.status]} id="experiment-status">{STATUS_LABELS[e.status]}</span>
       </PageHeader>
 
@@ -155,6 +157,36 @@ export default component$(() => {
               </tbody>
             </table>
           </div>
+          {r.arms.length > 0 && (
+            <div class="table-wrap">
+              <table id="all-arms-table">
+                <caption>Every arm against the control{r.arms.length > 2 ? ' (p-values Holm-corrected across the arms)' : ''}</caption>
+                <thead><tr>
+                  <th scope="col">Arm</th><th scope="col">Strategy</th><th scope="col" class="num">Exposed shoppers</th>
+                  <th scope="col" class="num">{metricLabel(e.metric)}</th><th scope="col" class="num">Lift</th>
+                  <th scope="col" class="num">p-value for the decision</th><th scope="col" class="num">CUPED-adjusted lift</th>
+                </tr></thead>
+                <tbody>
+                  {r.arms.map((a, i) => (
+                    <tr key={a.key} data-arm={a.key}>
+                      <th scope="row" style="font-weight:400;background:none">{i === 0 ? `${a.key} (control)` : a.key}</th>
+                      <td>{strategyLabel(a.strategy)}</td>
+                      <td class="num">{formatCount(a.sampleSize)}</td>
+                      <td class="num">{fmt(a.metric)}</td>
+                      <td class="num">{a.lift === null ? '–' : `${a.lift >= 0 ? '+' : ''}${formatPercent(a.lift, 1)}`}</td>
+                      <td class="num">{i === 0 ? '–' : formatPValue(a.adjustedPValue)}</td>
+                      <td class="num">{a.cuped?.adjustedLift == null ? '–' : `${a.cuped.adjustedLift >= 0 ? '+' : ''}${formatPercent(a.cuped.adjustedLift, 1)} (variance −${formatPercent(a.cuped.varianceReduction, 0)}${a.cuped.usedForDecision ? ', used' : ''})`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {r.guardrails.length > 0 && (
+            <p class="muted" id="guardrails">
+              Guardrails: {r.guardrails.map((g) => `${metricLabel(g.metric as typeof e.metric)} in ${g.arm} ${g.lift === null ? '–' : `${g.lift >= 0 ? '+' : ''}${formatPercent(g.lift, 1)}`}${g.harm ? ' (harm)' : ''}`).join(' · ')}
+            </p>
+          )}
           <p class="muted">
             Sample ratio check: p = {formatPValue(r.srm.pValue)} ({r.srm.detected ? 'mismatch detected' : 'no mismatch'}).
             {r.minimumSampleSize !== null && ` About ${formatCount(r.minimumSampleSize)} shoppers per arm are needed to detect a 5% relative change.`}
