@@ -4787,6 +4787,16 @@ export interface operations {
                                     metric: number | null;
                                 };
                                 pValue: number | null;
+                                /** @description each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed) */
+                                arms: {
+                                    key: string;
+                                    lift: number | null;
+                                    /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                }[];
                             }[];
                             /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                             details?: {
@@ -5139,6 +5149,16 @@ export interface operations {
                                         metric: number | null;
                                     };
                                     pValue: number | null;
+                                    /** @description each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed) */
+                                    arms: {
+                                        key: string;
+                                        lift: number | null;
+                                        /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                        liftInterval: [
+                                            number,
+                                            number
+                                        ] | null;
+                                    }[];
                                 }[];
                                 /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                                 details?: {

@@ -69,6 +69,10 @@ describe('results per arm', () => {
     expect(b.adjustedPValue).toBeCloseTo(Math.max(Math.min(1, 2 * pc), Math.min(1, pb)), 12)
     expect(r.decision).toMatchObject({ status: 'ship_variant', arm: 'c' })
     expect(r.srm.detected).toBe(false)
+    // By day: the last day's sequence per arm is the current one (the chart of the sequence over time).
+    expect(r.daily.at(-1)!.arms).toEqual([
+      { key: 'b', lift: b.lift, liftInterval: b.sequential!.liftInterval }, { key: 'c', lift: c.lift, liftInterval: c.sequential!.liftInterval },
+    ])
     // The top-level fields still compare the control with the first other arm.
     expect(r.sampleSize).toEqual({ control: 20_000, variant: 20_000 })
   })

@@ -60,7 +60,12 @@ const Results = T.Object({
   lowConfidence: T.Boolean({ description: 'fewer than 500 exposed users in an arm' }),
   minimumSampleSize: T.Union([T.Integer(), T.Null()], { description: 'users per arm needed to detect a 5 % relative lift (alpha 0.05, power 0.8)' }),
   srm: T.Object({ pValue: Maybe, detected: T.Boolean() }, { description: 'sample ratio mismatch: the arms do not match the configured split' }),
-  daily: T.Optional(T.Array(T.Object({ date: T.String({ format: 'date' }), control: ArmDay, variant: ArmDay, pValue: Maybe }), { description: 'cumulative by exposure day (absent once archived)' })),
+  daily: T.Optional(T.Array(T.Object({
+    date: T.String({ format: 'date' }), control: ArmDay, variant: ArmDay, pValue: Maybe,
+    arms: T.Array(T.Object({ key: T.String(), lift: Maybe, liftInterval: Range }), {
+      description: "each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed)",
+    }),
+  }), { description: 'cumulative by exposure day (absent once archived)' })),
   details: T.Optional(T.Record(T.String(), T.Unknown(), { description: "the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived)" })),
   analysis: Analysis,
   peeking: T.Boolean({ description: 'fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential)' }),

@@ -145,20 +145,28 @@ export function experimentResults(e: ResultsInput, rows: ExposedUserRow[], now: 
     : sampleRatioMismatchArms(armTotals.map((t) => t.conversion.users), specs.map((a) => a.weight))
   // Cumulative by exposure day: how the estimate moved (and why an early peek misleads).
   const days = [...new Set(rows.map((x) => x.day))].sort()
+  const analysis = e.analysis ?? 'fixed'
+  const planned = e.plannedSampleSize ?? null
+  const expected = planned ?? DEFAULT_EXPECTED_USERS_PER_ARM
   const daily = days.map((day) => {
     const upTo = rows.filter((x) => x.day <= day)
     const inArm = (key: string) => upTo.filter((x) => x.arm === key)
-    const d = compare(e.metric, totals(inArm(controlSpec.key)), totals(inArm(firstSpec.key)))
+    const cDay = totals(inArm(controlSpec.key))
+    const d = compare(e.metric, cDay, totals(inArm(firstSpec.key)))
+    // Each arm's lift and confidence sequence as it stood that day: the chart of the sequence over time.
+    const armsDay = specs.slice(1).map((spec) => {
+      const cmp = compare(e.metric, cDay, totals(inArm(spec.key)))
+      const est = armEstimates(cmp.r)
+      const seq = analysis === 'sequential' ? sequentialLift(est.control, est.variant, expected) : null
+      return { key: spec.key, lift: cmp.r.relativeLift, liftInterval: seq ? seq.liftInterval : pair(cmp.r.relativeLiftCi) }
+    })
     return { date: day, control: { users: inArm(controlSpec.key).length, metric: d.controlMetric },
-      variant: { users: inArm(firstSpec.key).length, metric: d.variantMetric }, pValue: d.r.pValue }
+      variant: { users: inArm(firstSpec.key).length, metric: d.variantMetric }, pValue: d.r.pValue, arms: armsDay }
   })
   const end = e.completedAt ?? now
-  const analysis = e.analysis ?? 'fixed'
-  const planned = e.plannedSampleSize ?? null
   const minimum = requiredPerArm(e.metric, c)
   // A fixed experiment without a planned size (stored before there was one) runs to the minimum sample size.
   const horizon = planned ?? minimum
-  const expected = planned ?? DEFAULT_EXPECTED_USERS_PER_ARM
   const m = specs.length - 1
   // Each other arm against control: the fixed-horizon test, the confidence sequence, and (m > 1) the
   // sequence at α/m for the futility check, so "no difference" holds for every arm at once.

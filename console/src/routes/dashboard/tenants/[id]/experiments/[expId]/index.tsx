@@ -8,6 +8,7 @@ import { component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io/qw
 import { Form, Link, routeAction$, routeLoader$, server$, useLocation, type DocumentHead, type RequestEventBase } from '@builder.io/qwik-city'
 import { formatCount, formatDuration, formatPercent, formatPValue } from '../../../../../../components/analytics/format'
 import { IntervalChart } from '../../../../../../components/experiments/interval-chart'
+import { SequenceChart } from '../../../../../../components/experiments/sequence-chart'
 import { formatMetric, metricLabel, STATUS_LABELS, strategyLabel } from '../../../../../../components/experiments/labels'
 import { STATUS_BADGE, type Experiment, type Results } from '../../../../../../components/experiments/types'
 import { verdict } from '../../../../../../components/experiments/verdict'
@@ -192,6 +193,13 @@ export default component$(() => {
             {r.minimumSampleSize !== null && ` About ${formatCount(r.minimumSampleSize)} shoppers per arm are needed to detect a 5% relative change.`}
             {' '}<Link href="/docs/experiments">How these numbers are computed</Link>
           </p>
+          {r.daily && r.daily.length > 1 && (
+            <figure style="margin:0">
+              <SequenceChart days={r.daily} label={`Lift against the control by day, per arm, with its ${r.sequential ? '95% confidence sequence (valid at every look)' : '95% fixed-horizon interval'}. ` +
+                r.arms.slice(1).map((a) => `${a.key}: ${a.lift === null ? 'no data' : formatPercent(a.lift, 1)} today`).join('. ') + '.'} />
+              <figcaption class="muted">Lift against the control over time; the band is the {r.sequential ? 'confidence sequence: a decision is due once it leaves 0' : 'fixed-horizon interval, only valid at the planned size'}.</figcaption>
+            </figure>
+          )}
           {r.daily && r.daily.length > 0 && (
             <details>
               <summary>Cumulative results by day</summary>
