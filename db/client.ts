@@ -12,6 +12,11 @@ export interface RawSql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>
+  /**
+   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed these lines of COPY text
+   * format (bulk loads). Undefined on PGlite and outside a transaction.
+   */
+  copyFrom?(table: string, columns: string[], lines: string[]): Promise<void>
 }
 
 export interface DatabaseHandle {
@@ -69,13 +74,17 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
 }
 
 type Exec = (text: string, params: unknown[]) => Promise<never[]>
-function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec) => Promise<T>) => Promise<T>): RawSql {
-  const inTx = (e: Exec): RawSql => ({
+type Copy = NonNullable<RawSql['copyFrom']>
+function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T>) => Promise<T>): RawSql {
+  const inTx = (e: Exec, copy?: Copy): RawSql => ({
     query: (text, params = []) => e(text, params),
-    transaction: (fn) => fn(inTx(e)), // already inside one: join it
+    transaction: (fn) => fn(inTx(e, copy)), // already inside one: join it
+    ...(copy ? { copyFrom: copy } : {}),
   })
-  return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e) => fn(inTx(e))) }
+  return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 async function openPostgres(url: string, max: number, statementTimeoutMs: number): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres')
@@ -91,7 +100,20 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const client = pool(max, statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {})
   const background = pool(3, { statement_timeout: 0 })
   const rawFor = (c: typeof client): RawSql => rawOf((text, params) => c.unsafe(text, params as never[]) as never,
-    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never)) as never)
+    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, lines) => {
+      const sink = await tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`).writable()
+      await new Promise<void>((resolve, reject) => {
+        sink.once('error', reject)
+        sink.once('finish', resolve)
+        // In pieces of ~1 MB: one write per line would cost a callback each, one string of all would double the memory.
+        let piece = ''
+        for (const line of lines) {
+          piece += line + '\n'
+          if (piece.length > 1 << 20) { sink.write(piece); piece = '' }
+        }
+        sink.end(piece)
+      })
+    })) as never)
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     kind: 'postgres',

@@ -342,9 +342,45 @@ export const widgetConfigs = pgTable('widget_configs', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.placement] })])
 
+/**
+ * Bulk imports (F-017): one row per uploaded file, its progress written at least every second while it runs
+ * (`updated_at` is that heartbeat: a running job whose heartbeat stops was on an instance that died).
+ */
+export const importJobs = pgTable('import_jobs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  type: text('type', { enum: ['events', 'catalog'] }).notNull(),
+  format: text('format', { enum: ['csv', 'ndjson', 'json'] }).notNull(),
+  status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }).notNull(),
+  /** What the upload asked for: mapping, replace, the default event type. */
+  options: jsonb('options').notNull().default(sql`'{}'::jsonb`),
+  rowsRead: bigint('rows_read', { mode: 'number' }).notNull().default(0),
+  accepted: bigint('accepted', { mode: 'number' }).notNull().default(0),
+  duplicates: bigint('duplicates', { mode: 'number' }).notNull().default(0),
+  rejected: bigint('rejected', { mode: 'number' }).notNull().default(0),
+  bytesRead: bigint('bytes_read', { mode: 'number' }).notNull().default(0),
+  bytesTotal: bigint('bytes_total', { mode: 'number' }),
+  error: text('error'),
+  createdAt: createdAt(),
+  startedAt: tstz('started_at'),
+  finishedAt: tstz('finished_at'),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, (t) => [index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id), index('import_jobs_active_idx').on(t.status, t.updatedAt)])
+
+/** The first 10,000 rows an import refused, each with where (line, column) and why. */
+export const importErrors = pgTable('import_errors', {
+  jobId: uuid('job_id').notNull().references(() => importJobs.id, { onDelete: 'cascade' }),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  seq: integer('seq').notNull(),
+  line: bigint('line', { mode: 'number' }).notNull(),
+  column: text('column').notNull(),
+  message: text('message').notNull(),
+}, (t) => [primaryKey({ columns: [t.jobId, t.seq] })])
+
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect
 export type CatalogItem = typeof catalogItems.$inferSelect
 export type Experiment = typeof experiments.$inferSelect
 export type EventRow = typeof events.$inferSelect
+export type ImportJob = typeof importJobs.$inferSelect

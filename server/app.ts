@@ -32,7 +32,8 @@ import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
-import type { TenantConfig } from './modules/tenants/config.ts'
+import { DEFAULT_TENANT_CONFIG, type TenantConfig } from './modules/tenants/config.ts'
+import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
 import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
@@ -41,10 +42,17 @@ import { createEventService } from './modules/events/service.ts'
 import { recordLive } from './modules/events/ingest/live.ts'
 import { healthRoutes, metricsRoutes } from './modules/health/index.ts'
 import { tenantRoutes } from './modules/tenants/index.ts'
+import { shopperRoutes } from './modules/shoppers/index.ts'
+import { createShopperService } from './modules/shoppers/service.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
+import { emailRoutes, trackedLinkRoutes } from './modules/email/index.ts'
+import { linkSigner } from './modules/email/links.ts'
+import { createEmailService } from './modules/email/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
+import { importRoutes } from './modules/imports/index.ts'
+import { createImportService } from './modules/imports/service.ts'
 import { authGuards, KeyCache } from './http/auth.ts'
 import { bodyParser } from './http/body.ts'
 import { cors } from './http/cors.ts'
@@ -53,6 +61,7 @@ import { apiDocs, type RouteInfo } from './http/openapi.ts'
 import { problemHandler } from './http/problems.ts'
 import { requestContext } from './http/request-context.ts'
 import { preserializedBodies } from './http/preserialized.ts'
+import { exportSlots } from './http/export-stream.ts'
 import type { Secrets } from './infra/secrets.ts'
 
 export interface AppParts {
@@ -153,8 +162,9 @@ export async function createServices(parts: AppParts) {
     if (followBuilds) buildFollower.eventsStored(stored)
   },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
+  const history = { days: DEFAULT_TENANT_CONFIG.historyDays, overrides: () => tenantHistoryDays(bg.db) }
   const events = createEventService({
-    db, raw: database.raw, committer, clock,
+    db, raw: database.raw, committer, clock, history,
     onOutcomes: (accepted, duplicates, rejected) => {
       if (accepted) metrics.events.inc({ outcome: 'accepted' }, accepted)
       if (duplicates) metrics.events.inc({ outcome: 'duplicate' }, duplicates)
@@ -164,25 +174,45 @@ export async function createServices(parts: AppParts) {
   // Retention, archiving and the tenant purge answer no request: the same services bound to the background
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
-    events: createEventService({ db: bg.db, raw: bg.raw, committer, clock }),
+    events: createEventService({
+      db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) },
+      history,
+    }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
     tenants: createTenantService({ db: bg.db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild }),
   }
+
+  // A shopper's erasure deletes in the background pool's short batches; every instance forgets them from memory.
+  const shoppers = createShopperService({
+    raw: database.raw, events: housekeeping.events, experiments: housekeeping.experiments, recommendations, profiles, live: cache.live, clock, log,
+  })
+  // Bulk imports write on the background pool (the housekeeping services), in small chunks on PGlite, whose
+  // writes run on this thread: between chunks the API answers.
+  const imports = createImportService({
+    db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
+    events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
+    chunkRows: database.kind === 'pglite' ? 250 : 5000, writers: database.kind === 'pglite' ? 1 : 2,
+    ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
+    onCompleted: askForBuild,
+  })
+  void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
+  // Email links are signed with a key derived from the JWT secret (links.ts): no second secret to keep.
+  const email = createEmailService({ db, log, signer: await linkSigner(secrets.jwtSecret, clock), recommendations, catalog, events, widgets })
 
   metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, housekeeping, buildFollower },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { buildFollower.stop(); await Promise.all([worker.stop(), folds.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -192,8 +222,11 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
   let ready = false
+
+  // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
+  const exports = { log, slots: exportSlots(2) }
 
   let routes = (): RouteInfo[] => []
   const app = new Elysia({ normalize: false })
@@ -207,20 +240,24 @@ export async function createApp(parts: AppParts) {
       maxAgeSeconds: 600,
     }))
     .use(headerLimit())
-    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track']))
+    .use(bodyParser(config.maxBodyBytes, ['/api/v1/track'], ['/api/v1/imports']))
     .use(apiDocs(() => routes()))
     .use(healthRoutes({ db: database.kind, cache, ready: () => ready }))
     .use(metricsRoutes(metrics, { token: config.metricsToken, production: config.nodeEnv === 'production' }))
     .use(sdkRoutes({ dataDir: config.dataDir, catalog }))
+    .use(trackedLinkRoutes(email))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
       .use(tenantRoutes(tenants, guards))
-      .use(catalogRoutes(catalog, guards))
+      .use(catalogRoutes(catalog, guards, exports))
       .use(recommendationRoutes(recommendations, guards, metrics))
+      .use(emailRoutes(email, guards, config.publicUrl))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards))
+      .use(eventRoutes(events, guards, exports))
+      .use(shopperRoutes(shoppers, guards))
+      .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))
 
   routes = () => app.routes as unknown as RouteInfo[]

@@ -27,10 +27,14 @@ const ConfigSchema = T.Object({
   metricsToken: T.Optional(T.String({ minLength: 16 })),
   /** Largest accepted request body. */
   maxBodyBytes: T.Integer({ minimum: 1024 }),
+  /** Largest accepted import file (POST /imports streams it to disk, never into memory). */
+  maxImportBytes: T.Integer({ minimum: 1024 }),
   /** The highest per-key rate limit (requests per minute) a tenant may set for itself. */
   maxTenantRateLimit: T.Integer({ minimum: 1 }),
   /** Where the console is reached; used in links sent by mail. */
   consoleUrl: T.String({ pattern: '^https?://' }),
+  /** Where shoppers reach this API from a mail (the base of tracked /r and /o links); unset: the origin the request came to. */
+  publicUrl: T.Optional(T.String({ pattern: '^https?://[^/\\s]+(/\\S*)?$' })),
   /** 'inline': this process keeps models fresh (the embedded default); 'off': separate `bun server/worker.ts` processes do. */
   modelWorker: T.Union([T.Literal('inline'), T.Literal('off')]),
   /** Incremental model refresh when users had new events, and the full rebuild period. */
@@ -82,11 +86,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: cors === '*' ? '*' : cors.split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: (opt(env.LOG_LEVEL) ?? 'info').toLowerCase(),
     maxBodyBytes: int(env.MAX_BODY_BYTES, 5 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    maxImportBytes: int(env.MAX_IMPORT_BYTES, 4 * 1024 ** 3, 'MAX_IMPORT_BYTES'),
     metricsToken: opt(env.METRICS_TOKEN),
     reusePort: bool(env.REUSE_PORT, false, 'REUSE_PORT'),
     maxTenantRateLimit: int(env.MAX_TENANT_RATE_LIMIT, 100_000, 'MAX_TENANT_RATE_LIMIT'),
     bcryptCost: int(env.BCRYPT_COST, 12, 'BCRYPT_COST'),
     consoleUrl: '',
+    publicUrl: opt(env.PUBLIC_URL)?.replace(/\/$/, ''),
     modelWorker: (opt(env.MODEL_WORKER) ?? 'inline').toLowerCase(),
     modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
     modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
@@ -99,7 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

@@ -30,3 +30,17 @@ export function refuseOffsetBesideCursor(url: string, cursor: string | undefined
   if (cursor === undefined || !new URL(url).searchParams.has('offset')) return
   throw new ValidationFailed('The query string is invalid: offset: cannot be combined with `cursor` (the cursor already says where the page starts)', [{ field: 'offset', message: 'cannot be combined with `cursor`' }])
 }
+
+/**
+ * A whole keyset-paged set, a page at a time (exports): pages until one comes back short.
+ * `read(after, size)` returns up to `size` rows after the position `after` (undefined: from the start).
+ */
+export async function* keysetPages<R, P>(size: number, read: (after: P | undefined, size: number) => Promise<R[]>, positionOf: (row: R) => P): AsyncGenerator<R[]> {
+  let after: P | undefined
+  for (;;) {
+    const rows = await read(after, size)
+    if (rows.length) yield rows
+    if (rows.length < size) return
+    after = positionOf(rows.at(-1)!)
+  }
+}

@@ -32,6 +32,9 @@ export class Forbidden extends AppError {
 export class NotFound extends AppError {
   constructor(detail: string) { super(404, 'not-found', 'Not found', detail) }
 }
+export class Gone extends AppError {
+  constructor(detail: string) { super(410, 'gone', 'Gone', detail) }
+}
 export class Conflict extends AppError {
   constructor(detail: string) { super(409, 'conflict', 'Conflict', detail) }
 }

@@ -41,6 +41,18 @@ export async function upsertCatalogItems(raw: RawSql, tenantId: string, items: C
     RETURNING product_id AS "productId", (xmax = 0) AS inserted`, [tenantId, JSON.stringify(items), now.toISOString()])
 }
 
+/**
+ * Marks unavailable the tenant's available items not written since `since` (an import with replace=true
+ * wrote every item of its file at `since`): the ones absent from the file. Returns their productIds.
+ */
+export async function markCatalogUnavailableBefore(raw: RawSql, tenantId: string, since: Date, now: Date): Promise<string[]> {
+  const rows = await raw.query<{ productId: string }>(
+    `update catalog_items set available = false, updated_at = $3::timestamptz
+     where tenant_id = $1 and available and deleted_at is null and updated_at < $2::timestamptz
+     returning product_id as "productId"`, [tenantId, since.toISOString(), now.toISOString()])
+  return rows.map((r) => r.productId)
+}
+
 const byId = (tenantId: string, productId: string) => and(eq(catalogItems.tenantId, tenantId), eq(catalogItems.productId, productId))
 
 export async function findCatalogItem(db: Db, tenantId: string, productId: string): Promise<CatalogItem | undefined> {
@@ -110,4 +122,15 @@ export async function listCatalogItems(db: Db, tenantId: string, f: CatalogFilte
     : f.countUpTo === undefined ? await db.select({ total: count() }).from(catalogItems).where(where)
     : await db.select({ total: count() }).from(db.select({ one: sql`1` }).from(catalogItems).where(where).limit(f.countUpTo).as('matches'))
   return { rows: rows.map((r) => Object.assign(r.item, { updatedUs: Number(r.updatedUs) })), total: Number(total) }
+}
+
+/**
+ * Up to `limit` of the tenant's items (deleted ones left out) after `afterProductId`, by productId:
+ * one bounded keyset read of the primary key per export chunk.
+ */
+export async function exportCatalogPage(raw: RawSql, tenantId: string, afterProductId: string | undefined, limit: number): Promise<CatalogValues[]> {
+  return raw.query<CatalogValues>(
+    `select product_id as "productId", name, description, category, price, currency, image_url as "imageUrl", url, attributes, available
+     from catalog_items where tenant_id = $1 and deleted_at is null ${afterProductId === undefined ? '' : 'and product_id > $3'}
+     order by product_id limit $2`, afterProductId === undefined ? [tenantId, limit] : [tenantId, limit, afterProductId])
 }

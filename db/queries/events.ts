@@ -27,15 +27,39 @@ const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.event
  * through unchanged; they are sorted so that concurrent groups take row
  * locks in one order.
  */
-export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
+export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = false): Promise<InsertedEvent[]> {
   const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
   const payload = JSON.stringify(sorted.map((r, n) => ({ n,
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
     s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
-  return raw.query<InsertedEvent>(
-    `with x as (
-       select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)),
+  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
+}
+
+/** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
+const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
+const STAGE_COLUMNS = ['n', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
+
+/**
+ * insertEvents for bulk loads of history (imports): on PostgreSQL the rows go into a staging table by COPY
+ * (no JSON to build or parse), then the same set-based merge runs over it, in the caller's transaction;
+ * PGlite (no COPY here) takes the JSON parameter. Profiles keep their newest events whatever the rows' age.
+ */
+export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
+  if (!tx.copyFrom) return insertEvents(tx, rows, true)
+  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
+  await tx.query(`create temp table if not exists import_stage (n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map((r, n) => [String(n), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
+    r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata), r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t')))
+  return tx.query<InsertedEvent>(mergeEvents('select * from import_stage order by n', true))
+}
+
+/**
+ * The statement both paths share: `source` yields the rows as x(n, t, e, u, p, ts, s, m, pl, st, k, ki), sorted.
+ * `historical`: the rows may be older than what profiles hold (an import), so profiles keep the newest by time.
+ */
+function mergeEvents(source: string, historical = false): string {
+  return `with x as (${source}),
      keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
      fresh_keys as (
        insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
@@ -49,16 +73,20 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
      fresh as (
        select tenant_id, user_id,
-         jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc) as recent,
+         ${historical ? 'jsonb_path_query_array(' : ''}jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)${historical ? `, '$[0 to ${MAX_RECENT - 1}]')` : ''} as recent,
          count(*)::int as n
        from ins group by tenant_id, user_id),
      prof as (
        insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at)
        select tenant_id, user_id, recent, n, now() from fresh order by tenant_id, user_id
        on conflict (tenant_id, user_id) do update set
-         -- Prepend and cut: no re-sort on the hot path (readers sort; events
+         -- Live: prepend and cut, no re-sort on the hot path (readers sort; events
          -- mostly arrive in time order, so this is newest-first already).
-         recent = jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]'),
+         -- Historical (imports): older events must not push newer ones out, so the newest 100 of both are kept.
+         recent = ${historical
+    ? `(select coalesce(jsonb_agg(r order by (r->>'t')::bigint desc), '[]'::jsonb) from (
+             select r from jsonb_array_elements(excluded.recent || up.recent) r order by (r->>'t')::bigint desc limit ${MAX_RECENT}) newest)`
+    : `jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]')`},
          event_count = up.event_count + excluded.event_count,
          updated_at = excluded.updated_at),
      bought as (
@@ -76,9 +104,7 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[]): Promise<Inser
        on conflict (tenant_id, user_id, product_id) do update set clicked_at = excluded.clicked_at, placement = excluded.placement,
          strategy = excluded.strategy, experiment_id = excluded.experiment_id, arm = excluded.arm
        where excluded.clicked_at > rc.clicked_at)
-     select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`,
-    [payload],
-  )
+     select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`
 }
 
 /** How many recent interactions a profile keeps. */
@@ -131,6 +157,85 @@ export async function listEvents(db: Db, tenantId: string, f: EventFilter, after
   const last = shown.at(-1)
   const next: EventPosition | null = more && last ? { tsUs: Number(last.tsUs), receivedUs: Number(last.receivedUs), id: last.row.id } : null
   return { rows: shown.map((r) => r.row), total: Number(total), next }
+}
+
+/** An event as exported: the API's fields (timestamp as ISO 8601 text), and its keyset position. */
+export interface ExportedEvent {
+  event_type: string; user_id: string; product_id: string; timestamp: string; session_id: string | null
+  metadata: Record<string, unknown> | null; placement: string | null; strategy: string | null; event_id: string | null
+  ts_us: string; received_us: string; id: string
+}
+
+/**
+ * Up to `limit` of the tenant's events in [from, to], oldest first by (ts, received_at, id), after
+ * `after` (the last row of the previous page): one bounded keyset read per export chunk, walking
+ * events_tenant_ts_idx, whatever the depth.
+ */
+export async function exportEventsPage(raw: RawSql, tenantId: string, f: { from?: Date; to?: Date }, after: EventPosition | undefined, limit: number): Promise<ExportedEvent[]> {
+  const params: unknown[] = [tenantId, limit]
+  const where = ['tenant_id = $1']
+  if (f.from) where.push(`ts >= $${params.push(f.from.toISOString())}::timestamptz`)
+  if (f.to) where.push(`ts <= $${params.push(f.to.toISOString())}::timestamptz`)
+  if (after) {
+    const at = (us: number) => `timestamptz 'epoch' + $${params.push(String(Math.trunc(us)))}::bigint * interval '1 microsecond'`
+    where.push(`(ts, received_at, id) > (${at(after.tsUs)}, ${at(after.receivedUs)}, $${params.push(after.id)}::uuid)`)
+  }
+  return raw.query<ExportedEvent>(
+    // Milliseconds, as the API stores them; microseconds when a row has them (a bulk import may), so
+    // that the exported timestamp is the stored one and a re-import finds it a duplicate.
+    `select event_type, user_id, product_id,
+       to_char(ts at time zone 'UTC', case when (extract(microseconds from ts))::bigint % 1000 = 0 then 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"' else 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' end) as timestamp,
+       session_id, metadata, placement, strategy, event_id,
+       (extract(epoch from ts) * 1000000)::bigint::text as ts_us, (extract(epoch from received_at) * 1000000)::bigint::text as received_us, id
+     from events where ${where.join(' and ')}
+     order by ts, received_at, id limit $2`, params)
+}
+
+/** The events table's monthly partitions (their table names), oldest first. */
+export async function eventPartitions(raw: RawSql): Promise<string[]> {
+  const rows = await raw.query<{ name: string }>(
+    `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass order by c.relname`)
+  return rows.map((r) => r.name)
+}
+
+/**
+ * Deletes up to `limit` of a shopper's raw events in one monthly partition (see eventPartitions), and
+ * their idempotency keys, in one short statement: an erasure calls it partition by partition until it
+ * deletes fewer than `limit`, so a shopper with a million events never holds one long transaction or
+ * its locks. Returns how many went. The rows go by physical address (a TID scan): joining a batch back
+ * to the partitioned table on its key let the planner scan partitions whole (≈ 0.5 s a batch at 2M
+ * events). An eventId is kept under its endpoint's namespace (as sent, or with the /track prefix);
+ * both forms go, since the stored event does not say which endpoint it came through.
+ */
+export async function eraseShopperEvents(raw: RawSql, partition: string, tenantId: string, userId: string, limit: number): Promise<number> {
+  const table = `"${partition.replace(/"/g, '""')}"`
+  const rows = await raw.query<{ n: number }>(
+    `with gone as (
+       delete from ${table} where tenant_id = $1 and user_id = $2
+         and ctid = any(array(select ctid from ${table} where tenant_id = $1 and user_id = $2 limit $3))
+       returning event_id),
+     keys as (
+       delete from event_ids k where k.tenant_id = $1
+         and k.event_id in (select event_id from gone where event_id is not null union all select '${BROWSER_KEY_PREFIX}' || event_id from gone where event_id is not null)
+       returning 1)
+     select (select count(*) from gone)::int as n`, [tenantId, userId, limit])
+  return rows[0]?.n ?? 0
+}
+
+/** The namespace of eventIds sent through /track (the events service puts it there; see there for why). */
+export const BROWSER_KEY_PREFIX = 'track/'
+
+/**
+ * Deletes what ingestion keeps per shopper beside the events: recommendation clicks, the purchase
+ * set and, last, the profile, in one transaction. Returns whether there was a profile.
+ */
+export async function eraseShopperState(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await raw.query<{ profiles: number }>(
+    `with clicks as (delete from recommendation_clicks where tenant_id = $1 and user_id = $2 returning 1),
+     bought as (delete from user_purchases where tenant_id = $1 and user_id = $2 returning 1),
+     profile as (delete from user_profiles where tenant_id = $1 and user_id = $2 returning 1)
+     select (select count(*) from profile)::int as profiles`, [tenantId, userId])
+  return (rows[0]?.profiles ?? 0) > 0
 }
 
 /** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */
@@ -221,13 +326,20 @@ export async function findLateConversions(raw: RawSql, clicks: ClickEventRef[], 
 }
 
 /**
- * Retention: folds raw events older than `cutoff` into daily summaries and
- * deletes them, in one transaction; then drops monthly partitions that lie
- * wholly before the cutoff and are empty. Returns how many events were folded.
+ * Retention: folds raw events older than their tenant's window (`days` by default, `overrides` per tenant)
+ * into daily summaries and deletes them, in one transaction; then drops monthly partitions that lie wholly
+ * before the shortest window and are empty. Returns how many events were folded.
  */
-export async function foldOldEvents(raw: RawSql, cutoff: Date): Promise<number> {
+export async function foldOldEvents(raw: RawSql, now: Date, days: number, overrides: { tenantId: string; days: number }[] = []): Promise<number> {
+  const shortest = Math.min(days, ...overrides.map((o) => o.days))
+  const cutoff = new Date(now.getTime() - shortest * 86400_000)
   const [{ n }] = await raw.transaction((tx) => tx.query<{ n: number }>(
-    `with old as (delete from events where ts < $1::timestamptz returning tenant_id, ts, event_type, product_id, user_id),
+    `with o as (select * from jsonb_to_recordset($4::jsonb) as o(t uuid, d int)),
+     old as (
+       delete from events e
+       where e.ts < $1::timestamptz -- the shortest window: partitions wholly inside every window are not scanned
+         and e.ts < $2::timestamptz - make_interval(days => coalesce((select o.d from o where o.t = e.tenant_id), $3::int))
+       returning tenant_id, ts, event_type, product_id, user_id),
      folded as (
        insert into event_daily_summaries (tenant_id, day, event_type, product_id, events, users)
        select tenant_id, (ts at time zone 'UTC')::date, event_type, product_id, count(*), count(distinct user_id) from old
@@ -236,7 +348,7 @@ export async function foldOldEvents(raw: RawSql, cutoff: Date): Promise<number> 
          events = event_daily_summaries.events + excluded.events, users = event_daily_summaries.users + excluded.users
        returning 1)
      select (select count(*) from old)::int as n`,
-    [cutoff.toISOString()],
+    [cutoff.toISOString(), now.toISOString(), days, JSON.stringify(overrides.map((o) => ({ t: o.tenantId, d: o.days })))],
   ))
   const parts = await raw.query<{ name: string; upper: string }>(
     `select c.relname as name, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1] as upper

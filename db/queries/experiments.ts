@@ -83,6 +83,15 @@ export async function recordExposures(raw: RawSql, rows: { tenantId: string; exp
     [JSON.stringify(rows.map((r) => ({ t: r.tenantId, e: r.experimentId, u: r.userId, a: r.arm, at: r.at.toISOString() })))])
 }
 
+/** Deletes a shopper's exposures to every experiment of the tenant (an erasure); the primary key (experiment, user) finds each. */
+export async function deleteShopperExposures(raw: RawSql, tenantId: string, userId: string): Promise<number> {
+  const rows = await raw.query<{ n: number }>(
+    `with gone as (delete from experiment_exposures where tenant_id = $1 and user_id = $2
+       and experiment_id in (select id from experiments where tenant_id = $1) returning 1)
+     select count(*)::int as n from gone`, [tenantId, userId])
+  return rows[0]?.n ?? 0
+}
+
 export interface ExposedUserRow {
   arm: string; day: string; impressions: number; clicks: number; conversions: number; revenue: number
   /** The same over the `preDays` before exposure (CUPED's covariate); 0 without events or when preDays is 0. */

@@ -1,6 +1,6 @@
 // Tenants are scoped by their owning admin: every query takes ownerId first,
 // so one admin can never read or change another's tenant.
-import { and, count, desc, eq, lt, ne } from 'drizzle-orm'
+import { and, count, desc, eq, lt, ne, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { tenants, type Tenant } from '../schema.ts'
 
@@ -59,4 +59,11 @@ function isUniqueViolation(e: unknown): boolean {
 /** Replaces a tenant's config by id (the caller has already authorised the tenant). */
 export async function setTenantConfig(db: Db, tenantId: string, config: unknown) {
   await db.update(tenants).set({ config, updatedAt: new Date() }).where(eq(tenants.id, tenantId))
+}
+
+/** Tenants whose config sets `historyDays`, with it: their raw-event retention (the others keep the default). Housekeeping, across tenants. */
+export async function tenantHistoryDays(db: Db): Promise<{ tenantId: string; days: number }[]> {
+  const rows = await db.select({ tenantId: tenants.id, days: sql<number>`(${tenants.config}->>'historyDays')::int` }).from(tenants)
+    .where(sql`${tenants.config} ? 'historyDays' and jsonb_typeof(${tenants.config}->'historyDays') = 'number'`)
+  return rows.map((r) => ({ tenantId: r.tenantId, days: Number(r.days) }))
 }

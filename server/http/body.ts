@@ -9,9 +9,16 @@
 import { Elysia } from 'elysia'
 import { BadRequest, fieldPath, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from '../errors.ts'
 
-/** `plainTextPaths`: the routes that also take JSON sent as text/plain (the SDK's keepalive beacon). */
-export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] = []) {
+/** The body of a streamed route, as its handler sees it: untouched, for it to read from `request.body` itself. */
+export const STREAMED_BODY = null
+
+/**
+ * `plainTextPaths`: the routes that also take JSON sent as text/plain (the SDK's keepalive beacon).
+ * `streamedPaths`: POST routes that read their own body as a stream (file uploads, bounded by their own limit).
+ */
+export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] = [], streamedPaths: readonly string[] = []) {
   const plainText = new Set(plainTextPaths)
+  const streamed = new Set(streamedPaths)
   return new Elysia({ name: 'body-parser' })
     // The same rule for the URL: a NUL (only expressible as %00) in a path or query value cannot be
     // compared with stored text either, so it is refused before any route sees it.
@@ -19,6 +26,7 @@ export function bodyParser(maxBytes: number, plainTextPaths: readonly string[] =
       if (request.url.includes('%00')) throw new ValidationFailed('The URL contains a NUL character (%00)', [{ field: '(url)', message: 'must not contain NUL characters' }])
     })
     .onParse({ as: 'global' }, async ({ request, contentType, path }) => {
+      if (streamed.has(path) && request.method === 'POST') return STREAMED_BODY
       const declared = Number(request.headers.get('content-length') ?? 0)
       if (declared > maxBytes) throw new PayloadTooLarge(`The request body exceeds ${maxBytes} bytes`)
       const type = (contentType ?? '').split(';')[0].trim().toLowerCase()
@@ -71,11 +79,24 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
   }
 }
 
+/**
+ * What the parser refuses in a parsed value, as one field error, or undefined: the same rules for values that
+ * arrive another way (the rows of an import file).
+ */
+export function unacceptableValue(value: unknown): { field: string; message: string } | undefined {
+  if (nestedDeeperThan(value, MAX_DEPTH)) return { field: '(item)', message: `must not nest more than ${MAX_DEPTH} levels` }
+  const reserved = reservedKey(value)
+  if (reserved) return { field: reserved.field || '(item)', message: `"${reserved.key}" is not an allowed key` }
+  const bad = unstorableText(value)
+  if (bad !== undefined) return { field: bad || '(item)', message: 'must not contain NUL characters or unpaired surrogates' }
+  return undefined
+}
+
 /** Deeper than any payload of this API (metadata and attributes included) needs. */
-const MAX_DEPTH = 32
+export const MAX_DEPTH = 32
 
 /** Whether arrays/objects nest more than `limit` levels; stops as soon as they do. */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (limit === 0) return true
   for (const v of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(v, limit - 1)) return true
@@ -86,7 +107,7 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** The first reserved key at any depth (JSON.parse keeps `__proto__` as an own key) and where it is, or undefined. */
-function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
+export function reservedKey(value: unknown, pointer = ''): { key: string; field: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -111,7 +132,7 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * The field path ('' for the root) of the first string or key that cannot be
  * stored, or undefined. A bad key is reported at the object that holds it.
  */
-function unstorableText(value: unknown, pointer = ''): string | undefined {
+export function unstorableText(value: unknown, pointer = ''): string | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? fieldPath(pointer) : undefined
   if (typeof value !== 'object' || value === null) return undefined
   if (Array.isArray(value)) {

@@ -12,6 +12,9 @@ export const requestInfo = (req: Request) => infos.get(req)
 /** The path of an absolute URL without parsing it (this runs on every request). */
 export const pathOf = (url: string) => { const start = url.indexOf('/', url.indexOf('//') + 2); const q = url.indexOf('?', start); return start < 0 ? '/' : url.slice(start, q < 0 ? undefined : q) }
 
+/** Routes whose path carries a shopper's id (personal data): logged by their pattern, so that erasing a shopper does not write their id into the logs. */
+const LOGGED_BY_PATTERN = new Set(['/api/v1/users/:userId'])
+
 export function requestContext(log: Logger, metrics?: ServiceMetrics) {
   // Each (route, method, status) label set bound once: every request observes one.
   // Route patterns, not paths: label values stay few.
@@ -45,6 +48,6 @@ export function requestContext(log: Logger, metrics?: ServiceMetrics) {
       const status = info.errorStatus ?? (typeof set.status === 'number' ? set.status : 200)
       const ms = performance.now() - info.start
       if (metrics) seriesOf(route || 'unmatched', request.method, status).observe(ms)
-      if (logsRequests) log.info('request', { requestId: info.id, method: request.method, path: pathOf(request.url), status, durationMs: Math.round(ms * 100) / 100 })
+      if (logsRequests) log.info('request', { requestId: info.id, method: request.method, path: route && LOGGED_BY_PATTERN.has(route) ? route : pathOf(request.url), status, durationMs: Math.round(ms * 100) / 100 })
     })
 }

@@ -85,13 +85,14 @@ export class ModelStore {
     if (!(await claimBuild(this.buildRaw, tenantId, this.opts.leaseMs))) return undefined
     try {
       const now = this.clock().getTime()
-      const [rows, interactions, config, previous] = await Promise.all([
+      // The window is the tenant's history (historyDays: imported history reaches the model), at least the server's.
+      const effective = effectiveConfig(await tenantConfigForModel(this.buildRaw, tenantId))
+      const lookbackDays = Math.max(this.opts.lookbackDays, effective.historyDays)
+      const [rows, interactions, previous] = await Promise.all([
         catalogForModel(this.buildRaw, tenantId),
-        interactionsForModel(this.buildRaw, tenantId, new Date(now - this.opts.lookbackDays * DAY), new Date(now)),
-        tenantConfigForModel(this.buildRaw, tenantId),
+        interactionsForModel(this.buildRaw, tenantId, new Date(now - lookbackDays * DAY), new Date(now)),
         modelStatus(this.buildRaw, tenantId),
       ])
-      const effective = effectiveConfig(config)
       const settings = effective.recommendations
       const fixed = explicitModelSettings(settings)
       const before = previousEvaluation(previous)

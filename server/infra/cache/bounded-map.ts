@@ -50,6 +50,9 @@ export class BoundedMap<K, V> {
 
   delete(key: K): boolean { return this.entries.delete(key) }
 
+  /** The keys held now (deleting while walking them is safe): for the rare sweep, e.g. a shopper's erasure. */
+  keys(): IterableIterator<K> { return this.entries.keys() }
+
   clear(): void {
     this.entries.clear()
     this.ring.fill(undefined)

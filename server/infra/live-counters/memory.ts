@@ -80,6 +80,11 @@ export class MemoryLiveCounters implements LiveCounterStore {
     return out
   }
 
+  async dropBaskets(tenantId: string, baskets: readonly string[]): Promise<void> {
+    const t = this.tenants.get(tenantId)
+    for (const b of baskets) t?.baskets.delete(b)
+  }
+
   private prune(t: TenantCounts, now: number) {
     const oldest = Math.floor(now / HOUR_MS) - KEPT_HOURS
     for (const h of t.hours.keys()) if (h < oldest) t.hours.delete(h)

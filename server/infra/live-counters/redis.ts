@@ -111,6 +111,15 @@ export class RedisLiveCounters implements LiveCounterStore {
     }, () => this.local.hours(tenantId, hours))
   }
 
+  dropBaskets(tenantId: string, baskets: readonly string[]): Promise<void> {
+    if (!baskets.length) return Promise.resolve()
+    // Both: counts made here while Redis was down live in this instance's memory.
+    return this.attempt(async () => {
+      await this.client.del(...baskets.map((b) => this.keys(tenantId) + 'b:' + b))
+      await this.local.dropBaskets(tenantId, baskets)
+    }, () => this.local.dropBaskets(tenantId, baskets))
+  }
+
   partners(tenantId: string, productId: string, hours: readonly number[]): Promise<Map<string, number>> {
     return this.attempt(async () => {
       const batch = this.client.pipeline()

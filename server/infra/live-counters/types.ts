@@ -28,6 +28,8 @@ export interface LiveCounterStore {
   hours(tenantId: string, hours: readonly number[]): Promise<HourCounts[]>
   /** How many baskets bought `productId` with each other product, over the hours asked. */
   partners(tenantId: string, productId: string, hours: readonly number[]): Promise<Map<string, number>>
+  /** Drops these open baskets (a basket may be named after a shopper: their erasure drops it). Pair counts stay: they are anonymous. */
+  dropBaskets(tenantId: string, baskets: readonly string[]): Promise<void>
 }
 
 export const HOUR_MS = 3_600_000

@@ -4,10 +4,22 @@ import { refuseOffsetBesideCursor } from '../../cursor.ts'
 import { Envelope, ListEnvelope, cursorPage, problems } from '../../http/schemas.ts'
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
+import type { CatalogValues } from '../../../db/queries/catalog.ts'
+import { exportResponse, type ExportSlots, type ExportSource } from '../../http/export-stream.ts'
+import type { Logger } from '../../logger.ts'
+import { T } from '../../http/schemas.ts'
 
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
-export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof authGuards>) {
+/** The export's columns: the fields POST /catalog takes, which an import of the file recognises. */
+const EXPORT_COLUMNS = ['productId', 'name', 'description', 'category', 'price', 'currency', 'imageUrl', 'url', 'attributes', 'available'] as const
+const exported = (pages: AsyncGenerator<CatalogValues[]>): ExportSource<CatalogValues> => ({
+  columns: EXPORT_COLUMNS, pages,
+  json: (i) => Object.fromEntries(Object.entries(i).filter(([, v]) => v !== null)),
+  cells: (i) => [i.productId, i.name, i.description, i.category, i.price === null ? null : String(i.price), i.currency, i.imageUrl, i.url, JSON.stringify(i.attributes), String(i.available)],
+})
+
+export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }) {
   return new Elysia({ prefix: '/catalog', tags: ['Catalog'] })
     .use(guards)
     .post('', async ({ principal, body, set }) => {
@@ -36,6 +48,21 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
         description: ACCESS.read + ' Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page\'s `meta.pagination.nextCursor`. '
           + 'A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. '
           + 'A query that runs past the statement timeout → 503 with Retry-After.',
+        security,
+      },
+    })
+    // Before /:productId, so that "export" is this route (an item with that id is read through the list).
+    .get('/export', ({ principal, query }) =>
+      exportResponse(query.format, `catalog-${principal.tenantId}`, exported(catalog.exportPages(principal.tenantId)),
+        (error) => exports.log.error('catalog export failed midway', { tenantId: principal.tenantId, error }), exports.slots.take(principal.tenantId)), {
+      tenant: 'write', query: CatalogModel.exportQuery,
+      response: {
+        200: T.String({ description: `The catalog as a download, in productId order, deleted items left out: application/x-ndjson (one item per line, null fields left out) or text/csv (header ${EXPORT_COLUMNS.join(',')}; CRLF; empty = none; attributes as JSON text). Fields as POST /catalog takes them, so the file imports again.` }),
+        ...problems(400, 401, 403, 429),
+      },
+      detail: {
+        summary: 'Export the catalog as NDJSON or CSV (streamed; two at once per tenant, then 429)',
+        description: ACCESS.write + ' Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.',
         security,
       },
     })

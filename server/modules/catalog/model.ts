@@ -1,5 +1,6 @@
 import { t } from 'elysia'
-import { CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../http/schemas.ts'
+import { EXPORT_FORMATS } from '../../http/export-stream.ts'
+import { QueryEnum, CursorQuery, DateTime, PaginationQuery, Strict, T } from '../../http/schemas.ts'
 
 export const MAX_BATCH = 500
 /** Shortest `q`: one character matches nearly everything and no index can narrow it. */
@@ -35,6 +36,9 @@ export const CatalogModel = {
   /** PATCH changes only the fields sent; `available: true` also revives a deleted item. */
   patch: Strict({ productId: T.Optional(ProductId), name: T.Optional(Name), ...details, available: T.Optional(T.Boolean()) }),
   batch: Strict({ items: T.Array(T.Unknown(), { description: `up to ${MAX_BATCH} items, each validated on its own; more → 413` }) }),
+  exportQuery: t.Object({
+    format: QueryEnum(EXPORT_FORMATS, { description: 'ndjson: one item per line, as POST /catalog takes it; csv: a header row, RFC 4180 quoting, attributes as JSON text' }),
+  }),
   params: t.Object({ productId: t.String({ minLength: 1, maxLength: 256 }) }),
   listQuery: t.Object({
     ...PaginationQuery,

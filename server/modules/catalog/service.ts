@@ -4,11 +4,11 @@
 import { getSchemaValidator, type Static } from 'elysia'
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  findCatalogItem, listCatalogItems, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
+  exportCatalogPage, findCatalogItem, listCatalogItems, markCatalogUnavailableBefore, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
   type CatalogFilter, type CatalogValues,
 } from '../../../db/queries/catalog.ts'
 import type { CatalogItem } from '../../../db/schema.ts'
-import { decodeCursor, encodeCursor } from '../../cursor.ts'
+import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
 import { fieldErrors, NotFound, PayloadTooLarge, ValidationFailed, type FieldError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import { iso } from '../../http/schemas.ts'
@@ -72,6 +72,9 @@ function positionOf(cursor: string) {
   return { updatedUs, productId }
 }
 
+/** Items per export read: one chunk of the download, bounded whatever the catalog's size. */
+const EXPORT_PAGE = 1000
+
 export interface CatalogDeps {
   db: Db
   raw: RawSql
@@ -104,6 +107,13 @@ export function createCatalogService(d: CatalogDeps) {
   }
 
   return {
+    /**
+     * The tenant's catalog (deleted items left out) in productId order, `pageSize` items per read,
+     * each as a write would send it: what GET /catalog/export streams.
+     */
+    exportPages: (tenantId: string, pageSize = EXPORT_PAGE): AsyncGenerator<CatalogValues[]> =>
+      keysetPages(pageSize, (after: string | undefined, n) => exportCatalogPage(d.raw, tenantId, after, n), (r) => r.productId),
+
     /** Creates the item, or replaces (and revives) the one with the same productId. */
     async upsert(tenantId: string, v: ItemInput) {
       check(v)
@@ -134,6 +144,33 @@ export function createCatalogService(d: CatalogDeps) {
       if (rows.length) d.onChange(tenantId, rows.map((r) => r.productId))
       const created = rows.filter((r) => r.inserted).length
       return { created, updated: rows.length - created, rejected }
+    },
+
+    /** One item checked as a batch checks it, for a bulk import: field errors, or the values to store. */
+    validate(value: unknown): { errors: FieldError[] } | { values: CatalogValues } {
+      let errors = itemSchema.Check(value) ? [] : fieldErrors(itemSchema.Errors(value))
+      if (!errors.length) errors = contentErrors(value as ItemInput)
+      if (errors.length) return { errors }
+      const item = value as ItemInput
+      return { values: valuesOf(item.productId, item) }
+    },
+
+    /** Upserts checked items as a batch does, without its size limit (an import writes in chunks); `now` is their updatedAt. */
+    async importItems(tenantId: string, values: CatalogValues[], now: Date) {
+      const byId = new Map(values.map((v) => [v.productId, v])) // of several with one productId the last wins, as in a batch
+      // In productId order: chunks written at once then lock shared rows in one order.
+      const sorted = [...byId.values()].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0))
+      const rows = await upsertCatalogItems(d.raw, tenantId, sorted, now)
+      if (rows.length) d.onChange(tenantId, rows.map((r) => r.productId))
+      const created = rows.filter((r) => r.inserted).length
+      return { created, updated: rows.length - created }
+    },
+
+    /** After an import with replace=true: the items it did not write (not updated since it began) become unavailable. */
+    async markAbsentUnavailable(tenantId: string, since: Date) {
+      const gone = await markCatalogUnavailableBefore(d.raw, tenantId, since, d.clock())
+      if (gone.length) d.onChange(tenantId, gone)
+      return gone.length
     },
 
     async get(tenantId: string, productId: string) {

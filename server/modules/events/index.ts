@@ -4,11 +4,30 @@ import { refuseOffsetBesideCursor } from '../../cursor.ts'
 import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../http/schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
+import type { ExportedEvent } from '../../../db/queries/events.ts'
+import { exportResponse, type ExportSlots, type ExportSource } from '../../http/export-stream.ts'
+import type { Logger } from '../../logger.ts'
+
+/** The export's columns: the events API's own field names, which an import of the file recognises. */
+const EXPORT_COLUMNS = ['eventType', 'userId', 'productId', 'timestamp', 'sessionId', 'metadata', 'placement', 'strategy', 'eventId'] as const
+const exported = (pages: AsyncGenerator<ExportedEvent[]>): ExportSource<ExportedEvent> => ({
+  columns: EXPORT_COLUMNS, pages,
+  json: (e) => {
+    const o: Record<string, unknown> = { eventType: e.event_type, userId: e.user_id, productId: e.product_id, timestamp: e.timestamp }
+    if (e.session_id !== null) o.sessionId = e.session_id
+    if (e.metadata !== null) o.metadata = e.metadata
+    if (e.placement !== null) o.placement = e.placement
+    if (e.strategy !== null) o.strategy = e.strategy
+    if (e.event_id !== null) o.eventId = e.event_id
+    return o
+  },
+  cells: (e) => [e.event_type, e.user_id, e.product_id, e.timestamp, e.session_id, e.metadata === null ? null : JSON.stringify(e.metadata), e.placement, e.strategy, e.event_id],
+})
 
 const tenantOf = (p: Principal) => ({ id: p.tenantId, attributionWindowHours: p.config.attributionWindowHours })
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
-export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>) {
+export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }) {
   return new Elysia({ tags: ['Events'] })
     .use(guards)
     .post('/events', async ({ principal, body, status }) => {
@@ -35,6 +54,24 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
       tenant: 'read', body: T.Unknown({ description: `One event or an array of up to ${MAX_TRACK_BATCH}; JSON, also as text/plain (navigator.sendBeacon). Browser-safe event types only.` }),
       response: { 202: T.Union([Envelope(EventModel.accepted), Envelope(EventModel.batchResult)]), 200: Envelope(EventModel.duplicate), ...problems(400, 401, 403, 413, 429, 503) },
       detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', description: ACCESS.read, security: [{ apiKey: [] }] },
+    })
+    .get('/events/export', ({ principal, query }) => {
+      const pages = events.exportPages(principal.tenantId, query)
+      const release = exports.slots.take(principal.tenantId)
+      return exportResponse(query.format, `events-${principal.tenantId}`, exported(pages),
+        (error) => exports.log.error('events export failed midway', { tenantId: principal.tenantId, error }), release)
+    }, {
+      tenant: 'write', query: EventModel.exportQuery,
+      response: {
+        200: T.String({ description: `The events as a download, oldest first: application/x-ndjson (one event per line, null fields left out) or text/csv (header ${EXPORT_COLUMNS.join(',')}; CRLF; empty = none; metadata as JSON text). Fields as POST /events takes them, so the file imports again.` }),
+        ...problems(400, 401, 403, 429),
+      },
+      detail: {
+        summary: 'Export the tenant\'s events as NDJSON or CSV (streamed; two at once per tenant, then 429)',
+        description: ACCESS.write + ' Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. '
+          + '`from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.',
+        security,
+      },
     })
     .get('/events', async ({ principal, query, request }) => {
       refuseOffsetBesideCursor(request.url, query.cursor)

@@ -1,6 +1,7 @@
 import { t } from 'elysia'
 import { CursorQuery, DateTime, Literals, PaginationQuery, QueryEnum, Strict, T, Uuid } from '../../http/schemas.ts'
 
+import { EXPORT_FORMATS } from '../../http/export-stream.ts'
 import { BROWSER_EVENT_TYPES, EVENT_TYPES, type EventType } from '../../vocabulary.ts'
 
 export { BROWSER_EVENT_TYPES, EVENT_TYPES, type EventType }
@@ -43,6 +44,11 @@ export const EventModel = {
     userId: t.Optional(t.String()), productId: t.Optional(t.String()),
     eventType: t.Optional(QueryEnum(EVENT_TYPES)),
     from: t.Optional(t.String({ format: 'date-time' })), to: t.Optional(t.String({ format: 'date-time' })),
+  }),
+  exportQuery: t.Object({
+    format: QueryEnum(EXPORT_FORMATS, { description: 'ndjson: one event per line, as POST /events takes it; csv: a header row, RFC 4180 quoting, metadata as JSON text' }),
+    from: t.Optional(t.String({ format: 'date-time', description: 'events at or after this instant' })),
+    to: t.Optional(t.String({ format: 'date-time', description: 'events at or before this instant (not before `from`)' })),
   }),
   event: T.Object({
     id: Uuid, eventType: T.String(), userId: T.String(), productId: T.String(), timestamp: DateTime,

@@ -2,11 +2,13 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { ensureEventPartitions, foldOldEvents, listEvents, pruneEventIds, type EventFilter } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
+import { applyIngestEffects } from './ingest/effects.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
-import { decodeCursor, encodeCursor } from '../../cursor.ts'
+import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
+import { isDay } from '../../dates.ts'
 import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './ingest/group-commit.ts'
 import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH, RETENTION_DAYS } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
@@ -21,7 +23,7 @@ const FUTURE_SLACK_MS = 5 * 60_000
  * backend will use and have its real events dropped as duplicates. '/' is
  * outside the eventId alphabet, so the namespaces cannot meet.
  */
-const BROWSER_KEYS = 'track/'
+const BROWSER_KEYS = BROWSER_KEY_PREFIX
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
@@ -35,6 +37,22 @@ const eventDto = (e: EventRow) => ({
 })
 
 const DAY = 86400_000
+/** Events per export read: one chunk of the download, bounded whatever the tenant holds. */
+const EXPORT_PAGE = 1000
+
+/** A [from, to] range from the query string: 400 naming the field when a date is not one, or from is after to. */
+export function dateRange(from: string | undefined, to: string | undefined): { from?: Date; to?: Date } {
+  const parse = (field: string, v: string | undefined) => {
+    if (v === undefined) return undefined
+    const d = new Date(v)
+    // JavaScript rolls 2026-02-30 over into March: the day written must be a real one.
+    if (Number.isNaN(d.getTime()) || !isDay(v.slice(0, 10))) throw new ValidationFailed(`The query string is invalid: ${field}: is not a valid date-time`, [{ field, message: 'is not a valid date-time' }])
+    return d
+  }
+  const range = { from: parse('from', from), to: parse('to', to) }
+  if (range.from && range.to && range.from > range.to) throw new ValidationFailed('The query string is invalid: from: must not be after `to`', [{ field: 'from', message: 'must not be after `to`' }])
+  return range
+}
 
 /** The timestamps an event may carry: the retention window behind `now`, 5 minutes of clock skew ahead. */
 export function timestampWindow(now: Date, retentionDays = RETENTION_DAYS) {
@@ -54,7 +72,13 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
   return null
 }
 
-export interface EventDeps { db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void }
+export interface EventDeps {
+  db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void
+  /** Told which imported events were stored, after their commit (profile caches, live counters). */
+  onImported?: (stored: Submitted[]) => void
+  /** Raw-event retention: the default window (days) and the tenants that set their own (tenant config historyDays). */
+  history?: { days: number; overrides: () => Promise<{ tenantId: string; days: number }[]> }
+}
 
 /** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
 const refusal = (f: Extract<StoreFailure, { kind: 'refused' }>): FieldError => ({ field: '(item)', message: `refused by the database (SQLSTATE ${f.sqlstate}): ${f.message}` })
@@ -74,13 +98,13 @@ function unstored(failures: StoreFailure[]): unknown {
 
 export function createEventService(d: EventDeps) {
   /** Field errors for one event, or a row ready to insert. */
-  function check(tenant: Tenant, value: unknown, allowed?: readonly string[]): { errors: FieldError[] } | { row: Submitted } {
+  function check(tenant: Tenant, value: unknown, allowed?: readonly string[], retentionDays = RETENTION_DAYS): { errors: FieldError[] } | { row: Submitted } {
     if (!itemCheck.Check(value)) return { errors: fieldErrors(itemCheck.Errors(value)) }
     const errors: FieldError[] = []
     const v = value as Item
     const now = d.clock()
     const ts = v.timestamp ? new Date(v.timestamp) : now
-    const late = timestampProblem(ts, now)
+    const late = timestampProblem(ts, now, retentionDays)
     if (late) errors.push({ field: 'timestamp', message: late })
     const metadata = v.metadata === undefined ? null : JSON.stringify(v.metadata)
     if (metadata && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
@@ -136,6 +160,34 @@ export function createEventService(d: EventDeps) {
 
   return {
     ingest: (tenant: Tenant, item: unknown) => one(tenant, item),
+
+    /** One event checked as the API checks it, for a bulk import: field errors, or the row to store. `retentionDays`: how old it may be. */
+    validate: (tenant: Tenant, item: unknown, retentionDays?: number) => check(tenant, item, undefined, retentionDays),
+
+    /**
+     * Stores checked events of one tenant in one transaction, as a group commit does (the same statement keeps the
+     * idempotency rule and folds them into profiles, purchases and clicks; the same rollups follow), apart from the
+     * shared committer so a bulk import neither waits behind live traffic nor delays it. Throws when the write fails.
+     */
+    async storeImported(rows: Submitted[]): Promise<{ accepted: number; duplicates: number }> {
+      if (!rows.length) return { accepted: 0, duplicates: 0 }
+      const months = new Map<string, Date>()
+      for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
+      await ensureEventMonths(d.raw, [...months.values()])
+      const stored = await d.raw.transaction(async (tx) => {
+        const inserted = await insertEventsByCopy(tx, rows)
+        const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
+        const out: Submitted[] = []
+        for (const r of rows) {
+          const k = `${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
+          if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
+        }
+        await applyIngestEffects(tx, out)
+        return out
+      })
+      try { d.onImported?.(stored) } catch { /* a listener's failure must not un-store committed rows */ }
+      return { accepted: stored.length, duplicates: rows.length - stored.length }
+    },
     ingestBatch: (tenant: Tenant, items: unknown[]) => many(tenant, items),
 
     /** The browser endpoint: one event or a small array, browser-safe types only. */
@@ -150,14 +202,35 @@ export function createEventService(d: EventDeps) {
 
     /**
      * Daily upkeep: partitions for the coming months exist before events need
-     * them, and raw events older than 90 days are folded into daily summaries.
+     * them, and raw events older than their tenant's history window (historyDays)
+     * are folded into daily summaries.
      */
     async maintain() {
       const now = d.clock().getTime()
       await ensureEventPartitions(d.raw, new Date(now - 31 * DAY), new Date(now + 92 * DAY))
-      const cutoff = new Date(now - RETENTION_DAYS * DAY)
-      const folded = await foldOldEvents(d.raw, cutoff)
-      return { folded, prunedEventIds: await pruneEventIds(d.raw, cutoff) }
+      const days = d.history?.days ?? RETENTION_DAYS
+      const overrides = (await d.history?.overrides()) ?? []
+      const folded = await foldOldEvents(d.raw, new Date(now), days, overrides)
+      // An eventId is remembered as long as any tenant may keep its event.
+      const longest = Math.max(days, ...overrides.map((o) => o.days))
+      return { folded, prunedEventIds: await pruneEventIds(d.raw, new Date(now - longest * DAY)) }
+    },
+
+    /** The event store's partitions, oldest first: a shopper's erasure goes through them one by one. */
+    eventPartitions: () => eventPartitions(d.raw),
+    /** One bounded batch of a shopper's erasure in one partition: up to `limit` of their raw events and event ids; how many went. */
+    eraseShopperEvents: (partition: string, tenantId: string, userId: string, limit: number) => eraseShopperEvents(d.raw, partition, tenantId, userId, limit),
+    /** The rest of a shopper's erasure, once their events are gone: clicks, purchases, then the profile (true if there was one). */
+    eraseShopperState: (tenantId: string, userId: string) => eraseShopperState(d.raw, tenantId, userId),
+
+    /**
+     * The tenant's events in [from, to], oldest first, `pageSize` per read: what GET /events/export
+     * streams. The range is checked before anything is read (a bad one is a 400, not a cut download).
+     */
+    exportPages(tenantId: string, q: { from?: string; to?: string }, pageSize = EXPORT_PAGE): AsyncGenerator<ExportedEvent[]> {
+      const range = dateRange(q.from, q.to)
+      return keysetPages(pageSize, (after: EventPosition | undefined, n) => exportEventsPage(d.raw, tenantId, range, after, n),
+        (r) => ({ tsUs: Number(r.ts_us), receivedUs: Number(r.received_us), id: r.id }))
     },
 
     /**

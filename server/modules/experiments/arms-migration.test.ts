@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 
-// Migration 0012: experiments stored before it keep the two-arm form, no guardrails and no CUPED
+// Migration 0013: experiments stored before it keep the two-arm form, no guardrails and no CUPED
 // (their results read as they did); experiments created afterwards get CUPED by default.
 test('stored experiments: two-arm, no guardrails, CUPED off; new ones CUPED on', async () => {
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
@@ -14,7 +14,7 @@ test('stored experiments: two-arm, no guardrails, CUPED off; new ones CUPED on',
   const client = new PGlite({ extensions: { pg_trgm, btree_gin } })
   const folder = new URL('../../../db/migrations', import.meta.url).pathname
   const journal = JSON.parse(readFileSync(join(folder, 'meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] }
-  const at = journal.entries.findIndex((e) => e.tag === '0012_experiment_arms')
+  const at = journal.entries.findIndex((e) => e.tag === '0013_experiment_arms')
   expect(at).toBeGreaterThan(0)
   const before = mkdtempSync(join(tmpdir(), 'migrations-'))
   try {

@@ -2,7 +2,7 @@
 // one experiment runs per placement (a placement-less one covers them all).
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  archiveExperiment, deleteDraft, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+  archiveExperiment, deleteDraft, deleteShopperExposures, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { decide, type Analysis } from './decision.ts'
@@ -109,6 +109,9 @@ export function createExperimentService(d: ExperimentDeps) {
   }
 
   return {
+    /** Deletes a shopper's exposures to every experiment (an erasure): results from then on count without them. */
+    forgetShopper: (tenantId: string, userId: string) => deleteShopperExposures(d.raw, tenantId, userId),
+
     async create(tenantId: string, v: Input) {
       const arms = armColumns(v)
       const analysis = v.analysis ?? 'sequential', plannedSampleSize = v.plannedSampleSize ?? null

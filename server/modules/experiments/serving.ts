@@ -35,7 +35,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
   // First exposures, written in the background (the answer does not wait); remembered per instance.
   const exposed = new Set<string>()
   function expose(tenantId: string, experimentId: string, userId: string, arm: string) {
-    const k = `${experimentId}\u0000${userId}`
+    const k = `${tenantId}\u0000${userId}\u0000${experimentId}`
     if (exposed.has(k)) return
     if (exposed.size > EXPOSURES_REMEMBERED) exposed.clear()
     exposed.add(k)
@@ -54,6 +54,11 @@ export function createExperimentServing(d: ExperimentServingDeps) {
     async arm(tenantId: string, placement: string | undefined, userId: string): Promise<ExperimentArm | undefined> {
       const found = experimentFor(tenantId, placement)
       return enter(tenantId, userId, found instanceof Promise ? await found.catch(() => undefined) : found)
+    },
+    /** Forgets that this instance saw the shopper (an erasure; their stored exposures go with the experiments service). */
+    forgetShopperHere(tenantId: string, userId: string) {
+      const prefix = `${tenantId}\u0000${userId}\u0000`
+      for (const k of exposed) if (k.startsWith(prefix)) exposed.delete(k)
     },
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
     changed(tenantId: string) {

@@ -9,12 +9,14 @@ import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 import type { ModelStore } from '../../models/store.ts'
 import type { Context, Recommendation, TenantModel } from '../../engine/types.ts'
-import { SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
+import { PERSONAL_SLOTS, personalSlotKey, SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const RESULT_TTL_MS = 5 * 60_000
 const WRITE_BEHIND_MS = 5
 const WRITE_BATCH_MAX = 256
+/** Shared keys read at once by an erasure's sweep (pipelined on one connection). */
+const SWEEP_BATCH = 256
 
 export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: string } }
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
@@ -136,6 +138,33 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
     },
     /** Writes the shared entries still waiting (at shutdown). */
     flush,
+    /**
+     * Forgets a shopper's answers to every request held by this instance (an erasure). The prefix
+     * may also catch a shopper whose id extends this one past a colon: an extra miss, never a leak.
+     */
+    forgetShopperHere(tenantId: string, userId: string) {
+      const prefix = `rec:${tenantId}:${userId}:`
+      for (const slot of own.keys()) if (slot.startsWith(prefix)) own.delete(slot)
+      for (const slot of unwritten.keys()) if (slot.startsWith(prefix)) unwritten.delete(slot)
+    },
+    /**
+     * Deletes a shopper's answers from the shared cache: their slots are spread over the tenant's
+     * PERSONAL_SLOTS keys by a hash of the whole request, so every key is read (in batches) and those
+     * holding one of this shopper's answers are deleted. Rare (an erasure), bounded by the slot table.
+     */
+    async forgetShopperShared(tenantId: string, userId: string): Promise<number> {
+      const prefix = `rec:${tenantId}:${userId}:`
+      const doomed: string[] = []
+      for (let from = 0; from < PERSONAL_SLOTS; from += SWEEP_BATCH) {
+        const keys = Array.from({ length: Math.min(SWEEP_BATCH, PERSONAL_SLOTS - from) }, (_, i) => personalSlotKey(tenantId, from + i))
+        const values = await Promise.all(keys.map((k) => d.cache.get(k)))
+        values.forEach((json, i) => {
+          if (json && (JSON.parse(json) as SharedEntry).slot.startsWith(prefix)) doomed.push(keys[i]!)
+        })
+      }
+      if (doomed.length) await d.cache.del(doomed)
+      return doomed.length
+    },
   }
 }
 export type AnswerCache = ReturnType<typeof createAnswerCache>

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { PERSONAL_SLOTS, SHARED_SLOTS, slotKey } from './answer-slots.ts'
+import { PERSONAL_SLOTS, personalSlotKey, SHARED_SLOTS, slotKey } from './answer-slots.ts'
 
 describe('answer slots (issue 17: a bounded shared answer cache)', () => {
   const tenant = '0b6f6c7e-8d41-4d0a-9a4b-6a2f0c1d2e3f'
@@ -14,6 +14,9 @@ describe('answer slots (issue 17: a bounded shared answer cache)', () => {
     expect(shared.size).toBeLessThanOrEqual(SHARED_SLOTS)
     for (const k of personal) expect(k).toStartWith(`rec:${tenant}:#`)
     for (const k of shared) expect(k).toStartWith(`recp:${tenant}:#`)
+    // An erasure sweeps exactly these keys for a shopper's answers.
+    const table = new Set(Array.from({ length: PERSONAL_SLOTS }, (_, n) => personalSlotKey(tenant, n)))
+    for (const k of personal) expect(table.has(k)).toBe(true)
   })
 
   test('the same identity always lands in the same slot; tenants never share one', () => {

@@ -28,3 +28,6 @@ export function slotKey(identity: string): string {
   const size = kind === 'rec' ? PERSONAL_SLOTS : SHARED_SLOTS
   return `${identity.slice(0, second)}:#${fnv1a(identity) % size}`
 }
+
+/** The shared-cache key of one of a tenant's personal slots (0 ≤ n < PERSONAL_SLOTS): what slotKey gives a `rec:` identity. */
+export const personalSlotKey = (tenantId: string, n: number) => `rec:${tenantId}:#${n}`

@@ -39,9 +39,19 @@ const intentHalfLifeOf = (config: TenantConfig, model: TenantModel): number | un
   return typeof set === 'number' ? set : model.settings?.intentHalfLifeDays
 }
 
+/** Shoppers erased: every instance forgets what it holds of them in memory. */
+const FORGET_CHANNEL = 'shoppers:forget'
+
 export function createRecommendationService(d: RecommendationDeps) {
   const answers = createAnswerCache(d)
   const experiments = createExperimentServing(d)
+  d.cache.subscribe(FORGET_CHANNEL, (msg) => {
+    try {
+      const { tenantId, userId } = JSON.parse(msg) as { tenantId: string; userId: string }
+      answers.forgetShopperHere(tenantId, userId)
+      experiments.forgetShopperHere(tenantId, userId)
+    } catch { /* not ours */ }
+  })
   const beforeFirstModel = newArrivalsBeforeModel({
     raw: d.raw, clock: d.clock,
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
@@ -126,6 +136,18 @@ export function createRecommendationService(d: RecommendationDeps) {
 
     /** Writes the shared entries still waiting (at shutdown). */
     flush: answers.flush,
+
+    /**
+     * Forgets an erased shopper: their answers and exposures in memory here and (by broadcast) on every
+     * instance, and their answers in the shared cache. Call once their stored profile is gone, so that
+     * what is worked out next for them is a cold start.
+     */
+    async forgetShopper(tenantId: string, userId: string) {
+      answers.forgetShopperHere(tenantId, userId)
+      experiments.forgetShopperHere(tenantId, userId)
+      await d.cache.publish(FORGET_CHANNEL, JSON.stringify({ tenantId, userId })).catch(() => {})
+      await answers.forgetShopperShared(tenantId, userId)
+    },
 
     async requestRebuild(tenantId: string) {
       await requestBuild(d.raw, tenantId)

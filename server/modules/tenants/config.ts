@@ -7,6 +7,9 @@ import { DEFAULT_WIDGET_CONFIG, WidgetConfig } from '../widgets/config.ts'
 import type { ModelSettingsChosen } from '../../engine/types.ts'
 import { DEFAULT_EVENT_WEIGHTS } from '../../engine/strategies/weights.ts'
 
+/** The longest history a tenant may keep (days): three years. */
+export const MAX_HISTORY_DAYS = 1095
+
 const Weight = T.Number({ minimum: 0, maximum: 100 })
 
 /** A setting the build may choose itself: a number the tenant sets, or "auto" (chosen on the tenant's own data at each full rebuild, server/engine/tune.ts). */
@@ -38,6 +41,11 @@ export const TenantConfig = Strict({
   placementStrategies: T.Record(T.String({ minLength: 1, maxLength: 100 }), Strategy),
   /** Changing these asks for a model rebuild. */
   recommendations: ModelSettings,
+  historyDays: T.Integer({
+    minimum: 90, maximum: MAX_HISTORY_DAYS,
+    description: 'How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, '
+      + 'feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old.',
+  }),
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -52,6 +60,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   placementStrategies: {},
   recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 'auto', itemsPerShopper: 'auto', intentHalfLifeDays: 'auto', regularisation: 'auto' },
   widget: DEFAULT_WIDGET_CONFIG,
+  historyDays: 365,
 }
 
 /** The effective config of a stored (possibly older, partial) config object. */

@@ -4,7 +4,7 @@
 // timestamps; older events (imports, a queue flushed late) are the next build's.
 import type { NewEvent } from '../../../../db/queries/events.ts'
 import type { LiveCounterStore, LiveEvent } from '../../../infra/live-counters/types.ts'
-import { HOUR_MS, KEPT_HOURS } from '../../../infra/live-counters/types.ts'
+import { BASKET_TTL_MS, HOUR_MS, KEPT_HOURS } from '../../../infra/live-counters/types.ts'
 import type { Logger } from '../../../logger.ts'
 import { EVENT_TYPES } from '../../../vocabulary.ts'
 
@@ -19,12 +19,27 @@ function basketOf(e: NewEvent): string {
   const order = e.metadata?.orderId
   if (typeof order === 'string' || typeof order === 'number') return `o:${order}`
   if (e.sessionId) return `s:${e.sessionId}`
-  return `d:${e.userId}:${Math.floor(e.ts.getTime() / DAY_MS)}`
+  return shopperDayBasket(e.userId, Math.floor(e.ts.getTime() / DAY_MS))
+}
+
+const shopperDayBasket = (userId: string, day: number) => `d:${userId}:${day}`
+
+/**
+ * The baskets named after a shopper that may be open at `now`: one per day of an event the
+ * counters still take (the last KEPT_HOURS, a little ahead) and a basket outlives its first
+ * item by BASKET_TTL_MS. An erasure drops them.
+ */
+export function shopperBaskets(userId: string, now: number): string[] {
+  const first = Math.floor((now - KEPT_HOURS * HOUR_MS - BASKET_TTL_MS) / DAY_MS)
+  const last = Math.floor((now + HOUR_MS) / DAY_MS)
+  const out: string[] = []
+  for (let day = first; day <= last; day++) out.push(shopperDayBasket(userId, day))
+  return out
 }
 
 /** The stored events the counters keep, per tenant. */
 export function liveEventsOf(stored: readonly NewEvent[], now: number): Map<string, LiveEvent[]> {
-  const oldest = Math.floor(now / HOUR_MS) - KEPT_HOURS + 2
+  const oldest = Math.floor(now / HOUR_MS) - 23 // the hours a reader adds up: the one in progress and the 23 before
   const out = new Map<string, LiveEvent[]>()
   for (const e of stored) {
     const type = TYPE.get(e.eventType)

@@ -1,0 +1,135 @@
+// Import jobs and the rows they refused. Every query names its tenant, except the
+// sweep of jobs whose instance died, which is per job and per heartbeat.
+import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import type { Db, RawSql } from '../client.ts'
+import { importJobs, type ImportJob } from '../schema.ts'
+
+export type ImportStatus = ImportJob['status']
+export const ACTIVE: ImportStatus[] = ['queued', 'running']
+
+export interface NewImportJob { type: ImportJob['type']; format: ImportJob['format']; options: Record<string, unknown>; bytesTotal: number | null }
+
+/**
+ * Creates a queued job unless the tenant already has `maxActive` queued or running ones (then null).
+ * The tenant's row is locked for the check and the insert, so two uploads at once cannot both pass.
+ * A job whose heartbeat is older than `staleBefore` is not counted (its instance died; the sweep says so).
+ */
+export async function createImportJob(raw: RawSql, tenantId: string, job: NewImportJob, maxActive: number, now: Date, staleBefore: Date): Promise<string | null> {
+  return raw.transaction(async (tx) => {
+    await tx.query('select 1 from tenants where id = $1 for update', [tenantId])
+    const [{ n }] = await tx.query<{ n: number }>(
+      `select count(*)::int as n from import_jobs where tenant_id = $1 and status in ('queued', 'running') and updated_at >= $2::timestamptz`,
+      [tenantId, staleBefore.toISOString()])
+    if (n >= maxActive) return null
+    const [row] = await tx.query<{ id: string }>(
+      `insert into import_jobs (tenant_id, type, format, status, options, bytes_total, created_at, updated_at)
+       values ($1, $2, $3, 'queued', $4::jsonb, $5, $6::timestamptz, $6::timestamptz) returning id`,
+      [tenantId, job.type, job.format, JSON.stringify(job.options), job.bytesTotal, now.toISOString()])
+    return row.id
+  })
+}
+
+export async function findImportJob(db: Db, tenantId: string, id: string): Promise<ImportJob | undefined> {
+  const [row] = await db.select().from(importJobs).where(and(eq(importJobs.tenantId, tenantId), eq(importJobs.id, id))).limit(1)
+  return row
+}
+
+export async function listImportJobs(db: Db, tenantId: string, limit: number, offset: number) {
+  const where = eq(importJobs.tenantId, tenantId)
+  const [rows, [{ total }]] = await Promise.all([
+    db.select().from(importJobs).where(where).orderBy(desc(importJobs.createdAt), desc(importJobs.id)).limit(limit).offset(offset),
+    db.select({ total: count() }).from(importJobs).where(where),
+  ])
+  return { rows, total: Number(total) }
+}
+
+export interface Progress { rowsRead: number; accepted: number; duplicates: number; rejected: number; bytesRead: number }
+
+/** The heartbeat of a job whose upload is still arriving (queued): it lives. */
+export async function touchImportJob(raw: RawSql, tenantId: string, id: string, now: Date) {
+  await raw.query(`update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'queued'`, [tenantId, id, now.toISOString()])
+}
+
+/** Marks a queued job running; false when it is no longer queued (cancelled before it started). */
+export async function startImportJob(raw: RawSql, tenantId: string, id: string, now: Date, bytesTotal: number | null): Promise<boolean> {
+  const rows = await raw.query(
+    `update import_jobs set status = 'running', started_at = $3::timestamptz, updated_at = $3::timestamptz, bytes_total = coalesce($4, bytes_total)
+     where tenant_id = $1 and id = $2 and status = 'queued' returning 1`, [tenantId, id, now.toISOString(), bytesTotal])
+  return rows.length > 0
+}
+
+/** Writes a running job's counts (and heartbeat); false when it is no longer running (cancelled, or swept as dead). */
+export async function saveImportProgress(raw: RawSql, tenantId: string, id: string, p: Progress, now: Date): Promise<boolean> {
+  const rows = await raw.query(
+    `update import_jobs set rows_read = $3, accepted = $4, duplicates = $5, rejected = $6, bytes_read = $7, updated_at = $8::timestamptz
+     where tenant_id = $1 and id = $2 and status = 'running' returning 1`,
+    [tenantId, id, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, now.toISOString()])
+  return rows.length > 0
+}
+
+/** Ends a job with its final counts. A job that ended meanwhile (cancelled, or swept as dead) keeps that status and gets the counts of what was stored. */
+export async function finishImportJob(raw: RawSql, tenantId: string, id: string, status: 'completed' | 'failed' | 'cancelled', p: Progress, now: Date, error: string | null) {
+  await raw.query(
+    `update import_jobs set status = case when status in ('queued', 'running') then $3 else status end,
+       rows_read = $4, accepted = $5, duplicates = $6, rejected = $7, bytes_read = $8,
+       error = case when status in ('queued', 'running') then $9 else error end,
+       finished_at = coalesce(finished_at, $10::timestamptz), updated_at = $10::timestamptz
+     where tenant_id = $1 and id = $2`,
+    [tenantId, id, status, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, error, now.toISOString()])
+}
+
+export async function updateImportOptions(raw: RawSql, tenantId: string, id: string, options: Record<string, unknown>) {
+  await raw.query('update import_jobs set options = $3::jsonb where tenant_id = $1 and id = $2', [tenantId, id, JSON.stringify(options)])
+}
+
+/**
+ * Of these job ids, the ones still queued or running with a live heartbeat. Housekeeping across tenants (which
+ * upload files on this disk are still being read), so by id alone.
+ */
+export async function liveImportIds(raw: RawSql, ids: string[], staleBefore: Date): Promise<string[]> {
+  const uuids = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+  if (!uuids.length) return []
+  const rows = await raw.query<{ id: string }>(
+    `select id from import_jobs where id in (select jsonb_array_elements_text($1::jsonb)::uuid)
+     and status in ('queued', 'running') and updated_at >= $2::timestamptz`, [JSON.stringify(uuids), staleBefore.toISOString()])
+  return rows.map((r) => r.id)
+}
+
+/** Cancels a queued or running job; the job as it is then, or undefined when the tenant has no such job. */
+export async function cancelImportJob(db: Db, tenantId: string, id: string, now: Date, reason: string): Promise<ImportJob | undefined> {
+  await db.update(importJobs).set({ status: 'cancelled', finishedAt: now, updatedAt: now, error: reason })
+    .where(and(eq(importJobs.tenantId, tenantId), eq(importJobs.id, id), inArray(importJobs.status, ACTIVE)))
+  return findImportJob(db, tenantId, id)
+}
+
+/**
+ * Jobs whose heartbeat stopped before `staleBefore` (their instance died mid-import) are marked failed,
+ * keeping the counts they last saved: what those say was stored, was. Returns how many.
+ */
+export async function failStaleImportJobs(db: Db, staleBefore: Date, now: Date, tenantId?: string): Promise<number> {
+  const rows = await db.update(importJobs).set({
+    status: 'failed', finishedAt: now, updatedAt: now,
+    error: sql`'The instance running this import stopped before it finished; the rows counted as accepted (' || ${importJobs.accepted} || ') were stored, the rest of the file was not. Import the file again: stored rows come back as duplicates.'`,
+  }).where(and(inArray(importJobs.status, ACTIVE), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
+    .returning({ id: importJobs.id })
+  return rows.length
+}
+
+export interface ImportRowError { line: number; column: string; message: string }
+
+/** Appends refused rows' errors, numbered from `firstSeq`. */
+export async function addImportErrors(raw: RawSql, tenantId: string, jobId: string, firstSeq: number, errors: ImportRowError[]) {
+  if (!errors.length) return
+  await raw.query(
+    `insert into import_errors (job_id, tenant_id, seq, line, "column", message)
+     select $1::uuid, $2::uuid, $3::int + x.i, x.line, x.col, x.msg
+     from jsonb_to_recordset($4::jsonb) as x(i int, line bigint, col text, msg text)`,
+    [jobId, tenantId, firstSeq, JSON.stringify(errors.map((e, i) => ({ i, line: e.line, col: e.column, msg: e.message })))])
+}
+
+/** One page of a job's errors in file order (seq), after `afterSeq`. */
+export async function listImportErrors(raw: RawSql, tenantId: string, jobId: string, afterSeq: number, limit: number) {
+  return raw.query<{ seq: number; line: number; column: string; message: string }>(
+    `select seq, line::float8 as line, "column", message from import_errors
+     where tenant_id = $1 and job_id = $2 and seq > $3 order by seq limit $4`, [tenantId, jobId, afterSeq, limit])
+}

@@ -1,0 +1,323 @@
+import { describe, expect, test } from 'bun:test'
+import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
+import { expectProblem, testApp, type TestApp } from '../../test/harness.ts'
+import { waitFor } from '../../test/wait-for.ts'
+import { createImportService, STALE_MS } from './service.ts'
+
+const API = '/api/v1/imports'
+const NOW = Date.now()
+const ago = (minutes: number) => new Date(NOW - minutes * 60_000).toISOString()
+const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
+
+/** Uploads `body` as the request body; the raw Response. */
+async function upload(t: TestApp, key: string, query: string, body: string | FormData, contentType?: string, headers: Record<string, string> = {}) {
+  const h: Record<string, string> = { 'x-api-key': key, ...headers }
+  if (contentType) h['content-type'] = contentType
+  const res = await t.app.handle(new Request(`http://localhost${API}?${query}`, { method: 'POST', headers: h, body }))
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null }
+}
+
+/** Uploads and waits for the job to end; the job. */
+async function imported(t: TestApp, key: string, query: string, body: string | FormData, contentType?: string) {
+  const r = await upload(t, key, query, body, contentType)
+  if (r.status !== 202) throw new Error(`upload: ${r.status} ${r.text}`)
+  return finished(t, key, r.body.data.id)
+}
+const finished = (t: TestApp, key: string, id: string) => waitFor(`import ${id} to end`, async () => {
+  const j = await t.req('GET', `${API}/${id}`, { key })
+  return TERMINAL.has(j.body.data.status) ? j.body.data : undefined
+})
+
+/** A gate a test opens when it wants a held write to go on. */
+function gate() {
+  let open!: () => void
+  const opened = new Promise<void>((r) => { open = r })
+  return { open, opened }
+}
+
+for (const name of BACKENDS) {
+  describe(`imports [${name}]`, async () => {
+    const t = await testApp(name)
+    const { database } = await backend(name)
+    const q = database.raw.query.bind(database.raw)
+    const eventsOf = async (tenantId: string) => (await q<{ u: string; p: string; e: string; price: number | null }>(
+      `select user_id as u, product_id as p, event_type as e, (metadata->>'price')::float8 as price from events where tenant_id = $1 order by user_id, product_id, ts`, [tenantId]))
+
+    test('CSV: snake_case headers recognised, rows stored with their profiles; 202 queued, then completed with its counts', async () => {
+      const k = await t.tenantWithKeys()
+      const csv = `event_type,user_id,product_id,timestamp,metadata\nproduct_viewed,u1,p1,${ago(30)},\npurchase,u1,p2,${ago(20)},"{""price"":9.5}"\nproduct_viewed,u2,p1,${ago(10)},\n`
+      const r = await upload(t, k.writeKey, 'type=events', csv, 'text/csv')
+      expect(r.status).toBe(202)
+      expect(r.body.data).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued', type: 'events', format: 'csv' })
+      const job = await finished(t, k.writeKey, r.body.data.id)
+      expect(job).toMatchObject({ status: 'completed', rowsRead: 3, accepted: 3, duplicates: 0, rejected: 0, bytesRead: csv.length, bytesTotal: csv.length })
+      expect(Date.parse(job.startedAt)).toBeLessThanOrEqual(Date.parse(job.finishedAt))
+      expect(await eventsOf(k.tenantId)).toEqual([{ u: 'u1', p: 'p1', e: 'product_viewed', price: null }, { u: 'u1', p: 'p2', e: 'purchase', price: 9.5 }, { u: 'u2', p: 'p1', e: 'product_viewed', price: null }])
+      // As ingestion does: profiles and the purchase set follow.
+      const [prof] = await q<{ n: number }>('select event_count as n from user_profiles where tenant_id = $1 and user_id = $2', [k.tenantId, 'u1'])
+      expect(prof.n).toBe(2)
+      expect(await q('select product_id from user_purchases where tenant_id = $1', [k.tenantId])).toEqual([{ product_id: 'p2' }])
+      // The completed import asked for a model rebuild.
+      expect((await q<{ r: boolean }>('select requested_at is not null as r from recommendation_models where tenant_id = $1', [k.tenantId]))[0]?.r).toBe(true)
+    })
+
+    test('history imported after live events leaves a profile its newest 100 events, and at most 100', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'add_to_cart', userId: 'h', productId: 'live', timestamp: ago(1) } })
+      const old = Array.from({ length: 150 }, (_, i) => JSON.stringify({ eventType: 'product_viewed', userId: 'h', productId: `old-${i}`, timestamp: ago(1000 + i) }))
+      expect(await imported(t, k.writeKey, 'type=events', old.join('\n'), 'application/x-ndjson')).toMatchObject({ accepted: 150 })
+      const [prof] = await q<{ recent: { p: string; t: number }[]; n: number }>('select recent, event_count as n from user_profiles where tenant_id = $1 and user_id = $2', [k.tenantId, 'h'])
+      expect(prof.n).toBe(151)
+      expect(prof.recent.length).toBe(100)
+      expect(prof.recent.slice(0, 3).map((r) => r.p)).toEqual(['live', 'old-0', 'old-1'])
+      expect(prof.recent.at(-1)!.p).toBe('old-98')
+    })
+
+    test('NDJSON and a JSON array, by Content-Type; the same file again: every row a duplicate, nothing new stored', async () => {
+      const k = await t.tenantWithKeys()
+      const rows = [1, 2, 3].map((i) => ({ eventType: 'add_to_cart', userId: `u${i}`, productId: 'p1', timestamp: ago(i), eventId: `e-${i}` }))
+      const nd = rows.map((r) => JSON.stringify(r)).join('\n')
+      expect(await imported(t, k.writeKey, 'type=events', nd, 'application/x-ndjson')).toMatchObject({ status: 'completed', format: 'ndjson', accepted: 3 })
+      // The same events as a JSON array (snake_case keys): the eventIds make them duplicates.
+      const json = JSON.stringify(rows.map((r) => ({ event_type: r.eventType, user_id: r.userId, product_id: r.productId, timestamp: ago(100), event_id: r.eventId })), null, 1)
+      expect(await imported(t, k.writeKey, 'type=events', json, 'application/json')).toMatchObject({ status: 'completed', format: 'json', accepted: 0, duplicates: 3 })
+      expect(await imported(t, k.writeKey, 'type=events&format=ndjson', nd, 'application/json')).toMatchObject({ format: 'ndjson', accepted: 0, duplicates: 3 })
+      expect((await eventsOf(k.tenantId)).length).toBe(3)
+    })
+
+    test('text with backslashes, quotes, tabs and line breaks is stored as sent (the COPY path escapes it)', async () => {
+      const k = await t.tenantWithKeys()
+      const metadata = { note: 'a\\b\t"c"\nd\r\\N', orderId: 7 }
+      const row = { eventType: 'purchase', userId: 'u\\1', productId: 'p\\N', timestamp: ago(3), metadata, placement: '\\N', sessionId: 's"1' }
+      expect(await imported(t, k.writeKey, 'type=events', JSON.stringify(row), 'application/x-ndjson')).toMatchObject({ accepted: 1 })
+      const [e] = (await t.req('GET', '/api/v1/events', { key: k.writeKey })).body.data
+      expect(e).toMatchObject({ userId: 'u\\1', productId: 'p\\N', metadata, placement: '\\N', sessionId: 's"1', strategy: null, eventId: null })
+    })
+
+    test('a mapping (query or form field) names the source columns; a default event type fills rows without one', async () => {
+      const k = await t.tenantWithKeys()
+      const csv = `InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n536365,85123A,6,${ago(60).slice(0, 16).replace('T', ' ')},2.55,17850\n536366,71053,2,${ago(50)},3.39,17851\n`
+      const mapping = { InvoiceDate: 'timestamp', CustomerID: 'userId', StockCode: 'productId', UnitPrice: 'metadata.price', Quantity: 'metadata.quantity', InvoiceNo: 'metadata.orderId' }
+      const job = await imported(t, k.writeKey, `type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(mapping))}`, csv, 'text/csv')
+      expect(job).toMatchObject({ status: 'completed', accepted: 2, rejected: 0 })
+      expect(await eventsOf(k.tenantId)).toEqual([{ u: '17850', p: '85123A', e: 'purchase', price: 2.55 }, { u: '17851', p: '71053', e: 'purchase', price: 3.39 }])
+
+      // The console's form: the file and the mapping as multipart fields.
+      const k2 = await t.tenantWithKeys()
+      const form = new FormData()
+      form.set('mapping', JSON.stringify(mapping))
+      form.set('file', new Blob([csv], { type: 'text/csv' }), 'orders.csv')
+      expect(await imported(t, k2.writeKey, 'type=events&format=csv&eventType=purchase', form)).toMatchObject({ status: 'completed', accepted: 2, bytesTotal: csv.length })
+      expect(await eventsOf(k2.tenantId)).toEqual(await eventsOf(k.tenantId))
+    })
+
+    test('bad rows among good ones are refused alone; errors.csv names each one\'s line and column', async () => {
+      const k = await t.tenantWithKeys()
+      const csv = [
+        'eventType,userId,productId,timestamp,metadata',
+        `product_viewed,u1,p1,${ago(5)},`,
+        `product_viewed,u1,p2,not-a-date,`, // line 3
+        `"product_viewed","u2","p,3",${ago(4)},"{`, // line 4: a quoted field spanning two lines; one record
+        `""price"":4}"`,
+        `teleported,u3,p3,${ago(3)},`, // line 6
+        `product_viewed,,p4,${ago(2)},`, // line 7
+        `purchase,u4,p5,${new Date(NOW - 400 * 86400_000).toISOString()},`, // line 8: older than the retention window
+        `product_viewed,u5,p6,${ago(1)},`,
+      ].join('\n')
+      const job = await imported(t, k.writeKey, 'type=events', csv, 'text/csv')
+      expect(job).toMatchObject({ status: 'completed', rowsRead: 7, accepted: 3, rejected: 4 })
+      const r = await t.app.handle(new Request(`http://localhost${API}/${job.id}/errors.csv`, { headers: { 'x-api-key': k.writeKey } }))
+      expect(r.status).toBe(200)
+      expect(r.headers.get('content-type')).toStartWith('text/csv')
+      const lines = (await r.text()).trim().split('\r\n')
+      expect(lines[0]).toBe('line,column,message')
+      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['3,timestamp', '6,eventType', '7,userId', '8,timestamp'])
+      expect(lines[1]).toContain('date-time')
+      expect(lines[4]).toContain('days in the past')
+      expect((await eventsOf(k.tenantId)).map((e) => [e.p, e.price])).toEqual([['p1', null], ['p,3', 4], ['p6', null]])
+    })
+
+    test('what the API\'s body parser refuses is refused per row too: reserved keys, NUL characters', async () => {
+      const k = await t.tenantWithKeys()
+      const lines = [
+        `{"eventType":"product_viewed","userId":"ok","productId":"p","timestamp":"${ago(3)}"}`,
+        `{"eventType":"product_viewed","userId":"nul\\u0000","productId":"p","timestamp":"${ago(2)}"}`,
+        `{"eventType":"product_viewed","userId":"u","productId":"p","timestamp":"${ago(1)}","metadata":{"__proto__":{"price":1}}}`,
+      ]
+      const job = await imported(t, k.writeKey, 'type=events', lines.join('\n'), 'application/x-ndjson')
+      expect(job).toMatchObject({ accepted: 1, rejected: 2 })
+      const report = await (await t.app.handle(new Request(`http://localhost${API}/${job.id}/errors.csv`, { headers: { 'x-api-key': k.writeKey } }))).text()
+      expect(report).toContain('2,userId,userId: must not contain NUL characters')
+      expect(report).toContain('3,metadata,"metadata.__proto__: ""__proto__"" is not an allowed key"')
+    })
+
+    test('a file-level problem fails the job with a reason; a header without the needed columns is one', async () => {
+      const k = await t.tenantWithKeys()
+      const noUser = await imported(t, k.writeKey, 'type=events', 'eventType,productId\nproduct_viewed,p1\n', 'text/csv')
+      expect(noUser).toMatchObject({ status: 'failed', accepted: 0 })
+      expect(noUser.error).toContain('no column for userId')
+      const notArray = await imported(t, k.writeKey, 'type=events', '{"eventType":"product_viewed"}', 'application/json')
+      expect(notArray).toMatchObject({ status: 'failed' })
+      expect(notArray.error).toContain('one array of objects')
+    })
+
+    test('catalog: upserts like /catalog/batch, past its 500-item limit; replace=true marks the items absent from the file unavailable', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'old', name: 'Old' } })
+      const items = Array.from({ length: 1203 }, (_, i) => ({ product_id: `p${i}`, name: `Product ${i}`, price: i }))
+      items.push({ product_id: 'bad', name: '', price: -1 })
+      const job = await imported(t, k.writeKey, 'type=catalog&replace=true', items.map((x) => JSON.stringify(x)).join('\n'), 'application/x-ndjson')
+      expect(job).toMatchObject({ status: 'completed', rowsRead: 1204, accepted: 1203, rejected: 1 })
+      const old = await t.req('GET', '/api/v1/catalog/old', { key: k.readKey })
+      expect(old.body.data.available).toBe(false)
+      const p5 = await t.req('GET', '/api/v1/catalog/p5', { key: k.readKey })
+      expect(p5.body.data).toMatchObject({ name: 'Product 5', price: 5, available: true })
+      const csv = 'productId,name,available\np5,Renamed,no\n'
+      expect(await imported(t, k.writeKey, 'type=catalog', csv, 'text/csv')).toMatchObject({ accepted: 1 })
+      expect((await t.req('GET', '/api/v1/catalog/p5', { key: k.readKey })).body.data).toMatchObject({ name: 'Renamed', available: false })
+      expect((await t.req('GET', '/api/v1/catalog/p6', { key: k.readKey })).body.data.available).toBe(true) // no replace: others stay
+    })
+
+    test('a job of another tenant is 404 everywhere; the list holds only the tenant\'s own, newest first and paged', async () => {
+      const a = await t.tenantWithKeys()
+      const b = await t.tenantWithKeys()
+      const job = await imported(t, a.writeKey, 'type=events', `eventType,userId,productId\nproduct_viewed,u,p\n`, 'text/csv')
+      const second = await imported(t, a.writeKey, 'type=events', `eventType,userId,productId\nproduct_viewed,u,p2\n`, 'text/csv')
+      for (const [method, path] of [['GET', `${API}/${job.id}`], ['GET', `${API}/${job.id}/errors.csv`], ['POST', `${API}/${job.id}/cancel`]] as const) {
+        expectProblem(await t.req(method, path, { key: b.writeKey }), 404)
+      }
+      expect((await t.req('GET', API, { key: b.writeKey })).body.meta.pagination.total).toBe(0)
+      const list = await t.req('GET', `${API}?limit=1`, { key: a.writeKey })
+      expect(list.body.data.map((j: { id: string }) => j.id)).toEqual([second.id])
+      expect(list.body.meta.pagination).toMatchObject({ total: 2, limit: 1, offset: 0, hasMore: true })
+      // An admin with X-Tenant-ID sees the same; a read key may not import or look.
+      expect((await t.req('GET', `${API}/${job.id}`, { token: a.token, tenant: a.tenantId })).body.data.id).toBe(job.id)
+      expectProblem(await t.req('GET', `${API}/${job.id}`, { key: a.readKey }), 403)
+      expectProblem(await upload(t, a.readKey, 'type=events', 'x', 'text/csv') as never, 403)
+    })
+
+    test('bad input is a 400 (or 415) problem, and starts no job', async () => {
+      const k = await t.tenantWithKeys()
+      const bad: [string, string | FormData, string | undefined, number, string][] = [
+        ['type=orders', 'a', 'text/csv', 400, 'type'],
+        ['', 'a', 'text/csv', 400, 'type'],
+        ['type=events&format=xml', 'a', 'text/csv', 400, 'format'],
+        ['type=events&mapping=%7Bnope', 'a', 'text/csv', 400, 'mapping'],
+        [`type=events&mapping=${encodeURIComponent('{"a":"user"}')}`, 'a', 'text/csv', 400, 'mapping'],
+        ['type=events&replace=true', 'a', 'text/csv', 400, 'replace'],
+        ['type=catalog&eventType=purchase', 'a', 'text/csv', 400, 'eventType'],
+        ['type=events&eventType=teleported', 'a', 'text/csv', 400, 'eventType'],
+        ['type=events', 'a', 'application/pdf', 415, ''],
+        ['type=events&format=csv', new FormData(), undefined, 400, ''],
+        ['type=events', '--x--', 'multipart/form-data; boundary=x', 400, 'format'],
+      ]
+      for (const [query, body, type, status, field] of bad) {
+        const p = expectProblem(await upload(t, k.writeKey, query, body, type) as never, status)
+        if (field) expect({ query, fields: p.errors?.map((e) => e.field) }).toEqual({ query, fields: [field] })
+      }
+      expect((await t.req('GET', API, { key: k.writeKey })).body.data.filter((j: { error?: string }) => !j.error?.startsWith('The upload was refused'))).toEqual([])
+      expectProblem(await t.req('GET', `${API}/not-a-uuid`, { key: k.writeKey }), 400)
+      expectProblem(await t.req('GET', `${API}/00000000-0000-4000-8000-000000000000`, { key: k.writeKey }), 404)
+    })
+
+    test('history: an import takes events as old as the tenant\'s historyDays; retention keeps them and the model reads them', async () => {
+      const k = await t.tenantWithKeys({ historyDays: 200 })
+      const days = (n: number) => new Date(NOW - n * 86400_000).toISOString()
+      const csv = `eventType,userId,productId,timestamp\npurchase,h1,p1,${days(150)}\nproduct_viewed,h2,p1,${days(120)}\npurchase,h1,p2,${days(250)}\n`
+      const job = await imported(t, k.writeKey, 'type=events', csv, 'text/csv')
+      expect(job).toMatchObject({ accepted: 2, rejected: 1 })
+      const report = await (await t.app.handle(new Request(`http://localhost${API}/${job.id}/errors.csv`, { headers: { 'x-api-key': k.writeKey } }))).text()
+      expect(report).toContain('4,timestamp,timestamp: must not be more than 200 days in the past')
+      // Sent live, the same old event is still refused: the API's window stays 90 days.
+      expectProblem(await t.req('POST', '/api/v1/events', { key: k.writeKey, body: { eventType: 'purchase', userId: 'h3', productId: 'p1', timestamp: days(120) } }), 400)
+      // The daily retention keeps them (this tenant's window is 200 days, not the API's 90).
+      await t.app.services.housekeeping.events.maintain()
+      expect((await eventsOf(k.tenantId)).length).toBe(2)
+      // The model's window is the tenant's history: both reach it.
+      await t.app.services.models.build(k.tenantId)
+      const [m] = await q<{ interactions: number }>(`select (stats->>'interactions')::int as interactions from recommendation_models where tenant_id = $1`, [k.tenantId])
+      expect(m.interactions).toBe(2)
+      // historyDays is bounded: at most three years.
+      const bad = expectProblem(await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { config: { historyDays: 1096 } } }), 400)
+      expect(bad.errors?.map((e) => e.field)).toEqual(['config.historyDays'])
+    })
+
+    // Writes held at a gate, so a job is running exactly when the test looks.
+    const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
+      db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,
+      events: { validate: t.app.services.housekeeping.events.validate, storeImported: async (rows) => { onChunk(); await held.opened; return t.app.services.housekeeping.events.storeImported(rows) } },
+      catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+    })
+    const tenantOf = (tenantId: string) => ({ id: tenantId, attributionWindowHours: 24, historyDays: 90 })
+    const request = (body: string) => new Request(`http://localhost${API}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body })
+    const csvOf = (n: number) => `eventType,userId,productId,timestamp\n${Array.from({ length: n }, (_, i) => `product_viewed,u${i},p,${ago(1)}`).join('\n')}\n`
+
+    test('cancel stops a running job within a chunk; what it stored stays, counted; a second cancel is 409', async () => {
+      const k = await t.tenantWithKeys()
+      const held = gate()
+      let chunks = 0
+      const s = gatedService(held, undefined, () => { chunks++ })
+      const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(10)))
+      await waitFor('the first chunk to be written', () => chunks === 1)
+      const cancelling = s.cancel(k.tenantId, id)
+      held.open()
+      const job = await cancelling
+      // The chunk being written when it was cancelled is stored; the one read meanwhile is not; the rest is never read.
+      expect(job).toMatchObject({ status: 'cancelled', accepted: 2, error: 'cancelled on request' })
+      expect(job.rowsRead).toBeLessThan(10)
+      expect((await eventsOf(k.tenantId)).length).toBe(2)
+      expect((await t.req('GET', `${API}/${id}`, { key: k.writeKey })).body.data).toMatchObject({ status: 'cancelled', accepted: 2 })
+      expectProblem(await t.req('POST', `${API}/${id}/cancel`, { key: k.writeKey }), 409)
+    })
+
+    test('a job that fails midway is failed with the counts of what it stored, and its refused rows reported', async () => {
+      const k = await t.tenantWithKeys()
+      let chunk = 0
+      const real = t.app.services.housekeeping.events
+      const s = createImportService({
+        db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { validate: real.validate, storeImported: async (rows) => { if (++chunk === 3) throw new Error('disk on fire'); return real.storeImported(rows) } },
+        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+      })
+      const csv = `eventType,userId,productId,timestamp\nproduct_viewed,first,p,${ago(1)}\nnope,u2,p,${ago(1)}\n` + csvOf(6).split('\n').slice(1).join('\n')
+      const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+      await s.settle()
+      const job = await s.get(k.tenantId, id)
+      expect(job).toMatchObject({ status: 'failed', accepted: 4, rejected: 1 })
+      expect(job.error).toContain('stopped on an unexpected error')
+      expect((await eventsOf(k.tenantId)).length).toBe(4)
+      expect(await s.errorsCsv(k.tenantId, id)).toContain('3,eventType,"eventType: must be one of')
+    })
+
+    test('at most 2 jobs per tenant run at once (409); a job whose instance died is marked failed with what it stored', async () => {
+      const k = await t.tenantWithKeys()
+      const held = gate()
+      let now = Date.now()
+      const clock = () => new Date(now)
+      let chunks = 0
+      const dying = gatedService(held, clock, () => { chunks++ })
+      const { id } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      await waitFor('the first chunk to be held', () => chunks === 1)
+      await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      const third = await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')
+      expectProblem(third as never, 409)
+      // Another tenant is not held up by this one's jobs.
+      const other = await t.tenantWithKeys()
+      expect((await upload(t, other.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+
+      // The instance "dies": its jobs stop saving. Another instance, STALE_MS later, finds them.
+      now += STALE_MS + 1000
+      const restarted = gatedService(gate(), clock)
+      expect(await restarted.recover()).toBeGreaterThanOrEqual(2)
+      const job = await restarted.get(k.tenantId, id)
+      expect(job.status).toBe('failed')
+      expect(job.error).toContain('stopped before it finished')
+      // The slots are free again.
+      expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+      held.open()
+      await dying.settle()
+      expect((await restarted.get(k.tenantId, id)).status).toBe('failed') // the old instance waking up does not undo it
+    })
+  })
+}

@@ -1,0 +1,116 @@
+// A shopper's data as one thing (GDPR): their profile summary, and their erasure. An erasure runs in
+// the background, in short batches, so a shopper with a million events holds neither a request nor a
+// long lock: raw events and their idempotency keys first, a batch per statement; then clicks, the
+// purchase set and exposures; the profile last, so that GET /users/:userId answers 404 exactly when
+// everything is gone (an erasure cut short by a crash leaves the profile, and DELETE again finishes
+// it); then what instances hold in memory and in the shared cache.
+import type { RawSql } from '../../../db/client.ts'
+import { profileExists, profileSummary } from '../../../db/queries/profiles.ts'
+import { NotFound, ServiceUnavailable } from '../../errors.ts'
+import type { LiveCounterStore } from '../../infra/live-counters/types.ts'
+import type { Logger } from '../../logger.ts'
+import { shopperBaskets } from '../events/ingest/live.ts'
+import type { EventService } from '../events/service.ts'
+import { SUMMARY_RECENT } from './model.ts'
+
+export interface ShopperDeps {
+  /** Reads (the request pool). */
+  raw: RawSql
+  /** Erasure's deletes, on the background pool: no request waits on them. */
+  events: Pick<EventService, 'eventPartitions' | 'eraseShopperEvents' | 'eraseShopperState'>
+  experiments: { forgetShopper(tenantId: string, userId: string): Promise<number> }
+  recommendations: { forgetShopper(tenantId: string, userId: string): Promise<void> }
+  profiles: { changed(users: { tenantId: string; userId: string }[]): void }
+  live: LiveCounterStore
+  clock: () => Date
+  log: Logger
+  /** Events deleted per statement. */
+  batchSize?: number
+}
+
+/** Events per delete statement: ≈ tens of ms each, so 1M events take about 200 short statements. */
+const ERASE_BATCH = 5000
+/** Erasures running at once per instance; the others wait their turn. */
+const MAX_RUNNING = 2
+/** Erasures an instance accepts before it answers 503 (each waits in memory until its turn). */
+const MAX_PENDING = 10_000
+
+export function createShopperService(d: ShopperDeps) {
+  const batch = d.batchSize ?? ERASE_BATCH
+  const pending = new Map<string, Promise<void>>()
+  let running = 0
+  const turns: (() => void)[] = []
+  let stopping = false
+  const turn = () => new Promise<void>((resolve) => { if (running < MAX_RUNNING) { running++; resolve() } else turns.push(() => { running++; resolve() }) })
+  const done = () => { running--; turns.shift()?.() }
+  // Between batches: lets requests in (on PGlite they share this thread) and stops at shutdown.
+  const breathe = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+  async function erase(tenantId: string, userId: string): Promise<void> {
+    let events = 0
+    // Partition by partition, a batch at a time; then once more over all of them, for events stored
+    // meanwhile (a retry in flight), until a pass finds none.
+    for (let pass = 0, found = 1; found && pass < 3; pass++) {
+      found = 0
+      for (const partition of await d.events.eventPartitions()) {
+        for (;;) {
+          if (stopping) return // the profile stays: GET still answers 200, and DELETE again finishes the job
+          const deleted = await d.events.eraseShopperEvents(partition, tenantId, userId, batch)
+          found += deleted
+          if (deleted < batch) break
+          await breathe()
+        }
+      }
+      events += found
+    }
+    const exposures = await d.experiments.forgetShopper(tenantId, userId)
+    const hadProfile = await d.events.eraseShopperState(tenantId, userId)
+    // Memory last: a request that read the profile before it went is answered cold from now on.
+    d.profiles.changed([{ tenantId, userId }])
+    await d.live.dropBaskets(tenantId, shopperBaskets(userId, d.clock().getTime()))
+    await d.recommendations.forgetShopper(tenantId, userId)
+    d.log.info('shopper erased', { tenantId, events, exposures, hadProfile })
+  }
+
+  return {
+    /** The shopper's profile summary, or 404 when this tenant stores none for them. */
+    async summary(tenantId: string, userId: string) {
+      const s = await profileSummary(d.raw, tenantId, userId, SUMMARY_RECENT)
+      if (!s) throw new NotFound(`No shopper "${userId}"`)
+      return { userId, eventCount: s.eventCount, purchasedCount: s.purchasedCount, updatedAt: s.updatedAt,
+        recent: s.recent.map((r) => ({ productId: r.productId, eventType: r.eventType, timestamp: new Date(r.ts).toISOString() })) }
+    },
+
+    /**
+     * Starts erasing the shopper, or joins the erasure under way for them; resolves once it is started.
+     * 404 when the tenant stores nothing for that userId (never seen, or erased already): every
+     * event stores a profile, and an erasure deletes the profile last.
+     */
+    async requestErasure(tenantId: string, userId: string): Promise<void> {
+      const k = `${tenantId}\u0000${userId}`
+      if (pending.has(k)) return
+      if (stopping) throw new ServiceUnavailable('This instance is shutting down; retry the erasure', 2)
+      if (pending.size >= MAX_PENDING) throw new ServiceUnavailable('Too many erasures waiting on this instance; retry shortly', 5)
+      if (!(await profileExists(d.raw, tenantId, userId))) throw new NotFound(`No shopper "${userId}" (nothing stored, or erased already)`)
+      if (pending.has(k)) return // another request started it meanwhile
+      const job = turn()
+        .then(() => erase(tenantId, userId).finally(done))
+        .catch((error) => d.log.error('shopper erasure failed; DELETE again to finish it', { tenantId, error }))
+        .finally(() => pending.delete(k))
+      pending.set(k, job)
+    },
+
+    /** Resolves when every erasure started so far has finished (tests; shutdown). */
+    async settled(): Promise<void> {
+      while (pending.size) await Promise.all(pending.values())
+    },
+
+    /** Stops between batches (the profiles of unfinished erasures stay, see above) and waits for the batches out. */
+    async stop() {
+      stopping = true
+      for (const next of turns.splice(0)) next()
+      await this.settled()
+    },
+  }
+}
+export type ShopperService = ReturnType<typeof createShopperService>
