@@ -301,6 +301,15 @@ export const experiments = pgTable('experiments', {
   analysis: text('analysis', { enum: ['sequential', 'fixed'] }).notNull().default('sequential'),
   /** Users per arm: the horizon of a fixed analysis; tunes the sequential one when given. */
   plannedSampleSize: integer('planned_sample_size'),
+  /**
+   * More than two arms: [{ key, strategy, weight }], the first the control; arm i owns buckets
+   * [Σ_{j<i} weight × 100, Σ_{j≤i} weight × 100). null: the two-arm form (control/variant/trafficSplit).
+   */
+  variants: jsonb('variants').$type<{ key: string; strategy: string; weight: number }[]>(),
+  /** Metrics watched for harm with a one-sided sequential test: 'conversion_rate' | 'revenue_per_visitor'. */
+  guardrails: jsonb('guardrails').$type<string[]>().notNull().default([]),
+  /** CUPED variance reduction (the metric over the 14 days before exposure as covariate); the per-experiment off switch. */
+  cuped: boolean('cuped').notNull().default(true),
   /** null: every placement. */
   placement: text('placement'),
   status: text('status', { enum: ['draft', 'running', 'paused', 'completed'] }).notNull(),

@@ -3,7 +3,7 @@ import type { Db, RawSql } from '../client.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
 export type ExperimentStatus = Experiment['status']
-export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status' | 'analysis' | 'plannedSampleSize'>
+export type NewExperiment = Pick<Experiment, 'name' | 'control' | 'variant' | 'trafficSplit' | 'metric' | 'placement' | 'status' | 'analysis' | 'plannedSampleSize' | 'variants' | 'guardrails' | 'cuped'>
 
 export async function findExperiment(db: Db, tenantId: string, id: string): Promise<Experiment | undefined> {
   const [e] = await db.select().from(experiments).where(and(eq(experiments.tenantId, tenantId), eq(experiments.id, id))).limit(1)
@@ -61,12 +61,16 @@ export async function deleteDraft(db: Db, tenantId: string, id: string): Promise
   return rows.length === 1
 }
 
-export interface RunningExperiment { id: string; control: string; variant: string; traffic_split: number; placement: string | null }
+export interface RunningExperiment {
+  id: string; control: string; variant: string; traffic_split: number; placement: string | null
+  /** null: the two-arm form. */
+  variants: { key: string; strategy: string; weight: number }[] | null
+}
 
 /** The tenant's running experiments (serving picks the one covering the request's placement). */
 export async function runningExperiments(raw: RawSql, tenantId: string): Promise<RunningExperiment[]> {
   return raw.query<RunningExperiment>(
-    "select id, control, variant, traffic_split, placement from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
+    "select id, control, variant, traffic_split, placement, variants from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
 }
 
 /** Records first exposures (later ones keep the first). */
@@ -88,34 +92,50 @@ export async function deleteShopperExposures(raw: RawSql, tenantId: string, user
   return rows[0]?.n ?? 0
 }
 
-export interface ExposedUserRow { arm: 'control' | 'variant'; day: string; impressions: number; clicks: number; conversions: number; revenue: number }
+export interface ExposedUserRow {
+  arm: string; day: string; impressions: number; clicks: number; conversions: number; revenue: number
+  /** The same over the `preDays` before exposure (CUPED's covariate); 0 without events or when preDays is 0. */
+  preImpressions?: number; preClicks?: number; preConversions?: number; preRevenue?: number
+  /** Any event of the user in the `preDays` before exposure. */
+  hasPre?: boolean
+}
 
 /**
  * One row per exposed user: what they did after their first exposure —
  * recommendation impressions and clicks, and purchases attributed to a
  * recommendation click (same product, within `windowHours` before, after
- * exposure) with their revenue (price × quantity, else the catalog price).
+ * exposure) with their revenue (price × quantity, else the catalog price) —
+ * and the same over the `preDays` before exposure (attribution then within
+ * that period), CUPED's covariate.
  */
-export async function exposedUserMetrics(raw: RawSql, tenantId: string, experimentId: string, windowHours: number): Promise<ExposedUserRow[]> {
+export async function exposedUserMetrics(raw: RawSql, tenantId: string, experimentId: string, windowHours: number, preDays = 0): Promise<ExposedUserRow[]> {
   return raw.query<ExposedUserRow>(
-    `with x as (select user_id, arm, exposed_at from experiment_exposures where tenant_id = $1 and experiment_id = $2)
+    `with x as (select user_id, arm, exposed_at, exposed_at - make_interval(days => $4) as pre_from
+       from experiment_exposures where tenant_id = $1 and experiment_id = $2)
      select x.arm, (x.exposed_at at time zone 'UTC')::date::text as day,
-       (count(*) filter (where e.event_type = 'recommendation_impressed'))::int as impressions,
-       (count(*) filter (where e.event_type = 'recommendation_clicked'))::int as clicks,
-       (count(*) filter (where a.attributed))::int as conversions,
-       coalesce(sum(a.amount) filter (where a.attributed), 0)::float8 as revenue
+       (count(*) filter (where e.ts >= x.exposed_at and e.event_type = 'recommendation_impressed'))::int as impressions,
+       (count(*) filter (where e.ts >= x.exposed_at and e.event_type = 'recommendation_clicked'))::int as clicks,
+       (count(*) filter (where e.ts >= x.exposed_at and a.attributed))::int as conversions,
+       coalesce(sum(a.amount) filter (where e.ts >= x.exposed_at and a.attributed), 0)::float8 as revenue,
+       (count(*) filter (where e.ts < x.exposed_at and e.event_type = 'recommendation_impressed'))::int as "preImpressions",
+       (count(*) filter (where e.ts < x.exposed_at and e.event_type = 'recommendation_clicked'))::int as "preClicks",
+       (count(*) filter (where e.ts < x.exposed_at and a.attributed))::int as "preConversions",
+       coalesce(sum(a.amount) filter (where e.ts < x.exposed_at and a.attributed), 0)::float8 as "preRevenue",
+       ($4 > 0 and exists (select 1 from events p where p.tenant_id = $1 and p.user_id = x.user_id
+         and p.ts >= x.pre_from and p.ts < x.exposed_at)) as "hasPre"
      from x
-     left join events e on e.tenant_id = $1 and e.user_id = x.user_id and e.ts >= x.exposed_at
+     left join events e on e.tenant_id = $1 and e.user_id = x.user_id and e.ts >= x.pre_from
        and e.event_type in ('recommendation_impressed', 'recommendation_clicked', 'purchase')
      left join catalog_items ci on e.event_type = 'purchase' and ci.tenant_id = $1 and ci.product_id = e.product_id
      left join lateral (
        select exists (
          select 1 from events c where c.tenant_id = $1 and c.user_id = e.user_id and c.event_type = 'recommendation_clicked'
-           and c.product_id = e.product_id and c.ts <= e.ts and c.ts >= greatest(x.exposed_at, e.ts - make_interval(hours => $3))) as attributed,
+           and c.product_id = e.product_id and c.ts <= e.ts
+           and c.ts >= greatest(case when e.ts >= x.exposed_at then x.exposed_at else x.pre_from end, e.ts - make_interval(hours => $3))) as attributed,
          coalesce((e.metadata->>'price')::float8, ci.price, 0) * coalesce((e.metadata->>'quantity')::float8, 1) as amount
        where e.event_type = 'purchase') a on true
-     group by x.user_id, x.arm, x.exposed_at`,
-    [tenantId, experimentId, windowHours])
+     group by x.user_id, x.arm, x.exposed_at, x.pre_from`,
+    [tenantId, experimentId, windowHours, preDays])
 }
 
 /** Completed experiments past the full-results period and not yet archived, with their tenant's config. */

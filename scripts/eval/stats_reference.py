@@ -16,6 +16,11 @@ Simpson quadrature of the Gaussian likelihood ratio over the N(0, tau^2)
 mixture, not by its closed form, and find the confidence-sequence interval by
 bisection on that integral.
 
+The CUPED cases (cuped.ts) carry per-user rows; theta comes from the normal
+equations in exact rational arithmetic (fractions.Fraction) over every user,
+the adjusted arm means and variances likewise, and the sequential interval
+from the same quadrature as above.
+
 Usage: python3 scripts/eval/stats_reference.py   (writes the fixtures file)
 """
 import json
@@ -28,6 +33,7 @@ N = NormalDist()
 ALPHA = 0.05
 Z = N.inv_cdf(1 - ALPHA / 2)
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'server', 'modules', 'experiments', 'statistics.fixtures.json')
+CUPED_OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'server', 'modules', 'experiments', 'cuped.fixtures.json')
 
 
 # ----------------------------------------------------------------- t by quadrature
@@ -293,6 +299,91 @@ def sequential_ctr(name, ctrl, var, expected_users):
     return sequential_case(name, 'ctr', ac, av, ((rc, vc, len(ctrl)), (rv, vv, len(var))), expected_users)
 
 
+# ----------------------------------------------------------------- CUPED
+from fractions import Fraction as Fr
+
+ROW_FIELDS = ['impressions', 'clicks', 'conversions', 'revenue', 'preImpressions', 'preClicks', 'preConversions', 'preRevenue', 'hasPre']
+
+
+def cuped_yx(metric, arms):
+    """Per-user (y, x) as Fractions: the metric after exposure and over the 14 days before.
+    CTR: the delta method's linearisation, R + (clicks - R impressions) / mean impressions per arm;
+    the covariate the same with the pooled pre-exposure CTR."""
+    F = lambda v: Fr(v)
+    if metric == 'conversion_rate':
+        return [[(Fr(int(r[2] > 0)), Fr(int(r[6] > 0))) for r in rows] for rows in arms]
+    if metric == 'revenue_per_visitor':
+        return [[(F(r[3]), F(r[7])) for r in rows] for rows in arms]
+    users = sum(len(rows) for rows in arms)
+    pre_c = sum(Fr(r[5]) for rows in arms for r in rows)
+    pre_i = sum(Fr(r[4]) for rows in arms for r in rows)
+    r0 = pre_c / pre_i if pre_i else Fr(0)
+    i0 = pre_i / users
+    out = []
+    for rows in arms:
+        c = sum(Fr(r[1]) for r in rows)
+        i = sum(Fr(r[0]) for r in rows)
+        rate, mi = c / i, i / len(rows)
+        out.append([(rate + (r[1] - rate * r[0]) / mi, (r[5] - r0 * r[4]) / i0 if i0 else Fr(0)) for r in rows])
+    return out
+
+
+def cuped_case(name, metric, analysis, arms, expected_users=35000):
+    yx = cuped_yx(metric, arms)
+    pts = [p for a in yx for p in a]
+    n = len(pts)
+    sx, sy = sum(x for _, x in pts), sum(y for y, _ in pts)
+    sxx, sxy = sum(x * x for _, x in pts), sum(x * y for y, x in pts)
+    theta = (n * sxy - sx * sy) / (n * sxx - sx * sx)   # the least-squares slope
+    xbar = sx / n
+
+    def arm(a, th):
+        vals = [y - th * (x - xbar) for y, x in a]
+        m = sum(vals) / len(vals)
+        return m, sum((v - m) ** 2 for v in vals) / (len(vals) - 1) / len(vals), len(vals)
+
+    cases = []
+    m_arms = len(arms) - 1
+    for k in range(1, len(arms)):
+        (c, vc, nc), (t, vt, nt) = arm(yx[0], theta), arm(yx[k], theta)
+        (_, rvc, _), (_, rvt, _) = arm(yx[0], Fr(0)), arm(yx[k], Fr(0))
+        lift = (t - c) / c
+        var = vt / c ** 2 + t ** 2 * vc / c ** 4
+        lift, var = float(lift), float(var)
+        if analysis == 'sequential':
+            ell = -2 * math.log(ALPHA)
+            rho2 = (ell + math.log(1 + ell)) / expected_users
+            tau2 = rho2 * var * (2 / (1 / nc + 1 / nt))
+            p, interval = mixture_reference(lift, var, tau2)
+        else:
+            se = math.sqrt(var)
+            p, interval = 2 * (1 - N.cdf(abs(lift) / se)), [lift - Z * se, lift + Z * se]
+        cov_users = sum(int(r[8]) for r in arms[0]) + sum(int(r[8]) for r in arms[k])
+        cases.append({'theta': float(theta), 'adjustedLift': lift, 'adjustedInterval': interval, 'pValue': p,
+                      'varianceReduction': float(1 - (vc + vt) / (rvc + rvt)), 'covariateUsers': cov_users})
+    return {'name': name, 'metric': metric, 'analysis': analysis, 'expectedUsersPerArm': expected_users,
+            'fields': ROW_FIELDS, 'arms': arms, 'expected': cases}
+
+
+def cuped_rows(rng, n, effect):
+    """Users whose behaviour after exposure follows the one before it: a per-user click propensity,
+    purchase propensity and basket size drive both periods; `effect` scales the arm's propensities."""
+    rows = []
+    for _ in range(n):
+        u = rng.random()
+        active = rng.random() < 0.6                      # events in the 14 days before exposure
+        click_p, buy_p, basket = 0.02 + 0.2 * u, 0.02 + 0.3 * u ** 2, round(20 + 40 * u, 2)
+        pre_i = rng.randint(2, 12) if active else 0
+        pre_c = sum(rng.random() < click_p for _ in range(pre_i))
+        pre_conv = sum(rng.random() < buy_p for _ in range(3)) if active else 0
+        impr = rng.randint(1, 12)
+        clicks = sum(rng.random() < min(0.95, click_p * (1 + effect)) for _ in range(impr))
+        conv = int(rng.random() < min(0.95, buy_p * (1 + effect)))
+        rows.append([impr, clicks, conv, round(conv * basket, 2), pre_i, pre_c, pre_conv, round(pre_conv * basket, 2),
+                     active or rng.random() < 0.05])
+    return rows
+
+
 def main():
     rng = random.Random(20261125)
     fx = {}
@@ -361,6 +452,18 @@ def main():
         json.dump(fx, f, indent=1)
         f.write('\n')
     print(f'wrote {os.path.normpath(OUT)}')
+    crng = random.Random(20261207)
+    cuped = [
+        cuped_case('conversion, two arms, sequential', 'conversion_rate', 'sequential', [cuped_rows(crng, 1500, 0.0), cuped_rows(crng, 1500, 0.3)], 5000),
+        cuped_case('revenue, three arms, fixed', 'revenue_per_visitor', 'fixed',
+                   [cuped_rows(crng, 1200, 0.0), cuped_rows(crng, 1200, 0.2), cuped_rows(crng, 1200, -0.1)]),
+        cuped_case('ctr, two arms, sequential (linearised)', 'ctr', 'sequential', [cuped_rows(crng, 1500, 0.0), cuped_rows(crng, 1500, 0.15)], 10000),
+    ]
+    # Per-user rows: compact, in their own file.
+    with open(CUPED_OUT, 'w') as f:
+        json.dump(cuped, f, separators=(',', ':'))
+        f.write('\n')
+    print(f'wrote {os.path.normpath(CUPED_OUT)}')
 
 
 if __name__ == '__main__':

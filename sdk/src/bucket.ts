@@ -4,7 +4,7 @@
 // CSP without 'wasm-unsafe-eval' changes nothing a shopper sees.
 import { bucketOf } from '../../server/kernels/murmur3.ts'
 
-export { armOf } from '../../server/kernels/murmur3.ts'
+export { armOf, weightedArmOf } from '../../server/kernels/murmur3.ts'
 
 export type Bucketer = (experimentId: string, userId: string) => number
 

@@ -3,7 +3,7 @@
 // impressions and clicks, and polls each placement's widget settings so a saved change
 // reaches open pages without a reload. fetch, storage and the window are injected, so
 // unit tests run it without a browser.
-import { armOf, loadBucketer, type Bucketer } from './bucket.ts'
+import { armOf, loadBucketer, weightedArmOf, type Bucketer } from './bucket.ts'
 import { createClient, type Item, type Recommendations } from './client.ts'
 import { anonymousId, randomId, sessionIdOf, type KeyValueStorage } from './identity.ts'
 import { render, type RenderedCard, type WidgetConfig } from './render.ts'
@@ -224,8 +224,8 @@ export function createEngine(options: Options, env: Env) {
       return client.track([{ eventId: randomId(), userId, sessionId, ...e }])
     },
 
-    /** This shopper's arm of a running experiment, computed here exactly as the server does; null otherwise. */
-    async getVariant(experimentId: string): Promise<'control' | 'variant' | null> {
+    /** This shopper's arm (its key: 'control' | 'variant', or a variants key) of a running experiment, computed here exactly as the server does; null otherwise. */
+    async getVariant(experimentId: string): Promise<string | null> {
       const id = String(experimentId)
       let p = experiments.get(id)
       if (!p) experiments.set(id, (p = client.get(`/api/v1/experiments/${encodeURIComponent(id)}`)))
@@ -233,7 +233,9 @@ export function createEngine(options: Options, env: Env) {
       if (!e) experiments.delete(id)
       if (e?.status !== 'running' || typeof e.trafficSplit !== 'number') return null
       bucketer ??= loadBucketer(env.wasm)
-      return armOf((await bucketer)(id, userId), e.trafficSplit)
+      const b = (await bucketer)(id, userId)
+      // The arm's key: by the variants' weights when it has them, else the two-arm split.
+      return e.variants ? weightedArmOf(b, e.variants) : armOf(b, e.trafficSplit)
     },
   }
 }

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { readFile } from 'node:fs/promises'
 import cases from '../../assembly/cases.json'
 import { ensureKernels, kernelPath } from '../../scripts/build-kernels.ts'
-import { armOf, loadBucketer } from '../src/bucket.ts'
+import { armOf, loadBucketer, weightedArmOf } from '../src/bucket.ts'
 import { createEngine, DEFAULT_POLL_MS, type Env } from '../src/engine.ts'
 import { anonymousId } from '../src/identity.ts'
 
@@ -173,6 +173,36 @@ describe('getVariant: the server’s assignment, computed locally', async () => 
     await sdk.getVariant('run')
     expect(f.calls.length - before).toBe(1)
     expect(f.calls.at(-1)!.url).toBe('https://api.example/api/v1/experiments/run')
+  })
+
+  test('variants (3 and 5 arms): the arm key by the contract ranges; the same as the server', async () => {
+    const three = [{ key: 'ctl', strategy: 'trending', weight: 20 }, { key: 'b', strategy: 'collaborative', weight: 30 }, { key: 'c', strategy: 'content_based', weight: 50 }]
+    const five = [10, 20, 30, 15, 25].map((weight, i) => ({ key: `arm${i}`, strategy: 'trending', weight }))
+    const f = fakeFetch((url) => {
+      const id = decodeURIComponent(url.pathname.split('/').pop()!)
+      return ok({ data: { id, status: 'running', trafficSplit: 50, variants: id === 'three' ? three : five } })
+    })
+    const fallback = await loadBucketer(undefined)
+    // arm i owns [Σ_{j<i} w × 100, Σ_{j≤i} w × 100)
+    const contract = (b: number, arms: { key: string; weight: number }[]) => {
+      let lo = 0
+      for (const a of arms) { if (b >= lo && b < lo + a.weight * 100) return a.key; lo += a.weight * 100 }
+    }
+    const { assignArm } = await import('../../server/modules/experiments/assignment.ts')
+    const { jsKernels } = await import('../../server/kernels/load.ts')
+    const seen = { three: new Set<string>(), five: new Set<string>() }
+    for (let i = 0; i < 120; i++) {
+      const sdk = createEngine({ ...base, userId: `user-${i}` }, { fetch: f.fn, wasm })
+      for (const [id, arms] of [['three', three], ['five', five]] as const) {
+        const arm = await sdk.getVariant(id)
+        expect(arm).toBe(contract(fallback(id, `user-${i}`), arms)!)
+        expect(arm).toBe(assignArm(jsKernels(), id, `user-${i}`, { control: 'x', variant: 'y', trafficSplit: 50, variants: arms }))
+        seen[id].add(arm!)
+      }
+    }
+    expect(seen.three.size).toBe(3)
+    expect(seen.five.size).toBe(5)
+    for (const b of [0, 999, 1000, 2999, 3000, 5999, 6000, 7499, 7500, 9999]) expect(weightedArmOf(b, five)).toBe(contract(b, five)!)
   })
 
   test('the arm rule matches the server’s', async () => {

@@ -58,3 +58,15 @@ export function bucketOf(experimentId: string, userId: string): number {
 export type Arm = 'control' | 'variant'
 /** The assignment rule the server and the SDK share: variant when bucket < split × 100. */
 export const armOf = (bucket: number, trafficSplit: number): Arm => (bucket < trafficSplit * 100 ? 'variant' : 'control')
+
+/** An arm of a multi-arm experiment: its key and its percent of the buckets. */
+export interface WeightedArm { key: string; weight: number }
+/**
+ * More than two arms: arm i owns the buckets [Σ_{j<i} weight_j × 100, Σ_{j≤i} weight_j × 100),
+ * in the order given (weights sum to 100, so every bucket has an arm).
+ */
+export function weightedArmOf(bucket: number, arms: readonly WeightedArm[]): string {
+  let end = 0
+  for (const a of arms) if (bucket < (end += a.weight * 100)) return a.key
+  return arms[arms.length - 1]!.key
+}

@@ -4057,8 +4057,8 @@ export interface operations {
                             stale?: boolean;
                             experiment?: {
                                 id: string;
-                                /** @enum {string} */
-                                variant: "control" | "variant";
+                                /** @description the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise */
+                                variant: string;
                             };
                         };
                     };
@@ -4729,11 +4729,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -4848,17 +4857,29 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    control: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
-                    variant: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
-                    /** @description percent of users in the variant */
-                    trafficSplit: number;
                     metric: "ctr" | "conversion_rate" | "revenue_per_visitor";
+                    control?: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                    variant?: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                    /** @description percent of users in the variant */
+                    trafficSplit?: number;
+                    /** @description More than two arms (2–5): the first is the control; weights sum to 100; arm i owns buckets [Σ_{j<i} weight × 100, Σ_{j≤i} weight × 100). Instead of control/variant/trafficSplit. */
+                    variants?: {
+                        /** @description the arm's key (meta.experiment.variant): letters, digits, _ and -, up to 40 */
+                        key: string;
+                        strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        /** @description percent of users in this arm */
+                        weight: number;
+                    }[];
                     /** @description null: every placement */
                     placement?: string | null;
                     /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
                     analysis?: "sequential" | "fixed";
                     /** @description users per arm: required for fixed (its horizon); tunes sequential (default 35,000) */
                     plannedSampleSize?: number;
+                    /** @description metrics watched for harm (one-sided sequential test); a significant harm makes the decision guardrail_harm */
+                    guardrails?: ("conversion_rate" | "revenue_per_visitor")[];
+                    /** @description CUPED variance reduction with the metric over the 14 days before exposure (default true) */
+                    cuped?: boolean;
                     /** @default running */
                     status?: "running" | "draft";
                 };
@@ -4878,11 +4899,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5022,11 +5052,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5301,6 +5340,18 @@ export interface operations {
                     /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
                     analysis?: "sequential" | "fixed";
                     plannedSampleSize?: number | null;
+                    /** @description More than two arms (2–5): the first is the control; weights sum to 100; arm i owns buckets [Σ_{j<i} weight × 100, Σ_{j≤i} weight × 100). Instead of control/variant/trafficSplit. */
+                    variants?: {
+                        /** @description the arm's key (meta.experiment.variant): letters, digits, _ and -, up to 40 */
+                        key: string;
+                        strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        /** @description percent of users in this arm */
+                        weight: number;
+                    }[];
+                    /** @description metrics watched for harm (one-sided sequential test); a significant harm makes the decision guardrail_harm */
+                    guardrails?: ("conversion_rate" | "revenue_per_visitor")[];
+                    /** @description CUPED variance reduction with the metric over the 14 days before exposure (default true) */
+                    cuped?: boolean;
                 };
             };
         };
@@ -5318,11 +5369,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -5533,6 +5593,16 @@ export interface operations {
                                     metric: number | null;
                                 };
                                 pValue: number | null;
+                                /** @description each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed) */
+                                arms: {
+                                    key: string;
+                                    lift: number | null;
+                                    /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                }[];
                             }[];
                             /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                             details?: {
@@ -5570,6 +5640,94 @@ export interface operations {
                                 /** @description the plain-language line the console shows */
                                 reason: string;
                             };
+                            /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                            cuped: {
+                                /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                varianceReduction: number;
+                                adjustedLift: number | null;
+                                adjustedInterval: [
+                                    number,
+                                    number
+                                ] | null;
+                                /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                covariateUsers: number;
+                                /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                pValue: number | null;
+                                /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                theta: number;
+                                /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                usedForDecision: boolean;
+                            } | null;
+                            /** @description every arm, the control first, each against the control */
+                            arms: {
+                                key: string;
+                                strategy: string;
+                                /** @description exposed users */
+                                sampleSize: number;
+                                metric: number | null;
+                                /** @description relative lift over the control (null for the control) */
+                                lift: number | null;
+                                /** @description fixed-horizon p-value against the control */
+                                pValue: number | null;
+                                /** @description the analysis' p-value (sequential or fixed), Holm-corrected across the arms: what the decision reads */
+                                adjustedPValue: number | null;
+                                /** @description fixed-horizon 95 % interval for the lift */
+                                interval: [
+                                    number,
+                                    number
+                                ] | null;
+                                sequential: {
+                                    /** @description always-valid p-value: may be read at every look */
+                                    pValue: number | null;
+                                    /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    method: string;
+                                    tuning: {
+                                        alpha: number;
+                                        /** @description n*: users per arm at which the interval is tightest */
+                                        expectedUsersPerArm: number;
+                                        /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                        rho2: number;
+                                        /** @description tau², the normal mixture variance on the lift scale */
+                                        mixtureVariance: number | null;
+                                    };
+                                } | null;
+                                /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                                cuped: {
+                                    /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                    varianceReduction: number;
+                                    adjustedLift: number | null;
+                                    adjustedInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                    covariateUsers: number;
+                                    /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                    pValue: number | null;
+                                    /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                    theta: number;
+                                    /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                    usedForDecision: boolean;
+                                } | null;
+                            }[];
+                            /** @description each guardrail metric for each arm against the control */
+                            guardrails: {
+                                metric: string;
+                                arm: string;
+                                lift: number | null;
+                                /** @description one-sided always-valid p-value for harm (the lift below 0) */
+                                pValue: number | null;
+                                /** @description 90 % confidence sequence for the lift: harm when its upper end is below 0 (one-sided 5 %) */
+                                interval: [
+                                    number,
+                                    number
+                                ] | null;
+                                harm: boolean;
+                            }[];
                             /**
                              * @description older than 90 days: a summary is kept, per-user data deleted
                              * @constant
@@ -5706,11 +5864,20 @@ export interface operations {
                                 name: string;
                                 control: string;
                                 variant: string;
+                                /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                                 trafficSplit: number;
                                 metric: string;
                                 /** @enum {string} */
                                 analysis: "sequential" | "fixed";
                                 plannedSampleSize: number | null;
+                                /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                                variants: {
+                                    key: string;
+                                    strategy: string;
+                                    weight: number;
+                                }[] | null;
+                                guardrails: string[];
+                                cuped: boolean;
                                 placement: string | null;
                                 /** @enum {string} */
                                 status: "draft" | "running" | "paused" | "completed";
@@ -5723,8 +5890,8 @@ export interface operations {
                                 /** Format: date-time */
                                 completedAt: string | null;
                             };
-                            /** @enum {string} */
-                            winner: "variant" | "control";
+                            /** @description the promoted arm's key ('control' | 'variant' in the two-arm form) */
+                            winner: string;
                             promoted: {
                                 /** @description null: the tenant default */
                                 placement: string | null;
@@ -5788,6 +5955,16 @@ export interface operations {
                                         metric: number | null;
                                     };
                                     pValue: number | null;
+                                    /** @description each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed) */
+                                    arms: {
+                                        key: string;
+                                        lift: number | null;
+                                        /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                        liftInterval: [
+                                            number,
+                                            number
+                                        ] | null;
+                                    }[];
                                 }[];
                                 /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
                                 details?: {
@@ -5825,6 +6002,94 @@ export interface operations {
                                     /** @description the plain-language line the console shows */
                                     reason: string;
                                 };
+                                /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                                cuped: {
+                                    /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                    varianceReduction: number;
+                                    adjustedLift: number | null;
+                                    adjustedInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                    covariateUsers: number;
+                                    /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                    pValue: number | null;
+                                    /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                    theta: number;
+                                    /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                    usedForDecision: boolean;
+                                } | null;
+                                /** @description every arm, the control first, each against the control */
+                                arms: {
+                                    key: string;
+                                    strategy: string;
+                                    /** @description exposed users */
+                                    sampleSize: number;
+                                    metric: number | null;
+                                    /** @description relative lift over the control (null for the control) */
+                                    lift: number | null;
+                                    /** @description fixed-horizon p-value against the control */
+                                    pValue: number | null;
+                                    /** @description the analysis' p-value (sequential or fixed), Holm-corrected across the arms: what the decision reads */
+                                    adjustedPValue: number | null;
+                                    /** @description fixed-horizon 95 % interval for the lift */
+                                    interval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    sequential: {
+                                        /** @description always-valid p-value: may be read at every look */
+                                        pValue: number | null;
+                                        /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                        liftInterval: [
+                                            number,
+                                            number
+                                        ] | null;
+                                        method: string;
+                                        tuning: {
+                                            alpha: number;
+                                            /** @description n*: users per arm at which the interval is tightest */
+                                            expectedUsersPerArm: number;
+                                            /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                            rho2: number;
+                                            /** @description tau², the normal mixture variance on the lift scale */
+                                            mixtureVariance: number | null;
+                                        };
+                                    } | null;
+                                    /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                                    cuped: {
+                                        /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                        varianceReduction: number;
+                                        adjustedLift: number | null;
+                                        adjustedInterval: [
+                                            number,
+                                            number
+                                        ] | null;
+                                        /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                        covariateUsers: number;
+                                        /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                        pValue: number | null;
+                                        /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                        theta: number;
+                                        /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                        usedForDecision: boolean;
+                                    } | null;
+                                }[];
+                                /** @description each guardrail metric for each arm against the control */
+                                guardrails: {
+                                    metric: string;
+                                    arm: string;
+                                    lift: number | null;
+                                    /** @description one-sided always-valid p-value for harm (the lift below 0) */
+                                    pValue: number | null;
+                                    /** @description 90 % confidence sequence for the lift: harm when its upper end is below 0 (one-sided 5 %) */
+                                    interval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    harm: boolean;
+                                }[];
                                 /**
                                  * @description older than 90 days: a summary is kept, per-user data deleted
                                  * @constant
@@ -5980,11 +6245,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -6143,11 +6417,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -6306,11 +6589,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
@@ -6469,11 +6761,20 @@ export interface operations {
                             name: string;
                             control: string;
                             variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
                             trafficSplit: number;
                             metric: string;
                             /** @enum {string} */
                             analysis: "sequential" | "fixed";
                             plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
                             placement: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";

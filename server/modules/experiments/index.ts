@@ -53,7 +53,7 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
       tenant: 'write', params: ExperimentModel.params,
       response: { 200: Envelope(T.Object({
         experiment: ExperimentModel.experiment,
-        winner: T.Union([T.Literal('variant'), T.Literal('control')]),
+        winner: T.String({ description: "the promoted arm's key ('control' | 'variant' in the two-arm form)" }),
         promoted: T.Object({ placement: T.Union([T.String(), T.Null()], { description: 'null: the tenant default' }), strategy: T.String() }),
         results: ExperimentModel.results,
       })), ...problems(400, 401, 403, 404, 409, 429) },

@@ -6,23 +6,24 @@ import {
 } from '../../../db/queries/experiments.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { decide, type Analysis } from './decision.ts'
-import { experimentResults, type ExperimentResults, type Metric } from './results.ts'
+import { CUPED_PRE_DAYS, experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
 const RESULTS_KEPT_DAYS = 90
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
-import { allowedFrom, nextStatus, type Transition } from './assignment.ts'
+import { allowedFrom, armsOf, nextStatus, type ExperimentArmSpec, type Transition } from './assignment.ts'
 
 const experimentDto = (e: Experiment) => ({
   id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric,
-  analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, placement: e.placement,
-  status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
+  analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, variants: e.variants ?? null, guardrails: e.guardrails, cuped: e.cuped,
+  placement: e.placement, status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
   startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,
 })
 
 const resultsInput = (e: Experiment) => ({
   metric: e.metric as Metric, trafficSplit: e.trafficSplit, startedAt: e.startedAt, completedAt: e.completedAt,
   analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, control: e.control, variant: e.variant,
+  arms: armsOf(e), guardrails: e.guardrails, cuped: e.cuped,
 })
 
 /**
@@ -41,7 +42,17 @@ function archivedResults(e: Experiment): ExperimentResults {
       }),
     }
     : {}
-  return { ...legacy, ...s, archived: true, archivedAt: e.archivedAt!.toISOString() } as unknown as ExperimentResults
+  // Summaries kept before more than two arms: their two arms, as the top-level fields had them.
+  const twoArms = s.arms === undefined
+    ? {
+      guardrails: [], cuped: null,
+      arms: [
+        { key: 'control', strategy: e.control, sampleSize: s.sampleSize.control, metric: s.controlMetric ?? null, lift: null, pValue: null, adjustedPValue: null, interval: null, sequential: null, cuped: null },
+        { key: 'variant', strategy: e.variant, sampleSize: s.sampleSize.variant, metric: s.variantMetric ?? null, lift: s.lift, pValue: s.pValue, adjustedPValue: s.sequential?.pValue ?? s.pValue, interval: s.liftCI, sequential: s.sequential ?? null, cuped: null },
+      ],
+    }
+    : {}
+  return { ...legacy, ...twoArms, ...s, archived: true, archivedAt: e.archivedAt!.toISOString() } as unknown as ExperimentResults
 }
 
 export interface ExperimentDeps {
@@ -53,8 +64,32 @@ export interface ExperimentDeps {
   setStrategy: (tenantId: string, placement: string | null, strategy: string) => Promise<void>
 }
 
-type Input = Omit<NewExperiment, 'status' | 'placement' | 'analysis' | 'plannedSampleSize'> & {
+type Input = Omit<NewExperiment, 'status' | 'placement' | 'analysis' | 'plannedSampleSize' | 'control' | 'variant' | 'trafficSplit' | 'variants' | 'guardrails' | 'cuped'> & {
   placement?: string | null; status?: 'running' | 'draft'; analysis?: Analysis; plannedSampleSize?: number | null
+  control?: string; variant?: string; trafficSplit?: number; variants?: ExperimentArmSpec[]; guardrails?: string[]; cuped?: boolean
+}
+
+/**
+ * The arms of a create or a patch, in the columns that store them: the variants
+ * form keeps its list (and its first two arms in control/variant, the share
+ * outside the control in trafficSplit, so lists and old readers see sensible
+ * values); the two-arm form leaves variants null. Throws 400 on a mix or a bad list.
+ * Arms may share a strategy (there are four, arms up to five; an A/A arm is a check).
+ */
+function armColumns(v: { control?: string; variant?: string; trafficSplit?: number; variants?: ExperimentArmSpec[] }) {
+  const bad = (field: string, message: string) => new ValidationFailed(`${field} ${message}`, [{ field, message }])
+  if (v.variants) {
+    const given = (['control', 'variant', 'trafficSplit'] as const).filter((f) => v[f] !== undefined)
+    if (given.length) throw bad(given[0]!, 'cannot be given with variants (use one form or the other)')
+    const arms = v.variants
+    if (arms.reduce((s, a) => s + a.weight, 0) !== 100) throw bad('variants', 'weights must sum to 100')
+    if (new Set(arms.map((a) => a.key)).size !== arms.length) throw bad('variants', 'keys must be unique')
+    return { control: arms[0]!.strategy, variant: arms[1]!.strategy, trafficSplit: 100 - arms[0]!.weight, variants: arms.map(({ key, strategy, weight }) => ({ key, strategy, weight })) }
+  }
+  const missing = (['control', 'variant', 'trafficSplit'] as const).find((f) => v[f] === undefined)
+  if (missing) throw bad(missing, 'is required (or give variants)')
+  if (v.control === v.variant) throw bad('variant', 'must differ from control')
+  return { control: v.control!, variant: v.variant!, trafficSplit: v.trafficSplit!, variants: null }
 }
 
 const overlapError = (o: { id: string; name: string }) =>
@@ -66,8 +101,6 @@ export function createExperimentService(d: ExperimentDeps) {
     if (!e) throw new NotFound('Experiment not found')
     return e
   }
-  const sameStrategies = (control: string, variant: string) =>
-    new ValidationFailed('control and variant must be different strategies', [{ field: 'variant', message: 'must differ from control' }])
   // A fixed-horizon test is only valid read once, at a size chosen up front.
   const fixedNeedsHorizon = (analysis: Analysis, planned: number | null) => {
     if (analysis === 'fixed' && planned === null) {
@@ -80,12 +113,12 @@ export function createExperimentService(d: ExperimentDeps) {
     forgetShopper: (tenantId: string, userId: string) => deleteShopperExposures(d.raw, tenantId, userId),
 
     async create(tenantId: string, v: Input) {
-      if (v.control === v.variant) throw sameStrategies(v.control, v.variant)
+      const arms = armColumns(v)
       const analysis = v.analysis ?? 'sequential', plannedSampleSize = v.plannedSampleSize ?? null
       fixedNeedsHorizon(analysis, plannedSampleSize)
       const status = v.status ?? 'running'
       const placement = v.placement ?? null
-      const row = { name: v.name.trim(), control: v.control, variant: v.variant, trafficSplit: v.trafficSplit, metric: v.metric, placement, status, analysis, plannedSampleSize }
+      const row = { name: v.name.trim(), ...arms, metric: v.metric, placement, status, analysis, plannedSampleSize, guardrails: v.guardrails ?? [], cuped: v.cuped ?? true }
       const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null,
         (tx) => insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null }))
       if ('overlap' in res) throw overlapError(res.overlap)
@@ -105,10 +138,17 @@ export function createExperimentService(d: ExperimentDeps) {
       const e = await get(tenantId, id)
       const fields = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined)
       if (e.status !== 'draft' && fields.some((f) => f !== 'name')) throw new Conflict(`Only the name can change once an experiment has started (it is ${e.status})`)
-      const control = v.control ?? e.control, variant = v.variant ?? e.variant
-      if (control === variant) throw sameStrategies(control, variant)
+      // Arms change as a whole: a variants list replaces them; control/variant/trafficSplit edit the two-arm form.
+      if (e.variants && !v.variants && (v.control !== undefined || v.variant !== undefined || v.trafficSplit !== undefined)) {
+        throw new ValidationFailed('this experiment has variants: change its arms with variants', [{ field: 'variants', message: 'required to change the arms of a variants experiment' }])
+      }
+      const armsChange = v.variants ? armColumns({ variants: v.variants })
+        : v.control !== undefined || v.variant !== undefined || v.trafficSplit !== undefined
+          ? armColumns({ control: v.control ?? e.control, variant: v.variant ?? e.variant, trafficSplit: v.trafficSplit ?? e.trafficSplit })
+          : {}
       fixedNeedsHorizon(v.analysis ?? e.analysis, v.plannedSampleSize === undefined ? e.plannedSampleSize : v.plannedSampleSize)
-      const updated = await updateExperiment(d.db, tenantId, id, { ...v, name: v.name?.trim() }, [e.status])
+      const { variants: _v, control: _c, variant: _va, trafficSplit: _t, ...rest } = v
+      const updated = await updateExperiment(d.db, tenantId, id, { ...rest, ...armsChange, name: v.name?.trim() }, [e.status])
       if (!updated) throw new Conflict('The experiment changed meanwhile; read it again')
       d.onChange(tenantId)
       return experimentDto(updated)
@@ -125,21 +165,22 @@ export function createExperimentService(d: ExperimentDeps) {
     async results(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
       if (e.archivedAt) return archivedResults(e)
-      const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours)
+      const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours, e.cuped ? CUPED_PRE_DAYS : 0)
       return experimentResults(resultsInput(e), rows, d.clock())
     },
 
     /**
      * Completes the experiment and makes the winner the default strategy of
-     * its placement (or of the tenant): the variant when the decision is
+     * its placement (or of the tenant): the decision's arm when it is
      * ship_variant, otherwise the control.
      */
     async promote(tenantId: string, id: string, attributionWindowHours: number) {
       const e = await get(tenantId, id)
       if (e.status === 'draft') throw new Conflict('A draft has no results to promote; start it first')
       const results = await this.results(tenantId, id, attributionWindowHours)
-      const winner: 'variant' | 'control' = results.decision.status === 'ship_variant' ? 'variant' : 'control'
-      const strategy = winner === 'variant' ? e.variant : e.control
+      const arms = armsOf(e)
+      const shipped = results.decision.status === 'ship_variant' ? arms.find((a) => a.key === results.decision.arm) : undefined
+      const winner = (shipped ?? arms[0]!).key, strategy = (shipped ?? arms[0]!).strategy
       const experiment = e.status === 'completed' ? experimentDto(e) : await this.transition(tenantId, id, 'complete')
       await d.setStrategy(tenantId, e.placement, strategy)
       return { experiment, winner, promoted: { placement: e.placement, strategy }, results }

@@ -6,14 +6,15 @@ import { recordExposures, runningExperiments, type RunningExperiment } from '../
 import type { Cache } from '../../infra/cache/index.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { StrategyName } from '../../engine/types.ts'
-import { assign, type Arm } from './assignment.ts'
+import { assignArm } from './assignment.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
 
 const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
 const EXPOSURES_REMEMBERED = 200_000
 
-export interface ExperimentArm { experiment: { id: string; variant: Arm }; strategy: StrategyName }
+/** `variant` is the arm's key: 'control' | 'variant' in the two-arm form, the given key otherwise. */
+export interface ExperimentArm { experiment: { id: string; variant: string }; strategy: StrategyName }
 export interface ExperimentServingDeps { raw: RawSql; cache: Cache; kernels: Kernels; clock: () => Date }
 
 export function createExperimentServing(d: ExperimentServingDeps) {
@@ -33,7 +34,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
   }
   // First exposures, written in the background (the answer does not wait); remembered per instance.
   const exposed = new Set<string>()
-  function expose(tenantId: string, experimentId: string, userId: string, arm: Arm) {
+  function expose(tenantId: string, experimentId: string, userId: string, arm: string) {
     const k = `${tenantId}\u0000${userId}\u0000${experimentId}`
     if (exposed.has(k)) return
     if (exposed.size > EXPOSURES_REMEMBERED) exposed.clear()
@@ -42,9 +43,10 @@ export function createExperimentServing(d: ExperimentServingDeps) {
   }
   const enter = (tenantId: string, userId: string, e: RunningExperiment | undefined): ExperimentArm | undefined => {
     if (!e) return undefined
-    const arm = assign(d.kernels, e.id, userId, e.traffic_split)
+    const arm = assignArm(d.kernels, e.id, userId, { control: e.control, variant: e.variant, trafficSplit: e.traffic_split, variants: e.variants })
     expose(tenantId, e.id, userId, arm)
-    return { experiment: { id: e.id, variant: arm }, strategy: (arm === 'variant' ? e.variant : e.control) as StrategyName }
+    const strategy = e.variants ? e.variants.find((a) => a.key === arm)!.strategy : arm === 'variant' ? e.variant : e.control
+    return { experiment: { id: e.id, variant: arm }, strategy: strategy as StrategyName }
   }
 
   return {

@@ -467,6 +467,35 @@ export function sampleRatioMismatch(observed: { control: number; variant: number
   return { chiSquare, pValue, detected: pValue < SRM_P_THRESHOLD, expectedVariantShare, observedVariantShare }
 }
 
+/**
+ * Sample ratio mismatch over k arms: chi-square goodness of fit (df k − 1) of
+ * the observed user counts against the weights (percent). detected when p < 0.001.
+ */
+export function sampleRatioMismatchArms(observed: number[], weights: number[]): { pValue: number | null; detected: boolean } {
+  const total = observed.reduce((s, n) => s + count(n), 0)
+  const sumW = weights.reduce((s, w) => s + w, 0)
+  if (!(total > 0) || weights.some((w) => !(w > 0))) return { pValue: null, detected: false }
+  const chiSquare = observed.reduce((s, n, i) => { const e = total * weights[i]! / sumW; return s + (count(n) - e) ** 2 / e }, 0)
+  const pValue = chiSquareSf(chiSquare, observed.length - 1)
+  return { pValue, detected: pValue < SRM_P_THRESHOLD }
+}
+
+// ---------------------------------------------------------------- multiple comparisons
+
+/**
+ * Holm's step-down adjustment: the i-th smallest of m p-values becomes
+ * max over j ≤ i of min(1, (m − j + 1) p_(j)). Controls the family-wise error
+ * at α for any dependence; nulls stay null and do not count towards m.
+ */
+export function holm(pValues: (number | null)[]): (number | null)[] {
+  const order = pValues.map((p, i) => ({ p, i })).filter((x): x is { p: number; i: number } => x.p !== null).sort((a, b) => a.p - b.p)
+  const m = order.length
+  const out: (number | null)[] = pValues.map(() => null)
+  let running = 0
+  order.forEach(({ p, i }, j) => { running = Math.max(running, Math.min(1, (m - j) * p)); out[i] = running })
+  return out
+}
+
 // ---------------------------------------------------------------- planning
 
 export type SampleSizeBaseline = { rate: number } | { mean: number; standardDeviation: number }

@@ -9,7 +9,6 @@ import type { Cache } from '../../infra/cache/index.ts'
 import { BoundedMap } from '../../infra/cache/bounded-map.ts'
 import type { ModelStore } from '../../models/store.ts'
 import type { Context, Recommendation, TenantModel } from '../../engine/types.ts'
-import type { Arm } from '../experiments/assignment.ts'
 import { PERSONAL_SLOTS, personalSlotKey, SHARED_ANSWER_TTL_MS, slotKey } from './answer-slots.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
 
@@ -19,7 +18,7 @@ const WRITE_BATCH_MAX = 256
 /** Shared keys read at once by an erasure's sweep (pipelined on one connection). */
 const SWEEP_BATCH = 256
 
-export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: Arm } }
+export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: string } }
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
 export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
 /**

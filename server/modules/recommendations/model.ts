@@ -47,7 +47,7 @@ export const RecommendationModel = {
     context: Literals(CONTEXTS),
     requestId: T.String(), modelVersion: T.Union([T.String(), T.Null()]), cached: T.Boolean(), padded: T.Integer(),
     stale: T.Optional(T.Boolean({ description: 'Served from the last known answer because the database was unreachable' })),
-    experiment: T.Optional(T.Object({ id: T.String(), variant: T.Union([T.Literal('control'), T.Literal('variant')]) })),
+    experiment: T.Optional(T.Object({ id: T.String(), variant: T.String({ description: "the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise" }) })),
   }),
   evaluation: Evaluation,
   status: T.Object({

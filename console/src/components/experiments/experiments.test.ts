@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { formField, parseExperimentForm } from './form.ts'
 import { intervalGeometry } from './interval.ts'
+import { sequenceGeometry } from './sequence.ts'
 import { formatMetric } from './labels.ts'
 import { verdict, type ResultsView } from './verdict.ts'
 
@@ -23,6 +24,16 @@ describe('parseExperimentForm', () => {
     expect(fields({ ...good, metric: 'revenue' })).toEqual(['metric'])
     expect(fields({ ...good, placement: 'x'.repeat(101) })).toEqual(['placement'])
     expect(fields({})).toEqual(['name', 'control', 'variant', 'trafficSplit', 'metric'])
+  })
+  test('extra arms: the variants form, split evenly, the control taking the remainder', () => {
+    const r = parseExperimentForm({ ...good, arm3: '', arm4: '', arm5: 'trending' })
+    expect(r.ok && r.body).toEqual({ name: 'Collab vs Content', metric: 'ctr', placement: null, status: 'running', variants: [
+      { key: 'control', strategy: 'collaborative', weight: 34 }, { key: 'variant', strategy: 'content_based', weight: 33 }, { key: 'arm5', strategy: 'trending', weight: 33 },
+    ] })
+    const five = parseExperimentForm({ ...good, arm3: 'trending', arm4: 'frequently_bought_together', arm5: 'collaborative' })
+    expect(five.ok && five.body.variants!.map((a) => a.weight)).toEqual([20, 20, 20, 20, 20])
+    const bad = parseExperimentForm({ ...good, arm4: 'magic' })
+    expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['arm4'])
   })
   test('API error fields map to form fields', () => {
     expect(formField('/trafficSplit')).toBe('trafficSplit')
@@ -57,5 +68,33 @@ describe('verdict', () => {
     expect(v.warnings[0]!.message).toContain('< 0.001')
     // Sequential results are valid at any look: no size to wait for.
     expect(verdict({ ...base, ...small }).warnings.map((w) => w.kind)).toEqual(['srm', 'low-confidence'])
+  })
+})
+
+describe('sequenceGeometry', () => {
+  const days = [
+    { date: '2026-11-01', arms: [{ key: 'b', lift: 0.2, liftInterval: [-0.4, 0.8] as [number, number] }, { key: 'c', lift: null, liftInterval: null }] },
+    { date: '2026-11-02', arms: [{ key: 'b', lift: 0.1, liftInterval: [-0.1, 0.3] as [number, number] }, { key: 'c', lift: -0.05, liftInterval: [-0.2, 0.1] as [number, number] }] },
+    { date: '2026-11-03', arms: [{ key: 'b', lift: 0.12, liftInterval: [0.02, 0.22] as [number, number] }, { key: 'c', lift: -0.02, liftInterval: [-0.1, 0.06] as [number, number] }] },
+  ]
+  test('one line and band per arm; the axis spans every interval and 0; days left to right', () => {
+    const g = sequenceGeometry(days)
+    expect(g.series.map((s) => s.key)).toEqual(['b', 'c'])
+    const b = g.series[0]!
+    expect(b.line.split(' ')).toHaveLength(3)
+    expect(b.band.split(' ')).toHaveLength(6)
+    expect(g.series[1]!.line.split(' ')).toHaveLength(2) // no lift yet on day 1
+    const ys = b.band.split(' ').map((p) => Number(p.split(',')[1]))
+    for (const y of ys) { expect(y).toBeGreaterThanOrEqual(g.plot.y); expect(y).toBeLessThanOrEqual(g.plot.y + g.plot.height) }
+    // 0.02 (day 3's lower end) lies above the zero line: the band has left 0.
+    expect(ys[3]!).toBeLessThan(g.zeroY) // the band: uppers left to right, then lowers right to left
+    expect(ys[4]!).toBeGreaterThan(g.zeroY) // day 2's lower end, −0.1, below it
+    expect(g.xLabels.map((l) => l.date)).toEqual(['2026-11-01', '2026-11-03'])
+    expect(g.xLabels[0]!.x).toBeLessThan(g.xLabels[1]!.x)
+  })
+  test('no data: an axis around 0, no series', () => {
+    const g = sequenceGeometry([])
+    expect(g.series).toEqual([])
+    expect(g.zeroY).toBeGreaterThan(g.plot.y)
   })
 })

@@ -1,7 +1,7 @@
 // The "new experiment" form → the body of POST /api/v1/experiments. Pure: the
 // form posts strings; this turns them into the API's types and catches the
 // mistakes a person makes (same strategy twice, split out of range) before the
-// round trip. The API validates again and its field errors are shown the same way.
+// round trip. Extra arms (3–5) turn it into the variants form, split evenly. The API validates again and its field errors are shown the same way.
 import type { ApiBody } from '../../lib/api.ts'
 import { STRATEGIES, type StrategyName } from '../../lib/vocabulary.ts'
 import { METRICS, type Metric } from './labels.ts'
@@ -29,7 +29,22 @@ export function parseExperimentForm(form: Record<string, unknown>): Parsed {
   const placement = str(form.placement)
   if (placement.length > 100) errors.push({ field: 'placement', message: 'At most 100 characters.' })
   const status = str(form.status) === 'draft' ? 'draft' : 'running'
+  // Up to three more arms (arm3…arm5): then every arm gets an even share, the control the remainder.
+  const extra = ['arm3', 'arm4', 'arm5'].map((f) => ({ f, s: str(form[f]) })).filter((a) => a.s)
+  for (const a of extra) if (!(STRATEGIES as readonly string[]).includes(a.s)) errors.push({ field: a.f, message: 'Choose a strategy, or leave it empty.' })
   if (errors.length) return { ok: false, errors }
+  if (extra.length) {
+    const strategies = [control, variant, ...extra.map((a) => a.s)]
+    const share = Math.floor(100 / strategies.length)
+    const keys = ['control', 'variant', ...extra.map((a) => a.f)]
+    return {
+      ok: true,
+      body: {
+        name, metric: metric as Metric, placement: placement || null, status,
+        variants: strategies.map((st, i) => ({ key: keys[i]!, strategy: st as StrategyName, weight: i === 0 ? 100 - share * (strategies.length - 1) : share })),
+      },
+    }
+  }
   return {
     ok: true,
     body: { name, control: control as StrategyName, variant: variant as StrategyName, trafficSplit, metric: metric as Metric, placement: placement || null, status },

@@ -44,7 +44,7 @@ RecomEngine.push(function (re) {
 
 const items = await RecomEngine.getRecommendations({ placement: 'homepage', limit: 4 })
 RecomEngine.onRecommendations((e) => console.log(e.placement, e.items), 'homepage')
-const arm = await RecomEngine.getVariant('experiment-id')   // 'control' | 'variant' | null
+const arm = await RecomEngine.getVariant('experiment-id')   // the arm's key ('control' | 'variant', or a variants key) | null
 RecomEngine.userId                                         // the shopper id in use`}</code></pre>
     <p>From the browser only {codeList(BROWSER_EVENT_TYPES, 'and')} are accepted; purchases come from your server so revenue cannot be forged. See <Link href="/docs/events">Events</Link>.</p>
     <h2>Content Security Policy</h2>

@@ -8,6 +8,7 @@ import { component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io/qw
 import { Form, Link, routeAction$, routeLoader$, server$, useLocation, type DocumentHead, type RequestEventBase } from '@builder.io/qwik-city'
 import { formatCount, formatDuration, formatPercent, formatPValue } from '../../../../../../components/analytics/format'
 import { IntervalChart } from '../../../../../../components/experiments/interval-chart'
+import { SequenceChart } from '../../../../../../components/experiments/sequence-chart'
 import { formatMetric, metricLabel, STATUS_LABELS, strategyLabel } from '../../../../../../components/experiments/labels'
 import { STATUS_BADGE, type Experiment, type Results } from '../../../../../../components/experiments/types'
 import { verdict } from '../../../../../../components/experiments/verdict'
@@ -98,7 +99,9 @@ export default component$(() => {
 
   return (
     <>
-      <PageHeader title={e.name} lead={`${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
+      <PageHeader title={e.name} lead={`${e.variants
+        ? e.variants.map((a, i) => `${a.key}: ${strategyLabel(a.strategy)} ${a.weight}%${i === 0 ? ' (control)' : ''}`).join(', ')
+        : `${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant`} · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
         <span class={STATUS_BADGE[e.status]} id="experiment-status">{STATUS_LABELS[e.status]}</span>
       </PageHeader>
 
@@ -155,11 +158,48 @@ export default component$(() => {
               </tbody>
             </table>
           </div>
+          {r.arms.length > 0 && (
+            <div class="table-wrap">
+              <table id="all-arms-table">
+                <caption>Every arm against the control{r.arms.length > 2 ? ' (p-values Holm-corrected across the arms)' : ''}</caption>
+                <thead><tr>
+                  <th scope="col">Arm</th><th scope="col">Strategy</th><th scope="col" class="num">Exposed shoppers</th>
+                  <th scope="col" class="num">{metricLabel(e.metric)}</th><th scope="col" class="num">Lift</th>
+                  <th scope="col" class="num">p-value for the decision</th><th scope="col" class="num">CUPED-adjusted lift</th>
+                </tr></thead>
+                <tbody>
+                  {r.arms.map((a, i) => (
+                    <tr key={a.key} data-arm={a.key}>
+                      <th scope="row" style="font-weight:400;background:none">{i === 0 ? `${a.key} (control)` : a.key}</th>
+                      <td>{strategyLabel(a.strategy)}</td>
+                      <td class="num">{formatCount(a.sampleSize)}</td>
+                      <td class="num">{fmt(a.metric)}</td>
+                      <td class="num">{a.lift === null ? '–' : `${a.lift >= 0 ? '+' : ''}${formatPercent(a.lift, 1)}`}</td>
+                      <td class="num">{i === 0 ? '–' : formatPValue(a.adjustedPValue)}</td>
+                      <td class="num">{a.cuped?.adjustedLift == null ? '–' : `${a.cuped.adjustedLift >= 0 ? '+' : ''}${formatPercent(a.cuped.adjustedLift, 1)} (variance −${formatPercent(a.cuped.varianceReduction, 0)}${a.cuped.usedForDecision ? ', used' : ''})`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {r.guardrails.length > 0 && (
+            <p class="muted" id="guardrails">
+              Guardrails: {r.guardrails.map((g) => `${metricLabel(g.metric as typeof e.metric)} in ${g.arm} ${g.lift === null ? '–' : `${g.lift >= 0 ? '+' : ''}${formatPercent(g.lift, 1)}`}${g.harm ? ' (harm)' : ''}`).join(' · ')}
+            </p>
+          )}
           <p class="muted">
             Sample ratio check: p = {formatPValue(r.srm.pValue)} ({r.srm.detected ? 'mismatch detected' : 'no mismatch'}).
             {r.minimumSampleSize !== null && ` About ${formatCount(r.minimumSampleSize)} shoppers per arm are needed to detect a 5% relative change.`}
             {' '}<Link href="/docs/experiments">How these numbers are computed</Link>
           </p>
+          {r.daily && r.daily.length > 1 && (
+            <figure style="margin:0">
+              <SequenceChart days={r.daily} label={`Lift against the control by day, per arm, with its ${r.sequential ? '95% confidence sequence (valid at every look)' : '95% fixed-horizon interval'}. ` +
+                r.arms.slice(1).map((a) => `${a.key}: ${a.lift === null ? 'no data' : formatPercent(a.lift, 1)} today`).join('. ') + '.'} />
+              <figcaption class="muted">Lift against the control over time; the band is the {r.sequential ? 'confidence sequence: a decision is due once it leaves 0' : 'fixed-horizon interval, only valid at the planned size'}.</figcaption>
+            </figure>
+          )}
           {r.daily && r.daily.length > 0 && (
             <details>
               <summary>Cumulative results by day</summary>

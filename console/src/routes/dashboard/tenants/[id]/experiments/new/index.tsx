@@ -51,6 +51,15 @@ export default component$(() => {
           <SelectField name="control" label="Control strategy" options={strategyOptions} value={control} error={errorOf('control')} hint="What shoppers get today" />
           <SelectField name="variant" label="Variant strategy" options={strategyOptions} value={variant} error={errorOf('variant')} hint="The challenger" />
         </div>
+        <details open={['arm3', 'arm4', 'arm5'].some((f) => value(f, ''))}>
+          <summary>More arms (up to five in all)</summary>
+          <div class="form-row">
+            {(['arm3', 'arm4', 'arm5'] as const).map((f, i) => (
+              <SelectField key={f} name={f} label={`Arm ${i + 3}`} options={[{ value: '', label: '—' }, ...strategyOptions]} value={value(f, '')} error={errorOf(f)} />
+            ))}
+          </div>
+          <p class="hint">With more arms, shoppers are split evenly between all of them and each is compared with the control (Holm-corrected).</p>
+        </details>
         <FormField name="trafficSplit" label="Traffic to the variant (%)" type="number" required min={1} max={99} step={1} value={value('trafficSplit', '50')} error={errorOf('trafficSplit')} hint="The rest stays on the control; 50 splits evenly" />
         <fieldset class="field" aria-describedby={errorOf('metric') ? 'f-metric-error' : undefined}>
           <legend style="font-weight:600">Success metric</legend>
