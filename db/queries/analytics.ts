@@ -307,3 +307,23 @@ export async function foldWeek(raw: RawSql, tenantId: string, week: string, thro
     return true
   })
 }
+
+/** One placement's distinct (shopper, UTC day) pairs among the impressions read ('' = no placement). */
+export interface ShopperDays { placement: string; shopper_days: number; impressions: number; oldest_ms: number }
+
+/**
+ * Distinct (user, UTC day) pairs per placement among the tenant's newest
+ * `limit` recommendation_impressed events since `since`: the limit walks
+ * events_tenant_ts_idx backwards, so the cost is bounded however busy the tenant.
+ * `impressions` (events read) and `oldest_ms` let the caller scale a capped read to the days it covers.
+ */
+export async function recentShopperDays(raw: RawSql, tenantId: string, since: Date, limit: number) {
+  return raw.query<ShopperDays>(
+    `with recent as (
+       select user_id, coalesce(placement, '') as placement, ts from events
+       where tenant_id = $1 and ts >= $2 and event_type = 'recommendation_impressed'
+       order by ts desc limit ${Math.trunc(limit)})
+     select placement, count(distinct (user_id, (ts at time zone 'UTC')::date))::float8 as shopper_days,
+       count(*)::float8 as impressions, (extract(epoch from min(ts)) * 1000)::float8 as oldest_ms
+     from recent group by placement`, [tenantId, since.toISOString()])
+}

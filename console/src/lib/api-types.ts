@@ -469,6 +469,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's traffic per placement over the last 14 days, for estimating an experiment's duration
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs are divided by the days those events cover instead of 14.
+         */
+        get: operations["getApiV1ExperimentsTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{id}": {
         parameters: {
             query?: never;
@@ -4990,6 +5010,103 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1ExperimentsTraffic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description the window read: the last 14 UTC days, today included */
+                            days: number;
+                            /** @description placements by impressions, most first (at most 100) */
+                            placements: {
+                                /** @description '' for impressions sent without a placement */
+                                placement: string;
+                                /** @description distinct (shopper, day) pairs a day among recommendation impressions */
+                                shoppersPerDay: number;
+                                impressionsPerDay: number;
+                                /** @description clicks / impressions over the window; null without impressions */
+                                ctr: number | null;
+                                /** @description attributed conversions a day / shoppers a day (at most 1); null without shoppers */
+                                conversionRate: number | null;
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

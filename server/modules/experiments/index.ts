@@ -23,6 +23,16 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
       response: { 200: ListEnvelope(ExperimentModel.experiment), ...problems(400, 401, 403, 429) },
       detail: { summary: 'List experiments', description: ACCESS.write, security },
     })
+    // Before '/:id', which would take 'traffic' as an id.
+    .get('/traffic', async ({ principal }) => ({ data: await exps.traffic(principal.tenantId) }), {
+      tenant: 'write',
+      response: { 200: Envelope(ExperimentModel.traffic), ...problems(401, 403, 429) },
+      detail: {
+        summary: "The tenant's traffic per placement over the last 14 days, for estimating an experiment's duration",
+        description: `${ACCESS.write} Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs are divided by the days those events cover instead of 14.`,
+        security,
+      },
+    })
     .get('/:id', async ({ principal, params }) => {
       const e = await exps.get(principal.tenantId, params.id)
       // The SDK's getVariant reads a running experiment with the public read key; nothing else is public.

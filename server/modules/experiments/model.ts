@@ -127,4 +127,14 @@ export const ExperimentModel = {
     placement: T.Union([T.String(), T.Null()]), status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),
     createdAt: DateTime, updatedAt: DateTime, startedAt: T.Union([DateTime, T.Null()]), completedAt: T.Union([DateTime, T.Null()]),
   }),
+  traffic: T.Object({
+    days: T.Integer({ description: 'the window read: the last 14 UTC days, today included' }),
+    placements: T.Array(T.Object({
+      placement: T.String({ description: "'' for impressions sent without a placement" }),
+      shoppersPerDay: T.Number({ description: 'distinct (shopper, day) pairs a day among recommendation impressions' }),
+      impressionsPerDay: T.Number(),
+      ctr: T.Union([T.Number(), T.Null()], { description: 'clicks / impressions over the window; null without impressions' }),
+      conversionRate: T.Union([T.Number(), T.Null()], { description: 'attributed conversions a day / shoppers a day (at most 1); null without shoppers' }),
+    }), { description: 'placements by impressions, most first (at most 100)' }),
+  }),
 } as const

@@ -4,11 +4,17 @@ import type { Db, RawSql } from '../../../db/client.ts'
 import {
   archiveExperiment, deleteDraft, deleteShopperExposures, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
+import { placementMetrics, recentShopperDays } from '../../../db/queries/analytics.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { decide, type Analysis } from './decision.ts'
 import { CUPED_PRE_DAYS, experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
 const RESULTS_KEPT_DAYS = 90
+/** The traffic window the duration estimate reads, and its bounds: impression events read, placements listed. */
+export const TRAFFIC_DAYS = 14
+export const TRAFFIC_MAX_IMPRESSIONS = 200_000
+const TRAFFIC_MAX_PLACEMENTS = 100
+const DAY_MS = 86_400_000
 import type { Experiment } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { allowedFrom, armsOf, nextStatus, type ExperimentArmSpec, type Transition } from './assignment.ts'
@@ -200,6 +206,36 @@ export function createExperimentService(d: ExperimentDeps) {
         archived++
       }
       return archived
+    },
+
+    /**
+     * Traffic per placement over the last 14 days, for the duration estimate. Rates
+     * come from the rollups; shoppers from the newest impression events (at most
+     * TRAFFIC_MAX_IMPRESSIONS): a capped read covers fewer days, so it is divided by those.
+     */
+    async traffic(tenantId: string, maxImpressions = TRAFFIC_MAX_IMPRESSIONS) {
+      const now = d.clock()
+      const today = now.toISOString().slice(0, 10)
+      const from = new Date(Date.parse(today) - (TRAFFIC_DAYS - 1) * DAY_MS)
+      const [metrics, shoppers] = await Promise.all([
+        placementMetrics(d.raw, tenantId, { from: from.toISOString().slice(0, 10), to: today }, TRAFFIC_MAX_PLACEMENTS),
+        recentShopperDays(d.raw, tenantId, from, maxImpressions),
+      ])
+      const read = shoppers.reduce((s, r) => s + Number(r.impressions), 0)
+      const oldest = Math.min(...shoppers.map((r) => Number(r.oldest_ms)))
+      // Capped: the read spans from its oldest event to now, not the whole window.
+      const coveredDays = read >= maxImpressions ? Math.max((now.getTime() - oldest) / DAY_MS, 1 / 24) : TRAFFIC_DAYS
+      const pairs = new Map(shoppers.map((r) => [r.placement, Number(r.shopper_days)]))
+      const placements = metrics.map((m) => {
+        const impressions = Number(m.impressions), shoppersPerDay = (pairs.get(m.placement) ?? 0) / coveredDays
+        const conversionsPerDay = Number(m.conversions) / TRAFFIC_DAYS
+        return {
+          placement: m.placement, shoppersPerDay, impressionsPerDay: impressions / TRAFFIC_DAYS,
+          ctr: impressions > 0 ? Number(m.clicks) / impressions : null,
+          conversionRate: shoppersPerDay > 0 ? Math.min(1, conversionsPerDay / shoppersPerDay) : null,
+        }
+      })
+      return { days: TRAFFIC_DAYS, placements }
     },
 
     async transition(tenantId: string, id: string, t: Transition) {
