@@ -31,6 +31,13 @@ describe('experiments', () => {
     await page.goto(`/dashboard/tenants/${tenantId}/experiments`)
     expect(await page.locator('.empty').innerText()).toContain('No experiments yet')
     await expectNoAxeViolations(page)
+    // Yesterday's traffic on home, for the duration estimate: 28 shoppers (2 a day over 14 days), 7 clicks (CTR 25 %).
+    // Visitors who were never exposed to an experiment: the results below do not count them.
+    const noon = new Date(Date.parse(new Date().toISOString().slice(0, 10)) - 12 * 3600_000).toISOString()
+    await seedEvents(h, s, Array.from({ length: 28 }, (_, i) => [
+      { eventType: 'recommendation_impressed', userId: `visitor-${i}`, productId: 'p1', placement: 'home', timestamp: noon },
+      ...(i % 4 === 0 ? [{ eventType: 'recommendation_clicked', userId: `visitor-${i}`, productId: 'p1', placement: 'home', timestamp: noon }] : []),
+    ]).flat())
     await page.getByRole('link', { name: 'New experiment' }).click()
     await page.waitForURL(/\/experiments\/new$/)
     await page.getByLabel('Name').fill('Collab vs Content')
@@ -48,7 +55,14 @@ describe('experiments', () => {
     await page.getByLabel('Variant strategy').selectOption('content_based')
     await page.getByLabel('Traffic to the variant (%)').fill('50')
     await page.getByLabel('Click-through rate').check()
+    await page.getByLabel('Placement (optional)').fill('cart')
+    await page.waitForFunction(() => document.querySelector('#duration-estimate')?.textContent === 'No traffic on this placement in the last 14 days.')
     await page.getByLabel('Placement (optional)').fill('home')
+    await page.waitForFunction(() => document.querySelector('#duration-estimate')?.textContent?.includes('on home'))
+    expect(await page.locator('#duration-estimate').innerText()).toMatch(/^About [\d,]+ days at 2 shoppers a day on home \(CTR 25 %\) to detect a 5 % lift with 80 % power\.$/)
+    // 50 %: 330 per arm (1.75 × 188.4), two arms at 2 a day → 330 days.
+    await page.getByLabel('Minimum detectable effect (%)').fill('50')
+    await page.waitForFunction(() => document.querySelector('#duration-estimate')?.textContent?.startsWith('About 330 days'))
     await page.getByRole('button', { name: 'Launch experiment' }).click()
     await page.waitForURL(/\/experiments\/[0-9a-f-]{36}$/)
     expUrl = new URL(page.url()).pathname

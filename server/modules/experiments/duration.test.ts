@@ -34,6 +34,11 @@ describe('estimateDuration', () => {
   test('sequential by default: about 20 days', () => {
     expect(estimateDuration({ rate: 0.1, relativeMde: 0.05, arms: 2, shoppersPerDay: 10_000 })!.days).toBe(20)
   })
+  test('an uneven split waits for its smallest arm: 80/20 takes 2.5x an even split', () => {
+    const e = estimateDuration({ rate: 0.1, relativeMde: 0.05, arms: 2, shoppersPerDay: 10_000, smallestShare: 0.2, sequential: false })!
+    expect(e.days).toBe(Math.ceil(56_512 / 2_000))
+    expect(estimateDuration({ rate: 0.1, relativeMde: 0.05, arms: 2, shoppersPerDay: 10_000, smallestShare: 0.6 })).toBeNull()
+  })
   test('no traffic → null', () => {
     expect(estimateDuration({ rate: 0.1, relativeMde: 0.05, arms: 2, shoppersPerDay: 0 })).toBeNull()
     expect(estimateDuration({ rate: 0, relativeMde: 0.05, arms: 2, shoppersPerDay: 100 })).toBeNull()

@@ -26,11 +26,14 @@ export function shoppersPerArm(p: number, m: number, sequential = true): number 
 
 export interface DurationEstimate { perArm: number; days: number }
 
-/** days = ceil(perArm · arms / shoppersPerDay); null without traffic or a detectable change. */
-export function estimateDuration(input: { rate: number; relativeMde: number; arms: number; shoppersPerDay: number; sequential?: boolean }): DurationEstimate | null {
-  const { rate, relativeMde, arms, shoppersPerDay, sequential = true } = input
-  if (!(shoppersPerDay > 0) || !(Number.isInteger(arms) && arms >= 2)) return null
+/**
+ * days = ceil(perArm · arms / shoppersPerDay) for an even split; an uneven one waits for its
+ * smallest arm (`smallestShare` of the shoppers, e.g. 0.2 for 80/20). Null without traffic or a detectable change.
+ */
+export function estimateDuration(input: { rate: number; relativeMde: number; arms: number; shoppersPerDay: number; smallestShare?: number; sequential?: boolean }): DurationEstimate | null {
+  const { rate, relativeMde, arms, shoppersPerDay, smallestShare = 1 / arms, sequential = true } = input
+  if (!(shoppersPerDay > 0) || !(Number.isInteger(arms) && arms >= 2) || !(smallestShare > 0 && smallestShare <= 1 / arms)) return null
   const perArm = shoppersPerArm(rate, relativeMde, sequential)
   if (perArm === null) return null
-  return { perArm, days: Math.ceil(perArm * arms / shoppersPerDay) }
+  return { perArm, days: Math.ceil(perArm / (shoppersPerDay * smallestShare) - 1e-9) }
 }

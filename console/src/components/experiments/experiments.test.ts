@@ -3,6 +3,7 @@ import { formField, parseExperimentForm } from './form.ts'
 import { intervalGeometry } from './interval.ts'
 import { sequenceGeometry } from './sequence.ts'
 import { formatMetric } from './labels.ts'
+import { durationSentence } from './duration.ts'
 import { verdict, type ResultsView } from './verdict.ts'
 
 describe('parseExperimentForm', () => {
@@ -96,5 +97,27 @@ describe('sequenceGeometry', () => {
     const g = sequenceGeometry([])
     expect(g.series).toEqual([])
     expect(g.zeroY).toBeGreaterThan(g.plot.y)
+  })
+})
+
+describe('durationSentence', () => {
+  const traffic = [
+    { placement: 'home', shoppersPerDay: 10_000, impressionsPerDay: 30_000, ctr: 0.1, conversionRate: 0.02 },
+    { placement: 'pdp', shoppersPerDay: 500, impressionsPerDay: 900, ctr: 0, conversionRate: 0 },
+  ]
+  const input = { placement: 'home', metric: 'ctr', mdePercent: 5, arms: 2, variantPercent: 50 }
+  test('days from the sequential sample size at the placement\'s traffic', () => {
+    // 98,896 per arm (1.75 × 56,512), two arms at 10,000 a day → 20 days.
+    expect(durationSentence(traffic, input)).toBe('About 20 days at 10,000 shoppers a day on home (CTR 10 %) to detect a 5 % lift with 80 % power.')
+    expect(durationSentence(traffic, { ...input, variantPercent: 20 })).toStartWith('About 50 days')
+    expect(durationSentence(traffic, { ...input, mdePercent: 10 })).toStartWith('About 5 days')
+    expect(durationSentence(traffic, { ...input, metric: 'conversion_rate' })).toContain('(conversion rate 2 %)')
+    expect(durationSentence(traffic, { ...input, placement: '' })).toContain('on every placement')
+  })
+  test('no traffic, no rate, other metrics', () => {
+    expect(durationSentence(traffic, { ...input, placement: 'cart' })).toBe('No traffic on this placement in the last 14 days.')
+    expect(durationSentence([], { ...input, placement: '' })).toBe('No traffic on this placement in the last 14 days.')
+    expect(durationSentence(traffic, { ...input, placement: 'pdp' })).toStartWith('No estimate')
+    expect(durationSentence(traffic, { ...input, metric: 'revenue_per_visitor' })).toContain('covers click-through and conversion rate')
   })
 })

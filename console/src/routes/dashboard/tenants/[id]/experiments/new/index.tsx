@@ -1,7 +1,9 @@
 // New experiment (flow §4.4, "launch in < 5 minutes"): one short form, sensible
-// defaults (the tenant's current strategy as control, 50/50, CTR), Launch.
-import { component$ } from '@builder.io/qwik'
-import { Form, Link, routeAction$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
+// defaults (the tenant's current strategy as control, 50/50, CTR), Launch; and how
+// long it would run at the last 14 days' traffic, recomputed in the page as the fields change.
+import { $, component$, useStore } from '@builder.io/qwik'
+import { Form, Link, routeAction$, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
+import { durationSentence, type PlacementTraffic } from '../../../../../../components/experiments/duration'
 import { formField, parseExperimentForm, type FieldError } from '../../../../../../components/experiments/form'
 import { METRIC_LABELS, METRICS, strategyLabel } from '../../../../../../components/experiments/labels'
 import { STRATEGIES } from '../../../../../../lib/vocabulary'
@@ -22,8 +24,15 @@ export const useLaunchExperiment = routeAction$(async (form, ev) => {
   throw ev.redirect(303, `/dashboard/tenants/${ev.params.id}/experiments/${r.data.id}`)
 })
 
+/** Null when the traffic could not be read: the form works without its estimate. */
+export const useTraffic = routeLoader$(async (ev) => {
+  const r = await apiFetch<{ days: number; placements: PlacementTraffic[] }>(ev, '/api/v1/experiments/traffic', { tenantId: ev.params.id })
+  return r.ok ? r.data.placements : null
+})
+
 export default component$(() => {
   const launch = useLaunchExperiment()
+  const traffic = useTraffic()
   const tenant = useTenant()
   const loc = useLocation()
   const sent = launch.formData
@@ -35,6 +44,19 @@ export default component$(() => {
   const metric = value('metric', 'ctr')
   const problem = launch.value?.failed ? (launch.value.problem as Problem | null) : null
   const strategyOptions = STRATEGIES.map((s) => ({ value: s, label: strategyLabel(s) }))
+  const arms = (read: (f: string) => string) => 2 + ['arm3', 'arm4', 'arm5'].filter((f) => read(f)).length
+  const est = useStore({
+    placement: value('placement', ''), metric, mdePercent: Number(value('mde', '5')),
+    arms: arms((f) => value(f, '')), variantPercent: Number(value('trafficSplit', '50')),
+  })
+  // The only client code of the page: read the form back into the estimate's inputs.
+  const reread = $((ev: Event) => {
+    const form = (ev.target as HTMLInputElement | null)?.form
+    if (!form) return
+    const f = new FormData(form)
+    const read = (k: string) => String(f.get(k) ?? '')
+    Object.assign(est, { placement: read('placement'), metric: read('metric'), mdePercent: Number(read('mde')), arms: arms(read), variantPercent: Number(read('trafficSplit')) })
+  })
 
   return (
     <>
@@ -45,6 +67,7 @@ export default component$(() => {
           <strong>The experiment was not launched.</strong> Fix the {errors.length === 1 ? 'field' : `${errors.length} fields`} marked below.
         </div>
       )}
+      <div onInput$={reread} onChange$={reread}>
       <Form action={launch} class="card" style="max-width:40rem" aria-label="New experiment">
         <FormField name="name" label="Name" required maxLength={200} value={value('name', '')} error={errorOf('name')} hint="For example: Collaborative vs content-based on the home page" />
         <div class="form-row">
@@ -71,11 +94,14 @@ export default component$(() => {
           {errorOf('metric') && <span id="f-metric-error" class="error">{errorOf('metric')}</span>}
         </fieldset>
         <FormField name="placement" label="Placement (optional)" maxLength={100} value={value('placement', '')} error={errorOf('placement')} hint="Only this placement, e.g. product-page; leave empty for every placement" />
+        <FormField name="mde" label="Minimum detectable effect (%)" type="number" min={0.1} max={1000} step={0.1} value={value('mde', '5')} hint="The smallest relative lift worth detecting; only for the estimate below" />
+        {traffic.value && <p id="duration-estimate" class="hint" aria-live="polite">{durationSentence(traffic.value, est)}</p>}
         <div class="form-row">
           <button type="submit" class="btn" disabled={launch.isRunning}>Launch experiment</button>
           <Link href={`/dashboard/tenants/${loc.params.id}/experiments`}>Cancel</Link>
         </div>
       </Form>
+      </div>
     </>
   )
 })
