@@ -308,22 +308,26 @@ export async function foldWeek(raw: RawSql, tenantId: string, week: string, thro
   })
 }
 
-/** One placement's distinct (shopper, UTC day) pairs among the impressions read ('' = no placement). */
-export interface ShopperDays { placement: string; shopper_days: number; impressions: number; oldest_ms: number }
+/** One placement's distinct (shopper, UTC day) pairs on the days counted ('' = no placement), and what the read covered. */
+export interface ShopperDays { placement: string; shopper_days: number; read: number; first_day: string; oldest_ms: number }
 
 /**
  * Distinct (user, UTC day) pairs per placement among the tenant's newest
- * `limit` recommendation_impressed events since `since`: the limit walks
+ * `limit` recommendation_impressed events in [since, until): the limit walks
  * events_tenant_ts_idx backwards, so the cost is bounded however busy the tenant.
- * `impressions` (events read) and `oldest_ms` let the caller scale a capped read to the days it covers.
+ * A read the limit cut short starts inside its first day: that day's pairs are
+ * left out (the caller divides by the whole days that remain) unless it is the only day.
  */
-export async function recentShopperDays(raw: RawSql, tenantId: string, since: Date, limit: number) {
+export async function recentShopperDays(raw: RawSql, tenantId: string, since: Date, until: Date, limit: number) {
   return raw.query<ShopperDays>(
     `with recent as (
-       select user_id, coalesce(placement, '') as placement, ts from events
-       where tenant_id = $1 and ts >= $2 and event_type = 'recommendation_impressed'
-       order by ts desc limit ${Math.trunc(limit)})
-     select placement, count(distinct (user_id, (ts at time zone 'UTC')::date))::float8 as shopper_days,
-       count(*)::float8 as impressions, (extract(epoch from min(ts)) * 1000)::float8 as oldest_ms
-     from recent group by placement`, [tenantId, since.toISOString()])
+       select user_id, coalesce(placement, '') as placement, (ts at time zone 'UTC')::date as day, ts from events
+       where tenant_id = $1 and ts >= $2 and ts < $3 and event_type = 'recommendation_impressed'
+       order by ts desc limit ${Math.trunc(limit)}),
+     b as (select count(*) as n, min(day) as first_day, max(day) as last_day, min(ts) as oldest from recent)
+     select r.placement, count(distinct (r.user_id, r.day))::float8 as shopper_days, b.n::float8 as read,
+       b.first_day::text as first_day, (extract(epoch from b.oldest) * 1000)::float8 as oldest_ms
+     from recent r cross join b
+     where b.n < ${Math.trunc(limit)} or r.day > b.first_day or b.first_day = b.last_day
+     group by r.placement, b.n, b.first_day, b.oldest`, [tenantId, since.toISOString(), until.toISOString()])
 }

@@ -478,7 +478,7 @@ export interface paths {
         };
         /**
          * The tenant's traffic per placement over the last 14 days, for estimating an experiment's duration
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs are divided by the days those events cover instead of 14.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". The window is the 14 whole UTC days before today. Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs of the whole days those events cover are divided by that number of days (within a single day, by the part of it read) instead of 14.
          */
         get: operations["getApiV1ExperimentsTraffic"];
         put?: never;
@@ -5065,7 +5065,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            /** @description the window read: the last 14 UTC days, today included */
+                            /** @description the window read: the 14 whole UTC days before today */
                             days: number;
                             /** @description placements by impressions, most first (at most 100) */
                             placements: {

@@ -29,7 +29,7 @@ export function experimentRoutes(exps: ExperimentService, guards: ReturnType<typ
       response: { 200: Envelope(ExperimentModel.traffic), ...problems(401, 403, 429) },
       detail: {
         summary: "The tenant's traffic per placement over the last 14 days, for estimating an experiment's duration",
-        description: `${ACCESS.write} Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs are divided by the days those events cover instead of 14.`,
+        description: `${ACCESS.write} The window is the 14 whole UTC days before today. Impressions, clicks and conversions come from the daily rollups. Shoppers a day are distinct (shopper, UTC day) pairs among recommendation_impressed events, read from at most the newest 200,000 such events of the tenant; when that cap is reached, the pairs of the whole days those events cover are divided by that number of days (within a single day, by the part of it read) instead of 14.`,
         security,
       },
     })

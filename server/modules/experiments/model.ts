@@ -128,7 +128,7 @@ export const ExperimentModel = {
     createdAt: DateTime, updatedAt: DateTime, startedAt: T.Union([DateTime, T.Null()]), completedAt: T.Union([DateTime, T.Null()]),
   }),
   traffic: T.Object({
-    days: T.Integer({ description: 'the window read: the last 14 UTC days, today included' }),
+    days: T.Integer({ description: 'the window read: the 14 whole UTC days before today' }),
     placements: T.Array(T.Object({
       placement: T.String({ description: "'' for impressions sent without a placement" }),
       shoppersPerDay: T.Number({ description: 'distinct (shopper, day) pairs a day among recommendation impressions' }),

@@ -209,25 +209,27 @@ export function createExperimentService(d: ExperimentDeps) {
     },
 
     /**
-     * Traffic per placement over the last 14 days, for the duration estimate. Rates
-     * come from the rollups; shoppers from the newest impression events (at most
-     * TRAFFIC_MAX_IMPRESSIONS): a capped read covers fewer days, so it is divided by those.
+     * Traffic per placement over the last 14 whole UTC days (today, still partial, left out),
+     * for the duration estimate. Rates come from the rollups; shoppers from the newest
+     * impression events (at most TRAFFIC_MAX_IMPRESSIONS): a read the cap cut short is
+     * divided by the whole days it covers (or, inside one day, by the part of it read).
      */
     async traffic(tenantId: string, maxImpressions = TRAFFIC_MAX_IMPRESSIONS) {
-      const now = d.clock()
-      const today = now.toISOString().slice(0, 10)
-      const from = new Date(Date.parse(today) - (TRAFFIC_DAYS - 1) * DAY_MS)
+      const until = Date.parse(d.clock().toISOString().slice(0, 10)), since = until - TRAFFIC_DAYS * DAY_MS
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
       const [metrics, shoppers] = await Promise.all([
-        placementMetrics(d.raw, tenantId, { from: from.toISOString().slice(0, 10), to: today }, TRAFFIC_MAX_PLACEMENTS),
-        recentShopperDays(d.raw, tenantId, from, maxImpressions),
+        placementMetrics(d.raw, tenantId, { from: day(since), to: day(until - DAY_MS) }, TRAFFIC_MAX_PLACEMENTS),
+        recentShopperDays(d.raw, tenantId, new Date(since), new Date(until), maxImpressions),
       ])
-      const read = shoppers.reduce((s, r) => s + Number(r.impressions), 0)
-      const oldest = Math.min(...shoppers.map((r) => Number(r.oldest_ms)))
-      // Capped: the read spans from its oldest event to now, not the whole window.
-      const coveredDays = read >= maxImpressions ? Math.max((now.getTime() - oldest) / DAY_MS, 1 / 24) : TRAFFIC_DAYS
+      let daysCounted = TRAFFIC_DAYS
+      const s0 = shoppers[0]
+      if (s0 && Number(s0.read) >= maxImpressions) {
+        const whole = (until - Date.parse(s0.first_day)) / DAY_MS - 1
+        daysCounted = whole >= 1 ? whole : (until - Number(s0.oldest_ms)) / DAY_MS
+      }
       const pairs = new Map(shoppers.map((r) => [r.placement, Number(r.shopper_days)]))
       const placements = metrics.map((m) => {
-        const impressions = Number(m.impressions), shoppersPerDay = (pairs.get(m.placement) ?? 0) / coveredDays
+        const impressions = Number(m.impressions), shoppersPerDay = (pairs.get(m.placement) ?? 0) / daysCounted
         const conversionsPerDay = Number(m.conversions) / TRAFFIC_DAYS
         return {
           placement: m.placement, shoppersPerDay, impressionsPerDay: impressions / TRAFFIC_DAYS,

@@ -1,4 +1,4 @@
-// GET /experiments/traffic (issue 25): the last 14 days per placement, for the duration estimate.
+// GET /experiments/traffic (issue 25): the last 14 whole days per placement, for the duration estimate.
 import { describe, expect, test } from 'bun:test'
 import { BACKENDS } from '../../test/backends.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
@@ -20,8 +20,8 @@ for (const name of BACKENDS) {
         ev('b', 'recommendation_impressed', 'home', 1), ev('c', 'recommendation_impressed', 'home', 1),
         ev('a', 'recommendation_impressed', 'home', 2),
         ev('a', 'recommendation_clicked', 'home', 1),
-        // pdp: one shopper, one impression, 3 days ago; and one 20 days ago, outside the window.
-        ev('d', 'recommendation_impressed', 'pdp', 3), ev('e', 'recommendation_impressed', 'pdp', 20),
+        // pdp: one shopper, one impression, 3 days ago; one 20 days ago, outside the window; one today, not yet whole.
+        ev('d', 'recommendation_impressed', 'pdp', 3), ev('e', 'recommendation_impressed', 'pdp', 20), { ...ev('f', 'recommendation_impressed', 'pdp', 0), timestamp: new Date(Date.now() - 1000).toISOString() },
       ] } })
       expect(r.body.data.rejected).toEqual([])
       return k
@@ -41,14 +41,15 @@ for (const name of BACKENDS) {
       expect(r.body.data.placements[0].placement).toBe('home')
     })
 
-    test('a capped read is divided by the days it covers', async () => {
+    test('a capped read counts the whole days it covers; inside one day, the part read', async () => {
       const k = await seeded()
-      // The newest 4 impressions: yesterday's four on home (3 pairs), covering ~1.5 days back to yesterday noon.
-      const capped = await t.app.services.experiments.traffic(k.tenantId, 4)
-      const home = capped.placements.find((p) => p.placement === 'home')!
-      const covered = (Date.now() - Date.parse(noon(1))) / DAY
-      expect(home.shoppersPerDay).toBeCloseTo(3 / covered, 2)
+      // The newest 5: yesterday's four on home and a's two days ago; that first day is cut, so yesterday's 3 pairs over 1 day.
+      const capped = await t.app.services.experiments.traffic(k.tenantId, 5)
+      expect(capped.placements.find((p) => p.placement === 'home')!.shoppersPerDay).toBe(3)
       expect(capped.placements.find((p) => p.placement === 'pdp')!.shoppersPerDay).toBe(0)
+      // The newest 4, all yesterday noon: 3 pairs in the half day read.
+      const half = await t.app.services.experiments.traffic(k.tenantId, 4)
+      expect(half.placements.find((p) => p.placement === 'home')!.shoppersPerDay).toBeCloseTo(6, 9)
     })
 
     test('scoped by tenant; read key 403; an admin with X-Tenant-ID reads it', async () => {
