@@ -1,8 +1,9 @@
 // The new-experiment form's duration estimate, as one sentence: the server's
 // formula (server/modules/experiments/duration.ts) over GET /experiments/traffic.
 import { estimateDuration } from '../../../../server/modules/experiments/duration.ts'
+import type { Traffic } from './types.ts'
 
-export interface PlacementTraffic { placement: string; shoppersPerDay: number; impressionsPerDay: number; ctr: number | null; conversionRate: number | null }
+export type PlacementTraffic = Traffic['placements'][number]
 export interface EstimateInput { placement: string; metric: string; mdePercent: number; arms: number; variantPercent: number }
 
 const num = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: x < 10 ? 1 : 0 })

@@ -3,11 +3,11 @@
 // long it would run at the last 14 days' traffic, recomputed in the page as the fields change.
 import { $, component$, useStore } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
-import { durationSentence, type PlacementTraffic } from '../../../../../../components/experiments/duration'
+import { durationSentence } from '../../../../../../components/experiments/duration'
 import { formField, parseExperimentForm, type FieldError } from '../../../../../../components/experiments/form'
 import { METRIC_LABELS, METRICS, strategyLabel } from '../../../../../../components/experiments/labels'
 import { STRATEGIES } from '../../../../../../lib/vocabulary'
-import type { Experiment } from '../../../../../../components/experiments/types'
+import type { Experiment, Traffic } from '../../../../../../components/experiments/types'
 import { FormField, PageHeader, ProblemAlert, SelectField } from '../../../../../../components/ui'
 import type { Problem } from '../../../../../../lib/api'
 import { apiFetch } from '../../../../../../lib/api'
@@ -26,7 +26,7 @@ export const useLaunchExperiment = routeAction$(async (form, ev) => {
 
 /** Null when the traffic could not be read: the form works without its estimate. */
 export const useTraffic = routeLoader$(async (ev) => {
-  const r = await apiFetch<{ days: number; placements: PlacementTraffic[] }>(ev, '/api/v1/experiments/traffic', { tenantId: ev.params.id })
+  const r = await apiFetch<Traffic>(ev, '/api/v1/experiments/traffic', { tenantId: ev.params.id })
   return r.ok ? r.data.placements : null
 })
 
