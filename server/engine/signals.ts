@@ -6,8 +6,8 @@ import { memo } from './memo.ts'
 import { EVENT_TYPES } from './strategies/interactions.ts'
 import type { ModelIndex } from './strategies/model-index.ts'
 import { better } from './strategies/ranking.ts'
-import { ACTIVITY, HOUR_MS, type TrendingView, velocity } from './strategies/trending.ts'
-import { decay, type EventWeights } from './strategies/weights.ts'
+import { ACTIVITY, type TrendingView, velocity } from './strategies/trending.ts'
+import { decay, type EventWeights, HOUR_MS } from './strategies/weights.ts'
 import type { TenantModel } from './types.ts'
 
 export interface Signals {

@@ -20,12 +20,12 @@ import { availabilityChanged, compactForServing, modelIndex } from '../engine/st
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
 import { type ModelEvaluation, UNTUNED_SETTINGS } from '../engine/tune.ts'
+import { HOUR_MS } from '../engine/strategies/weights.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
 const DAY = 86400_000
-const HOUR_MS = 3_600_000
 /** How long new products wait to join the loaded model together (the spec allows 30 s). */
 const ADD_EVERY_MS = 1000
 

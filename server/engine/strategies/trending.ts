@@ -6,9 +6,8 @@
 import type { TenantModel } from '../types.ts'
 import { EVENT_TYPES, type EncodedInteractions } from './interactions.ts'
 import { type Candidate, formatCount } from './ranking.ts'
-import { DAY_MS } from './weights.ts'
+import { DAY_MS, HOUR_MS } from './weights.ts'
 
-export const HOUR_MS = 3_600_000
 /** Days before the last 24 h that make an item's baseline. */
 const BASELINE_DAYS = 14
 /** Fewer events in 24 h than this is noise, whatever the baseline. */

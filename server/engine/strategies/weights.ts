@@ -3,6 +3,8 @@
 import type { EventType } from '../types.ts'
 
 export const DAY_MS = 86_400_000
+/** Trending counts, and the live counters that join them, go by epoch hours (hours since 1970, UTC). */
+export const HOUR_MS = 3_600_000
 
 /**
  * Defaults when a tenant sets none: buying says most, a cart add half as much, a click

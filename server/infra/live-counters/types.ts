@@ -1,3 +1,5 @@
+import { HOUR_MS } from '../../engine/strategies/weights.ts'
+
 /**
  * Live counters: what the engine's trending, popularity and bought-together lists need
  * from events seconds old, kept at ingestion rather than frozen into the model. Counts
@@ -32,7 +34,8 @@ export interface LiveCounterStore {
   dropBaskets(tenantId: string, baskets: readonly string[]): Promise<void>
 }
 
-export const HOUR_MS = 3_600_000
+// The engine's hour: a model's trending hours and the counters' must be the same ones.
+export { HOUR_MS }
 /** Hours kept: a day, the hour in progress and one of slack for late readers. */
 export const KEPT_HOURS = 26
 /** Distinct products a tenant may count in one hour: a flood of made-up ids stops there. */

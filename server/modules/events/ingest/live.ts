@@ -7,12 +7,12 @@ import type { LiveCounterStore, LiveEvent } from '../../../infra/live-counters/t
 import { BASKET_TTL_MS, HOUR_MS, KEPT_HOURS } from '../../../infra/live-counters/types.ts'
 import type { Logger } from '../../../logger.ts'
 import { EVENT_TYPES } from '../../../vocabulary.ts'
+import { DAY_MS } from '../../../engine/strategies/weights.ts'
 
 const TYPE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]))
 // Shown a recommendation says nothing about the item, and counting impressions would let a widget trend its own picks.
 const SKIPPED = TYPE.get('recommendation_impressed')
 const PURCHASE = TYPE.get('purchase')
-const DAY_MS = 24 * HOUR_MS
 
 /** A purchase's basket, as the build forms them: its order, else its session, else the shopper's day. */
 function basketOf(e: NewEvent): string {
