@@ -11,6 +11,7 @@ import { BadRequest, ServiceUnavailable } from '../../errors.ts'
 import { sha256Hex } from '../../infra/crypto.ts'
 import type { Kernels } from '../../kernels/load.ts'
 import type { Logger } from '../../logger.ts'
+import type { InMemoryFirst } from '../../in-memory-first.ts'
 import { pageOf } from '../../engine/page-context.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
 import type { RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from '../../engine/types.ts'
@@ -75,7 +76,9 @@ export function createRecommendationService(d: RecommendationDeps) {
       const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
-      const params = [strategy, q.productId ?? '', context, await cartKey(cart), q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      let cartPart = cartKey(cart)
+      if (cartPart instanceof Promise) cartPart = await cartPart
+      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -173,10 +176,11 @@ export type RecommendationService = ReturnType<typeof createRecommendationServic
  * to 12.8 KB of ids in each of the 70,000 keys in memory would be a tenant's way to
  * spend gigabytes; a digest is 64 characters.
  */
-async function cartKey(cart: readonly string[] | undefined): Promise<string> {
+/** A promise only for a long cart (its digest): most requests name no cart and take no extra turn. */
+function cartKey(cart: readonly string[] | undefined): InMemoryFirst<string> {
   if (cart === undefined) return ''
   const ids = cart.join(',')
-  return ids.length <= CART_KEY_INLINE ? `=${ids}` : `#${await sha256Hex(ids)}`
+  return ids.length <= CART_KEY_INLINE ? `=${ids}` : sha256Hex(ids).then((digest) => `#${digest}`)
 }
 const CART_KEY_INLINE = 256
 
