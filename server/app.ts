@@ -36,7 +36,7 @@ import { DEFAULT_TENANT_CONFIG, type TenantConfig } from './modules/tenants/conf
 import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
-import { GroupCommitter } from './modules/events/ingest/group-commit.ts'
+import { GroupCommitter, type Submitted } from './modules/events/ingest/group-commit.ts'
 import { ProfileCache } from './modules/profiles/cache.ts'
 import { createEventService } from './modules/events/service.ts'
 import { recordLive } from './modules/events/ingest/live.ts'
@@ -152,13 +152,14 @@ export async function createServices(parts: AppParts) {
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
   const countLive = recordLive({ live: cache.live, clock, log })
+  /** What any stored event changes, sent live or imported: the shoppers' cached profiles, the live counters. */
+  const eventsStored = (stored: Submitted[]) => { profiles.changed(stored); void countLive(stored) }
   // A tenant's first events after an empty (or outgrown) model ask for a build, debounced; where builds run in the
   // background at all (this process's worker, or separate worker processes): tests build by hand.
   const buildFollower = new BuildFollower({ raw: database.raw, askForBuild, log }, { ...DEFAULT_FOLLOW, debounceMs: config.modelFollowSeconds * 1000 })
   const followBuilds = parts.startWorker === true || config.modelWorker === 'off'
   const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => {
-    profiles.changed(stored)
-    void countLive(stored)
+    eventsStored(stored)
     if (followBuilds) buildFollower.eventsStored(stored)
   },
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
@@ -175,7 +176,7 @@ export async function createServices(parts: AppParts) {
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
     events: createEventService({
-      db: bg.db, raw: bg.raw, committer, clock, onImported: (stored) => { profiles.changed(stored); void countLive(stored) },
+      db: bg.db, raw: bg.raw, committer, clock, onImported: eventsStored,
       history,
     }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
