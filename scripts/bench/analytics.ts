@@ -15,8 +15,7 @@
 //
 // PostgreSQL: DATABASE_URL, else TEST_PG_ADMIN_URL, else postgres://postgres@127.0.0.1:5432/postgres;
 // the benchmark database is created next to it and dropped at the end.
-import postgres from 'postgres'
-import { openDatabase } from '../../db/client.ts'
+import { benchDatabase } from '../lib/bench-database.ts'
 import { addDailyRollups, addProductRollups, addProductTotals } from '../../db/queries/analytics.ts'
 import { createApp } from '../../server/app.ts'
 import { MemoryCache } from '../../server/infra/cache/memory.ts'
@@ -31,17 +30,12 @@ const PRODUCTS = 5000
 const USERS = 200_000
 const DAYS = 90
 
-const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const dbName = `recomengine_bench_analytics_${process.pid}`
-const benchUrl = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`)
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
 
 const log = (s: string) => console.log(s)
 const secs = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`
 const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] }
 
-await admin.unsafe(`create database ${dbName}`)
-const database = await openDatabase({ databaseUrl: benchUrl, maxConnections: 10 })
+const { database, close } = await benchDatabase('analytics', 10)
 try {
   await database.migrate()
   const raw = database.raw
@@ -254,8 +248,5 @@ try {
     `analytics_product_daily ${pct(cost.product, 50).toFixed(2)}, analytics_product_totals ${pct(cost.totals, 50).toFixed(2)}`)
   await app.shutdown()
 } finally {
-  await database.close()
-  if (process.argv.includes('--keep')) log(`kept database ${dbName}`)
-  else await admin.unsafe(`drop database if exists ${dbName} with (force)`)
-  await admin.end()
+  await close(process.argv.includes('--keep'))
 }

@@ -10,8 +10,7 @@
 //   bun scripts/bench/erasure.ts [--events 1000000] [--keep]
 //
 // PostgreSQL: DATABASE_URL, else TEST_PG_ADMIN_URL, else postgres://postgres@127.0.0.1:5432/postgres.
-import postgres from 'postgres'
-import { openDatabase } from '../../db/client.ts'
+import { benchDatabase } from '../lib/bench-database.ts'
 import { createApp } from '../../server/app.ts'
 import { MemoryCache } from '../../server/infra/cache/memory.ts'
 import { loadConfig } from '../../server/config.ts'
@@ -21,17 +20,12 @@ import { arg } from '../lib/args.ts'
 const EVENTS = arg('--events', 1_000_000)
 const OTHERS = 10_000
 
-const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const dbName = `recomengine_bench_erasure_${process.pid}`
-const benchUrl = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`)
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
 
 const log = (s: string) => console.log(s)
 const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0 }
 const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`
 
-await admin.unsafe(`create database ${dbName}`)
-const database = await openDatabase({ databaseUrl: benchUrl, maxConnections: 10 })
+const { database, close } = await benchDatabase('erasure', 10)
 try {
   await database.migrate()
   const raw = database.raw
@@ -131,8 +125,5 @@ try {
     `GET /users/<another> meanwhile (${reads.length}): p50 ${pct(reads, 50).toFixed(1)} ms, p99 ${pct(reads, 99).toFixed(1)} ms, max ${Math.max(...reads).toFixed(1)} ms`)
   await app.shutdown()
 } finally {
-  await database.close()
-  if (process.argv.includes('--keep')) log(`kept database ${dbName}`)
-  else await admin.unsafe(`drop database if exists ${dbName} with (force)`)
-  await admin.end()
+  await close(process.argv.includes('--keep'))
 }

@@ -10,8 +10,7 @@
 //   bun scripts/bench/experiment-results.ts [--users 20000] [--events 20] [--runs 5]
 //
 // PostgreSQL: DATABASE_URL, else TEST_PG_ADMIN_URL, else postgres://postgres@127.0.0.1:5432/postgres.
-import postgres from 'postgres'
-import { openDatabase } from '../../db/client.ts'
+import { benchDatabase } from '../lib/bench-database.ts'
 import { exposedUserMetrics } from '../../db/queries/experiments.ts'
 import { experimentResults } from '../../server/modules/experiments/results.ts'
 import { arg } from '../lib/args.ts'
@@ -19,14 +18,9 @@ import { arg } from '../lib/args.ts'
 const USERS = arg('--users', 20_000)
 const EVENTS = arg('--events', 20)
 const RUNS = arg('--runs', 5)
-const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const dbName = `recomengine_bench_exp_${process.pid}`
-const benchUrl = adminUrl.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`)
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-await admin.unsafe(`create database ${dbName}`)
-const database = await openDatabase({ databaseUrl: benchUrl, maxConnections: 4 })
+const { database, close } = await benchDatabase('exp', 4)
 try {
   await database.migrate()
   const raw = database.raw
@@ -79,7 +73,5 @@ try {
       (cuped ? `; covariate users ${cuped.covariateUsers.toLocaleString('en-US')}, variance reduction ${(cuped.varianceReduction * 100).toFixed(1)} %` : ''))
   }
 } finally {
-  await database.close()
-  await admin.unsafe(`drop database ${dbName} with (force)`)
-  await admin.end()
+  await close()
 }
