@@ -26,18 +26,21 @@ const PROBLEM_SCHEMA: Json = {
   },
 }
 
+/** Problem types are this plus the error's code (server/errors.ts). */
+const PROBLEM_TYPE_BASE = 'https://recomengine.dev/problems/'
+
 /** What each failure means for the caller, as the response's description and example. */
-const PROBLEM_TEXT: Record<string, { title: string; why: string }> = {
-  400: { title: 'Bad Request', why: 'The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header' },
-  401: { title: 'Unauthorized', why: 'Missing, unknown, expired or revoked credentials' },
-  403: { title: 'Forbidden', why: 'The credentials may not do this: a read key on a write route, or a suspended tenant' },
-  404: { title: 'Not Found', why: 'No such resource for this tenant (another tenant\'s ids are 404 too)' },
-  409: { title: 'Conflict', why: 'The resource\'s state does not allow this change' },
-  410: { title: 'Gone', why: 'The link has expired' },
-  413: { title: 'Payload Too Large', why: 'The request body is larger than the limit' },
-  415: { title: 'Unsupported Media Type', why: 'The body\'s content type is not one this route reads' },
-  429: { title: 'Too Many Requests', why: 'A rate limit was reached; retry after `Retry-After` seconds' },
-  503: { title: 'Service Unavailable', why: 'The database is unreachable or a query ran too long; retry after `Retry-After` seconds' },
+const PROBLEM_TEXT: Record<string, { title: string; code: string; why: string }> = {
+  400: { title: 'Validation failed', code: 'validation', why: 'The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header' },
+  401: { title: 'Unauthorized', code: 'unauthorized', why: 'Missing, unknown, expired or revoked credentials' },
+  403: { title: 'Forbidden', code: 'forbidden', why: 'The credentials may not do this: a read key on a write route, or a suspended tenant' },
+  404: { title: 'Not found', code: 'not-found', why: 'No such resource for this tenant (another tenant\'s ids are 404 too)' },
+  409: { title: 'Conflict', code: 'conflict', why: 'The resource\'s state does not allow this change' },
+  410: { title: 'Gone', code: 'gone', why: 'The link has expired' },
+  413: { title: 'Payload too large', code: 'payload-too-large', why: 'The request body is larger than the limit' },
+  415: { title: 'Unsupported media type', code: 'unsupported-media-type', why: 'The body\'s content type is not one this route reads' },
+  429: { title: 'Too many requests', code: 'rate-limited', why: 'A rate limit was reached; retry after `Retry-After` seconds' },
+  503: { title: 'Service unavailable', code: 'unavailable', why: 'The database is unreachable or a query ran too long; retry after `Retry-After` seconds' },
 }
 
 /** The kind of route an operation is, read from its security requirement. */
@@ -68,13 +71,13 @@ const isProblem = (status: string, res: Json) => /^[45]\d\d$/.test(status)
   && (!res.content || Object.values(res.content as Json).some((m: Json) => String(m.schema?.description ?? '').startsWith('RFC 7807')))
 
 function problemResponse(status: string, path: string): Json {
-  const text = PROBLEM_TEXT[status] ?? { title: 'Error', why: 'The request failed' }
+  const text = PROBLEM_TEXT[status] ?? { title: 'Error', code: 'error', why: 'The request failed' }
   return {
     description: `${text.title}: ${text.why}`,
     content: {
       'application/problem+json': {
         schema: { $ref: PROBLEM_SCHEMA_REF },
-        example: { type: 'about:blank', title: text.title, status: Number(status), detail: `${text.why}.`, instance: path.replace(/\{(\w+)\}/g, ':$1'),
+        example: { type: `${PROBLEM_TYPE_BASE}${text.code}`, title: text.title, status: Number(status), detail: `${text.why}.`, instance: path.replace(/\{(\w+)\}/g, ':$1'),
           ...(status === '400' ? { errors: [{ field: 'limit', message: 'must be at most 100' }] } : {}) },
       },
     },
