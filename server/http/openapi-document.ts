@@ -94,6 +94,21 @@ function queryType(schema: Json): Json {
   return { ...outer, ...real[0] }
 }
 
+/**
+ * A success that is JSON or text by request (`format=json|html|text`) has a union schema with string branches,
+ * which the generator files under application/json alone: the text forms go under `text/*`.
+ */
+function splitTextAlternatives(res: Json) {
+  const json = res.content?.['application/json']
+  const alt = json?.schema?.anyOf as Json[] | undefined
+  if (!alt) return
+  const text = alt.filter((b) => b.type === 'string')
+  const rest = alt.filter((b) => b.type !== 'string')
+  if (!text.length || !rest.length) return
+  json.schema = rest.length === 1 ? rest[0] : { ...json.schema, anyOf: rest }
+  res.content['text/*'] = { schema: text[0] }
+}
+
 /** Applies everything above to the document @elysiajs/openapi generated (3.1), in place. */
 export function completeDocument(doc: Json, routes: RouteInfo[]): Json {
   doc.components ??= {}
@@ -126,6 +141,7 @@ export function completeDocument(doc: Json, routes: RouteInfo[]): Json {
         if (/^Response for status/.test(res.description ?? '')) res.description = status.startsWith('2') ? 'Success' : status === '302' ? 'Redirect' : status === '304' ? 'Not modified' : res.description
         // A null response schema comes out as `content: { type: 'null' }`: it means no body.
         if (res.content && Object.keys(res.content).some((k) => !k.includes('/'))) delete res.content
+        splitTextAlternatives(res)
         for (const media of Object.values((res.content ?? {}) as Json)) media.example ??= exampleOf(media.schema, '', refs)
       }
     }

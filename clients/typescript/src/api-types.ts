@@ -5898,8 +5898,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example example */
-                    "application/json": string | {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "productId": "sku-1042",
+                     *           "name": "Acme Outdoor",
+                     *           "imageUrl": "example",
+                     *           "price": 1,
+                     *           "url": "example",
+                     *           "position": 1,
+                     *           "trackedUrl": "example",
+                     *           "pixelUrl": "example",
+                     *           "score": 1,
+                     *           "reason": "example"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "context": "example",
+                     *         "placement": "product_page",
+                     *         "strategy": "collaborative",
+                     *         "mailId": "example"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
                         data: {
                             productId: string;
                             name: string;
@@ -5923,6 +5946,8 @@ export interface operations {
                             mailId: string;
                         };
                     };
+                    /** @example example */
+                    "text/*": string;
                 };
             };
             /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
@@ -6415,31 +6440,12 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Outdoor",
+                 *       "name": "Trending vs collaborative on product pages",
                  *       "metric": "ctr",
                  *       "control": "collaborative",
-                 *       "variant": "collaborative",
-                 *       "trafficSplit": 1,
-                 *       "variants": [
-                 *         {
-                 *           "key": "example",
-                 *           "strategy": "collaborative",
-                 *           "weight": 1
-                 *         },
-                 *         {
-                 *           "key": "example",
-                 *           "strategy": "collaborative",
-                 *           "weight": 1
-                 *         }
-                 *       ],
-                 *       "placement": "product_page",
-                 *       "analysis": "sequential",
-                 *       "plannedSampleSize": 100,
-                 *       "guardrails": [
-                 *         "conversion_rate"
-                 *       ],
-                 *       "cuped": true,
-                 *       "status": "running"
+                 *       "variant": "trending",
+                 *       "trafficSplit": 50,
+                 *       "placement": "product_page"
                  *     }
                  */
                 "application/json": {
@@ -7173,30 +7179,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Outdoor",
-                 *       "control": "collaborative",
-                 *       "variant": "collaborative",
-                 *       "trafficSplit": 1,
-                 *       "metric": "ctr",
-                 *       "placement": "product_page",
-                 *       "analysis": "sequential",
-                 *       "plannedSampleSize": 100,
-                 *       "variants": [
-                 *         {
-                 *           "key": "example",
-                 *           "strategy": "collaborative",
-                 *           "weight": 1
-                 *         },
-                 *         {
-                 *           "key": "example",
-                 *           "strategy": "collaborative",
-                 *           "weight": 1
-                 *         }
-                 *       ],
-                 *       "guardrails": [
-                 *         "conversion_rate"
-                 *       ],
-                 *       "cuped": true
+                 *       "name": "Trending vs collaborative, 30% to the variant",
+                 *       "trafficSplit": 30
                  *     }
                  */
                 "application/json": {
