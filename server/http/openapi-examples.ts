@@ -21,12 +21,13 @@ const FORMATS: Record<string, string> = {
 
 function fits(schema: Json, v: unknown): boolean {
   if (Array.isArray(schema.enum)) return schema.enum.includes(v)
-  switch (schema.type) {
+  const type = Array.isArray(schema.type) ? schema.type.find((x: string) => x !== 'null') : schema.type
+  switch (type) {
     case 'string':
       return typeof v === 'string' && v.length >= (schema.minLength ?? 0) && v.length <= (schema.maxLength ?? Infinity)
         && (!schema.pattern || new RegExp(schema.pattern, 'u').test(v)) && (!schema.format || schema.format !== 'uuid' || /^[0-9a-f-]{36}$/.test(v))
     case 'number': case 'integer':
-      return typeof v === 'number' && (schema.type === 'number' || Number.isInteger(v)) && v >= (schema.minimum ?? -Infinity) && v <= (schema.maximum ?? Infinity)
+      return typeof v === 'number' && (type === 'number' || Number.isInteger(v)) && v >= (schema.minimum ?? -Infinity) && v <= (schema.maximum ?? Infinity)
     default: return false
   }
 }

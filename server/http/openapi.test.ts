@@ -58,6 +58,7 @@ describe('examples and standard failures', () => {
     expect(exampleOf({ type: 'object', required: ['productId', 'n'], properties: { productId: { type: 'string' }, n: { type: 'integer', minimum: 5 }, at: { type: 'string', format: 'date-time' } } }))
       .toEqual({ productId: 'sku-1042', n: 5, at: '2026-03-01T12:00:00.000Z' })
     expect(exampleOf({ anyOf: [{ type: 'null' }, { type: 'string', enum: ['x'] }] })).toBe('x')
+    expect(exampleOf({ type: 'object', properties: { currency: { type: ['string', 'null'] }, price: { type: ['number', 'null'] } } })).toEqual({ currency: 'USD', price: 89.9 })
     expect(exampleOf({ type: 'string', pattern: '^#[0-9a-f]{6}$' })).toBe('#1d4ed8')
     expect(exampleOf({ type: 'array', items: { type: 'integer' }, minItems: 2 })).toEqual([1, 1])
     expect(exampleOf({ $ref: '#/components/schemas/P' }, '', { P: { type: 'boolean' } })).toBe(true)
@@ -81,6 +82,8 @@ describe('the served documents', async () => {
   test('3.0.3 at /api/v1/openapi.json and 3.1 at /api/v1/openapi-3.1.json, both valid (swagger-parser)', async () => {
     expect(v30.openapi).toBe('3.0.3')
     expect(v31.openapi).toBe('3.1.0')
+    expect(v30.info.description).toContain('OpenAPI 3.0.3; the same in OpenAPI 3.1 is at /api/v1/openapi-3.1.json')
+    expect(v31.info.description).toContain('OpenAPI 3.1; the same in OpenAPI 3.0.3 is at /api/v1/openapi.json')
     // validate() dereferences in place: give it copies.
     await SwaggerParser.validate(structuredClone(v30) as never)
     await SwaggerParser.validate(structuredClone(v31) as never)

@@ -42,7 +42,7 @@ export function apiDocs(routes: () => RouteInfo[]) {
         components: { securitySchemes: SECURITY_SCHEMES, schemas: generated.components?.schemas ?? {} },
       })), all)
       v31.info = { ...INFO, description: INFO.description.replace(/This document is OpenAPI 3\.0\.3.*$/, `This document is OpenAPI 3.1; the same in OpenAPI 3.0.3 is at ${SPEC_PATH}.`) }
-      built = { routeCount: all.length, v31, v30: documentTo30(v31) }
+      built = { routeCount: all.length, v31, v30: { ...documentTo30(v31), info: INFO } }
     }
     return built
   }

@@ -3744,12 +3744,12 @@ export interface operations {
                      *         {
                      *           "productId": "sku-1042",
                      *           "name": "Acme Outdoor",
-                     *           "description": "example",
-                     *           "category": "example",
-                     *           "price": 1,
-                     *           "currency": "example",
-                     *           "imageUrl": "example",
-                     *           "url": "example",
+                     *           "description": "Waterproof trail running shoe",
+                     *           "category": "footwear",
+                     *           "price": 89.9,
+                     *           "currency": "USD",
+                     *           "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *           "url": "https://shop.example.com/p/sku-1042",
                      *           "attributes": {},
                      *           "available": true,
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
@@ -3974,12 +3974,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -4027,12 +4027,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -4220,7 +4220,7 @@ export interface operations {
                      *         "rejected": [
                      *           {
                      *             "index": 1,
-                     *             "productId": "example",
+                     *             "productId": "sku-1042",
                      *             "errors": [
                      *               {
                      *                 "field": "example",
@@ -4511,12 +4511,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -4711,12 +4711,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -4892,12 +4892,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -5091,12 +5091,12 @@ export interface operations {
                      *       "data": {
                      *         "productId": "sku-1042",
                      *         "name": "Acme Outdoor",
-                     *         "description": "example",
-                     *         "category": "example",
-                     *         "price": 1,
-                     *         "currency": "example",
-                     *         "imageUrl": "example",
-                     *         "url": "example",
+                     *         "description": "Waterproof trail running shoe",
+                     *         "category": "footwear",
+                     *         "price": 89.9,
+                     *         "currency": "USD",
+                     *         "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *         "url": "https://shop.example.com/p/sku-1042",
                      *         "attributes": {},
                      *         "available": true,
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
@@ -5279,9 +5279,9 @@ export interface operations {
                      *         {
                      *           "productId": "sku-1042",
                      *           "name": "Acme Outdoor",
-                     *           "imageUrl": "example",
-                     *           "price": 1,
-                     *           "url": "example",
+                     *           "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *           "price": 89.9,
+                     *           "url": "https://shop.example.com/p/sku-1042",
                      *           "score": 1,
                      *           "reason": "example"
                      *         }
@@ -5904,9 +5904,9 @@ export interface operations {
                      *         {
                      *           "productId": "sku-1042",
                      *           "name": "Acme Outdoor",
-                     *           "imageUrl": "example",
-                     *           "price": 1,
-                     *           "url": "example",
+                     *           "imageUrl": "https://shop.example.com/img/sku-1042.jpg",
+                     *           "price": 89.9,
+                     *           "url": "https://shop.example.com/p/sku-1042",
                      *           "position": 1,
                      *           "trackedUrl": "example",
                      *           "pixelUrl": "example",
@@ -6267,7 +6267,7 @@ export interface operations {
                      *             "example"
                      *           ],
                      *           "cuped": true,
-                     *           "placement": "example",
+                     *           "placement": "product_page",
                      *           "status": "draft",
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -6507,7 +6507,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -6883,7 +6883,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -7239,7 +7239,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -7939,7 +7939,7 @@ export interface operations {
                      *             "example"
                      *           ],
                      *           "cuped": true,
-                     *           "placement": "example",
+                     *           "placement": "product_page",
                      *           "status": "draft",
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -7948,7 +7948,7 @@ export interface operations {
                      *         },
                      *         "winner": "example",
                      *         "promoted": {
-                     *           "placement": "example",
+                     *           "placement": "product_page",
                      *           "strategy": "collaborative"
                      *         },
                      *         "results": {
@@ -8480,7 +8480,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -8685,7 +8685,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -8890,7 +8890,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -9095,7 +9095,7 @@ export interface operations {
                      *           "example"
                      *         ],
                      *         "cuped": true,
-                     *         "placement": "example",
+                     *         "placement": "product_page",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -9289,7 +9289,7 @@ export interface operations {
                      *         "ctr": 1,
                      *         "conversions": 1,
                      *         "revenue": 1,
-                     *         "currency": "example"
+                     *         "currency": "USD"
                      *       },
                      *       "meta": {
                      *         "from": "example",
@@ -9605,7 +9605,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "productId": "sku-1042",
-                     *           "name": "example",
+                     *           "name": "Acme Outdoor",
                      *           "impressions": 1,
                      *           "clicks": 1,
                      *           "ctr": 1,
@@ -9770,7 +9770,7 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
-                     *           "placement": "example",
+                     *           "placement": "product_page",
                      *           "impressions": 1,
                      *           "clicks": 1,
                      *           "ctr": 1,
@@ -10063,7 +10063,7 @@ export interface operations {
                      *           "ctr": 1,
                      *           "conversions": 1,
                      *           "revenue": 1,
-                     *           "currency": "example"
+                     *           "currency": "USD"
                      *         }
                      *       ],
                      *       "meta": {
@@ -10834,12 +10834,12 @@ export interface operations {
                      *           "userId": "shopper-42",
                      *           "productId": "sku-1042",
                      *           "timestamp": "2026-03-01T12:00:00.000Z",
-                     *           "sessionId": "example",
+                     *           "sessionId": "sess-9f2c",
                      *           "metadata": {},
-                     *           "placement": "example",
-                     *           "strategy": "example",
+                     *           "placement": "product_page",
+                     *           "strategy": "collaborative",
                      *           "receivedAt": "2026-03-01T12:00:00.000Z",
-                     *           "eventId": "example"
+                     *           "eventId": "evt-7f3a9c01"
                      *         }
                      *       ],
                      *       "meta": {
