@@ -1,7 +1,7 @@
-// The console's generated API types match the OpenAPI document the app serves.
+// The generated API types (typed client and console) match the OpenAPI document the app serves.
 import { expect, test } from 'bun:test'
 import { isCurrent } from './openapi-types.ts'
 
-test('console/src/lib/api-types.ts is current (npm run openapi:types)', async () => {
+test('clients/typescript/src/api-types.ts is current (npm run openapi:types)', async () => {
   expect(await isCurrent()).toBe(true)
 }, 30_000)

@@ -4,14 +4,15 @@
 // once per request, a missing session sends the browser to /login?next=… .
 import type { RequestEvent, RequestEventBase } from '@builder.io/qwik-city'
 import { clearSession, loginPath, readSession, refreshSession } from './session'
-import type { paths } from './api-types'
+import type { paths } from '../../../clients/typescript/src/api-types'
 import { send, type ApiInit } from './transport'
 
-// The API's shapes, named by route from the generated api-types.ts
-// (`npm run openapi:types`): ApiData<'/api/v1/tenants/{id}', 'get'> is a tenant.
+// The API's shapes, named by route from the generated api-types.ts the typed
+// client shares (clients/typescript, `npm run openapi:types`): ApiData<'/api/v1/tenants/{id}', 'get'> is a tenant.
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete'
 type Responses<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: infer R } ? R : never
 type Json<X> = X extends { content: { 'application/json': infer B } } ? B : never
+type ProblemJson<X> = X extends { content: { 'application/problem+json': infer B } } ? B : never
 /** The JSON body of an operation's success answer (200, else 201). */
 export type ApiResponse<P extends keyof paths, M extends Method> =
   Responses<P, M> extends { 200: infer A } ? Json<A> : Responses<P, M> extends { 201: infer A } ? Json<A> : never
@@ -20,7 +21,7 @@ export type ApiData<P extends keyof paths, M extends Method> = ApiResponse<P, M>
 /** The JSON request body of an operation. */
 export type ApiBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer B } ? Json<NonNullable<B>> : never
 /** An RFC 7807 problem document as the API sends it. */
-type ProblemDocument = Json<Responses<'/api/v1/auth/me', 'get'>[401]>
+type ProblemDocument = ProblemJson<Responses<'/api/v1/auth/me', 'get'>[401]>
 
 /** A failed call as the console shows it: the problem document, or what toResult made of a non-JSON answer. */
 export type Problem = Pick<ProblemDocument, 'status' | 'title' | 'errors'> & { detail?: string }

@@ -51,7 +51,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
       if (r.batch) return status(202, { data: r.batch })
       return r.single!.status === 'accepted' ? status(202, { data: r.single! }) : status(200, { data: r.single! })
     }, {
-      tenant: 'read', body: T.Unknown({ description: `One event or an array of up to ${MAX_TRACK_BATCH}; JSON, also as text/plain (navigator.sendBeacon). Browser-safe event types only.` }),
+      tenant: 'read', body: T.Unknown({ description: `One event or an array of up to ${MAX_TRACK_BATCH}; JSON, also as text/plain (navigator.sendBeacon). Browser-safe event types only.`, examples: [{ eventType: 'product_viewed', userId: 'shopper-42', productId: 'sku-1042' }] }),
       response: { 202: T.Union([Envelope(EventModel.accepted), Envelope(EventModel.batchResult)]), 200: Envelope(EventModel.duplicate), ...problems(400, 401, 403, 413, 429, 503) },
       detail: { summary: 'Browser tracking endpoint (read keys allowed; no purchases)', description: ACCESS.read, security: [{ apiKey: [] }] },
     })

@@ -2,9 +2,11 @@ import { Elysia } from 'elysia'
 import { cacheState, type Cache } from '../../infra/cache/index.ts'
 import { Forbidden, Unauthorized, type AppError } from '../../errors.ts'
 import type { ServiceMetrics } from '../../infra/metrics.ts'
-import { T } from '../../http/schemas.ts'
+import { problems, T } from '../../http/schemas.ts'
 
 export interface HealthProbe { db: 'pglite' | 'postgres'; cache: Pick<Cache, 'kind' | 'healthy'>; ready: () => boolean }
+
+const HealthStatus = T.Object({ status: T.Union([T.Literal('ok'), T.Literal('starting')]), db: T.Union([T.Literal('pglite'), T.Literal('postgres')]), cache: T.Union([T.Literal('memory'), T.Literal('redis'), T.Literal('degraded')]) })
 
 export const healthRoutes = (p: HealthProbe) => new Elysia({ tags: ['Health'] })
   .get('/health', ({ set }) => {
@@ -12,7 +14,7 @@ export const healthRoutes = (p: HealthProbe) => new Elysia({ tags: ['Health'] })
     // `degraded`: REDIS_URL is set but Redis does not answer; this instance serves on its in-process fallbacks meanwhile.
     return { status: p.ready() ? 'ok' as const : 'starting' as const, db: p.db, cache: cacheState(p.cache) }
   }, {
-    response: { 200: T.Object({ status: T.Union([T.Literal('ok'), T.Literal('starting')]), db: T.Union([T.Literal('pglite'), T.Literal('postgres')]), cache: T.Union([T.Literal('memory'), T.Literal('redis'), T.Literal('degraded')]) }), 503: T.Any() },
+    response: { 200: HealthStatus, 503: HealthStatus },
     detail: { summary: 'Liveness and readiness' },
   })
 
@@ -50,6 +52,7 @@ export const metricsRoutes = (m: ServiceMetrics, access: MetricsAccess) => new E
     if (refused) throw refused
     return new Response(await m.registry.metrics(), { headers: { 'content-type': m.registry.contentType } })
   }, {
+    response: { 200: T.String({ description: 'Prometheus text exposition format 0.0.4 (text/plain)' }), ...problems(401, 403) },
     detail: {
       summary: 'Prometheus metrics: request and recommendation latency, ingestion, group commit, cache, model builds, rate limits, errors',
       description: 'Requires `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set (401 without it, 403 with a wrong one). '

@@ -1,5 +1,6 @@
 // Every endpoint, rendered server-side from the API's own OpenAPI document
-// (GET /api/v1/openapi.json), so the reference cannot drift from the code.
+// (GET /api/v1/openapi-3.1.json: its schemas say `string | null` where 3.0.3
+// says `nullable`), so the reference cannot drift from the code.
 import { component$ } from '@builder.io/qwik'
 import { routeLoader$, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert } from '../../../components/ui'
@@ -7,7 +8,7 @@ import { apiPublic } from '../../../lib/api'
 import { operations, type Operation } from '../../../lib/openapi'
 
 export const useReference = routeLoader$(async (ev) => {
-  const r = await apiPublic<any>(ev, '/api/v1/openapi.json')
+  const r = await apiPublic<any>(ev, '/api/v1/openapi-3.1.json')
   if (!r.ok || !r.data?.paths) return { error: r.ok ? 'The OpenAPI document has no paths.' : r.problem.title, groups: [] as [string, Operation[]][], version: '' }
   const groups = new Map<string, Operation[]>()
   for (const op of operations(r.data)) groups.set(op.tag, [...(groups.get(op.tag) ?? []), op])
