@@ -15,6 +15,10 @@ import { apiKeyRoutes } from './modules/api-keys/index.ts'
 import { createApiKeyService } from './modules/api-keys/service.ts'
 import { UsageRecorder } from './modules/api-keys/usage.ts'
 import { authRoutes } from './modules/auth/index.ts'
+import { accountRoutes } from './modules/accounts/index.ts'
+import { usageRoutes } from './modules/usage/index.ts'
+import { createUsageService } from './modules/usage/service.ts'
+import { createAccountService } from './modules/accounts/service.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
@@ -122,7 +126,11 @@ export async function createServices(parts: AppParts) {
     onRateLimited: (budget) => metrics.rateLimited.inc({ budget }),
   })
 
-  const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess, onRevoked: sessions.revoked })
+  const accounts = createAccountService({ db, mailer, clock, consoleUrl: config.consoleUrl, hashKey })
+  const auth = createAuthService({
+    db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess, onRevoked: sessions.revoked,
+    invitation: accounts.invitationForSignup,
+  })
   // A rebuild asked for (a catalog write, in the background; new model settings, before the update answers, so the
   // status it reports next is `building`); a worker in this process starts on it at once. Never rejects.
   const askForBuild = (tenantId: string): Promise<void> => requestBuild(database.raw, tenantId)
@@ -132,6 +140,7 @@ export async function createServices(parts: AppParts) {
     hashKey, answers: await sealer(secrets.apiKeyPepper, 'idempotent-answers'),
   })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
+  const billing = createUsageService({ db, tenants, usage, clock })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate() })
 
@@ -214,7 +223,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
+    services: { auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -226,7 +235,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -252,14 +261,16 @@ export async function createApp(parts: AppParts) {
     .use(trackedLinkRoutes(email))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
+      .use(accountRoutes(accounts, guards))
+      .use(usageRoutes(billing, guards))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards, exports))
-      .use(recommendationRoutes(recommendations, guards, metrics))
-      .use(emailRoutes(email, guards, config.publicUrl))
+      .use(recommendationRoutes(recommendations, guards, metrics, usage))
+      .use(emailRoutes(email, guards, config.publicUrl, usage))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards, exports))
+      .use(eventRoutes(events, guards, exports, usage))
       .use(shopperRoutes(shoppers, guards))
       .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))

@@ -1,6 +1,6 @@
 // Accounts, their members and invitations, and account keys. Every query takes the account first
 // (or, for the signed-in user's own view, the user), so one account never reads another's rows.
-import { and, asc, count, desc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { accountApiKeys, accountMembers, accounts, tenants, users, type AccountApiKey, type AccountMember, type Role } from '../schema.ts'
 
@@ -67,10 +67,21 @@ export async function upsertInvitation(db: Db, accountId: string, v: { email: st
   return m
 }
 
-/** A live invitation by its token hash. */
-export async function findInvitation(db: Db, tokenHash: string, now: Date): Promise<AccountMember | undefined> {
+/** An invitation by its token hash, expired or not (the caller tells the two apart). */
+export async function findInvitation(db: Db, tokenHash: string): Promise<AccountMember | undefined> {
   const [m] = await db.select().from(accountMembers)
-    .where(and(eq(accountMembers.tokenHash, tokenHash), eq(accountMembers.status, 'invited'), gt(accountMembers.expiresAt, now))).limit(1)
+    .where(and(eq(accountMembers.tokenHash, tokenHash), eq(accountMembers.status, 'invited'))).limit(1)
+  return m
+}
+
+export async function findAccount(db: Db, id: string) {
+  const [a] = await db.select().from(accounts).where(eq(accounts.id, id)).limit(1)
+  return a
+}
+
+/** The user's own membership row in an account. */
+export async function findOwnMembership(db: Db, accountId: string, userId: string): Promise<AccountMember | undefined> {
+  const [m] = await db.select().from(accountMembers).where(and(eq(accountMembers.accountId, accountId), eq(accountMembers.userId, userId))).limit(1)
   return m
 }
 

@@ -304,7 +304,7 @@ export function authGuards(deps: AuthDeps) {
       deps.onRateLimited?.(budget)
       throw limited(`Rate limit of ${limit} ${budget} requests per minute exceeded for this API key`, limit, d)
     }
-    deps.usage.record(rec.id)
+    deps.usage.record(rec.id, rec.tenantId)
     if (need === 'write' && rec.permissions !== 'write') throw new Forbidden(WRITE_REQUIRED)
     return { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
   }
@@ -324,6 +324,7 @@ export function authGuards(deps: AuthDeps) {
     const t = await findTenantMembership(deps.db, userId, tenantId)
     if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
     allowRole(t.role, request.method, route, false)
+    deps.usage.tally(t.id, undefined, 'apiCalls')
     return { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId, role: t.role }
   }
 
@@ -331,6 +332,7 @@ export function authGuards(deps: AuthDeps) {
     const actor = await accountKeyActor(request, set, route)
     const t = await findTenant(deps.db, actor.accountId, headerTenantId(request.headers))
     if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
+    deps.usage.tally(t.id, undefined, 'apiCalls')
     return { kind: 'account-key', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), role: actor.role, accountKeyId: actor.accountKeyId }
   }
 
