@@ -19,6 +19,7 @@ import { accountRoutes } from './modules/accounts/index.ts'
 import { usageRoutes } from './modules/usage/index.ts'
 import { createUsageService } from './modules/usage/service.ts'
 import { createAccountService } from './modules/accounts/service.ts'
+import { weeklySummaries } from './modules/accounts/weekly-summary.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
@@ -211,6 +212,11 @@ export async function createServices(parts: AppParts) {
   void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
+  // The weekly summary mail, sent by the hourly housekeeping (boot.ts) to users who want it.
+  const summaries = weeklySummaries({
+    db: bg.db, mailer, log, clock, consoleUrl: config.consoleUrl,
+    overview: async (accountId) => (await analytics.overview(accountId, { range: '7d' })).data.filter((t) => t.status === 'active'),
+  })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
 
@@ -223,7 +229,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }

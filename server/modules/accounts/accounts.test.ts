@@ -138,7 +138,7 @@ for (const backend of BACKENDS) {
       expect(inv.status).toBe(201)
       expect(inv.body.data).toMatchObject({ email: invitee.email, role: 'analyst', status: 'invited' })
       const token = inv.body.data.invitationToken as string
-      const mail = t.mail.findLast((m) => m.to === invitee.email)!
+      const mail = [...t.mail].reverse().find((m) => m.to === invitee.email)!
       expect(mail.text).toContain(`invitationToken=${token}`)
       expect(mail.text).toContain('7 days')
       // Someone else signed in cannot use it.
@@ -225,6 +225,26 @@ for (const backend of BACKENDS) {
       expectProblem(await t.req('POST', '/api/v1/tenants', { token: b.token, headers: { 'x-account-id': a.userId }, body: { name: 'No' } }), 403)
       expectProblem(await t.req('GET', '/api/v1/tenants', { token: b.token, headers: { 'x-account-id': crypto.randomUUID() } }), 403)
       expectProblem(await t.req('GET', '/api/v1/tenants', { token: a.token, headers: { 'x-account-id': b.userId } }), 403)
+    })
+
+    test('email preferences are stored per user; the weekly summary goes through the mailer to those who want it, once a week', async () => {
+      const keen = await t.admin('Keen')
+      const quiet = await t.admin('Quiet')
+      expect((await t.req('GET', '/api/v1/auth/me', { token: keen.token })).body.data.emailPreferences).toEqual({ weeklySummary: true, experimentAlerts: true })
+      const off = await t.req('PATCH', '/api/v1/auth/me', { token: quiet.token, body: { emailPreferences: { weeklySummary: false } } })
+      expect(off.body.data.emailPreferences).toEqual({ weeklySummary: false, experimentAlerts: true })
+      await t.req('POST', '/api/v1/tenants', { token: keen.token, body: { name: 'Weekly shop' } })
+      const summaries = t.app.services.summaries
+      const sentTo = (email: string) => t.mail.filter((m) => m.to === email && m.subject.startsWith('Your week'))
+      await summaries.sendDue()
+      expect(sentTo(keen.email)).toHaveLength(0) // not a week since signup yet
+      now = new Date(now.getTime() + 8 * 24 * 3600_000)
+      await summaries.sendDue()
+      await summaries.sendDue()
+      expect(sentTo(keen.email)).toHaveLength(1)
+      expect(sentTo(keen.email)[0]!.text).toContain('Weekly shop: 0 impressions')
+      expect(sentTo(quiet.email)).toHaveLength(0)
+      now = new Date('2026-12-06T12:00:00Z')
     })
 
     test('usage: the figures equal the traffic sent, per day and key, and the account view and CSV add up', async () => {

@@ -17,7 +17,8 @@ export const AccountModel = {
   invite: Strict({ email: T.String({ format: 'email', maxLength: 254 }), role: Role }),
   patch: Strict({ role: Role }),
   accept: Strict({ invitationToken: T.String({ minLength: 1, maxLength: 200 }) }),
-  params: t.Object({ id: t.String({ format: 'uuid' }) }),
+  // Not format-checked here: an id that is no uuid is simply not found (404), like another account's.
+  params: t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) }),
   createKey: Strict({ name: T.String({ minLength: 1, maxLength: 100 }) }),
   key: T.Object({ id: Uuid, name: T.String(), prefix: T.String(), createdAt: DateTime, lastUsedAt: T.Union([DateTime, T.Null()]), revokedAt: T.Union([DateTime, T.Null()]) }),
   keysQuery: t.Object({ includeRevoked: t.Boolean({ default: false }) }),

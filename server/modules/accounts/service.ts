@@ -31,6 +31,7 @@ const keyDto = (k: AccountApiKey) => ({
   id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null,
 })
 const normEmail = (e: string) => e.trim().toLowerCase()
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function createAccountService(d: AccountDeps) {
   /** The invitation a token names, live and for `email`; refused otherwise. */
@@ -76,6 +77,7 @@ export function createAccountService(d: AccountDeps) {
     },
 
     async changeRole(accountId: string, id: string, role: Role) {
+      if (!UUID.test(id)) throw new NotFound('Member not found')
       const res = await changeMember(d.db, accountId, id, { role })
       if (res === 'last-owner') throw new Conflict('An account keeps at least one owner: make another member owner first')
       if (!res) throw new NotFound('Member not found')
@@ -84,6 +86,7 @@ export function createAccountService(d: AccountDeps) {
 
     /** Removes a member or withdraws an invitation. */
     async remove(accountId: string, id: string) {
+      if (!UUID.test(id)) throw new NotFound('Member not found')
       const res = await changeMember(d.db, accountId, id, 'remove')
       if (res === 'last-owner') throw new Conflict('The last owner cannot leave: make another member owner first')
       if (!res) throw new NotFound('Member not found')
@@ -124,6 +127,7 @@ export function createAccountService(d: AccountDeps) {
     },
 
     async revokeKey(accountId: string, id: string) {
+      if (!UUID.test(id)) throw new NotFound('Account key not found or already revoked')
       const k = await revokeAccountKey(d.db, accountId, id, d.clock())
       if (!k) throw new NotFound('Account key not found or already revoked')
       return keyDto(k)

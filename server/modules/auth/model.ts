@@ -14,10 +14,17 @@ export const AuthModel = {
   reset: Strict({ token: T.String({ minLength: 1, maxLength: 200 }), password: Password }),
   patchMe: Strict({
     name: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+    emailPreferences: T.Optional(Strict({ weeklySummary: T.Optional(T.Boolean()), experimentAlerts: T.Optional(T.Boolean()) })),
     currentPassword: T.Optional(T.String({ minLength: 1, maxLength: 128 })),
     password: T.Optional(Password),
   }),
-  user: T.Object({ id: Uuid, email: T.String(), name: T.String(), createdAt: DateTime }),
+  user: T.Object({
+    id: Uuid, email: T.String(), name: T.String(), createdAt: DateTime,
+    emailPreferences: T.Object({
+      weeklySummary: T.Boolean({ description: 'A mail each week with the KPIs of your tenants' }),
+      experimentAlerts: T.Boolean({ description: 'Mails when an experiment reaches a verdict' }),
+    }),
+  }),
 } as const
 
 export const Session = T.Object({

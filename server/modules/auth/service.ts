@@ -38,7 +38,10 @@ export interface AuthDeps {
   invitation?: (token: string, email: string) => Promise<(userId: string) => Promise<void>>
 }
 
-const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
+export interface EmailPreferences { weeklySummary: boolean; experimentAlerts: boolean }
+/** Stored preferences over the defaults (both on): a user who never chose gets both. */
+export const emailPreferences = (stored: unknown): EmailPreferences => ({ weeklySummary: true, experimentAlerts: true, ...(stored as Partial<EmailPreferences>) })
+const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString(), emailPreferences: emailPreferences(u.emailPrefs) })
 const normEmail = (e: string) => e.trim().toLowerCase()
 
 export function createAuthService(d: AuthDeps) {
@@ -135,11 +138,12 @@ export function createAuthService(d: AuthDeps) {
     },
 
     /** `sessionId`: the caller's sign-in, which a password change keeps (it ends every other). */
-    async updateMe(userId: string, v: { name?: string; currentPassword?: string; password?: string }, sessionId?: string) {
+    async updateMe(userId: string, v: { name?: string; currentPassword?: string; password?: string; emailPreferences?: Partial<EmailPreferences> }, sessionId?: string) {
       const user = await findUserById(d.db, userId)
       if (!user) throw new NotFound('Account not found')
-      const change: { name?: string; passwordHash?: string } = {}
+      const change: { name?: string; passwordHash?: string; emailPrefs?: EmailPreferences } = {}
       if (v.name !== undefined) change.name = v.name.trim()
+      if (v.emailPreferences !== undefined) change.emailPrefs = { ...emailPreferences(user.emailPrefs), ...v.emailPreferences }
       if (v.password !== undefined) {
         if (!v.currentPassword || !(await bcrypt.compare(v.currentPassword, user.passwordHash))) {
           throw new ValidationFailed('The current password is required to set a new one', [{ field: 'currentPassword', message: 'is missing or incorrect' }])

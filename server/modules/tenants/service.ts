@@ -3,7 +3,7 @@
 // its API keys in the same transaction, idempotently (provisioning).
 import type { Db } from '../../../db/client.ts'
 import { insertKeyWithinLimit } from '../../../db/queries/api-keys.ts'
-import { claimIdempotencyKey, storeIdempotentAnswer } from '../../../db/queries/idempotency.ts'
+import { claimIdempotencyKey, purgeIdempotencyKeys, storeIdempotentAnswer } from '../../../db/queries/idempotency.ts'
 import { findTenant, insertTenant, listTenants, purgeDeletedTenants, setTenantConfig, tenantForKey, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
@@ -154,6 +154,8 @@ export function createTenantService(d: TenantDeps) {
     },
 
     purge: () => purgeDeletedTenants(d.db, new Date(d.clock().getTime() - PURGE_AFTER_MS)),
+    /** Idempotent answers past their 24 hours (they hold key secrets: kept no longer than needed). */
+    purgeIdempotentAnswers: () => purgeIdempotencyKeys(d.db, d.clock()),
     owned,
   }
 }

@@ -31,11 +31,12 @@ const csvCell = (v: string | number | null) => {
 
 export function createUsageService(d: UsageDeps) {
   function range(q: { from?: string; to?: string }) {
+    const errors = []
+    if (q.to !== undefined && !isDay(q.to)) errors.push({ field: 'to', message: 'must be a day, YYYY-MM-DD' })
+    if (q.from !== undefined && !isDay(q.from)) errors.push({ field: 'from', message: 'must be a day, YYYY-MM-DD' })
+    if (errors.length) throw new ValidationFailed('Invalid usage range', errors)
     const to = q.to ?? dayOf(d.clock())
     const from = q.from ?? addDays(to, -(DEFAULT_DAYS - 1))
-    const errors = []
-    if (!isDay(from)) errors.push({ field: 'from', message: 'must be a day, YYYY-MM-DD' })
-    if (!isDay(to)) errors.push({ field: 'to', message: 'must be a day, YYYY-MM-DD' })
     if (!errors.length && daysBetween(from, to) < 0) errors.push({ field: 'to', message: 'must not be before from' })
     if (!errors.length && daysBetween(from, to) >= MAX_DAYS) errors.push({ field: 'from', message: `the range may span at most ${MAX_DAYS} days` })
     if (errors.length) throw new ValidationFailed('Invalid usage range', errors)
