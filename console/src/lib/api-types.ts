@@ -212,6 +212,186 @@ export interface paths {
         patch: operations["patchApiV1AuthMe"];
         trace?: never;
     };
+    "/api/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current account, your role in it and every account you belong to
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1Account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members and pending invitations
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1AccountMembers"];
+        put?: never;
+        /**
+         * Invite someone by email (owners): a mail with a link valid 7 days
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        post: operations["postApiV1AccountMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member or withdraw an invitation (owners); the last owner stays
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        delete: operations["deleteApiV1AccountMembersById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role (owners); the last owner cannot be demoted
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        patch: operations["patchApiV1AccountMembersById"];
+        trace?: never;
+    };
+    "/api/v1/account/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave the current account (the last owner cannot) */
+        post: operations["postApiV1AccountLeave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation sent to your email: you join that account */
+        post: operations["postApiV1AccountInvitationsAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List account keys (never the key itself)
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1AccountApi-keys"];
+        put?: never;
+        /**
+         * Create an account key (ak_live_…, shown once): acts for the whole account on the management routes
+         * @description Owners and admins, signed in (an account key cannot make keys). Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        post: operations["postApiV1AccountApi-keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an account key (at once, on every instance)
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        delete: operations["deleteApiV1AccountApi-keysById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's usage per UTC day and key: events ingested, recommendation requests, API calls (for billing its store) */
+        get: operations["getApiV1TenantsByIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage of every tenant of the account, per UTC day (JSON, or CSV with ?format=csv) */
+        get: operations["getApiV1AccountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -219,10 +399,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your tenants */
+        /**
+         * List the account's tenants (?externalId= finds one by the platform's id)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1Tenants"];
         put?: never;
-        /** Create a tenant */
+        /**
+         * Create a tenant, with its API keys if asked (provisioning in one call)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…). With an Idempotency-Key header, the same key and body answer the same (Idempotent-Replayed: true) for 24 hours.
+         */
         post: operations["postApiV1Tenants"];
         delete?: never;
         options?: never;
@@ -237,7 +423,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a tenant */
+        /**
+         * Get a tenant
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1TenantsById"];
         /** Update name, config (merged) or status */
         put: operations["putApiV1TenantsById"];
@@ -744,7 +933,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same KPIs for each of your tenants (no X-Tenant-ID) */
+        /** The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account) */
         get: operations["getApiV1AnalyticsOverview"];
         put?: never;
         post?: never;
@@ -1355,6 +1544,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password: string;
                     name: string;
+                    /** @description From an invitation mail: the new user joins that account (with the invited email only) instead of getting one of their own */
+                    invitationToken?: string;
                 };
             };
         };
@@ -1374,6 +1565,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails when an experiment reaches a verdict */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -1460,6 +1657,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails when an experiment reaches a verdict */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -1563,6 +1766,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails when an experiment reaches a verdict */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -1794,6 +2003,12 @@ export interface operations {
                             name: string;
                             /** Format: date-time */
                             createdAt: string;
+                            emailPreferences: {
+                                /** @description A mail each week with the KPIs of your tenants */
+                                weeklySummary: boolean;
+                                /** @description Mails when an experiment reaches a verdict */
+                                experimentAlerts: boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -1852,6 +2067,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
+                    emailPreferences?: {
+                        weeklySummary?: boolean;
+                        experimentAlerts?: boolean;
+                    };
                     currentPassword?: string;
                     /** @description At least 8 characters */
                     password?: string;
@@ -1873,6 +2092,12 @@ export interface operations {
                             name: string;
                             /** Format: date-time */
                             createdAt: string;
+                            emailPreferences: {
+                                /** @description A mail each week with the KPIs of your tenants */
+                                weeklySummary: boolean;
+                                /** @description Mails when an experiment reaches a verdict */
+                                experimentAlerts: boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -1939,12 +2164,884 @@ export interface operations {
             };
         };
     };
-    getApiV1Tenants: {
+    getApiV1Account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @description Every account the signed-in user belongs to (send one's id as X-Account-ID to act in it) */
+                            accounts: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "analyst" | "viewer";
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AccountMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        }[];
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AccountMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    role: "owner" | "admin" | "analyst" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                            /** @description Also sent by mail; valid 7 days. Shown once. */
+                            invitationToken: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1AccountMembersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    patchApiV1AccountMembersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: "owner" | "admin" | "analyst" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AccountLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1AccountInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    invitationToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    "getApiV1AccountApi-keys": {
         parameters: {
             query: {
-                limit: string | number;
-                offset: string | number;
-                status?: "active" | "suspended" | "deleted";
+                includeRevoked: boolean;
             };
             header?: never;
             path?: never;
@@ -1963,6 +3060,564 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                        }[];
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    "postApiV1AccountApi-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                            /** @description The full account key (ak_live_…). Shown only once. */
+                            key: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    "deleteApiV1AccountApi-keysById": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1TenantsByIdUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            from: string;
+                            to: string;
+                            /** @description Every day of the range, oldest first, zeros included */
+                            days: {
+                                date: string;
+                                /** @description Events stored (duplicates and rejected events are not counted) */
+                                eventsIngested: number;
+                                /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                recommendationRequests: number;
+                                /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                apiCalls: number;
+                                byKey: {
+                                    /**
+                                     * Format: uuid
+                                     * @description null: members' tokens and account keys
+                                     */
+                                    keyId: string | null;
+                                    name: string | null;
+                                    /** @description Events stored (duplicates and rejected events are not counted) */
+                                    eventsIngested: number;
+                                    /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                    recommendationRequests: number;
+                                    /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                    apiCalls: number;
+                                }[];
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AccountUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            from: string;
+                            to: string;
+                            tenants: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                name: string;
+                                externalId: string | null;
+                                /** @description Events stored (duplicates and rejected events are not counted) */
+                                eventsIngested: number;
+                                /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                recommendationRequests: number;
+                                /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                apiCalls: number;
+                                /** @description Days with any usage */
+                                days: {
+                                    date: string;
+                                    /** @description Events stored (duplicates and rejected events are not counted) */
+                                    eventsIngested: number;
+                                    /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                    recommendationRequests: number;
+                                    /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                    apiCalls: number;
+                                }[];
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    } | string;
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Tenants: {
+        parameters: {
+            query: {
+                limit: string | number;
+                offset: string | number;
+                status?: "active" | "suspended" | "deleted";
+                externalId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2081,12 +3736,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postApiV1Tenants: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2148,6 +3824,14 @@ export interface operations {
                         /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                         historyDays?: number;
                     };
+                    /** @description The platform's own id for this store: unique per account (GET /tenants?externalId= finds it) */
+                    externalId?: string;
+                    /** @description Keys made with the tenant, in the same transaction; their secrets are in the answer only */
+                    apiKeys?: {
+                        name: string;
+                        /** @description read: GET endpoints and browser tracking; write: everything */
+                        permissions: "read" | "write";
+                    }[];
                 };
             };
         };
@@ -2163,6 +3847,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2229,6 +3914,24 @@ export interface operations {
                             updatedAt: string;
                             /** Format: date-time */
                             deletedAt: string | null;
+                            /** @description The keys asked for, each with its secret: shown in this answer only (and its idempotent replays) */
+                            apiKeys?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                prefix: string;
+                                /** @enum {string} */
+                                permissions: "read" | "write";
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                requestCount: number;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                /** @description The full key. Shown only once. */
+                                key: string;
+                            }[];
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -2257,6 +3960,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2317,6 +4039,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2392,6 +4115,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2514,6 +4256,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2626,6 +4369,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2687,6 +4449,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2762,6 +4525,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7817,6 +9599,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7925,6 +9726,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8006,6 +9826,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
