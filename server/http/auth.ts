@@ -16,7 +16,7 @@ import { BoundedMap } from '../infra/cache/bounded-map.ts'
 import type { Db } from '../../db/client.ts'
 import { isUnreachable } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
-import { findActiveAccountKeyByHash, findMembership, findTenantMembership } from '../../db/queries/accounts.ts'
+import { findActiveAccountKeyByHash, findMembership, findTenantMembership, touchAccountKey } from '../../db/queries/accounts.ts'
 import { findTenant } from '../../db/queries/tenants.ts'
 import { accessFor, atLeast, HUMAN_ONLY, type Role } from './roles.ts'
 import type { Cache } from '../infra/cache/index.ts'
@@ -344,6 +344,15 @@ export function authGuards(deps: AuthDeps) {
     if (!atLeast(role, access)) throw new Forbidden(`This needs the ${access} role or above; your role in this account is ${role}`)
   }
 
+  // `lastUsedAt` of account keys: written at most once a minute per key and instance, in the background.
+  const accountKeyTouched = new BoundedMap<string, number>(10_000)
+  function touchAccountKeyNow(id: string) {
+    const now = Date.now()
+    if ((accountKeyTouched.get(id) ?? 0) > now - 60_000) return
+    accountKeyTouched.set(id, now)
+    void touchAccountKey(deps.db, id, new Date(now)).catch(() => accountKeyTouched.delete(id))
+  }
+
   // Account keys are looked up on every use (an HMAC and one indexed query): the management API they
   // serve is low-volume, and a revoked key stops at once on every instance.
   async function accountKeyActor(request: Request, set: SetHeaders, route: string): Promise<AccountActor> {
@@ -365,6 +374,7 @@ export function authGuards(deps: AuthDeps) {
       }
     }
     allowRole('admin', request.method, route, true)
+    touchAccountKeyNow(k.id)
     return { kind: 'account-key', accountId: k.accountId, role: 'admin', accountKeyId: k.id }
   }
 

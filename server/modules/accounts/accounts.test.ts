@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { BACKENDS } from '../../test/backends.ts'
 import { expectProblem, testApp, uniqueEmail, type TestApp } from '../../test/harness.ts'
+import { waitFor } from '../../test/wait-for.ts'
 
 const PASSWORD = 'correct horse battery'
 
@@ -32,6 +33,8 @@ for (const backend of BACKENDS) {
       const ak = made.body.data.key
       expect((await t.req('GET', '/api/v1/tenants', { headers: { authorization: `Bearer ${ak}` } })).status).toBe(200)
       expect((await t.req('GET', '/api/v1/tenants', { headers: { 'x-api-key': ak } })).status).toBe(200)
+      // Its last use is recorded (in the background).
+      await waitFor("the account key's lastUsedAt", async () => (await t.req('GET', '/api/v1/account/api-keys', { token })).body.data[0].lastUsedAt !== null)
       // An account key cannot make keys, nor manage members.
       expectProblem(await t.req('POST', '/api/v1/account/api-keys', { headers: { authorization: `Bearer ${ak}` }, body: { name: 'x' } }), 403)
       expectProblem(await t.req('POST', '/api/v1/account/members', { headers: { authorization: `Bearer ${ak}` }, body: { email: uniqueEmail(), role: 'viewer' } }), 403)
