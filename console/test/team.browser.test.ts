@@ -1,6 +1,6 @@
 // The team page in Chromium (issue 23): an owner invites, the invitee signs up with the mailed link
-// and joins as a viewer (who is shown no create or invite forms), the owner changes a role, and a
-// member of two accounts accepts an invitation and switches between them.
+// and joins as a viewer (who is shown no create or invite forms), the owner changes a role and their
+// email preferences, and a member of two accounts accepts an invitation and switches between them.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { uniqueEmail } from '../../server/test/harness.ts'
 import { consoleHarness, expectNoAxeViolations, PASSWORD, type ConsoleHarness } from './harness.ts'
@@ -56,6 +56,16 @@ describe('team', () => {
       expect(await page.getByLabel(`Role of ${email}`).inputValue()).toBe('admin')
       await p2.goto('/dashboard/tenants')
       await p2.getByRole('button', { name: 'Create tenant' }).waitFor()
+
+      // Email preferences on the settings page, stored for this user only.
+      await page.goto('/dashboard/settings')
+      await page.getByLabel(/Weekly summary/).uncheck()
+      await page.getByRole('button', { name: 'Save email preferences' }).click()
+      await page.getByText('Email preferences saved.').waitFor()
+      expect((await h.t.req('GET', '/api/v1/auth/me', { token: owner.token })).body.data.emailPreferences).toEqual({ weeklySummary: false, experimentAlerts: true })
+      await page.goto('/dashboard/settings')
+      expect(await page.getByLabel(/Weekly summary/).isChecked()).toBe(false)
+      expect(await page.getByLabel(/Experiment alerts/).isChecked()).toBe(true)
     } finally {
       await owner.context.close()
       await invitee.context.close()
