@@ -270,8 +270,9 @@ export function authGuards(deps: AuthDeps) {
 
   /** Who calls with these headers; without a promise when the key and its rate-limit lease are in memory (most requests). */
   function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders, route: string): InMemoryFirst<Principal> {
-    if (presentedAccountKey(headers)) return accountKeyPrincipal(request, set, route)
     const key = presentedKey(headers)
+    // An account key (X-API-Key: ak_… or Bearer ak_…): asked for only when no tenant key is presented, so the hot path reads no more headers.
+    if (key ? key.startsWith('ak_') : presentedAccountKey(headers)) return accountKeyPrincipal(request, set, route)
     if (!key) return adminPrincipal(request, set, route) // a member may act on any tenant of their accounts, as their role allows
     const hit = deps.keyCache.get(key)
     if (hit?.rec) return keyPrincipal(hit.rec, request, need, set) // most requests: a key in use, no promise

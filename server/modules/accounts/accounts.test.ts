@@ -277,6 +277,12 @@ for (const backend of BACKENDS) {
       const csv = await t.req('GET', '/api/v1/account/usage?from=2026-12-06&to=2026-12-06&format=csv', { token: s.token })
       expect(csv.headers.get('content-type')).toContain('text/csv')
       expect(csv.text.trim().split('\n')).toEqual(['date,tenantId,externalId,tenantName,eventsIngested,recommendationRequests,apiCalls', expect.stringMatching(new RegExp(`^2026-12-06,${s.tenantId},,Shop \\d+,3,3,7$`))])
+      // The next UTC day counts on its own.
+      now = new Date('2026-12-07T00:00:01Z')
+      expect((await t.req('GET', '/api/v1/recommendations?userId=u1&limit=3', { key: s.readKey })).status).toBe(200)
+      const next = (await t.req('GET', `/api/v1/tenants/${s.tenantId}/usage?from=2026-12-06&to=2026-12-07`, { token: s.token })).body.data.days
+      expect(next.map((d: { recommendationRequests: number }) => d.recommendationRequests)).toEqual([3, 1])
+      now = new Date('2026-12-06T12:00:00Z')
       expectProblem(await t.req('GET', `/api/v1/tenants/${s.tenantId}/usage?from=2025-01-01&to=2026-12-06`, { token: s.token }), 400)
       expectProblem(await t.req('GET', `/api/v1/tenants/${s.tenantId}/usage?from=2026-12-07&to=2026-12-06`, { token: s.token }), 400)
     })

@@ -32,11 +32,22 @@ export class UsageRecorder {
   /** Adds `n` to a tenant's figure for today; `keyId` undefined: a member's token or an account key. */
   tally(tenantId: string, keyId: string | undefined, figure: UsageFigure, n = 1) {
     if (n <= 0) return
-    const day = dayOf(this.clock())
+    const day = this.today()
     const key = `${tenantId}|${day}|${keyId ?? NO_KEY}`
     let u = this.daily.get(key)
     if (!u) this.daily.set(key, (u = { tenantId, day, keyId: keyId ?? NO_KEY, apiCalls: 0, eventsIngested: 0, recommendationRequests: 0 }))
     u[figure] += n
+  }
+
+  // The UTC day, formatted once per day rather than on every request (this runs on every keyed request).
+  private day = { from: 0, to: -1, name: '' }
+  private today(): string {
+    const ms = this.clock().getTime()
+    if (ms < this.day.from || ms >= this.day.to) {
+      const from = ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000)
+      this.day = { from, to: from + 86_400_000, name: dayOf(new Date(from)) }
+    }
+    return this.day.name
   }
 
   async flush() {
