@@ -1568,7 +1568,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails when an experiment reaches a verdict */
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -1660,7 +1660,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails when an experiment reaches a verdict */
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -1769,7 +1769,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails when an experiment reaches a verdict */
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -2006,7 +2006,7 @@ export interface operations {
                             emailPreferences: {
                                 /** @description A mail each week with the KPIs of your tenants */
                                 weeklySummary: boolean;
-                                /** @description Mails when an experiment reaches a verdict */
+                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
                                 experimentAlerts: boolean;
                             };
                         };
@@ -2095,7 +2095,7 @@ export interface operations {
                             emailPreferences: {
                                 /** @description A mail each week with the KPIs of your tenants */
                                 weeklySummary: boolean;
-                                /** @description Mails when an experiment reaches a verdict */
+                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
                                 experimentAlerts: boolean;
                             };
                         };
