@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.ts'
 import type { Cache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './infra/rate-limit/leased-limiter.ts'
-import { hmacSha256 } from './infra/crypto.ts'
+import { hmacSha256, sealer } from './infra/crypto.ts'
 import { serviceMetrics } from './infra/metrics.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './infra/mailer.ts'
@@ -15,6 +15,11 @@ import { apiKeyRoutes } from './modules/api-keys/index.ts'
 import { createApiKeyService } from './modules/api-keys/service.ts'
 import { UsageRecorder } from './modules/api-keys/usage.ts'
 import { authRoutes } from './modules/auth/index.ts'
+import { accountRoutes } from './modules/accounts/index.ts'
+import { usageRoutes } from './modules/usage/index.ts'
+import { createUsageService } from './modules/usage/service.ts'
+import { createAccountService } from './modules/accounts/service.ts'
+import { weeklySummaries } from './modules/accounts/weekly-summary.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
@@ -122,13 +127,21 @@ export async function createServices(parts: AppParts) {
     onRateLimited: (budget) => metrics.rateLimited.inc({ budget }),
   })
 
-  const auth = createAuthService({ db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess, onRevoked: sessions.revoked })
+  const accounts = createAccountService({ db, mailer, clock, consoleUrl: config.consoleUrl, hashKey })
+  const auth = createAuthService({
+    db, cache, mailer, clock, bcryptCost: config.bcryptCost, consoleUrl: config.consoleUrl, signAccess: tokens.signAccess, onRevoked: sessions.revoked,
+    invitation: accounts.invitationForSignup,
+  })
   // A rebuild asked for (a catalog write, in the background; new model settings, before the update answers, so the
   // status it reports next is `building`); a worker in this process starts on it at once. Never rejects.
   const askForBuild = (tenantId: string): Promise<void> => requestBuild(database.raw, tenantId)
     .then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
-  const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit })
+  const tenants = createTenantService({
+    db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit,
+    hashKey, answers: await sealer(secrets.apiKeyPepper, 'idempotent-answers'),
+  })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
+  const billing = createUsageService({ db, tenants, usage, clock })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate() })
 
@@ -199,6 +212,11 @@ export async function createServices(parts: AppParts) {
   void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
+  // The weekly summary mail, sent by the hourly housekeeping (boot.ts) to users who want it.
+  const summaries = weeklySummaries({
+    db: bg.db, mailer, log, clock, consoleUrl: config.consoleUrl,
+    overview: async (accountId) => (await analytics.overview(accountId, { range: '7d' })).data.filter((t) => t.status === 'active'),
+  })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
 
@@ -211,7 +229,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -223,7 +241,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -236,8 +254,8 @@ export async function createApp(parts: AppParts) {
     .use(problemHandler(log, metrics))
     .use(cors({
       origins: config.corsOrigins,
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Request-ID'],
-      exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Account-ID', 'Idempotency-Key', 'X-Request-ID'],
+      exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'],
       maxAgeSeconds: 600,
     }))
     .use(headerLimit())
@@ -249,14 +267,16 @@ export async function createApp(parts: AppParts) {
     .use(trackedLinkRoutes(email))
     .group('/api/v1', (v1) => v1
       .use(authRoutes(auth, guards, clientIp))
+      .use(accountRoutes(accounts, guards))
+      .use(usageRoutes(billing, guards))
       .use(tenantRoutes(tenants, guards))
       .use(catalogRoutes(catalog, guards, exports))
-      .use(recommendationRoutes(recommendations, guards, metrics))
-      .use(emailRoutes(email, guards, config.publicUrl))
+      .use(recommendationRoutes(recommendations, guards, metrics, usage))
+      .use(emailRoutes(email, guards, config.publicUrl, usage))
       .use(experimentRoutes(experiments, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
-      .use(eventRoutes(events, guards, exports))
+      .use(eventRoutes(events, guards, exports, usage))
       .use(shopperRoutes(shoppers, guards))
       .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))

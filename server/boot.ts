@@ -29,13 +29,18 @@ async function openParts(config: Config, log: Logger) {
   return { config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels }
 }
 
-/** Hourly tenant purge and daily retention, on the background pool. */
-function startHousekeeping(housekeeping: Services['services']['housekeeping'], log: Logger) {
+/** Hourly tenant purge and weekly summary mails, daily retention, on the background pool. */
+function startHousekeeping(housekeeping: Services['services']['housekeeping'], log: Logger, summaries: Services['services']['summaries']) {
   const purge = async () => {
     try {
       const n = await housekeeping.tenants.purge()
       if (n) log.info('purged deleted tenants', { count: n })
+      await housekeeping.tenants.purgeIdempotentAnswers()
     } catch (error) { log.error('tenant purge failed', { error }) }
+    try {
+      const sent = await summaries.sendDue()
+      if (sent) log.info('weekly summaries sent', { count: sent })
+    } catch (error) { log.error('weekly summaries failed', { error }) }
   }
   const maintain = async () => {
     try {
@@ -56,7 +61,7 @@ function startHousekeeping(housekeeping: Services['services']['housekeeping'], l
 export async function bootServices(config: Config, log: Logger) {
   const parts = await openParts(config, log)
   const wired = await createServices({ ...parts, startWorker: false })
-  const stopJobs = startHousekeeping(wired.services.housekeeping, log)
+  const stopJobs = startHousekeeping(wired.services.housekeeping, log, wired.services.summaries)
   log.info('ready', { db: parts.database.kind, cache: parts.cache.kind })
   return {
     services: wired.services,
@@ -73,7 +78,7 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
   const parts = await openParts(config, log)
   const { database, cache } = parts
   const app = await createApp({ ...parts, startWorker: config.modelWorker === 'inline', ...extra })
-  const stopJobs = startHousekeeping(app.services.housekeeping, log)
+  const stopJobs = startHousekeeping(app.services.housekeeping, log, app.services.summaries)
 
   log.info('ready', { db: database.kind, cache: cache.kind })
   return {

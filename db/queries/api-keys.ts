@@ -53,3 +53,40 @@ export async function addKeyUsage(db: Db, usage: { id: string; count: number; la
     last_used_at = greatest(coalesce(k.last_used_at, v.t), v.t)
     from (values ${values}) as v(id, n, t) where k.id = v.id`)
 }
+
+/** usage_daily's key for calls made without a tenant API key (a member's token, an account key). */
+export const NO_KEY = '00000000-0000-0000-0000-000000000000'
+export interface DailyUsage { tenantId: string; day: string; keyId: string; apiCalls: number; eventsIngested: number; recommendationRequests: number }
+
+/** Adds batched daily usage in one statement; rows of tenants purged meanwhile are dropped (the join). */
+export async function addDailyUsage(db: Db, rows: DailyUsage[]) {
+  if (!rows.length) return
+  const values = sql.join(rows.map((r) => sql`(${r.tenantId}::uuid, ${r.day}::date, ${r.keyId}::uuid, ${r.apiCalls}::bigint, ${r.eventsIngested}::bigint, ${r.recommendationRequests}::bigint)`), sql`, `)
+  await db.execute(sql`insert into usage_daily (tenant_id, day, key_id, api_calls, events_ingested, recommendation_requests)
+    select v.t, v.d, v.k, v.a, v.e, v.r from (values ${values}) as v(t, d, k, a, e, r) join tenants on tenants.id = v.t
+    on conflict (tenant_id, day, key_id) do update set api_calls = usage_daily.api_calls + excluded.api_calls,
+      events_ingested = usage_daily.events_ingested + excluded.events_ingested,
+      recommendation_requests = usage_daily.recommendation_requests + excluded.recommendation_requests`)
+}
+
+/** A tenant's usage rows between two UTC days (inclusive), with each key's name. */
+export async function dailyUsage(db: Db, tenantId: string, from: string, to: string) {
+  const res = await db.execute(sql`select u.day::text as day, u.key_id as "keyId", k.name as "keyName", u.api_calls as "apiCalls",
+      u.events_ingested as "eventsIngested", u.recommendation_requests as "recommendationRequests"
+    from usage_daily u left join api_keys k on k.id = u.key_id
+    where u.tenant_id = ${tenantId} and u.day between ${from}::date and ${to}::date order by u.day, u.key_id limit 20000`)
+  return rowsOf(res) as { day: string; keyId: string; keyName: string | null; apiCalls: string | number; eventsIngested: string | number; recommendationRequests: string | number }[]
+}
+
+/** Per tenant of an account and day, the summed usage (the account-wide view and its CSV). */
+export async function accountDailyUsage(db: Db, accountId: string, from: string, to: string) {
+  const res = await db.execute(sql`select u.day::text as day, t.id as "tenantId", t.name as "tenantName", t.external_id as "externalId",
+      sum(u.api_calls) as "apiCalls", sum(u.events_ingested) as "eventsIngested", sum(u.recommendation_requests) as "recommendationRequests"
+    from usage_daily u join tenants t on t.id = u.tenant_id
+    where t.account_id = ${accountId} and u.day between ${from}::date and ${to}::date
+    group by u.day, t.id order by u.day, t.created_at, t.id limit 100000`)
+  return rowsOf(res) as { day: string; tenantId: string; tenantName: string; externalId: string | null; apiCalls: string | number; eventsIngested: string | number; recommendationRequests: string | number }[]
+}
+
+// postgres-js answers an array of rows, PGlite an object with `rows`.
+const rowsOf = (res: unknown): unknown[] => (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows)

@@ -212,6 +212,186 @@ export interface paths {
         patch: operations["patchApiV1AuthMe"];
         trace?: never;
     };
+    "/api/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current account, your role in it and every account you belong to
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1Account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members and pending invitations
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1AccountMembers"];
+        put?: never;
+        /**
+         * Invite someone by email (owners): a mail with a link valid 7 days
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        post: operations["postApiV1AccountMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member or withdraw an invitation (owners); the last owner stays
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        delete: operations["deleteApiV1AccountMembersById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role (owners); the last owner cannot be demoted
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        patch: operations["patchApiV1AccountMembersById"];
+        trace?: never;
+    };
+    "/api/v1/account/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave the current account (the last owner cannot) */
+        post: operations["postApiV1AccountLeave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation sent to your email: you join that account */
+        post: operations["postApiV1AccountInvitationsAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List account keys (never the key itself)
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        get: operations["getApiV1AccountApi-keys"];
+        put?: never;
+        /**
+         * Create an account key (ak_live_…, shown once): acts for the whole account on the management routes
+         * @description Owners and admins, signed in (an account key cannot make keys). Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        post: operations["postApiV1AccountApi-keys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an account key (at once, on every instance)
+         * @description Roles: owner (everything, incl. members), admin (all but members), analyst (reads; manages experiments), viewer (reads). X-Account-ID picks the account.
+         */
+        delete: operations["deleteApiV1AccountApi-keysById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's usage per UTC day and key: events ingested, recommendation requests, API calls (for billing its store) */
+        get: operations["getApiV1TenantsByIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage of every tenant of the account, per UTC day (JSON, or CSV with ?format=csv) */
+        get: operations["getApiV1AccountUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants": {
         parameters: {
             query?: never;
@@ -219,10 +399,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your tenants */
+        /**
+         * List the account's tenants (?externalId= finds one by the platform's id)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1Tenants"];
         put?: never;
-        /** Create a tenant */
+        /**
+         * Create a tenant, with its API keys if asked (provisioning in one call)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…). With an Idempotency-Key header, the same key and body answer the same (Idempotent-Replayed: true) for 24 hours.
+         */
         post: operations["postApiV1Tenants"];
         delete?: never;
         options?: never;
@@ -237,7 +423,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a tenant */
+        /**
+         * Get a tenant
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1TenantsById"];
         /** Update name, config (merged) or status */
         put: operations["putApiV1TenantsById"];
@@ -744,7 +933,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same KPIs for each of your tenants (no X-Tenant-ID) */
+        /** The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account) */
         get: operations["getApiV1AnalyticsOverview"];
         put?: never;
         post?: never;
@@ -1446,7 +1635,8 @@ export interface operations {
                  * @example {
                  *       "email": "ada@example.com",
                  *       "password": "correct horse battery",
-                 *       "name": "Acme Outdoor"
+                 *       "name": "Acme Outdoor",
+                 *       "invitationToken": "example"
                  *     }
                  */
                 "application/json": {
@@ -1455,6 +1645,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password: string;
                     name: string;
+                    /** @description From an invitation mail: the new user joins that account (with the invited email only) instead of getting one of their own */
+                    invitationToken?: string;
                 };
             };
         };
@@ -1472,7 +1664,11 @@ export interface operations {
                      *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *           "email": "ada@example.com",
                      *           "name": "Acme Outdoor",
-                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "emailPreferences": {
+                     *             "weeklySummary": true,
+                     *             "experimentAlerts": true
+                     *           }
                      *         },
                      *         "accessToken": "example",
                      *         "refreshToken": "example",
@@ -1491,6 +1687,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -1603,7 +1805,11 @@ export interface operations {
                      *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *           "email": "ada@example.com",
                      *           "name": "Acme Outdoor",
-                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "emailPreferences": {
+                     *             "weeklySummary": true,
+                     *             "experimentAlerts": true
+                     *           }
                      *         },
                      *         "accessToken": "example",
                      *         "refreshToken": "example",
@@ -1622,6 +1828,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -1749,7 +1961,11 @@ export interface operations {
                      *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *           "email": "ada@example.com",
                      *           "name": "Acme Outdoor",
-                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "emailPreferences": {
+                     *             "weeklySummary": true,
+                     *             "experimentAlerts": true
+                     *           }
                      *         },
                      *         "accessToken": "example",
                      *         "refreshToken": "example",
@@ -1768,6 +1984,12 @@ export interface operations {
                                 name: string;
                                 /** Format: date-time */
                                 createdAt: string;
+                                emailPreferences: {
+                                    /** @description A mail each week with the KPIs of your tenants */
+                                    weeklySummary: boolean;
+                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    experimentAlerts: boolean;
+                                };
                             };
                             accessToken: string;
                             refreshToken: string;
@@ -2118,7 +2340,11 @@ export interface operations {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "email": "ada@example.com",
                      *         "name": "Acme Outdoor",
-                     *         "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "emailPreferences": {
+                     *           "weeklySummary": true,
+                     *           "experimentAlerts": true
+                     *         }
                      *       },
                      *       "meta": {}
                      *     }
@@ -2131,6 +2357,12 @@ export interface operations {
                             name: string;
                             /** Format: date-time */
                             createdAt: string;
+                            emailPreferences: {
+                                /** @description A mail each week with the KPIs of your tenants */
+                                weeklySummary: boolean;
+                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                experimentAlerts: boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -2206,12 +2438,20 @@ export interface operations {
                 /**
                  * @example {
                  *       "name": "Acme Outdoor",
+                 *       "emailPreferences": {
+                 *         "weeklySummary": true,
+                 *         "experimentAlerts": true
+                 *       },
                  *       "currentPassword": "correct horse battery",
                  *       "password": "correct horse battery"
                  *     }
                  */
                 "application/json": {
                     name?: string;
+                    emailPreferences?: {
+                        weeklySummary?: boolean;
+                        experimentAlerts?: boolean;
+                    };
                     currentPassword?: string;
                     /** @description At least 8 characters */
                     password?: string;
@@ -2231,7 +2471,11 @@ export interface operations {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "email": "ada@example.com",
                      *         "name": "Acme Outdoor",
-                     *         "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "emailPreferences": {
+                     *           "weeklySummary": true,
+                     *           "experimentAlerts": true
+                     *         }
                      *       },
                      *       "meta": {}
                      *     }
@@ -2244,6 +2488,12 @@ export interface operations {
                             name: string;
                             /** Format: date-time */
                             createdAt: string;
+                            emailPreferences: {
+                                /** @description A mail each week with the KPIs of your tenants */
+                                weeklySummary: boolean;
+                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                experimentAlerts: boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -2349,12 +2599,1211 @@ export interface operations {
             };
         };
     };
-    getApiV1Tenants: {
+    getApiV1Account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "accounts": [
+                     *           {
+                     *             "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *             "name": "Acme Outdoor",
+                     *             "role": "owner"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @description Every account the signed-in user belongs to (send one's id as X-Account-ID to act in it) */
+                            accounts: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                role: "owner" | "admin" | "analyst" | "viewer";
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1AccountMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *           "email": "ada@example.com",
+                     *           "name": "Acme Outdoor",
+                     *           "role": "owner",
+                     *           "status": "invited",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *           "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        }[];
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1AccountMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "role": "owner"
+                 *     }
+                 */
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    role: "owner" | "admin" | "analyst" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "email": "ada@example.com",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "status": "invited",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "invitationToken": "example"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                            /** @description Also sent by mail; valid 7 days. Shown once. */
+                            invitationToken: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/members",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/members"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1AccountMembersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "email": "ada@example.com",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "status": "invited",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/members/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchApiV1AccountMembersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "owner"
+                 *     }
+                 */
+                "application/json": {
+                    role: "owner" | "admin" | "analyst" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "email": "ada@example.com",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "status": "invited",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/members/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/members/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1AccountLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "email": "ada@example.com",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "status": "invited",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/leave",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/leave"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/leave"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account/leave"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/leave"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/leave"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1AccountInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "invitationToken": "example"
+                 *     }
+                 */
+                "application/json": {
+                    invitationToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "email": "ada@example.com",
+                     *         "name": "Acme Outdoor",
+                     *         "role": "owner",
+                     *         "status": "invited",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "joinedAt": "2026-03-01T12:00:00.000Z",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            email: string;
+                            name: string | null;
+                            /** @enum {string} */
+                            role: "owner" | "admin" | "analyst" | "viewer";
+                            /** @enum {string} */
+                            status: "invited" | "active";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            joinedAt: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When a pending invitation lapses
+                             */
+                            expiresAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/invitations/accept",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone: The link has expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/gone",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "The link has expired.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/invitations/accept"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "getApiV1AccountApi-keys": {
         parameters: {
             query?: {
-                limit?: number;
-                offset?: number;
-                status?: "active" | "suspended" | "deleted";
+                includeRevoked?: boolean;
             };
             header?: never;
             path?: never;
@@ -2374,6 +3823,807 @@ export interface operations {
                      *         {
                      *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *           "name": "Acme Outdoor",
+                     *           "prefix": "example",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "lastUsedAt": "2026-03-01T12:00:00.000Z",
+                     *           "revokedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                        }[];
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/api-keys",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "postApiV1AccountApi-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Outdoor"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "name": "Acme Outdoor",
+                     *         "prefix": "example",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "lastUsedAt": "2026-03-01T12:00:00.000Z",
+                     *         "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *         "key": "example"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                            /** @description The full account key (ak_live_…). Shown only once. */
+                            key: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/api-keys",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "deleteApiV1AccountApi-keysById": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "name": "Acme Outdoor",
+                     *         "prefix": "example",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "lastUsedAt": "2026-03-01T12:00:00.000Z",
+                     *         "revokedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            prefix: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            lastUsedAt: string | null;
+                            /** Format: date-time */
+                            revokedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/api-keys/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/api-keys/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/api-keys/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/account/api-keys/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/api-keys/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1TenantsByIdUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "days": [
+                     *           {
+                     *             "date": "example",
+                     *             "eventsIngested": 1,
+                     *             "recommendationRequests": 1,
+                     *             "apiCalls": 1,
+                     *             "byKey": [
+                     *               {
+                     *                 "keyId": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *                 "name": "Acme Outdoor",
+                     *                 "eventsIngested": 1,
+                     *                 "recommendationRequests": 1,
+                     *                 "apiCalls": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            from: string;
+                            to: string;
+                            /** @description Every day of the range, oldest first, zeros included */
+                            days: {
+                                date: string;
+                                /** @description Events stored (duplicates and rejected events are not counted) */
+                                eventsIngested: number;
+                                /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                recommendationRequests: number;
+                                /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                apiCalls: number;
+                                byKey: {
+                                    /**
+                                     * Format: uuid
+                                     * @description null: members' tokens and account keys
+                                     */
+                                    keyId: string | null;
+                                    name: string | null;
+                                    /** @description Events stored (duplicates and rejected events are not counted) */
+                                    eventsIngested: number;
+                                    /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                    recommendationRequests: number;
+                                    /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                    apiCalls: number;
+                                }[];
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/tenants/:id/usage",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/tenants/:id/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/tenants/:id/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/tenants/:id/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1AccountUsage: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "tenants": [
+                     *           {
+                     *             "tenantId": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *             "name": "Acme Outdoor",
+                     *             "externalId": "example",
+                     *             "eventsIngested": 1,
+                     *             "recommendationRequests": 1,
+                     *             "apiCalls": 1,
+                     *             "days": [
+                     *               {
+                     *                 "date": "example",
+                     *                 "eventsIngested": 1,
+                     *                 "recommendationRequests": 1,
+                     *                 "apiCalls": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            from: string;
+                            to: string;
+                            tenants: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                name: string;
+                                externalId: string | null;
+                                /** @description Events stored (duplicates and rejected events are not counted) */
+                                eventsIngested: number;
+                                /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                recommendationRequests: number;
+                                /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                apiCalls: number;
+                                /** @description Days with any usage */
+                                days: {
+                                    date: string;
+                                    /** @description Events stored (duplicates and rejected events are not counted) */
+                                    eventsIngested: number;
+                                    /** @description Recommendation lists served (GET /recommendations, /recommendations/email; one per shopper of a batch) */
+                                    recommendationRequests: number;
+                                    /** @description Authenticated requests to the tenant's API, by any of its keys, its members' tokens or an account key */
+                                    apiCalls: number;
+                                }[];
+                            }[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @example example */
+                    "text/*": string;
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/account/usage",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/account/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/account/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/account/usage"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Tenants: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "active" | "suspended" | "deleted";
+                externalId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *           "name": "Acme Outdoor",
+                     *           "externalId": "example",
                      *           "status": "active",
                      *           "config": {
                      *             "defaultStrategy": "collaborative",
@@ -2438,6 +4688,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2560,6 +4811,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/tenants"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -2583,7 +4852,9 @@ export interface operations {
     postApiV1Tenants: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2603,7 +4874,14 @@ export interface operations {
                  *         },
                  *         "recommendations": {},
                  *         "historyDays": 90
-                 *       }
+                 *       },
+                 *       "externalId": "example",
+                 *       "apiKeys": [
+                 *         {
+                 *           "name": "Acme Outdoor",
+                 *           "permissions": "read"
+                 *         }
+                 *       ]
                  *     }
                  */
                 "application/json": {
@@ -2662,6 +4940,14 @@ export interface operations {
                         /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                         historyDays?: number;
                     };
+                    /** @description The platform's own id for this store: unique per account (GET /tenants?externalId= finds it) */
+                    externalId?: string;
+                    /** @description Keys made with the tenant, in the same transaction; their secrets are in the answer only */
+                    apiKeys?: {
+                        name: string;
+                        /** @description read: GET endpoints and browser tracking; write: everything */
+                        permissions: "read" | "write";
+                    }[];
                 };
             };
         };
@@ -2677,6 +4963,7 @@ export interface operations {
                      *       "data": {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "name": "Acme Outdoor",
+                     *         "externalId": "example",
                      *         "status": "active",
                      *         "config": {
                      *           "defaultStrategy": "collaborative",
@@ -2723,7 +5010,20 @@ export interface operations {
                      *         },
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
-                     *         "deletedAt": "2026-03-01T12:00:00.000Z"
+                     *         "deletedAt": "2026-03-01T12:00:00.000Z",
+                     *         "apiKeys": [
+                     *           {
+                     *             "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *             "name": "Acme Outdoor",
+                     *             "prefix": "example",
+                     *             "permissions": "read",
+                     *             "createdAt": "2026-03-01T12:00:00.000Z",
+                     *             "lastUsedAt": "2026-03-01T12:00:00.000Z",
+                     *             "requestCount": 1,
+                     *             "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *             "key": "example"
+                     *           }
+                     *         ]
                      *       },
                      *       "meta": {}
                      *     }
@@ -2733,6 +5033,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2799,6 +5100,24 @@ export interface operations {
                             updatedAt: string;
                             /** Format: date-time */
                             deletedAt: string | null;
+                            /** @description The keys asked for, each with its secret: shown in this answer only (and its idempotent replays) */
+                            apiKeys?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                prefix: string;
+                                /** @enum {string} */
+                                permissions: "read" | "write";
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                requestCount: number;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                /** @description The full key. Shown only once. */
+                                key: string;
+                            }[];
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -2842,6 +5161,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants"
                      *     }
                      */
@@ -2927,6 +5264,7 @@ export interface operations {
                      *       "data": {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "name": "Acme Outdoor",
+                     *         "externalId": "example",
                      *         "status": "active",
                      *         "config": {
                      *           "defaultStrategy": "collaborative",
@@ -2983,6 +5321,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -3092,6 +5431,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants/:id"
                      *     }
                      */
@@ -3239,6 +5596,7 @@ export interface operations {
                      *       "data": {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "name": "Acme Outdoor",
+                     *         "externalId": "example",
                      *         "status": "active",
                      *         "config": {
                      *           "defaultStrategy": "collaborative",
@@ -3295,6 +5653,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -3404,6 +5763,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants/:id"
                      *     }
                      */
@@ -3507,6 +5884,7 @@ export interface operations {
                      *       "data": {
                      *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
                      *         "name": "Acme Outdoor",
+                     *         "externalId": "example",
                      *         "status": "active",
                      *         "config": {
                      *           "defaultStrategy": "collaborative",
@@ -3563,6 +5941,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -3672,6 +6051,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants/:id"
                      *     }
                      */
@@ -10298,6 +12695,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/tenants/:id/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
             404: {
                 headers: {
@@ -10444,6 +12859,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id/api-keys"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants/:id/api-keys"
                      *     }
                      */
@@ -10617,6 +13050,24 @@ export interface operations {
                      *       "title": "Unauthorized",
                      *       "status": 401,
                      *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id/api-keys/:keyId"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
                      *       "instance": "/api/v1/tenants/:id/api-keys/:keyId"
                      *     }
                      */

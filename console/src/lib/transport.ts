@@ -14,6 +14,9 @@ export type ApiHandler = (req: Request, clientIp: string) => Promise<Response>
 
 let inProcess: ApiHandler | undefined
 
+/** The cookie naming the account the console acts in (the sidebar's switcher sets it). */
+export const ACCOUNT_COOKIE = 're_account'
+
 /** Called by the server that mounts the console (entry.bun.tsx): API calls then skip the network. */
 export function setApiHandler(handler: ApiHandler | undefined) { inProcess = handler }
 
@@ -34,6 +37,9 @@ export async function send(ev: RequestEventBase, path: string, init: ApiInit & {
   if (init.stream) headers['content-type'] = init.stream.contentType
   if (init.token) headers.authorization = `Bearer ${init.token}`
   if (init.tenantId) headers['x-tenant-id'] = init.tenantId
+  // The account chosen in the switcher (a member of several); tenant routes take the account from the tenant.
+  const account = ev.cookie.get(ACCOUNT_COOKIE)?.value
+  if (init.token && account && /^[0-9a-f-]{36}$/i.test(account)) headers['x-account-id'] = account
   const ip = ev.clientConn.ip ?? 'unknown'
   const req = new Request(buildUrl(ev, path, init.query), {
     method: init.method ?? 'GET', headers, body: init.stream ? init.stream.body : init.body === undefined ? undefined : JSON.stringify(init.body),

@@ -46,9 +46,9 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
       response: { 200: T.String({ description: 'text/csv: daily rows with a Total row, then placements, top recommended and top clicked products, each section with its header row' }), ...problems(400, 401, 403, 404) },
       detail: { summary: 'Everything the analytics page shows, as a CSV download', description: tenantHeader, security },
     })
-    .get('/overview', ({ userId, query }) => analytics.overview(userId, query), {
-      admin: true, query: AnalyticsModel.query,
+    .get('/overview', ({ actor, query }) => analytics.overview(actor.accountId, query), {
+      account: true, query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.overview, ...problems(400, 401, 403) },
-      detail: { summary: "The same KPIs for each of your tenants (no X-Tenant-ID)", security },
+      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", security },
     })
 }

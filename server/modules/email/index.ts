@@ -1,3 +1,4 @@
+import type { UsageRecorder } from '../api-keys/usage.ts'
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { BadRequest } from '../../errors.ts'
@@ -11,12 +12,13 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 const NO_STORE = { 'cache-control': 'no-store' }
 
 /** GET /api/v1/recommendations/email: called by the merchant's backend or ESP at send time. */
-export function emailRoutes(email: EmailService, guards: ReturnType<typeof authGuards>, publicUrl: string | undefined) {
+export function emailRoutes(email: EmailService, guards: ReturnType<typeof authGuards>, publicUrl: string | undefined, usage?: Pick<UsageRecorder, 'tally'>) {
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
     .get('/recommendations/email', async ({ principal, query, request }) => {
       const base = publicUrl ?? new URL(request.url).origin
       const r = await email.recommend(principal.tenantId, principal.config, query, base)
+      usage?.tally(principal.tenantId, principal.keyId, 'recommendationRequests')
       const format = query.format ?? 'html'
       if (format === 'json') return new Response(JSON.stringify({ data: r.items, meta: r.meta }), { headers: { 'content-type': 'application/json', ...NO_STORE } }) as never
       const look = await email.look(principal.tenantId, principal.config, query)
@@ -39,6 +41,7 @@ export function emailRoutes(email: EmailService, guards: ReturnType<typeof authG
       const base = publicUrl ?? new URL(request.url).origin
       const enc = new TextEncoder()
       const chunks = email.batch(principal.tenantId, principal.config, body, base)
+      usage?.tally(principal.tenantId, principal.keyId, 'recommendationRequests', body.userIds.length) // one list per shopper
       // Pulled as the client reads: a slow reader holds the export back instead of it piling up here.
       const stream = new ReadableStream<Uint8Array>({
         async pull(controller) {

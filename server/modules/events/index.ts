@@ -1,3 +1,4 @@
+import type { UsageRecorder } from '../api-keys/usage.ts'
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards, type Principal } from '../../http/auth.ts'
 import { refuseOffsetBesideCursor } from '../../cursor.ts'
@@ -27,11 +28,14 @@ const exported = (pages: AsyncGenerator<ExportedEvent[]>): ExportSource<Exported
 const tenantOf = (p: Principal) => ({ id: p.tenantId, attributionWindowHours: p.config.attributionWindowHours })
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
-export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }) {
+export function eventRoutes(events: EventService, guards: ReturnType<typeof authGuards>, exports: { log: Logger; slots: ExportSlots }, usage?: Pick<UsageRecorder, 'tally'>) {
+  // Stored events count towards the tenant's usage (GET /tenants/:id/usage); duplicates and rejections do not.
+  const ingested = (p: Principal, n: number) => usage?.tally(p.tenantId, p.keyId, 'eventsIngested', n)
   return new Elysia({ tags: ['Events'] })
     .use(guards)
     .post('/events', async ({ principal, body, status }) => {
       const o = await events.ingest(tenantOf(principal), body)
+      if (o.status === 'accepted') ingested(principal, 1)
       return o.status === 'accepted' ? status(202, { data: o }) : status(200, { data: o })
     }, {
       tenant: 'write', body: EventModel.item,
@@ -40,7 +44,9 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     })
     .post('/events/batch', async ({ principal, body, set }) => {
       set.status = 202
-      return { data: await events.ingestBatch(tenantOf(principal), body.events) }
+      const data = await events.ingestBatch(tenantOf(principal), body.events)
+      ingested(principal, data.accepted)
+      return { data }
     }, {
       tenant: 'write', body: EventModel.batch,
       response: { 202: Envelope(EventModel.batchResult), ...problems(400, 401, 403, 413, 429, 503) },
@@ -48,6 +54,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
     })
     .post('/track', async ({ principal, body, status }) => {
       const r = await events.track(tenantOf(principal), body)
+      ingested(principal, r.batch ? r.batch.accepted : r.single!.status === 'accepted' ? 1 : 0)
       if (r.batch) return status(202, { data: r.batch })
       return r.single!.status === 'accepted' ? status(202, { data: r.single! }) : status(200, { data: r.single! })
     }, {

@@ -1,3 +1,4 @@
+import type { UsageRecorder } from '../api-keys/usage.ts'
 import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Elysia } from 'elysia'
@@ -17,7 +18,7 @@ const metaOf = (s: Served, requestId: string) => ({
   ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}),
 })
 
-export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics) {
+export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics, usage?: Pick<UsageRecorder, 'tally'>) {
   // Label sets bound once: this route records them on every request.
   const hits = metrics?.cache.labels({ result: 'hit' }), misses = metrics?.cache.labels({ result: 'miss' })
   const durations = new Map<string, { observe(ms: number): void }>()
@@ -40,6 +41,7 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
     .get('/recommendations', async ({ principal, query, request }) => {
       const t0 = performance.now()
       const s = await recs.recommend(principal.tenantId, principal.config, query)
+      usage?.tally(principal.tenantId, principal.keyId, 'recommendationRequests')
       durationOf(s.strategy)?.observe(performance.now() - t0)
       if (s.cached) hits?.inc()
       else misses?.inc()

@@ -1,6 +1,7 @@
 // What the ingest tests share: the one PGlite of the test run (each new
 // instance costs seconds), fresh tenants on it, and events to store.
 import type { RawSql } from '../../../../db/client.ts'
+import { insertAccountWithOwner } from '../../../../db/queries/accounts.ts'
 import { insertTenant } from '../../../../db/queries/tenants.ts'
 import { insertUser } from '../../../../db/queries/users.ts'
 import { backend } from '../../../test/backends.ts'
@@ -20,6 +21,7 @@ export async function ingestDatabase(): Promise<{ raw: RawSql; tenant: () => Pro
   const tenant = async () => {
     const tag = `ingest-${Date.now().toString(36)}-${++seq}-${Math.random().toString(36).slice(2, 7)}`
     const owner = await insertUser(database.db, { email: `${tag}@example.com`, passwordHash: 'x', name: tag })
+    await insertAccountWithOwner(database.db, owner!)
     return (await insertTenant(database.db, owner!.id, { name: tag, config: {} }))!.id
   }
   return { raw: database.raw, tenant }

@@ -27,10 +27,19 @@ export const useChangePassword = routeAction$(async (form, ev) => {
   confirm: z.string(),
 }))
 
+export const useSavePreferences = routeAction$(async (form, ev) => {
+  const emailPreferences = { weeklySummary: form.weeklySummary === 'on', experimentAlerts: form.experimentAlerts === 'on' }
+  const r = await apiFetch<Saved>(ev, '/api/v1/auth/me', { method: 'PATCH', body: { emailPreferences } satisfies MeUpdate })
+  if (!r.ok) return failWith(ev, r)
+  return { saved: 'preferences' }
+}, zod$({ weeklySummary: z.literal('on').optional(), experimentAlerts: z.literal('on').optional() }))
+
 export default component$(() => {
   const me = useMe()
   const profile = useSaveProfile()
   const pw = useChangePassword()
+  const prefs = useSavePreferences()
+  const ev = prefs.value as any
   const pv = profile.value as any
   const wv = pw.value as any
   return (
@@ -48,6 +57,20 @@ export default component$(() => {
             <span id="f-email-hint" class="hint">Your sign-in address; it cannot be changed here.</span>
           </div>
           <button type="submit" class="btn">Save profile</button>
+        </Form>
+      </section>
+      <section class="card" aria-labelledby="prefs-title">
+        <h2 id="prefs-title">Email preferences</h2>
+        {ev?.saved && <Alert kind="success">Email preferences saved.</Alert>}
+        {ev?.failed && <ProblemAlert problem={ev.problem} />}
+        <Form action={prefs}>
+          <div class="field">
+            <label><input type="checkbox" name="weeklySummary" checked={me.value.emailPreferences.weeklySummary} /> Weekly summary — once a week, the last 7 days' KPIs of your tenants</label>
+          </div>
+          <div class="field">
+            <label><input type="checkbox" name="experimentAlerts" checked={me.value.emailPreferences.experimentAlerts} /> Experiment alerts — mails about experiment verdicts (your choice is kept; these mails are not sent yet)</label>
+          </div>
+          <button type="submit" class="btn">Save email preferences</button>
         </Form>
       </section>
       <section class="card" aria-labelledby="password-title">

@@ -4,6 +4,8 @@ import { Alert, EmptyState, FormField, PageHeader, ProblemAlert } from '../../..
 import { failWith, fieldError } from '../../../lib/actions'
 import { apiFetch, type ApiBody, type ApiData } from '../../../lib/api'
 import { formatDate } from '../../../lib/format'
+import { can, type Role } from '../../../lib/roles'
+import { useAccount } from '../layout'
 
 export const useTenants = routeLoader$(async (ev) => {
   const r = await apiFetch<ApiData<'/api/v1/tenants', 'get'>>(ev, '/api/v1/tenants', { query: { limit: 100 } })
@@ -21,6 +23,8 @@ const badge = (s: string) => (s === 'active' ? 'badge badge-ok' : s === 'suspend
 export default component$(() => {
   const list = useTenants()
   const create = useCreateTenant()
+  const account = useAccount()
+  const mayCreate = can(account.value?.role as Role | undefined, 'admin') // the API refuses analysts and viewers (403)
   const loc = useLocation()
   const v = create.value as any
   return (
@@ -30,14 +34,16 @@ export default component$(() => {
         <Alert kind="success" title="Welcome to RecomEngine!">Start by creating a tenant for your store; next you will create an API key and upload your catalog.</Alert>
       )}
       {list.value.error && <ProblemAlert problem={list.value.error} />}
-      <section class="card" aria-labelledby="create-title">
-        <h2 id="create-title">Create a tenant</h2>
-        {v?.failed && <ProblemAlert problem={v.problem} message={v.fieldErrors ? 'Please correct the highlighted fields' : undefined} />}
-        <Form action={create} class="form-row">
-          <FormField name="name" label="Tenant name" required maxLength={120} placeholder="My store" error={fieldError(v, 'name')} />
-          <div class="field"><button type="submit" class="btn" disabled={create.isRunning}>Create tenant</button></div>
-        </Form>
-      </section>
+      {mayCreate && (
+        <section class="card" aria-labelledby="create-title">
+          <h2 id="create-title">Create a tenant</h2>
+          {v?.failed && <ProblemAlert problem={v.problem} message={v.fieldErrors ? 'Please correct the highlighted fields' : undefined} />}
+          <Form action={create} class="form-row">
+            <FormField name="name" label="Tenant name" required maxLength={120} placeholder="My store" error={fieldError(v, 'name')} />
+            <div class="field"><button type="submit" class="btn" disabled={create.isRunning}>Create tenant</button></div>
+          </Form>
+        </section>
+      )}
       {list.value.tenants.length === 0 ? (
         <EmptyState title="No tenants yet"><p>Create one above to get an API key.</p></EmptyState>
       ) : (
