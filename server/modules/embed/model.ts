@@ -12,7 +12,7 @@ export const THEME_PATTERNS = {
 const Colour = (what: string) => T.String({ pattern: THEME_PATTERNS.color, description: `${what}, as #rgb or #rrggbb` })
 
 export const EmbedTheme = Strict({
-  primaryColor: T.Optional(Colour('Buttons, links and the first chart series')),
+  primaryColor: T.Optional(Colour('Buttons and links')),
   textColor: T.Optional(Colour('Body text')),
   background: T.Optional(Colour('Page background')),
   fontFamily: T.Optional(T.String({ pattern: THEME_PATTERNS.fontFamily, description: 'A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif"' })),
