@@ -270,7 +270,7 @@ export async function createApp(parts: AppParts) {
       .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards))
       .use(embedAdminRoutes(embed, tenants, guards))
-      .use(embedRoutes(embed, analytics, experiments)))
+      .use(embedRoutes(embed, analytics, experiments, guards.checkCredential)))
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))

@@ -291,7 +291,7 @@ export function authGuards(deps: AuthDeps) {
     return { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId }
   }
 
-  return new Elysia({ name: 'auth-guards' }).macro({
+  const plugin = new Elysia({ name: 'auth-guards' }).macro({
     admin: {
       async transform({ request, set }) { admins.set(request, await adminUser(request, set as never)) },
       resolve: ({ request }) => ({ userId: admins.get(request)!.userId, sessionId: admins.get(request)!.sessionId }),
@@ -304,4 +304,7 @@ export function authGuards(deps: AuthDeps) {
       resolve: ({ request }) => ({ principal: principals.get(request)! }),
     }),
   })
+  /** Runs another credential check (an embed token or session) under the same failed-authentication limit per address. */
+  const checkCredential = <T>(request: Request, check: () => Promise<T>): Promise<T> => check().catch((error) => failed(request, error))
+  return Object.assign(plugin, { checkCredential })
 }

@@ -10622,7 +10622,7 @@ export interface operations {
             content: {
                 "application/json": {
                     /** @description What the token opens; the first one is the page `url` points to */
-                    views: string[];
+                    views: ("analytics" | "experiments" | string)[];
                     /**
                      * @description Lifetime of the token (seconds): 60 to 86,400, default 3,600
                      * @default 3600
@@ -10865,7 +10865,7 @@ export interface operations {
                             session: string;
                             /** Format: date-time */
                             expiresAt: string;
-                            views: string[];
+                            views: ("analytics" | "experiments" | string)[];
                             /** @description Colours, font and logo of the embedded pages */
                             theme: {
                                 /** @description Buttons and links, as #rgb or #rrggbb */
@@ -10928,6 +10928,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getApiV1EmbedSession: {
@@ -10951,7 +10970,7 @@ export interface operations {
                             session: string;
                             /** Format: date-time */
                             expiresAt: string;
-                            views: string[];
+                            views: ("analytics" | "experiments" | string)[];
                             /** @description Colours, font and logo of the embedded pages */
                             theme: {
                                 /** @description Buttons and links, as #rgb or #rrggbb */
@@ -10978,6 +10997,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11098,6 +11136,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getApiV1EmbedAnalyticsTimeseries: {
@@ -11183,6 +11240,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11307,6 +11383,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getApiV1EmbedAnalyticsPlacements: {
@@ -11411,6 +11506,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     "getApiV1EmbedAnalyticsExport.csv": {
@@ -11477,6 +11591,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11618,6 +11751,25 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getApiV1EmbedExperimentsById: {
@@ -11735,6 +11887,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12038,6 +12209,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -216,3 +216,14 @@ for (const name of BACKENDS) describe(`embedded analytics API [${name}]`, async 
     expect(all).not.toContain(session)
   })
 })
+
+for (const name of BACKENDS) describe(`embed tokens and sessions under the failed-authentication limit [${name}]`, async () => {
+  const t = await testApp(name, { authFailureLimit: 3 })
+  test('an address that keeps sending forged tokens or made-up sessions gets 429', async () => {
+    const from = { 'x-forwarded-for': `203.0.113.${Math.floor(Math.random() * 250)}` }
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) statuses.push((await t.req('POST', '/api/v1/embed/sessions', { headers: from, body: { token: `forged.${i}.x` } })).status)
+    statuses.push((await t.req('GET', '/api/v1/embed/analytics/summary', { headers: { ...from, 'x-embed-session': `es_${'b'.repeat(40)}` } })).status)
+    expect(statuses).toEqual([401, 401, 401, 429])
+  })
+})

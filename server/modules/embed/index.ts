@@ -46,13 +46,15 @@ export function embedAdminRoutes(embed: EmbedService, tenants: TenantService, gu
     })
 }
 
-export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, exps: ExperimentService) {
+/** `checkCredential`: the auth guards' failed-authentication limit per address (AUTH_FAILURE_LIMIT), for tokens and sessions too. */
+export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, exps: ExperimentService,
+  checkCredential: ReturnType<typeof authGuards>['checkCredential']) {
   const sessions = new WeakMap<Request, EmbedPrincipal>()
   const guard = new Elysia({ name: 'embed-session' }).macro({
     // In transform, like the auth guards: an unauthenticated request is a 401 whatever its query.
     embedView: (view: 'any' | 'analytics' | 'experiments') => ({
       async transform({ request }) {
-        const p = await embed.session(request.headers.get('x-embed-session'))
+        const p = await checkCredential(request, () => embed.session(request.headers.get('x-embed-session')))
         if (view === 'analytics') requireView(p, 'analytics')
         sessions.set(request, p)
       },
@@ -60,18 +62,18 @@ export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, ex
     }),
   })
   const analyticsRoute = { embedView: 'analytics' as const, detail: { description: SESSION_HEADER, security: sessionSecurity } }
-  const bad = problems(400, 401, 403)
+  const bad = problems(400, 401, 403, 429)
 
   return new Elysia({ prefix: '/embed', tags: ['Embed'] })
     .use(guard)
-    .post('/sessions', async ({ body, status }) => status(201, { data: await embed.openSession(body.token) }), {
+    .post('/sessions', async ({ request, body, status }) => status(201, { data: await checkCredential(request, () => embed.openSession(body.token)) }), {
       body: EmbedModel.exchange,
-      response: { 201: Envelope(EmbedModel.session), ...problems(400, 401) },
+      response: { 201: Envelope(EmbedModel.session), ...problems(400, 401, 429) },
       detail: { summary: 'Exchange an embed token for a short session (what the embedded page does on its first load)', description: 'No other credential: the token is the credential. An invalid, expired, revoked (rotated) or suspended tenant\'s token is 401.' },
     })
     .get('/session', ({ embedded }) => ({ data: embedded.dto }), {
       embedView: 'any',
-      response: { 200: Envelope(EmbedModel.session), ...problems(401) },
+      response: { 200: Envelope(EmbedModel.session), ...problems(401, 429) },
       detail: { summary: 'The embed session in use: views, theme, and the origins that may frame it', description: 'X-Embed-Session.', security: sessionSecurity },
     })
     .get('/analytics/summary', ({ embedded, query }) => analytics.summary(embedded.tenantId, query), {
@@ -120,7 +122,7 @@ export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, ex
       return { data: await exps.get(embedded.tenantId, params.id) }
     }, {
       embedView: 'experiments', params: ExperimentModel.params,
-      response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404) },
+      response: { 200: Envelope(ExperimentModel.experiment), ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'Embedded: one experiment (as GET /experiments/{id})', description: `${SESSION_HEADER} An experiment the token does not name is 404.`, security: sessionSecurity },
     })
     .get('/experiments/:id/results', async ({ embedded, params }) => {
@@ -128,7 +130,7 @@ export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, ex
       return { data: await exps.results(embedded.tenantId, params.id, embedded.config.attributionWindowHours) }
     }, {
       embedView: 'experiments', params: ExperimentModel.params,
-      response: { 200: Envelope(ExperimentModel.results), ...problems(400, 401, 403, 404) },
+      response: { 200: Envelope(ExperimentModel.results), ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'Embedded: an experiment\'s results with their verdict inputs (as GET /experiments/{id}/results)', description: SESSION_HEADER, security: sessionSecurity },
     })
 }

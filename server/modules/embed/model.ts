@@ -20,10 +20,10 @@ export const EmbedTheme = Strict({
 }, { description: 'Colours, font and logo of the embedded pages' })
 
 /** `analytics`, `experiments` (all of the tenant's), or one experiment: `experiment:<id>`. */
-export const EmbedView = T.String({
-  pattern: '^(?:analytics|experiments|experiment:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$',
-  description: '`analytics`, `experiments` (every experiment of the tenant) or `experiment:<id>` (that one only)',
-})
+export const EmbedView = T.Union([
+  T.Literal('analytics'), T.Literal('experiments'),
+  T.String({ pattern: '^experiment:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'one experiment: experiment:<id>' }),
+], { description: '`analytics`, `experiments` (every experiment of the tenant) or `experiment:<id>` (that one only)' })
 
 export const EmbedModel = {
   params: T.Object({ id: T.String({ format: 'uuid' }) }),
