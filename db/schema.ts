@@ -16,9 +16,70 @@ export const users = pgTable('users', {
   email: text('email').notNull(),
   passwordHash: text('password_hash').notNull(),
   name: text('name').notNull(),
+  /** Which mails the user wants (§6 settings): { weeklySummary, experimentAlerts }, both on unless turned off. */
+  emailPrefs: jsonb('email_prefs').notNull().default(sql`'{}'::jsonb`),
+  /** When the weekly summary was last sent: the job claims a user by moving this, so two instances never both send. */
+  weeklySummaryAt: tstz('weekly_summary_at'),
   createdAt: createdAt(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 }, (t) => [uniqueIndex('users_email_key').on(t.email)])
+
+/** An account: what owns tenants. One per signup; its members (users) act on its tenants by role. */
+export const accounts = pgTable('accounts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+})
+
+export const ROLES = ['owner', 'admin', 'analyst', 'viewer'] as const
+export type Role = typeof ROLES[number]
+
+/** Members and pending invitations of an account: an invitation is a row with status `invited`, a token hash and no user yet. */
+export const accountMembers = pgTable('account_members', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  email: text('email').notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
+  status: text('status', { enum: ['invited', 'active'] }).notNull(),
+  tokenHash: text('token_hash'),
+  expiresAt: tstz('expires_at'),
+  invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  joinedAt: tstz('joined_at'),
+}, (t) => [
+  uniqueIndex('account_members_email_key').on(t.accountId, t.email),
+  uniqueIndex('account_members_user_key').on(t.accountId, t.userId),
+  uniqueIndex('account_members_token_key').on(t.tokenHash),
+  index('account_members_user_idx').on(t.userId),
+])
+
+/** Account keys (`ak_live_…`): act for the whole account on the management routes; stored as HMAC like tenant keys. */
+export const accountApiKeys = pgTable('account_api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  keyHash: text('key_hash').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  lastUsedAt: tstz('last_used_at'),
+  revokedAt: tstz('revoked_at'),
+}, (t) => [
+  uniqueIndex('account_api_keys_hash_key').on(t.keyHash),
+  index('account_api_keys_account_idx').on(t.accountId, t.createdAt),
+])
+
+/** Answers of idempotent creations (Idempotency-Key), per account, kept 24 h; the answer is encrypted (it holds key secrets). */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  key: text('key').notNull(),
+  requestHash: text('request_hash').notNull(),
+  status: integer('status'),
+  response: bytea('response'),
+  createdAt: createdAt(),
+  expiresAt: tstz('expires_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.accountId, t.key] })])
 
 /** Opaque refresh tokens, stored hashed. A family is one login; rotation keeps the family. */
 export const refreshTokens = pgTable('refresh_tokens', {
@@ -46,7 +107,11 @@ export const passwordResets = pgTable('password_resets', {
 
 export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey().defaultRandom(),
-  ownerId: uuid('owner_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+  /** The user who created it (none when an account key did). */
+  ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+  /** The platform's own id for this store (account keys' provisioning), unique per account. */
+  externalId: text('external_id'),
   name: text('name').notNull(),
   status: text('status', { enum: ['active', 'suspended', 'deleted'] }).notNull().default('active'),
   config: jsonb('config').notNull().default(sql`'{}'::jsonb`),
@@ -54,9 +119,10 @@ export const tenants = pgTable('tenants', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   deletedAt: tstz('deleted_at'),
 }, (t) => [
-  index('tenants_owner_idx').on(t.ownerId, t.createdAt),
-  // Names are unique per admin among tenants that still exist.
-  uniqueIndex('tenants_owner_name_key').on(t.ownerId, sql`lower(${t.name})`).where(sql`status <> 'deleted'`),
+  index('tenants_account_idx').on(t.accountId, t.createdAt),
+  // Names and external ids are unique per account among tenants that still exist.
+  uniqueIndex('tenants_account_name_key').on(t.accountId, sql`lower(${t.name})`).where(sql`status <> 'deleted'`),
+  uniqueIndex('tenants_account_external_key').on(t.accountId, t.externalId).where(sql`status <> 'deleted' and external_id is not null`),
 ])
 
 export const apiKeys = pgTable('api_keys', {
@@ -74,6 +140,16 @@ export const apiKeys = pgTable('api_keys', {
   uniqueIndex('api_keys_hash_key').on(t.keyHash),
   index('api_keys_tenant_idx').on(t.tenantId, t.createdAt),
 ])
+
+/** Per tenant, day and key (the nil uuid: admin or account-key calls): what a platform bills its own customers by. */
+export const usageDaily = pgTable('usage_daily', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  day: date('day', { mode: 'string' }).notNull(),
+  keyId: uuid('key_id').notNull(),
+  apiCalls: bigint('api_calls', { mode: 'number' }).notNull().default(0),
+  eventsIngested: bigint('events_ingested', { mode: 'number' }).notNull().default(0),
+  recommendationRequests: bigint('recommendation_requests', { mode: 'number' }).notNull().default(0),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.day, t.keyId] })])
 
 /** The catalog (F-004): one row per tenant and productId. Soft-deleted rows stay readable. */
 export const catalogItems = pgTable('catalog_items', {
@@ -379,7 +455,7 @@ export const importErrors = pgTable('import_errors', {
 
 /**
  * A tenant's key for signing embed tokens (F-016): random, its own (never the admin JWT secret), stored
- * sealed with AES-GCM (server/infra/crypto.ts). Rotating replaces it and bumps `version`, which revokes every
+ * sealed with AES-GCM (server/infra/crypto.ts sealer). Rotating replaces it and bumps `version`, which revokes every
  * token and embed session signed with the old one.
  */
 export const embedKeys = pgTable('embed_keys', {
@@ -392,6 +468,9 @@ export const embedKeys = pgTable('embed_keys', {
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect
+export type Account = typeof accounts.$inferSelect
+export type AccountMember = typeof accountMembers.$inferSelect
+export type AccountApiKey = typeof accountApiKeys.$inferSelect
 export type CatalogItem = typeof catalogItems.$inferSelect
 export type Experiment = typeof experiments.$inferSelect
 export type EventRow = typeof events.$inferSelect

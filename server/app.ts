@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.ts'
 import type { Cache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './infra/rate-limit/leased-limiter.ts'
-import { hmacSha256 } from './infra/crypto.ts'
+import { hmacSha256, sealer, secretBox } from './infra/crypto.ts'
 import { serviceMetrics } from './infra/metrics.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './infra/mailer.ts'
@@ -63,7 +63,6 @@ import { requestContext } from './http/request-context.ts'
 import { preserializedBodies } from './http/preserialized.ts'
 import { exportSlots } from './http/export-stream.ts'
 import type { Secrets } from './infra/secrets.ts'
-import { secretBox } from './infra/crypto.ts'
 import { embedAdminRoutes, embedRoutes } from './modules/embed/index.ts'
 import { createEmbedService } from './modules/embed/service.ts'
 
@@ -130,7 +129,10 @@ export async function createServices(parts: AppParts) {
   // status it reports next is `building`); a worker in this process starts on it at once. Never rejects.
   const askForBuild = (tenantId: string): Promise<void> => requestBuild(database.raw, tenantId)
     .then(() => { if (parts.startWorker) worker.kick() }, (error) => log.warn('could not request a model build', { tenantId, error }))
-  const tenants = createTenantService({ db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit })
+  const tenants = createTenantService({
+    db, clock, onChange: keysChanged, onModelSettingsChange: askForBuild, maxRateLimit: config.maxTenantRateLimit,
+    hashKey, answers: await sealer(secrets.apiKeyPepper, 'idempotent-answers'),
+  })
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const catalogChanged = catalogChanges(log)
   const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate() })
@@ -245,8 +247,8 @@ export async function createApp(parts: AppParts) {
     .use(problemHandler(log, metrics))
     .use(cors({
       origins: config.corsOrigins,
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Request-ID', 'X-Embed-Session'],
-      exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Account-ID', 'Idempotency-Key', 'X-Request-ID', 'X-Embed-Session'],
+      exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'],
       maxAgeSeconds: 600,
     }))
     .use(headerLimit())

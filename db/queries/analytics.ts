@@ -172,7 +172,7 @@ export async function catalogCurrency(raw: RawSql, tenantId: string): Promise<st
 export interface TenantMetricsRow extends Metrics { tenant_id: string; name: string; status: string }
 
 /** The same totals for each of an admin's tenants (deleted ones left out), oldest tenant first. */
-export async function tenantMetrics(raw: RawSql, ownerId: string, f: RollupFilter) {
+export async function tenantMetrics(raw: RawSql, accountId: string, f: RollupFilter) {
   const w = scoped(f, 'a.')
   return raw.query<TenantMetricsRow>(
     `select t.id as tenant_id, t.name, t.status,
@@ -180,8 +180,8 @@ export async function tenantMetrics(raw: RawSql, ownerId: string, f: RollupFilte
        coalesce(sum(a.conversions::float8), 0) as conversions, coalesce(sum(a.revenue), 0) as revenue
      from tenants t
      left join analytics_daily a on a.tenant_id = t.id and ${w.sql}
-     where t.owner_id = $1 and t.status <> 'deleted'
-     group by t.id order by t.created_at, t.id`, [ownerId, ...w.params])
+     where t.account_id = $1 and t.status <> 'deleted'
+     group by t.id order by t.created_at, t.id`, [accountId, ...w.params])
 }
 
 // ---- Ingestion side: runs inside the group-commit transaction.

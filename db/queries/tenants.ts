@@ -1,24 +1,26 @@
-// Tenants are scoped by their owning admin: every query takes ownerId first,
-// so one admin can never read or change another's tenant.
+// Tenants are scoped by their account: every query takes accountId first,
+// so one account can never read or change another's tenant.
 import { and, count, desc, eq, lt, ne, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { tenants, type Tenant } from '../schema.ts'
 
 export type TenantStatus = Tenant['status']
 
-export async function insertTenant(db: Db, ownerId: string, v: { name: string; config: unknown }): Promise<Tenant | undefined> {
-  const [t] = await db.insert(tenants).values({ ownerId, name: v.name, config: v.config }).onConflictDoNothing().returning()
+/** Inserts a tenant; undefined when the account already has one of that name or external id. */
+export async function insertTenant(db: Db, accountId: string, v: { name: string; config: unknown; externalId?: string | null; ownerId?: string | null }): Promise<Tenant | undefined> {
+  const [t] = await db.insert(tenants).values({ accountId, ownerId: v.ownerId ?? null, externalId: v.externalId ?? null, name: v.name, config: v.config }).onConflictDoNothing().returning()
   return t
 }
 
-export async function findTenant(db: Db, ownerId: string, id: string): Promise<Tenant | undefined> {
-  const [t] = await db.select().from(tenants).where(and(eq(tenants.ownerId, ownerId), eq(tenants.id, id))).limit(1)
+export async function findTenant(db: Db, accountId: string, id: string): Promise<Tenant | undefined> {
+  const [t] = await db.select().from(tenants).where(and(eq(tenants.accountId, accountId), eq(tenants.id, id))).limit(1)
   return t
 }
 
-/** Lists an admin's tenants; without a status filter deleted ones are left out. */
-export async function listTenants(db: Db, ownerId: string, f: { status?: TenantStatus; limit: number; offset: number }) {
-  const where = and(eq(tenants.ownerId, ownerId), f.status ? eq(tenants.status, f.status) : ne(tenants.status, 'deleted'))
+/** Lists an account's tenants; without a status filter deleted ones are left out. */
+export async function listTenants(db: Db, accountId: string, f: { status?: TenantStatus; externalId?: string; limit: number; offset: number }) {
+  const where = and(eq(tenants.accountId, accountId), f.status ? eq(tenants.status, f.status) : ne(tenants.status, 'deleted'),
+    f.externalId !== undefined ? eq(tenants.externalId, f.externalId) : undefined)
   const [rows, [{ total }]] = await Promise.all([
     db.select().from(tenants).where(where).orderBy(desc(tenants.createdAt), desc(tenants.id)).limit(f.limit).offset(f.offset),
     db.select({ total: count() }).from(tenants).where(where),
@@ -26,11 +28,11 @@ export async function listTenants(db: Db, ownerId: string, f: { status?: TenantS
   return { rows, total: Number(total) }
 }
 
-export async function updateTenant(db: Db, ownerId: string, id: string,
+export async function updateTenant(db: Db, accountId: string, id: string,
   v: { name?: string; config?: unknown; status?: TenantStatus; deletedAt?: Date | null }): Promise<Tenant | undefined | 'name-taken'> {
   try {
     const [t] = await db.update(tenants).set({ ...v, updatedAt: new Date() })
-      .where(and(eq(tenants.ownerId, ownerId), eq(tenants.id, id))).returning()
+      .where(and(eq(tenants.accountId, accountId), eq(tenants.id, id))).returning()
     return t
   } catch (e) {
     if (isUniqueViolation(e)) return 'name-taken'
@@ -50,7 +52,7 @@ export async function tenantForKey(db: Db, tenantId: string) {
   return t
 }
 
-function isUniqueViolation(e: unknown): boolean {
+export function isUniqueViolation(e: unknown): boolean {
   for (let c: any = e; c; c = c.cause) if (c.code === '23505') return true
   return false
 }

@@ -25,7 +25,8 @@ try {
   await database.migrate()
   const raw = database.raw
   const [{ id: owner }] = await raw.query<{ id: string }>("insert into users (email, password_hash, name) values ('b@example.com', 'x', 'B') returning id")
-  const [{ id: tenant }] = await raw.query<{ id: string }>("insert into tenants (owner_id, name) values ($1, 'Bench') returning id", [owner])
+  await raw.query("insert into accounts (id, name) values ($1, 'B')", [owner])
+  const [{ id: tenant }] = await raw.query<{ id: string }>("insert into tenants (account_id, owner_id, name) values ($1, $1, 'Bench') returning id", [owner])
   const arms = [{ key: 'control', strategy: 'trending', weight: 34 }, { key: 'b', strategy: 'collaborative', weight: 33 }, { key: 'c', strategy: 'content_based', weight: 33 }]
   const [{ id: exp }] = await raw.query<{ id: string }>(
     `insert into experiments (tenant_id, name, control, variant, traffic_split, metric, status, variants, guardrails, cuped, started_at)

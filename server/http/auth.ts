@@ -1,7 +1,11 @@
-// Who is calling. Two guards, as Elysia macros:
-//   { admin: true }          an admin's access JWT (Authorization: Bearer <jwt>)
-//   { tenant: 'read'|'write' } an API key (tenant implied) or an admin JWT plus
-//                            X-Tenant-ID naming one of that admin's tenants.
+// Who is calling. Three guards, as Elysia macros:
+//   { admin: true }          a signed-in user's access JWT (Authorization: Bearer <jwt>), any account
+//   { account: true }        the account guard: acts for one account, as `actor` — a member's access JWT
+//                            (the account named by X-Account-ID, else their default one) or an account
+//                            key (`ak_live_…`, Authorization: Bearer or X-API-Key), at the admin level
+//   { tenant: 'read'|'write' } an API key (tenant implied), or an access JWT or account key plus
+//                            X-Tenant-ID naming a tenant of an account the caller belongs to.
+// Members' roles are checked here for every route, from the one table in roles.ts.
 // Both run in the transform phase, before body validation, so an
 // unauthenticated or under-privileged request is refused as such (401/403)
 // whatever its body. Rate limits are kept here too: per API key (the tenant's
@@ -12,7 +16,9 @@ import { BoundedMap } from '../infra/cache/bounded-map.ts'
 import type { Db } from '../../db/client.ts'
 import { isUnreachable } from '../../db/client.ts'
 import { findActiveKeyByHash } from '../../db/queries/api-keys.ts'
+import { findActiveAccountKeyByHash, findMembership, findTenantMembership } from '../../db/queries/accounts.ts'
 import { findTenant } from '../../db/queries/tenants.ts'
+import { accessFor, atLeast, HUMAN_ONLY, type Role } from './roles.ts'
 import type { Cache } from '../infra/cache/index.ts'
 import { perMinute, type BucketSpec, type Decision } from '../infra/rate-limit/token-bucket.ts'
 import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
@@ -22,13 +28,27 @@ import type { InMemoryFirst } from '../in-memory-first.ts'
 
 export type Permission = 'read' | 'write'
 export interface Principal {
-  kind: 'key' | 'admin'
+  /** key: a tenant's API key; admin: a member's access JWT; account-key: an account key (both with X-Tenant-ID). */
+  kind: 'key' | 'admin' | 'account-key'
   tenantId: string
   permissions: Permission
   config: TenantConfig
   keyId?: string
   keyName?: string
   userId?: string
+  /** The role the member (or account key: admin) acts with. */
+  role?: Role
+  accountKeyId?: string
+}
+
+/** Who acts for an account on the management routes ({ account: true }). */
+export interface AccountActor {
+  kind: 'user' | 'account-key'
+  accountId: string
+  role: Role
+  userId?: string
+  sessionId?: string
+  accountKeyId?: string
 }
 
 /** An access token's user and sign-in (session), or undefined when it is invalid, expired or its session ended. */
@@ -111,6 +131,14 @@ export class KeyCache {
 }
 
 const KEY_PATTERN = /^rk_(live|test)_[0-9A-Za-z]{32,}$/
+const ACCOUNT_KEY_PATTERN = /^ak_live_[0-9A-Za-z]{32,}$/
+/** An account key presented as X-API-Key or a bearer token. */
+function presentedAccountKey(headers: Headers): string | undefined {
+  const h = headers.get('x-api-key')?.trim()
+  if (h?.startsWith('ak_')) return h
+  const auth = headers.get('authorization')
+  if (auth?.startsWith('Bearer ak_')) return auth.slice(7).trim()
+}
 
 // Headers are read from the request itself: naming Elysia's `headers` in a
 // hook makes it copy every header into an object on each request.
@@ -145,6 +173,7 @@ function limited(detail: string, limit: number, d: Decision) {
 export function authGuards(deps: AuthDeps) {
   const principals = new WeakMap<Request, Principal>()
   const admins = new WeakMap<Request, { userId: string; sessionId: string }>()
+  const actors = new WeakMap<Request, AccountActor>()
   const limits = deps.limits ?? NO_LIMITS
   const clientIp = deps.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0]!.trim() || 'unknown')
 
@@ -179,7 +208,7 @@ export function authGuards(deps: AuthDeps) {
   const adminSpec = perMinute(limits.adminPerMinute)
   async function adminUser(request: Request, set: SetHeaders): Promise<{ userId: string; sessionId: string }> {
     const token = bearer(request.headers)
-    if (!token || token.startsWith('rk_')) throw new Unauthorized('Admin authentication required: send Authorization: Bearer <access token>')
+    if (!token || token.startsWith('rk_') || token.startsWith('ak_')) throw new Unauthorized('Admin authentication required: send Authorization: Bearer <access token>')
     // Not refused up front like unknown keys: a forged token fails its signature check, which costs
     // no query, and an admin sharing an address with an attacker keeps working.
     const who = await guarded(request, async () => {
@@ -240,9 +269,10 @@ export function authGuards(deps: AuthDeps) {
   }
 
   /** Who calls with these headers; without a promise when the key and its rate-limit lease are in memory (most requests). */
-  function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders): InMemoryFirst<Principal> {
+  function tenantPrincipal(request: Request, headers: Headers, need: Permission, set: SetHeaders, route: string): InMemoryFirst<Principal> {
+    if (presentedAccountKey(headers)) return accountKeyPrincipal(request, set, route)
     const key = presentedKey(headers)
-    if (!key) return adminPrincipal(request, set) // an admin may write to any of their tenants
+    if (!key) return adminPrincipal(request, set, route) // a member may act on any tenant of their accounts, as their role allows
     const hit = deps.keyCache.get(key)
     if (hit?.rec) return keyPrincipal(hit.rec, request, need, set) // most requests: a key in use, no promise
     const refused = deps.keyCache.wasValid(key) ? undefined : blocked(clientIp(request))
@@ -279,16 +309,73 @@ export function authGuards(deps: AuthDeps) {
     return { kind: 'key', tenantId: rec.tenantId, permissions: rec.permissions, config: rec.config, keyId: rec.id, keyName: rec.name }
   }
 
-  async function adminPrincipal(request: Request, set: SetHeaders): Promise<Principal> {
+  function headerTenantId(headers: Headers): string {
+    const tenantId = headers.get('x-tenant-id')
+    if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token or account key', [{ field: 'X-Tenant-ID', message: 'is required' }])
+    if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
+    return tenantId
+  }
+
+  async function adminPrincipal(request: Request, set: SetHeaders, route: string): Promise<Principal> {
     const headers = request.headers
     if (!bearer(headers)) throw new Unauthorized('Authentication required: send an API key (X-API-Key or Authorization: Bearer rk_…) or an admin access token with X-Tenant-ID')
     const { userId } = await adminUser(request, set)
-    const tenantId = headers.get('x-tenant-id')
-    if (!tenantId) throw new ValidationFailed('X-Tenant-ID header is required with an admin token', [{ field: 'X-Tenant-ID', message: 'is required' }])
-    if (!UUID.test(tenantId)) throw new NotFound('Tenant not found')
-    const t = await findTenant(deps.db, userId, tenantId)
+    const tenantId = headerTenantId(headers)
+    const t = await findTenantMembership(deps.db, userId, tenantId)
     if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
-    return { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId }
+    allowRole(t.role, request.method, route, false)
+    return { kind: 'admin', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), userId, role: t.role }
+  }
+
+  async function accountKeyPrincipal(request: Request, set: SetHeaders, route: string): Promise<Principal> {
+    const actor = await accountKeyActor(request, set, route)
+    const t = await findTenant(deps.db, actor.accountId, headerTenantId(request.headers))
+    if (!t || t.status === 'deleted') throw new NotFound('Tenant not found')
+    return { kind: 'account-key', tenantId: t.id, permissions: 'write', config: effectiveConfig(t.config), role: actor.role, accountKeyId: actor.accountKeyId }
+  }
+
+  /** Refuses a role below the route's entry in the roles table (403). */
+  function allowRole(role: Role, method: string, route: string, accountKey: boolean) {
+    const access = accessFor(method, route)
+    if (access === 'public' || access === 'signed-in') return
+    if (accountKey && HUMAN_ONLY.has(`${method} ${route}`)) throw new Forbidden('Account keys cannot do this; sign in as an owner or admin of the account')
+    if (!atLeast(role, access)) throw new Forbidden(`This needs the ${access} role or above; your role in this account is ${role}`)
+  }
+
+  // Account keys are looked up on every use (an HMAC and one indexed query): the management API they
+  // serve is low-volume, and a revoked key stops at once on every instance.
+  async function accountKeyActor(request: Request, set: SetHeaders, route: string): Promise<AccountActor> {
+    const key = presentedAccountKey(request.headers)!
+    const refused = blocked(clientIp(request))
+    if (refused) throw refused
+    const k = await guarded(request, async () => {
+      const found = ACCOUNT_KEY_PATTERN.test(key) ? await findActiveAccountKeyByHash(deps.db, await deps.hashKey(key)) : undefined
+      if (!found) throw new Unauthorized('Invalid or revoked account key')
+      return found
+    })
+    if (limits.adminPerMinute !== Infinity) {
+      const bucket = `acctkey:${k.id}`
+      const d = deps.limiter.local?.(bucket) ?? await deps.limiter.take(bucket, adminSpec)
+      rateHeaders(set, limits.adminPerMinute, d)
+      if (!d.allowed) {
+        deps.onRateLimited?.('admin')
+        throw limited(`Rate limit of ${limits.adminPerMinute} requests per minute exceeded for this account key`, limits.adminPerMinute, d)
+      }
+    }
+    allowRole('admin', request.method, route, true)
+    return { kind: 'account-key', accountId: k.accountId, role: 'admin', accountKeyId: k.id }
+  }
+
+  /** The account guard: a member's access JWT (X-Account-ID or their default account) or an account key, role-checked. */
+  async function accountActor(request: Request, set: SetHeaders, route: string): Promise<AccountActor> {
+    if (presentedAccountKey(request.headers)) return accountKeyActor(request, set, route)
+    const { userId, sessionId } = await adminUser(request, set)
+    const named = request.headers.get('x-account-id')?.trim() || undefined
+    if (named !== undefined && !UUID.test(named)) throw new Forbidden('You are not a member of this account')
+    const m = await findMembership(deps.db, userId, named)
+    if (!m) throw new Forbidden(named ? 'You are not a member of this account' : 'You are not a member of any account')
+    allowRole(m.role, request.method, route, false)
+    return { kind: 'user', accountId: m.accountId, role: m.role, userId, sessionId }
   }
 
   const plugin = new Elysia({ name: 'auth-guards' }).macro({
@@ -296,9 +383,13 @@ export function authGuards(deps: AuthDeps) {
       async transform({ request, set }) { admins.set(request, await adminUser(request, set as never)) },
       resolve: ({ request }) => ({ userId: admins.get(request)!.userId, sessionId: admins.get(request)!.sessionId }),
     },
+    account: {
+      async transform({ request, set, route }) { actors.set(request, await accountActor(request, set as never, route)) },
+      resolve: ({ request }) => ({ actor: actors.get(request)! }),
+    },
     tenant: (need: Permission) => ({
-      async transform({ request, set }) {
-        const p = tenantPrincipal(request, request.headers, need, set as never)
+      async transform({ request, set, route }) {
+        const p = tenantPrincipal(request, request.headers, need, set as never, route)
         principals.set(request, p instanceof Promise ? await p : p)
       },
       resolve: ({ request }) => ({ principal: principals.get(request)! }),

@@ -39,6 +39,7 @@ export function apiDocs(routes: () => RouteInfo[]) {
           securitySchemes: {
             bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Admin access token from /api/v1/auth/login' },
             apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Tenant API key (rk_live_…); also accepted as Authorization: Bearer rk_live_…' },
+            accountKey: { type: 'http', scheme: 'bearer', bearerFormat: 'ak_live_…', description: 'Account key (ak_live_…, from POST /api/v1/account/api-keys): acts for the whole account on the management routes; on tenant data routes only with X-Tenant-ID of a tenant of that account. Also accepted as X-API-Key.' },
             embedSession: { type: 'apiKey', in: 'header', name: 'X-Embed-Session', description: 'An embed session (es_…) from POST /api/v1/embed/sessions: read-only, one tenant, the views of its embed token' },
           },
         },

@@ -38,6 +38,30 @@ export function fromBase64url(s: string): Uint8Array<ArrayBuffer> | undefined {
   } catch { return undefined }
 }
 
+/**
+ * AES-256-GCM under a key derived from `secret` for one `purpose` (so one secret serves several uses
+ * without reusing a key): `seal` answers iv ‖ ciphertext, `open` reverses it and fails on any change.
+ */
+export async function sealer(secret: string, purpose: string) {
+  const material = await crypto.subtle.digest('SHA-256', enc.encode(`${purpose}\u0000${secret}`))
+  const key = await crypto.subtle.importKey('raw', material, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt'])
+  return {
+    async seal(plain: string): Promise<Uint8Array> {
+      const iv = crypto.getRandomValues(new Uint8Array(12))
+      const body = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, enc.encode(plain)))
+      const out = new Uint8Array(12 + body.length)
+      out.set(iv)
+      out.set(body, 12)
+      return out
+    },
+    async open(sealed: Uint8Array): Promise<string> {
+      const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.slice(0, 12) }, key, sealed.slice(12))
+      return new TextDecoder().decode(plain)
+    },
+  }
+}
+export type Sealer = Awaited<ReturnType<typeof sealer>>
+
 export interface SecretBox {
   seal(plain: string): Promise<string>
   /** The sealed value's plain text, or undefined when it was sealed with another key or altered. */

@@ -4,8 +4,8 @@ import { problems, T } from '../../http/schemas.ts'
 import { AnalyticsModel } from './model.ts'
 import type { AnalyticsService } from './service.ts'
 
-const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }]
-const adminSecurity = [{ bearer: [] }]
+const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }, { accountKey: [] }]
+const accountSecurity: Record<string, string[]>[] = [{ bearer: [] }, { accountKey: [] }]
 /** A write key is a backend secret and may read its own tenant's analytics (a platform's reporting); a read key sits in pages (F-016). */
 const tenantHeader = ACCESS.write
 
@@ -40,9 +40,9 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
       response: { 200: T.String({ description: 'text/csv: daily rows with a Total row, then placements, top recommended and top clicked products, each section with its header row' }), ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'Everything the analytics page shows, as a CSV download', description: tenantHeader, security },
     })
-    .get('/overview', ({ userId, query }) => analytics.overview(userId, query), {
-      admin: true, query: AnalyticsModel.query,
+    .get('/overview', ({ actor, query }) => analytics.overview(actor.accountId, query), {
+      account: true, query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.overview, ...problems(400, 401, 403) },
-      detail: { summary: "The same KPIs for each of your tenants (no X-Tenant-ID)", security: adminSecurity },
+      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", security: accountSecurity },
     })
 }

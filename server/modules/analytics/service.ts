@@ -112,10 +112,10 @@ export function createAnalyticsService(d: AnalyticsDeps) {
       return { body, filename: `analytics-${tenantId}-${series.meta.from}-to-${series.meta.to}.csv` }
     },
 
-    /** The KPIs of each of an admin's tenants (only theirs: the query is scoped by owner). */
-    async overview(userId: string, q: AnalyticsQuery) {
+    /** The KPIs of each tenant of an account (only its own: the query is scoped by account). */
+    async overview(accountId: string, q: AnalyticsQuery) {
       const { filter, meta } = scope(q)
-      const rows = await tenantMetrics(d.raw, userId, filter)
+      const rows = await tenantMetrics(d.raw, accountId, filter)
       const curs = await Promise.all(rows.map((r) => currency(r.tenant_id)))
       return { data: rows.map((r, i) => ({ tenantId: r.tenant_id, name: r.name, status: r.status, ...kpis(r), currency: curs[i] })), meta }
     },

@@ -1,20 +1,10 @@
-// API keys (F-002): `rk_live_` + 40 random base62 characters, shown once,
-// stored only as HMAC-SHA256 under the server's pepper (NFR-009).
+// API keys (F-002) of a tenant: made (keys.ts), listed, revoked by the tenant's account.
 import type { Db } from '../../../db/client.ts'
 import { insertKeyWithinLimit, listKeys, revokeKey } from '../../../db/queries/api-keys.ts'
-import type { ApiKey } from '../../../db/schema.ts'
-import { randomToken } from '../../infra/crypto.ts'
 import { Conflict, NotFound } from '../../errors.ts'
 import type { TenantService } from '../tenants/service.ts'
+import { keyDto, MAX_ACTIVE_KEYS, mintKey } from './keys.ts'
 import type { UsageRecorder } from './usage.ts'
-
-const MAX_ACTIVE_KEYS = 10
-const PREFIX_LENGTH = 12 // "rk_live_" + 4 characters: enough to tell keys apart in a list
-
-const keyDto = (k: ApiKey) => ({
-  id: k.id, name: k.name, prefix: k.prefix, permissions: k.permissions, createdAt: k.createdAt.toISOString(),
-  lastUsedAt: k.lastUsedAt?.toISOString() ?? null, requestCount: Number(k.requestCount), revokedAt: k.revokedAt?.toISOString() ?? null,
-})
 
 export interface ApiKeyDeps {
   db: Db
@@ -27,23 +17,23 @@ export interface ApiKeyDeps {
 
 export function createApiKeyService(d: ApiKeyDeps) {
   return {
-    async create(ownerId: string, tenantId: string, v: { name: string; permissions: 'read' | 'write' }) {
-      await d.tenants.owned(ownerId, tenantId)
-      const key = `rk_live_${randomToken(40)}`
-      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix: key.slice(0, PREFIX_LENGTH), keyHash: await d.hashKey(key) }, MAX_ACTIVE_KEYS)
+    async create(accountId: string, tenantId: string, v: { name: string; permissions: 'read' | 'write' }) {
+      await d.tenants.owned(accountId, tenantId)
+      const { key, prefix, keyHash } = await mintKey(d.hashKey)
+      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix, keyHash }, MAX_ACTIVE_KEYS)
       if (res === 'limit') throw new Conflict(`A tenant can have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first`)
       return { ...keyDto(res), key }
     },
 
-    async list(ownerId: string, tenantId: string, f: { limit: number; offset: number; includeRevoked: boolean }) {
-      await d.tenants.owned(ownerId, tenantId)
+    async list(accountId: string, tenantId: string, f: { limit: number; offset: number; includeRevoked: boolean }) {
+      await d.tenants.owned(accountId, tenantId)
       await d.usage.flush() // so the counts include this instance's latest requests
       const { rows, total } = await listKeys(d.db, tenantId, f)
       return { rows: rows.map(keyDto), total }
     },
 
-    async revoke(ownerId: string, tenantId: string, keyId: string) {
-      await d.tenants.owned(ownerId, tenantId)
+    async revoke(accountId: string, tenantId: string, keyId: string) {
+      await d.tenants.owned(accountId, tenantId)
       const k = await revokeKey(d.db, tenantId, keyId, d.clock())
       if (!k) throw new NotFound('API key not found or already revoked')
       d.onRevoke(tenantId)

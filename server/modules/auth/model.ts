@@ -4,7 +4,10 @@ const Email = T.String({ format: 'email', maxLength: 254 })
 const Password = T.String({ minLength: 8, maxLength: 128, description: 'At least 8 characters' })
 
 export const AuthModel = {
-  signup: Strict({ email: Email, password: Password, name: T.String({ minLength: 1, maxLength: 100 }) }),
+  signup: Strict({
+    email: Email, password: Password, name: T.String({ minLength: 1, maxLength: 100 }),
+    invitationToken: T.Optional(T.String({ minLength: 1, maxLength: 200, description: 'From an invitation mail: the new user joins that account (with the invited email only) instead of getting one of their own' })),
+  }),
   login: Strict({ email: Email, password: T.String({ minLength: 1, maxLength: 128 }) }),
   refresh: Strict({ refreshToken: T.String({ minLength: 1, maxLength: 200 }) }),
   forgot: Strict({ email: Email }),

@@ -3,6 +3,7 @@
 import bcrypt from 'bcryptjs'
 import type { Db } from '../../../db/client.ts'
 import { findRefreshToken, insertRefreshToken, markRotated, revokeAllForUser, revokeFamily } from '../../../db/queries/refresh-tokens.ts'
+import { insertAccountWithOwner } from '../../../db/queries/accounts.ts'
 import { consumePasswordReset, findUserByEmail, findUserById, insertPasswordReset, insertUser, updateUser } from '../../../db/queries/users.ts'
 import type { User } from '../../../db/schema.ts'
 import type { Cache } from '../../infra/cache/index.ts'
@@ -30,6 +31,11 @@ export interface AuthDeps {
   signAccess: (userId: string, sessionId: string) => Promise<string>
   /** Told after sign-ins were revoked in the database, so access tokens of theirs stop working everywhere at once. */
   onRevoked?: (r: Revocation) => Promise<void> | void
+  /**
+   * Signing up with an invitation: checks the token is live and for this email, before the user is made
+   * (throws otherwise), and answers how to join once they exist.
+   */
+  invitation?: (token: string, email: string) => Promise<(userId: string) => Promise<void>>
 }
 
 const userDto = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt.toISOString() })
@@ -46,11 +52,15 @@ export function createAuthService(d: AuthDeps) {
   }
 
   return {
-    async signup(v: { email: string; password: string; name: string }) {
+    /** A new user and their own account (they own it); with an invitation, they join the inviting account instead. */
+    async signup(v: { email: string; password: string; name: string; invitationToken?: string }) {
       const email = normEmail(v.email)
+      const join = v.invitationToken !== undefined ? await d.invitation!(v.invitationToken, email) : undefined
       const passwordHash = await bcrypt.hash(v.password, d.bcryptCost)
       const user = await insertUser(d.db, { email, passwordHash, name: v.name.trim() })
       if (!user) throw new Conflict('An account with this email already exists')
+      if (join) await join(user.id)
+      else await insertAccountWithOwner(d.db, user)
       return issueSession(user)
     },
 
