@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.ts'
 import type { Cache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './infra/rate-limit/leased-limiter.ts'
-import { hmacSha256, sealer, secretBox } from './infra/crypto.ts'
+import { hmacSha256, sealer } from './infra/crypto.ts'
 import { serviceMetrics } from './infra/metrics.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './infra/mailer.ts'
@@ -211,7 +211,7 @@ export async function createServices(parts: AppParts) {
   // Embed keys are sealed with a key derived from the JWT secret for that one purpose; the embed tokens themselves
   // are signed with each tenant's own random key.
   const embed = createEmbedService({
-    db, cache, clock, box: await secretBox(secrets.jwtSecret, 'recomengine embed keys v1'), consoleUrl: config.consoleUrl,
+    db, cache, clock, sealer: await sealer(secrets.jwtSecret, 'embed-keys'), consoleUrl: config.consoleUrl,
     experimentExists: (tenantId, id) => experiments.get(tenantId, id),
   })
   // Email links are signed with a key derived from the JWT secret (links.ts): no second secret to keep.

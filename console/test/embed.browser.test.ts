@@ -11,7 +11,8 @@ import { ago, seedCatalog, seedEvents } from './tenant-data.ts'
 import { waitFor } from '../../server/test/wait-for.ts'
 import { createLogger } from '../../server/logger.ts'
 import { TEST_SECRETS } from '../../server/test/harness.ts'
-import { secretBox } from '../../server/infra/crypto.ts'
+import { sealer } from '../../server/infra/crypto.ts'
+import { sealedKeys } from '../../server/modules/embed/service.ts'
 import { findEmbedKey } from '../../db/queries/embed-keys.ts'
 import { signEmbedToken } from '../../server/modules/embed/token.ts'
 import { backend } from '../../server/test/backends.ts'
@@ -149,7 +150,7 @@ describe('embedded analytics in an iframe', () => {
     const [head, payload] = token.split('.')
     // Expired, otherwise valid: signed with the tenant's own key (read as the server would).
     const row = await findEmbedKey((await backend('pglite')).database.db, s.tenantId)
-    const key = (await (await secretBox(TEST_SECRETS.jwtSecret, 'recomengine embed keys v1')).open(row!.sealedKey))!
+    const key = (await sealedKeys(await sealer(TEST_SECRETS.jwtSecret, 'embed-keys')).open(row!.sealedKey))!
     const past = Math.floor(Date.now() / 1000) - 120
     const expired = await signEmbedToken(key, { tid: s.tenantId, kv: row!.version, views: ['analytics'], iat: past - 60, exp: past, jti: 'x' })
     // A's signature over claims naming B; B's token asking for A's experiment.

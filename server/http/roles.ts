@@ -61,6 +61,17 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // Embedded analytics (issue 23, built beside this): minting read-only views is a management act.
   'POST /api/v1/tenants/:id/embed-tokens': 'admin',
   'POST /api/v1/tenants/:id/embed-key/rotate': 'admin',
+  // What the embedded pages read: an embed token or session, checked by the routes themselves (modules/embed).
+  'POST /api/v1/embed/sessions': 'public',
+  'GET /api/v1/embed/session': 'public',
+  'GET /api/v1/embed/analytics/summary': 'public',
+  'GET /api/v1/embed/analytics/timeseries': 'public',
+  'GET /api/v1/embed/analytics/top-products': 'public',
+  'GET /api/v1/embed/analytics/placements': 'public',
+  'GET /api/v1/embed/analytics/export.csv': 'public',
+  'GET /api/v1/embed/experiments': 'public',
+  'GET /api/v1/embed/experiments/:id': 'public',
+  'GET /api/v1/embed/experiments/:id/results': 'public',
 
   'GET /api/v1/me': 'viewer',
   'GET /api/v1/analytics/overview': 'viewer',

@@ -61,35 +61,3 @@ export async function sealer(secret: string, purpose: string) {
   }
 }
 export type Sealer = Awaited<ReturnType<typeof sealer>>
-
-export interface SecretBox {
-  seal(plain: string): Promise<string>
-  /** The sealed value's plain text, or undefined when it was sealed with another key or altered. */
-  open(sealed: string): Promise<string | undefined>
-}
-
-/**
- * Seals short secrets kept in the database (AES-256-GCM, a random IV each), with a key derived (HKDF) from a
- * server secret for one `purpose`: a database dump alone does not give them away, and no second secret is to be kept.
- */
-export async function secretBox(secret: string, purpose: string): Promise<SecretBox> {
-  const base = await crypto.subtle.importKey('raw', enc.encode(secret), 'HKDF', false, ['deriveKey'])
-  const key = await crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(purpose) },
-    base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
-  return {
-    async seal(plain) {
-      const iv = crypto.getRandomValues(new Uint8Array(12))
-      const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, enc.encode(plain)))
-      return `v1.${base64url(iv)}.${base64url(ct)}`
-    },
-    async open(sealed) {
-      const [v, iv, ct] = sealed.split('.')
-      const ivBytes = iv === undefined ? undefined : fromBase64url(iv)
-      const ctBytes = ct === undefined ? undefined : fromBase64url(ct)
-      if (v !== 'v1' || !ivBytes || !ctBytes) return undefined
-      try {
-        return new TextDecoder().decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: ivBytes }, key, ctBytes))
-      } catch { return undefined }
-    },
-  }
-}

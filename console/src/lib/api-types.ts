@@ -219,10 +219,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your tenants */
+        /**
+         * List the account's tenants (?externalId= finds one by the platform's id)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1Tenants"];
         put?: never;
-        /** Create a tenant */
+        /**
+         * Create a tenant, with its API keys if asked (provisioning in one call)
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…). With an Idempotency-Key header, the same key and body answer the same (Idempotent-Replayed: true) for 24 hours.
+         */
         post: operations["postApiV1Tenants"];
         delete?: never;
         options?: never;
@@ -237,7 +243,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a tenant */
+        /**
+         * Get a tenant
+         * @description A member access token (X-Account-ID picks the account; the role table says which roles) or an account key (ak_live_…).
+         */
         get: operations["getApiV1TenantsById"];
         /** Update name, config (merged) or status */
         put: operations["putApiV1TenantsById"];
@@ -744,7 +753,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same KPIs for each of your tenants (no X-Tenant-ID) */
+        /** The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account) */
         get: operations["getApiV1AnalyticsOverview"];
         put?: never;
         post?: never;
@@ -1036,7 +1045,7 @@ export interface paths {
         put?: never;
         /**
          * Mint an embed token: a signed, read-only link to this tenant's analytics or experiments for an iframe
-         * @description Admin access token of the tenant's owner. The token is a JWT signed with the tenant's own embed key (never the admin one), scoped to the tenant and `views`; put `url` in an iframe on a site listed in the tenant's `config.embed.allowedOrigins`. A view naming an experiment of another tenant is 404.
+         * @description A member access token of the tenant's account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account. The token is a JWT signed with the tenant's own embed key (never the admin one), scoped to the tenant and `views`; put `url` in an iframe on a site listed in the tenant's `config.embed.allowedOrigins`. A view naming an experiment of another tenant is 404.
          */
         post: operations["postApiV1TenantsByIdEmbed-tokens"];
         delete?: never;
@@ -1054,7 +1063,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Rotate the tenant's embed key: every embed token and session issued so far stops working at once */
+        /**
+         * Rotate the tenant's embed key: every embed token and session issued so far stops working at once
+         * @description A member access token of the tenant's account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account.
+         */
         post: operations["postApiV1TenantsByIdEmbed-keyRotate"];
         delete?: never;
         options?: never;
@@ -1592,6 +1604,8 @@ export interface operations {
                     /** @description At least 8 characters */
                     password: string;
                     name: string;
+                    /** @description From an invitation mail: the new user joins that account (with the invited email only) instead of getting one of their own */
+                    invitationToken?: string;
                 };
             };
         };
@@ -2182,6 +2196,7 @@ export interface operations {
                 limit: string | number;
                 offset: string | number;
                 status?: "active" | "suspended" | "deleted";
+                externalId?: string;
             };
             header?: never;
             path?: never;
@@ -2200,6 +2215,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2322,12 +2338,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postApiV1Tenants: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2393,6 +2430,14 @@ export interface operations {
                             allowedOrigins?: string[];
                         };
                     };
+                    /** @description The platform's own id for this store: unique per account (GET /tenants?externalId= finds it) */
+                    externalId?: string;
+                    /** @description Keys made with the tenant, in the same transaction; their secrets are in the answer only */
+                    apiKeys?: {
+                        name: string;
+                        /** @description read: GET endpoints and browser tracking; write: everything */
+                        permissions: "read" | "write";
+                    }[];
                 };
             };
         };
@@ -2408,6 +2453,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2478,6 +2524,24 @@ export interface operations {
                             updatedAt: string;
                             /** Format: date-time */
                             deletedAt: string | null;
+                            /** @description The keys asked for, each with its secret: shown in this answer only (and its idempotent replays) */
+                            apiKeys?: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                prefix: string;
+                                /** @enum {string} */
+                                permissions: "read" | "write";
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                lastUsedAt: string | null;
+                                requestCount: number;
+                                /** Format: date-time */
+                                revokedAt: string | null;
+                                /** @description The full key. Shown only once. */
+                                key: string;
+                            }[];
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -2506,6 +2570,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2566,6 +2649,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2645,6 +2729,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2771,6 +2874,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -2887,6 +2991,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2948,6 +3071,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             name: string;
+                            externalId: string | null;
                             /** @enum {string} */
                             status: "active" | "suspended" | "deleted";
                             config: {
@@ -3027,6 +3151,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8177,6 +8320,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8285,6 +8447,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8366,6 +8547,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10709,6 +10909,25 @@ export interface operations {
                 };
             };
             /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -10780,6 +10999,25 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

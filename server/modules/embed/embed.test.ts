@@ -4,8 +4,12 @@ import { describe, expect, test } from 'bun:test'
 import { BACKENDS } from '../../test/backends.ts'
 import { expectProblem, testApp, TEST_SECRETS } from '../../test/harness.ts'
 import { waitFor } from '../../test/wait-for.ts'
-import { base64url, fromBase64url } from '../../infra/crypto.ts'
+import { base64url, fromBase64url, hmacSha256, randomToken } from '../../infra/crypto.ts'
 import { createLogger } from '../../logger.ts'
+import { eq } from 'drizzle-orm'
+import { backend } from '../../test/backends.ts'
+import { insertAccountKey } from '../../../db/queries/accounts.ts'
+import { tenants } from '../../../db/schema.ts'
 
 const START = Date.parse('2026-03-18T12:00:00Z')
 const at = (day: string) => `2026-03-${day}Z`
@@ -84,6 +88,30 @@ for (const name of BACKENDS) describe(`embedded analytics API [${name}]`, async 
     expectProblem(await mint({ views: [`experiment:${expB}`] }), 404)
     expectProblem(await t.req('POST', `/api/v1/tenants/${a.tenantId}/embed-key/rotate`, { token: b.token }), 404)
     expectProblem(await t.req('POST', `/api/v1/tenants/${a.tenantId}/embed-key/rotate`, { key: a.writeKey }), 401)
+  })
+
+  /** An account key (ak_live_…) of the account that owns `tenantId`, made the way the account API makes them. */
+  async function accountKeyOf(tenantId: string) {
+    const db = (await backend(name)).database.db
+    const [row] = await db.select({ accountId: tenants.accountId }).from(tenants).where(eq(tenants.id, tenantId))
+    const key = `ak_live_${randomToken(40)}`
+    await insertAccountKey(db, row!.accountId, { name: 'provisioning', prefix: key.slice(0, 12), keyHash: await (await hmacSha256(TEST_SECRETS.apiKeyPepper))(key), createdBy: null })
+    return key
+  }
+
+  test('account keys mint and rotate for their own account\'s tenants only', async () => {
+    const aKey = await accountKeyOf(a.tenantId)
+    const bKey = await accountKeyOf(b.tenantId)
+    const viaKey = await mint({ views: ['analytics'] }, a.tenantId, { headers: { authorization: `Bearer ${aKey}` } })
+    expect(viaKey.status).toBe(201)
+    expect((await embedded('/analytics/summary?range=7d', (await exchange(viaKey.body.data.token)).body.data.session)).body.data.impressions).toBe(2)
+    expect((await mint({ views: ['analytics'] }, a.tenantId, { headers: { 'x-api-key': aKey } })).status).toBe(201)
+    // Another account's key: A's tenant does not exist for it.
+    expectProblem(await mint({ views: ['analytics'] }, a.tenantId, { headers: { authorization: `Bearer ${bKey}` } }), 404)
+    expectProblem(await t.req('POST', `/api/v1/tenants/${a.tenantId}/embed-key/rotate`, { headers: { authorization: `Bearer ${bKey}` } }), 404)
+    expectProblem(await mint({ views: ['analytics'] }, a.tenantId, { headers: { authorization: `Bearer ak_live_${'x'.repeat(40)}` } }), 401)
+    const rotated = await t.req('POST', `/api/v1/tenants/${b.tenantId}/embed-key/rotate`, { headers: { authorization: `Bearer ${bKey}` } })
+    expect(rotated.status).toBe(200)
   })
 
   test('exchange: a session that reads the tenant\'s own numbers and nothing of another tenant', async () => {

@@ -1,5 +1,5 @@
 // Embedded analytics (F-016). Two halves:
-//  - minting and revoking, for the tenant's owner: POST /tenants/:id/embed-tokens, POST /tenants/:id/embed-key/rotate;
+//  - minting and revoking, for the tenant's account (a member with the admin role, or an account key): POST /tenants/:id/embed-tokens, POST /tenants/:id/embed-key/rotate;
 //  - what the embedded console pages read, with nothing but an embed session (X-Embed-Session): the session
 //    exchange, then read-only analytics and experiment results scoped to the session's tenant and views.
 import { Elysia } from 'elysia'
@@ -13,7 +13,8 @@ import type { TenantService } from '../tenants/service.ts'
 import { EmbedModel } from './model.ts'
 import { requireView, type EmbedPrincipal, type EmbedService } from './service.ts'
 
-const adminSecurity = [{ bearer: [] }]
+const adminSecurity: Record<string, string[]>[] = [{ bearer: [] }, { accountKey: [] }]
+const WHO = 'A member access token of the tenant\'s account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account.'
 const sessionSecurity = [{ embedSession: [] }]
 const SESSION_HEADER = 'An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.'
 /** The most experiments an embedded list shows (a token names at most 20 itself). */
@@ -22,27 +23,27 @@ const MAX_LISTED = 100
 export function embedAdminRoutes(embed: EmbedService, tenants: TenantService, guards: ReturnType<typeof authGuards>) {
   return new Elysia({ tags: ['Embed'] })
     .use(guards)
-    .post('/tenants/:id/embed-tokens', async ({ userId, params, body, status }) => {
-      await tenants.owned(userId, params.id)
+    .post('/tenants/:id/embed-tokens', async ({ actor, params, body, status }) => {
+      await tenants.owned(actor.accountId, params.id)
       return status(201, { data: await embed.mint(params.id, body) })
     }, {
-      admin: true, params: EmbedModel.params, body: EmbedModel.mint,
-      response: { 201: Envelope(EmbedModel.minted), ...problems(400, 401, 404, 429) },
+      account: true, params: EmbedModel.params, body: EmbedModel.mint,
+      response: { 201: Envelope(EmbedModel.minted), ...problems(400, 401, 403, 404, 429) },
       detail: {
         summary: 'Mint an embed token: a signed, read-only link to this tenant\'s analytics or experiments for an iframe',
-        description: 'Admin access token of the tenant\'s owner. The token is a JWT signed with the tenant\'s own embed key (never the admin one), '
-          + 'scoped to the tenant and `views`; put `url` in an iframe on a site listed in the tenant\'s `config.embed.allowedOrigins`. '
+        description: `${WHO} The token is a JWT signed with the tenant's own embed key (never the admin one), `
+          + "scoped to the tenant and `views`; put `url` in an iframe on a site listed in the tenant's `config.embed.allowedOrigins`. "
           + 'A view naming an experiment of another tenant is 404.',
         security: adminSecurity,
       },
     })
-    .post('/tenants/:id/embed-key/rotate', async ({ userId, params }) => {
-      await tenants.owned(userId, params.id)
+    .post('/tenants/:id/embed-key/rotate', async ({ actor, params }) => {
+      await tenants.owned(actor.accountId, params.id)
       return { data: await embed.rotate(params.id) }
     }, {
-      admin: true, params: EmbedModel.params,
-      response: { 200: Envelope(EmbedModel.rotated), ...problems(401, 404, 429) },
-      detail: { summary: 'Rotate the tenant\'s embed key: every embed token and session issued so far stops working at once', security: adminSecurity },
+      account: true, params: EmbedModel.params,
+      response: { 200: Envelope(EmbedModel.rotated), ...problems(401, 403, 404, 429) },
+      detail: { summary: 'Rotate the tenant\'s embed key: every embed token and session issued so far stops working at once', description: WHO, security: adminSecurity },
     })
 }
 

@@ -6,7 +6,7 @@ import type { Db } from '../../../db/client.ts'
 import { embedTenantState, findEmbedKey, insertEmbedKeyIfAbsent, replaceEmbedKey } from '../../../db/queries/embed-keys.ts'
 import { Forbidden, NotFound, Unauthorized } from '../../errors.ts'
 import type { Cache } from '../../infra/cache/index.ts'
-import { randomToken, sha256Hex, type SecretBox } from '../../infra/crypto.ts'
+import { base64url, fromBase64url, randomToken, sha256Hex, type Sealer } from '../../infra/crypto.ts'
 import { effectiveConfig, type TenantConfig } from '../tenants/config.ts'
 import type { EmbedModel } from './model.ts'
 import { parseEmbedToken, signEmbedToken, verifyEmbedToken, type EmbedClaims } from './token.ts'
@@ -24,8 +24,8 @@ export interface EmbedDeps {
   db: Db
   cache: Cache
   clock: () => Date
-  /** Seals the tenants' embed keys at rest. */
-  box: SecretBox
+  /** Seals the tenants' embed keys at rest (AES-256-GCM). */
+  sealer: Sealer
   /** The console's public origin: the minted `url` points at its /embed pages. */
   consoleUrl: string
   /** Throws NotFound unless the experiment is the tenant's (views naming one are checked when minted). */
@@ -58,17 +58,30 @@ interface StoredSession {
 /** An embed session in use: its tenant (with its current config) and scope. */
 export interface EmbedPrincipal { tenantId: string; config: TenantConfig; scope: EmbedScope; dto: SessionDto }
 
+/** A key sealed for its text column, and back; a key that does not open (the server secret changed) is undefined. */
+export function sealedKeys(sealer: Sealer) {
+  return {
+    seal: async (key: string) => base64url(await sealer.seal(key)),
+    async open(stored: string): Promise<string | undefined> {
+      const bytes = fromBase64url(stored)
+      if (!bytes || bytes.length < 13) return undefined
+      try { return await sealer.open(bytes) } catch { return undefined }
+    },
+  }
+}
+
 export function createEmbedService(d: EmbedDeps) {
+  const box = sealedKeys(d.sealer)
   const cacheKey = async (id: string) => `embed:session:${await sha256Hex(id)}`
 
   /** The tenant's key (made on first use); a key that no longer opens (the server secret changed) is replaced. */
   async function signingKey(tenantId: string): Promise<{ key: string; version: number }> {
     const now = d.clock()
-    const row = await findEmbedKey(d.db, tenantId) ?? await insertEmbedKeyIfAbsent(d.db, tenantId, await d.box.seal(randomToken(48)), now)
-    const key = await d.box.open(row.sealedKey)
+    const row = await findEmbedKey(d.db, tenantId) ?? await insertEmbedKeyIfAbsent(d.db, tenantId, await box.seal(randomToken(48)), now)
+    const key = await box.open(row.sealedKey)
     if (key !== undefined) return { key, version: row.version }
     const fresh = randomToken(48)
-    const { version } = await replaceEmbedKey(d.db, tenantId, await d.box.seal(fresh), now)
+    const { version } = await replaceEmbedKey(d.db, tenantId, await box.seal(fresh), now)
     return { key: fresh, version }
   }
 
@@ -99,7 +112,7 @@ export function createEmbedService(d: EmbedDeps) {
 
     /** A new key: every token and session made with the old one is refused from now on. */
     async rotate(tenantId: string) {
-      const { version, rotatedAt } = await replaceEmbedKey(d.db, tenantId, await d.box.seal(randomToken(48)), d.clock())
+      const { version, rotatedAt } = await replaceEmbedKey(d.db, tenantId, await box.seal(randomToken(48)), d.clock())
       return { version, rotatedAt: rotatedAt.toISOString() }
     },
 
@@ -108,7 +121,7 @@ export function createEmbedService(d: EmbedDeps) {
       const parsed = parseEmbedToken(token)
       if (!parsed) throw new Unauthorized(INVALID)
       const [row, state] = await Promise.all([findEmbedKey(d.db, parsed.tid), embedTenantState(d.db, parsed.tid)])
-      const key = row && await d.box.open(row.sealedKey)
+      const key = row && await box.open(row.sealedKey)
       if (!row || !key || !state || state.status !== 'active') throw new Unauthorized(INVALID)
       const nowMs = d.clock().getTime()
       const claims = await verifyEmbedToken(key, parsed, Math.floor(nowMs / 1000))
