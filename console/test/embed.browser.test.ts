@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFile } from 'node:fs/promises'
 import type { Frame, Page } from '@playwright/test'
-import { consoleHarness, type ConsoleHarness, type SignedIn } from './harness.ts'
+import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { ago, seedCatalog, seedEvents } from './tenant-data.ts'
 import { waitFor } from '../../server/test/wait-for.ts'
 import { createLogger } from '../../server/logger.ts'
@@ -105,6 +105,8 @@ describe('embedded analytics in an iframe', () => {
     // The token is swapped for the session in the frame's address.
     await waitFor('the token out of the address', () => !frame.url().includes('token=') && frame.url().includes('session=es_'))
     expect(frame.url()).not.toContain(token)
+    // Accessible like the console's own page (axe runs in the frame).
+    await expectNoAxeViolations(frame as unknown as Page)
   }, 60_000)
 
   test('range control, CSV export and the 60 s refresh work inside the frame', async () => {

@@ -17,8 +17,6 @@ const adminSecurity: Record<string, string[]>[] = [{ bearer: [] }, { accountKey:
 const WHO = 'A member access token of the tenant\'s account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account.'
 const sessionSecurity = [{ embedSession: [] }]
 const SESSION_HEADER = 'An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.'
-/** The most experiments an embedded list shows (a token names at most 20 itself). */
-const MAX_LISTED = 100
 
 export function embedAdminRoutes(embed: EmbedService, tenants: TenantService, guards: ReturnType<typeof authGuards>) {
   return new Elysia({ tags: ['Embed'] })
@@ -112,7 +110,7 @@ export function embedRoutes(embed: EmbedService, analytics: AnalyticsService, ex
       const named = await Promise.all(scope.experiments.map((id) => exps.get(tenantId, id).catch(() => null)))
       const rows = named.filter((e): e is NonNullable<typeof e> => e !== null && (!query.status || e.status === query.status))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      return page(rows.slice(query.offset, query.offset + Math.min(query.limit, MAX_LISTED)), rows.length, query.limit, query.offset)
+      return page(rows.slice(query.offset, query.offset + query.limit), rows.length, query.limit, query.offset)
     }, {
       embedView: 'experiments', query: ExperimentModel.listQuery,
       response: { 200: ListEnvelope(ExperimentModel.experiment), ...bad },

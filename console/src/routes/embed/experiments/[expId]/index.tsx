@@ -2,7 +2,7 @@
 import { component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io/qwik'
 import { Link, routeLoader$, server$, useLocation, type DocumentHead, type RequestEventBase } from '@builder.io/qwik-city'
 import { ExperimentResults } from '../../../../components/experiments/experiment-results'
-import { metricLabel, STATUS_LABELS, strategyLabel } from '../../../../components/experiments/labels'
+import { experimentLead, STATUS_LABELS } from '../../../../components/experiments/labels'
 import { loadExperimentWith } from '../../../../components/experiments/load'
 import { STATUS_BADGE } from '../../../../components/experiments/types'
 import { PageHeader } from '../../../../components/ui'
@@ -47,7 +47,7 @@ export default component$(() => {
   const e = v.experiment
   return (
     <>
-      <PageHeader title={e.name} lead={`${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
+      <PageHeader title={e.name} lead={experimentLead(e)}>
         <span class={STATUS_BADGE[e.status]} id="experiment-status">{STATUS_LABELS[e.status]}</span>
       </PageHeader>
       <ExperimentResults experiment={e} results={v.results} />

@@ -6,7 +6,7 @@
 import { component$, useSignal, useTask$, useVisibleTask$ } from '@builder.io/qwik'
 import { Form, Link, routeAction$, routeLoader$, server$, useLocation, type DocumentHead, type RequestEventBase } from '@builder.io/qwik-city'
 import { ExperimentResults } from '../../../../../../components/experiments/experiment-results'
-import { metricLabel, STATUS_LABELS, strategyLabel } from '../../../../../../components/experiments/labels'
+import { experimentLead, STATUS_LABELS, strategyLabel } from '../../../../../../components/experiments/labels'
 import { loadExperimentWith } from '../../../../../../components/experiments/load'
 import { STATUS_BADGE, type Experiment } from '../../../../../../components/experiments/types'
 import { verdict } from '../../../../../../components/experiments/verdict'
@@ -80,9 +80,7 @@ export default component$(() => {
 
   return (
     <>
-      <PageHeader title={e.name} lead={`${e.variants
-        ? e.variants.map((a, i) => `${a.key}: ${strategyLabel(a.strategy)} ${a.weight}%${i === 0 ? ' (control)' : ''}`).join(', ')
-        : `${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant`} · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`}>
+      <PageHeader title={e.name} lead={experimentLead(e)}>
         <span class={STATUS_BADGE[e.status]} id="experiment-status">{STATUS_LABELS[e.status]}</span>
       </PageHeader>
 
