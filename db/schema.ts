@@ -453,6 +453,18 @@ export const importErrors = pgTable('import_errors', {
   message: text('message').notNull(),
 }, (t) => [primaryKey({ columns: [t.jobId, t.seq] })])
 
+/**
+ * A tenant's key for signing embed tokens (F-016): random, its own (never the admin JWT secret), stored
+ * sealed with AES-GCM (server/infra/crypto.ts sealer). Rotating replaces it and bumps `version`, which revokes every
+ * token and embed session signed with the old one.
+ */
+export const embedKeys = pgTable('embed_keys', {
+  tenantId: uuid('tenant_id').primaryKey().references(() => tenants.id, { onDelete: 'cascade' }),
+  sealedKey: text('sealed_key').notNull(),
+  version: integer('version').notNull().default(1),
+  rotatedAt: tstz('rotated_at').notNull().defaultNow(),
+})
+
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect

@@ -68,6 +68,8 @@ import { requestContext } from './http/request-context.ts'
 import { preserializedBodies } from './http/preserialized.ts'
 import { exportSlots } from './http/export-stream.ts'
 import type { Secrets } from './infra/secrets.ts'
+import { embedAdminRoutes, embedRoutes } from './modules/embed/index.ts'
+import { createEmbedService } from './modules/embed/service.ts'
 
 export interface AppParts {
   config: Config
@@ -221,6 +223,12 @@ export async function createServices(parts: AppParts) {
   const folds = new FoldWorker(bg.raw, log, clock)
 
   const widgets = createWidgetService({ db, clock })
+  // Embed keys are sealed with a key derived from the JWT secret for that one purpose; the embed tokens themselves
+  // are signed with each tenant's own random key.
+  const embed = createEmbedService({
+    db, cache, clock, sealer: await sealer(secrets.jwtSecret, 'embed-keys'), consoleUrl: config.consoleUrl,
+    experimentExists: (tenantId, id) => experiments.get(tenantId, id),
+  })
   // Email links are signed with a key derived from the JWT secret (links.ts): no second secret to keep.
   const email = createEmailService({ db, log, signer: await linkSigner(secrets.jwtSecret, clock), recommendations, catalog, events, widgets })
 
@@ -229,7 +237,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -241,7 +249,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email, embed } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -254,7 +262,7 @@ export async function createApp(parts: AppParts) {
     .use(problemHandler(log, metrics))
     .use(cors({
       origins: config.corsOrigins,
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Account-ID', 'Idempotency-Key', 'X-Request-ID'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-API-Key', 'X-Tenant-ID', 'X-Account-ID', 'Idempotency-Key', 'X-Request-ID', 'X-Embed-Session'],
       exposeHeaders: ['X-Request-ID', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'],
       maxAgeSeconds: 600,
     }))
@@ -279,7 +287,9 @@ export async function createApp(parts: AppParts) {
       .use(eventRoutes(events, guards, exports, usage))
       .use(shopperRoutes(shoppers, guards))
       .use(importRoutes(imports, guards))
-      .use(widgetRoutes(widgets, guards)))
+      .use(widgetRoutes(widgets, guards))
+      .use(embedAdminRoutes(embed, tenants, guards))
+      .use(embedRoutes(embed, analytics, experiments, guards.checkCredential)))
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))

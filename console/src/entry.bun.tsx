@@ -49,8 +49,12 @@ export function createConsoleHandler(opts: ConsoleOptions = {}) {
     if (!res.headers.has('x-content-type-options')) {
       try {
         res.headers.set('x-content-type-options', 'nosniff')
-        res.headers.set('x-frame-options', 'DENY')
-        res.headers.set('referrer-policy', 'same-origin')
+        // No console page is framed, unless it names who may frame it itself (the embedded pages: the
+        // tenant's allowed origins; the widget preview: the console). X-Frame-Options for older browsers.
+        const csp = res.headers.get('content-security-policy')
+        if (!csp) res.headers.set('content-security-policy', "frame-ancestors 'none'")
+        if (!csp || csp.includes("frame-ancestors 'none'")) res.headers.set('x-frame-options', 'DENY')
+        if (!res.headers.has('referrer-policy')) res.headers.set('referrer-policy', 'same-origin')
       } catch { /* immutable headers (a static file): leave them */ }
     }
     return res

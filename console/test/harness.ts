@@ -12,6 +12,7 @@ import { buildConsole } from '../../scripts/build-console.ts'
 import { loadConsole } from '../../server/console.ts'
 import { testApp, uniqueEmail, type TestApp } from '../../server/test/harness.ts'
 import { quietLog } from '../../server/test/backends.ts'
+import type { Logger } from '../../server/logger.ts'
 
 export const PASSWORD = 'correct horse battery'
 const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url))
@@ -48,11 +49,12 @@ export const launchChromium = () => chromium.launch({
 
 let seq = 0
 
-export async function consoleHarness(): Promise<ConsoleHarness> {
+/** `log`: where the API and the console log (silent by default); a test that reads the logs passes its own. */
+export async function consoleHarness(opts: { log?: Logger } = {}): Promise<ConsoleHarness> {
   await buildConsole() // no-op when the sources did not change
-  const t = await testApp('pglite')
+  const t = await testApp('pglite', {}, undefined, { log: opts.log })
   const api = Bun.serve({ port: 0, fetch: (req) => t.app.handle(req) })
-  const fetchConsole = await loadConsole((req) => t.app.handle(req), quietLog)
+  const fetchConsole = await loadConsole((req) => t.app.handle(req), opts.log ?? quietLog)
   if (!fetchConsole) throw new Error('console build missing')
   const web = Bun.serve({ port: 0, fetch: (req, srv) => fetchConsole(req, srv.requestIP(req)?.address) })
   const consoleUrl = `http://localhost:${web.port}`

@@ -22,6 +22,8 @@ export const API_DOCS_CSP = [
 
 // The version is in the asset paths, so they are cached for a year and a new pin is a new URL.
 const ASSET_DIR = `/api/docs/swagger-ui-${SWAGGER_UI_VERSION}`
+/** The viewer's own files, served beside the page (public, like the page). */
+export const API_DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js'].map((f) => `${ASSET_DIR}/${f}`)
 const ASSET_TYPES = { 'swagger-ui.css': 'text/css; charset=utf-8', 'swagger-ui-bundle.js': 'text/javascript; charset=utf-8' } as const
 type AssetName = keyof typeof ASSET_TYPES | 'init.js'
 

@@ -391,7 +391,7 @@ export function authGuards(deps: AuthDeps) {
     return { kind: 'user', accountId: m.accountId, role: m.role, userId, sessionId }
   }
 
-  return new Elysia({ name: 'auth-guards' }).macro({
+  const plugin = new Elysia({ name: 'auth-guards' }).macro({
     admin: {
       async transform({ request, set }) { admins.set(request, await adminUser(request, set as never)) },
       resolve: ({ request }) => ({ userId: admins.get(request)!.userId, sessionId: admins.get(request)!.sessionId }),
@@ -408,4 +408,7 @@ export function authGuards(deps: AuthDeps) {
       resolve: ({ request }) => ({ principal: principals.get(request)! }),
     }),
   })
+  /** Runs another credential check (an embed token or session) under the same failed-authentication limit per address. */
+  const checkCredential = <T>(request: Request, check: () => Promise<T>): Promise<T> => check().catch((error) => failed(request, error))
+  return Object.assign(plugin, { checkCredential })
 }

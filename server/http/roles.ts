@@ -9,6 +9,7 @@
 //   public      no credential (or one checked by the route itself: refresh tokens, tracked links)
 //   signed-in   any signed-in user, whatever account (their own profile, accepting an invitation)
 import { ROLES, type Role } from '../../db/schema.ts'
+import { API_DOCS_ASSETS } from './api-docs-page.ts'
 
 export { ROLES, type Role }
 export type Access = Role | 'public' | 'signed-in'
@@ -19,6 +20,8 @@ export const atLeast = (have: Role, need: Role) => RANK[have] >= RANK[need]
 export const ROUTE_ROLES: Record<string, Access> = {
   'GET /api/docs': 'public',
   'GET /api/v1/openapi.json': 'public',
+  'GET /api/v1/openapi-3.1.json': 'public',
+  ...Object.fromEntries(API_DOCS_ASSETS.map((path) => [`GET ${path}`, 'public' as const])),
   'GET /health': 'public',
   'GET /metrics': 'public',
   'GET /sdk/v1.js': 'public',
@@ -61,6 +64,17 @@ export const ROUTE_ROLES: Record<string, Access> = {
   // Embedded analytics (issue 23, built beside this): minting read-only views is a management act.
   'POST /api/v1/tenants/:id/embed-tokens': 'admin',
   'POST /api/v1/tenants/:id/embed-key/rotate': 'admin',
+  // What the embedded pages read: an embed token or session, checked by the routes themselves (modules/embed).
+  'POST /api/v1/embed/sessions': 'public',
+  'GET /api/v1/embed/session': 'public',
+  'GET /api/v1/embed/analytics/summary': 'public',
+  'GET /api/v1/embed/analytics/timeseries': 'public',
+  'GET /api/v1/embed/analytics/top-products': 'public',
+  'GET /api/v1/embed/analytics/placements': 'public',
+  'GET /api/v1/embed/analytics/export.csv': 'public',
+  'GET /api/v1/embed/experiments': 'public',
+  'GET /api/v1/embed/experiments/:id': 'public',
+  'GET /api/v1/embed/experiments/:id/results': 'public',
 
   'GET /api/v1/me': 'viewer',
   'GET /api/v1/analytics/overview': 'viewer',

@@ -26,6 +26,18 @@ export async function hmacSha256(secret: string): Promise<(value: string) => Pro
   return async (value) => toHex(await crypto.subtle.sign('HMAC', key, enc.encode(value)))
 }
 
+/** Bytes as base64url without padding (JWT segments, sealed values). */
+export const base64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+
+/** base64url back to bytes; undefined for anything that is not base64url. */
+export function fromBase64url(s: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
+  try {
+    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4))
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
+  } catch { return undefined }
+}
+
 /**
  * AES-256-GCM under a key derived from `secret` for one `purpose` (so one secret serves several uses
  * without reusing a key): `seal` answers iv ‖ ciphertext, `open` reverses it and fails on any change.

@@ -835,7 +835,7 @@ export interface paths {
         };
         /**
          * KPIs for the range: impressions, clicks, CTR, attributed conversions and revenue
-         * @description Admin access token plus X-Tenant-ID naming one of your tenants.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         get: operations["getApiV1AnalyticsSummary"];
         put?: never;
@@ -855,7 +855,7 @@ export interface paths {
         };
         /**
          * One point per UTC day of the range (zeros included)
-         * @description Admin access token plus X-Tenant-ID naming one of your tenants.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         get: operations["getApiV1AnalyticsTimeseries"];
         put?: never;
@@ -875,7 +875,7 @@ export interface paths {
         };
         /**
          * The 10 most recommended (impressions) or most clicked recommended products, with catalog names
-         * @description Admin access token plus X-Tenant-ID naming one of your tenants.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         get: operations["getApiV1AnalyticsTop-products"];
         put?: never;
@@ -895,7 +895,7 @@ export interface paths {
         };
         /**
          * KPIs per placement (the 100 with most impressions)
-         * @description Admin access token plus X-Tenant-ID naming one of your tenants.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         get: operations["getApiV1AnalyticsPlacements"];
         put?: never;
@@ -915,7 +915,7 @@ export interface paths {
         };
         /**
          * Everything the analytics page shows, as a CSV download
-         * @description Admin access token plus X-Tenant-ID naming one of your tenants.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         get: operations["getApiV1AnalyticsExport.csv"];
         put?: never;
@@ -1207,6 +1207,246 @@ export interface paths {
          * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
          */
         put: operations["putApiV1WidgetsByPlacement"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/embed-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mint an embed token: a signed, read-only link to this tenant's analytics or experiments for an iframe
+         * @description A member access token of the tenant's account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account. The token is a JWT signed with the tenant's own embed key (never the admin one), scoped to the tenant and `views`; put `url` in an iframe on a site listed in the tenant's `config.embed.allowedOrigins`. A view naming an experiment of another tenant is 404.
+         */
+        post: operations["postApiV1TenantsByIdEmbed-tokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{id}/embed-key/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the tenant's embed key: every embed token and session issued so far stops working at once
+         * @description A member access token of the tenant's account with the admin role or above (X-Account-ID picks the account), or an account key (ak_live_…) of that account.
+         */
+        post: operations["postApiV1TenantsByIdEmbed-keyRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange an embed token for a short session (what the embedded page does on its first load)
+         * @description No other credential: the token is the credential. An invalid, expired, revoked (rotated) or suspended tenant's token is 401.
+         */
+        post: operations["postApiV1EmbedSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The embed session in use: views, theme, and the origins that may frame it
+         * @description X-Embed-Session.
+         */
+        get: operations["getApiV1EmbedSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: KPIs for the range (as GET /analytics/summary)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedAnalyticsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/analytics/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: one point per UTC day (as GET /analytics/timeseries)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedAnalyticsTimeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/analytics/top-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: the top 10 products (as GET /analytics/top-products)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedAnalyticsTop-products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/analytics/placements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: KPIs per placement (as GET /analytics/placements)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedAnalyticsPlacements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/analytics/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: the analytics CSV (as GET /analytics/export.csv)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedAnalyticsExport.csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: the experiments the token names (all with the `experiments` view)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedExperiments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/experiments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: one experiment (as GET /experiments/{id})
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only. An experiment the token does not name is 404.
+         */
+        get: operations["getApiV1EmbedExperimentsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/embed/experiments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Embedded: an experiment's results with their verdict inputs (as GET /experiments/{id}/results)
+         * @description An embed session (X-Embed-Session, from POST /embed/sessions) whose token includes this view. Read-only.
+         */
+        get: operations["getApiV1EmbedExperimentsByIdResults"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -4666,7 +4906,12 @@ export interface operations {
                      *               "intentHalfLifeDays": 1,
                      *               "regularisation": 1
                      *             },
-                     *             "historyDays": 90
+                     *             "historyDays": 90,
+                     *             "embed": {
+                     *               "allowedOrigins": [
+                     *                 "example"
+                     *               ]
+                     *             }
                      *           },
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -4748,6 +4993,10 @@ export interface operations {
                                 };
                                 /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                                 historyDays: number;
+                                embed: {
+                                    /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                                    allowedOrigins: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -4873,7 +5122,8 @@ export interface operations {
                  *           "key": "collaborative"
                  *         },
                  *         "recommendations": {},
-                 *         "historyDays": 90
+                 *         "historyDays": 90,
+                 *         "embed": {}
                  *       },
                  *       "externalId": "example",
                  *       "apiKeys": [
@@ -4939,6 +5189,10 @@ export interface operations {
                         };
                         /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                         historyDays?: number;
+                        embed?: {
+                            /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                            allowedOrigins?: string[];
+                        };
                     };
                     /** @description The platform's own id for this store: unique per account (GET /tenants?externalId= finds it) */
                     externalId?: string;
@@ -5006,7 +5260,12 @@ export interface operations {
                      *             "intentHalfLifeDays": 1,
                      *             "regularisation": 1
                      *           },
-                     *           "historyDays": 90
+                     *           "historyDays": 90,
+                     *           "embed": {
+                     *             "allowedOrigins": [
+                     *               "example"
+                     *             ]
+                     *           }
                      *         },
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -5093,6 +5352,10 @@ export interface operations {
                                 };
                                 /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                                 historyDays: number;
+                                embed: {
+                                    /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                                    allowedOrigins: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -5307,7 +5570,12 @@ export interface operations {
                      *             "intentHalfLifeDays": 1,
                      *             "regularisation": 1
                      *           },
-                     *           "historyDays": 90
+                     *           "historyDays": 90,
+                     *           "embed": {
+                     *             "allowedOrigins": [
+                     *               "example"
+                     *             ]
+                     *           }
                      *         },
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -5381,6 +5649,10 @@ export interface operations {
                                 };
                                 /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                                 historyDays: number;
+                                embed: {
+                                    /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                                    allowedOrigins: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -5518,7 +5790,8 @@ export interface operations {
                  *           "key": "collaborative"
                  *         },
                  *         "recommendations": {},
-                 *         "historyDays": 90
+                 *         "historyDays": 90,
+                 *         "embed": {}
                  *       },
                  *       "status": "active"
                  *     }
@@ -5578,6 +5851,10 @@ export interface operations {
                         };
                         /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                         historyDays?: number;
+                        embed?: {
+                            /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                            allowedOrigins?: string[];
+                        };
                     };
                     /** @description use DELETE to delete */
                     status?: "active" | "suspended";
@@ -5639,7 +5916,12 @@ export interface operations {
                      *             "intentHalfLifeDays": 1,
                      *             "regularisation": 1
                      *           },
-                     *           "historyDays": 90
+                     *           "historyDays": 90,
+                     *           "embed": {
+                     *             "allowedOrigins": [
+                     *               "example"
+                     *             ]
+                     *           }
                      *         },
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -5713,6 +5995,10 @@ export interface operations {
                                 };
                                 /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                                 historyDays: number;
+                                embed: {
+                                    /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                                    allowedOrigins: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -5927,7 +6213,12 @@ export interface operations {
                      *             "intentHalfLifeDays": 1,
                      *             "regularisation": 1
                      *           },
-                     *           "historyDays": 90
+                     *           "historyDays": 90,
+                     *           "embed": {
+                     *             "allowedOrigins": [
+                     *               "example"
+                     *             ]
+                     *           }
                      *         },
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -6001,6 +6292,10 @@ export interface operations {
                                 };
                                 /** @description How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old. */
                                 historyDays: number;
+                                embed: {
+                                    /** @description Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them */
+                                    allowedOrigins: string[];
+                                };
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -15825,6 +16120,2136 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
                      *       "instance": "/api/v1/widgets/:placement"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "postApiV1TenantsByIdEmbed-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "views": [
+                 *         "analytics"
+                 *       ],
+                 *       "ttlSeconds": 3600,
+                 *       "theme": {
+                 *         "primaryColor": "#1d4ed8",
+                 *         "textColor": "#111827",
+                 *         "background": "#ffffff",
+                 *         "fontFamily": "system-ui, sans-serif",
+                 *         "logoUrl": "example"
+                 *       },
+                 *       "locale": "sku-1042",
+                 *       "hideChrome": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description What the token opens; the first one is the page `url` points to */
+                    views: ("analytics" | "experiments" | string)[];
+                    /**
+                     * @description Lifetime of the token (seconds): 60 to 86,400, default 3,600
+                     * @default 3600
+                     */
+                    ttlSeconds?: number;
+                    /** @description Colours, font and logo of the embedded pages */
+                    theme?: {
+                        /** @description Buttons and links, as #rgb or #rrggbb */
+                        primaryColor?: string;
+                        /** @description Body text, as #rgb or #rrggbb */
+                        textColor?: string;
+                        /** @description Page background, as #rgb or #rrggbb */
+                        background?: string;
+                        /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
+                        fontFamily?: string;
+                        /** @description An https URL of the logo shown above the embedded page */
+                        logoUrl?: string;
+                    };
+                    /** @description A BCP 47 language tag for the embedded page (its `lang`) */
+                    locale?: string;
+                    /** @description Leave out the header (logo and title) of the embedded page */
+                    hideChrome?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "token": "eyJhbGciOiJIUzI1NiJ9.example",
+                     *         "url": "https://shop.example.com/p/sku-1042",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description A signed JWT (HS256, the tenant's own embed key) scoped to this tenant and these views; read-only */
+                            token: string;
+                            /** @description The console page to put in an iframe, with the token */
+                            url: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/tenants/:id/embed-tokens"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "postApiV1TenantsByIdEmbed-keyRotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "version": 1,
+                     *         "rotatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description The embed key's version, bumped by each rotation */
+                            version: number;
+                            /** Format: date-time */
+                            rotatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/tenants/:id/embed-key/rotate",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/tenants/:id/embed-key/rotate"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/tenants/:id/embed-key/rotate"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/tenants/:id/embed-key/rotate"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/tenants/:id/embed-key/rotate"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1EmbedSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "eyJhbGciOiJIUzI1NiJ9.example"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description An embed token from POST /tenants/{id}/embed-tokens */
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "session": "example",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "views": [
+                     *           "analytics"
+                     *         ],
+                     *         "theme": {},
+                     *         "locale": "example",
+                     *         "hideChrome": true,
+                     *         "allowedOrigins": [
+                     *           "example"
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description An opaque session id for X-Embed-Session; it lapses after 15 idle minutes and when the token expires */
+                            session: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            views: ("analytics" | "experiments" | string)[];
+                            /** @description Colours, font and logo of the embedded pages */
+                            theme: {
+                                /** @description Buttons and links, as #rgb or #rrggbb */
+                                primaryColor?: string;
+                                /** @description Body text, as #rgb or #rrggbb */
+                                textColor?: string;
+                                /** @description Page background, as #rgb or #rrggbb */
+                                background?: string;
+                                /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
+                                fontFamily?: string;
+                                /** @description An https URL of the logo shown above the embedded page */
+                                logoUrl?: string;
+                            };
+                            locale: string | null;
+                            hideChrome: boolean;
+                            /** @description The tenant's embed.allowedOrigins: the sites that may frame the page */
+                            allowedOrigins: string[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/sessions",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/sessions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/embed/sessions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/sessions"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "session": "example",
+                     *         "expiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "views": [
+                     *           "analytics"
+                     *         ],
+                     *         "theme": {},
+                     *         "locale": "example",
+                     *         "hideChrome": true,
+                     *         "allowedOrigins": [
+                     *           "example"
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description An opaque session id for X-Embed-Session; it lapses after 15 idle minutes and when the token expires */
+                            session: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            views: ("analytics" | "experiments" | string)[];
+                            /** @description Colours, font and logo of the embedded pages */
+                            theme: {
+                                /** @description Buttons and links, as #rgb or #rrggbb */
+                                primaryColor?: string;
+                                /** @description Body text, as #rgb or #rrggbb */
+                                textColor?: string;
+                                /** @description Page background, as #rgb or #rrggbb */
+                                background?: string;
+                                /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
+                                fontFamily?: string;
+                                /** @description An https URL of the logo shown above the embedded page */
+                                logoUrl?: string;
+                            };
+                            locale: string | null;
+                            hideChrome: boolean;
+                            /** @description The tenant's embed.allowedOrigins: the sites that may frame the page */
+                            allowedOrigins: string[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/session"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/session"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedAnalyticsSummary: {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "impressions": 1,
+                     *         "clicks": 1,
+                     *         "ctr": 1,
+                     *         "conversions": 1,
+                     *         "revenue": 1,
+                     *         "currency": "USD"
+                     *       },
+                     *       "meta": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "range": "7d"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            impressions: number;
+                            clicks: number;
+                            /** @description clicks / impressions (0 when there were no impressions) */
+                            ctr: number;
+                            conversions: number;
+                            /** @description attributed revenue, in `currency` */
+                            revenue: number;
+                            /** @description ISO 4217 code most of the tenant's catalog is priced in; null when the catalog names none */
+                            currency: string | null;
+                        };
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/analytics/summary",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/analytics/summary"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/analytics/summary"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/analytics/summary"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedAnalyticsTimeseries: {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "date": "example",
+                     *           "impressions": 1,
+                     *           "clicks": 1,
+                     *           "conversions": 1,
+                     *           "revenue": 1
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "range": "7d"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description one point per day of the range, oldest first, zeros included */
+                        data: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            date: string;
+                            impressions: number;
+                            clicks: number;
+                            conversions: number;
+                            /** @description attributed revenue, in `currency` */
+                            revenue: number;
+                        }[];
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/analytics/timeseries",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/analytics/timeseries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/analytics/timeseries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/analytics/timeseries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "getApiV1EmbedAnalyticsTop-products": {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+                by?: "recommended" | "clicked";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "productId": "sku-1042",
+                     *           "name": "Acme Outdoor",
+                     *           "impressions": 1,
+                     *           "clicks": 1,
+                     *           "ctr": 1,
+                     *           "conversions": 1,
+                     *           "revenue": 1
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "range": "7d",
+                     *         "by": "recommended"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            productId: string;
+                            /** @description null when the product is not in the catalog */
+                            name: string | null;
+                            impressions: number;
+                            clicks: number;
+                            /** @description clicks / impressions (0 when there were no impressions) */
+                            ctr: number;
+                            conversions: number;
+                            /** @description attributed revenue, in `currency` */
+                            revenue: number;
+                        }[];
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                            /** @enum {string} */
+                            by: "recommended" | "clicked";
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/analytics/top-products",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/analytics/top-products"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/analytics/top-products"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/analytics/top-products"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedAnalyticsPlacements: {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "placement": "product_page",
+                     *           "impressions": 1,
+                     *           "clicks": 1,
+                     *           "ctr": 1,
+                     *           "conversions": 1,
+                     *           "revenue": 1
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "range": "7d"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description most impressions first; at most 100 */
+                        data: {
+                            /** @description null: events sent without a placement */
+                            placement: string | null;
+                            impressions: number;
+                            clicks: number;
+                            /** @description clicks / impressions (0 when there were no impressions) */
+                            ctr: number;
+                            conversions: number;
+                            /** @description attributed revenue, in `currency` */
+                            revenue: number;
+                        }[];
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/analytics/placements",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/analytics/placements"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/analytics/placements"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/analytics/placements"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "getApiV1EmbedAnalyticsExport.csv": {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv, as GET /analytics/export.csv */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example example */
+                    "text/plain": string;
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/analytics/export.csv",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/analytics/export.csv"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/analytics/export.csv"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/analytics/export.csv"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedExperiments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "draft" | "running" | "paused" | "completed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *           "name": "Acme Outdoor",
+                     *           "control": "example",
+                     *           "variant": "example",
+                     *           "trafficSplit": 1,
+                     *           "metric": "example",
+                     *           "analysis": "sequential",
+                     *           "plannedSampleSize": 1,
+                     *           "variants": [
+                     *             {
+                     *               "key": "example",
+                     *               "strategy": "collaborative",
+                     *               "weight": 1
+                     *             }
+                     *           ],
+                     *           "guardrails": [
+                     *             "example"
+                     *           ],
+                     *           "cuped": true,
+                     *           "placement": "product_page",
+                     *           "status": "draft",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *           "startedAt": "2026-03-01T12:00:00.000Z",
+                     *           "completedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "total": 1,
+                     *           "limit": 1,
+                     *           "offset": 1,
+                     *           "hasMore": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            control: string;
+                            variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
+                            trafficSplit: number;
+                            metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
+                            placement: string | null;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "completed";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                        }[];
+                        meta: {
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                hasMore: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page */
+                                nextCursor?: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/experiments",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/experiments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/experiments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/experiments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedExperimentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "name": "Acme Outdoor",
+                     *         "control": "example",
+                     *         "variant": "example",
+                     *         "trafficSplit": 1,
+                     *         "metric": "example",
+                     *         "analysis": "sequential",
+                     *         "plannedSampleSize": 1,
+                     *         "variants": [
+                     *           {
+                     *             "key": "example",
+                     *             "strategy": "collaborative",
+                     *             "weight": 1
+                     *           }
+                     *         ],
+                     *         "guardrails": [
+                     *           "example"
+                     *         ],
+                     *         "cuped": true,
+                     *         "placement": "product_page",
+                     *         "status": "draft",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "startedAt": "2026-03-01T12:00:00.000Z",
+                     *         "completedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            control: string;
+                            variant: string;
+                            /** @description percent of users outside the control (with variants: control and variant are the first two arms) */
+                            trafficSplit: number;
+                            metric: string;
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            plannedSampleSize: number | null;
+                            /** @description the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit) */
+                            variants: {
+                                key: string;
+                                strategy: string;
+                                weight: number;
+                            }[] | null;
+                            guardrails: string[];
+                            cuped: boolean;
+                            placement: string | null;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "paused" | "completed";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/experiments/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/experiments/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/experiments/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/embed/experiments/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/experiments/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1EmbedExperimentsByIdResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "metric": "ctr",
+                     *         "controlMetric": 1,
+                     *         "variantMetric": 1,
+                     *         "lift": 1,
+                     *         "liftCI": [
+                     *           1,
+                     *           1
+                     *         ],
+                     *         "pValue": 1,
+                     *         "isSignificant": true,
+                     *         "sampleSize": {
+                     *           "control": 1,
+                     *           "variant": 1
+                     *         },
+                     *         "duration": 1,
+                     *         "confidenceIntervals": {
+                     *           "control": [
+                     *             1,
+                     *             1
+                     *           ],
+                     *           "variant": [
+                     *             1,
+                     *             1
+                     *           ]
+                     *         },
+                     *         "lowConfidence": true,
+                     *         "minimumSampleSize": 1,
+                     *         "srm": {
+                     *           "pValue": 1,
+                     *           "detected": true
+                     *         },
+                     *         "daily": [
+                     *           {
+                     *             "date": "2026-03-01",
+                     *             "control": {
+                     *               "users": 1,
+                     *               "metric": 1
+                     *             },
+                     *             "variant": {
+                     *               "users": 1,
+                     *               "metric": 1
+                     *             },
+                     *             "pValue": 1,
+                     *             "arms": [
+                     *               {
+                     *                 "key": "example",
+                     *                 "lift": 1,
+                     *                 "liftInterval": [
+                     *                   1,
+                     *                   1
+                     *                 ]
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "details": {},
+                     *         "analysis": "sequential",
+                     *         "peeking": true,
+                     *         "sequential": {
+                     *           "pValue": 1,
+                     *           "liftInterval": [
+                     *             1,
+                     *             1
+                     *           ],
+                     *           "method": "example",
+                     *           "tuning": {
+                     *             "alpha": 1,
+                     *             "expectedUsersPerArm": 1,
+                     *             "rho2": 1,
+                     *             "mixtureVariance": 1
+                     *           }
+                     *         },
+                     *         "decision": {
+                     *           "status": "continue",
+                     *           "arm": "example",
+                     *           "reason": "example"
+                     *         },
+                     *         "cuped": {
+                     *           "varianceReduction": 1,
+                     *           "adjustedLift": 1,
+                     *           "adjustedInterval": [
+                     *             1,
+                     *             1
+                     *           ],
+                     *           "covariateUsers": 1,
+                     *           "pValue": 1,
+                     *           "theta": 1,
+                     *           "usedForDecision": true
+                     *         },
+                     *         "arms": [
+                     *           {
+                     *             "key": "example",
+                     *             "strategy": "collaborative",
+                     *             "sampleSize": 1,
+                     *             "metric": 1,
+                     *             "lift": 1,
+                     *             "pValue": 1,
+                     *             "adjustedPValue": 1,
+                     *             "interval": [
+                     *               1,
+                     *               1
+                     *             ],
+                     *             "sequential": {
+                     *               "pValue": 1,
+                     *               "liftInterval": [
+                     *                 1,
+                     *                 1
+                     *               ],
+                     *               "method": "example",
+                     *               "tuning": {
+                     *                 "alpha": 1,
+                     *                 "expectedUsersPerArm": 1,
+                     *                 "rho2": 1,
+                     *                 "mixtureVariance": 1
+                     *               }
+                     *             },
+                     *             "cuped": {
+                     *               "varianceReduction": 1,
+                     *               "adjustedLift": 1,
+                     *               "adjustedInterval": [
+                     *                 1,
+                     *                 1
+                     *               ],
+                     *               "covariateUsers": 1,
+                     *               "pValue": 1,
+                     *               "theta": 1,
+                     *               "usedForDecision": true
+                     *             }
+                     *           }
+                     *         ],
+                     *         "guardrails": [
+                     *           {
+                     *             "metric": "example",
+                     *             "arm": "example",
+                     *             "lift": 1,
+                     *             "pValue": 1,
+                     *             "interval": [
+                     *               1,
+                     *               1
+                     *             ],
+                     *             "harm": true
+                     *           }
+                     *         ],
+                     *         "archived": true,
+                     *         "archivedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @enum {string} */
+                            metric: "ctr" | "conversion_rate" | "revenue_per_visitor";
+                            /** @description the control arm's CTR, conversion rate or revenue per visitor */
+                            controlMetric: number | null;
+                            variantMetric: number | null;
+                            /** @description relative lift of the variant over the control (0.1 = +10 %) */
+                            lift: number | null;
+                            /** @description 95 % interval [lower, upper]; null while there is too little data */
+                            liftCI: [
+                                number,
+                                number
+                            ] | null;
+                            /** @description fixed-horizon p-value (valid for one look at a planned size) */
+                            pValue: number | null;
+                            /** @description by the experiment's analysis: the sequential p-value, or the fixed-horizon one */
+                            isSignificant: boolean;
+                            /** @description exposed users per arm */
+                            sampleSize: {
+                                control: number;
+                                variant: number;
+                            };
+                            /** @description seconds since it started (until it completed) */
+                            duration: number;
+                            confidenceIntervals: {
+                                /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                control: [
+                                    number,
+                                    number
+                                ] | null;
+                                /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                variant: [
+                                    number,
+                                    number
+                                ] | null;
+                            };
+                            /** @description fewer than 500 exposed users in an arm */
+                            lowConfidence: boolean;
+                            /** @description users per arm needed to detect a 5 % relative lift (alpha 0.05, power 0.8) */
+                            minimumSampleSize: number | null;
+                            /** @description sample ratio mismatch: the arms do not match the configured split */
+                            srm: {
+                                pValue: number | null;
+                                detected: boolean;
+                            };
+                            /** @description cumulative by exposure day (absent once archived) */
+                            daily?: {
+                                /** Format: date */
+                                date: string;
+                                control: {
+                                    users: number;
+                                    metric: number | null;
+                                };
+                                variant: {
+                                    users: number;
+                                    metric: number | null;
+                                };
+                                pValue: number | null;
+                                /** @description each other arm's lift against the control that day, with its 95 % confidence sequence (sequential) or fixed-horizon interval (fixed) */
+                                arms: {
+                                    key: string;
+                                    lift: number | null;
+                                    /** @description 95 % interval [lower, upper]; null while there is too little data */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                }[];
+                            }[];
+                            /** @description the metric's full comparison: per-arm counts, intervals, test statistic (absent once archived) */
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            analysis: "sequential" | "fixed";
+                            /** @description fixed analysis before plannedSampleSize users per arm: its p-value is not yet a valid reading (always false for sequential) */
+                            peeking: boolean;
+                            /** @description null for a fixed analysis */
+                            sequential: {
+                                /** @description always-valid p-value: may be read at every look */
+                                pValue: number | null;
+                                /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                liftInterval: [
+                                    number,
+                                    number
+                                ] | null;
+                                method: string;
+                                tuning: {
+                                    alpha: number;
+                                    /** @description n*: users per arm at which the interval is tightest */
+                                    expectedUsersPerArm: number;
+                                    /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                    rho2: number;
+                                    /** @description tau², the normal mixture variance on the lift scale */
+                                    mixtureVariance: number | null;
+                                };
+                            } | null;
+                            decision: {
+                                /** @enum {string} */
+                                status: "continue" | "ship_variant" | "keep_control" | "no_difference" | "guardrail_harm";
+                                /** @description the key of the arm to ship or keep, when there is one */
+                                arm: string | null;
+                                /** @description the plain-language line the console shows */
+                                reason: string;
+                            };
+                            /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                            cuped: {
+                                /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                varianceReduction: number;
+                                adjustedLift: number | null;
+                                adjustedInterval: [
+                                    number,
+                                    number
+                                ] | null;
+                                /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                covariateUsers: number;
+                                /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                pValue: number | null;
+                                /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                theta: number;
+                                /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                usedForDecision: boolean;
+                            } | null;
+                            /** @description every arm, the control first, each against the control */
+                            arms: {
+                                key: string;
+                                strategy: string;
+                                /** @description exposed users */
+                                sampleSize: number;
+                                metric: number | null;
+                                /** @description relative lift over the control (null for the control) */
+                                lift: number | null;
+                                /** @description fixed-horizon p-value against the control */
+                                pValue: number | null;
+                                /** @description the analysis' p-value (sequential or fixed), Holm-corrected across the arms: what the decision reads */
+                                adjustedPValue: number | null;
+                                /** @description fixed-horizon 95 % interval for the lift */
+                                interval: [
+                                    number,
+                                    number
+                                ] | null;
+                                sequential: {
+                                    /** @description always-valid p-value: may be read at every look */
+                                    pValue: number | null;
+                                    /** @description 95 % confidence sequence for the relative lift, valid at every look at once */
+                                    liftInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    method: string;
+                                    tuning: {
+                                        alpha: number;
+                                        /** @description n*: users per arm at which the interval is tightest */
+                                        expectedUsersPerArm: number;
+                                        /** @description (-2 ln alpha + ln(1 - 2 ln alpha)) / n* */
+                                        rho2: number;
+                                        /** @description tau², the normal mixture variance on the lift scale */
+                                        mixtureVariance: number | null;
+                                    };
+                                } | null;
+                                /** @description CUPED: the metric adjusted with the same metric over the 14 days before exposure; null when off or the covariate does not vary */
+                                cuped: {
+                                    /** @description 0–1: 1 − var(adjusted) / var(unadjusted) */
+                                    varianceReduction: number;
+                                    adjustedLift: number | null;
+                                    adjustedInterval: [
+                                        number,
+                                        number
+                                    ] | null;
+                                    /** @description exposed users (control and this arm) with events in the 14 days before exposure */
+                                    covariateUsers: number;
+                                    /** @description the adjusted lift's p-value by the experiment's analysis (always-valid for sequential) */
+                                    pValue: number | null;
+                                    /** @description θ = cov(Y, X) / var(X), pooled across arms */
+                                    theta: number;
+                                    /** @description at least 10 % of exposed users have pre-exposure events, so the decision reads the adjusted figures */
+                                    usedForDecision: boolean;
+                                } | null;
+                            }[];
+                            /** @description each guardrail metric for each arm against the control */
+                            guardrails: {
+                                metric: string;
+                                arm: string;
+                                lift: number | null;
+                                /** @description one-sided always-valid p-value for harm (the lift below 0) */
+                                pValue: number | null;
+                                /** @description 90 % confidence sequence for the lift: harm when its upper end is below 0 (one-sided 5 %) */
+                                interval: [
+                                    number,
+                                    number
+                                ] | null;
+                                harm: boolean;
+                            }[];
+                            /**
+                             * @description older than 90 days: a summary is kept, per-user data deleted
+                             * @constant
+                             */
+                            archived?: true;
+                            /** Format: date-time */
+                            archivedAt?: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/embed/experiments/:id/results",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/embed/experiments/:id/results"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/embed/experiments/:id/results"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/embed/experiments/:id/results"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/embed/experiments/:id/results"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -8,6 +8,8 @@ export type ApiInit = {
   method?: string; body?: unknown; tenantId?: string; query?: Record<string, string | number | undefined>
   /** A body passed through as it streams in (an upload), with its own Content-Type; instead of `body`. */
   stream?: { body: ReadableStream<Uint8Array> | null; contentType: string }
+  /** Further request headers (an embedded page's X-Embed-Session). */
+  headers?: Record<string, string>
 }
 /** Serves one API request; clientIp lets the API throttle sign-ins per real caller. */
 export type ApiHandler = (req: Request, clientIp: string) => Promise<Response>
@@ -32,7 +34,7 @@ function buildUrl(ev: RequestEventBase, path: string, query?: ApiInit['query']) 
 
 /** One request to the API, with no session handling. */
 export async function send(ev: RequestEventBase, path: string, init: ApiInit & { token?: string } = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { accept: 'application/json', ...init.headers }
   if (init.body !== undefined) headers['content-type'] = 'application/json'
   if (init.stream) headers['content-type'] = init.stream.contentType
   if (init.token) headers.authorization = `Bearer ${init.token}`

@@ -1,6 +1,6 @@
 // Every page: skip link, header (public or signed-in navigation), main, footer.
 import { component$, Slot } from '@builder.io/qwik'
-import { Form, Link, routeAction$, routeLoader$, type RequestHandler } from '@builder.io/qwik-city'
+import { Form, Link, routeAction$, routeLoader$, useLocation, type RequestHandler } from '@builder.io/qwik-city'
 import { NavLink } from '../components/ui'
 import { send } from '../lib/transport'
 import { clearSession, readSession } from '../lib/session'
@@ -20,9 +20,13 @@ export const useLogout = routeAction$(async (_, ev) => {
   throw ev.redirect(303, '/login?signedOut=1')
 })
 
+/** Pages shown inside other sites' frames (routes/embed): their own layout, none of this chrome. */
+const isEmbedded = (pathname: string) => pathname === '/embed' || pathname.startsWith('/embed/')
+
 export default component$(() => {
   const signedIn = useSignedIn()
   const logout = useLogout()
+  if (isEmbedded(useLocation().url.pathname)) return <Slot />
   return (
     <>
       <a class="skip-link" href="#main">Skip to content</a>

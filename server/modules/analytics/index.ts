@@ -1,54 +1,48 @@
 import { Elysia } from 'elysia'
-import { Forbidden } from '../../errors.ts'
-import type { authGuards } from '../../http/auth.ts'
+import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { problems, T } from '../../http/schemas.ts'
 import { AnalyticsModel } from './model.ts'
 import type { AnalyticsService } from './service.ts'
 
-const security = [{ bearer: [] }]
-const tenantHeader = 'Admin access token plus X-Tenant-ID naming one of your tenants.'
-
-/** Analytics are for the merchant's admins (F-009): an API key, even a valid one, is refused. */
-const KEY_REFUSED = 'Analytics need an admin access token (with X-Tenant-ID); API keys cannot read them'
-const presentsKey = (h: Headers) => !!h.get('x-api-key') || /^Bearer\s+rk_/i.test(h.get('authorization') ?? '')
+const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }, { accountKey: [] }]
+const accountSecurity: Record<string, string[]>[] = [{ bearer: [] }, { accountKey: [] }]
+/** A write key is a backend secret and may read its own tenant's analytics (a platform's reporting); a read key sits in pages (F-016). */
+const tenantHeader = ACCESS.write
 
 export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<typeof authGuards>) {
   return new Elysia({ prefix: '/analytics', tags: ['Analytics'] })
     .use(guards)
-    // Before the guards' own transform, so a key gets this answer rather than a key-path one.
-    // request.headers, not Elysia's `headers`: naming that copies every header into an object per request.
-    .onTransform(({ request }) => { if (presentsKey(request.headers)) throw new Forbidden(KEY_REFUSED) })
     .get('/summary', ({ principal, query }) => analytics.summary(principal.tenantId, query), {
-      tenant: 'read', query: AnalyticsModel.query,
-      response: { 200: AnalyticsModel.summary, ...problems(400, 401, 403, 404) },
+      tenant: 'write', query: AnalyticsModel.query,
+      response: { 200: AnalyticsModel.summary, ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'KPIs for the range: impressions, clicks, CTR, attributed conversions and revenue', description: tenantHeader, security },
     })
     .get('/timeseries', ({ principal, query }) => analytics.timeseries(principal.tenantId, query), {
-      tenant: 'read', query: AnalyticsModel.query,
-      response: { 200: AnalyticsModel.timeseries, ...problems(400, 401, 403, 404) },
+      tenant: 'write', query: AnalyticsModel.query,
+      response: { 200: AnalyticsModel.timeseries, ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'One point per UTC day of the range (zeros included)', description: tenantHeader, security },
     })
     .get('/top-products', ({ principal, query }) => analytics.topProducts(principal.tenantId, query), {
-      tenant: 'read', query: AnalyticsModel.topQuery,
-      response: { 200: AnalyticsModel.topProducts, ...problems(400, 401, 403, 404) },
+      tenant: 'write', query: AnalyticsModel.topQuery,
+      response: { 200: AnalyticsModel.topProducts, ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'The 10 most recommended (impressions) or most clicked recommended products, with catalog names', description: tenantHeader, security },
     })
     .get('/placements', ({ principal, query }) => analytics.placements(principal.tenantId, query), {
-      tenant: 'read', query: AnalyticsModel.query,
-      response: { 200: AnalyticsModel.placements, ...problems(400, 401, 403, 404) },
+      tenant: 'write', query: AnalyticsModel.query,
+      response: { 200: AnalyticsModel.placements, ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'KPIs per placement (the 100 with most impressions)', description: tenantHeader, security },
     })
     .get('/export.csv', async ({ principal, query }) => {
       const { body, filename } = await analytics.exportCsv(principal.tenantId, query)
       return new Response(body, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' } })
     }, {
-      tenant: 'read', query: AnalyticsModel.query,
-      response: { 200: T.String({ description: 'text/csv: daily rows with a Total row, then placements, top recommended and top clicked products, each section with its header row' }), ...problems(400, 401, 403, 404) },
+      tenant: 'write', query: AnalyticsModel.query,
+      response: { 200: T.String({ description: 'text/csv: daily rows with a Total row, then placements, top recommended and top clicked products, each section with its header row' }), ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'Everything the analytics page shows, as a CSV download', description: tenantHeader, security },
     })
     .get('/overview', ({ actor, query }) => analytics.overview(actor.accountId, query), {
       account: true, query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.overview, ...problems(400, 401, 403) },
-      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", security },
+      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", security: accountSecurity },
     })
 }

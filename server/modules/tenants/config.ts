@@ -28,6 +28,20 @@ export const ModelSettings = Strict({
 })
 export type ModelSettings = Static<typeof ModelSettings>
 
+/** An origin as a CSP source: scheme, host and optional port, nothing else (it is written into a header). */
+export const EmbedOrigin = T.String({
+  maxLength: 255, pattern: '^https?://([a-z0-9-]+\\.)*[a-z0-9-]+(:[0-9]{1,5})?$',
+  description: 'An origin: http(s)://host[:port], lower case, no path, no wildcard',
+})
+
+/** Embedded analytics (F-016): which sites may frame the /embed pages (Content-Security-Policy frame-ancestors). */
+export const EmbedSettings = Strict({
+  allowedOrigins: T.Array(EmbedOrigin, {
+    maxItems: 20, uniqueItems: true,
+    description: "Origins allowed to show this tenant's /embed pages in a frame; none (the default) = no site may frame them",
+  }),
+})
+
 export const TenantConfig = Strict({
   defaultStrategy: Strategy,
   excludePurchased: T.Boolean(),
@@ -46,6 +60,7 @@ export const TenantConfig = Strict({
     description: 'How far back raw events are kept and read by the model (days): events imported (POST /imports) of any age within it are accepted, '
       + 'feed the model and the rollups; older raw events are folded into daily summaries. Events sent live (POST /events) may be at most 90 days old.',
   }),
+  embed: EmbedSettings,
 })
 export type TenantConfig = Static<typeof TenantConfig>
 
@@ -61,6 +76,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 'auto', itemsPerShopper: 'auto', intentHalfLifeDays: 'auto', regularisation: 'auto' },
   widget: DEFAULT_WIDGET_CONFIG,
   historyDays: 365,
+  embed: { allowedOrigins: [] },
 }
 
 /** The effective config of a stored (possibly older, partial) config object. */

@@ -1,8 +1,8 @@
 // Server side of the analytics page: one call per panel, in parallel, through
-// the console's API client. Shared by the page's routeLoader$ (first render)
-// and its server$ refresh (every 60 s, no reload).
+// the console's API client (or an embedded page's session). Shared by the pages'
+// routeLoader$ (first render) and their server$ refresh (every 60 s, no reload).
 import type { RequestEventBase } from '@builder.io/qwik-city'
-import { apiFetch, type ApiData, type ApiResponse, type Problem } from '../../lib/api'
+import { apiFetch, type ApiData, type ApiResponse, type ApiResult, type Problem } from '../../lib/api'
 import { pageQuery, parseFilters, parseRange, rangeQuery, type DateRange } from './range'
 
 export type Summary = ApiData<'/api/v1/analytics/summary', 'get'>
@@ -29,12 +29,24 @@ export interface AnalyticsView {
   loadedAt: string
 }
 
+/** One analytics read (`summary`, `timeseries`, …) with the page's query: as the signed-in admin, or as an embed session. */
+export type AnalyticsGet = <T>(path: 'summary' | 'timeseries' | 'top-products' | 'placements', query: Record<string, string>) => Promise<ApiResult<T>>
+
+/** The console's own page: the admin's session, X-Tenant-ID. */
+export const adminAnalytics = (ev: RequestEventBase, tenantId: string): AnalyticsGet =>
+  (path, query) => apiFetch(ev, `/api/v1/analytics/${path}`, { tenantId, query })
+
 export async function loadAnalytics(ev: RequestEventBase, tenantId: string, params: URLSearchParams): Promise<AnalyticsView> {
+  return loadAnalyticsWith(adminAnalytics(ev, tenantId), params)
+}
+
+/** Every panel's data, in parallel, through `call` (the console's or an embedded page's way to the API). */
+export async function loadAnalyticsWith(call: AnalyticsGet, params: URLSearchParams): Promise<AnalyticsView> {
   const { range, error } = parseRange(params)
   const filters = parseFilters(params)
   const query = { ...rangeQuery(range), ...filters }
   const get = <P extends 'summary' | 'timeseries' | 'top-products' | 'placements'>(path: P, extra: Record<string, string> = {}) =>
-    apiFetch<ApiData<`/api/v1/analytics/${P}`, 'get'>>(ev, `/api/v1/analytics/${path}`, { tenantId, query: { ...query, ...extra } })
+    call<ApiData<`/api/v1/analytics/${P}`, 'get'>>(path, { ...query, ...extra })
   const [summary, series, rec, clk, pl] = await Promise.all([
     get('summary'), get('timeseries'),
     get('top-products', { by: 'recommended' }), get('top-products', { by: 'clicked' }),

@@ -1,6 +1,7 @@
 // Display names for the API's enum values (the API's names stay the form values).
 import type { StrategyName } from '../../lib/vocabulary.ts'
 import { formatMoney, formatPercent } from '../analytics/format.ts'
+import type { Experiment } from './types.ts'
 
 export const STRATEGY_LABELS: Record<StrategyName, string> = {
   collaborative: 'Collaborative filtering',
@@ -25,4 +26,12 @@ export const metricLabel = (m: string) => METRIC_LABELS[m as Metric] ?? m
 /** An arm's metric value as read: rates as percentages, revenue per visitor in money. */
 export function formatMetric(metric: string, value: number | null | undefined, currency: string | null = null): string {
   return metric === 'revenue_per_visitor' ? formatMoney(value, currency) : formatPercent(value)
+}
+
+/** The line under an experiment's name: its arms and split, metric and placement. */
+export function experimentLead(e: Experiment): string {
+  const arms = e.variants
+    ? e.variants.map((a, i) => `${a.key}: ${strategyLabel(a.strategy)} ${a.weight}%${i === 0 ? ' (control)' : ''}`).join(', ')
+    : `${strategyLabel(e.control)} (control) vs ${strategyLabel(e.variant)} (variant) · ${e.trafficSplit}% of shoppers in the variant`
+  return `${arms} · ${metricLabel(e.metric)} · ${e.placement ? `placement ${e.placement}` : 'every placement'}`
 }

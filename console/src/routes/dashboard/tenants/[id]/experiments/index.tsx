@@ -2,8 +2,9 @@
 import { component$ } from '@builder.io/qwik'
 import { Link, routeLoader$, useLocation, type DocumentHead } from '@builder.io/qwik-city'
 import { pageHref, pager, parsePage, type Pagination } from '../../../../../components/catalog/query'
-import { metricLabel, STATUS_LABELS, strategyLabel } from '../../../../../components/experiments/labels'
-import { STATUS_BADGE, type Experiment } from '../../../../../components/experiments/types'
+import { ExperimentsTable } from '../../../../../components/experiments/experiments-table'
+import { STATUS_LABELS } from '../../../../../components/experiments/labels'
+import type { Experiment } from '../../../../../components/experiments/types'
 import { EmptyState, PageHeader, ProblemAlert } from '../../../../../components/ui'
 import { apiFetch } from '../../../../../lib/api'
 
@@ -51,29 +52,7 @@ export default component$(() => {
           </EmptyState>
         )
         : (
-          <div class="table-wrap">
-            <table id="experiments-table">
-              <caption class="sr-only">Experiments</caption>
-              <thead><tr>
-                <th scope="col">Name</th><th scope="col">Status</th><th scope="col">Control</th><th scope="col">Variant</th>
-                <th scope="col" class="num">Variant traffic</th><th scope="col">Metric</th><th scope="col">Placement</th><th scope="col">Started</th>
-              </tr></thead>
-              <tbody>
-                {rows.map((e) => (
-                  <tr key={e.id}>
-                    <th scope="row" style="font-weight:400;background:none"><Link href={`${base}/${e.id}`}>{e.name}</Link></th>
-                    <td><span class={STATUS_BADGE[e.status]}>{STATUS_LABELS[e.status]}</span></td>
-                    <td>{strategyLabel(e.control)}</td>
-                    <td>{strategyLabel(e.variant)}</td>
-                    <td class="num">{e.trafficSplit}%</td>
-                    <td>{metricLabel(e.metric)}</td>
-                    <td>{e.placement ?? <span class="muted">all</span>}</td>
-                    <td>{e.startedAt ? `${e.startedAt.slice(0, 16).replace('T', ' ')} UTC` : <span class="muted">not started</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ExperimentsTable rows={rows} base={base} />
         )}
       {p && p.pages > 1 && (
         <nav aria-label="Pages" class="form-row">
