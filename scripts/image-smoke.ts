@@ -206,7 +206,12 @@ export async function smoke(image: Image, opts: { log?: (c: Check) => void } = {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dataDir, ...image.env, DATA_DIR: dataDir, PORT: String(port), CONSOLE_PORT: String(consolePort), LOG_LEVEL: 'warn', BCRYPT_COST: '4' }
   const proc = Bun.spawn([process.execPath, ...image.cmd.slice(1)], { cwd: image.dir, env, stdout: 'pipe', stderr: 'pipe' })
   let out = ''
-  for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) void (async () => { const d = new TextDecoder(); for await (const c of s) out += d.decode(c, { stream: true }) })()
+  for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) {
+    void (async () => {
+      const reader = s.getReader(), d = new TextDecoder()
+      for (let c = await reader.read(); !c.done; c = await reader.read()) out += d.decode(c.value, { stream: true })
+    })()
+  }
   const api = `http://127.0.0.1:${port}`, consoleBase = `http://127.0.0.1:${consolePort}`
   try {
     let health: unknown
