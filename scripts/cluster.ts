@@ -11,7 +11,7 @@
 // --hold keeps the cluster up afterwards (Ctrl-C stops it) and prints its address.
 // The load test across the same topology: bun scripts/load/mixed.ts --cluster.
 import { arg } from './lib/args.ts'
-import { call, checkList, fmt, pct, privateRedis, seedSmallStore, setupTenant, sleep, startCluster, throwawayDatabase, type Cluster } from './lib/cluster.ts'
+import { call, checkList, fmt, pct, privateRedis, seedSmallStore, setupTenant, sleep, startCluster, storedEvents, throwawayDatabase, type Cluster } from './lib/cluster.ts'
 
 const SECONDS = arg('--seconds', 20), RATE = arg('--rate', 200), REDIS_PORT = arg('--redis-port', 6395)
 const redis = privateRedis(REDIS_PORT)
@@ -33,7 +33,7 @@ try {
   check('the proxy spread the requests over both instances', Object.values(c.proxy.served).every((n) => n > 10), JSON.stringify(c.proxy.served))
 
   // ---- rolling restart under load: recommendations and events through the proxy, open loop
-  const eventsBefore = (await call(c.base, 'GET', '/api/v1/events?limit=1', k.writeKey)).body.meta.pagination.total as number
+  const eventsBefore = await storedEvents(db, k.tenantId)
   const statuses: Record<string, number> = {}
   const ms: number[] = []
   let acked = 0, seq = 0
@@ -63,7 +63,7 @@ try {
   await load
   await Promise.all(inflight)
   await sleep(500)
-  const stored = (await call(c.base, 'GET', '/api/v1/events?limit=1', k.writeKey)).body.meta.pagination.total - eventsBefore
+  const stored = (await storedEvents(db, k.tenantId)) - eventsBefore
   const sent = Object.values(statuses).reduce((a, b) => a + b, 0)
   console.log(`rolling restart: ${restarts.join('; ')}`)
   console.log(`${sent} requests at ${RATE}/s over ${SECONDS} s: ${JSON.stringify(statuses)}; p50 ${fmt(pct(ms, 50))} ms, p99 ${fmt(pct(ms, 99))} ms, max ${fmt(Math.max(...ms))} ms`)

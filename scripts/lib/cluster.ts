@@ -74,6 +74,15 @@ export async function startProcess(name: string, script: 'server/main.ts' | 'ser
   return p
 }
 
+/**
+ * The tenant's stored events, counted in the database: GET /events counts at
+ * most 10,001 rows (more than a load test sends), so it cannot check "stored == acknowledged".
+ */
+export async function storedEvents(db: { connect(): ReturnType<typeof postgres> }, tenantId: string): Promise<number> {
+  const sql = db.connect()
+  try { return Number((await sql`select count(*)::int as n from events where tenant_id = ${tenantId}`)[0]!.n) } finally { await sql.end() }
+}
+
 /** Signs up an admin, creates a tenant with the given config and a read and a write key. */
 export async function setupTenant(base: string, config: object = {}) {
   const send = async (path: string, body: unknown, headers: Record<string, string> = {}) => {

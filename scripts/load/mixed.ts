@@ -14,7 +14,7 @@
 // proxy (scripts/lib/cluster.ts startCluster), every request through the proxy.
 //
 //   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394] [--cluster]
-import { call, type Cluster, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startCluster, startProcess, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
+import { call, type Cluster, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startCluster, startProcess, storedEvents, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
 import { arg } from '../lib/args.ts'
 
 interface Kind { name: string; method: 'GET' | 'POST'; rate: number; headers: Record<string, string>; path: string; batch?: number }
@@ -146,8 +146,7 @@ try {
     await p.exited
     return JSON.parse(out.trim().split('\n').at(-1)!)
   }
-  const eventsStored = async (key: string) => (await call(api.base, 'GET', '/api/v1/events?limit=1', key)).body.meta.pagination.total as number
-  const before = { main: await eventsStored(main.writeKey), limited: await eventsStored(limited.writeKey) }
+  const before = { main: await storedEvents(db, main.tenantId), limited: await storedEvents(db, limited.tenantId) }
 
   let failed = false
   const acked = { main: 0, limited: 0 }
@@ -167,7 +166,7 @@ try {
     }
   }
   await sleep(1000)
-  const stored = { main: (await eventsStored(main.writeKey)) - before.main, limited: (await eventsStored(limited.writeKey)) - before.limited }
+  const stored = { main: (await storedEvents(db, main.tenantId)) - before.main, limited: (await storedEvents(db, limited.tenantId)) - before.limited }
   console.log(`\nevents acknowledged ${acked.main} + ${acked.limited} (over-limit tenant); stored ${stored.main} + ${stored.limited}`)
   if (stored.main !== acked.main || stored.limited !== acked.limited) { failed = true; console.log('  MISMATCH: acknowledged events not all stored (or stored without acknowledgement)') }
 
