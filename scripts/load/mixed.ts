@@ -123,7 +123,13 @@ try {
         const n = (b + w) * 100 + j, u = n % USERS
         return { eventType: n % 7 === 0 ? 'purchase' : 'product_viewed', userId: `s${u}`, productId: `p${(u % 20) + 20 * ((n * 13) % 100)}`, timestamp: new Date(now - 30 * 86400_000 + n * 25_000).toISOString() }
       })
-      const r = await call(api.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      // A busy database answers 503 with Retry-After (nothing stored): send the batch again, as a client would.
+      let r = await call(api.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      for (let tries = 0; r.status === 503 && tries < 5; tries++) {
+        await sleep(1000 * Number(r.headers.get('retry-after') ?? 1))
+        r = await call(api.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      }
+      if (r.status !== 202) throw new Error(`seeding: ${r.status} ${JSON.stringify(r.body)}`)
       seeded += r.body.data.accepted
     }))
   }
