@@ -191,7 +191,7 @@ console.log(`\nDemo store ready: open ${base}/demo`)
 async function seedExperiments() {
   const existing = must(await call('GET', '/api/v1/experiments?limit=100', as), 'list experiments', 200).data as { name: string }[]
   const plans = [
-    { name: 'Product page: similar items vs bought together', control: 'content_based', variant: 'collaborative', placement: DEMO_PLACEMENTS.product, shoppers: 600, ctr: { control: 0.07, variant: 0.12 }, finish: true },
+    { name: 'Product page: similar items vs bought together', control: 'content_based', variant: 'collaborative', placement: DEMO_PLACEMENTS.product, shoppers: 600, ctr: { control: 0.06, variant: 0.14 }, finish: true },
     { name: 'Home page: trending vs personal', control: 'trending', variant: 'collaborative', placement: DEMO_PLACEMENTS.home, shoppers: 160, ctr: { control: 0.08, variant: 0.1 }, finish: false },
   ] as const
   const rand = mulberry32(admin!.anchor % 2_147_483_647 + 7)
