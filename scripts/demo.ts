@@ -9,10 +9,15 @@
 // and the event timestamps are anchored to the first run, so a re-run updates the
 // same tenant and every event it sends again is a recognised duplicate.
 // DATA_DIR/demo.json holds what GET /demo needs: the tenant id and its read key,
-// which is public by design (every merchant page carries one).
+// which is public by design (every merchant page carries one). The server reads
+// it from its own DATA_DIR, so run the demo with the server's DATA_DIR (the same
+// environment, or `DATA_DIR=… npm run demo`): before seeding, it checks that the
+// server serves this tenant's store and says how to fix it when it does not.
+// It also runs two experiments on the demo placements — one finished, one
+// running — so the Experiments page opens on results.
 import { randomBytes } from 'node:crypto'
-import { chmod, readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { loadConfig } from '../server/config.ts'
 import { DEMO_PLACEMENTS, DEMO_STATE_FILE } from '../server/modules/sdk/demo.ts'
 import { mulberry32, syntheticStore } from './eval/synthetic.ts'
@@ -51,6 +56,9 @@ try {
   console.error(`No RecomEngine server at ${base}. Start it first (npm start), then run npm run demo again.`)
   process.exit(1)
 }
+// A failed step is a message, not a stack trace.
+process.on('uncaughtException', (e) => { console.error(`npm run demo: ${e instanceof Error ? e.message : String(e)}`); process.exit(1) })
+await mkdir(config.dataDir, { recursive: true })
 
 // 1. The demo admin: created once, logged in on every later run.
 let admin = await readJson<AdminFile>(adminFile)
@@ -74,6 +82,15 @@ const as = { token, tenant: tenantId }
 let readKey = (await readJson<{ tenantId: string; readKey: string }>(stateFile))?.readKey
 if (!readKey || (await call('GET', `/api/v1/widgets/${DEMO_PLACEMENTS.home}`, { key: readKey })).status !== 200) {
   readKey = must(await call('POST', `/api/v1/tenants/${tenantId}/api-keys`, { token, body: { name: 'Demo store SDK', permissions: 'read' } }), 'create read key', 201).data.key as string
+}
+
+// The server reads demo.json from its own DATA_DIR: make sure it is this one before seeding anything.
+await writeFile(stateFile, JSON.stringify({ tenantId, readKey }))
+const page = await fetch(`${base}/demo`)
+if (page.status !== 200 || !(await page.text()).includes(readKey)) {
+  console.error(`The server at ${base} does not read its demo store from DATA_DIR=${resolve(config.dataDir)} (this shell's): GET /demo answers ${page.status}` +
+    `${page.status === 200 ? ' with another tenant' : ''}. Run the demo with the server's DATA_DIR: DATA_DIR=<the server's DATA_DIR> npm run demo`)
+  process.exit(1)
 }
 
 // 4. Catalog: the synthetic store, with pictures and product pages served by this server.
@@ -161,5 +178,55 @@ for (;;) {
 }
 console.log(`model ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 
-await writeFile(stateFile, JSON.stringify({ tenantId, readKey }))
+// 8. Experiments: a finished one on the product page and a running one on the home page.
+await seedExperiments()
+
 console.log(`\nDemo store ready: open ${base}/demo`)
+
+/**
+ * Shoppers exposed through GET /recommendations (which records the exposure and
+ * names the arm), then impressions and clicks after it, more clicks in the
+ * variant: results to read at once. Kept by name, so a re-run adds none.
+ */
+async function seedExperiments() {
+  const existing = must(await call('GET', '/api/v1/experiments?limit=100', as), 'list experiments', 200).data as { name: string }[]
+  const plans = [
+    { name: 'Product page: similar items vs bought together', control: 'content_based', variant: 'collaborative', placement: DEMO_PLACEMENTS.product, shoppers: 600, ctr: { control: 0.06, variant: 0.14 }, finish: true },
+    { name: 'Home page: trending vs personal', control: 'trending', variant: 'collaborative', placement: DEMO_PLACEMENTS.home, shoppers: 160, ctr: { control: 0.08, variant: 0.1 }, finish: false },
+  ] as const
+  const rand = mulberry32(admin!.anchor % 2_147_483_647 + 7)
+  const ids = store.input.items.filter((x) => x.available).map((x) => x.productId)
+  for (const plan of plans) {
+    if (existing.some((e) => e.name === plan.name)) continue
+    const exp = must(await call('POST', '/api/v1/experiments', { ...as, body: { name: plan.name, metric: 'ctr', control: plan.control, variant: plan.variant, trafficSplit: 50, placement: plan.placement } }), 'create experiment', 201).data as { id: string }
+    const shoppers = Array.from({ length: plan.shoppers }, (_, i) => `demo-${plan.finish ? 'pdp' : 'home'}-visitor-${i}`)
+    const arms = new Map<string, string>()
+    const queue = [...shoppers]
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let u = queue.shift(); u; u = queue.shift()) {
+        const r = must(await call('GET', `/api/v1/recommendations?userId=${u}&placement=${plan.placement}&productId=${ids[0]}&limit=4`, { key: readKey }), 'recommendations', 200)
+        arms.set(u, r.meta.experiment?.variant ?? 'control')
+      }
+    }))
+    // After the exposures (an event counts from its shopper's exposure on).
+    const at = new Date(Date.now() + 1000).toISOString()
+    const evs: DemoEvent[] = shoppers.flatMap((userId) => {
+      const shown = Array.from({ length: 4 }, () => ids[Math.floor(rand() * ids.length)]!)
+      const clicked = rand() < plan.ctr[arms.get(userId) === 'variant' ? 'variant' : 'control']
+      return [
+        ...shown.map((productId) => ({ eventType: 'recommendation_impressed', userId, productId, timestamp: at, placement: plan.placement })),
+        ...(clicked ? [{ eventType: 'recommendation_clicked', userId, productId: shown[0]!, timestamp: at, placement: plan.placement }] : []),
+      ]
+    })
+    for (let i = 0; i < evs.length; i += 100) must(await call('POST', '/api/v1/events/batch', { ...as, body: { events: evs.slice(i, i + 100) } }), 'experiment events', 202)
+    // Exposures are written in the background: wait until every shopper is in the results (then complete the finished one).
+    for (let i = 0; ; i++) {
+      const r = must(await call('GET', `/api/v1/experiments/${exp.id}/results`, as), 'results', 200).data
+      if (r.sampleSize.control + r.sampleSize.variant >= plan.shoppers && r.controlMetric !== null && r.variantMetric !== null) break
+      if (i > 300) throw new Error('the experiment\'s exposures did not reach its results within a minute')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    if (plan.finish) must(await call('POST', `/api/v1/experiments/${exp.id}/complete`, as), 'complete experiment', 200)
+    console.log(`experiment "${plan.name}": ${shoppers.length} shoppers${plan.finish ? ', completed' : ', running'}`)
+  }
+}

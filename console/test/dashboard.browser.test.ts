@@ -276,7 +276,9 @@ describe('dashboard', () => {
       expect(await kpi('Clicks')).toBe('1')
       expect(await kpi('Click-through rate')).toBe('25.00%')
       const row = page.locator('tbody tr', { hasText: tenantName })
-      expect(await row.locator('td').allTextContents()).toEqual(['4', '1', '25.00%', '0', '$0.00'])
+      // No catalog, so no currency: no revenue is a dash, not "$0.00" (the aggregation: console/src/lib/revenue.test.ts).
+      expect(await row.locator('td').allTextContents()).toEqual(['4', '1', '25.00%', '0', '—'])
+      expect(await kpi('Attributed revenue')).toBe('—no attributed purchases yet')
       await expectNoAxeViolations(page)
     } finally { await context.close() }
   }, 30_000)

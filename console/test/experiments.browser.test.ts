@@ -69,6 +69,9 @@ describe('experiments', () => {
     await page.locator('#experiment-status').waitFor()
     expect(await page.locator('h1:visible').innerText()).toBe('Collab vs Content')
     expect(await page.locator('#experiment-status').innerText()).toBe('Running')
+    // No shopper exposed yet: nothing to promote.
+    expect(await page.getByRole('button', { name: 'Promote winner' }).isDisabled()).toBe(true)
+    expect(await page.locator('#promote-hint').innerText()).toContain('No results yet')
     const list = (await h.t.req('GET', '/api/v1/experiments', { token: s.token, tenant: tenantId })).body.data
     expect(list).toHaveLength(1)
     expect(list[0]).toMatchObject({ name: 'Collab vs Content', control: 'collaborative', variant: 'content_based', trafficSplit: 50, metric: 'ctr', placement: 'home', status: 'running' })
@@ -114,6 +117,7 @@ describe('experiments', () => {
     expect(await chart.getAttribute('role')).toBe('img')
     expect(await chart.getAttribute('aria-label')).toContain('Control (Collaborative filtering)')
     expect(await page.locator('[data-arm="variant"] circle').count()).toBe(1)
+    expect(await page.getByRole('button', { name: 'Promote winner' }).isEnabled()).toBe(true)
     await expectNoAxeViolations(page)
   }, 60_000)
 

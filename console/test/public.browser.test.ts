@@ -83,6 +83,21 @@ describe('public console pages', () => {
     expect(html).toContain('$799.00')
   }, 30_000)
 
+  test('without JavaScript, Calculate is a GET to the pricing page itself, which renders the quote', async () => {
+    const noJs = await h.browser.newContext({ javaScriptEnabled: false, baseURL: h.consoleUrl })
+    try {
+      const page = await noJs.newPage()
+      await page.goto('/pricing')
+      await page.getByLabel('Events per month').fill('2000500')
+      await page.getByLabel('Products in your catalog').fill('100')
+      await page.getByRole('button', { name: 'Calculate' }).click()
+      await page.waitForURL(/events=2000500/)
+      expect(new URL(page.url()).pathname).toBe('/pricing')
+      expect(new URL(page.url()).searchParams.get('events')).toBe('2000500')
+      expect(await page.locator('#quote').innerText()).toContain('Growth: $149.05 / month')
+    } finally { await noJs.close() }
+  }, 30_000)
+
   test('protected routes redirect to /login with the page to come back to', async () => {
     for (const path of ['/dashboard', '/dashboard/tenants', '/dashboard/settings', '/dashboard/tenants/3b241101-e2bb-4255-8caf-4136c566a962/api-keys']) {
       const res = await fetch(h.consoleUrl + path, { redirect: 'manual' })

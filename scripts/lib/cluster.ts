@@ -44,7 +44,8 @@ export interface Proc { name: string; base: string; port: number; proc: ReturnTy
  * what an instance said about a fault.
  */
 export async function startProcess(name: string, script: 'server/main.ts' | 'server/worker.ts', env: Record<string, string>): Promise<Proc> {
-  const port = script === 'server/main.ts' ? freePort() : 0
+  // env.PORT: the same address again (a restarted instance behind a proxy).
+  const port = script === 'server/main.ts' ? Number(env.PORT ?? freePort()) : 0
   const dataDir = mkdtempSync(join(tmpdir(), `fault-${name}-`))
   const proc = Bun.spawn([process.execPath, script], {
     cwd: ROOT, stdout: 'pipe', stderr: 'pipe',
@@ -71,6 +72,15 @@ export async function startProcess(name: string, script: 'server/main.ts' | 'ser
     }
   }
   return p
+}
+
+/**
+ * The tenant's stored events, counted in the database: GET /events counts at
+ * most 10,001 rows (more than a load test sends), so it cannot check "stored == acknowledged".
+ */
+export async function storedEvents(db: { connect(): ReturnType<typeof postgres> }, tenantId: string): Promise<number> {
+  const sql = db.connect()
+  try { return Number((await sql`select count(*)::int as n from events where tenant_id = ${tenantId}`)[0]!.n) } finally { await sql.end() }
 }
 
 /** Signs up an admin, creates a tenant with the given config and a read and a write key. */
@@ -242,3 +252,77 @@ export function tcpProxy(target: { host: string; port: number }) {
 
 export const pct = (a: number[], p: number) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0 }
 export const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0)
+
+/**
+ * A tiny round-robin HTTP proxy on loopback, standing in for Caddy in
+ * deploy/compose.yaml: each request goes to the next upstream; a refused
+ * connection (an instance restarting) is retried on the next one, since the
+ * request never reached it, and that upstream is skipped for a second.
+ */
+export function roundRobinProxy(upstreams: string[]) {
+  let next = 0
+  const downUntil = new Map<string, number>()
+  const served: Record<string, number> = Object.fromEntries(upstreams.map((u) => [u, 0]))
+  const server = Bun.serve({
+    port: 0, hostname: '127.0.0.1', idleTimeout: 60,
+    async fetch(req, srv) {
+      const url = new URL(req.url)
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer()
+      const headers = new Headers(req.headers)
+      headers.delete('host')
+      // fetch would decompress the answer but keep its Content-Encoding: ask the upstream for identity.
+      headers.delete('accept-encoding')
+      headers.set('x-forwarded-for', srv.requestIP(req)?.address ?? '127.0.0.1')
+      for (let tries = 0; tries < upstreams.length * 2; tries++) {
+        const up = upstreams[next++ % upstreams.length]!
+        if ((downUntil.get(up) ?? 0) > performance.now() && tries < upstreams.length) continue
+        try {
+          const res = await fetch(up + url.pathname + url.search, { method: req.method, headers, body, redirect: 'manual' })
+          served[up]!++
+          return res
+        } catch {
+          downUntil.set(up, performance.now() + 1000)
+        }
+      }
+      return new Response('no upstream answered', { status: 502 })
+    },
+  })
+  return { base: `http://127.0.0.1:${server.port}`, port: server.port!, served, stop: () => server.stop(true) }
+}
+
+export interface Cluster {
+  /** The proxy's address: what clients use. */
+  base: string
+  apis: Proc[]
+  worker: Proc
+  proxy: ReturnType<typeof roundRobinProxy>
+  /** SIGTERM one API instance, wait for it to drain and exit, start it again on the same port. */
+  restartApi(i: number): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * The production topology of deploy/compose.yaml as processes: `apis` API
+ * instances (MODEL_WORKER=off) and one `bun server/worker.ts`, on the given
+ * PostgreSQL database and Redis, behind a round-robin proxy on loopback.
+ */
+export async function startCluster(opts: { databaseUrl: string; redisUrl: string; apis?: number; env?: Record<string, string> }): Promise<Cluster> {
+  const env = { DATABASE_URL: opts.databaseUrl, REDIS_URL: opts.redisUrl, MODEL_WORKER: 'off', ...opts.env }
+  // Started one after another: the first applies the migrations (the others would wait on its advisory lock anyway).
+  const apis: Proc[] = []
+  for (let i = 0; i < (opts.apis ?? 2); i++) apis.push(await startProcess(`api-${i + 1}`, 'server/main.ts', env))
+  const worker = await startProcess('worker', 'server/worker.ts', env)
+  const proxy = roundRobinProxy(apis.map((a) => a.base))
+  return {
+    base: proxy.base, apis, worker, proxy,
+    async restartApi(i) {
+      const old = apis[i]!
+      await old.kill('SIGTERM')
+      apis[i] = await startProcess(old.name, 'server/main.ts', { ...env, PORT: String(old.port) })
+    },
+    async stop() {
+      proxy.stop()
+      await Promise.all([...apis.map((a) => a.kill()), worker.kill()])
+    },
+  }
+}

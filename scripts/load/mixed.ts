@@ -9,8 +9,12 @@
 // the over-limit keys, and events stored == events acknowledged. Then, in the
 // same run, recommendation throughput against a hello-world route (/health).
 //
-//   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394]
-import { call, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startProcess, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
+// With --cluster, the same across the production topology of deploy/compose.yaml:
+// two API instances (MODEL_WORKER=off) and a model worker behind a round-robin
+// proxy (scripts/lib/cluster.ts startCluster), every request through the proxy.
+//
+//   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394] [--cluster]
+import { call, type Cluster, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startCluster, startProcess, storedEvents, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
 import { arg } from '../lib/args.ts'
 
 interface Kind { name: string; method: 'GET' | 'POST'; rate: number; headers: Record<string, string>; path: string; batch?: number }
@@ -89,11 +93,19 @@ const SUSTAIN = arg('--sustain', 60), SPIKE = arg('--spike', 30), RECS = arg('--
 const USERS = 5000, PRODUCTS = 2000
 const redis = privateRedis(REDIS_PORT)
 const db = await throwawayDatabase('load')
-let api: Proc | undefined
+let single: Proc | undefined
+let cluster: Cluster | undefined
 try {
   await redis.start()
   // The analytics reads are one admin's, at up to 20/s in the spike: over ADMIN_RATE_LIMIT's default, which is not what this measures.
-  api = await startProcess('api', 'server/main.ts', { DATABASE_URL: db.url, REDIS_URL: redis.url, LOG_LEVEL: 'error', ADMIN_RATE_LIMIT: process.env.ADMIN_RATE_LIMIT ?? '100000' })
+  const env = { LOG_LEVEL: 'error', ADMIN_RATE_LIMIT: process.env.ADMIN_RATE_LIMIT ?? '100000' }
+  if (process.argv.includes('--cluster')) {
+    cluster = await startCluster({ databaseUrl: db.url, redisUrl: redis.url, env })
+    console.log(`cluster: proxy ${cluster.base} → ${cluster.apis.length} API instances, 1 worker`)
+  } else {
+    single = await startProcess('api', 'server/main.ts', { DATABASE_URL: db.url, REDIS_URL: redis.url, ...env })
+  }
+  const api = { base: cluster?.base ?? single!.base }
   const main = await setupTenant(api.base, { rateLimits: { read: 10_000_000, write: 10_000_000 } })
   // Limits the sustained phase stays under and the spike goes over (per key, per minute).
   const limited = await setupTenant(api.base, { rateLimits: { read: 1200, write: 600 } })
@@ -111,7 +123,13 @@ try {
         const n = (b + w) * 100 + j, u = n % USERS
         return { eventType: n % 7 === 0 ? 'purchase' : 'product_viewed', userId: `s${u}`, productId: `p${(u % 20) + 20 * ((n * 13) % 100)}`, timestamp: new Date(now - 30 * 86400_000 + n * 25_000).toISOString() }
       })
-      const r = await call(api!.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      // A busy database answers 503 with Retry-After (nothing stored): send the batch again, as a client would.
+      let r = await call(api.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      for (let tries = 0; r.status === 503 && tries < 5; tries++) {
+        await sleep(1000 * Number(r.headers.get('retry-after') ?? 1))
+        r = await call(api.base, 'POST', '/api/v1/events/batch', main.writeKey, { events })
+      }
+      if (r.status !== 202) throw new Error(`seeding: ${r.status} ${JSON.stringify(r.body)}`)
       seeded += r.body.data.accepted
     }))
   }
@@ -134,8 +152,7 @@ try {
     await p.exited
     return JSON.parse(out.trim().split('\n').at(-1)!)
   }
-  const eventsStored = async (key: string) => (await call(api!.base, 'GET', '/api/v1/events?limit=1', key)).body.meta.pagination.total as number
-  const before = { main: await eventsStored(main.writeKey), limited: await eventsStored(limited.writeKey) }
+  const before = { main: await storedEvents(db, main.tenantId), limited: await storedEvents(db, limited.tenantId) }
 
   let failed = false
   const acked = { main: 0, limited: 0 }
@@ -155,12 +172,12 @@ try {
     }
   }
   await sleep(1000)
-  const stored = { main: (await eventsStored(main.writeKey)) - before.main, limited: (await eventsStored(limited.writeKey)) - before.limited }
+  const stored = { main: (await storedEvents(db, main.tenantId)) - before.main, limited: (await storedEvents(db, limited.tenantId)) - before.limited }
   console.log(`\nevents acknowledged ${acked.main} + ${acked.limited} (over-limit tenant); stored ${stored.main} + ${stored.limited}`)
   if (stored.main !== acked.main || stored.limited !== acked.limited) { failed = true; console.log('  MISMATCH: acknowledged events not all stored (or stored without acknowledgement)') }
 
   // Throughput against hello-world, same server, same run.
-  const recUrls = Array.from({ length: 500 }, (_, i) => `${api!.base}/api/v1/recommendations?userId=s${(i * 7919) % USERS}&productId=p${(i * 31) % PRODUCTS}&limit=8`)
+  const recUrls = Array.from({ length: 500 }, (_, i) => `${api.base}/api/v1/recommendations?userId=s${(i * 7919) % USERS}&productId=p${(i * 31) % PRODUCTS}&limit=8`)
   const hello = await spawn('--closed', { urls: [`${api.base}/health`], headers: {}, seconds: 10, concurrency: 32 })
   const recs = await spawn('--closed', { urls: recUrls, headers: { 'x-api-key': main.readKey }, seconds: 10, concurrency: 32 })
   console.log(`closed loop, 32 clients, 10 s each: hello-world (/health) ${Math.round(hello.rps)} req/s, recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %), errors ${hello.errors} / ${recs.errors}`)
@@ -168,7 +185,8 @@ try {
   console.log(failed ? '\nFAILED' : '\nno errors beyond 429s on the over-limit keys; nothing lost')
   process.exitCode = failed ? 1 : 0
 } finally {
-  await api?.kill()
+  await single?.kill()
+  await cluster?.stop()
   await redis.stop()
   await db.drop()
 }

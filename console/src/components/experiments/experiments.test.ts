@@ -62,6 +62,11 @@ describe('verdict', () => {
     expect(verdict({ ...base, decision: { status: 'keep_control', arm: 'control', reason: 'x' } }).tone).toBe('warning')
     expect(verdict({ ...base, decision: { status: 'guardrail_harm', arm: 'control', reason: 'x' } }).tone).toBe('error')
   })
+  test('no shoppers in an arm yet: nothing to promote', () => {
+    expect(verdict(base).hasResults).toBe(true)
+    expect(verdict({ ...base, sampleSize: { control: 0, variant: 0 } }).hasResults).toBe(false)
+    expect(verdict({ ...base, sampleSize: { control: 3, variant: 0 } }).hasResults).toBe(false)
+  })
   test('warnings: SRM, low confidence, and a fixed analysis read before its size', () => {
     const small = { srm: { pValue: 0.0001, detected: true }, lowConfidence: true, sampleSize: { control: 120, variant: 80 } }
     const v = verdict({ ...base, ...small, analysis: 'fixed', peeking: true })

@@ -16,6 +16,8 @@ export interface Verdict {
   winner: 'variant' | 'control'
   /** Promote is the decision's own action (ship_variant); anything else asks for a confirmation first. */
   promoteConfirmed: boolean
+  /** Both arms have exposed shoppers: until then there is nothing to promote (the console disables it). */
+  hasResults: boolean
   warnings: { kind: 'srm' | 'low-confidence' | 'sample-size'; message: string }[]
 }
 
@@ -37,5 +39,5 @@ export function verdict(r: ResultsView): Verdict {
     warnings.push({ kind: 'sample-size', message: `Detecting a 5 % relative change needs about ${needed.toLocaleString('en-US')} shoppers per arm; with a fixed-horizon analysis, read the result once at the planned size.` })
   }
   const ship = r.decision.status === 'ship_variant'
-  return { tone: TONE[r.decision.status], headline: r.decision.reason, winner: ship ? 'variant' : 'control', promoteConfirmed: ship, warnings }
+  return { tone: TONE[r.decision.status], headline: r.decision.reason, winner: ship ? 'variant' : 'control', promoteConfirmed: ship, hasResults: r.sampleSize.control > 0 && r.sampleSize.variant > 0, warnings }
 }

@@ -3,7 +3,8 @@ import { component$ } from '@builder.io/qwik'
 import { Link, routeLoader$, type DocumentHead } from '@builder.io/qwik-city'
 import { Alert, EmptyState, KpiCard, KpiGrid, PageHeader } from '../../components/ui'
 import { apiFetch, type ApiData } from '../../lib/api'
-import { formatInt, formatMoney, formatPercent } from '../../lib/format'
+import { formatInt, formatPercent } from '../../lib/format'
+import { formatRevenue, revenueTotal } from '../../lib/revenue'
 
 type TenantKpis = ApiData<'/api/v1/analytics/overview', 'get'>[number]
 const RANGES = ['7d', '30d', '90d'] as const
@@ -27,8 +28,8 @@ export const useOverview = routeLoader$(async (ev) => {
 export default component$(() => {
   const o = useOverview()
   const rows = o.value.rows ?? []
-  const currencies = [...new Set(rows.map((r) => r.currency ?? 'USD'))]
-  const sum = (k: 'impressions' | 'clicks' | 'conversions' | 'revenue') => rows.reduce((a, r) => a + (Number(r[k]) || 0), 0)
+  const revenue = revenueTotal(rows)
+  const sum = (k: 'impressions' | 'clicks' | 'conversions') => rows.reduce((a, r) => a + (Number(r[k]) || 0), 0)
   const impressions = sum('impressions')
   const clicks = sum('clicks')
   return (
@@ -54,7 +55,7 @@ export default component$(() => {
             <KpiCard label="Clicks" value={formatInt(clicks)} />
             <KpiCard label="Click-through rate" value={formatPercent(impressions ? clicks / impressions : 0)} />
             <KpiCard label="Conversions" value={formatInt(sum('conversions'))} />
-            <KpiCard label="Attributed revenue" value={currencies.length <= 1 ? formatMoney(sum('revenue'), currencies[0] ?? 'USD') : 'Mixed currencies'} hint={currencies.length > 1 ? 'see per tenant below' : undefined} />
+            <KpiCard label="Attributed revenue" value={revenue.value} hint={revenue.hint} />
           </KpiGrid>
           <div class="table-wrap">
             <table>
@@ -70,7 +71,7 @@ export default component$(() => {
                     <td class="num">{formatInt(r.clicks)}</td>
                     <td class="num">{formatPercent(r.ctr)}</td>
                     <td class="num">{formatInt(r.conversions)}</td>
-                    <td class="num">{formatMoney(r.revenue, r.currency ?? 'USD')}</td>
+                    <td class="num">{formatRevenue(r.revenue, r.currency)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -106,14 +106,16 @@ export default component$(() => {
           {e.status !== 'draft' && v && (
             <Form action={promote}>
               {/* Promote follows the decision: without ship_variant it asks first (required without JavaScript too). */}
-              {!v.promoteConfirmed && (
+              {!v.promoteConfirmed && v.hasResults && (
                 <label class="checkbox" style="margin-bottom:.5rem">
                   <input type="checkbox" name="confirm" value="1" required id="promote-confirm" /> Promote anyway: the decision is not to ship the variant yet
                 </label>
               )}
-              <button type="submit" class="btn" aria-describedby="promote-hint">Promote winner</button>
+              <button type="submit" class="btn" aria-describedby="promote-hint" disabled={!v.hasResults}>Promote winner</button>
               <p id="promote-hint" class="muted" style="margin:.25rem 0 0">
-                Completes the experiment and makes {strategyLabel(v.winner === 'variant' ? e.variant : e.control)} ({v.winner}) the default {e.placement ? `for placement ${e.placement}` : 'for every placement'}.
+                {v.hasResults
+                  ? `Completes the experiment and makes ${strategyLabel(v.winner === 'variant' ? e.variant : e.control)} (${v.winner}) the default ${e.placement ? `for placement ${e.placement}` : 'for every placement'}.`
+                  : 'No results yet: promoting needs shoppers exposed to both arms.'}
               </p>
             </Form>
           )}
