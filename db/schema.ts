@@ -365,7 +365,30 @@ export const importJobs = pgTable('import_jobs', {
   startedAt: tstz('started_at'),
   finishedAt: tstz('finished_at'),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
+  /**
+   * What the committed chunks add up to, written in each chunk's own transaction: the rows of the file they
+   * cover (a resumed job skips that many records), their counts and the refused rows reported so far.
+   */
+  checkpoint: jsonb('checkpoint').$type<ImportCheckpoint>(),
+  /** Bumped each time an instance takes the job (at start, or resuming it): a write by an older taker is refused. */
+  lease: integer('lease').notNull().default(0),
 }, (t) => [index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id), index('import_jobs_active_idx').on(t.status, t.updatedAt)])
+
+export interface ImportCheckpoint { rowsRead: number; accepted: number; duplicates: number; rejected: number; bytesRead: number; reported: number }
+
+/**
+ * The events an import job stored whose shoppers' profiles are not folded in yet (PostgreSQL's bulk path
+ * folds them set-based once per job, not per chunk); written in each chunk's transaction, emptied by the fold.
+ */
+export const importStored = pgTable('import_stored', {
+  // No foreign keys: a check per row would cost the bulk path what it saves; the fold empties a job's rows.
+  jobId: uuid('job_id').notNull(),
+  tenantId: uuid('tenant_id').notNull(),
+  userId: text('user_id').notNull(),
+  eventType: text('event_type').notNull(),
+  productId: text('product_id').notNull(),
+  ts: tstz('ts').notNull(),
+}, (t) => [index('import_stored_job_idx').on(t.jobId)])
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */
 export const importErrors = pgTable('import_errors', {

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp, type TestApp } from '../../test/harness.ts'
 import { waitFor } from '../../test/wait-for.ts'
+import { rm } from 'node:fs/promises'
 import { createImportService, STALE_MS } from './service.ts'
 
 const API = '/api/v1/imports'
@@ -243,11 +244,15 @@ for (const name of BACKENDS) {
       expect(bad.errors?.map((e) => e.field)).toEqual(['config.historyDays'])
     })
 
+    const real = () => {
+      const e = t.app.services.housekeeping.events
+      return { validate: e.validate, storeImported: e.storeImported, foldImported: e.foldImported }
+    }
     // Writes held at a gate, so a job is running exactly when the test looks.
     const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
       db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,
-      events: { validate: t.app.services.housekeeping.events.validate, storeImported: async (rows) => { onChunk(); await held.opened; return t.app.services.housekeeping.events.storeImported(rows) } },
-      catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+      events: { ...real(), storeImported: async (rows, job) => { onChunk(); await held.opened; return real().storeImported(rows, job) } },
+      catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
     })
     const tenantOf = (tenantId: string) => ({ id: tenantId, attributionWindowHours: 24, historyDays: 90 })
     const request = (body: string) => new Request(`http://localhost${API}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body })
@@ -274,11 +279,10 @@ for (const name of BACKENDS) {
     test('a job that fails midway is failed with the counts of what it stored, and its refused rows reported', async () => {
       const k = await t.tenantWithKeys()
       let chunk = 0
-      const real = t.app.services.housekeeping.events
       const s = createImportService({
         db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
-        events: { validate: real.validate, storeImported: async (rows) => { if (++chunk === 3) throw new Error('disk on fire'); return real.storeImported(rows) } },
-        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+        events: { ...real(), storeImported: async (rows, job) => { if (++chunk === 3) throw new Error('disk on fire'); return real().storeImported(rows, job) } },
+        catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
       })
       const csv = `eventType,userId,productId,timestamp\nproduct_viewed,first,p,${ago(1)}\nnope,u2,p,${ago(1)}\n` + csvOf(6).split('\n').slice(1).join('\n')
       const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
@@ -290,34 +294,114 @@ for (const name of BACKENDS) {
       expect(await s.errorsCsv(k.tenantId, id)).toContain('3,eventType,"eventType: must be one of')
     })
 
-    test('at most 2 jobs per tenant run at once (409); a job whose instance died is marked failed with what it stored', async () => {
+    test('at most 2 jobs per tenant run at once (409); a job whose instance died is resumed from its checkpoint, every row counted once', async () => {
       const k = await t.tenantWithKeys()
       const held = gate()
       let now = Date.now()
       const clock = () => new Date(now)
       let chunks = 0
+      // This instance writes two chunks; its third write is held, as if it died there.
       const dying = gatedService(held, clock, () => { chunks++ })
-      const { id } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      const staged = `${csvOf(4)}nope,bad,p,${ago(1)}\n${csvOf(9).split('\n').slice(5).join('\n')}`
+      const { id } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(staged))
       await waitFor('the first chunk to be held', () => chunks === 1)
-      await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      const { id: second } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6).replace(/,p,/g, ',q,')))
       const third = await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')
       expectProblem(third as never, 409)
       // Another tenant is not held up by this one's jobs.
       const other = await t.tenantWithKeys()
-      expect((await upload(t, other.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+      const elsewhere = await upload(t, other.writeKey, 'type=events', csvOf(1), 'text/csv')
+      expect(elsewhere.status).toBe(202)
+      await finished(t, other.writeKey, elsewhere.body.data.id)
 
-      // The instance "dies": its jobs stop saving. Another instance, STALE_MS later, finds them.
+      // The instance "dies" holding its first chunks' writes. Another instance, STALE_MS later, takes both jobs over.
       now += STALE_MS + 1000
-      const restarted = gatedService(gate(), clock)
-      expect(await restarted.recover()).toBeGreaterThanOrEqual(2)
+      const restarted = gatedService(Object.assign(gate(), { opened: Promise.resolve() }), clock)
+      expect(await restarted.recover()).toBe(2)
+      expect(await restarted.recover()).toBe(0) // taken: not taken again
+      await restarted.settle()
       const job = await restarted.get(k.tenantId, id)
-      expect(job.status).toBe('failed')
-      expect(job.error).toContain('stopped before it finished')
-      // The slots are free again.
-      expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+      expect(job).toMatchObject({ status: 'completed', rowsRead: 10, accepted: 9, duplicates: 0, rejected: 1 })
+      expect((await restarted.get(k.tenantId, second))).toMatchObject({ status: 'completed', rowsRead: 6, accepted: 6, duplicates: 0 })
+      expect(await restarted.errorsCsv(k.tenantId, id)).toBe('line,column,message\r\n6,eventType,"eventType: must be one of ' + (await restarted.errorsCsv(k.tenantId, id)).split('must be one of ')[1])
+      // The instance that died wakes up: its held write is refused (the job is no longer its), nothing is counted twice.
       held.open()
       await dying.settle()
-      expect((await restarted.get(k.tenantId, id)).status).toBe('failed') // the old instance waking up does not undo it
+      expect(await restarted.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 10, accepted: 9, rejected: 1 })
+      expect((await eventsOf(k.tenantId)).length).toBe(9 + 6)
+      // The slots are free again.
+      expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+    })
+
+    test('a restart mid-import resumes at the last committed chunk: exact counts, errors reported once, profiles folded once', async () => {
+      const k = await t.tenantWithKeys()
+      let now = Date.now()
+      const clock = () => new Date(now)
+      // Chunks of 3; rows 4 and 9 are refused; the instance stops for good when its third chunk is handed to the database.
+      const rows = Array.from({ length: 14 }, (_, i) => (i === 3 || i === 8 ? `nope,u${i % 4},p${i},${ago(5)}` : `product_viewed,u${i % 4},p${i},${ago(30 - i)}`))
+      const csv = `eventType,userId,productId,timestamp\n${rows.join('\n')}\n`
+      let n = 0
+      const stuck = gate()
+      const first = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), storeImported: async (r, job) => { if (++n === 3) await stuck.opened; return real().storeImported(r, job) } },
+        catalog: t.app.services.catalog, chunkRows: 3, onCompleted: async () => {},
+      })
+      const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+      await waitFor('the third chunk to be handed over', () => n === 3)
+      const before = await first.get(k.tenantId, id)
+      expect(before).toMatchObject({ status: 'running', accepted: 6, rejected: 1 })
+      now += STALE_MS + 1000
+      let folds = 0
+      const second = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), foldImported: async (jobId) => { folds++; return real().foldImported(jobId) } },
+        catalog: t.app.services.catalog, chunkRows: 3, onCompleted: async () => {},
+      })
+      expect(await second.recover()).toBe(1)
+      await second.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 14, accepted: 12, duplicates: 0, rejected: 2 })
+      const report = (await second.errorsCsv(k.tenantId, id)).trim().split('\r\n').slice(1).map((l) => l.split(',')[0])
+      expect(report).toEqual(['5', '10'])
+      expect((await eventsOf(k.tenantId)).length).toBe(12)
+      expect(folds).toBe(1)
+      const profiles = await q<{ u: string; n: number; recent: number }>(
+        'select user_id as u, event_count as n, jsonb_array_length(recent) as recent from user_profiles where tenant_id = $1 order by user_id', [k.tenantId])
+      expect(profiles).toEqual([{ u: 'u0', n: 3, recent: 3 }, { u: 'u1', n: 4, recent: 4 }, { u: 'u2', n: 3, recent: 3 }, { u: 'u3', n: 2, recent: 2 }])
+      // The first instance wakes: its write is refused, the job stays as the second ended it.
+      stuck.open()
+      await first.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 14, accepted: 12, rejected: 2 })
+      expect((await eventsOf(k.tenantId)).length).toBe(12)
+    })
+
+    test('a job taken over whose upload is gone is failed, saying what its committed chunks stored', async () => {
+      const k = await t.tenantWithKeys()
+      let now = Date.now()
+      const clock = () => new Date(now)
+      let n = 0
+      const stuck = gate()
+      const first = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), storeImported: async (r, job) => { if (++n === 2) await stuck.opened; return real().storeImported(r, job) } },
+        catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
+      })
+      const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(7)))
+      await waitFor('the second chunk to be handed over', () => n === 2)
+      await rm(`./.data/imports-test/${id}.upload`)
+      now += STALE_MS + 1000
+      const second = gatedService(gate(), clock)
+      expect(await second.recover()).toBe(1)
+      const job = await second.get(k.tenantId, id)
+      expect(job).toMatchObject({ status: 'failed', rowsRead: 2, accepted: 2, rejected: 0 })
+      expect(job.error).toContain('no longer on disk')
+      expect(job.error).toContain('2 stored')
+      expect((await eventsOf(k.tenantId)).length).toBe(2)
+      // Its profiles were folded all the same: what is stored is whole.
+      expect((await q('select user_id from user_profiles where tenant_id = $1 order by user_id', [k.tenantId])).length).toBe(2)
+      stuck.open()
+      await first.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'failed', accepted: 2 })
     })
   })
 }
