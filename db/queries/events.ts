@@ -21,6 +21,14 @@ export interface InsertedEvent { id: string; tenant_id: string; user_id: string;
 const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
 
 /**
+ * The rows sorted by their key (concurrent writers then take row locks in one order), each with its place as
+ * given: of two rows with one eventId, the first given is stored, whatever their timestamps (the sort is stable,
+ * so of equal keys too).
+ */
+const inLockOrder = (rows: NewEvent[]): [NewEvent, number][] =>
+  rows.map((r, o) => [r, o] as [NewEvent, number]).sort(([a], [b]) => (eventKey(a) < eventKey(b) ? -1 : eventKey(a) > eventKey(b) ? 1 : 0))
+
+/**
  * Inserts many events in one statement and, in the same statement, folds the
  * inserted ones into each user's profile (recent interactions, capped at 100),
  * purchases (one row per user and product) and latest recommendation clicks
@@ -31,17 +39,17 @@ const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.event
  * locks in one order.
  */
 export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = false): Promise<InsertedEvent[]> {
-  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
-  const payload = JSON.stringify(sorted.map((r, n) => ({ n,
+  const sorted = inLockOrder(rows)
+  const payload = JSON.stringify(sorted.map(([r, o], n) => ({ n, o,
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
     s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
-  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
+  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
 }
 
 /** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
 const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
-const STAGE_COLUMNS = ['n', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
+const STAGE_COLUMNS = ['n', 'o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
 
 /**
  * insertEvents for bulk loads of history (imports): on PostgreSQL the rows go into a staging table by COPY
@@ -53,9 +61,9 @@ const STAGE_COLUMNS = ['n', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k',
  */
 export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProfilesTo?: string): Promise<InsertedEvent[]> {
   if (!tx.copyFrom) return insertEvents(tx, rows, true)
-  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
-  await tx.query(`create temp table if not exists import_stage (n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
-  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map((r, n) => [String(n), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
+  const sorted = inLockOrder(rows)
+  await tx.query(`create temp table if not exists import_stage (n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map(([r, o], n) => [String(n), String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
     r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata), r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t')))
   return tx.query<InsertedEvent>(mergeEvents('select * from import_stage order by n', deferProfilesTo ? { deferTo: 1 } : true),
     deferProfilesTo ? [deferProfilesTo] : [])
@@ -89,7 +97,8 @@ const NEWEST_OF_BOTH = `(select coalesce(jsonb_agg(r order by (r->>'t')::bigint 
              select r from jsonb_array_elements(excluded.recent || up.recent) r order by (r->>'t')::bigint desc limit ${MAX_RECENT}) newest)`
 
 /**
- * The statement both paths share: `source` yields the rows as x(n, t, e, u, p, ts, s, m, pl, st, k, ki), sorted.
+ * The statement both paths share: `source` yields the rows as x(n, o, t, e, u, p, ts, s, m, pl, st, k, ki), sorted
+ * (n: place in lock order; o: place as given).
  * `historical`: the rows may be older than what profiles hold (an import), so profiles keep the newest by time.
  */
 function mergeEvents(source: string, historical: boolean | { deferTo: number } = false): string {
@@ -99,7 +108,7 @@ function mergeEvents(source: string, historical: boolean | { deferTo: number } =
        insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts)
        select $${historical.deferTo}::uuid, tenant_id, user_id, event_type, product_id, ts from ins),` : undefined
   return `with x as (${source}),
-     keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
+     keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, o),
      fresh_keys as (
        insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
        on conflict (tenant_id, event_id) do nothing

@@ -294,6 +294,65 @@ for (const name of BACKENDS) {
       expect(await s.errorsCsv(k.tenantId, id)).toContain('3,eventType,"eventType: must be one of')
     })
 
+    test('an import leaves what /events/batch leaves: profiles, purchase sets, clicks, rollups and analytics answers', async () => {
+      // Views, carts, impressions, clicks and purchases (attributed or not, priced or not), one shopper with over 100
+      // events, a repeated row and a repeated eventId; in time order, as a live client sends them.
+      const events: Record<string, unknown>[] = []
+      const start = NOW - 3 * 86400_000
+      for (let i = 0; i < 260; i++) {
+        const u = `s${i % 5 === 0 || i % 3 === 0 ? 0 : i % 7}`
+        const p = `p${(i * 7) % 11}`
+        const ts = new Date(start + i * 15 * 60_000).toISOString()
+        const kind = i % 9
+        const e: Record<string, unknown> = kind < 3 ? { eventType: 'product_viewed', userId: u, productId: p, timestamp: ts }
+          : kind === 3 ? { eventType: 'add_to_cart', userId: u, productId: p, timestamp: ts }
+          : kind === 4 ? { eventType: 'recommendation_impressed', userId: u, productId: p, timestamp: ts, placement: 'home', strategy: 'collaborative' }
+          : kind === 5 ? { eventType: 'recommendation_clicked', userId: u, productId: p, timestamp: ts, placement: i % 2 ? 'home' : 'cart', strategy: 'trending', metadata: { experimentId: 'x1', variant: i % 4 ? 'a' : 'b' } }
+          : kind === 6 ? { eventType: 'purchase', userId: `s${(i - 1) % 5 === 0 || (i - 1) % 3 === 0 ? 0 : (i - 1) % 7}`, productId: `p${((i - 1) * 7) % 11}`, timestamp: ts, metadata: { price: 4.5, quantity: 2, orderId: `o${i}` } }
+          : kind === 7 ? { eventType: 'purchase', userId: u, productId: p, timestamp: ts }
+          : { eventType: 'product_viewed', userId: u, productId: p, timestamp: ts, eventId: `e${i % 50}` }
+        events.push(e)
+      }
+      events.push({ ...events[10] }, { ...events[17], timestamp: new Date(start - 60_000).toISOString() })
+      const live = await t.tenantWithKeys()
+      for (let i = 0; i < events.length; i += 100) {
+        const r = await t.req('POST', '/api/v1/events/batch', { key: live.writeKey, body: { events: events.slice(i, i + 100) } })
+        expect(r.status).toBeLessThan(300)
+      }
+      await t.app.services.committer.drain()
+      const ndjson = events.map((e) => JSON.stringify(e)).join('\n') + '\n'
+      // Through the API (one chunk on PostgreSQL), and through a service writing chunks of 7 (a fold at the end).
+      const whole = await t.tenantWithKeys()
+      expect(await imported(t, whole.writeKey, 'type=events', ndjson, 'application/x-ndjson')).toMatchObject({ status: 'completed', rejected: 0 })
+      const chunked = await t.tenantWithKeys()
+      const s = createImportService({
+        db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: real(), catalog: t.app.services.catalog, chunkRows: 7, onCompleted: async () => {},
+      })
+      await s.create({ id: chunked.tenantId, attributionWindowHours: 24, historyDays: 365 }, { type: 'events' }, new Request('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson }))
+      await s.settle()
+      const state = async (tenantId: string, key: string) => ({
+        profiles: (await q<{ u: string; n: number; recent: { p: string; e: string; t: number }[] }>(
+          'select user_id as u, event_count as n, recent from user_profiles where tenant_id = $1 order by user_id', [tenantId]))
+          .map((r) => ({ ...r, recent: [...r.recent].sort((a, b) => b.t - a.t || (a.p + a.e < b.p + b.e ? -1 : 1)) })),
+        purchases: await q('select user_id, product_id, last_purchased_at, purchases from user_purchases where tenant_id = $1 order by 1, 2', [tenantId]),
+        clicks: await q('select user_id, product_id, clicked_at, placement, strategy, experiment_id, arm from recommendation_clicks where tenant_id = $1 order by 1, 2', [tenantId]),
+        daily: await q('select day, placement, strategy, experiment_id, arm, impressions, clicks, conversions, revenue from analytics_daily where tenant_id = $1 order by 1, 2, 3, 4, 5', [tenantId]),
+        products: await q('select day, product_id, placement, strategy, impressions, clicks, conversions, revenue from analytics_product_daily where tenant_id = $1 order by 1, 2, 3, 4', [tenantId]),
+        totals: await q('select grain, day, product_id, impressions, clicks, conversions, revenue from analytics_product_totals where tenant_id = $1 order by 1, 2, 3', [tenantId]),
+        events: (await q<{ n: number }>('select count(*)::int as n from events where tenant_id = $1', [tenantId]))[0].n,
+        summary: (await t.req('GET', '/api/v1/analytics/summary?period=7d', { key })).body,
+        top: (await t.req('GET', '/api/v1/analytics/top-products?period=7d', { key })).body,
+      })
+      const expected = await state(live.tenantId, live.readKey)
+      expect(expected.events).toBe(260) // the repeated row, and the repeated eventId (at another time), are duplicates
+      expect(expected.profiles.find((p) => p.u === 's0')!.n).toBeGreaterThan(100)
+      expect(expected.daily.length).toBeGreaterThan(0)
+      expect(expected.daily.some((d: any) => Number(d.conversions) > 0)).toBe(true)
+      expect(await state(whole.tenantId, whole.readKey)).toEqual(expected)
+      expect(await state(chunked.tenantId, chunked.readKey)).toEqual(expected)
+    })
+
     test('at most 2 jobs per tenant run at once (409); a job whose instance died is resumed from its checkpoint, every row counted once', async () => {
       const k = await t.tenantWithKeys()
       const held = gate()
