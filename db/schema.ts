@@ -365,16 +365,25 @@ export const importJobs = pgTable('import_jobs', {
   startedAt: tstz('started_at'),
   finishedAt: tstz('finished_at'),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
-  /**
-   * What the committed chunks add up to, written in each chunk's own transaction: the rows of the file they
-   * cover (a resumed job skips that many records), their counts and the refused rows reported so far.
-   */
-  checkpoint: jsonb('checkpoint').$type<ImportCheckpoint>(),
   /** Bumped each time an instance takes the job (at start, or resuming it): a write by an older taker is refused. */
   lease: integer('lease').notNull().default(0),
 }, (t) => [index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id), index('import_jobs_active_idx').on(t.status, t.updatedAt)])
 
-export interface ImportCheckpoint { rowsRead: number; accepted: number; duplicates: number; rejected: number; bytesRead: number; reported: number }
+/**
+ * The chunks of an import job that are stored, each written in the transaction that stored its rows: the
+ * records of the file it covers ([firstRow, firstRow + rows), header excluded) and what became of them. A job
+ * resumed after a restart skips exactly these records and adds up these counts, so no row counts twice.
+ */
+export const importChunks = pgTable('import_chunks', {
+  jobId: uuid('job_id').notNull().references(() => importJobs.id, { onDelete: 'cascade' }),
+  firstRow: bigint('first_row', { mode: 'number' }).notNull(),
+  rows: integer('rows').notNull(),
+  accepted: integer('accepted').notNull(),
+  duplicates: integer('duplicates').notNull(),
+  rejected: integer('rejected').notNull(),
+  /** Refused rows of the chunk named in import_errors (within the job's first MAX_REPORTED_ERRORS). */
+  reported: integer('reported').notNull(),
+}, (t) => [primaryKey({ columns: [t.jobId, t.firstRow] })])
 
 /**
  * The events an import job stored whose shoppers' profiles are not folded in yet (PostgreSQL's bulk path

@@ -25,8 +25,11 @@ const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.event
  * given: of two rows with one eventId, the first given is stored, whatever their timestamps (the sort is stable,
  * so of equal keys too).
  */
-const inLockOrder = (rows: NewEvent[]): [NewEvent, number][] =>
-  rows.map((r, o) => [r, o] as [NewEvent, number]).sort(([a], [b]) => (eventKey(a) < eventKey(b) ? -1 : eventKey(a) > eventKey(b) ? 1 : 0))
+function inLockOrder(rows: NewEvent[]): [NewEvent, number][] {
+  const keys = rows.map(eventKey) // once each, not per comparison (a 50,000-row chunk makes ~800,000 comparisons)
+  const order = rows.map((_, o) => o).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b))
+  return order.map((o) => [rows[o], o])
+}
 
 /**
  * Inserts many events in one statement and, in the same statement, folds the
@@ -61,6 +64,8 @@ const STAGE_COLUMNS = ['n', 'o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st',
  */
 export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProfilesTo?: string): Promise<InsertedEvent[]> {
   if (!tx.copyFrom) return insertEvents(tx, rows, true)
+  // Sorts of a 50,000-row chunk stay in memory (the default 4 MB spills them to disk).
+  await tx.query(`set local work_mem = '64MB'`)
   const sorted = inLockOrder(rows)
   await tx.query(`create temp table if not exists import_stage (n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
   await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map(([r, o], n) => [String(n), String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
@@ -300,6 +305,12 @@ export interface ClickRef { i: number; placement: string | null; strategy: strin
  * almost always; only when its latest click is newer than the purchase (events
  * ingested out of order) is the event history searched.
  */
+/** Whether any of these tenants has a recommendation click stored (one index probe each). */
+export async function anyRecommendationClicks(raw: RawSql, tenantIds: string[]): Promise<boolean> {
+  const rows = await raw.query('select 1 from recommendation_clicks where tenant_id in (select jsonb_array_elements_text($1::jsonb)::uuid) limit 1', [JSON.stringify(tenantIds)])
+  return rows.length > 0
+}
+
 export async function findAttributions(raw: RawSql, purchases: PurchaseRef[]): Promise<ClickRef[]> {
   if (!purchases.length) return []
   const refs = JSON.stringify(purchases.map((p) => ({ i: p.i, t: p.tenantId, u: p.userId, p: p.productId, ts: p.ts.toISOString(), w: p.windowHours })))

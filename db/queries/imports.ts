@@ -2,7 +2,7 @@
 // sweep of jobs whose instance died, which is per job and per heartbeat.
 import { and, count, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
-import { importJobs, type ImportCheckpoint, type ImportJob } from '../schema.ts'
+import { importJobs, type ImportJob } from '../schema.ts'
 
 export type ImportStatus = ImportJob['status']
 export const ACTIVE: ImportStatus[] = ['queued', 'running']
@@ -73,17 +73,29 @@ export async function saveImportProgress(raw: RawSql, tenantId: string, id: stri
 /** A chunk's commit found its job no longer running under this taker (cancelled, or taken over): the chunk is rolled back. */
 export class LeaseLost extends Error {}
 
+/** A stored chunk of a job: the records it covers and what became of them (see import_chunks). */
+export interface ImportChunk { firstRow: number; rows: number; accepted: number; duplicates: number; rejected: number; reported: number }
+
 /**
- * In a chunk's own transaction: its refused rows' errors and the checkpoint the job has reached with it (the
- * counts shown are the checkpoint's). Throws LeaseLost, rolling the chunk back, when the job is not this taker's.
+ * In a chunk's own transaction, after its rows: the chunk is recorded, with its refused rows' errors. Throws
+ * LeaseLost, rolling the chunk back, when the job is no longer running under this taker. The job's row is
+ * updated last (its lock is held only until the commit that follows).
  */
-export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportCheckpoint, errors: ImportRowError[], now: Date) {
+export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date) {
   const rows = await tx.query(
-    `update import_jobs set checkpoint = $3::jsonb, rows_read = $4, accepted = $5, duplicates = $6, rejected = $7, bytes_read = greatest(bytes_read, $8), updated_at = $9::timestamptz
-     where tenant_id = $1 and id = $2 and status = 'running' and lease = $10 returning 1`,
-    [tenantId, id, JSON.stringify(c), c.rowsRead, c.accepted, c.duplicates, c.rejected, c.bytesRead, now.toISOString(), lease])
+    `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning 1`,
+    [tenantId, id, now.toISOString(), lease])
   if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
-  await addImportErrors(tx, tenantId, id, c.reported - errors.length, errors)
+  await tx.query('insert into import_chunks (job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7)',
+    [id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
+  await addImportErrors(tx, tenantId, id, errors)
+}
+
+/** The stored chunks of a job, in file order. */
+export async function importChunksOf(raw: RawSql, id: string): Promise<ImportChunk[]> {
+  const rows = await raw.query<Record<string, unknown>>(
+    'select first_row, rows, accepted, duplicates, rejected, reported from import_chunks where job_id = $1 order by first_row', [id])
+  return rows.map((r) => ({ firstRow: Number(r.first_row), rows: Number(r.rows), accepted: Number(r.accepted), duplicates: Number(r.duplicates), rejected: Number(r.rejected), reported: Number(r.reported) }))
 }
 
 /**
@@ -106,17 +118,17 @@ export async function finishImportJob(raw: RawSql, tenantId: string, id: string,
  * lease and a fresh heartbeat, so the instance that died, if it wakes, can write nothing more, and two instances
  * never take the same job (SKIP LOCKED: a job another is taking is passed over). Across tenants (housekeeping).
  */
-export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'format' | 'options' | 'bytesTotal' | 'startedAt' | 'checkpoint' | 'lease'>
+export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'format' | 'options' | 'bytesTotal' | 'startedAt' | 'lease'>
 export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: Date, limit = 20): Promise<ClaimedImportJob[]> {
   const rows = await raw.query<Record<string, unknown>>(
     `update import_jobs j set lease = j.lease + 1, updated_at = $2::timestamptz
      where j.id in (select id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
-     returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.checkpoint, j.lease`,
+     returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
     [staleBefore.toISOString(), now.toISOString(), limit])
   return rows.map((r) => ({
     id: r.id as string, tenantId: r.tenant_id as string, type: r.type as ImportJob['type'], format: r.format as ImportJob['format'],
     options: r.options, bytesTotal: r.bytes_total === null ? null : Number(r.bytes_total),
-    startedAt: r.started_at === null ? null : new Date(r.started_at as string), checkpoint: r.checkpoint as ImportCheckpoint | null, lease: Number(r.lease),
+    startedAt: r.started_at === null ? null : new Date(r.started_at as string), lease: Number(r.lease),
   }))
 }
 
@@ -159,14 +171,14 @@ export async function failStaleImportJobs(db: Db, staleBefore: Date, now: Date, 
 
 export interface ImportRowError { line: number; column: string; message: string }
 
-/** Appends refused rows' errors, numbered from `firstSeq`. */
-export async function addImportErrors(raw: RawSql, tenantId: string, jobId: string, firstSeq: number, errors: ImportRowError[]) {
+/** Adds refused rows' errors, each with its place in the report (`seq`). */
+export async function addImportErrors(raw: RawSql, tenantId: string, jobId: string, errors: (ImportRowError & { seq: number })[]) {
   if (!errors.length) return
   await raw.query(
     `insert into import_errors (job_id, tenant_id, seq, line, "column", message)
-     select $1::uuid, $2::uuid, $3::int + x.i, x.line, x.col, x.msg
-     from jsonb_to_recordset($4::jsonb) as x(i int, line bigint, col text, msg text)`,
-    [jobId, tenantId, firstSeq, JSON.stringify(errors.map((e, i) => ({ i, line: e.line, col: e.column, msg: e.message })))])
+     select $1::uuid, $2::uuid, x.seq, x.line, x.col, x.msg
+     from jsonb_to_recordset($3::jsonb) as x(seq int, line bigint, col text, msg text)`,
+    [jobId, tenantId, JSON.stringify(errors.map((e) => ({ seq: e.seq, line: e.line, col: e.column, msg: e.message })))])
 }
 
 /** One page of a job's errors in file order (seq), after `afterSeq`. */

@@ -252,7 +252,7 @@ for (const name of BACKENDS) {
     const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
       db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,
       events: { ...real(), storeImported: async (rows, job) => { onChunk(); await held.opened; return real().storeImported(rows, job) } },
-      catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
+      catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
     })
     const tenantOf = (tenantId: string) => ({ id: tenantId, attributionWindowHours: 24, historyDays: 90 })
     const request = (body: string) => new Request(`http://localhost${API}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body })
@@ -282,7 +282,7 @@ for (const name of BACKENDS) {
       const s = createImportService({
         db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
         events: { ...real(), storeImported: async (rows, job) => { if (++chunk === 3) throw new Error('disk on fire'); return real().storeImported(rows, job) } },
-        catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
+        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
       })
       const csv = `eventType,userId,productId,timestamp\nproduct_viewed,first,p,${ago(1)}\nnope,u2,p,${ago(1)}\n` + csvOf(6).split('\n').slice(1).join('\n')
       const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
@@ -327,7 +327,7 @@ for (const name of BACKENDS) {
       const chunked = await t.tenantWithKeys()
       const s = createImportService({
         db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
-        events: real(), catalog: t.app.services.catalog, chunkRows: 7, onCompleted: async () => {},
+        events: real(), catalog: t.app.services.catalog, chunkRows: 7, writers: 1, onCompleted: async () => {},
       })
       await s.create({ id: chunked.tenantId, attributionWindowHours: 24, historyDays: 365 }, { type: 'events' }, new Request('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson }))
       await s.settle()
@@ -392,7 +392,7 @@ for (const name of BACKENDS) {
       expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
     })
 
-    test('a restart mid-import resumes at the last committed chunk: exact counts, errors reported once, profiles folded once', async () => {
+    test('a restart mid-import resumes past the stored chunks (a gap among them too): exact counts, errors reported once, profiles folded once', async () => {
       const k = await t.tenantWithKeys()
       let now = Date.now()
       const clock = () => new Date(now)
@@ -404,18 +404,18 @@ for (const name of BACKENDS) {
       const first = createImportService({
         db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
         events: { ...real(), storeImported: async (r, job) => { if (++n === 3) await stuck.opened; return real().storeImported(r, job) } },
-        catalog: t.app.services.catalog, chunkRows: 3, onCompleted: async () => {},
+        catalog: t.app.services.catalog, chunkRows: 3, writers: 2, onCompleted: async () => {},
       })
       const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
-      await waitFor('the third chunk to be handed over', () => n === 3)
-      const before = await first.get(k.tenantId, id)
-      expect(before).toMatchObject({ status: 'running', accepted: 6, rejected: 1 })
+      // Two writers: the chunk after the stuck one is stored past it, leaving a gap the resumed job fills.
+      await waitFor('the fourth chunk to be stored', async () => (await q('select 1 from import_chunks where job_id = $1', [id])).length === 3)
+      expect(await first.get(k.tenantId, id)).toMatchObject({ status: 'running' })
       now += STALE_MS + 1000
       let folds = 0
       const second = createImportService({
         db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
         events: { ...real(), foldImported: async (jobId) => { folds++; return real().foldImported(jobId) } },
-        catalog: t.app.services.catalog, chunkRows: 3, onCompleted: async () => {},
+        catalog: t.app.services.catalog, chunkRows: 3, writers: 1, onCompleted: async () => {},
       })
       expect(await second.recover()).toBe(1)
       await second.settle()
@@ -443,7 +443,7 @@ for (const name of BACKENDS) {
       const first = createImportService({
         db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
         events: { ...real(), storeImported: async (r, job) => { if (++n === 2) await stuck.opened; return real().storeImported(r, job) } },
-        catalog: t.app.services.catalog, chunkRows: 2, onCompleted: async () => {},
+        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
       })
       const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(7)))
       await waitFor('the second chunk to be handed over', () => n === 2)

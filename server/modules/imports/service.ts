@@ -11,10 +11,10 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable } from '../../../db/client.ts'
 import {
-  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, LeaseLost,
-  listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportRowError, type Progress,
+  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, importChunksOf, LeaseLost,
+  listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
-import type { ImportCheckpoint, ImportJob } from '../../../db/schema.ts'
+import type { ImportJob } from '../../../db/schema.ts'
 import { BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type FieldError } from '../../errors.ts'
 import { iso } from '../../http/schemas.ts'
 import { unacceptableValue } from '../../http/body.ts'
@@ -52,10 +52,12 @@ export interface ImportDeps {
   events: Pick<EventService, 'validate' | 'storeImported' | 'foldImported'>
   catalog: Pick<CatalogService, 'validate' | 'importItems' | 'markAbsentUnavailable'>
   /**
-   * Rows per write (one transaction, with the job's checkpoint). PostgreSQL: large (COPY, then set-based statements);
+   * Rows per write (one transaction, with the chunk's record). PostgreSQL: large (COPY, then set-based statements);
    * PGlite shares this thread with the API, so its chunks are small (a write blocks it while it runs).
    */
   chunkRows: number
+  /** Chunks of one job written at once (on the background pool's connections; PGlite: 1). */
+  writers: number
   /**
    * PGlite: how long one write may hold the thread (ms). Chunks shrink (to 100 rows) when writes take longer
    * and grow back (to chunkRows) when they are quick, so requests keep being answered whatever the machine's load.
@@ -125,21 +127,27 @@ interface JobPlan {
   /** The job's lease (startImportJob, or a takeover's): its writes are refused once another instance holds it. */
   lease: number
   startedAt: Date
-  /** Resuming: what its committed chunks covered. */
-  from?: ImportCheckpoint
+  /** Resuming: the chunks already stored, in file order. */
+  stored?: ImportChunk[]
 }
 type JobOptions = { mapping: Record<string, string>; replace: boolean; eventType?: string; tenant?: { attributionWindowHours: number; historyDays: number } }
 
-/** One chunk of the file: its rows to store, and what the job will have reached once it is committed. */
+/** A chunk of the file being read or written: a run of records, its rows to store, and its refused rows. */
 interface Chunk {
+  firstRow: number; rows: number
   events: Pending<Submitted>[]; items: Pending<CatalogValues>[]
-  /** Refused rows of this chunk to report (within the first MAX_REPORTED_ERRORS). */
-  errors: ImportRowError[]
-  /** rowsRead, rejected, bytesRead and reported at the chunk's end; accepted and duplicates are added as it commits. */
-  end: ImportCheckpoint
+  rejected: number
+  /** Its refused rows' errors (numbered within the job's first MAX_REPORTED_ERRORS) and how many of those it numbered. */
+  errors: (ImportRowError & { seq: number })[]; reported: number
 }
 
-const ZERO: ImportCheckpoint = { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0, reported: 0 }
+/**
+ * Errors of rows the database refused are found while chunks are written, in any order: they are numbered apart,
+ * after every error found while reading (which are numbered in file order, the same on a resumed run).
+ */
+const DATABASE_REFUSAL_SEQ = 1_000_000_000
+
+interface Totals { rows: number; accepted: number; duplicates: number; rejected: number }
 
 /**
  * How often an instance looks for jobs whose instance died (and takes them over). A job is taken over
@@ -164,69 +172,73 @@ export function createImportService(d: ImportDeps) {
   }
 
   /**
-   * Reads the file and writes it chunk by chunk, in file order. Each chunk commits, in its own transaction, its
-   * rows, their effects, its refused rows' errors and the checkpoint the job then stands at (`committed`), so a
-   * job resumed from a checkpoint counts every row exactly once. Returns how it ended.
+   * Reads the file and writes it in chunks, up to `writers` at once. Each chunk commits, in its own transaction,
+   * its rows, their effects, its refused rows' errors and its record in import_chunks; a resumed job skips the
+   * records of the chunks stored before (`plan.stored`), so every row counts once. `done` adds up the stored chunks.
    */
-  async function run(plan: JobPlan, abort: AbortController, live: Progress, committed: ImportCheckpoint): Promise<'completed' | 'cancelled'> {
+  async function run(plan: JobPlan, abort: AbortController, live: Progress, done: Totals): Promise<'completed' | 'cancelled'> {
     const { tenant, id, type, format, opts, lease } = plan
     let lastSave = d.clock().getTime()
+    let pendingRejected = 0 // refused while reading, in chunks not stored yet
     const save = async () => {
       lastSave = d.clock().getTime()
+      Object.assign(live, { accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected + pendingRejected })
       if (!await saveImportProgress(d.raw, tenant.id, id, lease, live, d.clock())) abort.abort(CANCEL) // cancelled, or taken over
     }
     const defaults = opts.eventType && type === 'events' ? { eventType: opts.eventType } : {}
     let sinceFold = 0
+    let databaseReported = 0
 
-    // Rows the database refused (found while writing, after later chunks began reading): added to every checkpoint from then on.
-    const dbRefused = { rejected: 0, reported: 0 }
-    const commitChunk = (c: Chunk, extra: { accepted: number; duplicates: number }) => async (tx: RawSql) => {
-      const next: ImportCheckpoint = { ...c.end, rejected: c.end.rejected + dbRefused.rejected, reported: c.end.reported + dbRefused.reported,
-        accepted: committed.accepted + extra.accepted, duplicates: committed.duplicates + extra.duplicates }
-      await commitImportChunk(tx, tenant.id, id, lease, next, c.errors, d.clock())
-      return next
+    // The chunk's record and errors, in the transaction that stored its rows; counted once committed.
+    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }) => {
+      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock())
+    }
+    const counted = (c: Chunk, stored: { accepted: number; duplicates: number }, readRejected: number) => {
+      done.rows += c.rows; done.accepted += stored.accepted; done.duplicates += stored.duplicates; done.rejected += c.rejected
+      pendingRejected -= readRejected
     }
 
-    // A chunk's events in one transaction with its checkpoint. A chunk the database refuses is halved until the refused
-    // row stands alone (it alone is rejected); the checkpoint then goes with the last piece.
-    const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, done: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
+    // A chunk's events in one transaction with its record. A chunk the database refuses is halved until the refused
+    // row stands alone (it alone is rejected); the record then goes with the last piece.
+    const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, sum: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
       try {
-        let next: ImportCheckpoint | undefined
         const r = await d.events.storeImported(rows.map((x) => x.row), {
           jobId: id,
-          commit: async (tx, stored) => {
-            if (last) next = await commitChunk(c, { accepted: done.accepted + stored.accepted, duplicates: done.duplicates + stored.duplicates })(tx)
-          },
+          commit: async (tx, stored) => { if (last) await commitChunk(tx, c, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }) },
         })
-        done.accepted += r.accepted; done.duplicates += r.duplicates
-        if (next) Object.assign(committed, next)
+        sum.accepted += r.accepted; sum.duplicates += r.duplicates
       } catch (error) {
         if (error instanceof LeaseLost) throw error
         const state = sqlstateOf(error)
+        // Two chunks written at once may deadlock on shared rows (a profile, a rollup): one is rolled back; it goes again.
         if ((state === '40P01' || state === '40001') && attempt < 3) {
           await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
-          return storeEvents(c, rows, last, done, attempt + 1)
+          return storeEvents(c, rows, last, sum, attempt + 1)
         }
         if (isUnreachable(error) || !state || state.startsWith('40') || state === '57014') throw error
         if (rows.length === 1) {
-          dbRefused.rejected++; live.rejected++
-          if (c.end.reported + dbRefused.reported < MAX_REPORTED_ERRORS) { c.errors.push({ line: rows[0].line, column: '(row)', message: `refused by the database (SQLSTATE ${state}): ${(error as Error).message}` }); dbRefused.reported++ }
-          if (last) Object.assign(committed, await d.raw.transaction(commitChunk(c, done)))
+          c.rejected++
+          if (databaseReported++ < MAX_REPORTED_ERRORS) {
+            c.errors.push({ seq: DATABASE_REFUSAL_SEQ + c.firstRow + c.rows, line: rows[0].line, column: '(row)', message: `refused by the database (SQLSTATE ${state}): ${(error as Error).message}` })
+          }
+          if (last) await d.raw.transaction((tx) => commitChunk(tx, c, sum))
           return
         }
         const half = Math.ceil(rows.length / 2)
-        await storeEvents(c, rows.slice(0, half), false, done)
-        await storeEvents(c, rows.slice(half), last, done)
+        await storeEvents(c, rows.slice(0, half), false, sum)
+        await storeEvents(c, rows.slice(half), last, sum)
       }
     }
-    // Catalog upserts are idempotent, counts too (a row written again is an update, still accepted): the checkpoint follows the write.
-    const storeItems = async (c: Chunk, attempt = 0): Promise<void> => {
+    // Catalog upserts are idempotent, counts too (a row written again is an update, still accepted): the record follows the write.
+    const storeItems = async (c: Chunk, attempt = 0): Promise<{ accepted: number; duplicates: number }> => {
       try {
         const rows = c.items.map((x) => x.row)
         const r = await d.catalog.importItems(tenant.id, rows, plan.startedAt)
-        const accepted = r.created + r.updated
-        Object.assign(committed, await d.raw.transaction(commitChunk(c, { accepted, duplicates: rows.length - accepted }))) // the same productId twice in one chunk: the last wins
+        const stored = { accepted: r.created + r.updated, duplicates: rows.length - r.created - r.updated } // one productId twice in a chunk: the last wins
+        await d.raw.transaction((tx) => commitChunk(tx, c, stored))
+        return stored
       } catch (error) {
+        if (error instanceof LeaseLost) throw error
         const state = sqlstateOf(error)
         if ((state === '40P01' || state === '40001') && attempt < 3) {
           await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
@@ -236,17 +248,22 @@ export function createImportService(d: ImportDeps) {
       }
     }
 
-    let chunk: Chunk = { events: [], items: [], errors: [], end: { ...committed } }
+    const fresh = (firstRow: number): Chunk => ({ firstRow, rows: 0, events: [], items: [], rejected: 0, errors: [], reported: 0 })
+    let row = 0 // records read (the header excluded), skipped ones included
+    let chunk = fresh(0)
     let chunkRows = d.chunkRows
-    // One chunk is written while the next is read and checked: chunks commit in file order, so a checkpoint covers all before it.
-    let writing: Promise<void> | undefined
+    // Up to `writers` chunks are written while the next is read and checked (PGlite: one, its writes run on this thread).
+    const inflight = new Set<Promise<void>>()
     let writeFailure: { error: unknown } | undefined
     const write = async (c: Chunk) => {
       const began = performance.now()
-      if (c.items.length) await storeItems(c)
-      else if (c.events.length) await storeEvents(c, c.events, true, { accepted: 0, duplicates: 0 })
-      else Object.assign(committed, await d.raw.transaction(commitChunk(c, { accepted: 0, duplicates: 0 })))
-      sinceFold += c.events.length
+      const readRejected = c.rejected
+      const stored = { accepted: 0, duplicates: 0 }
+      if (c.items.length) Object.assign(stored, await storeItems(c))
+      else if (c.events.length) await storeEvents(c, c.events, true, stored)
+      else await d.raw.transaction((tx) => commitChunk(tx, c, stored))
+      counted(c, stored, readRejected)
+      sinceFold += stored.accepted
       if (sinceFold >= FOLD_EVERY_ROWS) { sinceFold = 0; await d.events.foldImported(id) }
       if (d.targetWriteMs) {
         const took = performance.now() - began
@@ -255,29 +272,33 @@ export function createImportService(d: ImportDeps) {
       }
     }
     const flush = async () => {
-      if (writing) await writing
+      const c = chunk
+      chunk = fresh(row)
+      if (!c.rows) return
+      while (inflight.size >= d.writers) await Promise.race(inflight)
       if (writeFailure) throw writeFailure.error
       if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
-      const c = chunk
-      chunk = { events: [], items: [], errors: [], end: { ...c.end } }
-      writing = write(c).catch((error) => { writeFailure ??= { error } }).finally(() => { writing = undefined })
+      const w: Promise<void> = write(c).catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(w))
+      inflight.add(w)
       // Lets requests in between chunks (PGlite runs each write on this thread).
       await new Promise((r) => setTimeout(r, 0))
     }
     const drain = async () => {
-      if (writing) await writing
+      await Promise.all(inflight)
       if (writeFailure) throw writeFailure.error
     }
 
+    // Resuming: the stored chunks' records are skipped (their errors keep their numbers: the count goes on past them).
+    const skips = plan.stored ?? []
+    let nextSkip = 0
+    let seq = 0
     let header: string[] | undefined
     let targets: (string | undefined)[] = []
-    const skip = plan.from?.rowsRead ?? 0 // resuming: records the committed chunks covered
-    let seen = 0
     const reject = (line: number, column: string, message: string) => {
-      if (chunk.end.reported + dbRefused.reported < MAX_REPORTED_ERRORS) { chunk.errors.push({ line, column, message }); chunk.end.reported++ }
+      if (seq < MAX_REPORTED_ERRORS) { chunk.errors.push({ seq: seq++, line, column, message }); chunk.reported++ }
     }
     try {
-      for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { live.bytesRead += n; chunk.end.bytesRead += n }))) {
+      for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { live.bytesRead += n }))) {
         if (abort.signal.aborted) break
         if (format === 'csv' && !header) {
           if ('error' in rec) throw new UnreadableFile(`The header row cannot be read: ${rec.error}`)
@@ -290,32 +311,34 @@ export function createImportService(d: ImportDeps) {
           }
           continue
         }
-        if (seen++ < skip) continue
-        live.rowsRead++; chunk.end.rowsRead++
-        if ('error' in rec) { live.rejected++; chunk.end.rejected++; reject(rec.line, '(row)', rec.error) } else {
+        const skip = skips[nextSkip]
+        if (skip && row >= skip.firstRow) {
+          if (row === skip.firstRow) { await flush(); seq += skip.reported }
+          row++; live.rowsRead = row
+          if (row === skip.firstRow + skip.rows) { nextSkip++; chunk = fresh(row) }
+          continue
+        }
+        row++; live.rowsRead = row; chunk.rows++
+        if ('error' in rec) { chunk.rejected++; pendingRejected++; reject(rec.line, '(row)', rec.error) } else {
           const built: Built = 'fields' in rec ? fromCsv(type, header!, targets, rec.fields, defaults) : fromJson(type, rec.value, opts.mapping, defaults)
           // What the API's body parser would have refused (reserved keys, NUL characters, deep nesting) is refused here too.
           const unacceptable = unacceptableValue(built.value)
           const checked = unacceptable ? { errors: [unacceptable] }
             : type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
           if ('errors' in checked) {
-            live.rejected++; chunk.end.rejected++
+            chunk.rejected++; pendingRejected++
             for (const e of checked.errors as FieldError[]) reject(rec.line, built.columnOf(e.field), `${e.field}: ${e.message}`)
           } else if ('row' in checked) chunk.events.push({ line: rec.line, row: checked.row })
           else chunk.items.push({ line: rec.line, row: checked.values })
         }
         if (chunk.events.length + chunk.items.length >= chunkRows) await flush()
-        if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) {
-          // Shown counts: what is committed, plus what is read and refused since (accepted ones show once stored).
-          live.accepted = committed.accepted; live.duplicates = committed.duplicates
-          await save()
-        }
+        if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
       }
       if (!abort.signal.aborted) await flush()
       await drain()
     } finally {
-      // However it ends, the write under way ends first: the committed checkpoint then says what was stored.
-      if (writing) await writing.catch(() => {})
+      // However it ends, the writes under way end first: the stored chunks then say what was stored.
+      await Promise.allSettled([...inflight])
     }
     if (abort.signal.reason === SHUTDOWN) throw new Stopped()
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, plan.startedAt)
@@ -325,11 +348,13 @@ export function createImportService(d: ImportDeps) {
   /** Runs a job to its end (completed, failed or cancelled; or left for another instance on shutdown); never rejects. */
   function launch(queuedOrTaken: JobPlan | Omit<JobPlan, 'lease' | 'startedAt'>) {
     const abort = new AbortController()
-    const committed: ImportCheckpoint = { ...(queuedOrTaken.from ?? ZERO), bytesRead: 0 }
-    const live: Progress = { rowsRead: committed.rowsRead, accepted: committed.accepted, duplicates: committed.duplicates, rejected: committed.rejected, bytesRead: 0 }
+    const before = queuedOrTaken.stored ?? []
+    const sum = (k: keyof Totals) => before.reduce((n, c) => n + (k === 'rows' ? c.rows : c[k]), 0)
+    const done: Totals = { rows: sum('rows'), accepted: sum('accepted'), duplicates: sum('duplicates'), rejected: sum('rejected') }
+    const live: Progress = { rowsRead: 0, accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected, bytesRead: 0 }
     const { tenant, id } = queuedOrTaken
     let lease: number | undefined
-    const done = (async () => {
+    const job = (async () => {
       let ended: 'completed' | 'cancelled' | { failed: string } | 'left'
       try {
         let plan: JobPlan
@@ -341,7 +366,7 @@ export function createImportService(d: ImportDeps) {
           plan = { ...queuedOrTaken, lease: taken, startedAt }
         }
         lease = plan.lease
-        ended = await run(plan, abort, live, committed)
+        ended = await run(plan, abort, live, done)
       } catch (error) {
         if (error instanceof Stopped || error instanceof LeaseLost) ended = 'left'
         else {
@@ -353,13 +378,12 @@ export function createImportService(d: ImportDeps) {
       }
       let finished = false
       try {
-        // Shut down (or taken over): the job stays running; the instance that takes it over resumes it from its checkpoint.
+        // Shut down (or taken over): the job stays running; the instance that takes it over resumes it from its stored chunks.
         if (ended === 'left') return
-        // Its writes have ended (run waits for them): the committed counts are what was stored.
+        // Its writes have ended (run waits for them): the stored chunks are what was stored.
         await d.events.foldImported(id)
-        if (committed.accepted) await d.onCompleted(tenant.id)
-        const p: Progress = { ...committed, bytesRead: ended === 'completed' ? live.bytesRead : committed.bytesRead }
-        if (ended === 'completed') p.rowsRead = live.rowsRead
+        if (done.accepted) await d.onCompleted(tenant.id)
+        const p: Progress = { rowsRead: done.rows, accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected, bytesRead: live.bytesRead }
         finished = await finishImportJob(d.raw, tenant.id, id, typeof ended === 'string' ? ended : 'failed', p, d.clock(),
           ended === 'cancelled' ? CANCEL_MESSAGE : typeof ended === 'object' ? ended.failed : null, lease)
       } catch (error) {
@@ -369,31 +393,33 @@ export function createImportService(d: ImportDeps) {
         if (finished) await rm(spoolPath(id), { force: true }).catch(() => {})
       }
     })()
-    running.set(id, { abort, done })
+    running.set(id, { abort, done: job })
   }
 
   /**
-   * Takes over jobs whose instance died (a stale heartbeat): each resumes from its checkpoint when its upload is
-   * on this instance's disk; one whose upload is gone is failed, saying what its committed chunks stored.
+   * Takes over jobs whose instance died (a stale heartbeat): each resumes after its stored chunks when its upload
+   * is on this instance's disk; one whose upload is gone is failed, saying what its stored chunks hold.
    */
   async function takeOver(): Promise<{ resumed: number; failed: number }> {
     let resumed = 0
     let failed = 0
     for (const job of await claimStaleImportJobs(d.raw, staleBefore(), d.clock())) {
-      const from = job.checkpoint ?? ZERO
+      const stored = await importChunksOf(d.raw, job.id)
       const opts = job.options as JobOptions
       const here = await stat(spoolPath(job.id)).then(() => true, () => false)
       if (here && opts.tenant && job.startedAt) {
         launch({ tenant: { id: job.tenantId, ...opts.tenant }, id: job.id, type: job.type, format: job.format, bytesTotal: job.bytesTotal ?? 0,
-          opts, lease: job.lease, startedAt: job.startedAt, from })
+          opts, lease: job.lease, startedAt: job.startedAt, stored })
         resumed++
         continue
       }
+      const total = (k: 'rows' | 'accepted' | 'duplicates' | 'rejected') => stored.reduce((n, c) => n + c[k], 0)
+      const p: Progress = { rowsRead: total('rows'), accepted: total('accepted'), duplicates: total('duplicates'), rejected: total('rejected'), bytesRead: 0 }
       await d.events.foldImported(job.id)
-      if (from.accepted) await d.onCompleted(job.tenantId)
-      await finishImportJob(d.raw, job.tenantId, job.id, 'failed', from, d.clock(),
-        `The instance running this import stopped before it finished, and its upload is no longer on disk to resume from: ${from.rowsRead} rows were read, `
-        + `${from.accepted} stored, ${from.duplicates} duplicates and ${from.rejected} refused; the rest of the file was not. Import the file again: stored rows come back as duplicates.`, job.lease)
+      if (p.accepted) await d.onCompleted(job.tenantId)
+      await finishImportJob(d.raw, job.tenantId, job.id, 'failed', p, d.clock(),
+        `The instance running this import stopped before it finished, and its upload is no longer on disk to resume from: ${p.rowsRead} rows were read, `
+        + `${p.accepted} stored, ${p.duplicates} duplicates and ${p.rejected} refused; the rest of the file was not. Import the file again: stored rows come back as duplicates.`, job.lease)
       failed++
     }
     if (resumed || failed) d.log.warn('imports: jobs whose instance stopped were taken over', { resumed, failed })
