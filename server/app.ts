@@ -192,7 +192,7 @@ export async function createServices(parts: AppParts) {
   const imports = createImportService({
     db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
     events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
-    chunkRows: database.kind === 'pglite' ? 250 : 50_000, writers: database.kind === 'pglite' ? 1 : 2,
+    chunkRows: database.kind === 'pglite' ? 250 : 25_000, writers: database.kind === 'pglite' ? 1 : 2,
     ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
     onCompleted: askForBuild,
   })

@@ -52,7 +52,7 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = f
 
 /** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
 const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
-const STAGE_COLUMNS = ['n', 'o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
+const STAGE_COLUMNS = ['o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
 
 /**
  * insertEvents for bulk loads of history (imports): on PostgreSQL the rows go into a staging table by COPY
@@ -66,13 +66,25 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
   if (!tx.copyFrom) return insertEvents(tx, rows, true)
   // Sorts of a 50,000-row chunk stay in memory (the default 4 MB spills them to disk).
   await tx.query(`set local work_mem = '64MB'`)
-  const sorted = inLockOrder(rows)
-  await tx.query(`create temp table if not exists import_stage (n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
-  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map(([r, o], n) => [String(n), String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
-    r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata), r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t')))
-  return tx.query<InsertedEvent>(mergeEvents('select * from import_stage order by n', deferProfilesTo ? { deferTo: 1 } : true),
-    deferProfilesTo ? [deferProfilesTo] : [])
+  await tx.query(`create temp table if not exists import_stage (o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
+  // The lines are built a slice at a time, letting requests in between (this thread also serves the API).
+  const lines: string[] = []
+  for (let from = 0; from < rows.length; from += COPY_SLICE) {
+    if (from) await new Promise((r) => setTimeout(r, 0))
+    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) {
+      const r = rows[o]
+      lines.push([String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(), r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata),
+        r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t'))
+    }
+  }
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, lines)
+  // The database sorts them into lock order (not this thread); n is that order, o the rows' place as given.
+  return tx.query<InsertedEvent>(mergeEvents(`select row_number() over (order by t, u, e, p, ts, o)::int as n, * from import_stage order by t, u, e, p, ts, o`,
+    deferProfilesTo ? { deferTo: 1 } : true), deferProfilesTo ? [deferProfilesTo] : [])
 }
+
+/** Rows of COPY text built between two turns of the event loop. */
+const COPY_SLICE = 5000
 
 /**
  * Folds the events a job's chunks left in import_stored into their shoppers' profiles, set-based, in one

@@ -3,9 +3,10 @@
 // back as a stream, record by record: each row checked exactly as the API
 // checks it (the events' and the catalog's own validation), the valid ones
 // stored in chunks through the same statements as ingestion, the refused ones
-// reported with their line. Progress is saved at least every second; that save
-// is also the job's heartbeat, so a job whose instance died is found and marked
-// failed with what it had stored.
+// reported with their line. Each chunk is recorded with the rows it stored, so a
+// job resumes where it stood: progress is saved at least every second, that save
+// is the job's heartbeat, and a job whose instance died is taken over (under a
+// new lease) and resumed from its upload past its recorded chunks.
 import { join } from 'node:path'
 import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
@@ -114,6 +115,9 @@ const CANCEL = 'cancel'
 const CANCEL_MESSAGE = 'cancelled on request'
 /** A job stopped by its instance's shutdown: it stays running, for the instance that takes it over to resume. */
 class Stopped extends Error {}
+
+/** How long the reading loop holds the thread before it lets requests in (ms; measured on the monotonic clock, not `clock`). */
+const YIELD_EVERY_MS = 10
 
 /** Which fields a CSV header must supply (or a default stand in for). */
 const REQUIRED: Record<ImportType, string[]> = { events: ['eventType', 'userId', 'productId'], catalog: ['productId', 'name'] }
@@ -248,6 +252,7 @@ export function createImportService(d: ImportDeps) {
       }
     }
 
+    let lastYield = performance.now()
     const fresh = (firstRow: number): Chunk => ({ firstRow, rows: 0, events: [], items: [], rejected: 0, errors: [], reported: 0 })
     let row = 0 // records read (the header excluded), skipped ones included
     let chunk = fresh(0)
@@ -282,6 +287,7 @@ export function createImportService(d: ImportDeps) {
       inflight.add(w)
       // Lets requests in between chunks (PGlite runs each write on this thread).
       await new Promise((r) => setTimeout(r, 0))
+      lastYield = performance.now()
     }
     const drain = async () => {
       await Promise.all(inflight)
@@ -332,6 +338,8 @@ export function createImportService(d: ImportDeps) {
           else chunk.items.push({ line: rec.line, row: checked.values })
         }
         if (chunk.events.length + chunk.items.length >= chunkRows) await flush()
+        // Reading and checking a megabyte of rows holds the thread for a while: requests go in between, every ~10 ms.
+        else if ((row & 255) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) { await new Promise((r) => setTimeout(r, 0)); lastYield = performance.now() }
         if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
       }
       if (!abort.signal.aborted) await flush()
