@@ -514,7 +514,7 @@ export function createImportService(d: ImportDeps) {
 
     /**
      * At start, and every TAKEOVER_EVERY_MS (start()): jobs whose instance died are taken over (resumed from their
-     * checkpoint, or failed when their upload is gone), queued ones whose upload never arrived are failed, and upload
+     * stored chunks, or failed when their upload is gone), queued ones whose upload never arrived are failed, and upload
      * files of jobs that ended are removed. How many were taken over.
      */
     async recover() {
@@ -540,7 +540,7 @@ export function createImportService(d: ImportDeps) {
     async settle() { await Promise.all([...running.values()].map((r) => r.done)) },
     /**
      * Shutdown: stops this instance's jobs after the chunk being written, leaving them running with their
-     * checkpoint; the instance that takes them over (this one restarted, or another) resumes them.
+     * stored chunks; the instance that takes them over (this one restarted, or another) resumes them.
      */
     async stop() {
       if (timer) clearInterval(timer)
