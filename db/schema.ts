@@ -441,7 +441,39 @@ export const importJobs = pgTable('import_jobs', {
   startedAt: tstz('started_at'),
   finishedAt: tstz('finished_at'),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
+  /** Bumped each time an instance takes the job (at start, or resuming it): a write by an older taker is refused. */
+  lease: integer('lease').notNull().default(0),
 }, (t) => [index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id), index('import_jobs_active_idx').on(t.status, t.updatedAt)])
+
+/**
+ * The chunks of an import job that are stored, each written in the transaction that stored its rows: the
+ * records of the file it covers ([firstRow, firstRow + rows), header excluded) and what became of them. A job
+ * resumed after a restart skips exactly these records and adds up these counts, so no row counts twice.
+ */
+export const importChunks = pgTable('import_chunks', {
+  jobId: uuid('job_id').notNull().references(() => importJobs.id, { onDelete: 'cascade' }),
+  firstRow: bigint('first_row', { mode: 'number' }).notNull(),
+  rows: integer('rows').notNull(),
+  accepted: integer('accepted').notNull(),
+  duplicates: integer('duplicates').notNull(),
+  rejected: integer('rejected').notNull(),
+  /** Refused rows of the chunk named in import_errors (within the job's first MAX_REPORTED_ERRORS). */
+  reported: integer('reported').notNull(),
+}, (t) => [primaryKey({ columns: [t.jobId, t.firstRow] })])
+
+/**
+ * The events an import job stored whose shoppers' profiles are not folded in yet (PostgreSQL's bulk path
+ * folds them set-based once per job, not per chunk); written in each chunk's transaction, emptied by the fold.
+ */
+export const importStored = pgTable('import_stored', {
+  // No foreign keys: a check per row would cost the bulk path what it saves; the fold empties a job's rows.
+  jobId: uuid('job_id').notNull(),
+  tenantId: uuid('tenant_id').notNull(),
+  userId: text('user_id').notNull(),
+  eventType: text('event_type').notNull(),
+  productId: text('product_id').notNull(),
+  ts: tstz('ts').notNull(),
+}, (t) => [index('import_stored_job_idx').on(t.jobId)])
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */
 export const importErrors = pgTable('import_errors', {

@@ -191,7 +191,7 @@ export async function createServices(parts: AppParts) {
   // pool, where no statement timeout cuts them off.
   const housekeeping = {
     events: createEventService({
-      db: bg.db, raw: bg.raw, committer, clock, onImported: eventsStored,
+      db: bg.db, raw: bg.raw, committer, clock, onImported: eventsStored, onProfilesFolded: (users) => profiles.changed(users),
       history,
     }),
     experiments: createExperimentService({ db: bg.db, raw: bg.raw, ...experimentDeps }),
@@ -207,11 +207,11 @@ export async function createServices(parts: AppParts) {
   const imports = createImportService({
     db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
     events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
-    chunkRows: database.kind === 'pglite' ? 250 : 5000, writers: database.kind === 'pglite' ? 1 : 2,
+    chunkRows: database.kind === 'pglite' ? 250 : 25_000, writers: database.kind === 'pglite' ? 1 : 2,
     ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
     onCompleted: askForBuild,
   })
-  void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
+  imports.start()
 
   const analytics = createAnalyticsService({ raw: database.raw, clock })
   // The weekly summary mail, sent by the hourly housekeeping (boot.ts) to users who want it.

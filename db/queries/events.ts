@@ -13,9 +13,23 @@ export interface NewEvent {
   /** What makes it unique per tenant: the eventId, in the namespace of the endpoint it came through. */
   idempotencyKey?: string | null
 }
+/** How many recent interactions a profile keeps. */
+export const MAX_RECENT = 100
+
 export interface InsertedEvent { id: string; tenant_id: string; user_id: string; event_type: string; product_id: string; ts_ms: number }
 
 const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
+
+/**
+ * The rows sorted by their key (concurrent writers then take row locks in one order), each with its place as
+ * given: of two rows with one eventId, the first given is stored, whatever their timestamps (the sort is stable,
+ * so of equal keys too).
+ */
+function inLockOrder(rows: NewEvent[]): [NewEvent, number][] {
+  const keys = rows.map(eventKey) // once each, not per comparison (a 50,000-row chunk makes ~800,000 comparisons)
+  const order = rows.map((_, o) => o).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b))
+  return order.map((o) => [rows[o], o])
+}
 
 /**
  * Inserts many events in one statement and, in the same statement, folds the
@@ -28,39 +42,90 @@ const eventKey = (r: NewEvent) => `${r.tenantId}\u0000${r.userId}\u0000${r.event
  * locks in one order.
  */
 export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = false): Promise<InsertedEvent[]> {
-  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
-  const payload = JSON.stringify(sorted.map((r, n) => ({ n,
+  const sorted = inLockOrder(rows)
+  const payload = JSON.stringify(sorted.map(([r, o], n) => ({ n, o,
     t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
     s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
   })))
-  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
+  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
 }
 
 /** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
 const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
-const STAGE_COLUMNS = ['n', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
+const STAGE_COLUMNS = ['o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
 
 /**
  * insertEvents for bulk loads of history (imports): on PostgreSQL the rows go into a staging table by COPY
  * (no JSON to build or parse), then the same set-based merge runs over it, in the caller's transaction;
  * PGlite (no COPY here) takes the JSON parameter. Profiles keep their newest events whatever the rows' age.
+ * `deferProfilesTo` (PostgreSQL): the stored rows are written to import_stored under that job instead of
+ * being folded into profiles here; foldImportedProfiles does it once for many chunks (the per-chunk merge
+ * of each shopper's 100 recent events was half the cost of a chunk).
  */
-export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[]): Promise<InsertedEvent[]> {
+export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProfilesTo?: string): Promise<InsertedEvent[]> {
   if (!tx.copyFrom) return insertEvents(tx, rows, true)
-  const sorted = [...rows].sort((a, b) => (eventKey(a) < eventKey(b) ? -1 : 1))
-  await tx.query(`create temp table if not exists import_stage (n int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
-  await tx.copyFrom('import_stage', STAGE_COLUMNS, sorted.map((r, n) => [String(n), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(),
-    r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata), r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t')))
-  return tx.query<InsertedEvent>(mergeEvents('select * from import_stage order by n', true))
+  // Sorts of a 50,000-row chunk stay in memory (the default 4 MB spills them to disk).
+  await tx.query(`set local work_mem = '64MB'`)
+  await tx.query(`create temp table if not exists import_stage (o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
+  // The lines are built a slice at a time, letting requests in between (this thread also serves the API).
+  const lines: string[] = []
+  for (let from = 0; from < rows.length; from += COPY_SLICE) {
+    if (from) await new Promise((r) => setTimeout(r, 0))
+    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) {
+      const r = rows[o]
+      lines.push([String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(), r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata),
+        r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t'))
+    }
+  }
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, lines)
+  // The database sorts them into lock order (not this thread); n is that order, o the rows' place as given.
+  return tx.query<InsertedEvent>(mergeEvents(`select row_number() over (order by t, u, e, p, ts, o)::int as n, * from import_stage order by t, u, e, p, ts, o`,
+    deferProfilesTo ? { deferTo: 1 } : true), deferProfilesTo ? [deferProfilesTo] : [])
 }
 
+/** Rows of COPY text built between two turns of the event loop. */
+const COPY_SLICE = 5000
+
 /**
- * The statement both paths share: `source` yields the rows as x(n, t, e, u, p, ts, s, m, pl, st, k, ki), sorted.
+ * Folds the events a job's chunks left in import_stored into their shoppers' profiles, set-based, in one
+ * statement (the newest 100 of what the profile held and what was imported, the count added), and empties
+ * them. Returns the shoppers folded (their cached profiles are stale).
+ */
+export async function foldImportedProfiles(raw: RawSql, jobId: string): Promise<{ tenantId: string; userId: string }[]> {
+  return raw.query<{ tenantId: string; userId: string }>(
+    `with gone as (delete from import_stored where job_id = $1 returning tenant_id, user_id, event_type, product_id, ts),
+     ranked as (select *, row_number() over (partition by tenant_id, user_id order by ts desc) as r from gone),
+     fresh as (
+       select tenant_id, user_id,
+         jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc) filter (where r <= ${MAX_RECENT}) as recent,
+         count(*)::int as n
+       from ranked group by tenant_id, user_id),
+     prof as (
+       insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at)
+       select tenant_id, user_id, recent, n, now() from fresh order by tenant_id, user_id
+       on conflict (tenant_id, user_id) do update set
+         recent = ${NEWEST_OF_BOTH}, event_count = up.event_count + excluded.event_count, updated_at = excluded.updated_at
+       returning tenant_id, user_id)
+     select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId])
+}
+
+/** A profile's recent events merged with an import's: the newest MAX_RECENT of both, newest first. */
+const NEWEST_OF_BOTH = `(select coalesce(jsonb_agg(r order by (r->>'t')::bigint desc), '[]'::jsonb) from (
+             select r from jsonb_array_elements(excluded.recent || up.recent) r order by (r->>'t')::bigint desc limit ${MAX_RECENT}) newest)`
+
+/**
+ * The statement both paths share: `source` yields the rows as x(n, o, t, e, u, p, ts, s, m, pl, st, k, ki), sorted
+ * (n: place in lock order; o: place as given).
  * `historical`: the rows may be older than what profiles hold (an import), so profiles keep the newest by time.
  */
-function mergeEvents(source: string, historical = false): string {
+function mergeEvents(source: string, historical: boolean | { deferTo: number } = false): string {
+  // Profiles deferred (bulk imports): the stored rows go to import_stored under the job named by that parameter.
+  const deferred = typeof historical === 'object' ? `
+     prof as (
+       insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts)
+       select $${historical.deferTo}::uuid, tenant_id, user_id, event_type, product_id, ts from ins),` : undefined
   return `with x as (${source}),
-     keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, n),
+     keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, o),
      fresh_keys as (
        insert into event_ids (tenant_id, event_id, ts) select t, k, ts from keyed
        on conflict (tenant_id, event_id) do nothing
@@ -71,7 +136,7 @@ function mergeEvents(source: string, historical = false): string {
        where k is null or n in (select keyed.n from keyed join fresh_keys f on f.tenant_id = keyed.t and f.event_id = keyed.k)
        on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
-     fresh as (
+     ${deferred ?? `fresh as (
        select tenant_id, user_id,
          ${historical ? 'jsonb_path_query_array(' : ''}jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)${historical ? `, '$[0 to ${MAX_RECENT - 1}]')` : ''} as recent,
          count(*)::int as n
@@ -83,12 +148,9 @@ function mergeEvents(source: string, historical = false): string {
          -- Live: prepend and cut, no re-sort on the hot path (readers sort; events
          -- mostly arrive in time order, so this is newest-first already).
          -- Historical (imports): older events must not push newer ones out, so the newest 100 of both are kept.
-         recent = ${historical
-    ? `(select coalesce(jsonb_agg(r order by (r->>'t')::bigint desc), '[]'::jsonb) from (
-             select r from jsonb_array_elements(excluded.recent || up.recent) r order by (r->>'t')::bigint desc limit ${MAX_RECENT}) newest)`
-    : `jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]')`},
+         recent = ${historical ? NEWEST_OF_BOTH : `jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]')`},
          event_count = up.event_count + excluded.event_count,
-         updated_at = excluded.updated_at),
+         updated_at = excluded.updated_at),`}
      bought as (
        insert into user_purchases as b (tenant_id, user_id, product_id, last_purchased_at, purchases)
        select tenant_id, user_id, product_id, max(ts), count(*)::int from ins where event_type = 'purchase'
@@ -107,8 +169,6 @@ function mergeEvents(source: string, historical = false): string {
      select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`
 }
 
-/** How many recent interactions a profile keeps. */
-export const MAX_RECENT = 100
 
 /** Creates the missing monthly partitions for exactly these timestamps' months (none between them). */
 export async function ensureEventMonths(raw: RawSql, stamps: Date[]): Promise<void> {
@@ -257,6 +317,12 @@ export interface ClickRef { i: number; placement: string | null; strategy: strin
  * almost always; only when its latest click is newer than the purchase (events
  * ingested out of order) is the event history searched.
  */
+/** Whether any of these tenants has a recommendation click stored (one index probe each). */
+export async function anyRecommendationClicks(raw: RawSql, tenantIds: string[]): Promise<boolean> {
+  const rows = await raw.query('select 1 from recommendation_clicks where tenant_id in (select jsonb_array_elements_text($1::jsonb)::uuid) limit 1', [JSON.stringify(tenantIds)])
+  return rows.length > 0
+}
+
 export async function findAttributions(raw: RawSql, purchases: PurchaseRef[]): Promise<ClickRef[]> {
   if (!purchases.length) return []
   const refs = JSON.stringify(purchases.map((p) => ({ i: p.i, t: p.tenantId, u: p.userId, p: p.productId, ts: p.ts.toISOString(), w: p.windowHours })))

@@ -1,6 +1,6 @@
 // Import jobs and the rows they refused. Every query names its tenant, except the
 // sweep of jobs whose instance died, which is per job and per heartbeat.
-import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { importJobs, type ImportJob } from '../schema.ts'
 
@@ -50,32 +50,86 @@ export async function touchImportJob(raw: RawSql, tenantId: string, id: string, 
   await raw.query(`update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'queued'`, [tenantId, id, now.toISOString()])
 }
 
-/** Marks a queued job running; false when it is no longer queued (cancelled before it started). */
-export async function startImportJob(raw: RawSql, tenantId: string, id: string, now: Date, bytesTotal: number | null): Promise<boolean> {
-  const rows = await raw.query(
-    `update import_jobs set status = 'running', started_at = $3::timestamptz, updated_at = $3::timestamptz, bytes_total = coalesce($4, bytes_total)
-     where tenant_id = $1 and id = $2 and status = 'queued' returning 1`, [tenantId, id, now.toISOString(), bytesTotal])
-  return rows.length > 0
+/** Marks a queued job running and takes it (its lease); null when it is no longer queued (cancelled before it started). */
+export async function startImportJob(raw: RawSql, tenantId: string, id: string, now: Date, bytesTotal: number | null): Promise<number | null> {
+  const rows = await raw.query<{ lease: number }>(
+    `update import_jobs set status = 'running', started_at = $3::timestamptz, updated_at = $3::timestamptz, bytes_total = coalesce($4, bytes_total), lease = lease + 1
+     where tenant_id = $1 and id = $2 and status = 'queued' returning lease`, [tenantId, id, now.toISOString(), bytesTotal])
+  return rows[0]?.lease ?? null
 }
 
-/** Writes a running job's counts (and heartbeat); false when it is no longer running (cancelled, or swept as dead). */
-export async function saveImportProgress(raw: RawSql, tenantId: string, id: string, p: Progress, now: Date): Promise<boolean> {
+/**
+ * Writes a running job's counts (and heartbeat); false when it is no longer running (cancelled) or no
+ * longer this taker's (another instance took it over: `lease` moved on).
+ */
+export async function saveImportProgress(raw: RawSql, tenantId: string, id: string, lease: number, p: Progress, now: Date): Promise<boolean> {
   const rows = await raw.query(
     `update import_jobs set rows_read = $3, accepted = $4, duplicates = $5, rejected = $6, bytes_read = $7, updated_at = $8::timestamptz
-     where tenant_id = $1 and id = $2 and status = 'running' returning 1`,
-    [tenantId, id, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, now.toISOString()])
+     where tenant_id = $1 and id = $2 and status = 'running' and lease = $9 returning 1`,
+    [tenantId, id, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, now.toISOString(), lease])
   return rows.length > 0
 }
 
-/** Ends a job with its final counts. A job that ended meanwhile (cancelled, or swept as dead) keeps that status and gets the counts of what was stored. */
-export async function finishImportJob(raw: RawSql, tenantId: string, id: string, status: 'completed' | 'failed' | 'cancelled', p: Progress, now: Date, error: string | null) {
-  await raw.query(
+/** A chunk's commit found its job no longer running under this taker (cancelled, or taken over): the chunk is rolled back. */
+export class LeaseLost extends Error {}
+
+/** A stored chunk of a job: the records it covers and what became of them (see import_chunks). */
+export interface ImportChunk { firstRow: number; rows: number; accepted: number; duplicates: number; rejected: number; reported: number }
+
+/**
+ * In a chunk's own transaction, after its rows: the chunk is recorded, with its refused rows' errors. Throws
+ * LeaseLost, rolling the chunk back, when the job is no longer running under this taker. The job's row is
+ * updated last (its lock is held only until the commit that follows).
+ */
+export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date) {
+  const rows = await tx.query(
+    `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning 1`,
+    [tenantId, id, now.toISOString(), lease])
+  if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
+  await tx.query('insert into import_chunks (job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7)',
+    [id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
+  await addImportErrors(tx, tenantId, id, errors)
+}
+
+/** The stored chunks of a job, in file order. */
+export async function importChunksOf(raw: RawSql, id: string): Promise<ImportChunk[]> {
+  const rows = await raw.query<Record<string, unknown>>(
+    'select first_row, rows, accepted, duplicates, rejected, reported from import_chunks where job_id = $1 order by first_row', [id])
+  return rows.map((r) => ({ firstRow: Number(r.first_row), rows: Number(r.rows), accepted: Number(r.accepted), duplicates: Number(r.duplicates), rejected: Number(r.rejected), reported: Number(r.reported) }))
+}
+
+/**
+ * Ends a job with its final counts; false when this taker no longer holds it (`lease` given and moved on).
+ * A job that ended meanwhile (cancelled) keeps that status and gets the counts of what was stored.
+ */
+export async function finishImportJob(raw: RawSql, tenantId: string, id: string, status: 'completed' | 'failed' | 'cancelled', p: Progress, now: Date, error: string | null, lease?: number): Promise<boolean> {
+  const rows = await raw.query(
     `update import_jobs set status = case when status in ('queued', 'running') then $3 else status end,
        rows_read = $4, accepted = $5, duplicates = $6, rejected = $7, bytes_read = $8,
        error = case when status in ('queued', 'running') then $9 else error end,
        finished_at = coalesce(finished_at, $10::timestamptz), updated_at = $10::timestamptz
-     where tenant_id = $1 and id = $2`,
-    [tenantId, id, status, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, error, now.toISOString()])
+     where tenant_id = $1 and id = $2 and ($11::int is null or lease = $11::int) returning 1`,
+    [tenantId, id, status, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, error, now.toISOString(), lease ?? null])
+  return rows.length > 0
+}
+
+/**
+ * Takes over running jobs whose heartbeat stopped before `staleBefore` (their instance died): each gets a new
+ * lease and a fresh heartbeat, so the instance that died, if it wakes, can write nothing more, and two instances
+ * never take the same job (SKIP LOCKED: a job another is taking is passed over). Across tenants (housekeeping).
+ */
+export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'format' | 'options' | 'bytesTotal' | 'startedAt' | 'lease'>
+export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: Date, limit = 20): Promise<ClaimedImportJob[]> {
+  const rows = await raw.query<Record<string, unknown>>(
+    `update import_jobs j set lease = j.lease + 1, updated_at = $2::timestamptz
+     where j.id in (select id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
+     returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
+    [staleBefore.toISOString(), now.toISOString(), limit])
+  return rows.map((r) => ({
+    id: r.id as string, tenantId: r.tenant_id as string, type: r.type as ImportJob['type'], format: r.format as ImportJob['format'],
+    options: r.options, bytesTotal: r.bytes_total === null ? null : Number(r.bytes_total),
+    startedAt: r.started_at === null ? null : new Date(r.started_at as string), lease: Number(r.lease),
+  }))
 }
 
 export async function updateImportOptions(raw: RawSql, tenantId: string, id: string, options: Record<string, unknown>) {
@@ -103,28 +157,28 @@ export async function cancelImportJob(db: Db, tenantId: string, id: string, now:
 }
 
 /**
- * Jobs whose heartbeat stopped before `staleBefore` (their instance died mid-import) are marked failed,
- * keeping the counts they last saved: what those say was stored, was. Returns how many.
+ * Queued jobs whose heartbeat stopped before `staleBefore` (their instance died while the upload arrived: there
+ * is no whole file to import) are marked failed. Running ones are taken over instead (claimStaleImportJobs).
  */
 export async function failStaleImportJobs(db: Db, staleBefore: Date, now: Date, tenantId?: string): Promise<number> {
   const rows = await db.update(importJobs).set({
     status: 'failed', finishedAt: now, updatedAt: now,
-    error: sql`'The instance running this import stopped before it finished; the rows counted as accepted (' || ${importJobs.accepted} || ') were stored, the rest of the file was not. Import the file again: stored rows come back as duplicates.'`,
-  }).where(and(inArray(importJobs.status, ACTIVE), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
+    error: 'The instance receiving this upload stopped before the file had arrived; nothing was imported. Upload the file again.',
+  }).where(and(eq(importJobs.status, 'queued'), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
     .returning({ id: importJobs.id })
   return rows.length
 }
 
 export interface ImportRowError { line: number; column: string; message: string }
 
-/** Appends refused rows' errors, numbered from `firstSeq`. */
-export async function addImportErrors(raw: RawSql, tenantId: string, jobId: string, firstSeq: number, errors: ImportRowError[]) {
+/** Adds refused rows' errors, each with its place in the report (`seq`). */
+export async function addImportErrors(raw: RawSql, tenantId: string, jobId: string, errors: (ImportRowError & { seq: number })[]) {
   if (!errors.length) return
   await raw.query(
     `insert into import_errors (job_id, tenant_id, seq, line, "column", message)
-     select $1::uuid, $2::uuid, $3::int + x.i, x.line, x.col, x.msg
-     from jsonb_to_recordset($4::jsonb) as x(i int, line bigint, col text, msg text)`,
-    [jobId, tenantId, firstSeq, JSON.stringify(errors.map((e, i) => ({ i, line: e.line, col: e.column, msg: e.message })))])
+     select $1::uuid, $2::uuid, x.seq, x.line, x.col, x.msg
+     from jsonb_to_recordset($3::jsonb) as x(seq int, line bigint, col text, msg text)`,
+    [jobId, tenantId, JSON.stringify(errors.map((e) => ({ seq: e.seq, line: e.line, col: e.column, msg: e.message })))])
 }
 
 /** One page of a job's errors in file order (seq), after `afterSeq`. */

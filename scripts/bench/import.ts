@@ -10,7 +10,7 @@
 // without a customer included, which are refused and reported), shifted so its last day is today, into a
 // tenant keeping 400 days of history, and waits for the collaborative model built on it.
 //
-//   bun scripts/bench/import.ts [pglite|postgres] [--days 85] [--rows 0 (all)]
+//   bun scripts/bench/import.ts [pglite|postgres] [--days 85] [--rows 0 (all; more than the file has: its lines again under other customers)]
 //   bun scripts/bench/import.ts [pglite|postgres] --whole
 import { readFileSync, writeFileSync, rmSync, statSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -42,7 +42,15 @@ const retail = loadOnlineRetail()
 const latest = Math.max(...retail.map((r) => r.date.getTime()))
 const shift = Date.now() - 3600_000 - latest
 let lines = retail.map((r) => ({ ...r, ts: new Date(r.date.getTime() + shift) })).filter((r) => r.ts.getTime() >= Date.now() - DAYS * 86400_000)
-if (MAX_ROWS) lines = lines.slice(-MAX_ROWS)
+// --rows beyond the file: its lines again, each pass under other customers (17850 → 17850.2), so every row is new.
+if (MAX_ROWS > lines.length) {
+  const base = lines
+  lines = Array.from({ length: MAX_ROWS }, (_, i) => {
+    const r = base[i % base.length]
+    const pass = Math.floor(i / base.length)
+    return pass ? { ...r, customer: `${r.customer}.${pass + 1}` } : r
+  })
+} else if (MAX_ROWS) lines = lines.slice(-MAX_ROWS)
 const csvPath = join(tmpdir(), `bench-import-${process.pid}.csv`)
 const cell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
 writeFileSync(csvPath, 'InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n'

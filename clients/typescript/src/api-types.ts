@@ -1139,7 +1139,7 @@ export interface paths {
         };
         /**
          * One import's status and counts (saved at least every second while it runs)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A job whose instance stopped mid-import is failed, with the counts of what it had stored: its error says so. Another tenant's job is 404.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A job whose instance stopped mid-import is resumed by an instance that has its upload (30 s after its last heartbeat), past the chunks it had stored, so its counts are exact; without its upload it is failed, its error saying what it had stored. Another tenant's job is 404.
          */
         get: operations["getApiV1ImportsById"];
         put?: never;

@@ -2,7 +2,7 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldImportedProfiles, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import { applyIngestEffects } from './ingest/effects.ts'
 import type { RawSql } from '../../../db/client.ts'
 import type { EventRow } from '../../../db/schema.ts'
@@ -72,10 +72,21 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
   return null
 }
 
+/**
+ * An import's chunk, for storeImported: the job its profiles are folded for later (foldImported), and what
+ * it commits in the chunk's own transaction (its checkpoint), so a resumed job neither repeats nor skips a count.
+ */
+export interface ImportChunkCommit {
+  jobId: string
+  commit: (tx: RawSql, stored: { accepted: number; duplicates: number }) => Promise<void>
+}
+
 export interface EventDeps {
   db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void
   /** Told which imported events were stored, after their commit (profile caches, live counters). */
   onImported?: (stored: Submitted[]) => void
+  /** Told which shoppers' profiles an import's fold changed (their cached profiles are stale). */
+  onProfilesFolded?: (users: { tenantId: string; userId: string }[]) => void
   /** Raw-event retention: the default window (days) and the tenants that set their own (tenant config historyDays). */
   history?: { days: number; overrides: () => Promise<{ tenantId: string; days: number }[]> }
 }
@@ -169,13 +180,13 @@ export function createEventService(d: EventDeps) {
      * idempotency rule and folds them into profiles, purchases and clicks; the same rollups follow), apart from the
      * shared committer so a bulk import neither waits behind live traffic nor delays it. Throws when the write fails.
      */
-    async storeImported(rows: Submitted[]): Promise<{ accepted: number; duplicates: number }> {
-      if (!rows.length) return { accepted: 0, duplicates: 0 }
+    async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number }> {
+      if (!rows.length && !job) return { accepted: 0, duplicates: 0 }
       const months = new Map<string, Date>()
       for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
-      await ensureEventMonths(d.raw, [...months.values()])
+      if (months.size) await ensureEventMonths(d.raw, [...months.values()])
       const stored = await d.raw.transaction(async (tx) => {
-        const inserted = await insertEventsByCopy(tx, rows)
+        const inserted = rows.length ? await insertEventsByCopy(tx, rows, job?.jobId) : []
         const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
         const out: Submitted[] = []
         for (const r of rows) {
@@ -183,10 +194,21 @@ export function createEventService(d: EventDeps) {
           if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
         }
         await applyIngestEffects(tx, out)
+        await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
         return out
       })
       try { d.onImported?.(stored) } catch { /* a listener's failure must not un-store committed rows */ }
       return { accepted: stored.length, duplicates: rows.length - stored.length }
+    },
+
+    /**
+     * Folds what an import job's chunks stored (PostgreSQL's bulk path leaves their profiles for this) into the
+     * shoppers' profiles, at once; their cached profiles are then dropped. How many shoppers were folded.
+     */
+    async foldImported(jobId: string): Promise<number> {
+      const users = await foldImportedProfiles(d.raw, jobId)
+      if (users.length) try { d.onProfilesFolded?.(users) } catch { /* the fold is committed */ }
+      return users.length
     },
     ingestBatch: (tenant: Tenant, items: unknown[]) => many(tenant, items),
 

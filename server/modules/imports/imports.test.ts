@@ -2,6 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp, type TestApp } from '../../test/harness.ts'
 import { waitFor } from '../../test/wait-for.ts'
+import { rm } from 'node:fs/promises'
 import { createImportService, STALE_MS } from './service.ts'
 
 const API = '/api/v1/imports'
@@ -243,10 +244,14 @@ for (const name of BACKENDS) {
       expect(bad.errors?.map((e) => e.field)).toEqual(['config.historyDays'])
     })
 
+    const real = () => {
+      const e = t.app.services.housekeeping.events
+      return { validate: e.validate, storeImported: e.storeImported, foldImported: e.foldImported }
+    }
     // Writes held at a gate, so a job is running exactly when the test looks.
     const gatedService = (held: ReturnType<typeof gate>, clock = () => new Date(), onChunk = () => {}) => createImportService({
       db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: `${t.app.services.imports ? './.data' : ''}/imports-test`, maxBytes: 1 << 30,
-      events: { validate: t.app.services.housekeeping.events.validate, storeImported: async (rows) => { onChunk(); await held.opened; return t.app.services.housekeeping.events.storeImported(rows) } },
+      events: { ...real(), storeImported: async (rows, job) => { onChunk(); await held.opened; return real().storeImported(rows, job) } },
       catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
     })
     const tenantOf = (tenantId: string) => ({ id: tenantId, attributionWindowHours: 24, historyDays: 90 })
@@ -274,10 +279,9 @@ for (const name of BACKENDS) {
     test('a job that fails midway is failed with the counts of what it stored, and its refused rows reported', async () => {
       const k = await t.tenantWithKeys()
       let chunk = 0
-      const real = t.app.services.housekeeping.events
       const s = createImportService({
         db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
-        events: { validate: real.validate, storeImported: async (rows) => { if (++chunk === 3) throw new Error('disk on fire'); return real.storeImported(rows) } },
+        events: { ...real(), storeImported: async (rows, job) => { if (++chunk === 3) throw new Error('disk on fire'); return real().storeImported(rows, job) } },
         catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
       })
       const csv = `eventType,userId,productId,timestamp\nproduct_viewed,first,p,${ago(1)}\nnope,u2,p,${ago(1)}\n` + csvOf(6).split('\n').slice(1).join('\n')
@@ -290,34 +294,173 @@ for (const name of BACKENDS) {
       expect(await s.errorsCsv(k.tenantId, id)).toContain('3,eventType,"eventType: must be one of')
     })
 
-    test('at most 2 jobs per tenant run at once (409); a job whose instance died is marked failed with what it stored', async () => {
+    test('an import leaves what /events/batch leaves: profiles, purchase sets, clicks, rollups and analytics answers', async () => {
+      // Views, carts, impressions, clicks and purchases (attributed or not, priced or not), one shopper with over 100
+      // events, a repeated row and a repeated eventId; in time order, as a live client sends them.
+      const events: Record<string, unknown>[] = []
+      const start = NOW - 3 * 86400_000
+      for (let i = 0; i < 260; i++) {
+        const u = `s${i % 5 === 0 || i % 3 === 0 ? 0 : i % 7}`
+        const p = `p${(i * 7) % 11}`
+        const ts = new Date(start + i * 15 * 60_000).toISOString()
+        const kind = i % 9
+        const e: Record<string, unknown> = kind < 3 ? { eventType: 'product_viewed', userId: u, productId: p, timestamp: ts }
+          : kind === 3 ? { eventType: 'add_to_cart', userId: u, productId: p, timestamp: ts }
+          : kind === 4 ? { eventType: 'recommendation_impressed', userId: u, productId: p, timestamp: ts, placement: 'home', strategy: 'collaborative' }
+          : kind === 5 ? { eventType: 'recommendation_clicked', userId: u, productId: p, timestamp: ts, placement: i % 2 ? 'home' : 'cart', strategy: 'trending', metadata: { experimentId: 'x1', variant: i % 4 ? 'a' : 'b' } }
+          : kind === 6 ? { eventType: 'purchase', userId: `s${(i - 1) % 5 === 0 || (i - 1) % 3 === 0 ? 0 : (i - 1) % 7}`, productId: `p${((i - 1) * 7) % 11}`, timestamp: ts, metadata: { price: 4.5, quantity: 2, orderId: `o${i}` } }
+          : kind === 7 ? { eventType: 'purchase', userId: u, productId: p, timestamp: ts }
+          : { eventType: 'product_viewed', userId: u, productId: p, timestamp: ts, eventId: `e${i % 50}` }
+        events.push(e)
+      }
+      events.push({ ...events[10] }, { ...events[17], timestamp: new Date(start - 60_000).toISOString() })
+      const live = await t.tenantWithKeys()
+      for (let i = 0; i < events.length; i += 100) {
+        const r = await t.req('POST', '/api/v1/events/batch', { key: live.writeKey, body: { events: events.slice(i, i + 100) } })
+        expect(r.status).toBeLessThan(300)
+      }
+      await t.app.services.committer.drain()
+      const ndjson = events.map((e) => JSON.stringify(e)).join('\n') + '\n'
+      // Through the API (one chunk on PostgreSQL), and through a service writing chunks of 7 (a fold at the end).
+      const whole = await t.tenantWithKeys()
+      expect(await imported(t, whole.writeKey, 'type=events', ndjson, 'application/x-ndjson')).toMatchObject({ status: 'completed', rejected: 0 })
+      const chunked = await t.tenantWithKeys()
+      const s = createImportService({
+        db: database.db, raw: database.raw, clock: () => new Date(), log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: real(), catalog: t.app.services.catalog, chunkRows: 7, writers: 1, onCompleted: async () => {},
+      })
+      await s.create({ id: chunked.tenantId, attributionWindowHours: 24, historyDays: 365 }, { type: 'events' }, new Request('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson }))
+      await s.settle()
+      const state = async (tenantId: string, key: string) => ({
+        profiles: (await q<{ u: string; n: number; recent: { p: string; e: string; t: number }[] }>(
+          'select user_id as u, event_count as n, recent from user_profiles where tenant_id = $1 order by user_id', [tenantId]))
+          .map((r) => ({ ...r, recent: [...r.recent].sort((a, b) => b.t - a.t || (a.p + a.e < b.p + b.e ? -1 : 1)) })),
+        purchases: await q('select user_id, product_id, last_purchased_at, purchases from user_purchases where tenant_id = $1 order by 1, 2', [tenantId]),
+        clicks: await q('select user_id, product_id, clicked_at, placement, strategy, experiment_id, arm from recommendation_clicks where tenant_id = $1 order by 1, 2', [tenantId]),
+        daily: await q('select day, placement, strategy, experiment_id, arm, impressions, clicks, conversions, revenue from analytics_daily where tenant_id = $1 order by 1, 2, 3, 4, 5', [tenantId]),
+        products: await q('select day, product_id, placement, strategy, impressions, clicks, conversions, revenue from analytics_product_daily where tenant_id = $1 order by 1, 2, 3, 4', [tenantId]),
+        totals: await q('select grain, day, product_id, impressions, clicks, conversions, revenue from analytics_product_totals where tenant_id = $1 order by 1, 2, 3', [tenantId]),
+        events: (await q<{ n: number }>('select count(*)::int as n from events where tenant_id = $1', [tenantId]))[0].n,
+        summary: (await t.req('GET', '/api/v1/analytics/summary?period=7d', { key })).body,
+        top: (await t.req('GET', '/api/v1/analytics/top-products?period=7d', { key })).body,
+      })
+      const expected = await state(live.tenantId, live.readKey)
+      expect(expected.events).toBe(260) // the repeated row, and the repeated eventId (at another time), are duplicates
+      expect(expected.profiles.find((p) => p.u === 's0')!.n).toBeGreaterThan(100)
+      expect(expected.daily.length).toBeGreaterThan(0)
+      expect(expected.daily.some((d: any) => Number(d.conversions) > 0)).toBe(true)
+      expect(await state(whole.tenantId, whole.readKey)).toEqual(expected)
+      expect(await state(chunked.tenantId, chunked.readKey)).toEqual(expected)
+    })
+
+    test('at most 2 jobs per tenant run at once (409); a job whose instance died is resumed from its checkpoint, every row counted once', async () => {
       const k = await t.tenantWithKeys()
       const held = gate()
       let now = Date.now()
       const clock = () => new Date(now)
       let chunks = 0
+      // This instance writes two chunks; its third write is held, as if it died there.
       const dying = gatedService(held, clock, () => { chunks++ })
-      const { id } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      const staged = `${csvOf(4)}nope,bad,p,${ago(1)}\n${csvOf(9).split('\n').slice(5).join('\n')}`
+      const { id } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(staged))
       await waitFor('the first chunk to be held', () => chunks === 1)
-      await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6)))
+      const { id: second } = await dying.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(6).replace(/,p,/g, ',q,')))
       const third = await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')
       expectProblem(third as never, 409)
       // Another tenant is not held up by this one's jobs.
       const other = await t.tenantWithKeys()
-      expect((await upload(t, other.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+      const elsewhere = await upload(t, other.writeKey, 'type=events', csvOf(1), 'text/csv')
+      expect(elsewhere.status).toBe(202)
+      await finished(t, other.writeKey, elsewhere.body.data.id)
 
-      // The instance "dies": its jobs stop saving. Another instance, STALE_MS later, finds them.
+      // The instance "dies" holding its first chunks' writes. Another instance, STALE_MS later, takes both jobs over.
       now += STALE_MS + 1000
-      const restarted = gatedService(gate(), clock)
-      expect(await restarted.recover()).toBeGreaterThanOrEqual(2)
+      const restarted = gatedService(Object.assign(gate(), { opened: Promise.resolve() }), clock)
+      expect(await restarted.recover()).toBe(2)
+      expect(await restarted.recover()).toBe(0) // taken: not taken again
+      await restarted.settle()
       const job = await restarted.get(k.tenantId, id)
-      expect(job.status).toBe('failed')
-      expect(job.error).toContain('stopped before it finished')
-      // The slots are free again.
-      expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+      expect(job).toMatchObject({ status: 'completed', rowsRead: 10, accepted: 9, duplicates: 0, rejected: 1 })
+      expect((await restarted.get(k.tenantId, second))).toMatchObject({ status: 'completed', rowsRead: 6, accepted: 6, duplicates: 0 })
+      expect(await restarted.errorsCsv(k.tenantId, id)).toBe('line,column,message\r\n6,eventType,"eventType: must be one of ' + (await restarted.errorsCsv(k.tenantId, id)).split('must be one of ')[1])
+      // The instance that died wakes up: its held write is refused (the job is no longer its), nothing is counted twice.
       held.open()
       await dying.settle()
-      expect((await restarted.get(k.tenantId, id)).status).toBe('failed') // the old instance waking up does not undo it
+      expect(await restarted.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 10, accepted: 9, rejected: 1 })
+      expect((await eventsOf(k.tenantId)).length).toBe(9 + 6)
+      // The slots are free again.
+      expect((await upload(t, k.writeKey, 'type=events', csvOf(1), 'text/csv')).status).toBe(202)
+    })
+
+    test('a restart mid-import resumes past the stored chunks (a gap among them too): exact counts, errors reported once, profiles folded once', async () => {
+      const k = await t.tenantWithKeys()
+      let now = Date.now()
+      const clock = () => new Date(now)
+      // Chunks of 3; rows 4 and 9 are refused; the instance stops for good when its third chunk is handed to the database.
+      const rows = Array.from({ length: 14 }, (_, i) => (i === 3 || i === 8 ? `nope,u${i % 4},p${i},${ago(5)}` : `product_viewed,u${i % 4},p${i},${ago(30 - i)}`))
+      const csv = `eventType,userId,productId,timestamp\n${rows.join('\n')}\n`
+      let n = 0
+      const stuck = gate()
+      const first = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), storeImported: async (r, job) => { if (++n === 3) await stuck.opened; return real().storeImported(r, job) } },
+        catalog: t.app.services.catalog, chunkRows: 3, writers: 2, onCompleted: async () => {},
+      })
+      const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+      // Two writers: the chunk after the stuck one is stored past it, leaving a gap the resumed job fills.
+      await waitFor('the fourth chunk to be stored', async () => (await q('select 1 from import_chunks where job_id = $1', [id])).length === 3)
+      expect(await first.get(k.tenantId, id)).toMatchObject({ status: 'running' })
+      now += STALE_MS + 1000
+      let folds = 0
+      const second = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), foldImported: async (jobId) => { folds++; return real().foldImported(jobId) } },
+        catalog: t.app.services.catalog, chunkRows: 3, writers: 1, onCompleted: async () => {},
+      })
+      expect(await second.recover()).toBe(1)
+      await second.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 14, accepted: 12, duplicates: 0, rejected: 2 })
+      const report = (await second.errorsCsv(k.tenantId, id)).trim().split('\r\n').slice(1).map((l) => l.split(',')[0])
+      expect(report).toEqual(['5', '10'])
+      expect((await eventsOf(k.tenantId)).length).toBe(12)
+      expect(folds).toBe(1)
+      const profiles = await q<{ u: string; n: number; recent: number }>(
+        'select user_id as u, event_count as n, jsonb_array_length(recent) as recent from user_profiles where tenant_id = $1 order by user_id', [k.tenantId])
+      expect(profiles).toEqual([{ u: 'u0', n: 3, recent: 3 }, { u: 'u1', n: 4, recent: 4 }, { u: 'u2', n: 3, recent: 3 }, { u: 'u3', n: 2, recent: 2 }])
+      // The first instance wakes: its write is refused, the job stays as the second ended it.
+      stuck.open()
+      await first.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'completed', rowsRead: 14, accepted: 12, rejected: 2 })
+      expect((await eventsOf(k.tenantId)).length).toBe(12)
+    })
+
+    test('a job taken over whose upload is gone is failed, saying what its committed chunks stored', async () => {
+      const k = await t.tenantWithKeys()
+      let now = Date.now()
+      const clock = () => new Date(now)
+      let n = 0
+      const stuck = gate()
+      const first = createImportService({
+        db: database.db, raw: database.raw, clock, log: quietLog, spoolDir: './.data/imports-test', maxBytes: 1 << 20,
+        events: { ...real(), storeImported: async (r, job) => { if (++n === 2) await stuck.opened; return real().storeImported(r, job) } },
+        catalog: t.app.services.catalog, chunkRows: 2, writers: 1, onCompleted: async () => {},
+      })
+      const { id } = await first.create(tenantOf(k.tenantId), { type: 'events' }, request(csvOf(7)))
+      await waitFor('the second chunk to be handed over', () => n === 2)
+      await rm(`./.data/imports-test/${id}.upload`)
+      now += STALE_MS + 1000
+      const second = gatedService(gate(), clock)
+      expect(await second.recover()).toBe(1)
+      const job = await second.get(k.tenantId, id)
+      expect(job).toMatchObject({ status: 'failed', rowsRead: 2, accepted: 2, rejected: 0 })
+      expect(job.error).toContain('no longer on disk')
+      expect(job.error).toContain('2 stored')
+      expect((await eventsOf(k.tenantId)).length).toBe(2)
+      // Its profiles were folded all the same: what is stored is whole.
+      expect((await q('select user_id from user_profiles where tenant_id = $1 order by user_id', [k.tenantId])).length).toBe(2)
+      stuck.open()
+      await first.settle()
+      expect(await second.get(k.tenantId, id)).toMatchObject({ status: 'failed', accepted: 2 })
     })
   })
 }

@@ -39,7 +39,8 @@ export function importRoutes(imports: ImportService, guards: ReturnType<typeof a
       response: { 200: Envelope(ImportModel.job), ...problems(400, 401, 403, 404, 429) },
       detail: {
         summary: 'One import\'s status and counts (saved at least every second while it runs)',
-        description: `${ACCESS.write} A job whose instance stopped mid-import is failed, with the counts of what it had stored: its error says so. Another tenant's job is 404.`,
+        description: `${ACCESS.write} A job whose instance stopped mid-import is resumed by an instance that has its upload (30 s after its last heartbeat), `
+          + 'past the chunks it had stored, so its counts are exact; without its upload it is failed, its error saying what it had stored. Another tenant\'s job is 404.',
         security,
       },
     })

@@ -3,16 +3,17 @@
 // back as a stream, record by record: each row checked exactly as the API
 // checks it (the events' and the catalog's own validation), the valid ones
 // stored in chunks through the same statements as ingestion, the refused ones
-// reported with their line. Progress is saved at least every second; that save
-// is also the job's heartbeat, so a job whose instance died is found and marked
-// failed with what it had stored.
+// reported with their line. Each chunk is recorded with the rows it stored, so a
+// job resumes where it stood: progress is saved at least every second, that save
+// is the job's heartbeat, and a job whose instance died is taken over (under a
+// new lease) and resumed from its upload past its recorded chunks.
 import { join } from 'node:path'
-import { readdir, rm } from 'node:fs/promises'
+import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable } from '../../../db/client.ts'
 import {
-  addImportErrors, cancelImportJob, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, listImportErrors, listImportJobs,
-  liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportRowError, type Progress,
+  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, importChunksOf, LeaseLost,
+  listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
 import type { ImportJob } from '../../../db/schema.ts'
 import { BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -49,11 +50,14 @@ export interface ImportDeps {
   /** Where uploads are written while they are imported (removed when done). */
   spoolDir: string
   maxBytes: number
-  events: Pick<EventService, 'validate' | 'storeImported'>
+  events: Pick<EventService, 'validate' | 'storeImported' | 'foldImported'>
   catalog: Pick<CatalogService, 'validate' | 'importItems' | 'markAbsentUnavailable'>
-  /** Rows per write: PGlite shares this thread with the API, so its chunks are small (a write blocks it while it runs). */
+  /**
+   * Rows per write (one transaction, with the chunk's record). PostgreSQL: large (COPY, then set-based statements);
+   * PGlite shares this thread with the API, so its chunks are small (a write blocks it while it runs).
+   */
   chunkRows: number
-  /** Chunks of one job written at once (on the background pool's connections). */
+  /** Chunks of one job written at once (on the background pool's connections; PGlite: 1). */
   writers: number
   /**
    * PGlite: how long one write may hold the thread (ms). Chunks shrink (to 100 rows) when writes take longer
@@ -109,18 +113,60 @@ function sqlstateOf(error: unknown): string | undefined {
 const SHUTDOWN = 'shutdown'
 const CANCEL = 'cancel'
 const CANCEL_MESSAGE = 'cancelled on request'
-const SHUTDOWN_MESSAGE = 'The instance running this import shut down before it finished; the rows counted as accepted were stored, the rest of the file was not. Import the file again: stored rows come back as duplicates.'
+/** A job stopped by its instance's shutdown: it stays running, for the instance that takes it over to resume. */
+class Stopped extends Error {}
+
+/** How long the reading loop holds the thread before it lets requests in (ms; measured on the monotonic clock, not `clock`). */
+const YIELD_EVERY_MS = 10
 
 /** Which fields a CSV header must supply (or a default stand in for). */
 const REQUIRED: Record<ImportType, string[]> = { events: ['eventType', 'userId', 'productId'], catalog: ['productId', 'name'] }
 
 interface Pending<R> { line: number; row: R }
 
+/** A job to run: what the upload asked for, and where a resumed one starts. */
+interface JobPlan {
+  tenant: ImportTenant; id: string; type: ImportType; format: Format; bytesTotal: number
+  opts: JobOptions
+  /** The job's lease (startImportJob, or a takeover's): its writes are refused once another instance holds it. */
+  lease: number
+  startedAt: Date
+  /** Resuming: the chunks already stored, in file order. */
+  stored?: ImportChunk[]
+}
+type JobOptions = { mapping: Record<string, string>; replace: boolean; eventType?: string; tenant?: { attributionWindowHours: number; historyDays: number } }
+
+/** A chunk of the file being read or written: a run of records, its rows to store, and its refused rows. */
+interface Chunk {
+  firstRow: number; rows: number
+  events: Pending<Submitted>[]; items: Pending<CatalogValues>[]
+  rejected: number
+  /** Its refused rows' errors (numbered within the job's first MAX_REPORTED_ERRORS) and how many of those it numbered. */
+  errors: (ImportRowError & { seq: number })[]; reported: number
+}
+
+/**
+ * Errors of rows the database refused are found while chunks are written, in any order: they are numbered apart,
+ * after every error found while reading (which are numbered in file order, the same on a resumed run).
+ */
+const DATABASE_REFUSAL_SEQ = 1_000_000_000
+
+interface Totals { rows: number; accepted: number; duplicates: number; rejected: number }
+
+/**
+ * How often an instance looks for jobs whose instance died (and takes them over). A job is taken over
+ * STALE_MS after its last heartbeat at the earliest.
+ */
+export const TAKEOVER_EVERY_MS = STALE_MS / 2
+/** PostgreSQL's bulk path: profiles are folded (foldImported) at least every this many stored rows, and at the end. */
+export const FOLD_EVERY_ROWS = 500_000
+
 export function createImportService(d: ImportDeps) {
   /** Jobs this instance runs, to cancel at once and to wait for on shutdown. */
   const running = new Map<string, { abort: AbortController; done: Promise<void> }>()
   const staleBefore = () => new Date(d.clock().getTime() - STALE_MS)
   const spoolPath = (id: string) => join(d.spoolDir, `${id}.upload`)
+  let timer: ReturnType<typeof setInterval> | undefined
 
   async function found(tenantId: string, id: string) {
     await failStaleImportJobs(d.db, staleBefore(), d.clock(), tenantId)
@@ -129,92 +175,136 @@ export function createImportService(d: ImportDeps) {
     return job
   }
 
-  async function run(tenant: ImportTenant, id: string, type: ImportType, format: Format, bytesTotal: number,
-    opts: { mapping: Record<string, string>; replace: boolean; eventType?: string }, abort: AbortController, p: Progress) {
-    const errors: ImportRowError[] = []
-    let reported = 0
+  /**
+   * Reads the file and writes it in chunks, up to `writers` at once. Each chunk commits, in its own transaction,
+   * its rows, their effects, its refused rows' errors and its record in import_chunks; a resumed job skips the
+   * records of the chunks stored before (`plan.stored`), so every row counts once. `done` adds up the stored chunks.
+   */
+  async function run(plan: JobPlan, abort: AbortController, live: Progress, done: Totals): Promise<'completed' | 'cancelled'> {
+    const { tenant, id, type, format, opts, lease } = plan
     let lastSave = d.clock().getTime()
-    const reject = (line: number, column: string, message: string) => { if (reported + errors.length < MAX_REPORTED_ERRORS) errors.push({ line, column, message }) }
+    let pendingRejected = 0 // refused while reading, in chunks not stored yet
     const save = async () => {
-      if (errors.length) { await addImportErrors(d.raw, tenant.id, id, reported, errors); reported += errors.length; errors.length = 0 }
       lastSave = d.clock().getTime()
-      if (!await saveImportProgress(d.raw, tenant.id, id, p, d.clock())) abort.abort() // cancelled (elsewhere too)
+      Object.assign(live, { accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected + pendingRejected })
+      if (!await saveImportProgress(d.raw, tenant.id, id, lease, live, d.clock())) abort.abort(CANCEL) // cancelled, or taken over
     }
-    const startedAt = d.clock()
-    if (!await startImportJob(d.raw, tenant.id, id, startedAt, bytesTotal)) return // cancelled while queued
     const defaults = opts.eventType && type === 'events' ? { eventType: opts.eventType } : {}
+    let sinceFold = 0
+    let databaseReported = 0
 
-    // Writes a chunk; a chunk the database refuses is halved until the refused row stands alone (it alone is rejected).
-    const storeEvents = async (rows: Pending<Submitted>[], attempt = 0): Promise<void> => {
+    // The chunk's record and errors, in the transaction that stored its rows; counted once committed.
+    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }) => {
+      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock())
+    }
+    const counted = (c: Chunk, stored: { accepted: number; duplicates: number }, readRejected: number) => {
+      done.rows += c.rows; done.accepted += stored.accepted; done.duplicates += stored.duplicates; done.rejected += c.rejected
+      pendingRejected -= readRejected
+    }
+
+    // A chunk's events in one transaction with its record. A chunk the database refuses is halved until the refused
+    // row stands alone (it alone is rejected); the record then goes with the last piece.
+    const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, sum: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
       try {
-        const r = await d.events.storeImported(rows.map((x) => x.row))
-        p.accepted += r.accepted; p.duplicates += r.duplicates
+        const r = await d.events.storeImported(rows.map((x) => x.row), {
+          jobId: id,
+          commit: async (tx, stored) => { if (last) await commitChunk(tx, c, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }) },
+        })
+        sum.accepted += r.accepted; sum.duplicates += r.duplicates
       } catch (error) {
+        if (error instanceof LeaseLost) throw error
         const state = sqlstateOf(error)
         // Two chunks written at once may deadlock on shared rows (a profile, a rollup): one is rolled back; it goes again.
         if ((state === '40P01' || state === '40001') && attempt < 3) {
           await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
-          return storeEvents(rows, attempt + 1)
+          return storeEvents(c, rows, last, sum, attempt + 1)
         }
         if (isUnreachable(error) || !state || state.startsWith('40') || state === '57014') throw error
-        if (rows.length === 1) { p.rejected++; reject(rows[0].line, '(row)', `refused by the database (SQLSTATE ${state}): ${(error as Error).message}`); return }
+        if (rows.length === 1) {
+          c.rejected++
+          if (databaseReported++ < MAX_REPORTED_ERRORS) {
+            c.errors.push({ seq: DATABASE_REFUSAL_SEQ + c.firstRow + c.rows, line: rows[0].line, column: '(row)', message: `refused by the database (SQLSTATE ${state}): ${(error as Error).message}` })
+          }
+          if (last) await d.raw.transaction((tx) => commitChunk(tx, c, sum))
+          return
+        }
         const half = Math.ceil(rows.length / 2)
-        await storeEvents(rows.slice(0, half))
-        await storeEvents(rows.slice(half))
+        await storeEvents(c, rows.slice(0, half), false, sum)
+        await storeEvents(c, rows.slice(half), last, sum)
       }
     }
-    const storeItems = async (rows: Pending<CatalogValues>[], attempt = 0): Promise<void> => {
+    // Catalog upserts are idempotent, counts too (a row written again is an update, still accepted): the record follows the write.
+    const storeItems = async (c: Chunk, attempt = 0): Promise<{ accepted: number; duplicates: number }> => {
       try {
-        const r = await d.catalog.importItems(tenant.id, rows.map((x) => x.row), startedAt)
-        p.accepted += r.created + r.updated
-        p.duplicates += rows.length - r.created - r.updated // the same productId twice in one chunk: the last wins
+        const rows = c.items.map((x) => x.row)
+        const r = await d.catalog.importItems(tenant.id, rows, plan.startedAt)
+        const stored = { accepted: r.created + r.updated, duplicates: rows.length - r.created - r.updated } // one productId twice in a chunk: the last wins
+        await d.raw.transaction((tx) => commitChunk(tx, c, stored))
+        return stored
       } catch (error) {
+        if (error instanceof LeaseLost) throw error
         const state = sqlstateOf(error)
         if ((state === '40P01' || state === '40001') && attempt < 3) {
           await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
-          return storeItems(rows, attempt + 1)
+          return storeItems(c, attempt + 1)
         }
         throw error
       }
     }
 
-    const pendingEvents: Pending<Submitted>[] = []
-    const pendingItems: Pending<CatalogValues>[] = []
+    let lastYield = performance.now()
+    const fresh = (firstRow: number): Chunk => ({ firstRow, rows: 0, events: [], items: [], rejected: 0, errors: [], reported: 0 })
+    let row = 0 // records read (the header excluded), skipped ones included
+    let chunk = fresh(0)
     let chunkRows = d.chunkRows
     // Up to `writers` chunks are written while the next is read and checked (PGlite: one, its writes run on this thread).
     const inflight = new Set<Promise<void>>()
     let writeFailure: { error: unknown } | undefined
+    const write = async (c: Chunk) => {
+      const began = performance.now()
+      const readRejected = c.rejected
+      const stored = { accepted: 0, duplicates: 0 }
+      if (c.items.length) Object.assign(stored, await storeItems(c))
+      else if (c.events.length) await storeEvents(c, c.events, true, stored)
+      else await d.raw.transaction((tx) => commitChunk(tx, c, stored))
+      counted(c, stored, readRejected)
+      sinceFold += stored.accepted
+      if (sinceFold >= FOLD_EVERY_ROWS) { sinceFold = 0; await d.events.foldImported(id) }
+      if (d.targetWriteMs) {
+        const took = performance.now() - began
+        if (took > d.targetWriteMs * 1.5) chunkRows = Math.max(100, Math.floor(chunkRows / 2))
+        else if (took < d.targetWriteMs / 2) chunkRows = Math.min(d.chunkRows, chunkRows * 2)
+      }
+    }
     const flush = async () => {
-      const events = pendingEvents.splice(0)
-      const items = pendingItems.splice(0)
+      const c = chunk
+      chunk = fresh(row)
+      if (!c.rows) return
       while (inflight.size >= d.writers) await Promise.race(inflight)
       if (writeFailure) throw writeFailure.error
       if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
-      if (events.length || items.length) {
-        const write: Promise<void> = (async () => {
-          const began = performance.now()
-          if (events.length) await storeEvents(events)
-          if (items.length) await storeItems(items)
-          if (d.targetWriteMs) {
-            const took = performance.now() - began
-            if (took > d.targetWriteMs * 1.5) chunkRows = Math.max(100, Math.floor(chunkRows / 2))
-            else if (took < d.targetWriteMs / 2) chunkRows = Math.min(d.chunkRows, chunkRows * 2)
-          }
-        })().catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(write))
-        inflight.add(write)
-      }
+      const w: Promise<void> = write(c).catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(w))
+      inflight.add(w)
       // Lets requests in between chunks (PGlite runs each write on this thread).
       await new Promise((r) => setTimeout(r, 0))
+      lastYield = performance.now()
     }
     const drain = async () => {
       await Promise.all(inflight)
       if (writeFailure) throw writeFailure.error
     }
 
+    // Resuming: the stored chunks' records are skipped (their errors keep their numbers: the count goes on past them).
+    const skips = plan.stored ?? []
+    let nextSkip = 0
+    let seq = 0
     let header: string[] | undefined
     let targets: (string | undefined)[] = []
+    const reject = (line: number, column: string, message: string) => {
+      if (seq < MAX_REPORTED_ERRORS) { chunk.errors.push({ seq: seq++, line, column, message }); chunk.reported++ }
+    }
     try {
-      for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { p.bytesRead += n }))) {
+      for await (const rec of recordsOf(format, readText(spoolPath(id), (n) => { live.bytesRead += n }))) {
         if (abort.signal.aborted) break
         if (format === 'csv' && !header) {
           if ('error' in rec) throw new UnreadableFile(`The header row cannot be read: ${rec.error}`)
@@ -227,58 +317,121 @@ export function createImportService(d: ImportDeps) {
           }
           continue
         }
-        p.rowsRead++
-        if ('error' in rec) { p.rejected++; reject(rec.line, '(row)', rec.error) } else {
+        const skip = skips[nextSkip]
+        if (skip && row >= skip.firstRow) {
+          if (row === skip.firstRow) { await flush(); seq += skip.reported }
+          row++; live.rowsRead = row
+          if (row === skip.firstRow + skip.rows) { nextSkip++; chunk = fresh(row) }
+          continue
+        }
+        row++; live.rowsRead = row; chunk.rows++
+        if ('error' in rec) { chunk.rejected++; pendingRejected++; reject(rec.line, '(row)', rec.error) } else {
           const built: Built = 'fields' in rec ? fromCsv(type, header!, targets, rec.fields, defaults) : fromJson(type, rec.value, opts.mapping, defaults)
           // What the API's body parser would have refused (reserved keys, NUL characters, deep nesting) is refused here too.
           const unacceptable = unacceptableValue(built.value)
           const checked = unacceptable ? { errors: [unacceptable] }
             : type === 'events' ? d.events.validate(tenant, built.value, tenant.historyDays) : d.catalog.validate(built.value)
           if ('errors' in checked) {
-            p.rejected++
+            chunk.rejected++; pendingRejected++
             for (const e of checked.errors as FieldError[]) reject(rec.line, built.columnOf(e.field), `${e.field}: ${e.message}`)
-          } else if ('row' in checked) pendingEvents.push({ line: rec.line, row: checked.row })
-          else pendingItems.push({ line: rec.line, row: checked.values })
+          } else if ('row' in checked) chunk.events.push({ line: rec.line, row: checked.row })
+          else chunk.items.push({ line: rec.line, row: checked.values })
         }
-        if (pendingEvents.length + pendingItems.length >= chunkRows) await flush()
+        if (chunk.events.length + chunk.items.length >= chunkRows) await flush()
+        // Reading and checking a megabyte of rows holds the thread for a while: requests go in between, every ~10 ms.
+        else if ((row & 255) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) { await new Promise((r) => setTimeout(r, 0)); lastYield = performance.now() }
         if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
       }
       if (!abort.signal.aborted) await flush()
       await drain()
     } finally {
-      // However it ends, the writes under way end first and the refused rows are reported: the counts then say what was stored.
+      // However it ends, the writes under way end first: the stored chunks then say what was stored.
       await Promise.allSettled([...inflight])
-      if (errors.length) await addImportErrors(d.raw, tenant.id, id, reported, errors.splice(0)).catch(() => {})
     }
-    if (abort.signal.reason === SHUTDOWN) throw new UnreadableFile(SHUTDOWN_MESSAGE)
-    if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, startedAt)
-    const cancelled = abort.signal.reason === CANCEL
-    if (p.accepted) await d.onCompleted(tenant.id)
-    await finishImportJob(d.raw, tenant.id, id, cancelled ? 'cancelled' : 'completed', p, d.clock(), cancelled ? CANCEL_MESSAGE : null)
-    return p
+    if (abort.signal.reason === SHUTDOWN) throw new Stopped()
+    if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, plan.startedAt)
+    return abort.signal.reason === CANCEL ? 'cancelled' : 'completed'
   }
 
-  /** Runs a job to its end (completed, failed or cancelled); never rejects. */
-  function launch(tenant: ImportTenant, id: string, type: ImportType, format: Format, bytes: number, opts: Parameters<typeof run>[5]) {
+  /** Runs a job to its end (completed, failed or cancelled; or left for another instance on shutdown); never rejects. */
+  function launch(queuedOrTaken: JobPlan | Omit<JobPlan, 'lease' | 'startedAt'>) {
     const abort = new AbortController()
-    const p: Progress = { rowsRead: 0, accepted: 0, duplicates: 0, rejected: 0, bytesRead: 0 }
-    const done = (async () => {
+    const before = queuedOrTaken.stored ?? []
+    const sum = (k: keyof Totals) => before.reduce((n, c) => n + (k === 'rows' ? c.rows : c[k]), 0)
+    const done: Totals = { rows: sum('rows'), accepted: sum('accepted'), duplicates: sum('duplicates'), rejected: sum('rejected') }
+    const live: Progress = { rowsRead: 0, accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected, bytesRead: 0 }
+    const { tenant, id } = queuedOrTaken
+    let lease: number | undefined
+    const job = (async () => {
+      let ended: 'completed' | 'cancelled' | { failed: string } | 'left'
       try {
-        await run(tenant, id, type, format, bytes, opts, abort, p)
+        let plan: JobPlan
+        if ('lease' in queuedOrTaken) plan = queuedOrTaken
+        else {
+          const startedAt = d.clock()
+          const taken = await startImportJob(d.raw, tenant.id, id, startedAt, queuedOrTaken.bytesTotal)
+          if (taken === null) { running.delete(id); await rm(spoolPath(id), { force: true }).catch(() => {}); return } // cancelled while queued
+          plan = { ...queuedOrTaken, lease: taken, startedAt }
+        }
+        lease = plan.lease
+        ended = await run(plan, abort, live, done)
       } catch (error) {
-        const message = error instanceof UnreadableFile ? error.message
-          : isUnreachable(error) ? 'The database became unreachable; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
-          : 'The import stopped on an unexpected error; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
-        if (!(error instanceof UnreadableFile)) d.log.error('import failed', { tenantId: tenant.id, importId: id, error })
-        // Its writes have ended (run waits for them): the counts are what was stored.
-        if (p.accepted) await d.onCompleted(tenant.id)
-        await finishImportJob(d.raw, tenant.id, id, 'failed', p, d.clock(), message).catch((e) => d.log.error('import: could not record its failure', { importId: id, error: e }))
+        if (error instanceof Stopped || error instanceof LeaseLost) ended = 'left'
+        else {
+          ended = { failed: error instanceof UnreadableFile ? error.message
+            : isUnreachable(error) ? 'The database became unreachable; the rows counted as accepted were stored. Import the file again: those come back as duplicates.'
+            : 'The import stopped on an unexpected error; the rows counted as accepted were stored. Import the file again: those come back as duplicates.' }
+          if (!(error instanceof UnreadableFile)) d.log.error('import failed', { tenantId: tenant.id, importId: id, error })
+        }
+      }
+      let finished = false
+      try {
+        // Shut down (or taken over): the job stays running; the instance that takes it over resumes it from its stored chunks.
+        if (ended === 'left') return
+        // Its writes have ended (run waits for them): the stored chunks are what was stored.
+        await d.events.foldImported(id)
+        if (done.accepted) await d.onCompleted(tenant.id)
+        const p: Progress = { rowsRead: done.rows, accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected, bytesRead: live.bytesRead }
+        finished = await finishImportJob(d.raw, tenant.id, id, typeof ended === 'string' ? ended : 'failed', p, d.clock(),
+          ended === 'cancelled' ? CANCEL_MESSAGE : typeof ended === 'object' ? ended.failed : null, lease)
+      } catch (error) {
+        d.log.error('import: could not record its end', { importId: id, error })
       } finally {
         running.delete(id)
-        await rm(spoolPath(id), { force: true }).catch(() => {})
+        if (finished) await rm(spoolPath(id), { force: true }).catch(() => {})
       }
     })()
-    running.set(id, { abort, done })
+    running.set(id, { abort, done: job })
+  }
+
+  /**
+   * Takes over jobs whose instance died (a stale heartbeat): each resumes after its stored chunks when its upload
+   * is on this instance's disk; one whose upload is gone is failed, saying what its stored chunks hold.
+   */
+  async function takeOver(): Promise<{ resumed: number; failed: number }> {
+    let resumed = 0
+    let failed = 0
+    for (const job of await claimStaleImportJobs(d.raw, staleBefore(), d.clock())) {
+      const stored = await importChunksOf(d.raw, job.id)
+      const opts = job.options as JobOptions
+      const here = await stat(spoolPath(job.id)).then(() => true, () => false)
+      if (here && opts.tenant && job.startedAt) {
+        launch({ tenant: { id: job.tenantId, ...opts.tenant }, id: job.id, type: job.type, format: job.format, bytesTotal: job.bytesTotal ?? 0,
+          opts, lease: job.lease, startedAt: job.startedAt, stored })
+        resumed++
+        continue
+      }
+      const total = (k: 'rows' | 'accepted' | 'duplicates' | 'rejected') => stored.reduce((n, c) => n + c[k], 0)
+      const p: Progress = { rowsRead: total('rows'), accepted: total('accepted'), duplicates: total('duplicates'), rejected: total('rejected'), bytesRead: 0 }
+      await d.events.foldImported(job.id)
+      if (p.accepted) await d.onCompleted(job.tenantId)
+      await finishImportJob(d.raw, job.tenantId, job.id, 'failed', p, d.clock(),
+        `The instance running this import stopped before it finished, and its upload is no longer on disk to resume from: ${p.rowsRead} rows were read, `
+        + `${p.accepted} stored, ${p.duplicates} duplicates and ${p.rejected} refused; the rest of the file was not. Import the file again: stored rows come back as duplicates.`, job.lease)
+      failed++
+    }
+    if (resumed || failed) d.log.warn('imports: jobs whose instance stopped were taken over', { resumed, failed })
+    return { resumed, failed }
   }
 
   return {
@@ -295,7 +448,9 @@ export function createImportService(d: ImportDeps) {
       let mapping = parseMapping(q.type, q.mapping, 'The query string is invalid: ')
       const declared = Number(request.headers.get('content-length') ?? '')
       if (declared > d.maxBytes) throw new PayloadTooLarge(`The import file exceeds ${d.maxBytes} bytes`)
-      const options = { mapping, replace: q.replace ?? false, ...(q.eventType ? { eventType: q.eventType } : {}) }
+      // The tenant's settings go with the job: an instance that takes it over resumes it as it began.
+      const options: JobOptions = { mapping, replace: q.replace ?? false, ...(q.eventType ? { eventType: q.eventType } : {}),
+        tenant: { attributionWindowHours: tenant.attributionWindowHours, historyDays: tenant.historyDays } }
       const now = d.clock()
       const id = await createImportJob(d.raw, tenant.id, { type: q.type, format, options, bytesTotal: 'format' in kind && declared > 0 ? declared : null }, MAX_ACTIVE_IMPORTS, now, staleBefore())
       if (!id) throw new Conflict(`At most ${MAX_ACTIVE_IMPORTS} imports run at once per tenant; wait for one to finish (GET /api/v1/imports) or cancel one`)
@@ -320,7 +475,7 @@ export function createImportService(d: ImportDeps) {
         await rm(spoolPath(id), { force: true }).catch(() => {})
         throw error
       } finally { clearInterval(beat) }
-      launch(tenant, id, q.type, format, bytes, options)
+      launch({ tenant, id, type: q.type, format, bytesTotal: bytes, opts: options })
       return { id, status: 'queued' as const, type: q.type, format }
     },
 
@@ -358,22 +513,40 @@ export function createImportService(d: ImportDeps) {
     },
 
     /**
-     * At start: jobs whose instance died mid-import are marked failed with their last counts, and upload
-     * files no running job reads any more are removed.
+     * At start, and every TAKEOVER_EVERY_MS (start()): jobs whose instance died are taken over (resumed from their
+     * stored chunks, or failed when their upload is gone), queued ones whose upload never arrived are failed, and upload
+     * files of jobs that ended are removed. How many were taken over.
      */
     async recover() {
+      const { resumed, failed } = await takeOver()
       const n = await failStaleImportJobs(d.db, staleBefore(), d.clock())
-      if (n) d.log.warn('imports: jobs whose instance stopped were marked failed', { jobs: n })
+      if (n) d.log.warn('imports: uploads cut off by their instance stopping were marked failed', { jobs: n })
       const ids = (await readdir(d.spoolDir).catch(() => [] as string[])).filter((f) => f.endsWith('.upload')).map((f) => f.slice(0, -7))
-      const live = new Set(await liveImportIds(d.raw, ids, staleBefore()))
+      // Files of running jobs stay, whoever runs them (a shared DATA_DIR): a stale one is the next takeover's.
+      const live = new Set(await liveImportIds(d.raw, ids, new Date(0)))
       for (const id of ids) if (!live.has(id) && !running.has(id)) await rm(spoolPath(id), { force: true }).catch(() => {})
-      return n
+      return resumed + failed + n
     },
 
-    /** Waits for this instance's jobs to end (tests; a shutdown cancels none: they are marked failed on restart). */
+    /** Recovers now and then every TAKEOVER_EVERY_MS, until stop(). */
+    start() {
+      const sweep = () => { void this.recover().catch((error) => d.log.warn('imports: could not take over stopped jobs', { error })) }
+      sweep()
+      timer = setInterval(sweep, TAKEOVER_EVERY_MS)
+      ;(timer as { unref?: () => void }).unref?.()
+    },
+
+    /** Waits for this instance's jobs to end (tests). */
     async settle() { await Promise.all([...running.values()].map((r) => r.done)) },
-    /** Aborts this instance's running jobs and waits for them to stop (shutdown). */
-    async stop() { for (const r of running.values()) r.abort.abort(SHUTDOWN); await Promise.all([...running.values()].map((r) => r.done)) },
+    /**
+     * Shutdown: stops this instance's jobs after the chunk being written, leaving them running with their
+     * stored chunks; the instance that takes them over (this one restarted, or another) resumes them.
+     */
+    async stop() {
+      if (timer) clearInterval(timer)
+      for (const r of running.values()) r.abort.abort(SHUTDOWN)
+      await Promise.all([...running.values()].map((r) => r.done))
+    },
   }
 }
 export type ImportService = ReturnType<typeof createImportService>

@@ -6,7 +6,7 @@
 // that purchase then, unless another click already had.
 import type { RawSql } from '../../../../db/client.ts'
 import { addDailyRollups, addProductRollups, addProductTotals } from '../../../../db/queries/analytics.ts'
-import { findAttributions, findLateConversions } from '../../../../db/queries/events.ts'
+import { anyRecommendationClicks, findAttributions, findLateConversions } from '../../../../db/queries/events.ts'
 import { rollupDeltas, type Attribution, type StoredEvent } from './rollup.ts'
 
 export interface StoredWithWindow extends StoredEvent { attributionWindowHours: number }
@@ -21,7 +21,10 @@ export async function applyIngestEffects(tx: RawSql, events: StoredWithWindow[])
   const clicks = events.flatMap((e, i) => (e.eventType === 'recommendation_clicked' ? [{ i, tenantId: e.tenantId, userId: e.userId, productId: e.productId, ts: e.ts, windowHours: e.attributionWindowHours }] : []))
   const attributions = new Map<number, Attribution>()
   const prices = new Map<string, number>()
-  for (const c of await findAttributions(tx, purchases)) {
+  // A large group of purchases and no clicks (an import of orders): when none of its tenants has any recommendation
+  // click stored, none can be attributed, and one probe saves looking each purchase up.
+  const attributable = clicks.length > 0 || purchases.length < 500 || await anyRecommendationClicks(tx, [...new Set(purchases.map((p) => p.tenantId))])
+  for (const c of attributable ? await findAttributions(tx, purchases) : []) {
     attributions.set(c.i, { placement: c.placement, strategy: c.strategy, experimentId: c.experiment_id, arm: c.arm })
     if (c.catalog_price !== null) prices.set(`${events[c.i].tenantId}\u0000${events[c.i].productId}`, c.catalog_price)
   }

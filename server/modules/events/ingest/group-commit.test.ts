@@ -158,6 +158,18 @@ describe('group commit', async () => {
     expect(storedRows.map((r) => r.userId).sort()).toEqual(['u0', 'u1', 'v0', 'v1', 'v2', 'v3', 'v4', 'v5'])
   })
 
+  test('of two events with one eventId in a group, the first submitted is stored, whatever their timestamps', async () => {
+    const a = await tenant()
+    const { c, clock } = committer()
+    const later = event(a, 'product_viewed', 'u1', 'p1', at(5000), { idempotencyKey: 'k1', eventId: 'k1' })
+    const earlier = event(a, 'product_viewed', 'u1', 'p1', at(1000), { idempotencyKey: 'k1', eventId: 'k1' })
+    const outcomes = c.submit([later, earlier])
+    clock.cut()
+    expect(statuses(await outcomes)).toEqual(['accepted', 'duplicate'])
+    const rows = await raw.query<{ ms: number }>('select (extract(epoch from ts) * 1000)::float8 as ms from events where tenant_id = $1', [a])
+    expect(rows.map((r) => r.ms)).toEqual([at(5000).getTime()])
+  })
+
   test('the stored rows are told to the listener before any waiter is answered; a listener that throws unacknowledges nothing', async () => {
     const a = await tenant()
     let answered = false
