@@ -3,6 +3,7 @@
 import type { Db } from '../../../db/client.ts'
 import { insertKeyWithinLimit, listKeys, revokeKey } from '../../../db/queries/api-keys.ts'
 import type { ApiKey } from '../../../db/schema.ts'
+import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { randomToken } from '../../infra/crypto.ts'
 import { Conflict, NotFound } from '../../errors.ts'
 import type { TenantService } from '../tenants/service.ts'
@@ -30,7 +31,8 @@ export function createApiKeyService(d: ApiKeyDeps) {
     async create(ownerId: string, tenantId: string, v: { name: string; permissions: 'read' | 'write' }) {
       await d.tenants.owned(ownerId, tenantId)
       const key = `rk_live_${randomToken(40)}`
-      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix: key.slice(0, PREFIX_LENGTH), keyHash: await d.hashKey(key) }, MAX_ACTIVE_KEYS)
+      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix: key.slice(0, PREFIX_LENGTH), keyHash: await d.hashKey(key) }, MAX_ACTIVE_KEYS,
+        (tx, k) => enqueueWebhookEvent(tx, tenantId, 'api_key.created', { apiKey: keyDto(k) }, d.clock()))
       if (res === 'limit') throw new Conflict(`A tenant can have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first`)
       return { ...keyDto(res), key }
     },
@@ -44,7 +46,7 @@ export function createApiKeyService(d: ApiKeyDeps) {
 
     async revoke(ownerId: string, tenantId: string, keyId: string) {
       await d.tenants.owned(ownerId, tenantId)
-      const k = await revokeKey(d.db, tenantId, keyId, d.clock())
+      const k = await revokeKey(d.db, tenantId, keyId, d.clock(), (tx, r) => enqueueWebhookEvent(tx, tenantId, 'api_key.revoked', { apiKey: keyDto(r) }, d.clock()))
       if (!k) throw new NotFound('API key not found or already revoked')
       d.onRevoke(tenantId)
       return keyDto(k)

@@ -3,6 +3,7 @@
 import type { Db } from '../../../db/client.ts'
 import { findTenant, insertTenant, listTenants, purgeDeletedTenants, setTenantConfig, tenantForKey, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
+import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { mergeConfig } from '../../http/partial.ts'
 import { effectiveConfig, type TenantConfig, type TenantConfigPatch } from './config.ts'
@@ -67,7 +68,10 @@ export function createTenantService(d: TenantDeps) {
       const before = effectiveConfig(cur.config)
       withinCeiling(v.config)
       const config = v.config ? mergeConfig(before, v.config) : undefined
-      const res = await updateTenant(d.db, ownerId, id, { name: v.name?.trim(), status: v.status, config })
+      const res = await updateTenant(d.db, ownerId, id, { name: v.name?.trim(), status: v.status, config }, async (tx, t, from) => {
+        const type = t.status === 'suspended' ? 'tenant.suspended' : t.status === 'active' && from === 'suspended' ? 'tenant.reactivated' : null
+        if (type) await enqueueWebhookEvent(tx, t.id, type, { tenant: { id: t.id, name: t.name, status: t.status } }, d.clock())
+      })
       if (res === 'name-taken') throw new Conflict(`You already have a tenant named "${v.name?.trim()}"`)
       if (!res) throw new NotFound('Tenant not found')
       d.onChange(id)
