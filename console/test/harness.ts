@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { buildConsole } from '../../scripts/build-console.ts'
 import { loadConsole } from '../../server/console.ts'
 import { testApp, uniqueEmail, type TestApp } from '../../server/test/harness.ts'
+import type { Config } from '../../server/config.ts'
 import { quietLog } from '../../server/test/backends.ts'
 
 export const PASSWORD = 'correct horse battery'
@@ -48,9 +49,10 @@ export const launchChromium = () => chromium.launch({
 
 let seq = 0
 
-export async function consoleHarness(): Promise<ConsoleHarness> {
+/** `config`: overrides for the API's config (e.g. webhookAllowPrivate, so a page can reach a local receiver). */
+export async function consoleHarness(config: Partial<Config> = {}): Promise<ConsoleHarness> {
   await buildConsole() // no-op when the sources did not change
-  const t = await testApp('pglite')
+  const t = await testApp('pglite', config)
   const api = Bun.serve({ port: 0, fetch: (req) => t.app.handle(req) })
   const fetchConsole = await loadConsole((req) => t.app.handle(req), quietLog)
   if (!fetchConsole) throw new Error('console build missing')
