@@ -11,10 +11,10 @@ const API = '/api/v1/webhooks'
 const HOUR = 3600_000
 
 /** Verifies with the reference implementation as of the signature's own time (its tolerance is 5 minutes around Date.now). */
-function verifyAt(secret: string, r: { headers: Record<string, string>; body: string }) {
+function verifyAt(secret: string, r: { headers: Record<string, string>; body: string }): { type: string; data: unknown } {
   setSystemTime(new Date(Number(r.headers['webhook-timestamp']) * 1000))
   try {
-    return new Webhook(secret).verify(r.body, { 'webhook-id': r.headers['webhook-id']!, 'webhook-timestamp': r.headers['webhook-timestamp']!, 'webhook-signature': r.headers['webhook-signature']! })
+    return new Webhook(secret).verify(r.body, { 'webhook-id': r.headers['webhook-id']!, 'webhook-timestamp': r.headers['webhook-timestamp']!, 'webhook-signature': r.headers['webhook-signature']! }) as { type: string; data: unknown }
   } finally { setSystemTime() }
 }
 
