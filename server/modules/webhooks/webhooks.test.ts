@@ -6,6 +6,7 @@ import { expectProblem, testApp, TEST_SECRETS } from '../../test/harness.ts'
 import { secretBox } from '../../infra/crypto.ts'
 import { WebhookDispatcher } from './dispatcher.ts'
 import { receiver } from './test-receiver.ts'
+import { waitFor } from '../../test/wait-for.ts'
 
 const API = '/api/v1/webhooks'
 const HOUR = 3600_000
@@ -245,6 +246,20 @@ for (const name of BACKENDS) describe(`webhooks [${name}]`, async () => {
     expect(target.got).toHaveLength(0)
     const d = (await t.req('GET', `${API}/${w.id}/deliveries`, { key: k.writeKey })).body.data[0]
     expect(d).toMatchObject({ status: 'pending', lastResponseCode: 302, lastError: 'redirects are not followed' })
+  })
+
+  test('started (as inline or in the worker), the dispatcher sends a ping at once and polls for the rest', async () => {
+    const k = await t.tenantWithKeys()
+    const rx = listen()
+    const w = await create(k.writeKey, rx.url)
+    dispatcher.start()
+    try {
+      await t.req('POST', `${API}/${w.id}/test`, { key: k.writeKey }) // kicks it
+      await waitFor('the ping', () => rx.got.length === 1)
+      await t.req('POST', `/api/v1/tenants/${k.tenantId}/api-keys`, { token: k.token, body: { name: 'polled', permissions: 'read' } }) // found by the next poll
+      await waitFor('the api_key.created event', () => rx.got.length === 2)
+    } finally { await dispatcher.stop() }
+    expect(rx.got.map((r) => r.json.type)).toEqual(['ping', 'api_key.created'])
   })
 
   test('two dispatchers never send the same delivery twice', async () => {
