@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, setSystemTime, test } from 'bun:test'
 import { Webhook } from 'standardwebhooks'
 import { markFirstResult } from '../../../db/queries/experiments.ts'
+import { claimBuild, failBuild } from '../../../db/queries/models.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp, TEST_SECRETS } from '../../test/harness.ts'
 import { secretBox } from '../../infra/crypto.ts'
@@ -199,6 +200,27 @@ for (const name of BACKENDS) describe(`webhooks [${name}]`, async () => {
     expect(rx.of('tenant.suspended')[0]!.json.data.tenant).toMatchObject({ id: k.tenantId, status: 'suspended' })
     expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(rx.got.length)
   })
+
+  test('imports and failed builds send theirs: import.completed, import.failed, model.failed', async () => {
+    const k = await t.tenantWithKeys()
+    const rx = listen()
+    await create(k.writeKey, rx.url, ['import.completed', 'import.failed', 'model.failed'])
+    const upload = (body: string, type = 'text/csv') => t.app.handle(new Request('http://localhost/api/v1/imports?type=events', { method: 'POST', headers: { 'x-api-key': k.writeKey, 'content-type': type }, body }))
+    const ok = await (await upload(`eventType,userId,productId,timestamp\nproduct_viewed,u1,p1,${new Date().toISOString()}\n`)).json() as { data: { id: string } }
+    const ended = (id: string) => waitFor(`import ${id} to end`, async () => ['completed', 'failed'].includes((await t.req('GET', `/api/v1/imports/${id}`, { key: k.writeKey })).body.data.status), { timeoutMs: 20_000 })
+    await ended(ok.data.id)
+    const bad = await (await upload('[{"eventType": "product_viewed", "userId": ', 'application/json')).json() as { data: { id: string } }
+    await ended(bad.data.id)
+    const raw = (await backend(name)).database.raw
+    await claimBuild(raw, k.tenantId, 60_000)
+    await failBuild(raw, k.tenantId, 'Error: out of memory', new Date(now))
+    await drain()
+    const completed = rx.of('import.completed')
+    expect(completed).toHaveLength(1)
+    expect(completed[0]!.json.data.import).toMatchObject({ id: ok.data.id, type: 'events', status: 'completed', accepted: 1 })
+    expect(rx.of('import.failed').map((r) => r.json.data.import)).toMatchObject([{ id: bad.data.id, status: 'failed', error: expect.any(String) }])
+    expect(rx.of('model.failed')[0]!.json.data).toMatchObject({ error: 'Error: out of memory' })
+  }, 30_000)
 
   test('a state change that rolls back sends nothing', async () => {
     const k = await t.tenantWithKeys()
