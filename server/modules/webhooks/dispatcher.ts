@@ -74,9 +74,10 @@ export class WebhookDispatcher {
     let sent = 0
     try {
       sent = await this.runOnce()
-      if (Date.now() - this.lastPrune > 3600_000) {
-        this.lastPrune = Date.now()
-        await pruneWebhookEvents(this.d.raw, new Date(this.d.clock().getTime() - KEEP_EVENTS_DAYS * 86400_000))
+      const now = this.d.clock().getTime()
+      if (now - this.lastPrune > 3600_000) {
+        this.lastPrune = now
+        await pruneWebhookEvents(this.d.raw, new Date(now - KEEP_EVENTS_DAYS * 86400_000))
       }
     } catch (error) { this.d.log.warn('webhooks: dispatch round failed', { error }) }
     if (!this.started) return
@@ -127,7 +128,7 @@ export class WebhookDispatcher {
       to: owner.email,
       subject: `RecomEngine: webhook endpoint disabled for ${owner.tenant}`,
       text: `The webhook endpoint ${c.url} of "${owner.tenant}" failed to accept ${DISABLE_AFTER_FAILED_EVENTS} events in a row, `
-        + 'each retried for 3 days, so it has been disabled. Events for it are kept but not sent until you enable it again '
+        + 'each retried for 3 days, so it has been disabled: deliveries still pending wait, and new events are not recorded for it, until you enable it again '
         + `(PATCH /api/v1/webhooks/${c.endpoint_id} with {"active": true}, or in the console: ${this.d.consoleUrl}/dashboard/tenants/${c.tenant_id}/webhooks).\n`,
     }).catch((error) => this.d.log.error('webhooks: could not mail the admin', { error }))
   }
