@@ -2,6 +2,7 @@ import { afterAll, describe, expect, setSystemTime, test } from 'bun:test'
 import { Webhook } from 'standardwebhooks'
 import { markFirstResult } from '../../../db/queries/experiments.ts'
 import { claimBuild, failBuild } from '../../../db/queries/models.ts'
+import { pruneWebhookEvents } from '../../../db/queries/webhooks.ts'
 import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
 import { expectProblem, testApp, TEST_SECRETS } from '../../test/harness.ts'
 import { secretBox } from '../../infra/crypto.ts'
@@ -221,6 +222,23 @@ for (const name of BACKENDS) describe(`webhooks [${name}]`, async () => {
     expect(rx.of('import.failed').map((r) => r.json.data.import)).toMatchObject([{ id: bad.data.id, status: 'failed', error: expect.any(String) }])
     expect(rx.of('model.failed')[0]!.json.data).toMatchObject({ error: 'Error: out of memory' })
   }, 30_000)
+
+  test('finished events are forgotten after 30 days; pending ones stay', async () => {
+    const k = await t.tenantWithKeys()
+    const ok = listen(), down = listen(() => new Response('down', { status: 503 }))
+    const a = await create(k.writeKey, ok.url), b = await create(k.writeKey, down.url)
+    await t.req('POST', `/api/v1/tenants/${k.tenantId}/api-keys`, { token: k.token, body: { name: 'once', permissions: 'read' } })
+    await drain()
+    const raw = (await backend(name)).database.raw
+    await pruneWebhookEvents(raw, new Date(now + 31 * 24 * HOUR))
+    // One event, delivered to a and pending for b: kept whole until b's delivery ends.
+    expect((await t.req('GET', `${API}/${a.id}/deliveries`, { key: k.writeKey })).body.meta.pagination.total).toBe(1)
+    expect((await t.req('GET', `${API}/${b.id}/deliveries`, { key: k.writeKey })).body.data[0].status).toBe('pending')
+    await t.req('PATCH', `${API}/${b.id}`, { key: k.writeKey, body: { active: false } })
+    await raw.query(`update webhook_deliveries set status = 'failed' where endpoint_id = $1`, [b.id])
+    await pruneWebhookEvents(raw, new Date(now + 31 * 24 * HOUR))
+    expect((await t.req('GET', `${API}/${a.id}/deliveries`, { key: k.writeKey })).body.meta.pagination.total).toBe(0)
+  })
 
   test('a state change that rolls back sends nothing', async () => {
     const k = await t.tenantWithKeys()
