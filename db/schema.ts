@@ -396,6 +396,9 @@ export const experiments = pgTable('experiments', {
   /** FR-048: 90 days after completion the per-user data goes and this summary of the final results stays. */
   summary: jsonb('summary'),
   archivedAt: tstz('archived_at'),
+  /** When results first said significant / first showed a sample ratio mismatch: each webhook event is sent once. */
+  significantAt: tstz('significant_at'),
+  srmDetectedAt: tstz('srm_detected_at'),
 }, (t) => [index('experiments_tenant_idx').on(t.tenantId, t.status, t.createdAt)])
 
 /** First exposure of each user to an experiment (the unit of analysis). */
@@ -497,6 +500,64 @@ export const embedKeys = pgTable('embed_keys', {
   rotatedAt: tstz('rotated_at').notNull().defaultNow(),
 })
 
+/**
+ * Webhook endpoints (F-015). The signing secret is stored encrypted (AES-GCM under a key derived from the
+ * server secret, infra/crypto.ts); after a rotation the previous one keeps signing until `previous_secret_until`.
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  events: jsonb('events').$type<string[]>().notNull(),
+  description: text('description'),
+  active: boolean('active').notNull().default(true),
+  secret: text('secret').notNull(),
+  previousSecret: text('previous_secret'),
+  previousSecretUntil: tstz('previous_secret_until'),
+  /** Events in a row whose delivery failed for good; the fifth disables the endpoint. Any success resets it. */
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  disabledAt: tstz('disabled_at'),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, (t) => [index('webhook_endpoints_tenant_idx').on(t.tenantId, t.createdAt)])
+
+/**
+ * The transactional outbox: one row per event, written in the same transaction as the state change that caused
+ * it, with one delivery row per subscribed endpoint. Rows are only written when an endpoint subscribes.
+ */
+export const webhookEvents = pgTable('webhook_events', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  data: jsonb('data').notNull(),
+  createdAt: tstz('created_at').notNull(),
+}, (t) => [index('webhook_events_tenant_idx').on(t.tenantId, t.createdAt)])
+
+/**
+ * One event to one endpoint. A dispatcher claims due rows (FOR UPDATE SKIP LOCKED) and moves `next_attempt_at`
+ * a lease ahead, so a dispatcher that dies mid-send leaves the row to be sent again (at-least-once).
+ */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  endpointId: uuid('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+  eventId: uuid('event_id').notNull().references(() => webhookEvents.id, { onDelete: 'cascade' }),
+  status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: tstz('next_attempt_at'),
+  lastAttemptAt: tstz('last_attempt_at'),
+  lastResponseCode: integer('last_response_code'),
+  lastResponseBody: text('last_response_body'),
+  lastError: text('last_error'),
+  /** A test ping or a manual retry: sent even while the endpoint is disabled, and not counted towards disabling it. */
+  manual: boolean('manual').notNull().default(false),
+  createdAt: tstz('created_at').notNull(),
+  completedAt: tstz('completed_at'),
+}, (t) => [
+  index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  index('webhook_deliveries_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id),
+])
+
 export type User = typeof users.$inferSelect
 export type Tenant = typeof tenants.$inferSelect
 export type ApiKey = typeof apiKeys.$inferSelect
@@ -507,3 +568,5 @@ export type CatalogItem = typeof catalogItems.$inferSelect
 export type Experiment = typeof experiments.$inferSelect
 export type EventRow = typeof events.$inferSelect
 export type ImportJob = typeof importJobs.$inferSelect
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from '../db/client.ts'
 import type { Cache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './infra/rate-limit/leased-limiter.ts'
-import { hmacSha256, sealer } from './infra/crypto.ts'
+import { hmacSha256, sealer, secretBox } from './infra/crypto.ts'
 import { serviceMetrics } from './infra/metrics.ts'
 import type { Logger } from './logger.ts'
 import type { Mailer } from './infra/mailer.ts'
@@ -58,6 +58,9 @@ import { createEmailService } from './modules/email/service.ts'
 import { createTenantService } from './modules/tenants/service.ts'
 import { importRoutes } from './modules/imports/index.ts'
 import { createImportService } from './modules/imports/service.ts'
+import { webhookRoutes } from './modules/webhooks/index.ts'
+import { createWebhookService } from './modules/webhooks/service.ts'
+import { WebhookDispatcher } from './modules/webhooks/dispatcher.ts'
 import { authGuards, KeyCache } from './http/auth.ts'
 import { bodyParser } from './http/body.ts'
 import { cors } from './http/cors.ts'
@@ -232,14 +235,21 @@ export async function createServices(parts: AppParts) {
   // Email links are signed with a key derived from the JWT secret (links.ts): no second secret to keep.
   const email = createEmailService({ db, log, signer: await linkSigner(secrets.jwtSecret, clock), recommendations, catalog, events, widgets })
 
+  // Webhooks (F-015): signing secrets sealed under a key derived from the JWT secret (no second secret to keep);
+  // the dispatcher sends from the outbox on the background pool, where it runs (the worker process, or inline).
+  const webhookBox = await secretBox(secrets.jwtSecret, 'recomengine webhook signing secrets v1')
+  const webhookPolicy = { allowPrivate: config.webhookAllowPrivate }
+  const dispatcher = new WebhookDispatcher({ raw: bg.raw, box: webhookBox, clock, log, mailer, consoleUrl: config.consoleUrl }, { pollMs: 1000, batch: 16, policy: webhookPolicy })
+  const webhooks = createWebhookService({ db, raw: database.raw, box: webhookBox, clock, policy: webhookPolicy, onDue: () => dispatcher.kick() })
+
   metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
-    async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
+    async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop(), dispatcher.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
 }
 export type Services = Awaited<ReturnType<typeof createServices>>
@@ -249,7 +259,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email, embed } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email, embed, webhooks, dispatcher } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -287,13 +297,14 @@ export async function createApp(parts: AppParts) {
       .use(eventRoutes(events, guards, exports, usage))
       .use(shopperRoutes(shoppers, guards))
       .use(importRoutes(imports, guards))
+      .use(webhookRoutes(webhooks, guards))
       .use(widgetRoutes(widgets, guards))
       .use(embedAdminRoutes(embed, tenants, guards))
       .use(embedRoutes(embed, analytics, experiments, guards.checkCredential)))
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
-  if (parts.startWorker) { worker.start(); folds.start() }
+  if (parts.startWorker) { worker.start(); folds.start(); dispatcher.start() }
 
   return Object.assign(app, {
     services: wired.services,

@@ -29,7 +29,7 @@ async function openParts(config: Config, log: Logger) {
   return { config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels }
 }
 
-/** Hourly tenant purge and weekly summary mails, daily retention, on the background pool. */
+/** Hourly tenant purge and weekly summary mails, daily retention and the quarter-hourly experiment watch, on the background pool. */
 function startHousekeeping(housekeeping: Services['services']['housekeeping'], log: Logger, summaries: Services['services']['summaries']) {
   const purge = async () => {
     try {
@@ -51,7 +51,11 @@ function startHousekeeping(housekeeping: Services['services']['housekeeping'], l
       if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
     } catch (error) { log.error('event maintenance failed', { error }) }
   }
-  const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR)]
+  // Running experiments' results are read now and then so their first significant reading and SRM send webhooks unasked.
+  const watch = async () => {
+    try { await housekeeping.experiments.watchRunning() } catch (error) { log.warn('experiment watch failed', { error }) }
+  }
+  const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR), setInterval(watch, HOUR / 4)]
   void purge()
   void maintain()
   return () => { for (const j of jobs) clearInterval(j) }

@@ -50,6 +50,8 @@ const ConfigSchema = T.Object({
   bcryptCost: T.Integer({ minimum: 4, maximum: 15 }),
   /** Longest a request-path SQL statement may run (ms, 0 = unbounded); past it → 503. PostgreSQL only. */
   statementTimeoutMs: T.Integer({ minimum: 0 }),
+  /** Webhooks may reach loopback, private and link-local addresses, over plain http too (tests, one-machine installs). */
+  webhookAllowPrivate: T.Boolean(),
 })
 export type Config = Static<typeof ConfigSchema>
 export type LogLevelName = Static<typeof LogLevel>
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelFollowSeconds: int(env.MODEL_FOLLOW_SECONDS, 10, 'MODEL_FOLLOW_SECONDS'),
     modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 600, 'MODEL_LEASE_SECONDS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
+    webhookAllowPrivate: bool(env.WEBHOOK_ALLOW_PRIVATE, false, 'WEBHOOK_ALLOW_PRIVATE'),
   }
   raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
   const names: Record<string, string> = {
@@ -106,7 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
-    metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS',
+    metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS', webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
   }
   const first = Value.Errors(ConfigSchema, raw).First()
   if (first) {

@@ -13,3 +13,11 @@ export type StrategyName = (typeof STRATEGIES)[number]
 /** Where on the site a list is shown. */
 export const CONTEXTS = ['product_page', 'cart_page', 'homepage'] as const
 export type Context = (typeof CONTEXTS)[number]
+
+/** What a webhook endpoint may subscribe to (F-015); `ping` is only sent by POST /webhooks/:id/test. */
+export const WEBHOOK_EVENT_TYPES = [
+  'experiment.started', 'experiment.significant', 'experiment.srm_detected', 'experiment.completed',
+  'model.ready', 'model.failed', 'tenant.suspended', 'tenant.reactivated',
+  'api_key.created', 'api_key.revoked', 'import.completed', 'import.failed',
+] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]

@@ -1,7 +1,8 @@
 // The model worker on its own: `bun server/worker.ts`. Run one or more beside
 // API instances started with MODEL_WORKER=off; a lease in the database makes
 // sure only one of them builds a given tenant at a time. It also keeps the
-// analytics weekly folds current (a per-week lock: one instance folds a week).
+// analytics weekly folds current (a per-week lock: one instance folds a week), and
+// sends webhooks from the outbox (rows claimed with SKIP LOCKED: workers share them).
 import { bootServices } from './boot.ts'
 import { createLogger } from './logger.ts'
 import { configOrExit } from './runtime/config.ts'
@@ -11,13 +12,14 @@ const config = configOrExit({ ...process.env, MODEL_WORKER: 'off' }, process.exi
 const log = createLogger(config.logLevel).child({ role: 'worker' })
 if (config.databaseUrl) surviveDriverWriteRace(log)
 const svc = await bootServices(config, log)
-const { worker, folds } = svc.services
+const { worker, folds, dispatcher } = svc.services
 worker.start()
 folds.start()
+dispatcher.start()
 log.info('model worker started')
 
 const stop = async () => {
-  await Promise.all([worker.stop(), folds.stop()]) // lets a build or fold in progress finish; its lease or lock covers it meanwhile
+  await Promise.all([worker.stop(), folds.stop(), dispatcher.stop()]) // lets a build or fold in progress finish; its lease or lock covers it meanwhile
   await svc.close()
   process.exit(0)
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { buildConsole } from '../../scripts/build-console.ts'
 import { loadConsole } from '../../server/console.ts'
 import { testApp, uniqueEmail, type TestApp } from '../../server/test/harness.ts'
+import type { Config } from '../../server/config.ts'
 import { quietLog } from '../../server/test/backends.ts'
 import type { Logger } from '../../server/logger.ts'
 
@@ -49,10 +50,10 @@ export const launchChromium = () => chromium.launch({
 
 let seq = 0
 
-/** `log`: where the API and the console log (silent by default); a test that reads the logs passes its own. */
-export async function consoleHarness(opts: { log?: Logger } = {}): Promise<ConsoleHarness> {
+/** `config`: overrides for the API's config (e.g. webhookAllowPrivate, so a page can reach a local receiver); `log`: where the API and the console log (silent by default); a test that reads the logs passes its own. */
+export async function consoleHarness(opts: { config?: Partial<Config>; log?: Logger } = {}): Promise<ConsoleHarness> {
   await buildConsole() // no-op when the sources did not change
-  const t = await testApp('pglite', {}, undefined, { log: opts.log })
+  const t = await testApp('pglite', opts.config ?? {}, undefined, { log: opts.log })
   const api = Bun.serve({ port: 0, fetch: (req) => t.app.handle(req) })
   const fetchConsole = await loadConsole((req) => t.app.handle(req), opts.log ?? quietLog)
   if (!fetchConsole) throw new Error('console build missing')

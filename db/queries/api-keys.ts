@@ -11,11 +11,13 @@ async function countActiveKeys(db: Db, tenantId: string): Promise<number> {
  * Inserts a key unless the tenant already has `max` active keys. The tenant row
  * is locked so two concurrent creations cannot both pass the count.
  */
-export async function insertKeyWithinLimit(db: Db, tenantId: string, v: { name: string; prefix: string; keyHash: string; permissions: 'read' | 'write' }, max: number): Promise<ApiKey | 'limit'> {
+export async function insertKeyWithinLimit(db: Db, tenantId: string, v: { name: string; prefix: string; keyHash: string; permissions: 'read' | 'write' }, max: number,
+  inTransaction?: (tx: Db, k: ApiKey) => Promise<unknown>): Promise<ApiKey | 'limit'> {
   return db.transaction(async (tx) => {
     await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update')
     if ((await countActiveKeys(tx as unknown as Db, tenantId)) >= max) return 'limit'
     const [k] = await tx.insert(apiKeys).values({ tenantId, ...v }).returning()
+    await inTransaction?.(tx as unknown as Db, k)
     return k
   })
 }
@@ -29,10 +31,14 @@ export async function listKeys(db: Db, tenantId: string, f: { limit: number; off
   return { rows, total: Number(total) }
 }
 
-export async function revokeKey(db: Db, tenantId: string, keyId: string, now: Date): Promise<ApiKey | undefined> {
-  const [k] = await db.update(apiKeys).set({ revokedAt: now })
-    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))).returning()
-  return k
+/** Revokes a key; `inTransaction` runs in the same transaction when it was revoked (the webhook outbox). */
+export async function revokeKey(db: Db, tenantId: string, keyId: string, now: Date, inTransaction?: (tx: Db, k: ApiKey) => Promise<unknown>): Promise<ApiKey | undefined> {
+  return db.transaction(async (tx) => {
+    const [k] = await tx.update(apiKeys).set({ revokedAt: now })
+      .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))).returning()
+    if (k) await inTransaction?.(tx as unknown as Db, k)
+    return k
+  })
 }
 
 /** Looks a presented key up by its HMAC, with its tenant's status and config. */

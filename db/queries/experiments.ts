@@ -1,5 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, ne, or } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
+import { enqueueWebhookEvent } from './webhooks.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
 export type ExperimentStatus = Experiment['status']
@@ -151,4 +152,25 @@ export async function archiveExperiment(raw: RawSql, tenantId: string, id: strin
     await tx.query('update experiments set summary = $3::jsonb, archived_at = $4 where tenant_id = $1 and id = $2', [tenantId, id, JSON.stringify(summary), now.toISOString()])
     await tx.query('delete from experiment_exposures where tenant_id = $1 and experiment_id = $2', [tenantId, id])
   })
+}
+
+/**
+ * Marks the first time an experiment's results said significant (or showed a sample ratio mismatch) and writes
+ * its webhook event in the same transaction; false when it was marked before (the event is sent once).
+ */
+export async function markFirstResult(raw: RawSql, tenantId: string, id: string, what: 'significant' | 'srm_detected', now: Date, data: () => unknown): Promise<boolean> {
+  const column = what === 'significant' ? 'significant_at' : 'srm_detected_at'
+  return raw.transaction(async (tx) => {
+    const rows = await tx.query(`update experiments set ${column} = $3::timestamptz where tenant_id = $1 and id = $2 and ${column} is null returning id`, [tenantId, id, now.toISOString()])
+    if (rows.length) await enqueueWebhookEvent(tx, tenantId, `experiment.${what}`, data(), now)
+    return rows.length === 1
+  })
+}
+
+/** Running experiments whose results have not yet said significant, across tenants, oldest look first (the background watch). */
+export async function experimentsToWatch(raw: RawSql, limit: number) {
+  return raw.query<{ id: string; tenant_id: string; config: unknown }>(
+    `select e.id, e.tenant_id, t.config from experiments e join tenants t on t.id = e.tenant_id
+     where e.status = 'running' and t.status = 'active' and (e.significant_at is null or e.srm_detected_at is null)
+     order by e.started_at limit $1`, [limit])
 }

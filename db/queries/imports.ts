@@ -3,6 +3,7 @@
 import { and, count, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { importJobs, type ImportJob } from '../schema.ts'
+import { enqueueWebhookEvent } from './webhooks.ts'
 
 export type ImportStatus = ImportJob['status']
 export const ACTIVE: ImportStatus[] = ['queued', 'running']
@@ -98,19 +99,35 @@ export async function importChunksOf(raw: RawSql, id: string): Promise<ImportChu
   return rows.map((r) => ({ firstRow: Number(r.first_row), rows: Number(r.rows), accepted: Number(r.accepted), duplicates: Number(r.duplicates), rejected: Number(r.rejected), reported: Number(r.reported) }))
 }
 
+/** What import.completed and import.failed webhook events carry. */
+const importEvent = (j: { id: string; type: string; format: string; status: string; rowsRead: number; accepted: number; duplicates: number; rejected: number; error: string | null; finishedAt: Date | string | null }) => ({
+  import: {
+    id: j.id, type: j.type, format: j.format, status: j.status, rowsRead: Number(j.rowsRead), accepted: Number(j.accepted), duplicates: Number(j.duplicates),
+    rejected: Number(j.rejected), error: j.error, finishedAt: j.finishedAt ? new Date(j.finishedAt).toISOString() : null,
+  },
+})
+
 /**
  * Ends a job with its final counts; false when this taker no longer holds it (`lease` given and moved on).
  * A job that ended meanwhile (cancelled) keeps that status and gets the counts of what was stored.
+ * A job that ends here completed or failed writes its webhook event in the same transaction.
  */
 export async function finishImportJob(raw: RawSql, tenantId: string, id: string, status: 'completed' | 'failed' | 'cancelled', p: Progress, now: Date, error: string | null, lease?: number): Promise<boolean> {
-  const rows = await raw.query(
-    `update import_jobs set status = case when status in ('queued', 'running') then $3 else status end,
-       rows_read = $4, accepted = $5, duplicates = $6, rejected = $7, bytes_read = $8,
-       error = case when status in ('queued', 'running') then $9 else error end,
-       finished_at = coalesce(finished_at, $10::timestamptz), updated_at = $10::timestamptz
-     where tenant_id = $1 and id = $2 and ($11::int is null or lease = $11::int) returning 1`,
-    [tenantId, id, status, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, error, now.toISOString(), lease ?? null])
-  return rows.length > 0
+  return raw.transaction(async (tx) => {
+    const [before] = await tx.query<{ status: string }>('select status from import_jobs where tenant_id = $1 and id = $2 for update', [tenantId, id])
+    const [j] = await tx.query<{ id: string; type: string; format: string; status: string; rows_read: number; accepted: number; duplicates: number; rejected: number; error: string | null; finished_at: Date | string | null }>(
+      `update import_jobs set status = case when status in ('queued', 'running') then $3 else status end,
+         rows_read = $4, accepted = $5, duplicates = $6, rejected = $7, bytes_read = $8,
+         error = case when status in ('queued', 'running') then $9 else error end,
+         finished_at = coalesce(finished_at, $10::timestamptz), updated_at = $10::timestamptz
+       where tenant_id = $1 and id = $2 and ($11::int is null or lease = $11::int)
+       returning id, type, format, status, rows_read, accepted, duplicates, rejected, error, finished_at`,
+      [tenantId, id, status, p.rowsRead, p.accepted, p.duplicates, p.rejected, p.bytesRead, error, now.toISOString(), lease ?? null])
+    if (j && before && ACTIVE.includes(before.status as ImportStatus) && (j.status === 'completed' || j.status === 'failed')) {
+      await enqueueWebhookEvent(tx, tenantId, `import.${j.status}`, importEvent({ ...j, rowsRead: j.rows_read, finishedAt: j.finished_at }), now)
+    }
+    return j !== undefined
+  })
 }
 
 /**
@@ -161,12 +178,16 @@ export async function cancelImportJob(db: Db, tenantId: string, id: string, now:
  * is no whole file to import) are marked failed. Running ones are taken over instead (claimStaleImportJobs).
  */
 export async function failStaleImportJobs(db: Db, staleBefore: Date, now: Date, tenantId?: string): Promise<number> {
-  const rows = await db.update(importJobs).set({
-    status: 'failed', finishedAt: now, updatedAt: now,
-    error: 'The instance receiving this upload stopped before the file had arrived; nothing was imported. Upload the file again.',
-  }).where(and(eq(importJobs.status, 'queued'), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
-    .returning({ id: importJobs.id })
-  return rows.length
+  return db.transaction(async (tx) => {
+    const rows = await tx.update(importJobs).set({
+      status: 'failed', finishedAt: now, updatedAt: now,
+      error: 'The instance receiving this upload stopped before the file had arrived; nothing was imported. Upload the file again.',
+    }).where(and(eq(importJobs.status, 'queued'), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
+      .returning()
+    // Each one's import.failed webhook event, in the same transaction.
+    for (const j of rows) await enqueueWebhookEvent(tx as unknown as Db, j.tenantId, 'import.failed', importEvent(j), now)
+    return rows.length
+  })
 }
 
 export interface ImportRowError { line: number; column: string; message: string }

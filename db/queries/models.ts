@@ -2,6 +2,7 @@
 // worker builds a tenant at a time (and a dead worker's lease just expires).
 import { Buffer } from 'node:buffer'
 import type { RawSql } from '../client.ts'
+import { enqueueWebhookEvent } from './webhooks.ts'
 
 export interface ModelRow { version: string | null; built_at: Date | string | null; stats: unknown; status: string; requested_at: Date | string | null; last_error: string | null }
 
@@ -19,19 +20,28 @@ export async function claimBuild(raw: RawSql, tenantId: string, leaseMs: number)
 // PGlite (which runs on the API's thread) took 0.94 s to take 2.7 MB as a bytea parameter
 // and 0.34 s to hand it back, against 0.08 s both ways as base64.
 
-/** Stores a finished model and releases the lease. */
-export async function saveModel(raw: RawSql, tenantId: string, m: { version: string; builtAt: Date; model: Uint8Array; stats: unknown }) {
-  await raw.query(
-    `update recommendation_models set version = $2, built_at = $3, model = decode($4, 'base64'), stats = $5::jsonb, status = 'ready', lease_until = null, last_error = null
-     where tenant_id = $1`, [tenantId, m.version, m.builtAt.toISOString(), Buffer.from(m.model.buffer, m.model.byteOffset, m.model.byteLength).toString('base64'), JSON.stringify(m.stats)])
+/** Stores a finished model and releases the lease; its model.ready webhook event is written in the same transaction. */
+export async function saveModel(raw: RawSql, tenantId: string, m: { version: string; builtAt: Date; model: Uint8Array; stats: unknown }, now: Date) {
+  await raw.transaction(async (tx) => {
+    await tx.query(
+      `update recommendation_models set version = $2, built_at = $3, model = decode($4, 'base64'), stats = $5::jsonb, status = 'ready', lease_until = null, last_error = null
+       where tenant_id = $1`, [tenantId, m.version, m.builtAt.toISOString(), Buffer.from(m.model.buffer, m.model.byteOffset, m.model.byteLength).toString('base64'), JSON.stringify(m.stats)])
+    await enqueueWebhookEvent(tx, tenantId, 'model.ready', { version: m.version, builtAt: m.builtAt.toISOString(), stats: m.stats }, now)
+  })
 }
 
-/** Records a failed build; a previous model, if any, keeps serving. The lease is kept a minute as a cool-down before a retry. */
-export async function failBuild(raw: RawSql, tenantId: string, error: string) {
-  await raw.query(
-    `update recommendation_models set status = case when model is null then 'failed' else 'ready' end,
-       lease_until = now() + interval '1 minute', last_error = $2
-     where tenant_id = $1`, [tenantId, error.slice(0, 1000)])
+/**
+ * Records a failed build; a previous model, if any, keeps serving. The lease is kept a minute as a cool-down before a retry.
+ * Its model.failed webhook event is written in the same transaction.
+ */
+export async function failBuild(raw: RawSql, tenantId: string, error: string, now: Date) {
+  await raw.transaction(async (tx) => {
+    const [row] = await tx.query<{ status: string; version: string | null }>(
+      `update recommendation_models set status = case when model is null then 'failed' else 'ready' end,
+         lease_until = now() + interval '1 minute', last_error = $2
+       where tenant_id = $1 returning status, version`, [tenantId, error.slice(0, 1000)])
+    if (row) await enqueueWebhookEvent(tx, tenantId, 'model.failed', { error: error.slice(0, 1000), servingVersion: row.version }, now)
+  })
 }
 
 /** Asks for a build soon (catalog changed, or an explicit rebuild). */

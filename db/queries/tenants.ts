@@ -28,12 +28,22 @@ export async function listTenants(db: Db, accountId: string, f: { status?: Tenan
   return { rows, total: Number(total) }
 }
 
+/**
+ * Updates a tenant. `onStatusChange` runs in the same transaction when the status moved (the webhook outbox),
+ * with the status it had.
+ */
 export async function updateTenant(db: Db, accountId: string, id: string,
-  v: { name?: string; config?: unknown; status?: TenantStatus; deletedAt?: Date | null }): Promise<Tenant | undefined | 'name-taken'> {
+  v: { name?: string; config?: unknown; status?: TenantStatus; deletedAt?: Date | null },
+  onStatusChange?: (tx: Db, t: Tenant, from: TenantStatus) => Promise<unknown>): Promise<Tenant | undefined | 'name-taken'> {
   try {
-    const [t] = await db.update(tenants).set({ ...v, updatedAt: new Date() })
-      .where(and(eq(tenants.accountId, accountId), eq(tenants.id, id))).returning()
-    return t
+    return await db.transaction(async (tx) => {
+      const [before] = await tx.select({ status: tenants.status }).from(tenants).where(and(eq(tenants.accountId, accountId), eq(tenants.id, id))).for('update')
+      if (!before) return undefined
+      const [t] = await tx.update(tenants).set({ ...v, updatedAt: new Date() })
+        .where(and(eq(tenants.accountId, accountId), eq(tenants.id, id))).returning()
+      if (t && onStatusChange && t.status !== before.status) await onStatusChange(tx as unknown as Db, t, before.status)
+      return t
+    })
   } catch (e) {
     if (isUniqueViolation(e)) return 'name-taken'
     throw e

@@ -112,6 +112,16 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /api/v1/experiments/:id/complete': 'analyst',
   'POST /api/v1/experiments/:id/promote': 'analyst',
 
+  // Webhooks (F-015): reading endpoints and deliveries shows no secret; changing them is a management act.
+  'GET /api/v1/webhooks': 'viewer',
+  'GET /api/v1/webhooks/:id': 'viewer',
+  'GET /api/v1/webhooks/:id/deliveries': 'viewer',
+  'POST /api/v1/webhooks': 'admin',
+  'PATCH /api/v1/webhooks/:id': 'admin',
+  'DELETE /api/v1/webhooks/:id': 'admin',
+  'POST /api/v1/webhooks/:id/rotate-secret': 'admin',
+  'POST /api/v1/webhooks/:id/test': 'admin',
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': 'admin',
   'GET /api/v1/imports': 'viewer',
   'GET /api/v1/imports/:id': 'viewer',
   'GET /api/v1/imports/:id/errors.csv': 'viewer',

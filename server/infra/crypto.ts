@@ -61,3 +61,22 @@ export async function sealer(secret: string, purpose: string) {
   }
 }
 export type Sealer = Awaited<ReturnType<typeof sealer>>
+
+/**
+ * Small secrets that must be read back as text (webhook signing secrets: an HMAC key has to be used, not just
+ * compared), sealed as above. Stored form: "v1:" + base64(12-byte IV ‖ ciphertext ‖ tag).
+ */
+export async function secretBox(serverSecret: string, purpose: string) {
+  const box = await sealer(serverSecret, purpose)
+  return {
+    seal: async (plain: string): Promise<string> => `v1:${toBase64(await box.seal(plain))}`,
+    async open(stored: string): Promise<string> {
+      if (!stored.startsWith('v1:')) throw new Error('unknown sealed-secret format')
+      return box.open(fromBase64(stored.slice(3)))
+    },
+  }
+}
+export type SecretBox = Awaited<ReturnType<typeof secretBox>>
+
+export const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''))
+export const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0))

@@ -106,7 +106,7 @@ export class ModelStore {
       }, {}, this.kernels, { fixed, excludePurchased: effective.excludePurchased, profileEvents: MAX_RECENT, reuse })
       // The settings it was built with (chosen or set) and its grade are reported by GET /models: what a tenant changed shows there once applied.
       const stats = { ...model.stats, bytes: bytes.byteLength, settings: { eventWeights: settings.eventWeights, ...model.settings }, evaluation: evaluation ?? (reuse ? before : null) }
-      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats })
+      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats }, this.clock())
       this.replace(tenantId, withIndex(model, this.clock().getTime()))
       await this.cache.publish(MODEL_CHANNEL, tenantId)
       this.onBuilt(model.stats.buildMs)
@@ -114,7 +114,7 @@ export class ModelStore {
       return model.version
     } catch (error) {
       this.log.error('model build failed', { tenantId, error })
-      await failBuild(this.buildRaw, tenantId, String(error)).catch(() => {})
+      await failBuild(this.buildRaw, tenantId, String(error), this.clock()).catch(() => {})
       throw error
     }
   }

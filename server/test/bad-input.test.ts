@@ -55,8 +55,10 @@ for (const name of (process.env.PROBE_BACKENDS?.split(',') as typeof BACKENDS | 
   const product = await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'probe-product', name: 'Probe', price: 10 } })
   const experiment = await t.req('POST', '/api/v1/experiments', { key: k.writeKey, body: { name: 'Probe', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr', status: 'draft' } })
   const keys = await t.req('GET', `/api/v1/tenants/${k.tenantId}/api-keys`, { token: k.token })
+  // A public address literal: accepted without WEBHOOK_ALLOW_PRIVATE or DNS.
+  const webhook = await t.req('POST', '/api/v1/webhooks', { key: k.writeKey, body: { url: 'https://93.184.216.34/probe', events: ['model.ready'] } })
   const real: Record<string, string> = {
-    tenants: k.tenantId, 'api-keys': keys.body.data[0].id, catalog: product.body.data.productId, experiments: experiment.body.data.id,
+    tenants: k.tenantId, 'api-keys': keys.body.data[0].id, catalog: product.body.data.productId, experiments: experiment.body.data.id, webhooks: webhook.body.data.id,
   }
   const realId = (param: string, collection: string) => real[collection] ?? real[param] ?? 'probe-unknown'
   const ops = (await operations(t)).filter((op) => op.path !== '/api/v1/openapi.json')

@@ -44,9 +44,10 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
   await t.app.services.models.build(a.tenantId)
   await t.app.services.models.build(b.tenantId)
   const bKeys = (await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as { id: string }[]
-  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home' }
+  const bWebhook = (await t.req('POST', '/api/v1/webhooks', { key: b.writeKey, body: { url: 'https://93.184.216.34/b-hook', events: ['model.ready'], description: `${MARK} hook` } })).body.data
+  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home', webhooks: bWebhook.id }
   const bId = (param: string, collection: string) => bIds[collection] ?? `b-${param}`
-  const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, ...bKeys.map((k) => k.id)]
+  const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, bWebhook.id, ...bKeys.map((k) => k.id)]
   const snapshot = async () => ({
     catalog: (await t.req('GET', '/api/v1/catalog?limit=100', { key: b.readKey })).body,
     events: (await t.req('GET', '/api/v1/events?limit=1', { key: b.writeKey })).body.meta.pagination.total,
@@ -55,6 +56,7 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
     keys: ((await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as Record<string, unknown>[]).map(({ id, name, permissions, revokedAt }) => ({ id, name, permissions, revokedAt })),
     widget: (await t.req('GET', '/api/v1/widgets/home', { key: b.readKey })).body,
     tenant: (await t.req('GET', `/api/v1/tenants/${b.tenantId}`, { token: b.token })).body.data,
+    webhook: (await t.req('GET', `/api/v1/webhooks/${bWebhook.id}`, { key: b.writeKey })).body.data,
   })
   const ops = (await operations(t)).sort((x, y) => (ORDER[x.method] ?? 5) - (ORDER[y.method] ?? 5))
 

@@ -1190,6 +1190,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's webhook endpoints, newest first (never their secrets)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        get: operations["getApiV1Webhooks"];
+        put?: never;
+        /**
+         * Create a webhook endpoint (the signing secret is shown once)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Event types: experiment.started, experiment.significant, experiment.srm_detected, experiment.completed, model.ready, model.failed, tenant.suspended, tenant.reactivated, api_key.created, api_key.revoked, import.completed, import.failed. Each event is POSTed as JSON `{ type, timestamp, data }` with the Standard Webhooks headers webhook-id (the same on every attempt), webhook-timestamp (unix seconds) and webhook-signature (`v1,` + base64 HMAC-SHA256 of "{id}.{timestamp}.{body}" under the secret; two space-separated signatures for 24 h after a rotation). A 2xx within 10 s is success; redirects are not followed; otherwise it is retried with backoff (about 5 s, 30 s, 2 min, 10 min, 30 min, 2 h, 6 h, then every 12 h) for 3 days, then failed; after 5 events in a row failed the endpoint is disabled and the tenant's admin mailed. The URL must be https and must not resolve to a loopback, private, link-local or metadata address (checked now and before every send), unless the operator set WEBHOOK_ALLOW_PRIVATE=true. At most 20 per tenant: another is 409.
+         */
+        post: operations["postApiV1Webhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One webhook endpoint
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Another tenant's endpoint is 404.
+         */
+        get: operations["getApiV1WebhooksById"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint and its delivery log
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        delete: operations["deleteApiV1WebhooksById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint's URL, events, description or active flag
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Setting active to true re-enables an endpoint disabled after failed events; its pending deliveries are sent again.
+         */
+        patch: operations["patchApiV1WebhooksById"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the signing secret (the new one is shown once)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". For 24 hours the previous secret signs too: webhook-signature then carries two space-separated v1 signatures, so a receiver can switch secrets without missing an event.
+         */
+        post: operations["postApiV1WebhooksByIdRotate-secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `ping` event to the endpoint now
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Sent even while the endpoint is disabled; its outcome shows in the delivery log.
+         */
+        post: operations["postApiV1WebhooksByIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's deliveries, newest first: event type, status, attempts, last answer (code and first 1 KB), next attempt
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Kept 30 days.
+         */
+        get: operations["getApiV1WebhooksByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now (same webhook-id)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        post: operations["postApiV1WebhooksByIdDeliveriesByDeliveryIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/widgets/{placement}": {
         parameters: {
             query?: never;
@@ -15700,6 +15832,1590 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
                      *       "instance": "/api/v1/imports/:id/cancel"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Webhooks: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *           "url": "https://shop.example.com/p/sku-1042",
+                     *           "events": [
+                     *             "example"
+                     *           ],
+                     *           "description": "Waterproof trail running shoe",
+                     *           "active": true,
+                     *           "disabledAt": "2026-03-01T12:00:00.000Z",
+                     *           "consecutiveFailures": 1,
+                     *           "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "total": 1,
+                     *           "limit": 1,
+                     *           "offset": 1,
+                     *           "hasMore": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was disabled after failed events
+                             */
+                            disabledAt: string | null;
+                            /** @description Events in a row that failed for good; at 5 the endpoint is disabled */
+                            consecutiveFailures: number;
+                            /**
+                             * Format: date-time
+                             * @description Until then the secret before the last rotation signs too
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        meta: {
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                hasMore: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page */
+                                nextCursor?: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1Webhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://shop.example.com/p/sku-1042",
+                 *       "events": [
+                 *         "experiment.started"
+                 *       ],
+                 *       "description": "Waterproof trail running shoe",
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Where events are POSTed: https (http only with WEBHOOK_ALLOW_PRIVATE=true); must not resolve to a loopback, private, link-local or metadata address */
+                    url: string;
+                    /** @description The event types sent to this endpoint */
+                    events: ("experiment.started" | "experiment.significant" | "experiment.srm_detected" | "experiment.completed" | "model.ready" | "model.failed" | "tenant.suspended" | "tenant.reactivated" | "api_key.created" | "api_key.revoked" | "import.completed" | "import.failed")[];
+                    description?: string;
+                    /**
+                     * @description false: events are not recorded for it (default true)
+                     * @default true
+                     */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "url": "https://shop.example.com/p/sku-1042",
+                     *         "events": [
+                     *           "example"
+                     *         ],
+                     *         "description": "Waterproof trail running shoe",
+                     *         "active": true,
+                     *         "disabledAt": "2026-03-01T12:00:00.000Z",
+                     *         "consecutiveFailures": 1,
+                     *         "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "secret": "example"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was disabled after failed events
+                             */
+                            disabledAt: string | null;
+                            /** @description Events in a row that failed for good; at 5 the endpoint is disabled */
+                            consecutiveFailures: number;
+                            /**
+                             * Format: date-time
+                             * @description Until then the secret before the last rotation signs too
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The signing secret (whsec_…). Shown only here. */
+                            secret: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "url": "https://shop.example.com/p/sku-1042",
+                     *         "events": [
+                     *           "example"
+                     *         ],
+                     *         "description": "Waterproof trail running shoe",
+                     *         "active": true,
+                     *         "disabledAt": "2026-03-01T12:00:00.000Z",
+                     *         "consecutiveFailures": 1,
+                     *         "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was disabled after failed events
+                             */
+                            disabledAt: string | null;
+                            /** @description Events in a row that failed for good; at 5 the endpoint is disabled */
+                            consecutiveFailures: number;
+                            /**
+                             * Format: date-time
+                             * @description Until then the secret before the last rotation signs too
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchApiV1WebhooksById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://shop.example.com/p/sku-1042",
+                 *       "events": [
+                 *         "experiment.started"
+                 *       ],
+                 *       "description": "Waterproof trail running shoe",
+                 *       "active": true
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Where events are POSTed: https (http only with WEBHOOK_ALLOW_PRIVATE=true); must not resolve to a loopback, private, link-local or metadata address */
+                    url?: string;
+                    /** @description The event types sent to this endpoint */
+                    events?: ("experiment.started" | "experiment.significant" | "experiment.srm_detected" | "experiment.completed" | "model.ready" | "model.failed" | "tenant.suspended" | "tenant.reactivated" | "api_key.created" | "api_key.revoked" | "import.completed" | "import.failed")[];
+                    description?: string | null;
+                    /** @description true re-enables an endpoint disabled after failed events (and resets its count) */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "url": "https://shop.example.com/p/sku-1042",
+                     *         "events": [
+                     *           "example"
+                     *         ],
+                     *         "description": "Waterproof trail running shoe",
+                     *         "active": true,
+                     *         "disabledAt": "2026-03-01T12:00:00.000Z",
+                     *         "consecutiveFailures": 1,
+                     *         "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was disabled after failed events
+                             */
+                            disabledAt: string | null;
+                            /** @description Events in a row that failed for good; at 5 the endpoint is disabled */
+                            consecutiveFailures: number;
+                            /**
+                             * Format: date-time
+                             * @description Until then the secret before the last rotation signs too
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "postApiV1WebhooksByIdRotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "url": "https://shop.example.com/p/sku-1042",
+                     *         "events": [
+                     *           "example"
+                     *         ],
+                     *         "description": "Waterproof trail running shoe",
+                     *         "active": true,
+                     *         "disabledAt": "2026-03-01T12:00:00.000Z",
+                     *         "consecutiveFailures": 1,
+                     *         "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "secret": "example"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            active: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When it was disabled after failed events
+                             */
+                            disabledAt: string | null;
+                            /** @description Events in a row that failed for good; at 5 the endpoint is disabled */
+                            consecutiveFailures: number;
+                            /**
+                             * Format: date-time
+                             * @description Until then the secret before the last rotation signs too
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            /** @description The signing secret (whsec_…). Shown only here. */
+                            secret: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id/rotate-secret",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id/rotate-secret"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1WebhooksByIdTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "eventId": "evt-7f3a9c01",
+                     *         "eventType": "product_viewed",
+                     *         "status": "pending",
+                     *         "attempts": 1,
+                     *         "lastResponseCode": 1,
+                     *         "lastResponseBody": "example",
+                     *         "lastError": "example",
+                     *         "nextAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *         "lastAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "completedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The webhook-id header: the same on every attempt */
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: number;
+                            lastResponseCode: number | null;
+                            /** @description The first 1 KB of the last answer */
+                            lastResponseBody: string | null;
+                            /** @description Why the last attempt failed without an answer (timeout, refused address, redirect) */
+                            lastError: string | null;
+                            /** Format: date-time */
+                            nextAttemptAt: string | null;
+                            /** Format: date-time */
+                            lastAttemptAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id/test",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id/test"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1WebhooksByIdDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *           "eventId": "evt-7f3a9c01",
+                     *           "eventType": "product_viewed",
+                     *           "status": "pending",
+                     *           "attempts": 1,
+                     *           "lastResponseCode": 1,
+                     *           "lastResponseBody": "example",
+                     *           "lastError": "example",
+                     *           "nextAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *           "lastAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "completedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "total": 1,
+                     *           "limit": 1,
+                     *           "offset": 1,
+                     *           "hasMore": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The webhook-id header: the same on every attempt */
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: number;
+                            lastResponseCode: number | null;
+                            /** @description The first 1 KB of the last answer */
+                            lastResponseBody: string | null;
+                            /** @description Why the last attempt failed without an answer (timeout, refused address, redirect) */
+                            lastError: string | null;
+                            /** Format: date-time */
+                            nextAttemptAt: string | null;
+                            /** Format: date-time */
+                            lastAttemptAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                        }[];
+                        meta: {
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                hasMore: boolean;
+                                /** @description Pass as `cursor` for the next page; null on the last page */
+                                nextCursor?: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1WebhooksByIdDeliveriesByDeliveryIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+                     *         "eventId": "evt-7f3a9c01",
+                     *         "eventType": "product_viewed",
+                     *         "status": "pending",
+                     *         "attempts": 1,
+                     *         "lastResponseCode": 1,
+                     *         "lastResponseBody": "example",
+                     *         "lastError": "example",
+                     *         "nextAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *         "lastAttemptAt": "2026-03-01T12:00:00.000Z",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "completedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The webhook-id header: the same on every attempt */
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed";
+                            attempts: number;
+                            lastResponseCode: number | null;
+                            /** @description The first 1 KB of the last answer */
+                            lastResponseBody: string | null;
+                            /** @description Why the last attempt failed without an answer (timeout, refused address, redirect) */
+                            lastError: string | null;
+                            /** Format: date-time */
+                            nextAttemptAt: string | null;
+                            /** Format: date-time */
+                            lastAttemptAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries/:deliveryId/retry",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries/:deliveryId/retry"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries/:deliveryId/retry"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries/:deliveryId/retry"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/webhooks/:id/deliveries/:deliveryId/retry"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -1,6 +1,8 @@
 // API keys (F-002) of a tenant: made (keys.ts), listed, revoked by the tenant's account.
 import type { Db } from '../../../db/client.ts'
 import { insertKeyWithinLimit, listKeys, revokeKey } from '../../../db/queries/api-keys.ts'
+import type { ApiKey } from '../../../db/schema.ts'
+import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { Conflict, NotFound } from '../../errors.ts'
 import type { TenantService } from '../tenants/service.ts'
 import { keyDto, MAX_ACTIVE_KEYS, mintKey } from './keys.ts'
@@ -20,7 +22,8 @@ export function createApiKeyService(d: ApiKeyDeps) {
     async create(accountId: string, tenantId: string, v: { name: string; permissions: 'read' | 'write' }) {
       await d.tenants.owned(accountId, tenantId)
       const { key, prefix, keyHash } = await mintKey(d.hashKey)
-      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix, keyHash }, MAX_ACTIVE_KEYS)
+      const res = await insertKeyWithinLimit(d.db, tenantId, { name: v.name.trim(), permissions: v.permissions, prefix, keyHash }, MAX_ACTIVE_KEYS,
+        (tx, k) => enqueueWebhookEvent(tx, tenantId, 'api_key.created', { apiKey: keyDto(k) }, d.clock()))
       if (res === 'limit') throw new Conflict(`A tenant can have at most ${MAX_ACTIVE_KEYS} active API keys; revoke one first`)
       return { ...keyDto(res), key }
     },
@@ -34,7 +37,7 @@ export function createApiKeyService(d: ApiKeyDeps) {
 
     async revoke(accountId: string, tenantId: string, keyId: string) {
       await d.tenants.owned(accountId, tenantId)
-      const k = await revokeKey(d.db, tenantId, keyId, d.clock())
+      const k = await revokeKey(d.db, tenantId, keyId, d.clock(), (tx, r) => enqueueWebhookEvent(tx, tenantId, 'api_key.revoked', { apiKey: keyDto(r) }, d.clock()))
       if (!k) throw new NotFound('API key not found or already revoked')
       d.onRevoke(tenantId)
       return keyDto(k)

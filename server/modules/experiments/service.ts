@@ -2,14 +2,18 @@
 // one experiment runs per placement (a placement-less one covers them all).
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
-  archiveExperiment, deleteDraft, deleteShopperExposures, experimentsToArchive, exposedUserMetrics, findExperiment, insertExperiment, listExperiments, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+  archiveExperiment, deleteDraft, deleteShopperExposures, experimentsToArchive, experimentsToWatch, exposedUserMetrics, findExperiment, insertExperiment, listExperiments,
+  markFirstResult, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
+import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { placementMetrics, recentShopperDays } from '../../../db/queries/analytics.ts'
 import { effectiveConfig } from '../tenants/config.ts'
 import { decide, type Analysis } from './decision.ts'
 import { CUPED_PRE_DAYS, experimentResults, type ExperimentResults, type Metric } from './results.ts'
 
 const RESULTS_KEPT_DAYS = 90
+/** Running experiments whose results the background watch reads per round (for the significant / SRM webhooks). */
+const WATCH_PER_ROUND = 50
 /** The traffic window the duration estimate reads, and its bounds: impression events read, placements listed. */
 export const TRAFFIC_DAYS = 14
 export const TRAFFIC_MAX_IMPRESSIONS = 200_000
@@ -102,6 +106,15 @@ const overlapError = (o: { id: string; name: string }) =>
   new Conflict(`Experiment "${o.name}" (${o.id}) is already running on this placement; pause or complete it first`)
 
 export function createExperimentService(d: ExperimentDeps) {
+  /** The first significant reading (a decision to ship or keep) and the first sample ratio mismatch each send one webhook event. */
+  async function noteFirsts(tenantId: string, e: Experiment, results: ExperimentResults) {
+    const { daily: _daily, details: _details, ...headline } = results
+    const data = () => ({ experiment: experimentDto(e), results: headline })
+    const significant = results.decision.status === 'ship_variant' || results.decision.status === 'keep_control'
+    if (significant && !e.significantAt) await markFirstResult(d.raw, tenantId, e.id, 'significant', d.clock(), data)
+    if (results.srm.detected && !e.srmDetectedAt) await markFirstResult(d.raw, tenantId, e.id, 'srm_detected', d.clock(), data)
+  }
+
   async function get(tenantId: string, id: string) {
     const e = await findExperiment(d.db, tenantId, id)
     if (!e) throw new NotFound('Experiment not found')
@@ -125,8 +138,11 @@ export function createExperimentService(d: ExperimentDeps) {
       const status = v.status ?? 'running'
       const placement = v.placement ?? null
       const row = { name: v.name.trim(), ...arms, metric: v.metric, placement, status, analysis, plannedSampleSize, guardrails: v.guardrails ?? [], cuped: v.cuped ?? true }
-      const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null,
-        (tx) => insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null }))
+      const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null, async (tx) => {
+        const e = await insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null })
+        if (status === 'running') await enqueueWebhookEvent(tx, tenantId, 'experiment.started', { experiment: experimentDto(e) }, d.clock())
+        return e
+      })
       if ('overlap' in res) throw overlapError(res.overlap)
       d.onChange(tenantId)
       return experimentDto(res)
@@ -172,7 +188,22 @@ export function createExperimentService(d: ExperimentDeps) {
       const e = await get(tenantId, id)
       if (e.archivedAt) return archivedResults(e)
       const rows = await exposedUserMetrics(d.raw, tenantId, id, attributionWindowHours, e.cuped ? CUPED_PRE_DAYS : 0)
-      return experimentResults(resultsInput(e), rows, d.clock())
+      const results = experimentResults(resultsInput(e), rows, d.clock())
+      if (e.status === 'running') await noteFirsts(tenantId, e, results)
+      return results
+    },
+
+    /**
+     * Reads the results of running experiments not yet significant, so experiment.significant and
+     * experiment.srm_detected are sent without anyone looking (the hourly housekeeping calls it).
+     */
+    async watchRunning() {
+      let read = 0
+      for (const x of await experimentsToWatch(d.raw, WATCH_PER_ROUND)) {
+        await this.results(x.tenant_id, x.id, effectiveConfig(x.config).attributionWindowHours)
+        read++
+      }
+      return read
     },
 
     /**
@@ -248,8 +279,12 @@ export function createExperimentService(d: ExperimentDeps) {
       const change: Partial<Experiment> = { status: to }
       if (t === 'start') change.startedAt = now
       if (t === 'complete') change.completedAt = now
-      const res = await withRunningCheck(d.db, tenantId, to === 'running' ? { placement: e.placement, exceptId: e.id } : null,
-        (tx) => updateExperiment(tx, tenantId, id, change, [e.status]))
+      const event = t === 'start' ? 'experiment.started' : t === 'complete' ? 'experiment.completed' : null
+      const res = await withRunningCheck(d.db, tenantId, to === 'running' ? { placement: e.placement, exceptId: e.id } : null, async (tx) => {
+        const u = await updateExperiment(tx, tenantId, id, change, [e.status])
+        if (u && event) await enqueueWebhookEvent(tx, tenantId, event, { experiment: experimentDto(u) }, now)
+        return u
+      })
       if (res && 'overlap' in res) throw overlapError(res.overlap)
       if (!res) throw new Conflict('The experiment changed meanwhile; read it again')
       d.onChange(tenantId)

@@ -318,7 +318,7 @@ for (const name of BACKENDS) {
       const { raw } = (await backend(name)).database
       const stored = (await loadModelBytes(raw, k.tenantId))!
       const model = { ...JSON.parse(gunzipSync(stored.model).toString('utf8')), version: `${stored.version}-again` }
-      await saveModel(raw, k.tenantId, { version: model.version, builtAt: new Date(now), model: gzipSync(JSON.stringify(model)), stats: {} })
+      await saveModel(raw, k.tenantId, { version: model.version, builtAt: new Date(now), model: gzipSync(JSON.stringify(model)), stats: {} }, new Date(now))
       now += 60_000
       expect((await similar()).meta.modelVersion).toBe(`${stored.version}-again`)
       const again = await waitFor('mug-late to join the newer model', async () => { const b = await similar(); return b.data.some((x: { productId: string }) => x.productId === 'mug-late') && b })

@@ -6,6 +6,7 @@ import { insertKeyWithinLimit } from '../../../db/queries/api-keys.ts'
 import { claimIdempotencyKey, purgeIdempotencyKeys, storeIdempotentAnswer } from '../../../db/queries/idempotency.ts'
 import { findTenant, insertTenant, listTenants, purgeDeletedTenants, setTenantConfig, tenantForKey, updateTenant, type TenantStatus } from '../../../db/queries/tenants.ts'
 import type { Tenant } from '../../../db/schema.ts'
+import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import { sha256Hex, type Sealer } from '../../infra/crypto.ts'
 import { keyDto, MAX_ACTIVE_KEYS, mintKey } from '../api-keys/keys.ts'
@@ -127,7 +128,10 @@ export function createTenantService(d: TenantDeps) {
       const before = effectiveConfig(cur.config)
       withinCeiling(v.config)
       const config = v.config ? mergeConfig(before, v.config) : undefined
-      const res = await updateTenant(d.db, accountId, id, { name: v.name?.trim(), status: v.status, config })
+      const res = await updateTenant(d.db, accountId, id, { name: v.name?.trim(), status: v.status, config }, async (tx, t, from) => {
+        const type = t.status === 'suspended' ? 'tenant.suspended' : t.status === 'active' && from === 'suspended' ? 'tenant.reactivated' : null
+        if (type) await enqueueWebhookEvent(tx, t.id, type, { tenant: { id: t.id, name: t.name, status: t.status } }, d.clock())
+      })
       if (res === 'name-taken') throw new Conflict(`This account already has a tenant named "${v.name?.trim()}"`)
       if (!res) throw new NotFound('Tenant not found')
       d.onChange(id)
