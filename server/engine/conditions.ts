@@ -43,9 +43,10 @@ export type Condition = LeafCondition | { and: Condition[] } | { or: Condition[]
  * recursive union would only say "expected union value" at the top.
  */
 export function conditionBodySchema(description: string): TSchema {
-  const node = { type: 'object', description: 'A nested condition (same shape)' }
-  return Type.Unsafe<Condition>({
-    ...Type.Object({}, { additionalProperties: true }),
+  const node = { type: 'object', additionalProperties: true, description: 'A nested condition (same shape)' }
+  // Kind Unknown: validation passes anything here (validateCondition then checks it); `anyOf` is for the document.
+  return {
+    ...Type.Unknown(),
     description,
     anyOf: [
       LeafConditionSchema,
@@ -53,7 +54,7 @@ export function conditionBodySchema(description: string): TSchema {
       { type: 'object', required: ['or'], properties: { or: { type: 'array', items: node, minItems: 1 } }, additionalProperties: false },
       { type: 'object', required: ['not'], properties: { not: node }, additionalProperties: false },
     ],
-  })
+  } as TSchema
 }
 
 /** Allowed names: exact ones, and prefixed families (`attributes.` + a name). */
