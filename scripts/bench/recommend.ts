@@ -8,8 +8,11 @@
 // (/health) in the same run (throughput ratio): the mixed traffic below, a small
 // working set (all answers cached) and personalised answers never asked before (all computed).
 //
-//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR] [--loops recs,hot,computed]
+//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR] [--loops recs,hot,computed] [--rules 20]
 //
+// --rules N (issue 21) measures serving with N active merchandising rules (filters, boosts, a pin, a
+// diversity cap, over every answer) side by side with none, in one run: each round runs the open loop
+// and the closed loops without rules, then with them (created through the API), then deletes them.
 // --loops picks the closed loops run besides hello-world (all three by default).
 // --profile DIR restarts the server after loading, with a markdown CPU profile
 // written to DIR when it exits: the profile then covers serving only.
@@ -80,6 +83,7 @@ if (process.argv[2] === '--load') {
 const engine = (process.argv[2] ?? 'postgres') as Engine
 const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20), ROUNDS = arg('--rounds', 3)
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
+const RULES = arg('--rules', 0)
 const loops = new Set((process.argv.includes('--loops') ? process.argv[process.argv.indexOf('--loops') + 1]! : 'recs,hot,computed').split(','))
 const skipped = { rps: NaN, cachedShare: NaN, errors: 0, failures: {}, serverCpuUs: NaN, clientCpuUs: NaN, otherCpuUs: NaN }
 const { base, key, post, stop, signal, restart, cpuMs, rssMb } = await startBenchServer(engine, 'recs')
@@ -88,7 +92,9 @@ try {
   const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
   const products = new Map<string, { name: string; price: number }>()
   for (const r of retail) if (!products.has(r.stockCode)) products.set(r.stockCode, { name: r.description || r.stockCode, price: r.price })
-  const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP' }))
+  // With --rules the items get a category (the description's last word: HOLDER, MUG, BAG…) for the diversity cap to bite on.
+  const categoryOf = (name: string) => RULES ? name.trim().split(/\s+/).at(-1)!.toUpperCase() : undefined
+  const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP', ...(RULES ? { category: categoryOf(p.name) } : {}) }))
   for (let i = 0; i < items.length; i += 500) await post('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
   // Shift the history so its newest purchase is an hour ago: models look back 90 days.
   const shift = Date.now() - 3600_000 - Math.max(...retail.map((r) => r.date.getTime()))
@@ -147,6 +153,8 @@ try {
     return { ...result, serverCpuUs, otherCpuUs: Math.max(0, per(machineBusyMs() - busy0) - serverCpuUs - result.clientCpuUs) }
   }
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
+  if (RULES) await rulesSideBySide(run, items)
+  else {
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
   const f = (n: number) => n.toFixed(2)
   console.log(`${engine} open loop ${RATE} req/s for ${SECONDS} s: ${open.requests} requests, ${open.errors} errors ${JSON.stringify(open.failures)}, cached ${(open.cachedShare * 100).toFixed(0)} %`)
@@ -174,6 +182,56 @@ try {
   }
   const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello)), allComputed = median(rows.map((x) => x.computed / x.hello))
   console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %, all computed ${(allComputed * 100).toFixed(0)} % (cached ${(median(rows.map((x) => x.computedCached)) * 100).toFixed(0)} %); errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)
+  }
 } finally {
   await stop()
+}
+
+/**
+ * Serving with and without rules, alternating in each round so a passing disturbance lands on both: the open
+ * loop's server-side p95 and the closed loop's mixed throughput as a share of hello-world.
+ */
+async function rulesSideBySide(run: (job: object) => Promise<any>, items: { productId: string; category?: string; price: number }[]) {
+  const byCategory = new Map<string, number>()
+  for (const i of items) if (i.category) byCategory.set(i.category, (byCategory.get(i.category) ?? 0) + 1)
+  const common = [...byCategory].sort((a, b) => b[1] - a[1]).map(([c]) => c)
+  const some = (n: number, from: number) => items.slice(from, from + n).map((i) => i.productId)
+  const rules: object[] = [
+    { name: 'No big tickets', action: 'exclude', condition: { field: 'price', op: 'gt', value: 100 } },
+    { name: 'Priced', action: 'filter', condition: { field: 'price', op: 'gt', value: 0.05 } },
+    { name: 'Hidden products', action: 'exclude', condition: { field: 'productId', op: 'in', value: some(40, 100) } },
+    { name: 'No postage', action: 'exclude', condition: { or: [{ field: 'category', op: 'eq', value: 'POSTAGE' }, { field: 'category', op: 'eq', value: 'MANUAL' }] } },
+    { name: 'No samples', action: 'exclude', condition: { and: [{ field: 'price', op: 'lt', value: 0.2 }, { not: { field: 'category', op: 'exists' } }] } },
+    { name: 'Not the viewed one', action: 'exclude', condition: { field: 'productId', op: 'eq', value: '$context.productId' } },
+    ...common.slice(0, 6).map((c, k) => ({ name: `Boost ${c}`, action: 'boost', factor: 1.2 + k / 10, condition: { field: 'category', op: 'eq', value: c } })),
+    { name: 'Cheap first', action: 'boost', factor: 1.5, condition: { field: 'price', op: 'lt', value: 2 } },
+    { name: 'Same category', action: 'boost', factor: 1.3, condition: { field: 'category', op: 'eq', value: '$product.category' } },
+    { name: 'Near in price', action: 'boost', factor: 1.2, condition: { and: [{ field: 'price', op: 'gte', value: '$product.price*0.7' }, { field: 'price', op: 'lte', value: '$product.price*1.3' }] } },
+    { name: 'Bury dear', action: 'bury', factor: 2, condition: { field: 'price', op: 'gt', value: 20 } },
+    { name: 'Bury some', action: 'bury', factor: 1.5, condition: { field: 'productId', op: 'in', value: some(100, 300) } },
+    { name: 'Bury words', action: 'bury', factor: 1.2, condition: { field: 'category', op: 'contains', value: 'CARD' } },
+    { name: 'Hero', action: 'pin', productIds: [items[0]!.productId, items[1]!.productId], positions: [1, 4] },
+    { name: 'Mix', action: 'diversify', maxPerCategory: 3 },
+  ].slice(0, RULES)
+  const ids: string[] = []
+  const rounds: { off: { p95: number; ratio: number; cached: number }; on: { p95: number; ratio: number; cached: number } }[] = []
+  const f = (n: number) => n.toFixed(2)
+  for (let r = 0; r < ROUNDS; r++) {
+    const phase = async (label: string, start: number) => {
+      const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start })
+      const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
+      const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: start + 100_000 })
+      console.log(`  round ${r + 1} ${label}: open loop ${RATE} req/s server-side p50 ${f(open.server.p50)} p95 ${f(open.server.p95)} p99 ${f(open.server.p99)} ms, cached ${(open.cachedShare * 100).toFixed(0)} %, errors ${open.errors + recs.errors}; mixed closed loop ${Math.round(recs.rps)} req/s = ${((recs.rps / hello.rps) * 100).toFixed(0)} % of hello-world (${Math.round(hello.rps)}), cached ${(recs.cachedShare * 100).toFixed(0)} %, server CPU ${recs.serverCpuUs.toFixed(0)} µs/req`)
+      return { p95: open.server.p95 as number, ratio: recs.rps / hello.rps, cached: recs.cachedShare as number }
+    }
+    const off = await phase('no rules', 2_000_000 + r * 400_000)
+    for (const body of rules) ids.push((await post('/api/v1/rules', body)).data.id)
+    const on = await phase(`${rules.length} rules`, 2_200_000 + r * 400_000)
+    for (const id of ids.splice(0)) await fetch(`${base}/api/v1/rules/${id}`, { method: 'DELETE', headers: { 'x-api-key': key } })
+    rounds.push({ off, on })
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+  const p95Off = median(rounds.map((x) => x.off.p95)), p95On = median(rounds.map((x) => x.on.p95))
+  const ratioOff = median(rounds.map((x) => x.off.ratio)), ratioOn = median(rounds.map((x) => x.on.ratio))
+  console.log(`${engine}, ${rules.length} rules vs none, median of ${ROUNDS} rounds: server-side p95 ${f(p95Off)} → ${f(p95On)} ms (${(((p95On - p95Off) / p95Off) * 100).toFixed(0)} %); mixed throughput ${(ratioOff * 100).toFixed(0)} % → ${(ratioOn * 100).toFixed(0)} % of hello-world (${(((ratioOn - ratioOff) / ratioOff) * 100).toFixed(0)} %)`)
 }
