@@ -19,6 +19,7 @@
 import { machineBusyMs, ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 import { arg } from '../lib/args.ts'
+import { benchRules } from '../lib/bench-rules.ts'
 import { STRATEGIES } from '../../server/vocabulary.ts'
 
 if (process.argv[2] === '--load') {
@@ -95,20 +96,24 @@ try {
   // With --rules the items get a category (the description's last word: HOLDER, MUG, BAG…) for the diversity cap to bite on.
   const categoryOf = (name: string) => RULES ? name.trim().split(/\s+/).at(-1)!.toUpperCase() : undefined
   const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP', ...(RULES ? { category: categoryOf(p.name) } : {}) }))
-  for (let i = 0; i < items.length; i += 500) await post('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
   // Shift the history so its newest purchase is an hour ago: models look back 90 days.
   const shift = Date.now() - 3600_000 - Math.max(...retail.map((r) => r.date.getTime()))
   // The API takes the last 90 days only (what models look at anyway).
   const recent = retail.filter((r) => r.date.getTime() + shift >= Date.now() - 89 * 86400_000)
   const t0 = performance.now()
-  const batches: Promise<unknown>[] = []
-  for (let i = 0; i < recent.length; i += 100) {
-    batches.push(post('/api/v1/events/batch', { events: recent.slice(i, i + 100).map((r, j) => ({
-      eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
-      metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
-    if (batches.length >= 8) await Promise.all(batches.splice(0))
+  /** The catalog and the purchases, into the tenant `postTo` writes to (--rules loads a second tenant the same). */
+  const loadStore = async (postTo: (path: string, body: unknown) => Promise<any>) => {
+    for (let i = 0; i < items.length; i += 500) await postTo('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
+    const batches: Promise<unknown>[] = []
+    for (let i = 0; i < recent.length; i += 100) {
+      batches.push(postTo('/api/v1/events/batch', { events: recent.slice(i, i + 100).map((r, j) => ({
+        eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
+        metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
+      if (batches.length >= 8) await Promise.all(batches.splice(0))
+    }
+    await Promise.all(batches)
   }
-  await Promise.all(batches)
+  await loadStore(post)
   console.log(`loaded ${items.length} products and ${recent.length} purchases (of ${retail.length}; the last 90 days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const b0 = performance.now()
   await post('/api/v1/models/rebuild', {})
@@ -153,7 +158,7 @@ try {
     return { ...result, serverCpuUs, otherCpuUs: Math.max(0, per(machineBusyMs() - busy0) - serverCpuUs - result.clientCpuUs) }
   }
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
-  if (RULES) await rulesSideBySide(run, items)
+  if (RULES) await rulesSideBySide(run, items, loadStore)
   else {
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
   const f = (n: number) => n.toFixed(2)
@@ -188,46 +193,42 @@ try {
 }
 
 /**
- * Serving with and without rules, alternating in each round so a passing disturbance lands on both: the open
- * loop's server-side p95 and the closed loop's mixed throughput as a share of hello-world.
+ * Serving with and without rules, side by side: a second tenant holds the same store and N rules (created once,
+ * so its cached answers build up as the first tenant's do); each round runs the open loop and the closed loops on
+ * the tenant without rules, then on the one with them, so a passing disturbance lands on both. Reported: the open
+ * loop's server-side p95 and the mixed closed loop's throughput as a share of hello-world.
  */
-async function rulesSideBySide(run: (job: object) => Promise<any>, items: { productId: string; category?: string; price: number }[]) {
-  const byCategory = new Map<string, number>()
-  for (const i of items) if (i.category) byCategory.set(i.category, (byCategory.get(i.category) ?? 0) + 1)
-  const common = [...byCategory].sort((a, b) => b[1] - a[1]).map(([c]) => c)
-  const some = (n: number, from: number) => items.slice(from, from + n).map((i) => i.productId)
-  const rules: object[] = [
-    { name: 'No big tickets', action: 'exclude', condition: { field: 'price', op: 'gt', value: 100 } },
-    { name: 'Priced', action: 'filter', condition: { field: 'price', op: 'gt', value: 0.05 } },
-    { name: 'Hidden products', action: 'exclude', condition: { field: 'productId', op: 'in', value: some(40, 100) } },
-    { name: 'No postage', action: 'exclude', condition: { or: [{ field: 'category', op: 'eq', value: 'POSTAGE' }, { field: 'category', op: 'eq', value: 'MANUAL' }] } },
-    { name: 'No samples', action: 'exclude', condition: { and: [{ field: 'price', op: 'lt', value: 0.2 }, { not: { field: 'category', op: 'exists' } }] } },
-    { name: 'Not the viewed one', action: 'exclude', condition: { field: 'productId', op: 'eq', value: '$context.productId' } },
-    ...common.slice(0, 6).map((c, k) => ({ name: `Boost ${c}`, action: 'boost', factor: 1.2 + k / 10, condition: { field: 'category', op: 'eq', value: c } })),
-    { name: 'Cheap first', action: 'boost', factor: 1.5, condition: { field: 'price', op: 'lt', value: 2 } },
-    { name: 'Same category', action: 'boost', factor: 1.3, condition: { field: 'category', op: 'eq', value: '$product.category' } },
-    { name: 'Near in price', action: 'boost', factor: 1.2, condition: { and: [{ field: 'price', op: 'gte', value: '$product.price*0.7' }, { field: 'price', op: 'lte', value: '$product.price*1.3' }] } },
-    { name: 'Bury dear', action: 'bury', factor: 2, condition: { field: 'price', op: 'gt', value: 20 } },
-    { name: 'Bury some', action: 'bury', factor: 1.5, condition: { field: 'productId', op: 'in', value: some(100, 300) } },
-    { name: 'Bury words', action: 'bury', factor: 1.2, condition: { field: 'category', op: 'contains', value: 'CARD' } },
-    { name: 'Hero', action: 'pin', productIds: [items[0]!.productId, items[1]!.productId], positions: [1, 4] },
-    { name: 'Mix', action: 'diversify', maxPerCategory: 3 },
-  ].slice(0, RULES)
-  const ids: string[] = []
+async function rulesSideBySide(run: (job: object) => Promise<any>, items: { productId: string; category?: string; price: number }[], loadStore: (postTo: (path: string, body: unknown) => Promise<any>) => Promise<void>) {
+  const send = async (path: string, body: unknown, headers: Record<string, string>, method = 'POST') => {
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return res.json() as Promise<any>
+  }
+  const token = (await send('/api/v1/auth/signup', { email: `bench-rules-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' }, {})).data.accessToken
+  const admin = { authorization: `Bearer ${token}` }
+  const tenant = (await send('/api/v1/tenants', { name: 'Bench with rules', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, admin)).data
+  const ruledKey = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key as string
+  const postRuled = (path: string, body: unknown) => send(path, body, { 'x-api-key': ruledKey })
+  await loadStore(postRuled)
+  await postRuled('/api/v1/models/rebuild', {})
+  while ((await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': ruledKey } })).json() as any).data.status !== 'ready') await Bun.sleep(250)
+  const rules = benchRules(items, RULES)
+  for (const body of rules) await postRuled('/api/v1/rules', body)
+  console.log(`second tenant loaded and built, ${rules.length} rules on it: ${rules.map((r) => (r as { action: string }).action).join(', ')}`)
+  await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8, key: ruledKey }) // its warm-up, as the first tenant had
   const rounds: { off: { p95: number; ratio: number; cached: number }; on: { p95: number; ratio: number; cached: number } }[] = []
   const f = (n: number) => n.toFixed(2)
   for (let r = 0; r < ROUNDS; r++) {
-    const phase = async (label: string, start: number) => {
-      const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start })
+    const phase = async (label: string, tenantKey: string) => {
+      const start = 2_000_000 + r * 400_000 // the same requests for both tenants
+      const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start, key: tenantKey })
       const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
-      const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: start + 100_000 })
+      const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: start + 100_000, key: tenantKey })
       console.log(`  round ${r + 1} ${label}: open loop ${RATE} req/s server-side p50 ${f(open.server.p50)} p95 ${f(open.server.p95)} p99 ${f(open.server.p99)} ms, cached ${(open.cachedShare * 100).toFixed(0)} %, errors ${open.errors + recs.errors}; mixed closed loop ${Math.round(recs.rps)} req/s = ${((recs.rps / hello.rps) * 100).toFixed(0)} % of hello-world (${Math.round(hello.rps)}), cached ${(recs.cachedShare * 100).toFixed(0)} %, server CPU ${recs.serverCpuUs.toFixed(0)} µs/req`)
       return { p95: open.server.p95 as number, ratio: recs.rps / hello.rps, cached: recs.cachedShare as number }
     }
-    const off = await phase('no rules', 2_000_000 + r * 400_000)
-    for (const body of rules) ids.push((await post('/api/v1/rules', body)).data.id)
-    const on = await phase(`${rules.length} rules`, 2_200_000 + r * 400_000)
-    for (const id of ids.splice(0)) await fetch(`${base}/api/v1/rules/${id}`, { method: 'DELETE', headers: { 'x-api-key': key } })
+    const off = await phase('no rules', key)
+    const on = await phase(`${rules.length} rules`, ruledKey)
     rounds.push({ off, on })
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!

@@ -185,6 +185,8 @@ function compileLeaf(leaf: LeafCondition): ConditionFn {
   }
   const test = opTest(op)
   if (!param) {
+    // Literals are prepared once: a set for in/nin, the lower-cased needle for contains.
+    if (op === 'contains') { const needle = String(leaf.value).toLowerCase(); return (f) => containsLower(f(field), leaf.value, needle) }
     const value = op === 'in' || op === 'nin' ? new Set((leaf.value as (string | number)[])) : leaf.value
     return (f) => test(f(field), value)
   }
@@ -273,7 +275,11 @@ function asNumber(s: string): number | undefined {
 
 /** Substring (case-insensitive) of a string field, or membership of an array field. Bounded: values are ≤ 200 chars. */
 function contains(a: unknown, v: unknown): boolean {
-  if (Array.isArray(a)) return a.some((x) => scalarEquals(x, v) || (typeof x === 'string' && typeof v === 'string' && x.toLowerCase() === v.toLowerCase()))
-  if (typeof a === 'string') return a.toLowerCase().includes(String(v).toLowerCase())
+  return containsLower(a, v, String(v).toLowerCase())
+}
+
+function containsLower(a: unknown, v: unknown, needle: string): boolean {
+  if (Array.isArray(a)) return a.some((x) => scalarEquals(x, v) || (typeof x === 'string' && x.toLowerCase() === needle))
+  if (typeof a === 'string') return a.toLowerCase().includes(needle)
   return false
 }

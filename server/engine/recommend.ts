@@ -101,9 +101,8 @@ export const poolDepth = (limit: number) => Math.min(limit * 3, limit + 40)
 function withRules(model: TenantModel, user: UserState, req: RecommendRequest, product: number | undefined, cart: readonly number[], blocked: Uint8Array,
   signals: Signals, limit: number, pool: Entry[]): { items: Recommendation[]; padded: number; trace?: RulesTrace } {
   const index = modelIndex(model)
-  const purchased = req.excludePurchased ? purchasedIndexes(index.byId, user) : []
-  const hard = new Set<number>([...purchased, ...cart])
-  if (product !== undefined) hard.add(product)
+  // Asked of pinned items only: the shopper's purchases as the memoised set, not a new one per answer.
+  const hardExcluded = (i: number) => !model.items[i]!.available || i === product || cart.includes(i) || (req.excludePurchased && boughtAnyOf(index.byId, user, [i]))
   const considered: Entry[] | undefined = req.explain ? pool.map((e) => ({ ...e })) : undefined
   let floor = pool.length ? pool[pool.length - 1]!.score : 1
   const more = (n: number): Entry[] => {
@@ -123,7 +122,7 @@ function withRules(model: TenantModel, user: UserState, req: RecommendRequest, p
   const productItem = product === undefined ? undefined : model.items[product]
   const out = applyRules({
     rules: req.rules!, pool, limit, items: model.items, byId: index.byId,
-    hardExcluded: (i) => hard.has(i) || !model.items[i]!.available,
+    hardExcluded,
     more, params: requestParams(req.productId, productItem, req.segments), trace,
   })
   const items = out.items.map((e) => {
@@ -138,7 +137,7 @@ function withRules(model: TenantModel, user: UserState, req: RecommendRequest, p
     items, padded,
     trace: {
       rules: [],
-      hardExclusions: { contextProduct: req.productId ?? null, cart: cart.filter((i) => i !== product).length, purchased: purchased.length, unavailable },
+      hardExclusions: { contextProduct: req.productId ?? null, cart: cart.filter((i) => i !== product).length, purchased: req.excludePurchased ? purchasedIndexes(index.byId, user).length : 0, unavailable },
       candidates: considered.map((e) => ({ productId: model.items[e.index]!.productId, score: Math.round(e.score * 1e4) / 1e4, reason: e.reason, source: e.source })),
       before: considered.slice(0, limit).map((e) => model.items[e.index]!.productId),
       steps: trace!,

@@ -36,7 +36,10 @@ const REFILL_MAX = 4096
 
 export function applyRules(x: RulesInput): RulesOutput {
   const { rules, limit, items, trace } = x
-  const fieldsOf = (i: number) => { const item = items[i]!; return (n: string) => itemField(item, n) }
+  // One field reader, pointed at the item under test: no closure per item and rule on the hot path.
+  let current: Item = items[0]!
+  const field = (n: string) => itemField(current, n)
+  const fieldsOf = (i: number) => { current = items[i]!; return field }
   const matches = (r: ServingRule, i: number) => r.test === undefined || r.test(fieldsOf(i), x.params)
   const gates = rules.filter((r) => r.action === 'filter' || r.action === 'exclude')
   const weights = rules.filter((r) => r.action === 'boost' || r.action === 'bury')
@@ -90,14 +93,14 @@ export function applyRules(x: RulesInput): RulesOutput {
   // Boosts and buries: rescore, then a stable re-rank.
   let list = kept
   if (weights.length) {
-    const before = new Map(list.map((e, k) => [e, k]))
+    const before = trace ? new Map(list.map((e, k) => [e, k])) : undefined
     for (const e of list) {
       const f = fieldsOf(e.index)
       for (const r of weights) if (r.test === undefined || r.test(f, x.params)) { e.score *= r.multiplier; tag(e, r, r.action === 'boost' ? 'boosted' : 'buried') }
     }
     list = list.map((e, k) => [e, k] as const).sort((a, b) => b[0].score - a[0].score || a[1] - b[1]).map(([e]) => e)
     if (trace) list.forEach((e, to) => {
-      const from = before.get(e)!
+      const from = before!.get(e)!
       for (const ref of e.rules ?? []) if (ref.effect === 'boosted' || ref.effect === 'buried') {
         const r = weights.find((w) => w.id === ref.id)!
         step('boost', r, e, ref.effect, from + 1, to + 1)
