@@ -70,7 +70,7 @@ describe('rules', () => {
     await page.getByLabel('Condition as JSON (for “Advanced”)').fill('{"field":"price","op":"lt","value":50}')
     await page.getByRole('button', { name: 'Create rule' }).click()
     await page.locator('#saved').waitFor()
-    await page.getByLabel('Placement').fill('home')
+    await page.getByLabel('Placement', { exact: true }).fill('home')
     await page.getByLabel('Viewed product').fill('rug-3')
     await page.getByRole('button', { name: 'Preview' }).click()
     await page.waitForURL(/productId=rug-3/)
