@@ -422,6 +422,22 @@ export const widgetConfigs = pgTable('widget_configs', {
 }, (t) => [primaryKey({ columns: [t.tenantId, t.placement] })])
 
 /**
+ * Merchandising rules (F-018): filters, boosts, pins and diversity caps over a tenant's lists.
+ * `definition` holds the rule's scope, action parameters, condition and schedule as the API
+ * takes them (engine/rules/rule.ts RuleSpec); serving compiles it once per rules version.
+ */
+export const merchandisingRules = pgTable('merchandising_rules', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  active: boolean('active').notNull().default(true),
+  priority: integer('priority').notNull().default(0),
+  definition: jsonb('definition').notNull(),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, (t) => [index('merchandising_rules_tenant_idx').on(t.tenantId, t.createdAt)])
+
+/**
  * Bulk imports (F-017): one row per uploaded file, its progress written at least every second while it runs
  * (`updated_at` is that heartbeat: a running job whose heartbeat stops was on an instance that died).
  */
@@ -570,3 +586,4 @@ export type EventRow = typeof events.$inferSelect
 export type ImportJob = typeof importJobs.$inferSelect
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect
+export type MerchandisingRule = typeof merchandisingRules.$inferSelect

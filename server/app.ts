@@ -29,6 +29,8 @@ import { analyticsRoutes } from './modules/analytics/index.ts'
 import { FoldWorker } from './modules/analytics/fold-worker.ts'
 import { createAnalyticsService } from './modules/analytics/service.ts'
 import { experimentRoutes } from './modules/experiments/index.ts'
+import { ruleRoutes } from './modules/rules/index.ts'
+import { createRuleService } from './modules/rules/service.ts'
 import { createExperimentService, type ExperimentDeps } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
 import { createRecommendationService } from './modules/recommendations/service.ts'
@@ -157,8 +159,10 @@ export async function createServices(parts: AppParts) {
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
+  // Merchandising rules: a per-instance rule book per tenant, dropped everywhere on each write.
+  const rules = createRuleService({ db, cache, clock })
   const recommendations = createRecommendationService({
-    raw: database.raw, store: models, profiles, cache, kernels, clock, log,
+    raw: database.raw, store: models, profiles, cache, kernels, clock, log, rules,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // Serving reads running experiments from a short per-instance cache, which every change clears everywhere;
@@ -247,7 +251,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop(), dispatcher.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -259,7 +263,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email, embed, webhooks, dispatcher } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, rules, worker, folds, experiments, widgets, shoppers, imports, email, embed, webhooks, dispatcher } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -292,6 +296,7 @@ export async function createApp(parts: AppParts) {
       .use(recommendationRoutes(recommendations, guards, metrics, usage))
       .use(emailRoutes(email, guards, config.publicUrl, usage))
       .use(experimentRoutes(experiments, guards))
+      .use(ruleRoutes(rules, guards))
       .use(analyticsRoutes(analytics, guards))
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards, exports, usage))

@@ -8,14 +8,18 @@
 // (/health) in the same run (throughput ratio): the mixed traffic below, a small
 // working set (all answers cached) and personalised answers never asked before (all computed).
 //
-//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR] [--loops recs,hot,computed]
+//   bun scripts/bench/recommend.ts [pglite|postgres] [--rate 1000] [--seconds 20] [--rounds 3] [--profile DIR] [--loops recs,hot,computed] [--rules 20]
 //
+// --rules N (issue 21) measures serving with N active merchandising rules (filters, boosts, a pin, a
+// diversity cap, over every answer) side by side with none, in one run: each round runs the open loop
+// and the closed loops without rules, then with them (created through the API), then deletes them.
 // --loops picks the closed loops run besides hello-world (all three by default).
 // --profile DIR restarts the server after loading, with a markdown CPU profile
 // written to DIR when it exits: the profile then covers serving only.
 import { machineBusyMs, ROOT as root, startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
 import { arg } from '../lib/args.ts'
+import { benchRules } from '../lib/bench-rules.ts'
 import { STRATEGIES } from '../../server/vocabulary.ts'
 
 if (process.argv[2] === '--load') {
@@ -80,6 +84,7 @@ if (process.argv[2] === '--load') {
 const engine = (process.argv[2] ?? 'postgres') as Engine
 const RATE = arg('--rate', 1000), SECONDS = arg('--seconds', 20), ROUNDS = arg('--rounds', 3)
 const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined
+const RULES = arg('--rules', 0)
 const loops = new Set((process.argv.includes('--loops') ? process.argv[process.argv.indexOf('--loops') + 1]! : 'recs,hot,computed').split(','))
 const skipped = { rps: NaN, cachedShare: NaN, errors: 0, failures: {}, serverCpuUs: NaN, clientCpuUs: NaN, otherCpuUs: NaN }
 const { base, key, post, stop, signal, restart, cpuMs, rssMb } = await startBenchServer(engine, 'recs')
@@ -88,21 +93,27 @@ try {
   const retail = loadOnlineRetail().filter((r) => r.date < new Date('2011-11-01T00:00:00Z'))
   const products = new Map<string, { name: string; price: number }>()
   for (const r of retail) if (!products.has(r.stockCode)) products.set(r.stockCode, { name: r.description || r.stockCode, price: r.price })
-  const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP' }))
-  for (let i = 0; i < items.length; i += 500) await post('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
+  // With --rules the items get a category (the description's last word: HOLDER, MUG, BAG…) for the diversity cap to bite on.
+  const categoryOf = (name: string) => RULES ? name.trim().split(/\s+/).at(-1)!.toUpperCase() : undefined
+  const items = [...products].map(([productId, p]) => ({ productId, name: p.name, description: p.name, price: p.price, currency: 'GBP', ...(RULES ? { category: categoryOf(p.name) } : {}) }))
   // Shift the history so its newest purchase is an hour ago: models look back 90 days.
   const shift = Date.now() - 3600_000 - Math.max(...retail.map((r) => r.date.getTime()))
   // The API takes the last 90 days only (what models look at anyway).
   const recent = retail.filter((r) => r.date.getTime() + shift >= Date.now() - 89 * 86400_000)
   const t0 = performance.now()
-  const batches: Promise<unknown>[] = []
-  for (let i = 0; i < recent.length; i += 100) {
-    batches.push(post('/api/v1/events/batch', { events: recent.slice(i, i + 100).map((r, j) => ({
-      eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
-      metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
-    if (batches.length >= 8) await Promise.all(batches.splice(0))
+  /** The catalog and the purchases, into the tenant `postTo` writes to (--rules loads a second tenant the same). */
+  const loadStore = async (postTo: (path: string, body: unknown) => Promise<any>) => {
+    for (let i = 0; i < items.length; i += 500) await postTo('/api/v1/catalog/batch', { items: items.slice(i, i + 500) })
+    const batches: Promise<unknown>[] = []
+    for (let i = 0; i < recent.length; i += 100) {
+      batches.push(postTo('/api/v1/events/batch', { events: recent.slice(i, i + 100).map((r, j) => ({
+        eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: new Date(r.date.getTime() + shift + j).toISOString(),
+        metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } })) }))
+      if (batches.length >= 8) await Promise.all(batches.splice(0))
+    }
+    await Promise.all(batches)
   }
-  await Promise.all(batches)
+  await loadStore(post)
   console.log(`loaded ${items.length} products and ${recent.length} purchases (of ${retail.length}; the last 90 days) in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
   const b0 = performance.now()
   await post('/api/v1/models/rebuild', {})
@@ -147,6 +158,8 @@ try {
     return { ...result, serverCpuUs, otherCpuUs: Math.max(0, per(machineBusyMs() - busy0) - serverCpuUs - result.clientCpuUs) }
   }
   await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8 }) // warm-up
+  if (RULES) await rulesSideBySide(run, items, loadStore)
+  else {
   const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start: 500_000 })
   const f = (n: number) => n.toFixed(2)
   console.log(`${engine} open loop ${RATE} req/s for ${SECONDS} s: ${open.requests} requests, ${open.errors} errors ${JSON.stringify(open.failures)}, cached ${(open.cachedShare * 100).toFixed(0)} %`)
@@ -174,6 +187,52 @@ try {
   }
   const mixed = median(rows.map((x) => x.recs / x.hello)), allCached = median(rows.map((x) => x.hot / x.hello)), allComputed = median(rows.map((x) => x.computed / x.hello))
   console.log(`${engine} closed loop, 32 clients, ${ROUNDS} x 10 s each: median of ${ROUNDS} rounds — recommendations ${(mixed * 100).toFixed(0)} % of hello-world (cached ${(median(rows.map((x) => x.cached)) * 100).toFixed(0)} %), small working set (all cached) ${(allCached * 100).toFixed(0)} %, all computed ${(allComputed * 100).toFixed(0)} % (cached ${(median(rows.map((x) => x.computedCached)) * 100).toFixed(0)} %); errors ${rows.reduce((s, x) => s + x.errors, 0)} ${JSON.stringify(failures)}`)
+  }
 } finally {
   await stop()
+}
+
+/**
+ * Serving with and without rules, side by side: a second tenant holds the same store and N rules (created once,
+ * so its cached answers build up as the first tenant's do); each round runs the open loop and the closed loops on
+ * the tenant without rules, then on the one with them, so a passing disturbance lands on both. Reported: the open
+ * loop's server-side p95 and the mixed closed loop's throughput as a share of hello-world.
+ */
+async function rulesSideBySide(run: (job: object) => Promise<any>, items: { productId: string; category?: string; price: number }[], loadStore: (postTo: (path: string, body: unknown) => Promise<any>) => Promise<void>) {
+  const send = async (path: string, body: unknown, headers: Record<string, string>, method = 'POST') => {
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    return res.json() as Promise<any>
+  }
+  const token = (await send('/api/v1/auth/signup', { email: `bench-rules-${Date.now()}@example.com`, password: 'benchmark password', name: 'Bench' }, {})).data.accessToken
+  const admin = { authorization: `Bearer ${token}` }
+  const tenant = (await send('/api/v1/tenants', { name: 'Bench with rules', config: { rateLimits: { read: 10_000_000, write: 10_000_000 } } }, admin)).data
+  const ruledKey = (await send(`/api/v1/tenants/${tenant.id}/api-keys`, { name: 'bench', permissions: 'write' }, admin)).data.key as string
+  const postRuled = (path: string, body: unknown) => send(path, body, { 'x-api-key': ruledKey })
+  await loadStore(postRuled)
+  await postRuled('/api/v1/models/rebuild', {})
+  while ((await (await fetch(`${base}/api/v1/models`, { headers: { 'x-api-key': ruledKey } })).json() as any).data.status !== 'ready') await Bun.sleep(250)
+  const rules = benchRules(items, RULES)
+  for (const body of rules) await postRuled('/api/v1/rules', body)
+  console.log(`second tenant loaded and built, ${rules.length} rules on it: ${rules.map((r) => (r as { action: string }).action).join(', ')}`)
+  await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 5, concurrency: 8, key: ruledKey }) // its warm-up, as the first tenant had
+  const rounds: { off: { p95: number; ratio: number; cached: number }; on: { p95: number; ratio: number; cached: number } }[] = []
+  const f = (n: number) => n.toFixed(2)
+  for (let r = 0; r < ROUNDS; r++) {
+    const phase = async (label: string, tenantKey: string) => {
+      const start = 2_000_000 + r * 400_000 // the same requests for both tenants
+      const open = await run({ mode: 'open', path: 'recs', rate: RATE, seconds: SECONDS, concurrency: 0, start, key: tenantKey })
+      const hello = await run({ mode: 'closed', path: 'hello', rate: 0, seconds: 10, concurrency: 32 })
+      const recs = await run({ mode: 'closed', path: 'recs', rate: 0, seconds: 10, concurrency: 32, start: start + 100_000, key: tenantKey })
+      console.log(`  round ${r + 1} ${label}: open loop ${RATE} req/s server-side p50 ${f(open.server.p50)} p95 ${f(open.server.p95)} p99 ${f(open.server.p99)} ms, cached ${(open.cachedShare * 100).toFixed(0)} %, errors ${open.errors + recs.errors}; mixed closed loop ${Math.round(recs.rps)} req/s = ${((recs.rps / hello.rps) * 100).toFixed(0)} % of hello-world (${Math.round(hello.rps)}), cached ${(recs.cachedShare * 100).toFixed(0)} %, server CPU ${recs.serverCpuUs.toFixed(0)} µs/req`)
+      return { p95: open.server.p95 as number, ratio: recs.rps / hello.rps, cached: recs.cachedShare as number }
+    }
+    const off = await phase('no rules', key)
+    const on = await phase(`${rules.length} rules`, ruledKey)
+    rounds.push({ off, on })
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+  const p95Off = median(rounds.map((x) => x.off.p95)), p95On = median(rounds.map((x) => x.on.p95))
+  const ratioOff = median(rounds.map((x) => x.off.ratio)), ratioOn = median(rounds.map((x) => x.on.ratio))
+  console.log(`${engine}, ${rules.length} rules vs none, median of ${ROUNDS} rounds: server-side p95 ${f(p95Off)} → ${f(p95On)} ms (${(((p95On - p95Off) / p95Off) * 100).toFixed(0)} %); mixed throughput ${(ratioOff * 100).toFixed(0)} % → ${(ratioOn * 100).toFixed(0)} % of hello-world (${(((ratioOn - ratioOff) / ratioOff) * 100).toFixed(0)} %)`)
 }

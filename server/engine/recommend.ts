@@ -14,6 +14,9 @@ import { boughtAnyOf, purchasedIndexes } from './strategies/history.ts'
 import { modelIndex, unavailableOf } from './strategies/model-index.ts'
 import { type Candidate, chainScores } from './strategies/ranking.ts'
 import type { RecommendRequest, RecommendResult, Recommendation, StrategyName, TenantModel, UserState } from './types.ts'
+import { applyRules, type Entry, type TraceStep } from './rules/apply.ts'
+import { requestParams } from './rules/rule.ts'
+import type { RulesTrace } from './rules/trace.ts'
 
 /**
  * Whether an answer is worked out from the shopper's history (the expensive kind: a
@@ -60,23 +63,85 @@ export function recommend(model: TenantModel, user: UserState, req: RecommendReq
   for (const i of cart) blocked[i] = 1
   const signals = live?.signals ?? modelSignals(model, index)
   const partners = live?.partners?.size && product !== undefined ? byIndex(index.byId, live.partners) : undefined
-  const c: PlanContext = { model, index, user, req, product, cart, blocked, limit, kernels, signals, partners }
+  const rules = req.rules ?? []
+  // Rules that remove or reorder items rank from a deeper list than they show.
+  const depth = rules.some((r) => r.action !== 'pin') ? poolDepth(limit) : limit
+  const c: PlanContext = { model, index, user, req, product, cart, blocked, limit: depth, kernels, signals, partners }
   const plan = planFor(req.strategy, context)
 
   const found = plan.candidates(c)
   if (found === 'fallback' || found.length === 0) {
-    const fallback = fallbackCandidates(model, index, signals, product, blocked, limit)
-    return { items: chainScores(fallback.segments).map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0, context }
+    const fallback = fallbackCandidates(model, index, signals, product, blocked, depth)
+    const ranked = chainScores(fallback.segments)
+    if (rules.length === 0) return { items: ranked.map((x) => toRecommendation(model, x)), strategy: fallback.name, padded: 0, context }
+    const served = withRules(model, user, req, product, cart, blocked, signals, limit, ranked.map((x) => ({ ...x, source: 'fallback' as const })))
+    return { items: served.items, strategy: fallback.name, padded: 0, context, ...(served.trace ? { trace: served.trace } : {}) }
   }
   for (const x of found) blocked[x.index] = 1
-  const pads = found.length < limit ? fallbackCandidates(model, index, signals, product, blocked, limit - found.length).segments : []
+  const pads = found.length < depth ? fallbackCandidates(model, index, signals, product, blocked, depth - found.length).segments : []
   const ranked = chainScores([found, ...pads])
   const why = ranked.length > found.length ? plan.shortfall(c) : ''
+  const withWhy = (x: Candidate, k: number): Candidate => k < found.length ? x : { ...x, reason: `${x.reason} (added because ${why})` }
+  if (rules.length === 0) {
+    return { items: ranked.map((x, k) => toRecommendation(model, withWhy(x, k))), strategy: req.strategy, padded: ranked.length - found.length, context }
+  }
+  const pool = ranked.map((x, k) => ({ ...withWhy(x, k), source: k < found.length ? 'strategy' as const : 'fallback' as const }))
+  const served = withRules(model, user, req, product, cart, blocked, signals, limit, pool)
+  return { items: served.items, strategy: req.strategy, padded: served.padded, context, ...(served.trace ? { trace: served.trace } : {}) }
+}
+
+/** How deep a list rules rank from: enough that a few filtered or capped items are replaced without a refill. */
+export const poolDepth = (limit: number) => Math.min(limit * 3, limit + 40)
+
+/**
+ * The rules' part of serving (rules/apply.ts): the request's rules over the ranked pool,
+ * refilled from the fallback chain (which ends in the whole catalog, newest first) when
+ * filters leave it short. `blocked` holds every hard exclusion and every item already in the pool.
+ */
+function withRules(model: TenantModel, user: UserState, req: RecommendRequest, product: number | undefined, cart: readonly number[], blocked: Uint8Array,
+  signals: Signals, limit: number, pool: Entry[]): { items: Recommendation[]; padded: number; trace?: RulesTrace } {
+  const index = modelIndex(model)
+  // Asked of pinned items only: the shopper's purchases as the memoised set, not a new one per answer.
+  const hardExcluded = (i: number) => !model.items[i]!.available || i === product || cart.includes(i) || (req.excludePurchased && boughtAnyOf(index.byId, user, [i]))
+  const considered: Entry[] | undefined = req.explain ? pool.map((e) => ({ ...e })) : undefined
+  let floor = pool.length ? pool[pool.length - 1]!.score : 1
+  const more = (n: number): Entry[] => {
+    const segments = fallbackCandidates(model, index, signals, product, blocked, n).segments
+    const out: Entry[] = []
+    // Ranked below everything before it, each fallback segment under the last.
+    for (const segment of segments) {
+      const top = segment[0]!.score
+      const ceiling = floor / 2
+      for (const x of segment) out.push({ index: x.index, score: top > 0 ? (ceiling * x.score) / top : 0, reason: `${x.reason} (added because too few items passed the merchandising rules)`, source: 'refill' })
+      floor = out[out.length - 1]!.score
+    }
+    if (considered) considered.push(...out.map((e) => ({ ...e })))
+    return out
+  }
+  const trace: TraceStep[] | undefined = req.explain ? [] : undefined
+  const productItem = product === undefined ? undefined : model.items[product]
+  const out = applyRules({
+    rules: req.rules!, pool, limit, items: model.items, byId: index.byId,
+    hardExcluded,
+    more, params: requestParams(req.productId, productItem, req.segments), trace,
+  })
+  const items = out.items.map((e) => {
+    const r = toRecommendation(model, e)
+    return e.rules ? { ...r, rules: e.rules } : r
+  })
+  const padded = out.items.filter((e) => e.source !== 'strategy').length
+  if (!considered) return { items, padded }
+  let unavailable = 0
+  for (const item of model.items) if (!item.available) unavailable++
   return {
-    items: ranked.map((x, k) => toRecommendation(model, k < found.length ? x : { ...x, reason: `${x.reason} (added because ${why})` })),
-    strategy: req.strategy,
-    padded: ranked.length - found.length,
-    context,
+    items, padded,
+    trace: {
+      rules: [],
+      hardExclusions: { contextProduct: req.productId ?? null, cart: cart.filter((i) => i !== product).length, purchased: req.excludePurchased ? purchasedIndexes(index.byId, user).length : 0, unavailable },
+      candidates: considered.map((e) => ({ productId: model.items[e.index]!.productId, score: Math.round(e.score * 1e4) / 1e4, reason: e.reason, source: e.source })),
+      before: considered.slice(0, limit).map((e) => model.items[e.index]!.productId),
+      steps: trace!,
+    },
   }
 }
 

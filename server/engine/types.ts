@@ -3,6 +3,8 @@
 // inputs from the database, persisting models, caching, HTTP).
 
 import type { Context, EventType, StrategyName } from '../vocabulary.ts'
+import type { RuleRef, ServingRule } from './rules/rule.ts'
+import type { RulesTrace } from './rules/trace.ts'
 
 export type { Context, EventType, StrategyName }
 /** What actually ran: a strategy, or the fallback it became. */
@@ -100,9 +102,18 @@ export interface RecommendRequest {
   eventWeights?: Readonly<Record<EventType, number>>
   /** How fast a shopper's own events fade, counted back from their latest (days; 0 = never; 7 when unset). */
   intentHalfLifeDays?: number
+  /** The shopper's segments (undefined: unknown or none): `$user.segment` in a rule's condition reads them. */
+  segments?: readonly string[]
+  /** The merchandising rules this request runs (already selected: active, scheduled, in scope), in order (rules/select.ts). */
+  rules?: readonly ServingRule[]
+  /** Collect the rules' trace (explain=true). */
+  explain?: boolean
 }
 
-export interface Recommendation { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number /* 0..1 */; reason: string }
+export interface Recommendation { productId: string; name: string; imageUrl: string | null; price: number | null; url: string | null; score: number /* 0..1 */; reason: string
+  /** The rules that moved this item (boosted, buried, demoted, pinned, or moved up past items they removed). */
+  rules?: RuleRef[]
+}
 
 export interface RecommendResult {
   items: Recommendation[]
@@ -112,4 +123,6 @@ export interface RecommendResult {
   padded: number
   /** The page context the answer was shaped by (page-context.ts pageOf). */
   context: Context
+  /** With `explain`: what the rules saw and did. */
+  trace?: RulesTrace
 }

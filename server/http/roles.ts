@@ -112,6 +112,13 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /api/v1/experiments/:id/complete': 'analyst',
   'POST /api/v1/experiments/:id/promote': 'analyst',
 
+  // Merchandising rules (F-018): reading them is reading; changing them steers every answer.
+  'GET /api/v1/rules': 'viewer',
+  'GET /api/v1/rules/:id': 'viewer',
+  'POST /api/v1/rules': 'admin',
+  'PUT /api/v1/rules/:id': 'admin',
+  'PATCH /api/v1/rules/:id': 'admin',
+  'DELETE /api/v1/rules/:id': 'admin',
   // Webhooks (F-015): reading endpoints and deliveries shows no secret; changing them is a management act.
   'GET /api/v1/webhooks': 'viewer',
   'GET /api/v1/webhooks/:id': 'viewer',

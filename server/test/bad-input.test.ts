@@ -57,8 +57,9 @@ for (const name of (process.env.PROBE_BACKENDS?.split(',') as typeof BACKENDS | 
   const keys = await t.req('GET', `/api/v1/tenants/${k.tenantId}/api-keys`, { token: k.token })
   // A public address literal: accepted without WEBHOOK_ALLOW_PRIVATE or DNS.
   const webhook = await t.req('POST', '/api/v1/webhooks', { key: k.writeKey, body: { url: 'https://93.184.216.34/probe', events: ['model.ready'] } })
+  const rule = await t.req('POST', '/api/v1/rules', { key: k.writeKey, body: { name: 'Probe', action: 'boost', factor: 2 } })
   const real: Record<string, string> = {
-    tenants: k.tenantId, 'api-keys': keys.body.data[0].id, catalog: product.body.data.productId, experiments: experiment.body.data.id, webhooks: webhook.body.data.id,
+    tenants: k.tenantId, 'api-keys': keys.body.data[0].id, catalog: product.body.data.productId, experiments: experiment.body.data.id, webhooks: webhook.body.data.id, rules: rule.body.data.id,
   }
   const realId = (param: string, collection: string) => real[collection] ?? real[param] ?? 'probe-unknown'
   const ops = (await operations(t)).filter((op) => op.path !== '/api/v1/openapi.json')
@@ -68,7 +69,7 @@ for (const name of (process.env.PROBE_BACKENDS?.split(',') as typeof BACKENDS | 
     'x-forwarded-for': `10.${(ip >> 16) & 255}.${(ip >> 8) & 255}.${ip++ & 255}`,
     ...(op.security.includes('apiKey') ? { 'x-api-key': k.writeKey } : op.security.includes('bearer') ? { authorization: `Bearer ${k.token}` } : {}),
   })
-  const COUNTED = ['users', 'tenants', 'api_keys', 'catalog_items', 'events', 'experiments']
+  const COUNTED = ['users', 'tenants', 'api_keys', 'catalog_items', 'events', 'experiments', 'merchandising_rules']
   const counts = async () => Object.fromEntries(await Promise.all(COUNTED.map(async (tbl) => [tbl, Number((await raw.query<{ n: number }>(`select count(*)::int as n from ${tbl}`))[0]!.n)])))
 
   const failures: string[] = []

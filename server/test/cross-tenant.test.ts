@@ -39,15 +39,17 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
   await seed(b.writeKey, 'b', MARK)
   await seed(a.writeKey, 'a', 'plain')
   const bExperiment = (await t.req('POST', '/api/v1/experiments', { key: b.writeKey, body: { name: `${MARK} test`, control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr', status: 'draft' } })).body.data
+  // A merchandising rule of B's, its name marked: never listed, read, changed or applied for A.
+  const bRule = (await t.req('POST', '/api/v1/rules', { key: b.writeKey, body: { name: `${MARK} rule`, action: 'boost', factor: 2, condition: { field: 'price', op: 'gte', value: 0 } } })).body.data
   // Widget settings, where that module is mounted: B's placement "home" carries the marker.
   await t.req('PUT', '/api/v1/widgets/home', { key: b.writeKey, body: { title: `${MARK} picks` } })
   await t.app.services.models.build(a.tenantId)
   await t.app.services.models.build(b.tenantId)
   const bKeys = (await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as { id: string }[]
   const bWebhook = (await t.req('POST', '/api/v1/webhooks', { key: b.writeKey, body: { url: 'https://93.184.216.34/b-hook', events: ['model.ready'], description: `${MARK} hook` } })).body.data
-  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home', webhooks: bWebhook.id }
+  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home', webhooks: bWebhook.id, rules: bRule.id }
   const bId = (param: string, collection: string) => bIds[collection] ?? `b-${param}`
-  const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, bWebhook.id, ...bKeys.map((k) => k.id)]
+  const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, bWebhook.id, bRule.id, ...bKeys.map((k) => k.id)]
   const snapshot = async () => ({
     catalog: (await t.req('GET', '/api/v1/catalog?limit=100', { key: b.readKey })).body,
     events: (await t.req('GET', '/api/v1/events?limit=1', { key: b.writeKey })).body.meta.pagination.total,
@@ -55,6 +57,7 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
     // (usage counters move with the snapshot's own reads)
     keys: ((await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as Record<string, unknown>[]).map(({ id, name, permissions, revokedAt }) => ({ id, name, permissions, revokedAt })),
     widget: (await t.req('GET', '/api/v1/widgets/home', { key: b.readKey })).body,
+    rules: (await t.req('GET', '/api/v1/rules', { key: b.writeKey })).body,
     tenant: (await t.req('GET', `/api/v1/tenants/${b.tenantId}`, { token: b.token })).body.data,
     webhook: (await t.req('GET', `/api/v1/webhooks/${bWebhook.id}`, { key: b.writeKey })).body.data,
   })

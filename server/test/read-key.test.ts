@@ -21,7 +21,8 @@ for (const name of BACKENDS) describe(`the read key [${name}]`, async () => {
   await t.req('POST', '/api/v1/catalog', { key: k.writeKey, body: { productId: 'p1', name: 'P', price: 1 } })
   const running = (await t.req('POST', '/api/v1/experiments', { key: k.writeKey, body: { name: 'Live', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr' } })).body.data.id
   const draft = (await t.req('POST', '/api/v1/experiments', { key: k.writeKey, body: { name: 'Draft', control: 'collaborative', variant: 'trending', trafficSplit: 50, metric: 'ctr', placement: 'pdp', status: 'draft' } })).body.data.id
-  const ids: Record<string, string> = { tenants: k.tenantId, catalog: 'p1', experiments: running, widgets: 'home' }
+  const rule = (await t.req('POST', '/api/v1/rules', { key: k.writeKey, body: { name: 'r', action: 'boost', factor: 2 } })).body.data.id
+  const ids: Record<string, string> = { tenants: k.tenantId, catalog: 'p1', experiments: running, widgets: 'home', rules: rule }
   const keyId = (await t.req('GET', `/api/v1/tenants/${k.tenantId}/api-keys`, { token: k.token })).body.data[0].id
   const fill = (path: string) => fillPath(path, (param, collection) => (param === 'keyId' ? keyId : ids[collection] ?? 'probe'))
 

@@ -543,7 +543,7 @@ export interface paths {
         };
         /**
          * Recommendations for a shopper, each with a score and the reason it is there
-         * @description Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID.
+         * @description Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID. explain=true needs a write key or an admin token.
          */
         get: operations["getApiV1Recommendations"];
         put?: never;
@@ -824,6 +824,62 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's rules, oldest first
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Rules run after the strategy, its fallback and padding, in a fixed order: hard exclusions (unavailable, purchased, the context product, the cart) → filters and excludes → boosts and buries (rescore, re-rank) → diversity caps → pins → truncate to the limit. Within a stage, higher priority first.
+         */
+        get: operations["getApiV1Rules"];
+        put?: never;
+        /**
+         * Create a merchandising rule (filter, exclude, boost, bury, pin or diversify)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Rules run after the strategy, its fallback and padding, in a fixed order: hard exclusions (unavailable, purchased, the context product, the cart) → filters and excludes → boosts and buries (rescore, re-rank) → diversity caps → pins → truncate to the limit. Within a stage, higher priority first. A tenant keeps at most 200 rules (409 past that). Invalid conditions are a 400 whose errors name the path, e.g. condition.and[1].op.
+         */
+        post: operations["postApiV1Rules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One rule
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        get: operations["getApiV1RulesById"];
+        /**
+         * Replace a rule (applies to the next answers on every instance)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        put: operations["putApiV1RulesById"];
+        post?: never;
+        /**
+         * Delete a rule
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        delete: operations["deleteApiV1RulesById"];
+        options?: never;
+        head?: never;
+        /**
+         * Change some fields of a rule (e.g. { "active": false })
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        patch: operations["patchApiV1RulesById"];
         trace?: never;
     };
     "/api/v1/analytics/summary": {
@@ -8084,6 +8140,7 @@ export interface operations {
                 placement?: string;
                 limit?: number;
                 strategy?: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                explain?: boolean;
             };
             header?: never;
             path?: never;
@@ -8122,6 +8179,42 @@ export interface operations {
                      *           "id": "example",
                      *           "variant": "example"
                      *         }
+                     *       },
+                     *       "explain": {
+                     *         "rules": [
+                     *           {
+                     *             "id": "example",
+                     *             "name": "Acme Outdoor",
+                     *             "action": "example",
+                     *             "applied": true
+                     *           }
+                     *         ],
+                     *         "hardExclusions": {
+                     *           "contextProduct": "example",
+                     *           "cart": 1,
+                     *           "purchased": 1,
+                     *           "unavailable": 1
+                     *         },
+                     *         "candidates": [
+                     *           {
+                     *             "productId": "sku-1042",
+                     *             "score": 1,
+                     *             "reason": "example",
+                     *             "source": "strategy"
+                     *           }
+                     *         ],
+                     *         "before": [
+                     *           "example"
+                     *         ],
+                     *         "steps": [
+                     *           {
+                     *             "stage": "filter",
+                     *             "ruleId": "example",
+                     *             "ruleName": "example",
+                     *             "productId": "sku-1042",
+                     *             "effect": "boosted"
+                     *           }
+                     *         ]
                      *       }
                      *     }
                      */
@@ -8133,7 +8226,15 @@ export interface operations {
                             price: number | null;
                             url: string | null;
                             score: number;
+                            /** @description The algorithm's reason (rules never change it) */
                             reason: string;
+                            /** @description The merchandising rules that moved this item */
+                            rules?: {
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                effect: "boosted" | "buried" | "demoted" | "pinned" | "moved_up" | "removed";
+                            }[];
                         }[];
                         meta: {
                             /** @description What actually ran, e.g. trending_fallback on cold start */
@@ -8151,6 +8252,47 @@ export interface operations {
                                 /** @description the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise */
                                 variant: string;
                             };
+                        };
+                        /** @description With explain=true: what the merchandising rules saw and did */
+                        explain?: {
+                            /** @description Each of the tenant's rules, and why one did not run */
+                            rules: {
+                                id: string;
+                                name: string;
+                                action: string;
+                                applied: boolean;
+                                /** @enum {string} */
+                                skipped?: "inactive" | "schedule" | "scope";
+                            }[];
+                            hardExclusions: {
+                                contextProduct: string | null;
+                                cart: number;
+                                purchased: number;
+                                unavailable: number;
+                            };
+                            /** @description Every candidate the rules saw, in rank order, scored before them */
+                            candidates: {
+                                productId: string;
+                                score: number;
+                                reason: string;
+                                /** @enum {string} */
+                                source: "strategy" | "fallback" | "refill";
+                            }[];
+                            /** @description The answer without rules */
+                            before: string[];
+                            steps: {
+                                /** @enum {string} */
+                                stage: "filter" | "boost" | "diversify" | "pin";
+                                ruleId: string;
+                                ruleName: string;
+                                productId: string;
+                                /** @enum {string} */
+                                effect: "boosted" | "buried" | "demoted" | "pinned" | "moved_up" | "removed";
+                                /** @description 1-based position before the step */
+                                from?: number;
+                                /** @description 1-based position after it */
+                                to?: number;
+                            }[];
                         };
                     };
                 };
@@ -12077,6 +12219,1555 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
                      *       "instance": "/api/v1/experiments/:id/complete"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "example",
+                     *           "name": "Acme Outdoor",
+                     *           "active": true,
+                     *           "priority": 1,
+                     *           "scope": {},
+                     *           "action": "filter",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            active: boolean;
+                            priority: number;
+                            /** @description Where the rule applies; every list given must match */
+                            scope: {
+                                /** @description Only these placements (none listed: every one) */
+                                placements?: string[];
+                                /** @description Only shoppers in one of these segments */
+                                segments?: string[];
+                                /** @description Only answers asked of these strategies */
+                                strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                                /** @description Only these page contexts */
+                                contexts?: ("product_page" | "cart_page" | "homepage")[];
+                            };
+                            /** @enum {string} */
+                            action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                            /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                            condition?: {
+                                /** @description The field tested, e.g. "price" or "attributes.brand" */
+                                field: string;
+                                /** @enum {string} */
+                                op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                                /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                                value?: (string | number | boolean | null) | (string | number)[];
+                            } | {
+                                and: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                or: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                /** @description A nested condition (same shape) */
+                                not: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                            schedule?: {
+                                /** Format: date-time */
+                                from?: string;
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                            factor?: number;
+                            /** @description pin: the products, placed when available and not excluded */
+                            productIds?: string[];
+                            /** @description pin: 1-based, one per product */
+                            positions?: number[];
+                            /** @description diversify: at most this many items of one category (the rest move below) */
+                            maxPerCategory?: number;
+                            /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                            maxPer?: string;
+                            /** @description diversify: the cap for maxPer */
+                            max?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1Rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description active defaults to true, priority to 0, scope to everywhere */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Outdoor",
+                 *       "action": "filter",
+                 *       "active": true,
+                 *       "priority": 1,
+                 *       "scope": {
+                 *         "placements": [
+                 *           "product_page"
+                 *         ],
+                 *         "segments": [
+                 *           "example"
+                 *         ],
+                 *         "strategies": [
+                 *           "collaborative"
+                 *         ],
+                 *         "contexts": [
+                 *           "product_page"
+                 *         ]
+                 *       },
+                 *       "condition": {
+                 *         "field": "example",
+                 *         "op": "eq"
+                 *       },
+                 *       "schedule": {
+                 *         "from": "2026-03-01T12:00:00.000Z",
+                 *         "to": "2026-03-01T12:00:00.000Z"
+                 *       },
+                 *       "factor": 1,
+                 *       "productIds": [
+                 *         "sku-1042"
+                 *       ],
+                 *       "positions": [
+                 *         1
+                 *       ],
+                 *       "maxPerCategory": 1,
+                 *       "maxPer": "example",
+                 *       "max": 1
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                    /** @description Off: stored but never applied */
+                    active?: boolean;
+                    /** @description Higher runs first within its stage; decides which pin keeps a contested position */
+                    priority?: number;
+                    /** @description Where the rule applies; every list given must match */
+                    scope?: {
+                        /** @description Only these placements (none listed: every one) */
+                        placements?: string[];
+                        /** @description Only shoppers in one of these segments */
+                        segments?: string[];
+                        /** @description Only answers asked of these strategies */
+                        strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                        /** @description Only these page contexts */
+                        contexts?: ("product_page" | "cart_page" | "homepage")[];
+                    };
+                    /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                    condition?: {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        or: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                    schedule?: {
+                        /** Format: date-time */
+                        from?: string;
+                        /** Format: date-time */
+                        to?: string;
+                    };
+                    /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                    factor?: number;
+                    /** @description pin: the products, placed when available and not excluded */
+                    productIds?: string[];
+                    /** @description pin: 1-based, one per product */
+                    positions?: number[];
+                    /** @description diversify: at most this many items of one category (the rest move below) */
+                    maxPerCategory?: number;
+                    /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                    maxPer?: string;
+                    /** @description diversify: the cap for maxPer */
+                    max?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "active": true,
+                     *         "priority": 1,
+                     *         "scope": {},
+                     *         "action": "filter",
+                     *         "condition": {
+                     *           "field": "example",
+                     *           "op": "eq"
+                     *         },
+                     *         "schedule": {},
+                     *         "factor": 1,
+                     *         "productIds": [
+                     *           "sku-1042"
+                     *         ],
+                     *         "positions": [
+                     *           1
+                     *         ],
+                     *         "maxPerCategory": 1,
+                     *         "maxPer": "example",
+                     *         "max": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            active: boolean;
+                            priority: number;
+                            /** @description Where the rule applies; every list given must match */
+                            scope: {
+                                /** @description Only these placements (none listed: every one) */
+                                placements?: string[];
+                                /** @description Only shoppers in one of these segments */
+                                segments?: string[];
+                                /** @description Only answers asked of these strategies */
+                                strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                                /** @description Only these page contexts */
+                                contexts?: ("product_page" | "cart_page" | "homepage")[];
+                            };
+                            /** @enum {string} */
+                            action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                            /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                            condition?: {
+                                /** @description The field tested, e.g. "price" or "attributes.brand" */
+                                field: string;
+                                /** @enum {string} */
+                                op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                                /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                                value?: (string | number | boolean | null) | (string | number)[];
+                            } | {
+                                and: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                or: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                /** @description A nested condition (same shape) */
+                                not: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                            schedule?: {
+                                /** Format: date-time */
+                                from?: string;
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                            factor?: number;
+                            /** @description pin: the products, placed when available and not excluded */
+                            productIds?: string[];
+                            /** @description pin: 1-based, one per product */
+                            positions?: number[];
+                            /** @description diversify: at most this many items of one category (the rest move below) */
+                            maxPerCategory?: number;
+                            /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                            maxPer?: string;
+                            /** @description diversify: the cap for maxPer */
+                            max?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1RulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "active": true,
+                     *         "priority": 1,
+                     *         "scope": {},
+                     *         "action": "filter",
+                     *         "condition": {
+                     *           "field": "example",
+                     *           "op": "eq"
+                     *         },
+                     *         "schedule": {},
+                     *         "factor": 1,
+                     *         "productIds": [
+                     *           "sku-1042"
+                     *         ],
+                     *         "positions": [
+                     *           1
+                     *         ],
+                     *         "maxPerCategory": 1,
+                     *         "maxPer": "example",
+                     *         "max": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            active: boolean;
+                            priority: number;
+                            /** @description Where the rule applies; every list given must match */
+                            scope: {
+                                /** @description Only these placements (none listed: every one) */
+                                placements?: string[];
+                                /** @description Only shoppers in one of these segments */
+                                segments?: string[];
+                                /** @description Only answers asked of these strategies */
+                                strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                                /** @description Only these page contexts */
+                                contexts?: ("product_page" | "cart_page" | "homepage")[];
+                            };
+                            /** @enum {string} */
+                            action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                            /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                            condition?: {
+                                /** @description The field tested, e.g. "price" or "attributes.brand" */
+                                field: string;
+                                /** @enum {string} */
+                                op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                                /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                                value?: (string | number | boolean | null) | (string | number)[];
+                            } | {
+                                and: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                or: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                /** @description A nested condition (same shape) */
+                                not: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                            schedule?: {
+                                /** Format: date-time */
+                                from?: string;
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                            factor?: number;
+                            /** @description pin: the products, placed when available and not excluded */
+                            productIds?: string[];
+                            /** @description pin: 1-based, one per product */
+                            positions?: number[];
+                            /** @description diversify: at most this many items of one category (the rest move below) */
+                            maxPerCategory?: number;
+                            /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                            maxPer?: string;
+                            /** @description diversify: the cap for maxPer */
+                            max?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1RulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description active defaults to true, priority to 0, scope to everywhere */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Outdoor",
+                 *       "action": "filter",
+                 *       "active": true,
+                 *       "priority": 1,
+                 *       "scope": {
+                 *         "placements": [
+                 *           "product_page"
+                 *         ],
+                 *         "segments": [
+                 *           "example"
+                 *         ],
+                 *         "strategies": [
+                 *           "collaborative"
+                 *         ],
+                 *         "contexts": [
+                 *           "product_page"
+                 *         ]
+                 *       },
+                 *       "condition": {
+                 *         "field": "example",
+                 *         "op": "eq"
+                 *       },
+                 *       "schedule": {
+                 *         "from": "2026-03-01T12:00:00.000Z",
+                 *         "to": "2026-03-01T12:00:00.000Z"
+                 *       },
+                 *       "factor": 1,
+                 *       "productIds": [
+                 *         "sku-1042"
+                 *       ],
+                 *       "positions": [
+                 *         1
+                 *       ],
+                 *       "maxPerCategory": 1,
+                 *       "maxPer": "example",
+                 *       "max": 1
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                    /** @description Off: stored but never applied */
+                    active?: boolean;
+                    /** @description Higher runs first within its stage; decides which pin keeps a contested position */
+                    priority?: number;
+                    /** @description Where the rule applies; every list given must match */
+                    scope?: {
+                        /** @description Only these placements (none listed: every one) */
+                        placements?: string[];
+                        /** @description Only shoppers in one of these segments */
+                        segments?: string[];
+                        /** @description Only answers asked of these strategies */
+                        strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                        /** @description Only these page contexts */
+                        contexts?: ("product_page" | "cart_page" | "homepage")[];
+                    };
+                    /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                    condition?: {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        or: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: {
+                            [key: string]: unknown;
+                        };
+                    };
+                    /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                    schedule?: {
+                        /** Format: date-time */
+                        from?: string;
+                        /** Format: date-time */
+                        to?: string;
+                    };
+                    /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                    factor?: number;
+                    /** @description pin: the products, placed when available and not excluded */
+                    productIds?: string[];
+                    /** @description pin: 1-based, one per product */
+                    positions?: number[];
+                    /** @description diversify: at most this many items of one category (the rest move below) */
+                    maxPerCategory?: number;
+                    /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                    maxPer?: string;
+                    /** @description diversify: the cap for maxPer */
+                    max?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "active": true,
+                     *         "priority": 1,
+                     *         "scope": {},
+                     *         "action": "filter",
+                     *         "condition": {
+                     *           "field": "example",
+                     *           "op": "eq"
+                     *         },
+                     *         "schedule": {},
+                     *         "factor": 1,
+                     *         "productIds": [
+                     *           "sku-1042"
+                     *         ],
+                     *         "positions": [
+                     *           1
+                     *         ],
+                     *         "maxPerCategory": 1,
+                     *         "maxPer": "example",
+                     *         "max": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            active: boolean;
+                            priority: number;
+                            /** @description Where the rule applies; every list given must match */
+                            scope: {
+                                /** @description Only these placements (none listed: every one) */
+                                placements?: string[];
+                                /** @description Only shoppers in one of these segments */
+                                segments?: string[];
+                                /** @description Only answers asked of these strategies */
+                                strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                                /** @description Only these page contexts */
+                                contexts?: ("product_page" | "cart_page" | "homepage")[];
+                            };
+                            /** @enum {string} */
+                            action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                            /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                            condition?: {
+                                /** @description The field tested, e.g. "price" or "attributes.brand" */
+                                field: string;
+                                /** @enum {string} */
+                                op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                                /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                                value?: (string | number | boolean | null) | (string | number)[];
+                            } | {
+                                and: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                or: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                /** @description A nested condition (same shape) */
+                                not: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                            schedule?: {
+                                /** Format: date-time */
+                                from?: string;
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                            factor?: number;
+                            /** @description pin: the products, placed when available and not excluded */
+                            productIds?: string[];
+                            /** @description pin: 1-based, one per product */
+                            positions?: number[];
+                            /** @description diversify: at most this many items of one category (the rest move below) */
+                            maxPerCategory?: number;
+                            /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                            maxPer?: string;
+                            /** @description diversify: the cap for maxPer */
+                            max?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1RulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchApiV1RulesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 3f9a2c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Changes only the fields given; a field set to null is removed (schedule, condition, action parameters) */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Outdoor",
+                 *       "action": "filter",
+                 *       "active": true,
+                 *       "priority": 1,
+                 *       "scope": {
+                 *         "placements": [
+                 *           "product_page"
+                 *         ],
+                 *         "segments": [
+                 *           "example"
+                 *         ],
+                 *         "strategies": [
+                 *           "collaborative"
+                 *         ],
+                 *         "contexts": [
+                 *           "product_page"
+                 *         ]
+                 *       },
+                 *       "condition": {
+                 *         "field": "example",
+                 *         "op": "eq"
+                 *       },
+                 *       "schedule": {},
+                 *       "factor": 1,
+                 *       "productIds": [
+                 *         "sku-1042"
+                 *       ],
+                 *       "positions": [
+                 *         1
+                 *       ],
+                 *       "maxPerCategory": 1,
+                 *       "maxPer": "example",
+                 *       "max": 1
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    action?: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                    /** @description Off: stored but never applied */
+                    active?: boolean;
+                    /** @description Higher runs first within its stage; decides which pin keeps a contested position */
+                    priority?: number;
+                    /** @description Where the rule applies; every list given must match */
+                    scope?: {
+                        /** @description Only these placements (none listed: every one) */
+                        placements?: string[];
+                        /** @description Only shoppers in one of these segments */
+                        segments?: string[];
+                        /** @description Only answers asked of these strategies */
+                        strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                        /** @description Only these page contexts */
+                        contexts?: ("product_page" | "cart_page" | "homepage")[];
+                    };
+                    condition?: ({
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        or: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: {
+                            [key: string]: unknown;
+                        };
+                    }) | null;
+                    schedule?: {
+                        /** Format: date-time */
+                        from?: string;
+                        /** Format: date-time */
+                        to?: string;
+                    } | null;
+                    factor?: number | null;
+                    productIds?: string[] | null;
+                    positions?: number[] | null;
+                    maxPerCategory?: number | null;
+                    maxPer?: string | null;
+                    max?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "id": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "active": true,
+                     *         "priority": 1,
+                     *         "scope": {},
+                     *         "action": "filter",
+                     *         "condition": {
+                     *           "field": "example",
+                     *           "op": "eq"
+                     *         },
+                     *         "schedule": {},
+                     *         "factor": 1,
+                     *         "productIds": [
+                     *           "sku-1042"
+                     *         ],
+                     *         "positions": [
+                     *           1
+                     *         ],
+                     *         "maxPerCategory": 1,
+                     *         "maxPer": "example",
+                     *         "max": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            id: string;
+                            name: string;
+                            active: boolean;
+                            priority: number;
+                            /** @description Where the rule applies; every list given must match */
+                            scope: {
+                                /** @description Only these placements (none listed: every one) */
+                                placements?: string[];
+                                /** @description Only shoppers in one of these segments */
+                                segments?: string[];
+                                /** @description Only answers asked of these strategies */
+                                strategies?: ("collaborative" | "content_based" | "trending" | "frequently_bought_together")[];
+                                /** @description Only these page contexts */
+                                contexts?: ("product_page" | "cart_page" | "homepage")[];
+                            };
+                            /** @enum {string} */
+                            action: "filter" | "exclude" | "boost" | "bury" | "pin" | "diversify";
+                            /** @description Which items the rule acts on: { "field": "price", "op": "lt", "value": 50 }, { "and": [...] }, { "or": [...] } or { "not": {...} }. Fields: category, price, available, createdAt, productId, attributes.<name>. Ops: eq ne gt gte lt lte in nin contains exists. A value starting with "$" is a request parameter: $context.productId, $product.category, $product.price, $product.attributes.<name> (optionally scaled, "$product.price*0.7"), $user.segment (the shopper's segments). Up to 8 levels, 64 parts, lists of 500, strings of 200 characters. */
+                            condition?: {
+                                /** @description The field tested, e.g. "price" or "attributes.brand" */
+                                field: string;
+                                /** @enum {string} */
+                                op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                                /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                                value?: (string | number | boolean | null) | (string | number)[];
+                            } | {
+                                and: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                or: {
+                                    [key: string]: unknown;
+                                }[];
+                            } | {
+                                /** @description A nested condition (same shape) */
+                                not: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            /** @description On from `from` (inclusive) until `to` (exclusive), by the server clock; either may be left open */
+                            schedule?: {
+                                /** Format: date-time */
+                                from?: string;
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            /** @description boost: multiplies matching scores by it; bury: divides them by it */
+                            factor?: number;
+                            /** @description pin: the products, placed when available and not excluded */
+                            productIds?: string[];
+                            /** @description pin: 1-based, one per product */
+                            positions?: number[];
+                            /** @description diversify: at most this many items of one category (the rest move below) */
+                            maxPerCategory?: number;
+                            /** @description diversify: the field capped, "category" or "attributes.<name>" */
+                            maxPer?: string;
+                            /** @description diversify: the cap for maxPer */
+                            max?: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/rules/:id",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/rules/:id"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/rules/:id"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

@@ -2,7 +2,8 @@ import type { UsageRecorder } from '../api-keys/usage.ts'
 import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { Elysia } from 'elysia'
-import { ACCESS, type authGuards } from '../../http/auth.ts'
+import { ACCESS, type authGuards, WRITE_REQUIRED } from '../../http/auth.ts'
+import { Forbidden } from '../../errors.ts'
 import { requestInfo } from '../../http/request-context.ts'
 import { jsonResponse } from '../../http/preserialized.ts'
 import type { ServiceMetrics } from '../../infra/metrics.ts'
@@ -39,6 +40,11 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
   return new Elysia({ tags: ['Recommendations'] })
     .use(guards)
     .get('/recommendations', async ({ principal, query, request }) => {
+      if (query.explain) {
+        if (principal.permissions !== 'write') throw new Forbidden(`explain=true: ${WRITE_REQUIRED}`)
+        const s = await recs.explain(principal.tenantId, principal.config, query)
+        return { data: s.items!, meta: metaOf(s, requestInfo(request)?.id ?? ''), explain: s.trace }
+      }
       const t0 = performance.now()
       const s = await recs.recommend(principal.tenantId, principal.config, query)
       usage?.tally(principal.tenantId, principal.keyId, 'recommendationRequests')
@@ -61,8 +67,8 @@ export function recommendationRoutes(recs: RecommendationService, guards: Return
       return { data: s.items!, meta: metaOf(s, requestId) } // without its serialised form, a list comes as values
     }, {
       tenant: 'read', query: RecommendationModel.query,
-      response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta }), ...problems(400, 401, 403, 429, 503) },
-      detail: { summary: 'Recommendations for a shopper, each with a score and the reason it is there', description: ACCESS.read, security },
+      response: { 200: T.Object({ data: T.Array(RecommendationModel.item), meta: RecommendationModel.meta, explain: T.Optional(RecommendationModel.explain) }), ...problems(400, 401, 403, 429, 503) },
+      detail: { summary: 'Recommendations for a shopper, each with a score and the reason it is there', description: `${ACCESS.read} explain=true needs a write key or an admin token.`, security },
     })
     .post('/models/rebuild', async ({ principal, status }) => status(202, { data: await recs.requestRebuild(principal.tenantId) }), {
       tenant: 'write',

@@ -1,5 +1,6 @@
 import { type Static, t } from 'elysia'
 import type { ModelEvaluation } from '../../engine/tune.ts'
+import type { RulesTrace } from '../../engine/rules/trace.ts'
 import { DateTime, Literals, QueryEnum, T } from '../../http/schemas.ts'
 import { CART_MAX_ITEMS } from '../../engine/strategies/cart.ts'
 import { CONTEXTS, STRATEGIES } from '../../vocabulary.ts'
@@ -24,6 +25,27 @@ const Evaluation = T.Object({
   evaluatedAt: DateTime,
 })
 
+const RuleRef = T.Object({
+  id: T.String(), name: T.String(),
+  effect: Literals(['boosted', 'buried', 'demoted', 'pinned', 'moved_up', 'removed'] as const),
+}, { description: 'moved_up: the item rose because the rule removed items above it' })
+
+/** engine/rules/trace.ts RulesTrace (checked against it below). */
+const Explain = T.Object({
+  rules: T.Array(T.Object({
+    id: T.String(), name: T.String(), action: T.String(), applied: T.Boolean(),
+    skipped: T.Optional(Literals(['inactive', 'schedule', 'scope'] as const)),
+  }), { description: "Each of the tenant's rules, and why one did not run" }),
+  hardExclusions: T.Object({ contextProduct: T.Union([T.String(), T.Null()]), cart: T.Integer(), purchased: T.Integer(), unavailable: T.Integer() }),
+  candidates: T.Array(T.Object({ productId: T.String(), score: T.Number(), reason: T.String(), source: Literals(['strategy', 'fallback', 'refill'] as const) }), { description: 'Every candidate the rules saw, in rank order, scored before them' }),
+  before: T.Array(T.String(), { description: 'The answer without rules' }),
+  steps: T.Array(T.Object({
+    stage: Literals(['filter', 'boost', 'diversify', 'pin'] as const), ruleId: T.String(), ruleName: T.String(), productId: T.String(),
+    effect: Literals(['boosted', 'buried', 'demoted', 'pinned', 'moved_up', 'removed'] as const),
+    from: T.Optional(T.Integer({ description: '1-based position before the step' })), to: T.Optional(T.Integer({ description: '1-based position after it' })),
+  })),
+}, { description: 'With explain=true: what the merchandising rules saw and did' })
+
 export const RecommendationModel = {
   query: t.Object({
     userId: t.String({ minLength: 1, maxLength: 256, description: 'Your id for the shopper (any stable string; anonymous ids work)' }),
@@ -36,11 +58,14 @@ export const RecommendationModel = {
     placement: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
     limit: t.Integer({ minimum: 1, maximum: 50, default: 8 }),
     strategy: t.Optional(QueryEnum(STRATEGIES, { description: "Overrides the tenant's defaultStrategy" })),
+    explain: t.Optional(t.Boolean({ description: 'Also return `explain`: the candidates considered and which merchandising rule removed or moved what. Write key or admin only (a read key gets 403); worked out afresh (never cached) and outside experiments.' })),
   }),
   item: T.Object({
     productId: T.String(), name: T.String(), imageUrl: T.Union([T.String(), T.Null()]), price: T.Union([T.Number(), T.Null()]),
-    url: T.Union([T.String(), T.Null()]), score: T.Number({ minimum: 0, maximum: 1 }), reason: T.String(),
+    url: T.Union([T.String(), T.Null()]), score: T.Number({ minimum: 0, maximum: 1 }), reason: T.String({ description: "The algorithm's reason (rules never change it)" }),
+    rules: T.Optional(T.Array(RuleRef, { description: 'The merchandising rules that moved this item' })),
   }),
+  explain: Explain,
   meta: T.Object({
     strategy: T.String({ description: 'What actually ran, e.g. trending_fallback on cold start' }),
     // The page context that shaped the answer: product_page when a productId anchored it, cart_page for a cart, else homepage.
@@ -62,3 +87,5 @@ export const RecommendationModel = {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const _sameEvaluation: Same<Static<typeof Evaluation>, ModelEvaluation> = true
 void _sameEvaluation
+const _sameTrace: Same<Static<typeof Explain>, RulesTrace> = true
+void _sameTrace

@@ -15,6 +15,9 @@ import type { InMemoryFirst } from '../../in-memory-first.ts'
 import { pageOf } from '../../engine/page-context.ts'
 import { drawsOnHistory, fitsShopper, recommend, sameForEveryShopper } from '../../engine/recommend.ts'
 import type { RecommendRequest, RecommendResult, StrategyName, TenantModel, UserState } from '../../engine/types.ts'
+import { EMPTY_RULE_BOOK, rulesFor, rulesKey, skipReason, type RuleBook } from '../../engine/rules/select.ts'
+import type { ServingRule } from '../../engine/rules/rule.ts'
+import type { RulesTrace } from '../../engine/rules/trace.ts'
 import type { ModelStore } from '../../models/store.ts'
 import type { ModelEvaluation } from '../../engine/tune.ts'
 import { createExperimentServing } from '../experiments/serving.ts'
@@ -29,8 +32,16 @@ export interface RecommendQuery {
   userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName
   /** Comma-separated, as the query carries it (the route's schema bounds it). */
   cartProductIds?: string
+  /** The shopper's segments (undefined: unknown or none): rules scoped to segments, and `$user.segment`, read them. */
+  segments?: readonly string[]
 }
-export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
+export interface RecommendationDeps {
+  raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void
+  /** The tenant's merchandising rules (modules/rules). */
+  rules: { bookFor(tenantId: string): InMemoryFirst<RuleBook> }
+}
+/** An explained answer: the list as served, and what the rules saw and did. */
+export type Explained = Served & { trace: RulesTrace }
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 
@@ -58,10 +69,16 @@ export function createRecommendationService(d: RecommendationDeps) {
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel): RecommendRequest => ({
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel, rules?: readonly ServingRule[]): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
     eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model),
+    ...(q.segments ? { segments: q.segments } : {}), ...(rules?.length ? { rules } : {}),
   })
+  /** The tenant's rule book; unreadable (the database down, nothing cached), no rules: an answer beats none. */
+  const bookOf = (tenantId: string): InMemoryFirst<RuleBook> => {
+    const book = d.rules.bookFor(tenantId)
+    return book instanceof Promise ? book.catch((error) => { d.log.warn('recommendations: rules unreadable, serving without them', { tenantId, error }); return EMPTY_RULE_BOOK }) : book
+  }
 
   return {
     /** An experiment of this tenant changed: forget it on every instance. */
@@ -78,7 +95,13 @@ export function createRecommendationService(d: RecommendationDeps) {
       if (arm) strategy = arm.strategy
       let cartPart = cartKey(cart)
       if (cartPart instanceof Promise) cartPart = await cartPart
-      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      let book = bookOf(tenantId)
+      if (book instanceof Promise) book = await book
+      // Answers key on the rules too: their version, the schedule window now is in, the segments they read (rules/select.ts).
+      const now = d.clock().getTime()
+      const rules = book.rules.length ? rulesFor(book, now, { placement: q.placement, segments: q.segments, strategy, context }) : undefined
+      const rulesPart = book.rules.length ? `|${rulesKey(book, now, q.segments)}|${q.placement ?? ''}` : ''
+      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|') + rulesPart
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -122,7 +145,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, rules), d.kernels, signals)
           shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
@@ -131,10 +154,44 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, rules), d.kernels, signals)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
+    },
+
+    /**
+     * An answer with the rules' trace (explain=true): worked out afresh, never from or into the answer
+     * cache, and outside experiments (no exposure is recorded): the placement's or tenant's strategy.
+     */
+    async explain(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Explained> {
+      const cart = cartIdsOf(q)
+      const context = pageOf({ productId: q.productId, context: q.context, cartProductIds: cart })
+      const strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
+      const [model, profile, book] = await Promise.all([d.store.get(tenantId), d.profiles.get(tenantId, q.userId), bookOf(tenantId)])
+      const user: UserState = profile ? (profile as UserState) : emptyUser
+      const now = d.clock().getTime()
+      const ruleRequest = { placement: q.placement, segments: q.segments, strategy, context }
+      const rules = rulesFor(book, now, ruleRequest)
+      const listed = book.rules.map((r) => {
+        const skipped = skipReason(r, now, ruleRequest)
+        return { id: r.id, name: r.name, action: r.action, applied: skipped === undefined, ...(skipped ? { skipped } : {}) }
+      })
+      const emptyTrace = (items: { productId: string }[]): RulesTrace => ({
+        rules: listed, hardExclusions: { contextProduct: q.productId ?? null, cart: cart?.length ?? 0, purchased: 0, unavailable: 0 },
+        candidates: [], before: items.map((x) => x.productId), steps: [],
+      })
+      if (!model) {
+        const served = await this.recommend(tenantId, config, { ...q, strategy })
+        return { ...served, cached: false, trace: emptyTrace(served.items ?? []) }
+      }
+      let view = live.view(tenantId, model, config)
+      if (view instanceof Promise) view = await view
+      let partners = strategy === 'frequently_bought_together' && q.productId !== undefined ? live.partners(tenantId, model, view, q.productId) : undefined
+      if (partners instanceof Promise) partners = await partners
+      const result = recommend(model, user, { ...engineRequest(config, q, strategy, cart, model, rules), explain: true }, d.kernels, { signals: view.signals, partners })
+      const trace = result.trace ? { ...result.trace, rules: listed } : emptyTrace(result.items)
+      return { items: result.items, strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, trace }
     },
 
     /** Writes the shared entries still waiting (at shutdown). */
