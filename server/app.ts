@@ -45,6 +45,8 @@ import { tenantRoutes } from './modules/tenants/index.ts'
 import { shopperRoutes } from './modules/shoppers/index.ts'
 import { createShopperService } from './modules/shoppers/service.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
+import { segmentRoutes } from './modules/segments/index.ts'
+import { createSegmentService } from './modules/segments/service.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
 import { emailRoutes, trackedLinkRoutes } from './modules/email/index.ts'
@@ -139,8 +141,9 @@ export async function createServices(parts: AppParts) {
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
+  const segments = createSegmentService({ raw: database.raw, cache, clock, profiles, models })
   const recommendations = createRecommendationService({
-    raw: database.raw, store: models, profiles, cache, kernels, clock, log,
+    raw: database.raw, store: models, profiles, cache, kernels, clock, log, segments,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // Serving reads running experiments from a short per-instance cache, which every change clears everywhere;
@@ -148,6 +151,7 @@ export async function createServices(parts: AppParts) {
   const experimentDeps: Omit<ExperimentDeps, 'db' | 'raw'> = {
     clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
     setStrategy: (tenantId, placement, strategy) => tenants.setStrategy(tenantId, placement, strategy as TenantConfig['defaultStrategy']),
+    segmentExists: (tenantId, key) => segments.exists(tenantId, key),
   }
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
@@ -211,7 +215,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
+    services: { auth, tenants, apiKeys, usage, events, committer, catalog, recommendations, segments, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -223,7 +227,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email } = wired.services
+  const { auth, tenants, apiKeys, events, catalog, recommendations, worker, folds, experiments, widgets, shoppers, imports, email, segments } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -258,6 +262,7 @@ export async function createApp(parts: AppParts) {
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards, exports))
       .use(shopperRoutes(shoppers, guards))
+      .use(segmentRoutes(segments, guards))
       .use(importRoutes(imports, guards))
       .use(widgetRoutes(widgets, guards)))
 

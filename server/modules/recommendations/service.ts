@@ -22,6 +22,7 @@ import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { createAnswerCache, type Served, type ServedMeta } from './answer-cache.ts'
 import { createLiveSignals } from './live-signals.ts'
+import type { SegmentService } from '../segments/service.ts'
 import { newArrivalsBeforeModel } from './new-arrivals.ts'
 
 export type { Served } from './answer-cache.ts'
@@ -30,7 +31,11 @@ export interface RecommendQuery {
   /** Comma-separated, as the query carries it (the route's schema bounds it). */
   cartProductIds?: string
 }
-export interface RecommendationDeps { raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void }
+export interface RecommendationDeps {
+  raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void
+  /** Which segments a shopper is in, from the profile and model serving holds already. */
+  segments: Pick<SegmentService, 'membership'>
+}
 
 const emptyUser: UserState = { recent: [], purchased: [], eventCount: 0 }
 
@@ -58,10 +63,27 @@ export function createRecommendationService(d: RecommendationDeps) {
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel): RecommendRequest => ({
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel, segments?: readonly string[]): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
-    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model),
+    eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model), ...(segments ? { segments } : {}),
   })
+  /**
+   * The shopper's segments, worked out only for a tenant whose segment strategies (or a segment-scoped experiment)
+   * read them: from the profile and model serving reads anyway (both cached, so asking for them first costs no
+   * second read). Undefined when they cannot be read: no segment strategy applies then.
+   */
+  const shopperSegments = async (tenantId: string, userId: string): Promise<string[] | undefined> => {
+    try {
+      let model = d.store.get(tenantId)
+      if (model instanceof Promise) model = await model
+      let profile = d.profiles.get(tenantId, userId)
+      if (profile instanceof Promise) profile = await profile
+      const found = d.segments.membership(tenantId, profile, model)
+      return found instanceof Promise ? await found : found
+    } catch {
+      return undefined
+    }
+  }
 
   return {
     /** An experiment of this tenant changed: forget it on every instance. */
@@ -71,14 +93,23 @@ export function createRecommendationService(d: RecommendationDeps) {
       const cart = cartIdsOf(q)
       const page = { productId: q.productId, context: q.context, cartProductIds: cart }
       const context = pageOf(page)
-      // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
+      // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy
+      // (a segment-scoped one enrols only the segment's shoppers); then the first segment strategy that matches.
+      let segments: string[] | undefined
+      const segmentsOnce = async () => (segments ??= await shopperSegments(tenantId, q.userId))
       let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
-      const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
+      const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId, async (segment) => (await segmentsOnce())?.includes(segment) ?? false)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
+      let segment: string | undefined
+      if (!q.strategy && !arm && config.segmentStrategies.length) {
+        const mine = await segmentsOnce()
+        const chosen = mine && config.segmentStrategies.find((s) => (s.placement === undefined || s.placement === q.placement) && mine.includes(s.segment))
+        if (chosen) { strategy = chosen.strategy; segment = chosen.segment }
+      }
       let cartPart = cartKey(cart)
       if (cartPart instanceof Promise) cartPart = await cartPart
-      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|')
+      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : '', segment ?? ''].join('|')
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -95,7 +126,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
         const last = await answers.last(slot) ?? await answers.last(answers.commonSlot(tenantId, params))
-        if (last) return { ...last.served, cached: true, stale: true, experiment }
+        if (last) return { ...last.served, cached: true, stale: true, experiment, segment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }
@@ -107,7 +138,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // as they are read), or honestly nothing when there is no catalog either.
         const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
         const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart, arrivals), d.kernels)
-        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment }
+        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment, segment }
       }
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
@@ -122,8 +153,8 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
-          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, segments), d.kernels, signals)
+          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
         // This shopper bought one of its items: their own answer, worked out and cached below.
@@ -131,8 +162,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model), d.kernels, signals)
-      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, segments), d.kernels, signals)
+      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
     },
