@@ -202,7 +202,7 @@ export async function createServices(parts: AppParts) {
   })
   void imports.recover().catch((error) => log.warn('imports: could not recover after a restart', { error }))
 
-  const analytics = createAnalyticsService({ raw: database.raw, clock })
+  const analytics = createAnalyticsService({ raw: database.raw, clock, segments })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
 

@@ -197,6 +197,25 @@ for (const name of BACKENDS) {
       expect(bad.status).toBe(400)
     })
 
+    test('analytics: recommendation traffic per segment, shoppers counted in the segments they are in now', async () => {
+      const k = await withCatalog()
+      const shown = (u: string, n: number, placement = 'home') => Array.from({ length: n }, (_, i) => ({ eventType: 'recommendation_impressed', userId: u, productId: `p${i}`, placement, strategy: 'collaborative' }))
+      await send(k.writeKey, [
+        ...shown('buyer-1', 4), { eventType: 'recommendation_clicked', userId: 'buyer-1', productId: 'p1', placement: 'home', strategy: 'collaborative' },
+        { eventType: 'purchase', userId: 'buyer-1', productId: 'p1', metadata: { price: 10 } },
+        ...shown('looker', 6), ...shown('looker', 2, 'pdp').map((e) => ({ ...e, productId: `p${e.productId.slice(1)}x` })),
+      ])
+      const r = await t.req('GET', '/api/v1/analytics/segments?range=7d', { token: k.token, tenant: k.tenantId })
+      expect(r.status).toBe(200)
+      const by = Object.fromEntries(r.body.data.map((x: { segment: string }) => [x.segment, x]))
+      expect(by.buyer).toEqual({ segment: 'buyer', shoppers: 1, impressions: 4, clicks: 1, ctr: 0.25 })
+      expect(by.new_visitor).toMatchObject({ shoppers: 0, impressions: 0 })
+      expect(r.body.meta).toMatchObject({ shoppers: 2, complete: true, membership: 'now' })
+      const home = await t.req('GET', '/api/v1/analytics/segments?range=7d&placement=pdp', { token: k.token, tenant: k.tenantId })
+      expect(home.body.meta.shoppers).toBe(1)
+      expectProblem(await t.req('GET', '/api/v1/analytics/segments', { key: k.writeKey }), 403)
+    })
+
     test('a segment-scoped experiment enrols only the segment\'s shoppers; its results count only them', async () => {
       const k = await withCatalog()
       await send(k.writeKey, Array.from({ length: 6 }, (_, u) => ({ eventType: 'product_viewed', userId: `s${u}`, productId: `p${u}` })))

@@ -95,6 +95,22 @@ export function createSegmentService(d: SegmentDeps) {
       return segmentsOf(await segmentsFor(tenantId, model), profile, d.clock().getTime(), model)
     },
 
+    /** Every segment key of the tenant, and which of them each of these shoppers is in now (analytics). */
+    async membershipOf(tenantId: string, userIds: readonly string[]): Promise<{ keys: string[]; of: Map<string, string[]> }> {
+      const model = await modelOf(tenantId)
+      const list = await segmentsFor(tenantId, model)
+      const now = d.clock().getTime()
+      const of = new Map<string, string[]>()
+      for (let i = 0; i < userIds.length; i += 1000) {
+        const chunk = userIds.slice(i, i + 1000)
+        const profiles = await activeProfiles(d.raw, tenantId, new Date(0), chunk.length, chunk)
+        // A shopper with impressions but no stored profile (erased since) is a new visitor now.
+        for (const u of chunk) of.set(u, segmentsOf(list, profiles.get(u), now, model))
+      }
+      const stored = (await listSegments(d.raw, tenantId)).map((r) => r.key)
+      return { keys: [...BUILT_IN_SEGMENTS, ...stored], of }
+    },
+
     /** Whether the tenant has this segment (built-in or its own). */
     async exists(tenantId: string, key: string): Promise<boolean> {
       return isBuiltIn(key) || (await findSegment(d.raw, tenantId, key)) !== undefined
