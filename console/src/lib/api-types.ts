@@ -697,6 +697,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendation impressions, clicks and CTR per shopper segment
+         * @description Admin access token plus X-Tenant-ID naming one of your tenants. Counted from the raw impression and click events of the range, each shopper in the segments they are in now (membership is evaluated at request time, not stored with events); a shopper in several segments counts in each; the 20,000 shoppers with most impressions are counted (meta.complete). Conversions are not split by segment.
+         */
+        get: operations["getApiV1AnalyticsSegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/placements": {
         parameters: {
             query?: never;
@@ -912,6 +932,98 @@ export interface paths {
          * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Accepted at once (202) and done in the background within a minute, in short batches; GET /users/{userId} answers 404 once everything is gone (if it still answers 200 after a minute, send DELETE again). 404 when nothing is stored for that userId (never seen, or erased already). Rollups and the model keep only anonymous counts. Events sent for the same userId afterwards start a new profile.
          */
         delete: operations["deleteApiV1UsersByUserId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/traits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a shopper's traits (tier, country, …): merged into what they hold; segments test them as traits.<name>
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Events may carry traits too, as metadata.traits (same rules). A null value removes a trait. A shopper never seen before gets a profile with no events (still in new_visitor). Segment membership reflects the write at once.
+         */
+        post: operations["postApiV1UsersByUserIdTraits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segments: the built-in ones, then the tenant's by key; ?sizes=true counts the shoppers in each (last 30 days)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        get: operations["getApiV1Segments"];
+        put?: never;
+        /**
+         * Create a segment: { key, name, conditions } over the shopper's profile
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A 400 names the bad path of the conditions (conditions.and[1].op). 409 when the key is taken or built in. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        post: operations["postApiV1Segments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One segment
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        get: operations["getApiV1SegmentsByKey"];
+        /**
+         * Replace a segment's name and conditions (its key stays)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Serving uses the change within a second on every instance. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        put: operations["putApiV1SegmentsByKey"];
+        post?: never;
+        /**
+         * Delete a segment
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Segment strategies and experiments naming it match nobody from then on. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        delete: operations["deleteApiV1SegmentsByKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shopper's segments now, from their live profile (an event counts as soon as it is accepted)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A shopper never seen is a new_visitor.
+         */
+        get: operations["getApiV1UsersByUserIdSegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1997,6 +2109,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -2123,6 +2243,13 @@ export interface operations {
                                 borderRadius?: number;
                             };
                         };
+                        /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                        segmentStrategies?: {
+                            /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                            segment: string;
+                            placement?: string;
+                            strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        }[];
                         placementStrategies?: {
                             [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                         };
@@ -2197,6 +2324,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -2351,6 +2486,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -2472,6 +2615,13 @@ export interface operations {
                                 borderRadius?: number;
                             };
                         };
+                        /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                        segmentStrategies?: {
+                            /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                            segment: string;
+                            placement?: string;
+                            strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        }[];
                         placementStrategies?: {
                             [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                         };
@@ -2548,6 +2698,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -2721,6 +2879,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -4080,6 +4246,8 @@ export interface operations {
                                 /** @description the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise */
                                 variant: string;
                             };
+                            /** @description The shopper's segment whose entry in the tenant's segmentStrategies chose the strategy (absent when none did) */
+                            segment?: string;
                         };
                     };
                 };
@@ -4764,6 +4932,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -4892,6 +5062,8 @@ export interface operations {
                     }[];
                     /** @description null: every placement */
                     placement?: string | null;
+                    /** @description A segment key (GET /segments): only shoppers in the segment when served are enrolled and exposed, so results count only them. null: everyone */
+                    segment?: string | null;
                     /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
                     analysis?: "sequential" | "fixed";
                     /** @description users per arm: required for fixed (its horizon); tunes sequential (default 35,000) */
@@ -4934,6 +5106,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -5184,6 +5358,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -5501,6 +5677,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -5996,6 +6174,8 @@ export interface operations {
                                 guardrails: string[];
                                 cuped: boolean;
                                 placement: string | null;
+                                /** @description the segment it enrols, null: everyone */
+                                segment: string | null;
                                 /** @enum {string} */
                                 status: "draft" | "running" | "paused" | "completed";
                                 /** Format: date-time */
@@ -6377,6 +6557,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -6549,6 +6731,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -6721,6 +6905,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -6893,6 +7079,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -7313,6 +7501,135 @@ export interface operations {
                             range: "7d" | "30d" | "90d" | "custom";
                             /** @enum {string} */
                             by: "recommended" | "clicked";
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1AnalyticsSegments: {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description every segment of the tenant (built-ins first); a shopper in several segments counts in each */
+                        data: {
+                            segment: string;
+                            shoppers: number;
+                            impressions: number;
+                            clicks: number;
+                            /** @description clicks / impressions (0 when there were no impressions) */
+                            ctr: number;
+                        }[];
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                            /** @description shoppers with recommendation impressions or clicks in the range that were counted */
+                            shoppers: number;
+                            /** @description false when more shoppers had traffic than are counted (the ones with most impressions are) */
+                            complete: boolean;
+                            /**
+                             * @description segments are the shoppers' segments at the time of the request, not of each impression
+                             * @constant
+                             */
+                            membership: "now";
                         };
                     };
                 };
@@ -9171,6 +9488,965 @@ export interface operations {
             };
             /** @description RFC 7807 problem document (application/problem+json) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1UsersByUserIdTraits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Up to 50 traits: names of letters, digits, _ and - (≤ 64), values strings (≤ 200 characters), numbers or booleans; null removes a trait. A shopper holds at most 50. */
+                    traits: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            userId: string;
+                            /** @description The shopper's traits after the write */
+                            traits: {
+                                [key: string]: string | number | boolean;
+                            };
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1Segments: {
+        parameters: {
+            query?: {
+                sizes?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        }[];
+                        meta?: {
+                            sizes?: {
+                                days: number;
+                                /** @description Shoppers active in those days that were counted */
+                                counted: number;
+                                /** @description false when more than 20,000 were active: the sizes count the most recent ones */
+                                complete: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postApiV1Segments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Lower-case letters, digits, _ and -, up to 64 characters; not a built-in key (new_visitor, returning, buyer, high_value) */
+                    key: string;
+                    name: string;
+                    /** @description Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields eventCount, purchaseCount, totalSpend, averageOrderValue, spendLast90Days, daysSinceFirstSeen, daysSinceLastPurchase, categoriesViewed and traits.<name>, with eq ne gt gte lt lte in nin contains exists. Days are whole days; a shopper with no purchase has no daysSinceLastPurchase or averageOrderValue (comparisons with them are false). categoriesViewed: the categories of the products among their newest 100 interactions. */
+                    conditions: {
+                        [key: string]: unknown;
+                    } | {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: Record<string, never>[];
+                    } | {
+                        or: Record<string, never>[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: Record<string, never>;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 201 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description When given, the key in the path */
+                    key?: string;
+                    name: string;
+                    /** @description Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields eventCount, purchaseCount, totalSpend, averageOrderValue, spendLast90Days, daysSinceFirstSeen, daysSinceLastPurchase, categoriesViewed and traits.<name>, with eq ne gt gte lt lte in nin contains exists. Days are whole days; a shopper with no purchase has no daysSinceLastPurchase or averageOrderValue (comparisons with them are false). categoriesViewed: the categories of the products among their newest 100 interactions. */
+                    conditions: {
+                        [key: string]: unknown;
+                    } | {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: Record<string, never>[];
+                    } | {
+                        or: Record<string, never>[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: Record<string, never>;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 204 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    type: unknown;
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getApiV1UsersByUserIdSegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Response for status 200 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            userId: string;
+                            /** @description Keys of the segments the shopper is in now, built-ins first */
+                            segments: string[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail: string;
+                        instance: string;
+                        errors?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 7807 problem document (application/problem+json) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,12 +12,12 @@ const BUILT_INS = `Built-in segments (${BUILT_IN_SEGMENTS.join(', ')}) are alway
 export function segmentRoutes(segments: SegmentService, guards: ReturnType<typeof authGuards>) {
   const list = new Elysia({ prefix: '/segments', tags: ['Segments'] })
     .use(guards)
-    .get('/', async ({ principal, query }) => segments.list(principal.tenantId, query.sizes === true), {
+    .get('', async ({ principal, query }) => segments.list(principal.tenantId, query.sizes === true), {
       tenant: 'write', query: SegmentModel.listQuery,
       response: { 200: T.Object({ data: T.Array(SegmentModel.segment), meta: T.Optional(SegmentModel.sizesMeta) }), ...problems(400, 401, 403, 429) },
       detail: { summary: 'Segments: the built-in ones, then the tenant\'s by key; ?sizes=true counts the shoppers in each (last 30 days)', description: `${ACCESS.write} ${BUILT_INS}`, security },
     })
-    .post('/', async ({ principal, body, status }) => status(201, { data: await segments.create(principal.tenantId, body) }), {
+    .post('', async ({ principal, body, status }) => status(201, { data: await segments.create(principal.tenantId, body) }), {
       tenant: 'write', body: SegmentModel.create,
       response: { 201: Envelope(SegmentModel.segment), ...problems(400, 401, 403, 409, 429) },
       detail: {

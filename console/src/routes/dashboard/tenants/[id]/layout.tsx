@@ -28,7 +28,7 @@ export const useTenant = routeLoader$(async (ev): Promise<Tenant> => {
 
 const SECTIONS = [
   ['', 'Overview'], ['/analytics', 'Analytics'], ['/catalog', 'Catalog'], ['/events', 'Events'],
-  ['/imports', 'Import data'], ['/experiments', 'Experiments'], ['/widgets', 'Widgets'], ['/api-keys', 'API keys'],
+  ['/imports', 'Import data'], ['/segments', 'Segments'], ['/experiments', 'Experiments'], ['/widgets', 'Widgets'], ['/api-keys', 'API keys'],
 ] as const
 
 export default component$(() => {
