@@ -12,11 +12,12 @@ export const SIZE_MAX_SHOPPERS = 20_000
 export const SEGMENT_KEY = '^[a-z0-9][a-z0-9_-]{0,63}$'
 const Key = T.String({ pattern: SEGMENT_KEY, description: 'Lower-case letters, digits, _ and -, up to 64 characters; not a built-in key (' + BUILT_IN_SEGMENTS.join(', ') + ')' })
 const Name = T.String({ minLength: 1, maxLength: 100 })
+// Typed as Elysia's own TypeBox (Deno resolves the condition module's copy of the package apart).
 const Conditions = conditionBodySchema(
   'Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields '
   + `${PROFILE_FIELDS.join(', ')} and traits.<name>, with eq ne gt gte lt lte in nin contains exists. `
   + 'Days are whole days; a shopper with no purchase has no daysSinceLastPurchase or averageOrderValue (comparisons with them are false). '
-  + 'categoriesViewed: the categories of the products among their newest 100 interactions.')
+  + 'categoriesViewed: the categories of the products among their newest 100 interactions.') as unknown as ReturnType<typeof T.Unknown>
 
 export const SegmentModel = {
   params: t.Object({ key: t.String({ minLength: 1, maxLength: 64 }) }),
