@@ -58,16 +58,16 @@ export async function findProfiles(raw: RawSql, tenantId: string, userIds: reado
 }
 
 /** A shopper's profile as GET /users/:userId shows it: counts and the newest interactions. Undefined when none is stored. */
-export interface ProfileSummary { eventCount: number; purchasedCount: number; updatedAt: string; recent: RecentEvent[] }
+export interface ProfileSummary { eventCount: number; purchasedCount: number; updatedAt: string; recent: RecentEvent[]; traits: Record<string, string | number | boolean> }
 
 export async function profileSummary(raw: RawSql, tenantId: string, userId: string, recentLimit: number): Promise<ProfileSummary | undefined> {
-  const [row] = await raw.query<{ recent: unknown; event_count: number; purchased: number; updated_ms: number }>(
-    `select p.recent, p.event_count, (extract(epoch from p.updated_at) * 1000)::float8 as updated_ms,
+  const [row] = await raw.query<{ recent: unknown; event_count: number; purchased: number; updated_ms: number; traits: Record<string, string | number | boolean> }>(
+    `select p.recent, p.event_count, p.traits, (extract(epoch from p.updated_at) * 1000)::float8 as updated_ms,
        (select count(*) from user_purchases b where b.tenant_id = p.tenant_id and b.user_id = p.user_id)::int as purchased
      from user_profiles p where p.tenant_id = $1 and p.user_id = $2`, [tenantId, userId])
   if (!row) return undefined
   const recent = (row.recent as StoredRecent[]).map((x): RecentEvent => ({ productId: x.p, eventType: x.e, ts: x.t })).sort((a, b) => b.ts - a.ts).slice(0, recentLimit)
-  return { eventCount: row.event_count, purchasedCount: row.purchased, updatedAt: new Date(row.updated_ms).toISOString(), recent }
+  return { eventCount: row.event_count, purchasedCount: row.purchased, updatedAt: new Date(row.updated_ms).toISOString(), recent, traits: row.traits }
 }
 
 /** Whether the tenant stores a profile for this shopper (every stored event makes one). */

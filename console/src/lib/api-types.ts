@@ -9258,6 +9258,10 @@ export interface operations {
                             }[];
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description traits set by POST /users/{userId}/traits or metadata.traits */
+                            traits: {
+                                [key: string]: string | number | boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;

@@ -81,6 +81,7 @@ for (const name of BACKENDS) {
       expect(await segmentsOfUser(k.writeKey, 'cleo')).toEqual(['new_visitor', 'gold']) // traits alone: still no events
       expect((await t.req('POST', '/api/v1/users/cleo/traits', { key: k.writeKey, body: { traits: { tier: null } } })).body.data.traits).toEqual({ country: 'DE' })
       expect(await segmentsOfUser(k.writeKey, 'cleo')).toEqual(['new_visitor'])
+      expect((await t.req('GET', '/api/v1/users/cleo', { key: k.writeKey })).body.data).toMatchObject({ eventCount: 0, traits: { country: 'DE' } })
 
       await send(k.writeKey, [{ eventType: 'product_viewed', userId: 'dan', productId: 'p8', metadata: { traits: { tier: 'gold' } } }])
       expect(await segmentsOfUser(k.writeKey, 'dan')).toEqual(['gold'])

@@ -23,6 +23,7 @@ export const ShopperModel = {
     purchasedCount: T.Integer({ description: 'distinct products bought' }),
     recent: T.Array(T.Object({ productId: T.String(), eventType: T.String({ description: EVENT_TYPES.join(', ') }), timestamp: DateTime }), { description: `the newest ${SUMMARY_RECENT} interactions` }),
     updatedAt: DateTime,
+    traits: T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]), { description: 'traits set by POST /users/{userId}/traits or metadata.traits' }),
   }),
   traitsBody: Strict({ traits: Traits }),
   traits: T.Object({ userId: T.String(), traits: T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]), { description: "The shopper's traits after the write" }) }),

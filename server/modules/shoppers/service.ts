@@ -78,7 +78,7 @@ export function createShopperService(d: ShopperDeps) {
     async summary(tenantId: string, userId: string) {
       const s = await profileSummary(d.raw, tenantId, userId, SUMMARY_RECENT)
       if (!s) throw new NotFound(`No shopper "${userId}"`)
-      return { userId, eventCount: s.eventCount, purchasedCount: s.purchasedCount, updatedAt: s.updatedAt,
+      return { userId, eventCount: s.eventCount, purchasedCount: s.purchasedCount, updatedAt: s.updatedAt, traits: s.traits,
         recent: s.recent.map((r) => ({ productId: r.productId, eventType: r.eventType, timestamp: new Date(r.ts).toISOString() })) }
     },
 
