@@ -1,8 +1,11 @@
 // Issue 21, segments: traits (endpoint and event metadata), segments over the live profile, the built-ins,
 // per-segment strategies with meta.segment, segment-scoped experiments, and tenant isolation.
 import { describe, expect, test } from 'bun:test'
-import { BACKENDS } from '../../test/backends.ts'
-import { expectProblem, testApp, type TestApp } from '../../test/harness.ts'
+import { createApp } from '../../app.ts'
+import { loadConfig } from '../../config.ts'
+import { MemoryCache } from '../../infra/cache/memory.ts'
+import { backend, BACKENDS, quietLog } from '../../test/backends.ts'
+import { expectProblem, TEST_SECRETS, testApp } from '../../test/harness.ts'
 import { waitFor } from '../../test/wait-for.ts'
 import { profileFields, segmentsOf, compileSegments, spendOver } from './membership.ts'
 import type { UserProfile } from '../../../db/queries/profiles.ts'
@@ -197,6 +200,27 @@ for (const name of BACKENDS) {
       const bad = await t.req('PUT', `/api/v1/tenants/${k.tenantId}`, { token: k.token, body: { config: { segmentStrategies: [{ segment: 'buyer', strategy: 'nope' }] } } })
       expect(bad.status).toBe(400)
     })
+
+    test('a change made on one instance is used by another within a second (broadcast): segments and traits', async () => {
+      const { database, makeCache } = await backend(name)
+      const cache = name === 'pglite' ? new MemoryCache() : await makeCache()
+      const make = () => createApp({ config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' }), database, cache, log: quietLog, mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS })
+      const [one, two] = [await make(), await make()]
+      const k = await withCatalog()
+      const call = async (app: typeof one, method: string, path: string, body?: object) => {
+        const r = await app.handle(new Request(`http://localhost${path}`, { method, headers: { 'x-api-key': k.writeKey, 'content-type': 'application/json' }, body: body && JSON.stringify(body) }))
+        return r.status === 204 ? null : JSON.parse(await r.text())
+      }
+      await call(one, 'POST', '/api/v1/users/fay/traits', { traits: { tier: 'gold' } })
+      expect((await call(two, 'GET', '/api/v1/users/fay/segments')).data.segments).toEqual(['new_visitor'])
+      await call(one, 'POST', '/api/v1/segments', { key: 'gold', name: 'Gold', conditions: { field: 'traits.tier', op: 'eq', value: 'gold' } })
+      await waitFor('instance two sees the new segment', async () => (await call(two, 'GET', '/api/v1/users/fay/segments')).data.segments.includes('gold'), { timeoutMs: 1000 })
+      await call(one, 'PUT', '/api/v1/segments/gold', { name: 'Gold', conditions: { field: 'traits.tier', op: 'eq', value: 'platinum' } })
+      await waitFor('instance two drops the changed segment', async () => !(await call(two, 'GET', '/api/v1/users/fay/segments')).data.segments.includes('gold'), { timeoutMs: 1000 })
+      await call(one, 'POST', '/api/v1/users/fay/traits', { traits: { tier: 'platinum' } })
+      await waitFor('instance two reads the new trait', async () => (await call(two, 'GET', '/api/v1/users/fay/segments')).data.segments.includes('gold'), { timeoutMs: 1000 })
+      await Promise.all([one.shutdown(), two.shutdown()])
+    }, 30_000)
 
     test('analytics: recommendation traffic per segment, shoppers counted in the segments they are in now', async () => {
       const k = await withCatalog()
