@@ -70,9 +70,21 @@ export function profileFields(profile: UserProfile | undefined, now: number, mod
   }
 }
 
+// Per profile object (the same one while the profile cache holds it) and model: a walk over 100 interactions
+// is most of what membership costs (scripts/bench/segments.ts, BENCHMARKS.md).
+const categoriesMemo = new WeakMap<UserProfile, { model: TenantModel; categories: string[] }>()
+
 /** The categories of the products among the profile's kept interactions (the newest 100), as the model knows them. */
 function categoriesOf(p: UserProfile, model: TenantModel | undefined): string[] {
   if (!model || !p.recent.length) return []
+  const hit = categoriesMemo.get(p)
+  if (hit && hit.model === model) return hit.categories
+  const categories = walkCategories(p, model)
+  categoriesMemo.set(p, { model, categories })
+  return categories
+}
+
+function walkCategories(p: UserProfile, model: TenantModel): string[] {
   const byId = modelIndex(model).byId
   const out = new Set<string>()
   for (const r of p.recent) {
