@@ -12,6 +12,7 @@ export const SIZE_MAX_SHOPPERS = 20_000
 export const SEGMENT_KEY = '^[a-z0-9][a-z0-9_-]{0,63}$'
 const Key = T.String({ pattern: SEGMENT_KEY, description: 'Lower-case letters, digits, _ and -, up to 64 characters; not a built-in key (' + BUILT_IN_SEGMENTS.join(', ') + ')' })
 const Name = T.String({ minLength: 1, maxLength: 100 })
+const EXAMPLE = { and: [{ field: 'purchaseCount', op: 'gte', value: 3 }, { field: 'traits.tier', op: 'eq', value: 'gold' }] }
 // Typed as Elysia's own TypeBox (Deno resolves the condition module's copy of the package apart).
 const Conditions = conditionBodySchema(
   'Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields '
@@ -25,8 +26,8 @@ export const SegmentModel = {
   listQuery: t.Object({
     sizes: t.Optional(t.Boolean({ description: `Count the shoppers in each segment among those active in the last ${SIZE_DAYS} days (at most the ${SIZE_MAX_SHOPPERS.toLocaleString('en')} most recent)` })),
   }),
-  create: Strict({ key: Key, name: Name, conditions: Conditions }),
-  replace: Strict({ key: T.Optional(T.String({ description: 'When given, the key in the path' })), name: Name, conditions: Conditions }),
+  create: Strict({ key: Key, name: Name, conditions: Conditions }, { examples: [{ key: 'loyal', name: 'Loyal customers', conditions: EXAMPLE }] }),
+  replace: Strict({ key: T.Optional(T.String({ description: 'When given, the key in the path' })), name: Name, conditions: Conditions }, { examples: [{ name: 'Loyal customers', conditions: EXAMPLE }] }),
   segment: T.Object({
     key: T.String(), name: T.String(),
     conditions: T.Union([T.Unknown(), T.Null()], { description: 'The condition; for high_value, its current threshold (null before the first model build with a buyer)' }),

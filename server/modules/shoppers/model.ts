@@ -25,7 +25,7 @@ export const ShopperModel = {
     updatedAt: DateTime,
     traits: T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]), { description: 'traits set by POST /users/{userId}/traits or metadata.traits' }),
   }),
-  traitsBody: Strict({ traits: Traits }),
+  traitsBody: Strict({ traits: Traits }, { examples: [{ traits: { tier: 'gold', country: 'DE' } }] }),
   traits: T.Object({ userId: T.String(), traits: T.Record(T.String(), T.Union([T.String(), T.Number(), T.Boolean()]), { description: "The shopper's traits after the write" }) }),
   erasing: T.Object({ userId: T.String(), status: T.Literal('erasing') }),
 } as const
