@@ -1,5 +1,6 @@
 // Segments in Chromium: the list with the built-ins and sizes, a segment made with the fields (no JSON),
-// edited, one made with JSON, a bad condition explained at its field, delete; axe; another admin kept out.
+// edited, one made with JSON, a bad condition explained at its field, an experiment scoped to one, delete;
+// axe; another admin kept out.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { consoleHarness, expectNoAxeViolations, type ConsoleHarness, type SignedIn } from './harness.ts'
 import { seedCatalog, seedEvents } from './tenant-data.ts'
@@ -59,6 +60,16 @@ describe('segments page', () => {
     await page.getByRole('button', { name: 'Create segment' }).click()
     await page.locator('text=Segment "gold" saved.').waitFor()
     expect(await sizeOf(page, 'gold')).toBe('1')
+
+    // An experiment scoped to the segment, from the new-experiment form.
+    await page.goto(`/dashboard/tenants/${tenantId}/experiments/new`)
+    await page.getByLabel('Name').fill('Gold only')
+    await page.getByLabel('Shoppers (optional)').selectOption('gold')
+    await page.getByRole('button', { name: 'Launch experiment' }).click()
+    await page.waitForURL(/\/experiments\/[0-9a-f-]{36}$/)
+    const launched = (await h.t.req('GET', '/api/v1/experiments', { token: s.token, tenant: tenantId })).body.data
+    expect(launched.map((e: { name: string; segment: string | null }) => [e.name, e.segment])).toEqual([['Gold only', 'gold']])
+    await page.goto(`/dashboard/tenants/${tenantId}/segments`)
 
     await page.getByLabel('Key').fill('odd')
     await page.getByLabel('Name').fill('Odd')
