@@ -227,7 +227,27 @@ export const userProfiles = pgTable('user_profiles', {
   recent: jsonb('recent').notNull().default(sql`'[]'::jsonb`),
   eventCount: integer('event_count').notNull().default(0),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
+  // What segments read (issue 21), kept in the same ingest statement: when the shopper was first seen, their
+  // purchases and spend (metadata.price × quantity, else the catalog price), spend per day over the last
+  // 90 days ({ "<days since epoch>": amount }, pruned as it is written) and traits (POST /users/:userId/traits,
+  // or metadata.traits on events).
+  firstSeenAt: tstz('first_seen_at'),
+  purchaseCount: integer('purchase_count').notNull().default(0),
+  totalSpend: doublePrecision('total_spend').notNull().default(0),
+  lastPurchaseAt: tstz('last_purchase_at'),
+  spendDays: jsonb('spend_days').notNull().default(sql`'{}'::jsonb`),
+  traits: jsonb('traits').notNull().default(sql`'{}'::jsonb`),
 }, (t) => [primaryKey({ columns: [t.tenantId, t.userId] })])
+
+/** Shopper segments (issue 21): named conditions over a shopper's profile; the built-in ones are not stored. */
+export const segments = pgTable('segments', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  key: text('key').notNull(),
+  name: text('name').notNull(),
+  conditions: jsonb('conditions').notNull(),
+  createdAt: createdAt(),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.key] })])
 
 /**
  * Each user's latest recommendation click per product, kept in the same
@@ -388,6 +408,8 @@ export const experiments = pgTable('experiments', {
   cuped: boolean('cuped').notNull().default(true),
   /** null: every placement. */
   placement: text('placement'),
+  /** A segment key: only shoppers in it are enrolled (null: everyone). */
+  segment: text('segment'),
   status: text('status', { enum: ['draft', 'running', 'paused', 'completed'] }).notNull(),
   createdAt: createdAt(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
@@ -492,6 +514,8 @@ export const importStored = pgTable('import_stored', {
   eventType: text('event_type').notNull(),
   productId: text('product_id').notNull(),
   ts: tstz('ts').notNull(),
+  /** The event's metadata: spend (price, quantity) and traits reach the profile from it. */
+  metadata: jsonb('metadata'),
 }, (t) => [index('import_stored_job_idx').on(t.jobId)])
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */

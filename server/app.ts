@@ -52,6 +52,8 @@ import { tenantRoutes } from './modules/tenants/index.ts'
 import { shopperRoutes } from './modules/shoppers/index.ts'
 import { createShopperService } from './modules/shoppers/service.ts'
 import { sdkRoutes } from './modules/sdk/index.ts'
+import { segmentRoutes } from './modules/segments/index.ts'
+import { createSegmentService } from './modules/segments/service.ts'
 import { widgetRoutes } from './modules/widgets/index.ts'
 import { createWidgetService } from './modules/widgets/service.ts'
 import { emailRoutes, trackedLinkRoutes } from './modules/email/index.ts'
@@ -161,8 +163,9 @@ export async function createServices(parts: AppParts) {
   })
   // Merchandising rules: a per-instance rule book per tenant, dropped everywhere on each write.
   const rules = createRuleService({ db, cache, clock })
+  const segments = createSegmentService({ raw: database.raw, cache, clock, profiles, models })
   const recommendations = createRecommendationService({
-    raw: database.raw, store: models, profiles, cache, kernels, clock, log, rules,
+    raw: database.raw, store: models, profiles, cache, kernels, clock, log, rules, segments,
     onBuildRequested: () => { if (parts.startWorker) worker.kick() },
   })
   // Serving reads running experiments from a short per-instance cache, which every change clears everywhere;
@@ -170,6 +173,7 @@ export async function createServices(parts: AppParts) {
   const experimentDeps: Omit<ExperimentDeps, 'db' | 'raw'> = {
     clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
     setStrategy: (tenantId, placement, strategy) => tenants.setStrategy(tenantId, placement, strategy as TenantConfig['defaultStrategy']),
+    segmentExists: (tenantId, key) => segments.exists(tenantId, key),
   }
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
@@ -220,7 +224,7 @@ export async function createServices(parts: AppParts) {
   })
   imports.start()
 
-  const analytics = createAnalyticsService({ raw: database.raw, clock })
+  const analytics = createAnalyticsService({ raw: database.raw, clock, segments })
   // The weekly summary mail, sent by the hourly housekeeping (boot.ts) to users who want it.
   const summaries = weeklySummaries({
     db: bg.db, mailer, log, clock, consoleUrl: config.consoleUrl,
@@ -251,7 +255,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
+    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, segments, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop(), dispatcher.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -263,7 +267,7 @@ export async function createApp(parts: AppParts) {
   const { config, database, cache, log } = parts
   const wired = await createServices(parts)
   const { metrics, guards, clientIp, analytics } = wired
-  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, rules, worker, folds, experiments, widgets, shoppers, imports, email, embed, webhooks, dispatcher } = wired.services
+  const { auth, accounts, tenants, apiKeys, usage, billing, events, catalog, recommendations, rules, segments, worker, folds, experiments, widgets, shoppers, imports, email, embed, webhooks, dispatcher } = wired.services
   let ready = false
 
   // Exports stream as long as the client reads: two at once per tenant and instance (events and catalog together).
@@ -301,6 +305,7 @@ export async function createApp(parts: AppParts) {
       .use(apiKeyRoutes(apiKeys, guards))
       .use(eventRoutes(events, guards, exports, usage))
       .use(shopperRoutes(shoppers, guards))
+      .use(segmentRoutes(segments, guards))
       .use(importRoutes(imports, guards))
       .use(webhookRoutes(webhooks, guards))
       .use(widgetRoutes(widgets, guards))

@@ -331,3 +331,24 @@ export async function recentShopperDays(raw: RawSql, tenantId: string, since: Da
      where b.n < ${Math.trunc(limit)} or r.day > b.first_day or b.first_day = b.last_day
      group by r.placement, b.n, b.first_day, b.oldest`, [tenantId, since.toISOString(), until.toISOString()])
 }
+
+/** One shopper's recommendation traffic over a range (raw events: the rollups keep no shopper). */
+export interface ShopperTraffic { user_id: string; impressions: number; clicks: number }
+
+/**
+ * Recommendation impressions and clicks per shopper over the days [from, to] (placement and strategy as
+ * filtered), the `limit` shoppers with most impressions first: the segment breakdown reads these.
+ */
+export async function trafficByShopper(raw: RawSql, tenantId: string, f: RollupFilter, limit: number): Promise<ShopperTraffic[]> {
+  const params: unknown[] = [tenantId, f.from, f.to, limit]
+  const where = [
+    ...(f.placement === undefined ? [] : [`placement = $${params.push(f.placement)}`]),
+    ...(f.strategy === undefined ? [] : [`strategy = $${params.push(f.strategy)}`]),
+  ]
+  return raw.query<ShopperTraffic>(
+    `select user_id, count(*) filter (where event_type = 'recommendation_impressed')::int as impressions,
+       count(*) filter (where event_type = 'recommendation_clicked')::int as clicks
+     from events where tenant_id = $1 and ts >= $2::date and ts < $3::date + 1
+       and event_type in ('recommendation_impressed', 'recommendation_clicked') ${where.map((w) => `and ${w}`).join(' ')}
+     group by user_id order by impressions desc, user_id limit $4`, params)
+}

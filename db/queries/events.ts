@@ -88,24 +88,12 @@ const COPY_SLICE = 5000
 
 /**
  * Folds the events a job's chunks left in import_stored into their shoppers' profiles, set-based, in one
- * statement (the newest 100 of what the profile held and what was imported, the count added), and empties
- * them. Returns the shoppers folded (their cached profiles are stale).
+ * statement — the same profile changes as live ingestion (profileChanges) — and empties them. Returns the shoppers folded (their cached profiles are stale).
  */
 export async function foldImportedProfiles(raw: RawSql, jobId: string): Promise<{ tenantId: string; userId: string }[]> {
   return raw.query<{ tenantId: string; userId: string }>(
-    `with gone as (delete from import_stored where job_id = $1 returning tenant_id, user_id, event_type, product_id, ts),
-     ranked as (select *, row_number() over (partition by tenant_id, user_id order by ts desc) as r from gone),
-     fresh as (
-       select tenant_id, user_id,
-         jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc) filter (where r <= ${MAX_RECENT}) as recent,
-         count(*)::int as n
-       from ranked group by tenant_id, user_id),
-     prof as (
-       insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at)
-       select tenant_id, user_id, recent, n, now() from fresh order by tenant_id, user_id
-       on conflict (tenant_id, user_id) do update set
-         recent = ${NEWEST_OF_BOTH}, event_count = up.event_count + excluded.event_count, updated_at = excluded.updated_at
-       returning tenant_id, user_id)
+    `with ins as (delete from import_stored where job_id = $1 returning tenant_id, user_id, event_type, product_id, ts, metadata),
+     ${profileChanges(true, true)}
      select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId])
 }
 
@@ -122,8 +110,8 @@ function mergeEvents(source: string, historical: boolean | { deferTo: number } =
   // Profiles deferred (bulk imports): the stored rows go to import_stored under the job named by that parameter.
   const deferred = typeof historical === 'object' ? `
      prof as (
-       insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts)
-       select $${historical.deferTo}::uuid, tenant_id, user_id, event_type, product_id, ts from ins),` : undefined
+       insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts, metadata)
+       select $${historical.deferTo}::uuid, tenant_id, user_id, event_type, product_id, ts, metadata from ins),` : undefined
   return `with x as (${source}),
      keyed as (select distinct on (t, k) n, t, k, ts from x where k is not null order by t, k, o),
      fresh_keys as (
@@ -136,21 +124,7 @@ function mergeEvents(source: string, historical: boolean | { deferTo: number } =
        where k is null or n in (select keyed.n from keyed join fresh_keys f on f.tenant_id = keyed.t and f.event_id = keyed.k)
        on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
-     ${deferred ?? `fresh as (
-       select tenant_id, user_id,
-         ${historical ? 'jsonb_path_query_array(' : ''}jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)${historical ? `, '$[0 to ${MAX_RECENT - 1}]')` : ''} as recent,
-         count(*)::int as n
-       from ins group by tenant_id, user_id),
-     prof as (
-       insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at)
-       select tenant_id, user_id, recent, n, now() from fresh order by tenant_id, user_id
-       on conflict (tenant_id, user_id) do update set
-         -- Live: prepend and cut, no re-sort on the hot path (readers sort; events
-         -- mostly arrive in time order, so this is newest-first already).
-         -- Historical (imports): older events must not push newer ones out, so the newest 100 of both are kept.
-         recent = ${historical ? NEWEST_OF_BOTH : `jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]')`},
-         event_count = up.event_count + excluded.event_count,
-         updated_at = excluded.updated_at),`}
+     ${deferred ?? `${profileChanges(historical !== false)},`}
      bought as (
        insert into user_purchases as b (tenant_id, user_id, product_id, last_purchased_at, purchases)
        select tenant_id, user_id, product_id, max(ts), count(*)::int from ins where event_type = 'purchase'
@@ -169,6 +143,73 @@ function mergeEvents(source: string, historical: boolean | { deferTo: number } =
      select id, tenant_id, user_id, event_type, product_id, (extract(epoch from ts) * 1000)::float8 as ts_ms from ins`
 }
 
+
+/**
+ * What stored events change in their shoppers' profiles, as CTEs over `ins` (the stored rows: tenant_id, user_id,
+ * event_type, product_id, ts, metadata), ending in `prof`: recent events, counts, first seen, purchases and spend,
+ * traits. Live ingestion runs it in its merge; bulk imports once per job over what their chunks stored.
+ * `historical`: the rows may be older than what profiles hold, so profiles keep the newest by time.
+ */
+function profileChanges(historical: boolean, returning = false): string {
+  return `priced as (
+       select i.tenant_id, i.user_id, i.ts,
+         coalesce(case when jsonb_typeof(i.metadata->'price') = 'number' then (i.metadata->>'price')::float8
+           else (select c.price from catalog_items c where c.tenant_id = i.tenant_id and c.product_id = i.product_id) end, 0)
+         * (case when jsonb_typeof(i.metadata->'quantity') = 'number' then (i.metadata->>'quantity')::float8 else 1 end) as amount
+       from ins i where i.event_type = 'purchase'),
+     spent_days as (
+       select tenant_id, user_id, floor(extract(epoch from ts) / 86400)::int as d, count(*)::int as purchases, max(ts) as last_ts, sum(amount)::float8 as amount
+       from priced group by tenant_id, user_id, d),
+     spent as (
+       select tenant_id, user_id, sum(purchases)::int as purchases, max(last_ts) as last_ts, sum(amount)::float8 as total,
+         coalesce(jsonb_object_agg(d::text, amount) filter (where d >= ${SPEND_TODAY} - ${SPEND_DAYS}), '{}'::jsonb) as days
+       from spent_days group by tenant_id, user_id),
+     told as (
+       -- metadata.traits (validated at ingestion: an object of short values); the latest event's value wins.
+       select i.tenant_id, i.user_id, jsonb_object_agg(tr.key, tr.value order by i.ts) as traits
+       from ins i cross join lateral jsonb_each(case when jsonb_typeof(i.metadata->'traits') = 'object' then i.metadata->'traits' else '{}'::jsonb end) tr
+       group by i.tenant_id, i.user_id),
+     fresh as (
+       select f.*, coalesce(s.purchases, 0) as purchases, s.last_ts, coalesce(s.total, 0) as total, coalesce(s.days, '{}'::jsonb) as days, coalesce(tt.traits, '{}'::jsonb) as traits
+       from (select tenant_id, user_id,
+         ${historical ? 'jsonb_path_query_array(' : ''}jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)${historical ? `, '$[0 to ${MAX_RECENT - 1}]')` : ''} as recent,
+         count(*)::int as n, min(ts) as first_ts
+       from ins group by tenant_id, user_id) f
+       left join spent s on s.tenant_id = f.tenant_id and s.user_id = f.user_id
+       left join told tt on tt.tenant_id = f.tenant_id and tt.user_id = f.user_id),
+     prof as (
+       insert into user_profiles as up (tenant_id, user_id, recent, event_count, updated_at, first_seen_at, purchase_count, total_spend, last_purchase_at, spend_days, traits)
+       select tenant_id, user_id, recent, n, now(), first_ts, purchases, total, last_ts, days, ${cappedTraits("'{}'::jsonb", 'traits')} from fresh order by tenant_id, user_id
+       on conflict (tenant_id, user_id) do update set
+         first_seen_at = least(up.first_seen_at, excluded.first_seen_at),
+         purchase_count = up.purchase_count + excluded.purchase_count,
+         total_spend = up.total_spend + excluded.total_spend,
+         last_purchase_at = greatest(up.last_purchase_at, excluded.last_purchase_at),
+         spend_days = case when excluded.spend_days = '{}'::jsonb then up.spend_days else ${mergedSpendDays('up.spend_days', 'excluded.spend_days')} end,
+         traits = case when excluded.traits = '{}'::jsonb then up.traits else ${cappedTraits('up.traits', 'excluded.traits')} end,
+         -- Live: prepend and cut, no re-sort on the hot path (readers sort; events
+         -- mostly arrive in time order, so this is newest-first already).
+         -- Historical (imports): older events must not push newer ones out, so the newest 100 of both are kept.
+         recent = ${historical ? NEWEST_OF_BOTH : `jsonb_path_query_array(excluded.recent || up.recent, '$[0 to ${MAX_RECENT - 1}]')`},
+         event_count = up.event_count + excluded.event_count,
+         updated_at = excluded.updated_at${returning ? '\n       returning tenant_id, user_id' : ''})`
+}
+
+/** How many traits a profile holds: a write that would pass it leaves them as they were. */
+export const MAX_TRAITS = 50
+/** Days of per-day spend a profile keeps (high_value reads the last 90). */
+const SPEND_DAYS = 91
+const SPEND_TODAY = 'floor(extract(epoch from now()) / 86400)::int'
+
+/** `held` with `told` merged over it (a null value removes that trait), unless that would pass MAX_TRAITS: then `held`. */
+export const cappedTraits = (held: string, told: string) =>
+  `(case when (select count(*) from jsonb_object_keys(jsonb_strip_nulls(${held} || ${told}))) <= ${MAX_TRAITS} then jsonb_strip_nulls(${held} || ${told}) else ${held} end)`
+
+/** Two per-day spend objects added up, days older than SPEND_DAYS left out (bounded: ≤ 91 keys). */
+const mergedSpendDays = (a: string, b: string) =>
+  `(select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from (
+     select k, sum(v::float8) as v from (select * from jsonb_each_text(${a}) union all select * from jsonb_each_text(${b})) s(k, v)
+     where k::int >= ${SPEND_TODAY} - ${SPEND_DAYS} group by k) days)`
 
 /** Creates the missing monthly partitions for exactly these timestamps' months (none between them). */
 export async function ensureEventMonths(raw: RawSql, stamps: Date[]): Promise<void> {

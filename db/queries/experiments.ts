@@ -63,7 +63,7 @@ export async function deleteDraft(db: Db, tenantId: string, id: string): Promise
 }
 
 export interface RunningExperiment {
-  id: string; control: string; variant: string; traffic_split: number; placement: string | null
+  id: string; control: string; variant: string; traffic_split: number; placement: string | null; segment: string | null
   /** null: the two-arm form. */
   variants: { key: string; strategy: string; weight: number }[] | null
 }
@@ -71,7 +71,7 @@ export interface RunningExperiment {
 /** The tenant's running experiments (serving picks the one covering the request's placement). */
 export async function runningExperiments(raw: RawSql, tenantId: string): Promise<RunningExperiment[]> {
   return raw.query<RunningExperiment>(
-    "select id, control, variant, traffic_split, placement, variants from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
+    "select id, control, variant, traffic_split, placement, segment, variants from experiments where tenant_id = $1 and status = 'running' order by placement nulls last", [tenantId])
 }
 
 /** Records first exposures (later ones keep the first). */

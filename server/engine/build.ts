@@ -42,6 +42,7 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
     version: `${input.now.toString(36)}-${n}-${input.interactions.length}`,
     builtAt: input.now,
     ...(input.liveFrom === undefined ? {} : { liveFrom: input.liveFrom }),
+    ...(input.highValueSpend === undefined ? {} : { highValueSpend: input.highValueSpend }),
     items,
     itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o, kernels),
     content: contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined),

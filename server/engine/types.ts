@@ -37,6 +37,8 @@ export interface BuildInput {
    * counts twice. Unset (offline evaluation): every event counts.
    */
   liveFrom?: number
+  /** The high_value segment's threshold (the 90th percentile of buyers' spend over 90 days), worked out beside the build; kept with the model. */
+  highValueSpend?: number | null
 }
 
 /**
@@ -66,6 +68,8 @@ export interface TenantModel {
   fbt: [number, number, number][][]
   /** tuneMs, settingsTried: the time spent choosing settings before the build, and how many were graded (tune.ts). */
   stats: { items: number; users: number; interactions: number; buildMs: number; tuneMs?: number; settingsTried?: number }
+  /** BuildInput.highValueSpend: the high_value segment's threshold as of the build (null: no buyer in 90 days). */
+  highValueSpend?: number | null
   /** The settings it was built with, where the build chose them itself (tune.ts): serving reads the intent half-life from here when the tenant's is auto. */
   settings?: ModelSettingsChosen
 }

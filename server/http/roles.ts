@@ -112,6 +112,15 @@ export const ROUTE_ROLES: Record<string, Access> = {
   'POST /api/v1/experiments/:id/complete': 'analyst',
   'POST /api/v1/experiments/:id/promote': 'analyst',
 
+  // Shopper segments (F-014) and traits.
+  'GET /api/v1/segments': 'viewer',
+  'GET /api/v1/segments/:key': 'viewer',
+  'POST /api/v1/segments': 'admin',
+  'PUT /api/v1/segments/:key': 'admin',
+  'DELETE /api/v1/segments/:key': 'admin',
+  'GET /api/v1/users/:userId/segments': 'admin',
+  'POST /api/v1/users/:userId/traits': 'admin',
+  'GET /api/v1/analytics/segments': 'viewer',
   // Merchandising rules (F-018): reading them is reading; changing them steers every answer.
   'GET /api/v1/rules': 'viewer',
   'GET /api/v1/rules/:id': 'viewer',

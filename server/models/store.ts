@@ -9,6 +9,8 @@ import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, saveModel, tenantConfigForModel, type CatalogRow, type ModelRow,
 } from '../../db/queries/models.ts'
 import { MAX_RECENT } from '../../db/queries/events.ts'
+import { highValueThreshold } from '../../db/queries/profiles.ts'
+import { HIGH_VALUE_DAYS } from '../modules/segments/membership.ts'
 import type { Cache } from '../infra/cache/index.ts'
 import type { Kernels } from '../kernels/load.ts'
 import type { Logger } from '../logger.ts'
@@ -88,10 +90,11 @@ export class ModelStore {
       // The window is the tenant's history (historyDays: imported history reaches the model), at least the server's.
       const effective = effectiveConfig(await tenantConfigForModel(this.buildRaw, tenantId))
       const lookbackDays = Math.max(this.opts.lookbackDays, effective.historyDays)
-      const [rows, interactions, previous] = await Promise.all([
+      const [rows, interactions, previous, highValueSpend] = await Promise.all([
         catalogForModel(this.buildRaw, tenantId),
         interactionsForModel(this.buildRaw, tenantId, new Date(now - lookbackDays * DAY), new Date(now)),
         modelStatus(this.buildRaw, tenantId),
+        highValueThreshold(this.buildRaw, tenantId, now, HIGH_VALUE_DAYS),
       ])
       const settings = effective.recommendations
       const fixed = explicitModelSettings(settings)
@@ -101,7 +104,7 @@ export class ModelStore {
       // to "auto" are chosen there first (engine/tune.ts), or reused from the last choice.
       const { model, gzipped: bytes, evaluation } = await runBuild({
         // The live counters (infra/live-counters) bring this hour's events on: the model counts the ones before.
-        items: rows.map(itemOf), now, liveFrom: Math.floor(now / HOUR_MS) * HOUR_MS, weights: settings.eventWeights, halfLifeDays: fixed.halfLifeDays ?? UNTUNED_SETTINGS.halfLifeDays,
+        items: rows.map(itemOf), now, highValueSpend, liveFrom: Math.floor(now / HOUR_MS) * HOUR_MS, weights: settings.eventWeights, halfLifeDays: fixed.halfLifeDays ?? UNTUNED_SETTINGS.halfLifeDays,
         interactions: interactions.map((r) => ({ userId: r.u, productId: r.p, eventType: r.e as EventType, ts: Number(r.t), orderId: r.o ?? undefined, sessionId: r.s ?? undefined })),
       }, {}, this.kernels, { fixed, excludePurchased: effective.excludePurchased, profileEvents: MAX_RECENT, reuse })
       // The settings it was built with (chosen or set) and its grade are reported by GET /models: what a tenant changed shows there once applied.

@@ -43,11 +43,14 @@ for (const name of BACKENDS) describe(`cross-tenant probes [${name}]`, async () 
   const bRule = (await t.req('POST', '/api/v1/rules', { key: b.writeKey, body: { name: `${MARK} rule`, action: 'boost', factor: 2, condition: { field: 'price', op: 'gte', value: 0 } } })).body.data
   // Widget settings, where that module is mounted: B's placement "home" carries the marker.
   await t.req('PUT', '/api/v1/widgets/home', { key: b.writeKey, body: { title: `${MARK} picks` } })
+  // A segment and a shopper's traits of B's, named and valued with the marker.
+  await t.req('POST', '/api/v1/segments', { key: b.writeKey, body: { key: 'bseg', name: `${MARK} segment`, conditions: { field: 'traits.mark', op: 'eq', value: MARK } } })
+  await t.req('POST', '/api/v1/users/bshopper-1/traits', { key: b.writeKey, body: { traits: { mark: MARK } } })
   await t.app.services.models.build(a.tenantId)
   await t.app.services.models.build(b.tenantId)
   const bKeys = (await t.req('GET', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token })).body.data as { id: string }[]
   const bWebhook = (await t.req('POST', '/api/v1/webhooks', { key: b.writeKey, body: { url: 'https://93.184.216.34/b-hook', events: ['model.ready'], description: `${MARK} hook` } })).body.data
-  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home', webhooks: bWebhook.id, rules: bRule.id }
+  const bIds: Record<string, string> = { tenants: b.tenantId, 'api-keys': bKeys[0]!.id, catalog: 'bprod-1', experiments: bExperiment.id, widgets: 'home', webhooks: bWebhook.id, rules: bRule.id, segments: 'bseg' }
   const bId = (param: string, collection: string) => bIds[collection] ?? `b-${param}`
   const bOnly = [...Array.from({ length: N }, (_, i) => `bprod-${i}`), ...Array.from({ length: 6 }, (_, i) => `bshopper-${i}`), b.tenantId, bExperiment.id, bWebhook.id, bRule.id, ...bKeys.map((k) => k.id)]
   const snapshot = async () => ({

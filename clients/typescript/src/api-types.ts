@@ -942,6 +942,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recommendation impressions, clicks and CTR per shopper segment
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Counted from the raw impression and click events of the range, each shopper in the segments they are in now (membership is evaluated at request time, not stored with events); a shopper in several segments counts in each; the 20,000 shoppers with most impressions are counted (meta.complete). Conversions are not split by segment.
+         */
+        get: operations["getApiV1AnalyticsSegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/placements": {
         parameters: {
             query?: never;
@@ -1157,6 +1177,98 @@ export interface paths {
          * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Accepted at once (202) and done in the background within a minute, in short batches; GET /users/{userId} answers 404 once everything is gone (if it still answers 200 after a minute, send DELETE again). 404 when nothing is stored for that userId (never seen, or erased already). Rollups and the model keep only anonymous counts. Events sent for the same userId afterwards start a new profile.
          */
         delete: operations["deleteApiV1UsersByUserId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/traits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a shopper's traits (tier, country, …): merged into what they hold; segments test them as traits.<name>
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Events may carry traits too, as metadata.traits (same rules). A null value removes a trait. A shopper never seen before gets a profile with no events (still in new_visitor). Segment membership reflects the write at once.
+         */
+        post: operations["postApiV1UsersByUserIdTraits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segments: the built-in ones, then the tenant's by key; ?sizes=true counts the shoppers in each (last 30 days)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        get: operations["getApiV1Segments"];
+        put?: never;
+        /**
+         * Create a segment: { key, name, conditions } over the shopper's profile
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A 400 names the bad path of the conditions (conditions.and[1].op). 409 when the key is taken or built in. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        post: operations["postApiV1Segments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/segments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One segment
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         */
+        get: operations["getApiV1SegmentsByKey"];
+        /**
+         * Replace a segment's name and conditions (its key stays)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Serving uses the change within a second on every instance. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        put: operations["putApiV1SegmentsByKey"];
+        post?: never;
+        /**
+         * Delete a segment
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Segment strategies and experiments naming it match nobody from then on. Built-in segments (new_visitor, returning, buyer, high_value) are always there and cannot be changed.
+         */
+        delete: operations["deleteApiV1SegmentsByKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shopper's segments now, from their live profile (an event counts as soon as it is accepted)
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". A shopper never seen is a new_visitor.
+         */
+        get: operations["getApiV1UsersByUserIdSegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5076,6 +5188,12 @@ export interface operations {
                      *                 "borderRadius": 1
                      *               }
                      *             },
+                     *             "segmentStrategies": [
+                     *               {
+                     *                 "segment": "example",
+                     *                 "strategy": "collaborative"
+                     *               }
+                     *             ],
                      *             "placementStrategies": {
                      *               "key": "collaborative"
                      *             },
@@ -5156,6 +5274,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -5306,6 +5432,12 @@ export interface operations {
                  *         "attributionWindowHours": 1,
                  *         "rateLimits": {},
                  *         "widget": {},
+                 *         "segmentStrategies": [
+                 *           {
+                 *             "segment": "example",
+                 *             "strategy": "collaborative"
+                 *           }
+                 *         ],
                  *         "placementStrategies": {
                  *           "key": "collaborative"
                  *         },
@@ -5353,6 +5485,13 @@ export interface operations {
                                 borderRadius?: number;
                             };
                         };
+                        /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                        segmentStrategies?: {
+                            /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                            segment: string;
+                            placement?: string;
+                            strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        }[];
                         placementStrategies?: {
                             [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                         };
@@ -5430,6 +5569,12 @@ export interface operations {
                      *               "borderRadius": 1
                      *             }
                      *           },
+                     *           "segmentStrategies": [
+                     *             {
+                     *               "segment": "example",
+                     *               "strategy": "collaborative"
+                     *             }
+                     *           ],
                      *           "placementStrategies": {
                      *             "key": "collaborative"
                      *           },
@@ -5515,6 +5660,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -5740,6 +5893,12 @@ export interface operations {
                      *               "borderRadius": 1
                      *             }
                      *           },
+                     *           "segmentStrategies": [
+                     *             {
+                     *               "segment": "example",
+                     *               "strategy": "collaborative"
+                     *             }
+                     *           ],
                      *           "placementStrategies": {
                      *             "key": "collaborative"
                      *           },
@@ -5812,6 +5971,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -5974,6 +6141,12 @@ export interface operations {
                  *         "attributionWindowHours": 1,
                  *         "rateLimits": {},
                  *         "widget": {},
+                 *         "segmentStrategies": [
+                 *           {
+                 *             "segment": "example",
+                 *             "strategy": "collaborative"
+                 *           }
+                 *         ],
                  *         "placementStrategies": {
                  *           "key": "collaborative"
                  *         },
@@ -6015,6 +6188,13 @@ export interface operations {
                                 borderRadius?: number;
                             };
                         };
+                        /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                        segmentStrategies?: {
+                            /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                            segment: string;
+                            placement?: string;
+                            strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                        }[];
                         placementStrategies?: {
                             [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                         };
@@ -6086,6 +6266,12 @@ export interface operations {
                      *               "borderRadius": 1
                      *             }
                      *           },
+                     *           "segmentStrategies": [
+                     *             {
+                     *               "segment": "example",
+                     *               "strategy": "collaborative"
+                     *             }
+                     *           ],
                      *           "placementStrategies": {
                      *             "key": "collaborative"
                      *           },
@@ -6158,6 +6344,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -6383,6 +6577,12 @@ export interface operations {
                      *               "borderRadius": 1
                      *             }
                      *           },
+                     *           "segmentStrategies": [
+                     *             {
+                     *               "segment": "example",
+                     *               "strategy": "collaborative"
+                     *             }
+                     *           ],
                      *           "placementStrategies": {
                      *             "key": "collaborative"
                      *           },
@@ -6455,6 +6655,14 @@ export interface operations {
                                         borderRadius: number;
                                     };
                                 };
+                                /** @description Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it */
+                                segmentStrategies: {
+                                    /** @description A segment key (built-in or the tenant's); one the tenant does not have matches nobody */
+                                    segment: string;
+                                    placement?: string;
+                                    /** @enum {string} */
+                                    strategy: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
+                                }[];
                                 placementStrategies: {
                                     [key: string]: "collaborative" | "content_based" | "trending" | "frequently_bought_together";
                                 };
@@ -8178,7 +8386,8 @@ export interface operations {
                      *         "experiment": {
                      *           "id": "example",
                      *           "variant": "example"
-                     *         }
+                     *         },
+                     *         "segment": "example"
                      *       },
                      *       "explain": {
                      *         "rules": [
@@ -8252,6 +8461,8 @@ export interface operations {
                                 /** @description the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise */
                                 variant: string;
                             };
+                            /** @description The shopper's segment whose entry in the tenant's segmentStrategies chose the strategy (absent when none did) */
+                            segment?: string;
                         };
                         /** @description With explain=true: what the merchandising rules saw and did */
                         explain?: {
@@ -9234,6 +9445,7 @@ export interface operations {
                      *           ],
                      *           "cuped": true,
                      *           "placement": "product_page",
+                     *           "segment": "example",
                      *           "status": "draft",
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -9273,6 +9485,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -9431,6 +9645,8 @@ export interface operations {
                     }[];
                     /** @description null: every placement */
                     placement?: string | null;
+                    /** @description A segment key (GET /segments): only shoppers in the segment when served are enrolled and exposed, so results count only them. null: everyone */
+                    segment?: string | null;
                     /** @description sequential (default): valid at every look; fixed: one reading at plannedSampleSize users per arm */
                     analysis?: "sequential" | "fixed";
                     /** @description users per arm: required for fixed (its horizon); tunes sequential (default 35,000) */
@@ -9474,6 +9690,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -9505,6 +9722,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -9850,6 +10069,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -9881,6 +10101,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -10206,6 +10428,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -10237,6 +10460,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -10906,6 +11131,7 @@ export interface operations {
                      *           ],
                      *           "cuped": true,
                      *           "placement": "product_page",
+                     *           "segment": "example",
                      *           "status": "draft",
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -11064,6 +11290,8 @@ export interface operations {
                                 guardrails: string[];
                                 cuped: boolean;
                                 placement: string | null;
+                                /** @description the segment it enrols, null: everyone */
+                                segment: string | null;
                                 /** @enum {string} */
                                 status: "draft" | "running" | "paused" | "completed";
                                 /** Format: date-time */
@@ -11447,6 +11675,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -11478,6 +11707,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -11652,6 +11883,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -11683,6 +11915,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -11857,6 +12091,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -11888,6 +12123,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -12062,6 +12299,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -12093,6 +12331,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -14260,6 +14500,176 @@ export interface operations {
             };
         };
     };
+    getApiV1AnalyticsSegments: {
+        parameters: {
+            query?: {
+                range?: "7d" | "30d" | "90d";
+                from?: string;
+                to?: string;
+                placement?: string;
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "segment": "example",
+                     *           "shoppers": 1,
+                     *           "impressions": 1,
+                     *           "clicks": 1,
+                     *           "ctr": 1
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "from": "example",
+                     *         "to": "example",
+                     *         "range": "7d",
+                     *         "shoppers": 1,
+                     *         "complete": true,
+                     *         "membership": "now"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description every segment of the tenant (built-ins first); a shopper in several segments counts in each */
+                        data: {
+                            segment: string;
+                            shoppers: number;
+                            impressions: number;
+                            clicks: number;
+                            /** @description clicks / impressions (0 when there were no impressions) */
+                            ctr: number;
+                        }[];
+                        meta: {
+                            /** @description UTC day, YYYY-MM-DD */
+                            from: string;
+                            /** @description UTC day, YYYY-MM-DD */
+                            to: string;
+                            /** @enum {string} */
+                            range: "7d" | "30d" | "90d" | "custom";
+                            /** @description shoppers with recommendation impressions or clicks in the range that were counted */
+                            shoppers: number;
+                            /** @description false when more shoppers had traffic than are counted (the ones with most impressions are) */
+                            complete: boolean;
+                            /**
+                             * @description segments are the shoppers' segments at the time of the request, not of each impression
+                             * @constant
+                             */
+                            membership: "now";
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/analytics/segments",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/analytics/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/analytics/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/analytics/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/analytics/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiV1AnalyticsPlacements: {
         parameters: {
             query?: {
@@ -16357,7 +16767,10 @@ export interface operations {
                      *             "timestamp": "2026-03-01T12:00:00.000Z"
                      *           }
                      *         ],
-                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "traits": {
+                     *           "key": "example"
+                     *         }
                      *       },
                      *       "meta": {}
                      *     }
@@ -16379,6 +16792,10 @@ export interface operations {
                             }[];
                             /** Format: date-time */
                             updatedAt: string;
+                            /** @description traits set by POST /users/{userId}/traits or metadata.traits */
+                            traits: {
+                                [key: string]: string | number | boolean;
+                            };
                         };
                         meta?: {
                             [key: string]: unknown;
@@ -16632,6 +17049,1245 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "The database is unreachable or a query ran too long; retry after `Retry-After` seconds.",
                      *       "instance": "/api/v1/users/:userId"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1UsersByUserIdTraits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example shopper-42 */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "traits": {
+                 *         "tier": "gold",
+                 *         "country": "DE"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Up to 50 traits: names of letters, digits, _ and - (≤ 64), values strings (≤ 200 characters), numbers or booleans; null removes a trait. A shopper holds at most 50. */
+                    traits: {
+                        [key: string]: string | number | boolean | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": "shopper-42",
+                     *         "traits": {
+                     *           "key": "example"
+                     *         }
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            userId: string;
+                            /** @description The shopper's traits after the write */
+                            traits: {
+                                [key: string]: string | number | boolean;
+                            };
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/users/:userId/traits",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/users/:userId/traits"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/users/:userId/traits"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/users/:userId/traits"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/users/:userId/traits"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/users/:userId/traits"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Segments: {
+        parameters: {
+            query?: {
+                sizes?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "key": "example",
+                     *           "name": "Acme Outdoor",
+                     *           "conditions": null,
+                     *           "builtIn": true,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "sizes": {
+                     *           "days": 1,
+                     *           "counted": 1,
+                     *           "complete": true
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        }[];
+                        meta?: {
+                            sizes?: {
+                                days: number;
+                                /** @description Shoppers active in those days that were counted */
+                                counted: number;
+                                /** @description false when more than 20,000 were active: the sizes count the most recent ones */
+                                complete: boolean;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/segments",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1Segments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "loyal",
+                 *       "name": "Loyal customers",
+                 *       "conditions": {
+                 *         "and": [
+                 *           {
+                 *             "field": "purchaseCount",
+                 *             "op": "gte",
+                 *             "value": 3
+                 *           },
+                 *           {
+                 *             "field": "traits.tier",
+                 *             "op": "eq",
+                 *             "value": "gold"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Lower-case letters, digits, _ and -, up to 64 characters; not a built-in key (new_visitor, returning, buyer, high_value) */
+                    key: string;
+                    name: string;
+                    /** @description Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields eventCount, purchaseCount, totalSpend, averageOrderValue, spendLast90Days, daysSinceFirstSeen, daysSinceLastPurchase, categoriesViewed and traits.<name>, with eq ne gt gte lt lte in nin contains exists. Days are whole days; a shopper with no purchase has no daysSinceLastPurchase or averageOrderValue (comparisons with them are false). categoriesViewed: the categories of the products among their newest 100 interactions. */
+                    conditions: {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        or: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "conditions": null,
+                     *         "builtIn": true,
+                     *         "description": "Waterproof trail running shoe",
+                     *         "shoppers": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/segments",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "conditions": null,
+                     *         "builtIn": true,
+                     *         "description": "Waterproof trail running shoe",
+                     *         "shoppers": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/segments/:key",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Loyal customers",
+                 *       "conditions": {
+                 *         "and": [
+                 *           {
+                 *             "field": "purchaseCount",
+                 *             "op": "gte",
+                 *             "value": 3
+                 *           },
+                 *           {
+                 *             "field": "traits.tier",
+                 *             "op": "eq",
+                 *             "value": "gold"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description When given, the key in the path */
+                    key?: string;
+                    name: string;
+                    /** @description Which shoppers are in the segment: { field, op, value }, { and: [...] }, { or: [...] } or { not: ... } over the profile fields eventCount, purchaseCount, totalSpend, averageOrderValue, spendLast90Days, daysSinceFirstSeen, daysSinceLastPurchase, categoriesViewed and traits.<name>, with eq ne gt gte lt lte in nin contains exists. Days are whole days; a shopper with no purchase has no daysSinceLastPurchase or averageOrderValue (comparisons with them are false). categoriesViewed: the categories of the products among their newest 100 interactions. */
+                    conditions: {
+                        /** @description The field tested, e.g. "price" or "attributes.brand" */
+                        field: string;
+                        op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "contains" | "exists";
+                        /** @description A literal, a list (in/nin), or a request parameter: a string starting with "$", e.g. "$product.category" or "$product.price*0.7" */
+                        value?: (string | number | boolean | null) | (string | number)[];
+                    } | {
+                        and: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        or: {
+                            [key: string]: unknown;
+                        }[];
+                    } | {
+                        /** @description A nested condition (same shape) */
+                        not: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "key": "example",
+                     *         "name": "Acme Outdoor",
+                     *         "conditions": null,
+                     *         "builtIn": true,
+                     *         "description": "Waterproof trail running shoe",
+                     *         "shoppers": 1,
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            key: string;
+                            name: string;
+                            /** @description The condition; for high_value, its current threshold (null before the first model build with a buyer) */
+                            conditions: unknown | null;
+                            /** @description Built-in segments are listed but cannot be changed or deleted */
+                            builtIn: boolean;
+                            description?: string;
+                            /** @description With ?sizes=true: shoppers in the segment among those counted */
+                            shoppers?: number;
+                            /** Format: date-time */
+                            createdAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/segments/:key",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large: The request body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The request body is larger than the limit.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1SegmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example example */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/segments/:key",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: The resource's state does not allow this change */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The resource's state does not allow this change.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/segments/:key"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1UsersByUserIdSegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example shopper-42 */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": {
+                     *         "userId": "shopper-42",
+                     *         "segments": [
+                     *           "example"
+                     *         ]
+                     *       },
+                     *       "meta": {}
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            userId: string;
+                            /** @description Keys of the segments the shopper is in now, built-ins first */
+                            segments: string[];
+                        };
+                        meta?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed: The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/validation",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid: a field, the query string, a path parameter or (admin token) the X-Tenant-ID header.",
+                     *       "instance": "/api/v1/users/:userId/segments",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "must be at most 100"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: Missing, unknown, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Missing, unknown, expired or revoked credentials.",
+                     *       "instance": "/api/v1/users/:userId/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: The credentials may not do this: a read key on a write route, or a suspended tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The credentials may not do this: a read key on a write route, or a suspended tenant.",
+                     *       "instance": "/api/v1/users/:userId/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: No such resource for this tenant (another tenant's ids are 404 too) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No such resource for this tenant (another tenant's ids are 404 too).",
+                     *       "instance": "/api/v1/users/:userId/segments"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: A rate limit was reached; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://recomengine.dev/problems/rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "A rate limit was reached; retry after `Retry-After` seconds.",
+                     *       "instance": "/api/v1/users/:userId/segments"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -20858,6 +22514,7 @@ export interface operations {
                      *           ],
                      *           "cuped": true,
                      *           "placement": "product_page",
+                     *           "segment": "example",
                      *           "status": "draft",
                      *           "createdAt": "2026-03-01T12:00:00.000Z",
                      *           "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -20897,6 +22554,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */
@@ -21042,6 +22701,7 @@ export interface operations {
                      *         ],
                      *         "cuped": true,
                      *         "placement": "product_page",
+                     *         "segment": "example",
                      *         "status": "draft",
                      *         "createdAt": "2026-03-01T12:00:00.000Z",
                      *         "updatedAt": "2026-03-01T12:00:00.000Z",
@@ -21073,6 +22733,8 @@ export interface operations {
                             guardrails: string[];
                             cuped: boolean;
                             placement: string | null;
+                            /** @description the segment it enrols, null: everyone */
+                            segment: string | null;
                             /** @enum {string} */
                             status: "draft" | "running" | "paused" | "completed";
                             /** Format: date-time */

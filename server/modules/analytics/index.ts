@@ -27,6 +27,17 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
       response: { 200: AnalyticsModel.topProducts, ...problems(400, 401, 403, 404, 429) },
       detail: { summary: 'The 10 most recommended (impressions) or most clicked recommended products, with catalog names', description: tenantHeader, security },
     })
+    .get('/segments', ({ principal, query }) => analytics.segments(principal.tenantId, query), {
+      tenant: 'read', query: AnalyticsModel.query,
+      response: { 200: AnalyticsModel.segments, ...problems(400, 401, 403, 404) },
+      detail: {
+        summary: 'Recommendation impressions, clicks and CTR per shopper segment',
+        description: `${tenantHeader} Counted from the raw impression and click events of the range, each shopper in the segments they are in now `
+          + '(membership is evaluated at request time, not stored with events); a shopper in several segments counts in each; '
+          + 'the 20,000 shoppers with most impressions are counted (meta.complete). Conversions are not split by segment.',
+        security,
+      },
+    })
     .get('/placements', ({ principal, query }) => analytics.placements(principal.tenantId, query), {
       tenant: 'write', query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.placements, ...problems(400, 401, 403, 404, 429) },

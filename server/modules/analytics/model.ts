@@ -43,6 +43,17 @@ export const AnalyticsModel = {
     data: T.Array(T.Object({ placement: T.Union([T.String(), T.Null()], { description: 'null: events sent without a placement' }), ...Kpis }), { description: `most impressions first; at most ${MAX_PLACEMENTS}` }),
     meta: RangeMeta,
   }),
+  segments: T.Object({
+    data: T.Array(T.Object({
+      segment: T.String(), shoppers: Count, impressions: Count, clicks: Count, ctr: Ctr,
+    }), { description: 'every segment of the tenant (built-ins first); a shopper in several segments counts in each' }),
+    meta: T.Object({
+      ...RangeMeta.properties,
+      shoppers: T.Integer({ description: 'shoppers with recommendation impressions or clicks in the range that were counted' }),
+      complete: T.Boolean({ description: 'false when more shoppers had traffic than are counted (the ones with most impressions are)' }),
+      membership: T.Literal('now', { description: "segments are the shoppers' segments at the time of the request, not of each impression" }),
+    }),
+  }),
   overview: T.Object({
     data: T.Array(T.Object({ tenantId: Uuid, name: T.String(), status: T.String(), ...Kpis, currency: Currency }), { description: "each of the admin's tenants (deleted ones left out), oldest first" }),
     meta: RangeMeta,

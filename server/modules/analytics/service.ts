@@ -4,7 +4,7 @@
 // for filtered top-10s, from the weekly folds of them (fold.ts).
 import type { RawSql } from '../../../db/client.ts'
 import {
-  catalogCurrency, currentWeekFolds, dailyMetrics, inOneSnapshot, placementMetrics, tenantMetrics, topProductsBy,
+  catalogCurrency, currentWeekFolds, dailyMetrics, inOneSnapshot, placementMetrics, tenantMetrics, topProductsBy, trafficByShopper,
   type RollupFilter, type TopBy as RankBy, type TopProductRow,
 } from '../../../db/queries/analytics.ts'
 import { ctr, fillDays, kpis, METRIC_HEADERS, money, resolveRange, splitRange, sumMetrics, toCsv, type DayRange } from './compute.ts'
@@ -14,7 +14,14 @@ import { MAX_PLACEMENTS } from './model.ts'
 export interface AnalyticsQuery { range?: string; from?: string; to?: string; placement?: string; strategy?: string }
 export type TopBy = 'recommended' | 'clicked'
 
-export interface AnalyticsDeps { raw: RawSql; clock: () => Date; currencyTtlMs?: number }
+export interface AnalyticsDeps {
+  raw: RawSql; clock: () => Date; currencyTtlMs?: number
+  /** The tenant's segment keys, and which of them each of these shoppers is in now. */
+  segments: { membershipOf(tenantId: string, userIds: readonly string[]): Promise<{ keys: string[]; of: Map<string, string[]> }> }
+}
+
+/** The segment breakdown reads the traffic of at most this many shoppers (those with most impressions). */
+export const SEGMENT_BREAKDOWN_SHOPPERS = 20_000
 
 export function createAnalyticsService(d: AnalyticsDeps) {
   const currencyTtlMs = d.currencyTtlMs ?? 60_000
@@ -75,7 +82,34 @@ export function createAnalyticsService(d: AnalyticsDeps) {
     return { data: rows.map((r) => ({ placement: r.placement || null, ...kpis(r) })), meta }
   }
 
+  /**
+   * Recommendation traffic per segment: the raw impression and click events of the range, per shopper, with
+   * each shopper counted in the segments they are in now (membership is not stored with events: a shopper who
+   * became a buyer last week counts as a buyer for the whole range). A shopper in several segments counts in
+   * each. Bounded: the SEGMENT_BREAKDOWN_SHOPPERS shoppers with most impressions (meta.complete says whether
+   * that was everyone). Conversions are attributed in the rollups, which keep no shopper, so they are not split.
+   */
+  async function segmentBreakdown(tenantId: string, q: AnalyticsQuery) {
+    const { filter, meta } = scope(q)
+    const rows = await trafficByShopper(d.raw, tenantId, filter, SEGMENT_BREAKDOWN_SHOPPERS + 1)
+    const complete = rows.length <= SEGMENT_BREAKDOWN_SHOPPERS
+    const counted = rows.slice(0, SEGMENT_BREAKDOWN_SHOPPERS)
+    const { keys, of } = await d.segments.membershipOf(tenantId, counted.map((r) => r.user_id))
+    const sums = new Map(keys.map((k) => [k, { shoppers: 0, impressions: 0, clicks: 0 }]))
+    for (const r of counted) {
+      for (const k of of.get(r.user_id) ?? []) {
+        const s = sums.get(k)
+        if (s) { s.shoppers++; s.impressions += r.impressions; s.clicks += r.clicks }
+      }
+    }
+    return {
+      data: keys.map((segment) => { const s = sums.get(segment)!; return { segment, ...s, ctr: ctr(s.clicks, s.impressions) } }),
+      meta: { ...meta, shoppers: counted.length, complete, membership: 'now' as const },
+    }
+  }
+
   return {
+    segments: segmentBreakdown,
     async summary(tenantId: string, q: AnalyticsQuery) {
       const { filter, meta } = scope(q)
       const [rows, cur] = await Promise.all([dailyMetrics(d.raw, tenantId, filter), currency(tenantId)])

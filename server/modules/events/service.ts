@@ -10,6 +10,7 @@ import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, Validatio
 import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
 import { isDay } from '../../dates.ts'
 import type { GroupCommitter, Outcome, StoreFailure, Submitted } from './ingest/group-commit.ts'
+import { Traits } from '../shoppers/model.ts'
 import { BROWSER_EVENT_TYPES, EventItem, MAX_TRACK_BATCH, RETENTION_DAYS } from './model.ts'
 import { getSchemaValidator, type Static } from 'elysia'
 
@@ -29,6 +30,8 @@ const MAX_METADATA_BYTES = 4096
 const enc = new TextEncoder()
 // Compiled once: the per-item check is on the hot path of every batch.
 const itemCheck = getSchemaValidator(EventItem)
+// metadata.traits, when an event carries them: the same rules as POST /users/:userId/traits.
+const traitsCheck = getSchemaValidator(Traits)
 
 const eventDto = (e: EventRow) => ({
   id: e.id, eventType: e.eventType, userId: e.userId, productId: e.productId, timestamp: e.ts.toISOString(),
@@ -123,6 +126,8 @@ export function createEventService(d: EventDeps) {
       const x = v.metadata?.[k]
       if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0)) errors.push({ field: `metadata.${k}`, message: 'must be a number ≥ 0' })
     }
+    const traits = v.metadata?.traits
+    if (traits !== undefined && !traitsCheck.Check(traits)) errors.push(...fieldErrors(traitsCheck.Errors(traits)).map((e) => ({ field: e.field ? `metadata.traits.${e.field}` : 'metadata.traits', message: e.message })))
     if (allowed && !allowed.includes(v.eventType)) errors.push({ field: 'eventType', message: `${v.eventType} events cannot be sent from a browser: send them from your backend with a write key` })
     if (errors.length) return { errors }
     return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }

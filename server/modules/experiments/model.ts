@@ -104,6 +104,9 @@ export const ExperimentModel = {
     control: T.Optional(Strategy), variant: T.Optional(Strategy), trafficSplit: T.Optional(Split),
     variants: T.Optional(Variants),
     placement: T.Optional(Placement),
+    segment: T.Optional(T.Union([T.String({ minLength: 1, maxLength: 64 }), T.Null()], {
+      description: 'A segment key (GET /segments): only shoppers in the segment when served are enrolled and exposed, so results count only them. null: everyone',
+    })),
     analysis: T.Optional(Analysis), plannedSampleSize: T.Optional(PlannedSampleSize),
     guardrails: T.Optional(Guardrails), cuped: T.Optional(Cuped),
     status: T.Optional(T.Union([T.Literal('running'), T.Literal('draft')], { default: 'running' })),
@@ -124,7 +127,8 @@ export const ExperimentModel = {
       description: 'the arms, control first, when created with variants; null for the two-arm form (then control, variant and trafficSplit)',
     }),
     guardrails: T.Array(T.String()), cuped: T.Boolean(),
-    placement: T.Union([T.String(), T.Null()]), status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),
+    placement: T.Union([T.String(), T.Null()]), segment: T.Union([T.String(), T.Null()], { description: 'the segment it enrols, null: everyone' }),
+    status: T.Union([T.Literal('draft'), T.Literal('running'), T.Literal('paused'), T.Literal('completed')]),
     createdAt: DateTime, updatedAt: DateTime, startedAt: T.Union([DateTime, T.Null()]), completedAt: T.Union([DateTime, T.Null()]),
   }),
   traffic: T.Object({

@@ -26,7 +26,7 @@ import { allowedFrom, armsOf, nextStatus, type ExperimentArmSpec, type Transitio
 const experimentDto = (e: Experiment) => ({
   id: e.id, name: e.name, control: e.control, variant: e.variant, trafficSplit: e.trafficSplit, metric: e.metric,
   analysis: e.analysis, plannedSampleSize: e.plannedSampleSize, variants: e.variants ?? null, guardrails: e.guardrails, cuped: e.cuped,
-  placement: e.placement, status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
+  placement: e.placement, segment: e.segment, status: e.status, createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
   startedAt: e.startedAt?.toISOString() ?? null, completedAt: e.completedAt?.toISOString() ?? null,
 })
 
@@ -72,10 +72,12 @@ export interface ExperimentDeps {
   onChange: (tenantId: string) => void
   /** Makes `strategy` the default for `placement` (null: the tenant's defaultStrategy). */
   setStrategy: (tenantId: string, placement: string | null, strategy: string) => Promise<void>
+  /** Whether the tenant has this segment (an experiment scoped to one must name one that exists). */
+  segmentExists: (tenantId: string, key: string) => Promise<boolean>
 }
 
-type Input = Omit<NewExperiment, 'status' | 'placement' | 'analysis' | 'plannedSampleSize' | 'control' | 'variant' | 'trafficSplit' | 'variants' | 'guardrails' | 'cuped'> & {
-  placement?: string | null; status?: 'running' | 'draft'; analysis?: Analysis; plannedSampleSize?: number | null
+type Input = Omit<NewExperiment, 'status' | 'placement' | 'segment' | 'analysis' | 'plannedSampleSize' | 'control' | 'variant' | 'trafficSplit' | 'variants' | 'guardrails' | 'cuped'> & {
+  placement?: string | null; segment?: string | null; status?: 'running' | 'draft'; analysis?: Analysis; plannedSampleSize?: number | null
   control?: string; variant?: string; trafficSplit?: number; variants?: ExperimentArmSpec[]; guardrails?: string[]; cuped?: boolean
 }
 
@@ -137,7 +139,9 @@ export function createExperimentService(d: ExperimentDeps) {
       fixedNeedsHorizon(analysis, plannedSampleSize)
       const status = v.status ?? 'running'
       const placement = v.placement ?? null
-      const row = { name: v.name.trim(), ...arms, metric: v.metric, placement, status, analysis, plannedSampleSize, guardrails: v.guardrails ?? [], cuped: v.cuped ?? true }
+      const segment = v.segment ?? null
+      if (segment !== null && !(await d.segmentExists(tenantId, segment))) throw new ValidationFailed(`No segment "${segment}"`, [{ field: 'segment', message: 'is not a segment of this tenant (GET /segments)' }])
+      const row = { name: v.name.trim(), ...arms, metric: v.metric, placement, segment, status, analysis, plannedSampleSize, guardrails: v.guardrails ?? [], cuped: v.cuped ?? true }
       const res = await withRunningCheck(d.db, tenantId, status === 'running' ? { placement } : null, async (tx) => {
         const e = await insertExperiment(tx, tenantId, { ...row, startedAt: status === 'running' ? d.clock() : null })
         if (status === 'running') await enqueueWebhookEvent(tx, tenantId, 'experiment.started', { experiment: experimentDto(e) }, d.clock())

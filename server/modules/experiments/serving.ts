@@ -50,10 +50,15 @@ export function createExperimentServing(d: ExperimentServingDeps) {
   }
 
   return {
-    /** The shopper's arm in the experiment running on this placement, if any (an unreadable list counts as none). */
-    async arm(tenantId: string, placement: string | undefined, userId: string): Promise<ExperimentArm | undefined> {
-      const found = experimentFor(tenantId, placement)
-      return enter(tenantId, userId, found instanceof Promise ? await found.catch(() => undefined) : found)
+    /**
+     * The shopper's arm in the experiment running on this placement, if any (an unreadable list counts as none).
+     * A segment-scoped experiment enrols (and exposes) only shoppers `inSegment` says are in its segment.
+     */
+    async arm(tenantId: string, placement: string | undefined, userId: string, inSegment: (segment: string) => Promise<boolean>): Promise<ExperimentArm | undefined> {
+      let found = experimentFor(tenantId, placement)
+      if (found instanceof Promise) found = await found.catch(() => undefined)
+      if (found?.segment && !(await inSegment(found.segment))) return undefined
+      return enter(tenantId, userId, found)
     },
     /** Forgets that this instance saw the shopper (an erasure; their stored exposures go with the experiments service). */
     forgetShopperHere(tenantId: string, userId: string) {

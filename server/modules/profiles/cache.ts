@@ -18,6 +18,7 @@ const BATCH_MAX = 32
 /** Whether two loads of a shopper's profile hold the same events (every stored event counts; lists grow with them). */
 const sameProfile = (a: UserProfile, b: UserProfile) =>
   a.eventCount === b.eventCount && a.purchased.length === b.purchased.length && a.recent.length === b.recent.length && a.recent[0]?.ts === b.recent[0]?.ts
+  && a.updatedAt === b.updatedAt // traits change it too
 
 interface Waiting { userId: string; resolve: (p: UserProfile | undefined) => void; reject: (e: unknown) => void }
 

@@ -18,7 +18,7 @@ const WRITE_BATCH_MAX = 256
 /** Shared keys read at once by an erasure's sweep (pipelined on one connection). */
 const SWEEP_BATCH = 256
 
-export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: string } }
+export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: string }; segment?: string }
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
 export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
 /**
@@ -47,7 +47,7 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   const common = new BoundedMap<string, CachedAnswer>(20_000)
 
   const answerOf = (tenantId: string, meta: ServedMeta, items: Recommendation[], itemsJson: string, key: string, until: number, live: string | undefined): CachedAnswer => ({
-    strategy: meta.strategy, padded: meta.padded, context: meta.context, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment,
+    strategy: meta.strategy, padded: meta.padded, context: meta.context, modelVersion: meta.modelVersion, cached: true, experiment: meta.experiment, segment: meta.segment,
     itemsJson, positions: Int32Array.from(items, (r) => d.store.indexOf(tenantId, r.productId) ?? -1), key, until, live,
   })
   const sharedAnswer = async (tenantId: string, key: string, slot: string, live: string): Promise<CachedAnswer | undefined> => {
@@ -103,8 +103,8 @@ export function createAnswerCache(d: { cache: Cache; store: ModelStore }) {
   function servedFrom(answer: CachedAnswer, model: TenantModel): Served {
     const items = withoutGone(answer, model)
     if (!items) return answer
-    const { strategy, padded, context, modelVersion, experiment } = answer
-    return { strategy, padded, context, modelVersion, cached: true, experiment, items }
+    const { strategy, padded, context, modelVersion, experiment, segment } = answer
+    return { strategy, padded, context, modelVersion, cached: true, experiment, segment, items }
   }
 
   return {

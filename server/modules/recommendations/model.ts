@@ -73,6 +73,7 @@ export const RecommendationModel = {
     requestId: T.String(), modelVersion: T.Union([T.String(), T.Null()]), cached: T.Boolean(), padded: T.Integer(),
     stale: T.Optional(T.Boolean({ description: 'Served from the last known answer because the database was unreachable' })),
     experiment: T.Optional(T.Object({ id: T.String(), variant: T.String({ description: "the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise" }) })),
+    segment: T.Optional(T.String({ description: "The shopper's segment whose entry in the tenant's segmentStrategies chose the strategy (absent when none did)" })),
   }),
   evaluation: Evaluation,
   status: T.Object({

@@ -25,6 +25,7 @@ import type { ProfileCache } from '../profiles/cache.ts'
 import type { TenantConfig } from '../tenants/config.ts'
 import { createAnswerCache, type Served, type ServedMeta } from './answer-cache.ts'
 import { createLiveSignals } from './live-signals.ts'
+import type { SegmentService } from '../segments/service.ts'
 import { newArrivalsBeforeModel } from './new-arrivals.ts'
 
 export type { Served } from './answer-cache.ts'
@@ -39,6 +40,8 @@ export interface RecommendationDeps {
   raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void
   /** The tenant's merchandising rules (modules/rules). */
   rules: { bookFor(tenantId: string): InMemoryFirst<RuleBook> }
+  /** Which segments a shopper is in, from the profile and model serving holds already. */
+  segments: Pick<SegmentService, 'membership'>
 }
 /** An explained answer: the list as served, and what the rules saw and did. */
 export type Explained = Served & { trace: RulesTrace }
@@ -69,15 +72,33 @@ export function createRecommendationService(d: RecommendationDeps) {
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
-  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel, rules?: readonly ServingRule[]): RecommendRequest => ({
+  const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel,
+    segments?: readonly string[], rules?: readonly ServingRule[]): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
     eventWeights: config.recommendations.eventWeights, intentHalfLifeDays: intentHalfLifeOf(config, model),
-    ...(q.segments ? { segments: q.segments } : {}), ...(rules?.length ? { rules } : {}),
+    ...(segments ? { segments } : {}), ...(rules?.length ? { rules } : {}),
   })
   /** The tenant's rule book; unreadable (the database down, nothing cached), no rules: an answer beats none. */
   const bookOf = (tenantId: string): InMemoryFirst<RuleBook> => {
     const book = d.rules.bookFor(tenantId)
     return book instanceof Promise ? book.catch((error) => { d.log.warn('recommendations: rules unreadable, serving without them', { tenantId, error }); return EMPTY_RULE_BOOK }) : book
+  }
+  /**
+   * The shopper's segments, worked out only for a tenant whose segment strategies (or a segment-scoped experiment)
+   * read them: from the profile and model serving reads anyway (both cached, so asking for them first costs no
+   * second read). Undefined when they cannot be read: no segment strategy applies then.
+   */
+  const shopperSegments = async (tenantId: string, userId: string): Promise<string[] | undefined> => {
+    try {
+      let model = d.store.get(tenantId)
+      if (model instanceof Promise) model = await model
+      let profile = d.profiles.get(tenantId, userId)
+      if (profile instanceof Promise) profile = await profile
+      const found = d.segments.membership(tenantId, profile, model)
+      return found instanceof Promise ? await found : found
+    } catch {
+      return undefined
+    }
   }
 
   return {
@@ -88,20 +109,32 @@ export function createRecommendationService(d: RecommendationDeps) {
       const cart = cartIdsOf(q)
       const page = { productId: q.productId, context: q.context, cartProductIds: cart }
       const context = pageOf(page)
-      // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy.
+      // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy
+      // (a segment-scoped one enrols only the segment's shoppers); then the first segment strategy that matches.
+      let segments: string[] | undefined
+      const segmentsOnce = async () => (segments ??= await shopperSegments(tenantId, q.userId))
       let strategy: StrategyName = q.strategy ?? (q.placement ? config.placementStrategies[q.placement] : undefined) ?? config.defaultStrategy
-      const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId)
+      const arm = q.strategy ? undefined : await experiments.arm(tenantId, q.placement, q.userId, async (segment) => (await segmentsOnce())?.includes(segment) ?? false)
       const experiment = arm?.experiment
       if (arm) strategy = arm.strategy
+      let segment: string | undefined
+      if (!q.strategy && !arm && config.segmentStrategies.length) {
+        const mine = await segmentsOnce()
+        const chosen = mine && config.segmentStrategies.find((s) => (s.placement === undefined || s.placement === q.placement) && mine.includes(s.segment))
+        if (chosen) { strategy = chosen.strategy; segment = chosen.segment }
+      }
       let cartPart = cartKey(cart)
       if (cartPart instanceof Promise) cartPart = await cartPart
       let book = bookOf(tenantId)
       if (book instanceof Promise) book = await book
+      // A rule that reads segments (its scope, or $user.segment) needs the shopper's.
+      if (!q.segments && (book.readsUserSegment || book.segments.size > 0)) await segmentsOnce()
+      const shopperSegs = q.segments ?? segments
       // Answers key on the rules too: their version, the schedule window now is in, the segments they read (rules/select.ts).
       const now = d.clock().getTime()
-      const rules = book.rules.length ? rulesFor(book, now, { placement: q.placement, segments: q.segments, strategy, context }) : undefined
-      const rulesPart = book.rules.length ? `|${rulesKey(book, now, q.segments)}|${q.placement ?? ''}` : ''
-      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : ''].join('|') + rulesPart
+      const rules = book.rules.length ? rulesFor(book, now, { placement: q.placement, segments: shopperSegs, strategy, context }) : undefined
+      const rulesPart = book.rules.length ? `|${rulesKey(book, now, shopperSegs)}|${q.placement ?? ''}` : ''
+      const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : '', segment ?? ''].join('|') + rulesPart
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
@@ -118,7 +151,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
         const last = await answers.last(slot) ?? await answers.last(answers.commonSlot(tenantId, params))
-        if (last) return { ...last.served, cached: true, stale: true, experiment }
+        if (last) return { ...last.served, cached: true, stale: true, experiment, segment }
         if (!model) throw new ServiceUnavailable('Recommendations are temporarily unavailable; retry shortly', 5)
         stale = true
       }
@@ -130,7 +163,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         // as they are read), or honestly nothing when there is no catalog either.
         const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
         const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart, arrivals), d.kernels)
-        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment }
+        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment, segment }
       }
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
@@ -145,8 +178,8 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, rules), d.kernels, signals)
-          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }, result.items)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, shopperSegs, rules), d.kernels, signals)
+          shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
         // This shopper bought one of its items: their own answer, worked out and cached below.
@@ -154,8 +187,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, rules), d.kernels, signals)
-      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment }
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, shopperSegs, rules), d.kernels, signals)
+      const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
     },
@@ -171,7 +204,8 @@ export function createRecommendationService(d: RecommendationDeps) {
       const [model, profile, book] = await Promise.all([d.store.get(tenantId), d.profiles.get(tenantId, q.userId), bookOf(tenantId)])
       const user: UserState = profile ? (profile as UserState) : emptyUser
       const now = d.clock().getTime()
-      const ruleRequest = { placement: q.placement, segments: q.segments, strategy, context }
+      const segments = q.segments ?? (book.readsUserSegment || book.segments.size > 0 ? await shopperSegments(tenantId, q.userId) : undefined)
+      const ruleRequest = { placement: q.placement, segments, strategy, context }
       const rules = rulesFor(book, now, ruleRequest)
       const listed = book.rules.map((r) => {
         const skipped = skipReason(r, now, ruleRequest)
@@ -189,7 +223,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       if (view instanceof Promise) view = await view
       let partners = strategy === 'frequently_bought_together' && q.productId !== undefined ? live.partners(tenantId, model, view, q.productId) : undefined
       if (partners instanceof Promise) partners = await partners
-      const result = recommend(model, user, { ...engineRequest(config, q, strategy, cart, model, rules), explain: true }, d.kernels, { signals: view.signals, partners })
+      const result = recommend(model, user, { ...engineRequest(config, q, strategy, cart, model, segments, rules), explain: true }, d.kernels, { signals: view.signals, partners })
       const trace = result.trace ? { ...result.trace, rules: listed } : emptyTrace(result.items)
       return { items: result.items, strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, trace }
     },

@@ -19,6 +19,16 @@ export function shopperRoutes(shoppers: ShopperService, guards: ReturnType<typeo
         security,
       },
     })
+    .post('/:userId/traits', async ({ principal, params, body }) => ({ data: await shoppers.setTraits(principal.tenantId, params.userId, body.traits) }), {
+      tenant: 'write', params: ShopperModel.params, body: ShopperModel.traitsBody,
+      response: { 200: Envelope(ShopperModel.traits), ...problems(400, 401, 403, 429) },
+      detail: {
+        summary: "Set a shopper's traits (tier, country, …): merged into what they hold; segments test them as traits.<name>",
+        description: ACCESS.write + ' Events may carry traits too, as metadata.traits (same rules). A null value removes a trait. '
+          + 'A shopper never seen before gets a profile with no events (still in new_visitor). Segment membership reflects the write at once.',
+        security,
+      },
+    })
     .delete('/:userId', async ({ principal, params, status }) => {
       await shoppers.requestErasure(principal.tenantId, params.userId)
       return status(202, { data: { userId: params.userId, status: 'erasing' as const } })

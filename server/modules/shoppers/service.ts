@@ -5,8 +5,9 @@
 // everything is gone (an erasure cut short by a crash leaves the profile, and DELETE again finishes
 // it); then what instances hold in memory and in the shared cache.
 import type { RawSql } from '../../../db/client.ts'
-import { profileExists, profileSummary } from '../../../db/queries/profiles.ts'
-import { NotFound, ServiceUnavailable } from '../../errors.ts'
+import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
+import { MAX_TRAITS } from '../../../db/queries/events.ts'
+import { NotFound, ServiceUnavailable, ValidationFailed } from '../../errors.ts'
 import type { LiveCounterStore } from '../../infra/live-counters/types.ts'
 import type { Logger } from '../../logger.ts'
 import { shopperBaskets } from '../events/ingest/live.ts'
@@ -77,8 +78,19 @@ export function createShopperService(d: ShopperDeps) {
     async summary(tenantId: string, userId: string) {
       const s = await profileSummary(d.raw, tenantId, userId, SUMMARY_RECENT)
       if (!s) throw new NotFound(`No shopper "${userId}"`)
-      return { userId, eventCount: s.eventCount, purchasedCount: s.purchasedCount, updatedAt: s.updatedAt,
+      return { userId, eventCount: s.eventCount, purchasedCount: s.purchasedCount, updatedAt: s.updatedAt, traits: s.traits,
         recent: s.recent.map((r) => ({ productId: r.productId, eventType: r.eventType, timestamp: new Date(r.ts).toISOString() })) }
+    },
+
+    /**
+     * Merges traits into the shopper's profile (a null removes one); segments read them at once: every
+     * instance drops its cached profile. Refused (400) when the shopper would hold more than MAX_TRAITS.
+     */
+    async setTraits(tenantId: string, userId: string, traits: Record<string, string | number | boolean | null>) {
+      const merged = await mergeTraits(d.raw, tenantId, userId, traits)
+      if (!merged) throw new ValidationFailed(`A shopper holds at most ${MAX_TRAITS} traits; remove some (set them to null) first`, [{ field: 'traits', message: `would pass ${MAX_TRAITS} traits` }])
+      d.profiles.changed([{ tenantId, userId }])
+      return { userId, traits: merged as Record<string, string | number | boolean> }
     },
 
     /**

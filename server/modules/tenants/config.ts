@@ -51,6 +51,15 @@ export const TenantConfig = Strict({
     write: T.Integer({ minimum: 1, maximum: 10_000_000, description: 'requests per minute per key for writes' }),
   }),
   widget: WidgetConfig,
+  /**
+   * Strategy per shopper segment (issue 21), optionally for one placement: the first entry whose segment the
+   * shopper is in (and whose placement, if any, is the request's) wins, before placementStrategies and defaultStrategy.
+   */
+  segmentStrategies: T.Array(Strict({
+    segment: T.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'A segment key (built-in or the tenant\'s); one the tenant does not have matches nobody' }),
+    placement: T.Optional(T.String({ minLength: 1, maxLength: 100 })),
+    strategy: Strategy,
+  }), { maxItems: 50, description: 'Strategy per shopper segment: the first entry that matches the shopper (and the placement, when it names one) wins, before placementStrategies and defaultStrategy; meta.segment names it' }),
   /** Strategy per placement, overriding defaultStrategy there (set e.g. by promoting an experiment's winner). */
   placementStrategies: T.Record(T.String({ minLength: 1, maxLength: 100 }), Strategy),
   /** Changing these asks for a model rebuild. */
@@ -73,6 +82,7 @@ export const DEFAULT_TENANT_CONFIG: TenantConfig = {
   attributionWindowHours: 24,
   rateLimits: { read: 1000, write: 500 },
   placementStrategies: {},
+  segmentStrategies: [],
   recommendations: { eventWeights: { ...DEFAULT_EVENT_WEIGHTS }, halfLifeDays: 'auto', itemsPerShopper: 'auto', intentHalfLifeDays: 'auto', regularisation: 'auto' },
   widget: DEFAULT_WIDGET_CONFIG,
   historyDays: 365,

@@ -10,6 +10,10 @@ describe('parseExperimentForm', () => {
   const good = { name: ' Collab vs Content ', control: 'collaborative', variant: 'content_based', trafficSplit: '50', metric: 'ctr', placement: '' }
   test('the PRD example becomes the API body', () => {
     expect(parseExperimentForm(good)).toEqual({ ok: true, body: { name: 'Collab vs Content', control: 'collaborative', variant: 'content_based', trafficSplit: 50, metric: 'ctr', placement: null, status: 'running' } })
+    // Scoped to a segment: only its shoppers are enrolled; "Everyone" leaves it out.
+    expect(parseExperimentForm({ ...good, segment: 'gold' })).toMatchObject({ ok: true, body: { segment: 'gold' } })
+    expect(parseExperimentForm({ ...good, segment: '' })).toEqual(parseExperimentForm(good))
+    expect(parseExperimentForm({ ...good, segment: 'Not A Key' })).toMatchObject({ ok: false, errors: [{ field: 'segment' }] })
   })
   test('placement and draft are passed on', () => {
     const r = parseExperimentForm({ ...good, placement: 'home', status: 'draft' })

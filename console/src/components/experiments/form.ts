@@ -28,6 +28,10 @@ export function parseExperimentForm(form: Record<string, unknown>): Parsed {
   if (!(METRICS as readonly string[]).includes(metric)) errors.push({ field: 'metric', message: 'Choose the success metric.' })
   const placement = str(form.placement)
   if (placement.length > 100) errors.push({ field: 'placement', message: 'At most 100 characters.' })
+  const segment = str(form.segment)
+  if (segment && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(segment)) errors.push({ field: 'segment', message: 'Choose a segment, or everyone.' })
+  // Only shoppers in the segment are enrolled (left out of the body: everyone).
+  const scope = segment ? { segment } : {}
   const status = str(form.status) === 'draft' ? 'draft' : 'running'
   // Up to three more arms (arm3…arm5): then every arm gets an even share, the control the remainder.
   const extra = ['arm3', 'arm4', 'arm5'].map((f) => ({ f, s: str(form[f]) })).filter((a) => a.s)
@@ -40,14 +44,14 @@ export function parseExperimentForm(form: Record<string, unknown>): Parsed {
     return {
       ok: true,
       body: {
-        name, metric: metric as Metric, placement: placement || null, status,
+        name, metric: metric as Metric, placement: placement || null, ...scope, status,
         variants: strategies.map((st, i) => ({ key: keys[i]!, strategy: st as StrategyName, weight: i === 0 ? 100 - share * (strategies.length - 1) : share })),
       },
     }
   }
   return {
     ok: true,
-    body: { name, control: control as StrategyName, variant: variant as StrategyName, trafficSplit, metric: metric as Metric, placement: placement || null, status },
+    body: { name, control: control as StrategyName, variant: variant as StrategyName, trafficSplit, metric: metric as Metric, placement: placement || null, ...scope, status },
   }
 }
 

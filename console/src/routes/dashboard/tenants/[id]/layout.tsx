@@ -28,7 +28,7 @@ export const useTenant = routeLoader$(async (ev): Promise<Tenant> => {
 
 const SECTIONS = [
   ['', 'Overview'], ['/analytics', 'Analytics'], ['/catalog', 'Catalog'], ['/events', 'Events'],
-  ['/imports', 'Import data'], ['/experiments', 'Experiments'], ['/rules', 'Rules'], ['/widgets', 'Widgets'], ['/api-keys', 'API keys'], ['/webhooks', 'Webhooks'],
+  ['/imports', 'Import data'], ['/segments', 'Segments'], ['/experiments', 'Experiments'], ['/rules', 'Rules'], ['/widgets', 'Widgets'], ['/api-keys', 'API keys'], ['/webhooks', 'Webhooks'],
 ] as const
 
 export default component$(() => {

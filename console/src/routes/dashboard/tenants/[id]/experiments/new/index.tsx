@@ -24,6 +24,12 @@ export const useLaunchExperiment = routeAction$(async (form, ev) => {
   throw ev.redirect(303, `/dashboard/tenants/${ev.params.id}/experiments/${r.data.id}`)
 })
 
+/** The tenant's segments, for scoping the experiment to one (empty when they could not be read). */
+export const useSegmentKeys = routeLoader$(async (ev) => {
+  const r = await apiFetch<{ key: string; name: string }[]>(ev, '/api/v1/segments', { tenantId: ev.params.id })
+  return r.ok ? r.data.map((s) => ({ key: s.key, name: s.name })) : []
+})
+
 /** Null when the traffic could not be read: the form works without its estimate. */
 export const useTraffic = routeLoader$(async (ev) => {
   const r = await apiFetch<Traffic>(ev, '/api/v1/experiments/traffic', { tenantId: ev.params.id })
@@ -33,6 +39,7 @@ export const useTraffic = routeLoader$(async (ev) => {
 export default component$(() => {
   const launch = useLaunchExperiment()
   const traffic = useTraffic()
+  const segments = useSegmentKeys()
   const tenant = useTenant()
   const loc = useLocation()
   const sent = launch.formData
@@ -94,6 +101,9 @@ export default component$(() => {
           {errorOf('metric') && <span id="f-metric-error" class="error">{errorOf('metric')}</span>}
         </fieldset>
         <FormField name="placement" label="Placement (optional)" maxLength={100} value={value('placement', '')} error={errorOf('placement')} hint="Only this placement, e.g. product-page; leave empty for every placement" />
+        <SelectField name="segment" label="Shoppers (optional)" value={value('segment', '')} error={errorOf('segment')}
+          options={[{ value: '', label: 'Everyone' }, ...segments.value.map((s) => ({ value: s.key, label: `Only the segment ${s.name} (${s.key})` }))]}
+          hint="Only shoppers in the segment when served are enrolled; results count only them" />
         <FormField name="mde" label="Minimum detectable effect (%)" type="number" min={0.1} max={1000} step={0.1} value={value('mde', '5')} hint="The smallest relative lift worth detecting; only for the estimate below" />
         {traffic.value && <p id="duration-estimate" class="hint" aria-live="polite">{durationSentence(traffic.value, est)}</p>}
         <div class="form-row">
