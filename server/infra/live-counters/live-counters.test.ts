@@ -1,6 +1,7 @@
 // The live counter stores, in-process and in Redis, held to the same behaviour.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Redis } from 'ioredis'
+import { connectRedis } from '../cache/redis-client.ts'
 import { MemoryLiveCounters } from './memory.ts'
 import { RedisLiveCounters } from './redis.ts'
 import { HOUR_MS, MAX_BASKET_ITEMS, type LiveCounterStore } from './types.ts'
@@ -16,8 +17,8 @@ const tenant = () => `t-${RUN_ID}-${++seq}`
 
 const stores: [string, () => LiveCounterStore][] = [['memory', () => new MemoryLiveCounters(() => NOW)]]
 if (REAL_BACKENDS) {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true })
-  beforeAll(() => client.connect())
+  const client = connectRedis(REDIS_URL, { maxRetriesPerRequest: 1, offlineQueue: true }) // a cluster when TEST_REDIS_URL names one
+  beforeAll(() => new Promise<void>((resolve) => client.status === 'ready' ? resolve() : client.once('ready', () => resolve())))
   afterAll(() => client.quit())
   // Not ready means the in-process fallback: these tests must reach Redis itself.
   const ready = () => { if (client.status !== 'ready') throw new Error('Redis is not ready'); return true }
