@@ -27,6 +27,14 @@ if (REAL_BACKENDS) {
 
 for (const [name, make] of stores) {
   describe(`live counters [${name}]`, () => {
+    test('one basket filled by concurrent calls from two instances: every pair counted once', async () => {
+      const one = make(), two = name === 'memory' ? one : make() // two Redis stores share Redis; in memory one store is the instance
+      const t = tenant()
+      const items = Array.from({ length: 8 }, (_, i) => `i${i}`)
+      await Promise.all(items.map((p, i) => (i % 2 ? two : one).record(t, [{ productId: p, type: PURCHASE, hour: HOUR, basket: 'o:race' }])))
+      for (const p of items) expect(Object.fromEntries(await one.partners(t, p, [HOUR]))).toEqual(Object.fromEntries(items.filter((x) => x !== p).map((x) => [x, 1])))
+    })
+
     test('counts events per hour, product and type; the tick moves with every batch', async () => {
       const s = make()
       const t = tenant()

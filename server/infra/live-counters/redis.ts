@@ -75,7 +75,7 @@ return budget
 /** Events per script call: a long batch is several calls, so other clients' commands run between them. */
 const CHUNK = 250
 /** Script calls refused because a basket grew between the read and the call, before giving up to the fallback. */
-const RETRIES = 5
+const RETRIES = 20
 
 type Scripted = RedisClient & { liveRecord(numKeys: number, ...args: (string | number)[]): Promise<number> }
 
