@@ -90,13 +90,23 @@ export class RedisCache implements Cache {
 
   healthy() { return this.up && this.client.status === 'ready' }
 
+  // On a cluster with one master gone, operations fail for its tenants and succeed for the others,
+  // so the state flips with every request: the transitions are logged at most every 10 s.
+  private loggedAt = { down: -Infinity, up: -Infinity }
+
   private markDown() {
-    if (this.up) this.log.warn('Redis unreachable: using the in-process cache and rate limiter until it is back')
+    if (this.up && performance.now() - this.loggedAt.down > 10_000) {
+      this.loggedAt.down = performance.now()
+      this.log.warn('Redis unreachable: using the in-process cache and rate limiter until it is back')
+    }
     this.up = false
   }
 
   private markUp() {
-    if (!this.up) this.log.info('Redis reachable again: shared cache and rate limits resumed')
+    if (!this.up && performance.now() - this.loggedAt.up > 10_000) {
+      this.loggedAt.up = performance.now()
+      this.log.info('Redis reachable again: shared cache and rate limits resumed')
+    }
     this.up = true
   }
 
