@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
+import { connect } from 'node:net'
 import { waitFor } from './wait-for.ts'
 
 export interface TestRedisCluster {
@@ -17,11 +17,11 @@ export interface TestRedisCluster {
   stop(): Promise<void>
 }
 
-/** Whether a loopback port can be listened on. */
+/** Whether nothing answers on a loopback port (a listen probe is no proof here: Bun's listen shares ports). */
 const free = (port: number) => new Promise<boolean>((resolve) => {
-  const s = createServer()
-  s.once('error', () => resolve(false))
-  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  const s = connect({ host: '127.0.0.1', port })
+  s.once('connect', () => { s.destroy(); resolve(false) })
+  s.once('error', () => resolve(true))
 })
 
 /** `n` ports whose cluster-bus twins (port + 10000) are free too. */
