@@ -110,7 +110,12 @@ export class RedisLiveCounters implements LiveCounterStore {
       const pairs = new Map<string, number>()
       const pair = (hour: number, product: string) => { const name = `${hour}:${product}`; if (!pairs.has(name)) pairs.set(name, at(`${k}f:${name}`)) }
       const inChunk = new Map<string, string[]>()
-      for (const e of chunk) if (e.basket !== undefined) inChunk.set(e.basket, [...(inChunk.get(e.basket) ?? []), e.productId])
+      for (const e of chunk) {
+        if (e.basket === undefined) continue
+        let list = inChunk.get(e.basket)
+        if (!list) inChunk.set(e.basket, (list = []))
+        list.push(e.productId)
+      }
       const events: (string | number)[] = []
       for (const e of chunk) {
         let b = 0
