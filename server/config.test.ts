@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { ConfigError, loadConfig } from './config.ts'
+import { parseRedisTarget } from './infra/cache/redis-url.ts'
 import { fieldPath } from './errors.ts'
 import { createLogger } from './logger.ts'
 
@@ -24,6 +25,17 @@ describe('config', () => {
     expect(() => loadConfig({ MAX_TENANT_RATE_LIMIT: 'lots' })).toThrow(/MAX_TENANT_RATE_LIMIT/)
     expect(() => loadConfig({ ADMIN_RATE_LIMIT: '0' })).toThrow(/ADMIN_RATE_LIMIT/)
     expect(() => loadConfig({ AUTH_FAILURE_LIMIT: '-1' })).toThrow(/AUTH_FAILURE_LIMIT/)
+  })
+  test('Redis Cluster (issue 26): REDIS_CLUSTER_NODES or a redis+cluster:// URL, bad nodes named', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7000' }).redisUrl).toBe('redis+cluster://10.0.0.1:7000,10.0.0.2:7000')
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000', REDIS_URL: 'rediss://app:s%40cret@ignored:6379' }).redisUrl).toBe('rediss+cluster://app:s%40cret@r1:7000')
+    expect(loadConfig({ REDIS_URL: 'redis+cluster://a:7000,b:7001' }).redisUrl).toBe('redis+cluster://a:7000,b:7001')
+    expect(parseRedisTarget('rediss+cluster://app:s%40cret@r1:7000,[::1]:7001')).toEqual({
+      cluster: true, tls: true, username: 'app', password: 's@cret', nodes: [{ host: 'r1', port: 7000 }, { host: '::1', port: 7001 }],
+    })
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1' })).toThrow(/REDIS_CLUSTER_NODES/)
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://a:99999' })).toThrow(/REDIS_URL/)
+    expect(() => loadConfig({ REDIS_URL: 'memcached://a:1' })).toThrow(/REDIS_URL/)
   })
   test('CORS_ORIGINS is a comma list', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.com, https://b.com' }).corsOrigins).toEqual(['https://a.com', 'https://b.com'])

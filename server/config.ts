@@ -4,6 +4,7 @@
 // the variable.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { clusterUrlFromNodes, parseRedisTarget } from './infra/cache/redis-url.ts'
 
 const LogLevel = T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')])
 
@@ -13,7 +14,8 @@ const ConfigSchema = T.Object({
   consolePort: T.Integer({ minimum: 0, maximum: 65535 }),
   dataDir: T.String({ minLength: 1 }),
   databaseUrl: T.Optional(T.String({ pattern: '^postgres(ql)?://' })),
-  redisUrl: T.Optional(T.String({ pattern: '^rediss?://' })),
+  /** `redis://`/`rediss://` for one server; `redis+cluster://host:port,…` for a Redis Cluster (also built from REDIS_CLUSTER_NODES). */
+  redisUrl: T.Optional(T.String({ pattern: '^rediss?(\\+cluster)?://' })),
   jwtSecret: T.Optional(T.String({ minLength: 32 })),
   apiKeyPepper: T.Optional(T.String({ minLength: 32 })),
   /** Requests per minute per admin user with an access token (console and scripts), whatever the tenant. */
@@ -80,7 +82,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     consolePort: int(env.CONSOLE_PORT, 3112, 'CONSOLE_PORT'),
     dataDir: opt(env.DATA_DIR) ?? './.data',
     databaseUrl: opt(env.DATABASE_URL),
-    redisUrl: opt(env.REDIS_URL),
+    // REDIS_CLUSTER_NODES names a cluster's seed nodes; REDIS_URL then only lends its credentials and TLS.
+    redisUrl: opt(env.REDIS_CLUSTER_NODES) ? clusterUrlFromNodes(env.REDIS_CLUSTER_NODES!, opt(env.REDIS_URL)) : opt(env.REDIS_URL),
     jwtSecret: opt(env.JWT_SECRET),
     apiKeyPepper: opt(env.API_KEY_PEPPER),
     adminRateLimit: int(env.ADMIN_RATE_LIMIT, 1200, 'ADMIN_RATE_LIMIT'),
@@ -115,6 +118,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (first) {
     const key = first.path.split('/')[1] ?? ''
     throw new ConfigError(`Invalid ${names[key] ?? key}: ${first.message}`)
+  }
+  if (raw.redisUrl) {
+    try { parseRedisTarget(raw.redisUrl) } catch (error) { throw new ConfigError(`Invalid ${env.REDIS_CLUSTER_NODES ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'}: ${(error as Error).message}`) }
   }
   if (raw.nodeEnv === 'production' && raw.databaseUrl && (!raw.jwtSecret || !raw.apiKeyPepper)) {
     throw new ConfigError('JWT_SECRET and API_KEY_PEPPER are required when NODE_ENV=production with an external DATABASE_URL')

@@ -13,9 +13,13 @@
 // two API instances (MODEL_WORKER=off) and a model worker behind a round-robin
 // proxy (scripts/lib/cluster.ts startCluster), every request through the proxy.
 //
-//   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394] [--cluster]
+//   bun scripts/load/mixed.ts [--sustain 60] [--spike 30] [--recs 100] [--redis-port 6394] [--cluster] [--redis-cluster] [--summary]
+//
+// --redis-cluster: the server uses a private 3-master Redis Cluster (redis+cluster://) instead of
+// one redis-server; --summary: a last line `summary: {json}` for scripts/bench/redis-cluster.ts.
 import { call, type Cluster, fmt, pct, privateRedis, type Proc, ROOT, setupTenant, sleep, startCluster, startProcess, storedEvents, throwawayDatabase, waitForModel } from '../lib/cluster.ts'
 import { arg } from '../lib/args.ts'
+import { startRedisCluster, type TestRedisCluster } from '../../server/test/redis-cluster.ts'
 
 interface Kind { name: string; method: 'GET' | 'POST'; rate: number; headers: Record<string, string>; path: string; batch?: number }
 interface Job { base: string; seconds: number; kinds: Kind[]; users: number; products: number; tag: string }
@@ -91,7 +95,12 @@ if (process.argv[2] === '--closed') {
 // ---- orchestrator
 const SUSTAIN = arg('--sustain', 60), SPIKE = arg('--spike', 30), RECS = arg('--recs', 100), REDIS_PORT = arg('--redis-port', 6394)
 const USERS = 5000, PRODUCTS = 2000
-const redis = privateRedis(REDIS_PORT)
+const REDIS_CLUSTER = process.argv.includes('--redis-cluster'), SUMMARY = process.argv.includes('--summary')
+let redisCluster: TestRedisCluster | undefined
+const redis = REDIS_CLUSTER
+  ? { get url() { return redisCluster!.url }, async start() { redisCluster = await startRedisCluster({ nodeTimeoutMs: 5000 }) }, async stop() { await redisCluster?.stop() } }
+  : privateRedis(REDIS_PORT)
+const summary: Record<string, unknown> = { redis: REDIS_CLUSTER ? 'cluster (3 masters)' : 'single' }
 const db = await throwawayDatabase('load')
 let single: Proc | undefined
 let cluster: Cluster | undefined
@@ -169,6 +178,7 @@ try {
       const bad = Object.entries(k.statuses).filter(([s]) => !(s === '200' || s === '202' || (overLimit && s === '429')))
       if (bad.length) { failed = true; console.log(`  errors on ${name}: ${JSON.stringify(Object.fromEntries(bad))}`) }
       if (name.includes('event batches')) acked[overLimit ? 'limited' : 'main'] += k.acknowledged
+      if (!overLimit && name !== 'analytics reads') summary[`${phase} ${name}`] = { rps: k.rps, p50: k.p50, p95: k.p95, p99: k.p99 }
     }
   }
   await sleep(1000)
@@ -182,6 +192,8 @@ try {
   const recs = await spawn('--closed', { urls: recUrls, headers: { 'x-api-key': main.readKey }, seconds: 10, concurrency: 32 })
   console.log(`closed loop, 32 clients, 10 s each: hello-world (/health) ${Math.round(hello.rps)} req/s, recommendations ${Math.round(recs.rps)} req/s (${((recs.rps / hello.rps) * 100).toFixed(0)} %), errors ${hello.errors} / ${recs.errors}`)
   if (recs.errors) failed = true
+  Object.assign(summary, { 'closed loop hello rps': hello.rps, 'closed loop recommendations rps': recs.rps, failed })
+  if (SUMMARY) console.log(`summary: ${JSON.stringify(summary)}`)
   console.log(failed ? '\nFAILED' : '\nno errors beyond 429s on the over-limit keys; nothing lost')
   process.exitCode = failed ? 1 : 0
 } finally {

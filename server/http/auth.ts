@@ -21,6 +21,7 @@ import { findTenant } from '../../db/queries/tenants.ts'
 import { accessFor, atLeast, HUMAN_ONLY, type Role } from './roles.ts'
 import type { Cache } from '../infra/cache/index.ts'
 import { perMinute, type BucketSpec, type Decision } from '../infra/rate-limit/token-bucket.ts'
+import { tenantTag } from '../infra/cache/keys.ts'
 import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } from '../errors.ts'
 import type { UsageRecorder } from '../modules/api-keys/usage.ts'
 import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'
@@ -290,7 +291,7 @@ export function authGuards(deps: AuthDeps) {
     if (rec.tenantStatus === 'deleted') throw new Forbidden('Tenant deleted')
     // Writes spend the write budget, reads the read budget (NFR-011).
     const budget: Permission = request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'
-    const bucket = `key:${rec.id}:${budget}`
+    const bucket = `key:${tenantTag(rec.tenantId)}:${rec.id}:${budget}` // the tenant's slot on a Redis Cluster (infra/cache/keys.ts)
     const local = deps.limiter.local?.(bucket)
     if (local) return admitKey(rec, budget, local, need, set)
     return deps.limiter.take(bucket, perMinute(keyLimit(rec, budget))).then((d) => admitKey(rec, budget, d, need, set))

@@ -73,13 +73,14 @@ export async function teardownBackends() {
     pgDbName = undefined
   }
   if (!REAL_BACKENDS) return // no Redis in this run: nothing of ours there, and maybe no server to ask
-  const { Redis } = await import('ioredis')
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  r.on('error', () => {}) // reported by connect() below; unheard, ioredis raises it as an unhandled error
+  const { connectRedis, masters } = await import('../infra/cache/redis-client.ts')
+  const { bySlotTag } = await import('../infra/cache/keys.ts')
+  const r = connectRedis(REDIS_URL, { offlineQueue: true, maxRetriesPerRequest: 1 })
+  r.on('error', () => {}) // a Redis that is down is reported below; unheard, ioredis raises it as an unhandled error
   try {
-    await r.connect()
-    const keys = await r.keys(`test:${RUN_ID}:*`)
-    if (keys.length) await r.del(...keys)
+    await new Promise<void>((resolve, reject) => { r.once('ready', resolve); r.once('error', reject); setTimeout(() => reject(new Error('timeout')), 3000) })
+    // On a cluster the run's keys live on every master, in many slots: one DEL per slot tag.
+    for (const node of masters(r)) await Promise.all(bySlotTag(await node.keys(`test:${RUN_ID}:*`), (k) => k).map((g) => r.del(...g)))
   } catch { /* Redis may be the thing under test being down */ } finally { r.disconnect() }
 }
 

@@ -4,6 +4,7 @@ import { createApp, type App } from '../app.ts'
 import { loadConfig, type Config } from '../config.ts'
 import type { Mail, Mailer } from '../infra/mailer.ts'
 import type { Logger } from '../logger.ts'
+import type { Cache } from '../infra/cache/index.ts'
 import { backend, quietLog, type BackendName } from './backends.ts'
 
 export interface TestApp {
@@ -24,8 +25,8 @@ export const TEST_SECRETS = { jwtSecret: 'test-jwt-secret-0123456789-0123456789-
 let seq = 0
 export const uniqueEmail = (tag = 'admin') => `${tag}-${Date.now().toString(36)}-${++seq}-${Math.random().toString(36).slice(2, 7)}@example.com`
 
-/** `log`: where the app logs (silent by default); a test that reads the logs passes its own. */
-export async function testApp(name: BackendName, overrides: Partial<Config> = {}, clock?: () => Date, opts: { log?: Logger } = {}): Promise<TestApp> {
+/** `opts.log`: where the app logs (silent by default); a test that reads the logs passes its own. `opts.cache`: shared state of the caller's own (a Redis Cluster test), instead of the backend's. */
+export async function testApp(name: BackendName, overrides: Partial<Config> = {}, clock?: () => Date, opts: { log?: Logger; cache?: Cache } = {}): Promise<TestApp> {
   const b = await backend(name)
   // Tests send bad credentials and use one admin for thousands of requests on purpose; the limits
   // that stop that are tested with their defaults (server/test/bad-input.test.ts) by overriding these.
@@ -33,7 +34,7 @@ export async function testApp(name: BackendName, overrides: Partial<Config> = {}
   const mail: Mail[] = []
   const mailer: Mailer = { send: async (m) => { mail.push(m) } }
   const app = await createApp({
-    config, database: b.database, cache: await b.makeCache(), log: opts.log ?? quietLog, mailer, clock, usageFlushMs: 0,
+    config, database: b.database, cache: opts.cache ?? await b.makeCache(), log: opts.log ?? quietLog, mailer, clock, usageFlushMs: 0,
     secrets: TEST_SECRETS,
   })
   app.markReady()

@@ -2,7 +2,8 @@
 // Redis stops answering, each operation falls back to an in-process
 // MemoryCache (cache misses, local limits) and the outage is logged once;
 // ioredis reconnects by itself, and shared state resumes without a restart.
-import { Redis } from 'ioredis'
+import { connectRedis, type RedisClient } from './redis-client.ts'
+import { bySlotTag } from './keys.ts'
 import type { Logger } from '../../logger.ts'
 import { MemoryCache } from './memory.ts'
 import { decisionFor, type BucketSpec } from '../rate-limit/token-bucket.ts'
@@ -36,23 +37,23 @@ return { allowed, tostring(tokens) }
 
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const
-  private client: Redis
-  private sub: Redis
+  private client: RedisClient
+  private sub: RedisClient
   private local = new MemoryCache()
   private up = true
   private handlers = new Map<string, Set<(m: string) => void>>()
   readonly live: RedisLiveCounters
 
+  /** `url`: `redis://`, `rediss://`, or a cluster's `redis+cluster://host:port,…` (redis-client.ts). */
   constructor(url: string, private log: Logger, private prefix = 're:') {
-    const opts = { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, lazyConnect: false,
-      retryStrategy: (n: number) => Math.min(n * 200, 2000) }
     // Auto-pipelining: commands issued in the same tick share one write (one
     // syscall), which under load is most of what a cache round trip costs.
-    this.client = new Redis(url, { ...opts, enableAutoPipelining: true })
+    this.client = connectRedis(url, { offlineQueue: false, maxRetriesPerRequest: 1, autoPipelining: true })
     // The subscriber never gives up a command, and re-subscribes every channel each time it is
     // (re)connected: a SUBSCRIBE lost while connecting would otherwise leave this instance deaf to
-    // broadcasts for good. SUBSCRIBE is idempotent, so repeating it is harmless.
-    this.sub = new Redis(url, { ...opts, enableOfflineQueue: true, maxRetriesPerRequest: null })
+    // broadcasts for good. SUBSCRIBE is idempotent, so repeating it is harmless. On a cluster,
+    // classic PUBLISH reaches every node, so one subscriber connection to any node hears it all.
+    this.sub = connectRedis(url, { offlineQueue: true, maxRetriesPerRequest: null })
     this.sub.on('ready', () => {
       const channels = [...this.handlers.keys()].map((c) => this.prefix + c)
       if (channels.length) void this.sub.subscribe(...channels).catch(() => {})
@@ -89,13 +90,23 @@ export class RedisCache implements Cache {
 
   healthy() { return this.up && this.client.status === 'ready' }
 
+  // On a cluster with one master gone, operations fail for its tenants and succeed for the others,
+  // so the state flips with every request: the transitions are logged at most every 10 s.
+  private loggedAt = { down: -Infinity, up: -Infinity }
+
   private markDown() {
-    if (this.up) this.log.warn('Redis unreachable: using the in-process cache and rate limiter until it is back')
+    if (this.up && performance.now() - this.loggedAt.down > 10_000) {
+      this.loggedAt.down = performance.now()
+      this.log.warn('Redis unreachable: using the in-process cache and rate limiter until it is back')
+    }
     this.up = false
   }
 
   private markUp() {
-    if (!this.up) this.log.info('Redis reachable again: shared cache and rate limits resumed')
+    if (!this.up && performance.now() - this.loggedAt.up > 10_000) {
+      this.loggedAt.up = performance.now()
+      this.log.info('Redis reachable again: shared cache and rate limits resumed')
+    }
     this.up = true
   }
 
@@ -119,18 +130,25 @@ export class RedisCache implements Cache {
 
   setMany(entries: readonly (readonly [string, string])[], ttlMs: number) {
     if (!entries.length) return Promise.resolve()
+    // One pipeline per slot tag: a cluster refuses a pipeline whose keys live on different nodes.
     return this.attempt(async () => {
-      const batch = this.client.pipeline()
-      for (const [key, value] of entries) batch.set(this.prefix + key, value, 'PX', ttlMs)
-      const results = await batch.exec()
-      const failed = results?.find(([error]) => error)
-      if (failed) throw failed[0]
+      await Promise.all(bySlotTag(entries, ([key]) => key).map(async (group) => {
+        const batch = this.client.pipeline()
+        for (const [key, value] of group) batch.set(this.prefix + key, value, 'PX', ttlMs)
+        const results = await batch.exec()
+        const failed = results?.find(([error]) => error)
+        if (failed) throw failed[0]
+      }))
     }, () => this.local.setMany(entries, ttlMs))
   }
 
   del(keys: string[]) {
     if (!keys.length) return Promise.resolve()
-    return this.attempt(async () => { await this.client.del(...keys.map((k) => this.prefix + k)); await this.local.del(keys) }, () => this.local.del(keys))
+    // One DEL per slot tag: a multi-key DEL across slots is CROSSSLOT on a cluster.
+    return this.attempt(async () => {
+      await Promise.all(bySlotTag(keys, (k) => k).map((group) => this.client.del(...group.map((k) => this.prefix + k))))
+      await this.local.del(keys)
+    }, () => this.local.del(keys))
   }
 
   take(key: string, spec: BucketSpec, cost = 1) {

@@ -1,6 +1,7 @@
 // The live counter stores, in-process and in Redis, held to the same behaviour.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Redis } from 'ioredis'
+import { connectRedis } from '../cache/redis-client.ts'
 import { MemoryLiveCounters } from './memory.ts'
 import { RedisLiveCounters } from './redis.ts'
 import { HOUR_MS, MAX_BASKET_ITEMS, type LiveCounterStore } from './types.ts'
@@ -16,8 +17,8 @@ const tenant = () => `t-${RUN_ID}-${++seq}`
 
 const stores: [string, () => LiveCounterStore][] = [['memory', () => new MemoryLiveCounters(() => NOW)]]
 if (REAL_BACKENDS) {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true })
-  beforeAll(() => client.connect())
+  const client = connectRedis(REDIS_URL, { maxRetriesPerRequest: 1, offlineQueue: true }) // a cluster when TEST_REDIS_URL names one
+  beforeAll(() => new Promise<void>((resolve) => client.status === 'ready' ? resolve() : client.once('ready', () => resolve())))
   afterAll(() => client.quit())
   // Not ready means the in-process fallback: these tests must reach Redis itself.
   const ready = () => { if (client.status !== 'ready') throw new Error('Redis is not ready'); return true }
@@ -26,6 +27,14 @@ if (REAL_BACKENDS) {
 
 for (const [name, make] of stores) {
   describe(`live counters [${name}]`, () => {
+    test('one basket filled by concurrent calls from two instances: every pair counted once', async () => {
+      const one = make(), two = name === 'memory' ? one : make() // two Redis stores share Redis; in memory one store is the instance
+      const t = tenant()
+      const items = Array.from({ length: 8 }, (_, i) => `i${i}`)
+      await Promise.all(items.map((p, i) => (i % 2 ? two : one).record(t, [{ productId: p, type: PURCHASE, hour: HOUR, basket: 'o:race' }])))
+      for (const p of items) expect(Object.fromEntries(await one.partners(t, p, [HOUR]))).toEqual(Object.fromEntries(items.filter((x) => x !== p).map((x) => [x, 1])))
+    })
+
     test('counts events per hour, product and type; the tick moves with every batch', async () => {
       const s = make()
       const t = tenant()

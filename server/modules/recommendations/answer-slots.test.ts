@@ -12,8 +12,8 @@ describe('answer slots (issue 17: a bounded shared answer cache)', () => {
     expect(personal.size).toBeLessThanOrEqual(PERSONAL_SLOTS)
     expect(personal.size).toBeGreaterThan(PERSONAL_SLOTS * 0.99) // spread over the whole table
     expect(shared.size).toBeLessThanOrEqual(SHARED_SLOTS)
-    for (const k of personal) expect(k).toStartWith(`rec:${tenant}:#`)
-    for (const k of shared) expect(k).toStartWith(`recp:${tenant}:#`)
+    for (const k of personal) expect(k).toStartWith(`rec:{t:${tenant}}:#`)
+    for (const k of shared) expect(k).toStartWith(`recp:{t:${tenant}}:#`)
     // An erasure sweeps exactly these keys for a shopper's answers.
     const table = new Set(Array.from({ length: PERSONAL_SLOTS }, (_, n) => personalSlotKey(tenant, n)))
     for (const k of personal) expect(table.has(k)).toBe(true)

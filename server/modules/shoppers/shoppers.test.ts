@@ -71,7 +71,7 @@ describe('answer cache: a shopper\'s answers leave the shared cache', () => {
     expect(left).not.toContain('gone')
     expect(left.filter((u) => u === 'kept').length).toBeGreaterThan(30)
     expect(await answers.last(slots('gone')[0]!)).toBeUndefined()
-    expect(slotKey(slots('kept')[0]!)).toStartWith(`rec:${tenant}:#`)
+    expect(slotKey(slots('kept')[0]!)).toStartWith(`rec:{t:${tenant}}:#`)
   })
 })
 
