@@ -284,6 +284,8 @@ export const recommendationModels = pgTable('recommendation_models', {
   stats: jsonb('stats'),
   status: text('status', { enum: ['building', 'ready', 'failed', 'empty'] }).notNull().default('empty'),
   leaseUntil: tstz('lease_until'),
+  /** Which worker holds the build lease (host:pid:random): only it may renew the lease or store the model. */
+  leaseHolder: text('lease_holder'),
   requestedAt: tstz('requested_at'),
   lastError: text('last_error'),
 })
@@ -384,3 +386,15 @@ export type CatalogItem = typeof catalogItems.$inferSelect
 export type Experiment = typeof experiments.$inferSelect
 export type EventRow = typeof events.$inferSelect
 export type ImportJob = typeof importJobs.$inferSelect
+
+/**
+ * Periodic fleet-wide duties (tenant purge, retention): one row per duty, claimed as a lease by one
+ * process at a time and marked done, so N API and worker processes run each once per period.
+ * A global table (a reference table under Citus): no tenant owns a duty.
+ */
+export const backgroundDuties = pgTable('background_duties', {
+  name: text('name').primaryKey(),
+  holder: text('holder'),
+  leaseUntil: tstz('lease_until'),
+  doneAt: tstz('done_at'),
+})
