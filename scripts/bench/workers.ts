@@ -8,7 +8,7 @@
 //   bun scripts/bench/workers.ts [--tenants 20] [--items 300] [--events 4000] [--users 300]
 import postgres from 'postgres'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { arg } from '../lib/args.ts'
 import { openDatabase } from '../../db/client.ts'
@@ -70,7 +70,9 @@ async function round(workers: number, ids: string[]) {
   const builds = procs.map((p) => p.lines.filter((l) => l.msg === 'model built' && ids.includes(l.tenantId as string)).length)
   const buildMs = procs.flatMap((p) => p.lines.filter((l) => l.msg === 'model built').map((l) => Number(l.buildMs)))
   const meanBuildMs = buildMs.reduce((a, b) => a + b, 0) / Math.max(1, buildMs.length)
-  return { workers, seconds, perMinute: (ids.length / seconds) * 60, builds, meanBuildMs }
+  // The workers' CPU over the whole run (start-up included): what a build costs a core.
+  const cpuSeconds = procs.reduce((a, p) => { const u = p.proc.resourceUsage()?.cpuTime; return a + (u ? Number(u.user + u.system) / 1e6 : 0) }, 0)
+  return { workers, seconds, perMinute: (ids.length / seconds) * 60, builds, meanBuildMs, cpuSeconds }
 }
 
 try {
@@ -83,9 +85,9 @@ try {
   await raw.query(`delete from recommendation_models where tenant_id = any(select (jsonb_array_elements_text($1::jsonb))::uuid)`, [JSON.stringify(ids)])
   const two = await round(2, ids)
   for (const r of [one, two]) {
-    console.log(`${r.workers} worker(s): ${TENANTS} builds in ${r.seconds.toFixed(1)} s = ${r.perMinute.toFixed(1)} builds/min; builds per worker ${r.builds.join(' + ')}; mean build ${r.meanBuildMs.toFixed(0)} ms`)
+    console.log(`${r.workers} worker(s): ${TENANTS} builds in ${r.seconds.toFixed(1)} s = ${r.perMinute.toFixed(1)} builds/min; builds per worker ${r.builds.join(' + ')}; engine build ${r.meanBuildMs.toFixed(0)} ms mean; workers' CPU ${r.cpuSeconds.toFixed(1)} s (${(r.cpuSeconds / TENANTS).toFixed(2)} s per tenant)`)
   }
-  console.log(`speed-up 2 vs 1: ${(two.perMinute / one.perMinute).toFixed(2)}×`)
+  console.log(`speed-up 2 vs 1: ${(two.perMinute / one.perMinute).toFixed(2)}×; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} cores`)
 } finally {
   await database.close()
   await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {})
