@@ -192,6 +192,18 @@ describe.skipIf(!REAL_BACKENDS)('three `bun server/worker.ts` processes', () => 
       await victim.proc.exited
       const [atKill] = await raw.query<{ built_at: Date | null }>('select built_at from recommendation_models where tenant_id = $1', [big])
       expect(atKill.built_at).toBeNull() // killed mid-build, not after
+      // A survivor takes it over once the lease expires, and renews its lease while its build runs past the 1 s.
+      type Lease = { lease_holder: string | null; lease_until: Date | null; built_at: Date | null }
+      const leaseOf = async () => (await raw.query<Lease>('select lease_holder, lease_until, built_at from recommendation_models where tenant_id = $1', [big]))[0]
+      const taken = await waitFor('a survivor to take the big tenant over', async () => {
+        const l = await leaseOf()
+        return l.lease_holder && l.lease_holder !== holder ? l : undefined
+      }, { timeoutMs: 30_000, everyMs: 5 })
+      const renewed = await waitFor('its lease renewed, or the build done', async () => {
+        const l = await leaseOf()
+        return l.built_at ? 'built' : l.lease_holder === taken.lease_holder && new Date(l.lease_until!).getTime() > new Date(taken.lease_until!).getTime() ? 'renewed' : undefined
+      }, { timeoutMs: 60_000, everyMs: 20 })
+      expect(renewed).toBe('renewed')
       await waitFor('the big tenant built by a surviving worker', async () => (await builtCount([big])) === 1, { timeoutMs: 120_000, everyMs: 100 })
       await waitFor('its build log', () => builtLogs().some((b) => b.tenantId === big))
       await new Promise((r) => setTimeout(r, 1000)) // ten polls each, as above
