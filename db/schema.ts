@@ -398,3 +398,16 @@ export const backgroundDuties = pgTable('background_duties', {
   leaseUntil: tstz('lease_until'),
   doneAt: tstz('done_at'),
 })
+
+/**
+ * Shopper erasures under way (GDPR): a row from the DELETE until everything is gone, leased by the
+ * process erasing (holder + expiry, renewed per batch). A process that dies mid-erasure leaves the
+ * row; a worker takes it over once the lease expires and finishes it. Deleted when done.
+ */
+export const shopperErasures = pgTable('shopper_erasures', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  requestedAt: tstz('requested_at').notNull(),
+  leaseHolder: text('lease_holder'),
+  leaseUntil: tstz('lease_until'),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.userId] })])

@@ -270,7 +270,7 @@ export async function createApp(parts: AppParts) {
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
-  if (parts.startWorker) { worker.start(); folds.start() }
+  if (parts.startWorker) { worker.start(); folds.start(); shoppers.startResuming(config.workerPollMs) }
 
   return Object.assign(app, {
     services: wired.services,
