@@ -380,6 +380,8 @@ export const recommendationModels = pgTable('recommendation_models', {
   stats: jsonb('stats'),
   status: text('status', { enum: ['building', 'ready', 'failed', 'empty'] }).notNull().default('empty'),
   leaseUntil: tstz('lease_until'),
+  /** Which worker holds the build lease (host:pid:random): only it may renew the lease or store the model. */
+  leaseHolder: text('lease_holder'),
   requestedAt: tstz('requested_at'),
   lastError: text('last_error'),
 })
@@ -611,3 +613,28 @@ export type ImportJob = typeof importJobs.$inferSelect
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
 export type WebhookDelivery = typeof webhookDeliveries.$inferSelect
 export type MerchandisingRule = typeof merchandisingRules.$inferSelect
+
+/**
+ * Periodic fleet-wide duties (tenant purge, retention): one row per duty, claimed as a lease by one
+ * process at a time and marked done, so N API and worker processes run each once per period.
+ * A global table (a reference table under Citus): no tenant owns a duty.
+ */
+export const backgroundDuties = pgTable('background_duties', {
+  name: text('name').primaryKey(),
+  holder: text('holder'),
+  leaseUntil: tstz('lease_until'),
+  doneAt: tstz('done_at'),
+})
+
+/**
+ * Shopper erasures under way (GDPR): a row from the DELETE until everything is gone, leased by the
+ * process erasing (holder + expiry, renewed per batch). A process that dies mid-erasure leaves the
+ * row; a worker takes it over once the lease expires and finishes it. Deleted when done.
+ */
+export const shopperErasures = pgTable('shopper_erasures', {
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  userId: text('user_id').notNull(),
+  requestedAt: tstz('requested_at').notNull(),
+  leaseHolder: text('lease_holder'),
+  leaseUntil: tstz('lease_until'),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.userId] })])

@@ -159,7 +159,7 @@ export async function createServices(parts: AppParts) {
   const profiles = new ProfileCache(database.raw, cache, { queries: database.kind === 'pglite' ? 1 : 4, now: () => clock().getTime() })
   const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
   const worker = new ModelWorker(bg.raw, models, log, clock, {
-    pollMs: 5000, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
+    pollMs: config.workerPollMs, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
   // Merchandising rules: a per-instance rule book per tenant, dropped everywhere on each write.
   const rules = createRuleService({ db, cache, clock })
@@ -251,6 +251,13 @@ export async function createServices(parts: AppParts) {
   const webhooks = createWebhookService({ db, raw: database.raw, box: webhookBox, clock, policy: webhookPolicy, onDue: () => dispatcher.kick() })
 
   metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)
+  // The fleet's build queue, from the database: any instance reports it, wherever the workers run.
+  metrics.gaugesFrom(() => worker.queue(), {
+    due: { name: 'recomengine_model_builds_due', help: 'Tenants whose model is due for a build and not yet claimed by a worker' },
+    building: { name: 'recomengine_model_builds_building', help: 'Tenants under a live build lease' },
+    builtLastMinute: { name: 'recomengine_model_builds_per_minute', help: 'Models stored in the last minute, by every worker' },
+    oldestDueSeconds: { name: 'recomengine_model_build_oldest_due_seconds', help: 'How long the longest-waiting due tenant has waited, in seconds' },
+  })
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
@@ -314,7 +321,7 @@ export async function createApp(parts: AppParts) {
 
   routes = () => app.routes as unknown as RouteInfo[]
   metrics.gauge('recomengine_ready', '1 once serving, 0 while starting or draining', () => (ready ? 1 : 0))
-  if (parts.startWorker) { worker.start(); folds.start(); dispatcher.start() }
+  if (parts.startWorker) { worker.start(); folds.start(); dispatcher.start(); shoppers.startResuming(config.workerPollMs) }
 
   return Object.assign(app, {
     services: wired.services,

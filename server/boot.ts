@@ -12,8 +12,11 @@ import type { Logger } from './logger.ts'
 import { fileMailer } from './infra/mailer.ts'
 import { resolveSecrets } from './infra/secrets.ts'
 import { jsKernels, loadKernels } from './kernels/load.ts'
+import { DutyScheduler } from './infra/duties.ts'
 
 const HOUR = 3600_000
+/** How often a process checks whether a periodic duty is due (a duty runs at most a tick late). */
+const DUTY_TICK_MS = 60_000
 
 /** The database (migrated), the cache, secrets and kernels every process opens first. */
 async function openParts(config: Config, log: Logger) {
@@ -29,48 +32,48 @@ async function openParts(config: Config, log: Logger) {
   return { config, database, cache, log, secrets, mailer: fileMailer(config.dataDir, log), kernels }
 }
 
-/** Hourly tenant purge and weekly summary mails, daily retention and the quarter-hourly experiment watch, on the background pool. */
-function startHousekeeping(housekeeping: Services['services']['housekeeping'], log: Logger, summaries: Services['services']['summaries']) {
-  const purge = async () => {
-    try {
+/**
+ * Hourly tenant purge and weekly summary mails, daily retention and the quarter-hourly experiment watch, on the
+ * background pool: every process ticks, and each duty runs once per period across the fleet, where its lease is
+ * claimed (infra/duties.ts).
+ */
+function startHousekeeping(housekeeping: Services['services']['housekeeping'], parts: Awaited<ReturnType<typeof openParts>>, summaries: Services['services']['summaries']) {
+  const { log } = parts
+  const duties = new DutyScheduler(parts.database.background.raw, [
+    { name: 'tenant-purge', everyMs: HOUR, async run() {
       const n = await housekeeping.tenants.purge()
       if (n) log.info('purged deleted tenants', { count: n })
       await housekeeping.tenants.purgeIdempotentAnswers()
-    } catch (error) { log.error('tenant purge failed', { error }) }
-    try {
+    } },
+    // Each user is claimed before their mail is sent, so an overlap could not send twice either.
+    { name: 'weekly-summaries', everyMs: HOUR, async run() {
       const sent = await summaries.sendDue()
       if (sent) log.info('weekly summaries sent', { count: sent })
-    } catch (error) { log.error('weekly summaries failed', { error }) }
-  }
-  const maintain = async () => {
-    try {
+    } },
+    // Running experiments' results are read now and then so their first significant reading and SRM send webhooks unasked.
+    { name: 'experiment-watch', everyMs: HOUR / 4, async run() { await housekeeping.experiments.watchRunning() } },
+    { name: 'retention', everyMs: 24 * HOUR, async run() {
       const { folded, prunedEventIds } = await housekeeping.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
       if (prunedEventIds) log.info('retention: forgot eventIds older than the window', { count: prunedEventIds })
       const archived = await housekeeping.experiments.archiveOld()
       if (archived) log.info('retention: archived completed experiments to summaries', { count: archived })
-    } catch (error) { log.error('event maintenance failed', { error }) }
-  }
-  // Running experiments' results are read now and then so their first significant reading and SRM send webhooks unasked.
-  const watch = async () => {
-    try { await housekeeping.experiments.watchRunning() } catch (error) { log.warn('experiment watch failed', { error }) }
-  }
-  const jobs = [setInterval(purge, HOUR), setInterval(maintain, 24 * HOUR), setInterval(watch, HOUR / 4)]
-  void purge()
-  void maintain()
-  return () => { for (const j of jobs) clearInterval(j) }
+    } },
+  ], log, () => new Date(), { tickMs: DUTY_TICK_MS, leaseMs: parts.config.modelLeaseSeconds * 1000 })
+  duties.start()
+  return () => duties.stop()
 }
 
 /** The services without the HTTP app (the model worker process). */
 export async function bootServices(config: Config, log: Logger) {
   const parts = await openParts(config, log)
   const wired = await createServices({ ...parts, startWorker: false })
-  const stopJobs = startHousekeeping(wired.services.housekeeping, log, wired.services.summaries)
+  const stopJobs = startHousekeeping(wired.services.housekeeping, parts, wired.services.summaries)
   log.info('ready', { db: parts.database.kind, cache: parts.cache.kind })
   return {
     services: wired.services,
     async close() {
-      stopJobs()
+      await stopJobs()
       await wired.shutdown()
       await parts.cache.close()
       await parts.database.close()
@@ -82,7 +85,7 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
   const parts = await openParts(config, log)
   const { database, cache } = parts
   const app = await createApp({ ...parts, startWorker: config.modelWorker === 'inline', ...extra })
-  const stopJobs = startHousekeeping(app.services.housekeeping, log, app.services.summaries)
+  const stopJobs = startHousekeeping(app.services.housekeeping, parts, app.services.summaries)
 
   log.info('ready', { db: database.kind, cache: cache.kind })
   return {
@@ -91,7 +94,7 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
     cache,
     /** Stops jobs, flushes pending writes, closes connections. Call after the server has drained. */
     async close() {
-      stopJobs()
+      await stopJobs()
       await app.shutdown()
       await cache.close()
       await database.close()

@@ -44,8 +44,10 @@ const ConfigSchema = T.Object({
   modelRebuildHours: T.Integer({ minimum: 1 }),
   /** Seconds from a tenant's first events after an empty or outgrown model to the build they ask for (build-follower.ts). */
   modelFollowSeconds: T.Integer({ minimum: 0 }),
-  /** How long a model build may hold its tenant's lease; a worker that dies mid-build blocks the next build this long. */
+  /** A build's or periodic duty's lease, renewed every third of it while the work runs; a worker that dies mid-build blocks its tenant this long. */
   modelLeaseSeconds: T.Integer({ minimum: 1 }),
+  /** How often a model worker asks which tenants are due (ms). */
+  workerPollMs: T.Integer({ minimum: 10 }),
   /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
   reusePort: T.Boolean(),
   /** bcrypt work factor for admin passwords (NFR-015: 12). */
@@ -102,7 +104,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelRefreshMinutes: int(env.MODEL_REFRESH_MINUTES, 15, 'MODEL_REFRESH_MINUTES'),
     modelRebuildHours: int(env.MODEL_REBUILD_HOURS, 24, 'MODEL_REBUILD_HOURS'),
     modelFollowSeconds: int(env.MODEL_FOLLOW_SECONDS, 10, 'MODEL_FOLLOW_SECONDS'),
-    modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 600, 'MODEL_LEASE_SECONDS'),
+    modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 60, 'MODEL_LEASE_SECONDS'),
+    workerPollMs: int(env.WORKER_POLL_MS, 5000, 'WORKER_POLL_MS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
     webhookAllowPrivate: bool(env.WEBHOOK_ALLOW_PRIVATE, false, 'WEBHOOK_ALLOW_PRIVATE'),
   }
@@ -111,7 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
-    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS',
+    logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS', workerPollMs: 'WORKER_POLL_MS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS', webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

@@ -6,13 +6,41 @@ import { enqueueWebhookEvent } from './webhooks.ts'
 
 export interface ModelRow { version: string | null; built_at: Date | string | null; stats: unknown; status: string; requested_at: Date | string | null; last_error: string | null }
 
-/** Takes the build lease for a tenant; false when another worker holds a live one. */
-export async function claimBuild(raw: RawSql, tenantId: string, leaseMs: number): Promise<boolean> {
+/** A build lease: who takes it and until when (the caller's clock, so tests move time instead of waiting). */
+export interface BuildLease { holder: string; now: Date; leaseMs: number }
+/** The due rule's cut-offs (see dueTenants): given, a claim is taken only while the tenant is still due. */
+export interface DueRule { refreshMs: number; fullMs: number }
+
+// Why a tenant is due, for its row `m` of recommendation_models and its id `t` ($1 = now; `r`, `f`: the parameters holding the refresh and full-rebuild ms).
+const NEVER_BUILT = (m: string, t: string) => `(${m}.built_at is null and exists (select 1 from catalog_items c where c.tenant_id = ${t}))`
+const ASKED = (m: string) => `(${m}.requested_at is not null and (${m}.built_at is null or ${m}.requested_at > ${m}.built_at))`
+const STALE = (m: string, f: string) => `(${m}.built_at < $1::timestamptz - ${f} * interval '1 millisecond')`
+const MOVED = (m: string, t: string, r: string) => `(${m}.built_at < $1::timestamptz - ${r} * interval '1 millisecond' and exists (select 1 from user_profiles p where p.tenant_id = ${t} and p.updated_at > ${m}.built_at))`
+
+/**
+ * Takes the build lease for a tenant; false when another worker holds a live one or, with `due`,
+ * when the tenant is no longer due (another worker built it since this one listed it: on a
+ * conflict PostgreSQL re-checks the condition on the row's latest version, so each due tenant
+ * is built once however many workers race for it).
+ */
+export async function claimBuild(raw: RawSql, tenantId: string, lease: BuildLease, due?: DueRule): Promise<boolean> {
+  // The row's own columns are read on its latest version (a subquery would see the statement's snapshot, from before a racing save).
+  const m = 'recommendation_models'
+  const stillDue = due ? `and exists (select 1 from tenants t where t.id = $2 and t.status = 'active')
+    and (${NEVER_BUILT(m, '$2')} or ${ASKED(m)} or ${STALE(m, '$6')} or ${MOVED(m, '$2', '$5')})` : ''
   const rows = await raw.query(
-    `insert into recommendation_models (tenant_id, status, lease_until) values ($1, 'building', now() + $2 * interval '1 millisecond')
-     on conflict (tenant_id) do update set status = 'building', lease_until = excluded.lease_until
-     where recommendation_models.lease_until is null or recommendation_models.lease_until < now()
-     returning tenant_id`, [tenantId, leaseMs])
+    `insert into recommendation_models (tenant_id, status, lease_until, lease_holder) values ($2, 'building', $1::timestamptz + $4 * interval '1 millisecond', $3)
+     on conflict (tenant_id) do update set status = 'building', lease_until = excluded.lease_until, lease_holder = excluded.lease_holder
+     where (recommendation_models.lease_until is null or recommendation_models.lease_until < $1::timestamptz) ${stillDue}
+     returning tenant_id`, [lease.now.toISOString(), tenantId, lease.holder, lease.leaseMs, ...(due ? [due.refreshMs, due.fullMs] : [])])
+  return rows.length === 1
+}
+
+/** Extends a build lease its holder still has; false when it was taken over (the holder stalled past the expiry). */
+export async function renewBuild(raw: RawSql, tenantId: string, lease: BuildLease): Promise<boolean> {
+  const rows = await raw.query(
+    `update recommendation_models set lease_until = $3::timestamptz + $4 * interval '1 millisecond'
+     where tenant_id = $1 and lease_holder = $2 returning tenant_id`, [tenantId, lease.holder, lease.now.toISOString(), lease.leaseMs])
   return rows.length === 1
 }
 
@@ -20,26 +48,33 @@ export async function claimBuild(raw: RawSql, tenantId: string, leaseMs: number)
 // PGlite (which runs on the API's thread) took 0.94 s to take 2.7 MB as a bytea parameter
 // and 0.34 s to hand it back, against 0.08 s both ways as base64.
 
-/** Stores a finished model and releases the lease; its model.ready webhook event is written in the same transaction. */
-export async function saveModel(raw: RawSql, tenantId: string, m: { version: string; builtAt: Date; model: Uint8Array; stats: unknown }, now: Date) {
-  await raw.transaction(async (tx) => {
-    await tx.query(
-      `update recommendation_models set version = $2, built_at = $3, model = decode($4, 'base64'), stats = $5::jsonb, status = 'ready', lease_until = null, last_error = null
-       where tenant_id = $1`, [tenantId, m.version, m.builtAt.toISOString(), Buffer.from(m.model.buffer, m.model.byteOffset, m.model.byteLength).toString('base64'), JSON.stringify(m.stats)])
+/**
+ * Stores a finished model and releases the lease; with `holder`, only while that worker still holds
+ * it (false: taken over, the new holder stores its own). Without, unconditionally (tests).
+ * Its model.ready webhook event is written in the same transaction.
+ */
+export async function saveModel(raw: RawSql, tenantId: string, m: { version: string; builtAt: Date; model: Uint8Array; stats: unknown }, now: Date, holder?: string): Promise<boolean> {
+  return raw.transaction(async (tx) => {
+    const rows = await tx.query(
+      `update recommendation_models set version = $2, built_at = $3, model = decode($4, 'base64'), stats = $5::jsonb, status = 'ready', lease_until = null, lease_holder = null, last_error = null
+       where tenant_id = $1 ${holder === undefined ? '' : 'and lease_holder = $6'} returning tenant_id`,
+      [tenantId, m.version, m.builtAt.toISOString(), Buffer.from(m.model.buffer, m.model.byteOffset, m.model.byteLength).toString('base64'), JSON.stringify(m.stats), ...(holder === undefined ? [] : [holder])])
+    if (rows.length !== 1) return false
     await enqueueWebhookEvent(tx, tenantId, 'model.ready', { version: m.version, builtAt: m.builtAt.toISOString(), stats: m.stats }, now)
+    return true
   })
 }
 
 /**
- * Records a failed build; a previous model, if any, keeps serving. The lease is kept a minute as a cool-down before a retry.
- * Its model.failed webhook event is written in the same transaction.
+ * Records a failed build (only by the lease's holder); a previous model, if any, keeps serving. The lease is
+ * kept a minute as a cool-down before a retry. Its model.failed webhook event is written in the same transaction.
  */
-export async function failBuild(raw: RawSql, tenantId: string, error: string, now: Date) {
+export async function failBuild(raw: RawSql, tenantId: string, error: string, now: Date, holder: string) {
   await raw.transaction(async (tx) => {
     const [row] = await tx.query<{ status: string; version: string | null }>(
       `update recommendation_models set status = case when model is null then 'failed' else 'ready' end,
-         lease_until = now() + interval '1 minute', last_error = $2
-       where tenant_id = $1 returning status, version`, [tenantId, error.slice(0, 1000)])
+         lease_until = now() + interval '1 minute', lease_holder = null, last_error = $2
+       where tenant_id = $1 and lease_holder = $3 returning status, version`, [tenantId, error.slice(0, 1000), holder])
     if (row) await enqueueWebhookEvent(tx, tenantId, 'model.failed', { error: error.slice(0, 1000), servingVersion: row.version }, now)
   })
 }
@@ -68,22 +103,42 @@ export async function loadModelBytes(raw: RawSql, tenantId: string): Promise<{ v
   return row && { version: row.version, model: Buffer.from(row.model64, 'base64') }
 }
 
+// Each active tenant not under a live lease, with whether it is due and since when: the oldest
+// applicable reason (a request, the first build, the daily full rebuild, a refresh after new events).
+const QUEUE = `select t.id, m.lease_until, m.lease_holder,
+    case when ${NEVER_BUILT('m', 't.id')} then coalesce(m.requested_at, t.created_at) end as never_since,
+    case when ${ASKED('m')} then m.requested_at end as asked_since,
+    case when ${STALE('m', '$3')} then m.built_at + $3 * interval '1 millisecond' end as stale_since,
+    case when ${MOVED('m', 't.id', '$2')} then m.built_at + $2 * interval '1 millisecond' end as moved_since
+  from tenants t left join recommendation_models m on m.tenant_id = t.id
+  where t.status = 'active'`
+const DUE = `select id, least(never_since, asked_since, stale_since, moved_since) as due_since, lease_until, lease_holder from (${QUEUE}) q`
+
 /**
- * Active tenants whose model should be (re)built now: never built but with a
- * catalog; a build was requested after the last one; the last full build is
- * older than `fullBefore`; or it is older than `refreshBefore` and users have
- * had new events since. Tenants under a live lease are skipped.
+ * Active tenants whose model should be (re)built now, oldest due first: never built but with a
+ * catalog; a build was requested after the last one; the last full build is older than
+ * `fullMs`; or it is older than `refreshMs` and users have had new events since. Tenants under
+ * a live lease are skipped. Oldest-due-first is the fairness rule: a tenant whose build takes
+ * long is due again only after it is built, behind every tenant already waiting.
  */
-export async function tenantsDue(raw: RawSql, refreshBefore: Date, fullBefore: Date): Promise<string[]> {
+export async function tenantsDue(raw: RawSql, now: Date, due: DueRule, limit = 1000): Promise<string[]> {
   const rows = await raw.query<{ id: string }>(
-    `select t.id from tenants t left join recommendation_models m on m.tenant_id = t.id
-     where t.status = 'active' and (m.lease_until is null or m.lease_until < now()) and (
-       (m.built_at is null and exists (select 1 from catalog_items c where c.tenant_id = t.id))
-       or (m.requested_at is not null and (m.built_at is null or m.requested_at > m.built_at))
-       or m.built_at < $2
-       or (m.built_at < $1 and exists (select 1 from user_profiles p where p.tenant_id = t.id and p.updated_at > m.built_at)))
-     order by m.requested_at desc nulls last, t.id`, [refreshBefore.toISOString(), fullBefore.toISOString()])
+    `select id from (${DUE}) d where due_since is not null and (lease_until is null or lease_until < $1::timestamptz)
+     order by due_since, id limit $4`, [now.toISOString(), due.refreshMs, due.fullMs, limit])
   return rows.map((r) => r.id)
+}
+
+export interface BuildQueue { due: number; building: number; builtLastMinute: number; oldestDueSeconds: number }
+
+/** The fleet's build queue (for /metrics): due and waiting, under a build lease, built in the last minute, the oldest due's wait. */
+export async function buildQueue(raw: RawSql, now: Date, due: DueRule): Promise<BuildQueue> {
+  const [row] = await raw.query<{ due: number; building: number; built: number; oldest: number | null }>(
+    `select count(*) filter (where due_since is not null and (lease_until is null or lease_until < $1::timestamptz))::int as due,
+       count(*) filter (where lease_holder is not null and lease_until >= $1::timestamptz)::int as building,
+       (select count(*) from recommendation_models where built_at > $1::timestamptz - interval '1 minute')::int as built,
+       extract(epoch from ($1::timestamptz - min(due_since) filter (where lease_until is null or lease_until < $1::timestamptz)))::float8 as oldest
+     from (${DUE}) d`, [now.toISOString(), due.refreshMs, due.fullMs])
+  return { due: row.due, building: row.building, builtLastMinute: row.built, oldestDueSeconds: Math.max(0, row.oldest ?? 0) }
 }
 
 export interface CatalogRow { product_id: string; name: string; description: string | null; category: string | null; price: number | null; image_url: string | null; url: string | null; attributes: Record<string, unknown>; available: boolean; created_ms: number }

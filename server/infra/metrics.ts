@@ -30,6 +30,23 @@ export function serviceMetrics() {
     gauge(name: string, help: string, read: () => number) {
       new Gauge({ name, help, registers, collect() { const v = read(); this.set(Number.isFinite(v) ? v : 0) } })
     },
+    /**
+     * Several values from one read when scraped (one database query for a queue's figures): the
+     * gauges of a scrape share the read. A failed read leaves the last values.
+     */
+    gaugesFrom<K extends string>(read: () => Promise<Record<K, number>>, gauges: Record<K, { name: string; help: string }>) {
+      let last: { at: number; values: Promise<Record<K, number> | undefined> } | undefined
+      const values = () => {
+        if (!last || performance.now() - last.at > 1000) last = { at: performance.now(), values: read().catch(() => undefined) }
+        return last.values
+      }
+      for (const key of Object.keys(gauges) as K[]) {
+        new Gauge({ ...gauges[key], registers, async collect() {
+          const v = (await values())?.[key]
+          if (v !== undefined && Number.isFinite(v)) this.set(v)
+        } })
+      }
+    },
   }
 }
 export type ServiceMetrics = ReturnType<typeof serviceMetrics>

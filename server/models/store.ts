@@ -6,8 +6,9 @@
 import { gunzipSync } from 'node:zlib'
 import type { RawSql } from '../../db/client.ts'
 import {
-  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, saveModel, tenantConfigForModel, type CatalogRow, type ModelRow,
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
 } from '../../db/queries/models.ts'
+import { newHolderId, whileLeased } from '../infra/lease.ts'
 import { MAX_RECENT } from '../../db/queries/events.ts'
 import { highValueThreshold } from '../../db/queries/profiles.ts'
 import { HIGH_VALUE_DAYS } from '../modules/segments/membership.ts'
@@ -36,7 +37,7 @@ export interface ModelStoreOptions {
   lookbackDays: number
   /** How long an instance trusts its in-memory model before re-checking the stored version. */
   recheckMs: number
-  /** A build lease; a worker that dies mid-build loses it after this long. */
+  /** A build lease, renewed every third of it while the build runs; a worker that dies mid-build loses it after this long. */
   leaseMs: number
   /** How long a build reuses the settings an earlier one chose (incremental refreshes), unless a build was asked for. */
   retuneMs: number
@@ -64,6 +65,8 @@ export class ModelStore {
   private loading = new Map<string, Promise<Loaded | undefined>>()
   /** Per tenant, new products waiting to join its model (addSoon). */
   private adding = new Map<string, Set<string>>()
+  /** Who this store is when it holds a build lease. */
+  readonly holder = newHolderId()
 
   constructor(private raw: RawSql, private cache: Cache, private log: Logger, private kernels: Kernels | undefined,
     private clock: () => Date, private opts: ModelStoreOptions = DEFAULT_MODEL_OPTIONS,
@@ -80,11 +83,18 @@ export class ModelStore {
   }
 
   /**
-   * Builds and stores a tenant's model if it can take the build lease.
-   * Returns the new version, or undefined when another worker is building it.
+   * Builds and stores a tenant's model if it can take the build lease (and, with `due`, only
+   * while the tenant is still due: the worker's path, so racing workers build it once).
+   * Returns the new version, or undefined when another worker is building it, it is no longer
+   * due, or the lease was taken over before the model was stored.
    */
-  async build(tenantId: string): Promise<string | undefined> {
-    if (!(await claimBuild(this.buildRaw, tenantId, this.opts.leaseMs))) return undefined
+  async build(tenantId: string, due?: DueRule): Promise<string | undefined> {
+    const lease = () => ({ holder: this.holder, now: this.clock(), leaseMs: this.opts.leaseMs })
+    if (!(await claimBuild(this.buildRaw, tenantId, lease(), due))) return undefined
+    return whileLeased(this.opts.leaseMs, () => renewBuild(this.buildRaw, tenantId, lease()), this.log, (held) => this.buildLeased(tenantId, held))
+  }
+
+  private async buildLeased(tenantId: string, held: () => boolean): Promise<string | undefined> {
     try {
       const now = this.clock().getTime()
       // The window is the tenant's history (historyDays: imported history reaches the model), at least the server's.
@@ -109,7 +119,10 @@ export class ModelStore {
       }, {}, this.kernels, { fixed, excludePurchased: effective.excludePurchased, profileEvents: MAX_RECENT, reuse })
       // The settings it was built with (chosen or set) and its grade are reported by GET /models: what a tenant changed shows there once applied.
       const stats = { ...model.stats, bytes: bytes.byteLength, settings: { eventWeights: settings.eventWeights, ...model.settings }, evaluation: evaluation ?? (reuse ? before : null) }
-      await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats }, this.clock())
+      if (!held() || !(await saveModel(this.buildRaw, tenantId, { version: model.version, builtAt: new Date(model.builtAt), model: bytes, stats }, this.clock(), this.holder))) {
+        this.log.warn('model build dropped: its lease was taken over', { tenantId })
+        return undefined
+      }
       this.replace(tenantId, withIndex(model, this.clock().getTime()))
       await this.cache.publish(MODEL_CHANNEL, tenantId)
       this.onBuilt(model.stats.buildMs)
@@ -117,7 +130,7 @@ export class ModelStore {
       return model.version
     } catch (error) {
       this.log.error('model build failed', { tenantId, error })
-      await failBuild(this.buildRaw, tenantId, String(error), this.clock()).catch(() => {})
+      await failBuild(this.buildRaw, tenantId, String(error), this.clock(), this.holder).catch(() => {})
       throw error
     }
   }

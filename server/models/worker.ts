@@ -1,10 +1,13 @@
 // Keeps models fresh: every few seconds it asks the database which tenants are
 // due (never built, a build requested — e.g. the catalog changed —, an
 // incremental refresh when users had new events, or the daily full rebuild)
-// and builds them one at a time. Runs inside the API process on the embedded
-// default, or alone as `bun server/worker.ts` beside stateless API instances.
+// and builds them one at a time, oldest due first. Runs inside the API process on
+// the embedded default, or as any number of `bun server/worker.ts` processes beside
+// stateless API instances: each claims a tenant with a build lease that is taken
+// only while the tenant is still due (db/queries/models.ts), so N workers share
+// the queue and build each due tenant once; a dead worker's lease expires.
 import type { RawSql } from '../../db/client.ts'
-import { tenantsDue } from '../../db/queries/models.ts'
+import { buildQueue, tenantsDue, type BuildQueue, type DueRule } from '../../db/queries/models.ts'
 import type { Logger } from '../logger.ts'
 import type { ModelStore } from './store.ts'
 
@@ -41,19 +44,27 @@ export class ModelWorker {
 
   private tickNow: () => Promise<void> = async () => {}
 
-  /** Builds every tenant that is due now; returns how many it built. */
+  private get due(): DueRule { return { refreshMs: this.opts.refreshMinutes * 60_000, fullMs: this.opts.fullRebuildHours * 3600_000 } }
+
+  /**
+   * Builds every tenant that is due now and that no other worker claims first, oldest due first
+   * (the fairness rule: a tenant whose build is long is due again behind every tenant already
+   * waiting); returns how many it built.
+   */
   async runOnce(): Promise<number> {
-    const now = this.clock().getTime()
-    const due = await tenantsDue(this.raw, new Date(now - this.opts.refreshMinutes * 60_000), new Date(now - this.opts.fullRebuildHours * 3600_000))
+    const due = await tenantsDue(this.raw, this.clock(), this.due)
     let built = 0
     for (const tenantId of due) {
       if (this.stopped) break
       try {
-        if (await this.store.build(tenantId)) { built++; this.builds++ }
+        if (await this.store.build(tenantId, this.due)) { built++; this.builds++ }
       } catch { /* logged by the store; the next tick retries */ }
     }
     return built
   }
+
+  /** The fleet's build queue, as /metrics reports it. */
+  queue(): Promise<BuildQueue> { return buildQueue(this.raw, this.clock(), this.due) }
 
   async stop() {
     this.stopped = true

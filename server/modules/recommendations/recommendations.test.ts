@@ -407,12 +407,13 @@ for (const name of BACKENDS) {
       const before = (await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.version
       const { database } = await backend(name)
       // A worker takes the lease and dies: no second build while the lease lives…
-      expect(await claimBuild(database.raw, k.tenantId, 300)).toBe(true)
-      expect(await claimBuild(database.raw, k.tenantId, 300)).toBe(false)
+      const dead = { holder: 'dead-worker', now: new Date(), leaseMs: 300 }
+      expect(await claimBuild(database.raw, k.tenantId, dead)).toBe(true)
+      expect(await claimBuild(database.raw, k.tenantId, { ...dead, holder: 'another' })).toBe(false)
       expect(await t.app.services.models.build(k.tenantId)).toBeUndefined()
       // …the old model keeps serving…
       expect((await recs(k.readKey, 'userId=x&strategy=trending')).body.meta.modelVersion).toBe(before)
-      // …and once the lease expires (on the database's clock, so the test waits for it) the next build completes.
+      // …and once the lease expires (on the real clock this app runs on, so the test waits for it) the next build completes.
       await t.req('POST', '/api/v1/models/rebuild', { key: k.writeKey })
       expect(await waitFor('the dead worker\'s lease to expire', () => t.app.services.models.build(k.tenantId), { everyMs: 50 })).toBeString()
       expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('ready')

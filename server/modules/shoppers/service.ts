@@ -2,9 +2,12 @@
 // the background, in short batches, so a shopper with a million events holds neither a request nor a
 // long lock: raw events and their idempotency keys first, a batch per statement; then clicks, the
 // purchase set and exposures; the profile last, so that GET /users/:userId answers 404 exactly when
-// everything is gone (an erasure cut short by a crash leaves the profile, and DELETE again finishes
-// it); then what instances hold in memory and in the shared cache.
+// everything is gone; then what instances hold in memory and in the shared cache. Each erasure is a
+// leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
+// over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
 import type { RawSql } from '../../../db/client.ts'
+import { claimStaleErasure, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
+import { newHolderId, whileLeased } from '../../infra/lease.ts'
 import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
 import { MAX_TRAITS } from '../../../db/queries/events.ts'
 import { NotFound, ServiceUnavailable, ValidationFailed } from '../../errors.ts'
@@ -27,6 +30,8 @@ export interface ShopperDeps {
   log: Logger
   /** Events deleted per statement. */
   batchSize?: number
+  /** An erasure's lease (ms), renewed while it runs; a process that dies mid-erasure leaves it to a worker this long. */
+  leaseMs?: number
 }
 
 /** Events per delete statement: ≈ tens of ms each, so 1M events take about 200 short statements. */
@@ -35,19 +40,46 @@ const ERASE_BATCH = 5000
 const MAX_RUNNING = 2
 /** Erasures an instance accepts before it answers 503 (each waits in memory until its turn). */
 const MAX_PENDING = 10_000
+const LEASE_MS = 60_000
 
 export function createShopperService(d: ShopperDeps) {
   const batch = d.batchSize ?? ERASE_BATCH
+  const leaseMs = d.leaseMs ?? LEASE_MS
+  const holder = newHolderId()
+  const lease = () => ({ holder, now: d.clock(), leaseMs })
   const pending = new Map<string, Promise<void>>()
   let running = 0
   const turns: (() => void)[] = []
   let stopping = false
+  let resuming: ReturnType<typeof setInterval> | undefined
   const turn = () => new Promise<void>((resolve) => { if (running < MAX_RUNNING) { running++; resolve() } else turns.push(() => { running++; resolve() }) })
   const done = () => { running--; turns.shift()?.() }
   // Between batches: lets requests in (on PGlite they share this thread) and stops at shutdown.
   const breathe = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
-  async function erase(tenantId: string, userId: string): Promise<void> {
+  /** Erases under the lease this process holds; lets the lease go when stopped midway, deletes the row when done. */
+  async function eraseLeased(tenantId: string, userId: string): Promise<void> {
+    let finished = false
+    try {
+      finished = await whileLeased(leaseMs, () => renewErasure(d.raw, tenantId, userId, lease()), d.log, (held) => erase(tenantId, userId, held))
+    } finally {
+      await endErasure(d.raw, tenantId, userId, holder, finished).catch((error) => d.log.warn('could not end an erasure\'s lease; it expires', { tenantId, error }))
+    }
+  }
+
+  /** Starts an erasure this process holds the lease of (unless it is under way here already). */
+  function run(tenantId: string, userId: string) {
+    const k = `${tenantId}\u0000${userId}`
+    if (pending.has(k)) return
+    const job = turn()
+      .then(() => eraseLeased(tenantId, userId).finally(done))
+      .catch((error) => d.log.error('shopper erasure failed; a worker retries it once its lease expires', { tenantId, error }))
+      .finally(() => pending.delete(k))
+    pending.set(k, job)
+  }
+
+  /** Returns whether it finished (false: stopped, or its lease was taken over). */
+  async function erase(tenantId: string, userId: string, held: () => boolean): Promise<boolean> {
     let events = 0
     // Partition by partition, a batch at a time; then once more over all of them, for events stored
     // meanwhile (a retry in flight), until a pass finds none.
@@ -55,7 +87,7 @@ export function createShopperService(d: ShopperDeps) {
       found = 0
       for (const partition of await d.events.eventPartitions()) {
         for (;;) {
-          if (stopping) return // the profile stays: GET still answers 200, and DELETE again finishes the job
+          if (stopping || !held()) return false // the profile stays: GET still answers 200; the row lets another process finish
           const deleted = await d.events.eraseShopperEvents(partition, tenantId, userId, batch)
           found += deleted
           if (deleted < batch) break
@@ -71,6 +103,7 @@ export function createShopperService(d: ShopperDeps) {
     await d.live.dropBaskets(tenantId, shopperBaskets(userId, d.clock().getTime()))
     await d.recommendations.forgetShopper(tenantId, userId)
     d.log.info('shopper erased', { tenantId, events, exposures, hadProfile })
+    return true
   }
 
   return {
@@ -105,11 +138,29 @@ export function createShopperService(d: ShopperDeps) {
       if (pending.size >= MAX_PENDING) throw new ServiceUnavailable('Too many erasures waiting on this instance; retry shortly', 5)
       if (!(await profileExists(d.raw, tenantId, userId))) throw new NotFound(`No shopper "${userId}" (nothing stored, or erased already)`)
       if (pending.has(k)) return // another request started it meanwhile
-      const job = turn()
-        .then(() => erase(tenantId, userId).finally(done))
-        .catch((error) => d.log.error('shopper erasure failed; DELETE again to finish it', { tenantId, error }))
-        .finally(() => pending.delete(k))
-      pending.set(k, job)
+      // Recorded before it starts: if this process dies, a worker finishes it. Held elsewhere: under way there.
+      if (!(await startErasure(d.raw, tenantId, userId, lease()))) return
+      run(tenantId, userId)
+    },
+
+    /**
+     * Takes over erasures nobody holds (their process died, or stopped midway) and runs them here;
+     * returns how many it took. The model worker calls it every poll.
+     */
+    async resumeErasures(): Promise<number> {
+      let taken = 0
+      while (!stopping && pending.size < MAX_RUNNING) {
+        const next = await claimStaleErasure(d.raw, lease())
+        if (!next) break
+        run(next.tenantId, next.userId)
+        taken++
+      }
+      return taken
+    },
+
+    /** Resumes stale erasures every `everyMs` (worker processes, and the API process on the embedded default). */
+    startResuming(everyMs: number) {
+      resuming ??= setInterval(() => { this.resumeErasures().catch((error) => d.log.warn('could not resume erasures', { error })) }, everyMs)
     },
 
     /** Resolves when every erasure started so far has finished (tests; shutdown). */
@@ -120,6 +171,7 @@ export function createShopperService(d: ShopperDeps) {
     /** Stops between batches (the profiles of unfinished erasures stay, see above) and waits for the batches out. */
     async stop() {
       stopping = true
+      if (resuming) clearInterval(resuming)
       for (const next of turns.splice(0)) next()
       await this.settled()
     },

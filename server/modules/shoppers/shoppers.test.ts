@@ -17,6 +17,7 @@ import { createAnswerCache } from '../recommendations/answer-cache.ts'
 import { personalSlotKey, PERSONAL_SLOTS, slotKey } from '../recommendations/answer-slots.ts'
 import { createShopperService } from './service.ts'
 import { waitFor } from '../../test/wait-for.ts'
+import { startErasure } from '../../../db/queries/erasures.ts'
 
 const H = HOUR_MS
 const DAY = 24 * H
@@ -256,6 +257,31 @@ for (const name of BACKENDS) {
       expect(Math.max(...batches)).toBe(100) // no statement deletes more than the batch size
       expect((await traces(raw, k.tenantId, 'heavy')).events).toBe(0)
       expectProblem(await t.req('GET', '/api/v1/users/heavy', { key: k.writeKey }), 404)
+    })
+
+    test('an erasure whose process died is finished by a worker once its lease expires (clock moved); while it lives, DELETE leaves it to its holder', async () => {
+      const k = await t.tenantWithKeys()
+      const now = Date.now()
+      const events = Array.from({ length: 30 }, (_, i) => ({ eventType: 'product_viewed', userId: 'orphan', productId: `p${i}`, timestamp: new Date(now - (i + 1) * 60_000).toISOString() }))
+      expect((await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events } })).body.data.accepted).toBe(30)
+      // A process took the erasure and died (SIGKILL): its row stays, its lease runs out.
+      expect(await startErasure(raw, k.tenantId, 'orphan', { holder: 'dead-host:3:z', now: new Date(now), leaseMs: 60_000 })).toBe(true)
+      let at = now + 1000
+      const worker = createShopperService({
+        raw, clock: () => new Date(at), log: quietLog, batchSize: 10, profiles: { changed() {} }, live: new MemoryLiveCounters(), leaseMs: 60_000,
+        experiments: t.app.services.housekeeping.experiments, recommendations: t.app.services.recommendations, events: t.app.services.housekeeping.events,
+      })
+      await worker.requestErasure(k.tenantId, 'orphan') // under way elsewhere: joined, not run twice
+      expect(await worker.resumeErasures()).toBe(0)
+      await worker.settled()
+      expect((await traces(raw, k.tenantId, 'orphan')).events).toBe(30)
+      at = now + 61_000
+      expect(await worker.resumeErasures()).toBe(1)
+      await worker.settled()
+      expect(await traces(raw, k.tenantId, 'orphan')).toEqual(none)
+      expectProblem(await t.req('GET', '/api/v1/users/orphan', { key: k.writeKey }), 404)
+      expect(await raw.query('select 1 from shopper_erasures where tenant_id = $1', [k.tenantId])).toEqual([])
+      await worker.stop()
     })
 
     test('cross-tenant: another tenant\'s key erases only its own shopper of that name; read keys and bad userIds are refused', async () => {

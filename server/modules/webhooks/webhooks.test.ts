@@ -213,8 +213,8 @@ for (const name of BACKENDS) describe(`webhooks [${name}]`, async () => {
     const bad = await (await upload('[{"eventType": "product_viewed", "userId": ', 'application/json')).json() as { data: { id: string } }
     await ended(bad.data.id)
     const raw = (await backend(name)).database.raw
-    await claimBuild(raw, k.tenantId, 60_000)
-    await failBuild(raw, k.tenantId, 'Error: out of memory', new Date(now))
+    await claimBuild(raw, k.tenantId, { holder: 'webhook-test', now: new Date(now), leaseMs: 60_000 })
+    await failBuild(raw, k.tenantId, 'Error: out of memory', new Date(now), 'webhook-test')
     await drain()
     const completed = rx.of('import.completed')
     expect(completed).toHaveLength(1)
