@@ -25,7 +25,9 @@ const EXPECTED_FAILURES: Record<string, { status: number; why: string }> = {
 }
 
 /** Destructive operations run last, in this order (the tenant's own deletion at the very end). */
-const LAST = ['POST /api/v1/auth/logout', 'DELETE /api/v1/catalog/{productId}', 'DELETE /api/v1/users/{userId}', 'DELETE /api/v1/experiments/{id}',
+const LAST = ['POST /api/v1/auth/logout', 'POST /api/v1/account/invitations/accept', 'POST /api/v1/account/leave',
+  'POST /api/v1/tenants/{id}/embed-key/rotate', 'DELETE /api/v1/account/members/{id}', 'DELETE /api/v1/account/api-keys/{id}',
+  'DELETE /api/v1/rules/{id}', 'DELETE /api/v1/segments/{key}', 'DELETE /api/v1/webhooks/{id}', 'DELETE /api/v1/catalog/{productId}', 'DELETE /api/v1/users/{userId}', 'DELETE /api/v1/experiments/{id}',
   'DELETE /api/v1/tenants/{id}/api-keys/{keyId}', 'DELETE /api/v1/tenants/{id}']
 
 /** Sets every date-time string in an example to now: a fixed date falls out of the event retention window. */
@@ -71,13 +73,30 @@ for (const backend of BACKENDS) {
     const pixelFile = /\/o\/([^"/?]+\.gif)/.exec(tracked)?.[1]
     const session = must(await t.req('POST', '/api/v1/auth/login', { body: { email: (await t.req('GET', '/api/v1/auth/me', { token: k.token })).body.data.email, password: 'correct horse battery' } }), 200, 'login').data
 
+    // The account side: an invited member, an account key, and an invitation from another admin's account to this
+    // admin (accepted, then left again: the last owner of their own account cannot leave it).
+    const me = (await t.req('GET', '/api/v1/auth/me', { token: k.token })).body.data
+    const invited = must(await t.req('POST', '/api/v1/account/members', { token: k.token, body: { email: `invited-${backend}-${Date.now()}@example.com`, role: 'viewer' } }), 201, 'invite').data.id as string
+    const accountKey = must(await t.req('POST', '/api/v1/account/api-keys', { token: k.token, body: { name: 'spare' } }), 201, 'account key').data.id as string
+    const other = await t.admin('Grace')
+    const otherAccount = must(await t.req('GET', '/api/v1/account', { token: other.token }), 200, 'account').data.id as string
+    const invitation = must(await t.req('POST', '/api/v1/account/members', { token: other.token, body: { email: me.email, role: 'analyst' } }), 201, 'invitation').data.invitationToken as string
+    // Merchandising and segments: a rule; webhooks: an endpoint (a public address: the walk's app keeps the SSRF guard) with one delivery.
+    const rule = must(await t.req('POST', '/api/v1/rules', { ...write, body: { name: 'Hide sku-3', action: 'exclude', condition: { field: 'productId', op: 'eq', value: 'sku-3' } } }), 201, 'rule').data.id as string
+    const hookUrl = 'https://93.184.216.34/hooks/recomengine'
+    const webhook = must(await t.req('POST', '/api/v1/webhooks', { ...write, body: { url: hookUrl, events: ['experiment.started'] } }), 201, 'webhook').data.id as string
+    const delivery = must(await t.req('POST', `/api/v1/webhooks/${webhook}/test`, write), 202, 'webhook test').data.id as string
+    // Embedded analytics: a token for every view, exchanged for the session the /embed reads send.
+    const embedToken = must(await t.req('POST', `/api/v1/tenants/${k.tenantId}/embed-tokens`, { token: k.token, body: { views: ['analytics', 'experiments'] } }), 201, 'embed token').data.token as string
+    const embedSession = must(await t.req('POST', '/api/v1/embed/sessions', { body: { token: embedToken } }), 201, 'embed session').data.session as string
+
     const idFor: Record<string, string> = {
-      'tenants': k.tenantId, 'experiments': exp.running, 'imports': imported, 'api-keys': spareKey,
+      'tenants': k.tenantId, 'experiments': exp.running, 'imports': imported, 'api-keys': spareKey, 'members': invited, 'rules': rule, 'webhooks': webhook,
     }
     const special: Record<string, string> = {
       'POST /api/v1/experiments/{id}/start': exp.draft, 'POST /api/v1/experiments/{id}/pause': exp.toPause, 'POST /api/v1/experiments/{id}/resume': exp.paused,
       'POST /api/v1/experiments/{id}/complete': exp.toComplete, 'POST /api/v1/experiments/{id}/promote': exp.toPromote, 'PATCH /api/v1/experiments/{id}': exp.draft,
-      'DELETE /api/v1/experiments/{id}': exp.toDelete, 'DELETE /api/v1/tenants/{id}': spareTenant,
+      'DELETE /api/v1/experiments/{id}': exp.toDelete, 'DELETE /api/v1/tenants/{id}': spareTenant, 'DELETE /api/v1/account/api-keys/{id}': accountKey,
     }
     const paramValue = (where: string) => (name: string, collection: string): string => {
       if (name === 'id' && special[where]) return special[where]
@@ -88,6 +107,8 @@ for (const backend of BACKENDS) {
       if (name === 'placement') return 'product_page'
       if (name === 'token') return linkToken ?? 'no-link'
       if (name === 'file') return pixelFile ?? 'no-pixel.gif'
+      if (name === 'key') return 'loyal'
+      if (name === 'deliveryId') return delivery
       return `unknown-${name}`
     }
     /** The same body overrides for operations whose documented example cannot be sent as it is. */
@@ -99,6 +120,15 @@ for (const backend of BACKENDS) {
       'PATCH /api/v1/auth/me': { name: 'Ada Walker' },
       // The example name is the one POST /tenants just used for another tenant of this admin.
       'PUT /api/v1/tenants/{id}': { name: 'Walked shop' },
+      'POST /api/v1/account/invitations/accept': { invitationToken: invitation },
+      'POST /api/v1/embed/sessions': { token: embedToken },
+      // The example's host is not resolvable offline, and a webhook URL must resolve to a public address.
+      'POST /api/v1/webhooks': { url: hookUrl, events: ['experiment.started'], description: 'Walked' },
+      'PATCH /api/v1/webhooks/{id}': { url: `${hookUrl}/v2`, events: ['experiment.started', 'model.ready'], active: true },
+    }
+    /** Headers beyond the credential: the account an operation acts in. */
+    const headersFor: Record<string, Record<string, string>> = {
+      'POST /api/v1/account/leave': { 'x-account-id': otherAccount },
     }
 
     const ops = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
@@ -124,6 +154,7 @@ for (const backend of BACKENDS) {
         const body = where in bodies ? bodies[where] : example === undefined ? undefined : freshDates(example, now)
         const r = await t.req(method.toUpperCase(), url, {
           body, ...(security.includes('apiKey') ? write : security.includes('bearer') ? { token: where === 'POST /api/v1/auth/logout' ? session.accessToken : k.token, tenant: k.tenantId } : {}),
+          headers: { ...(security.includes('embedSession') ? { 'x-embed-session': embedSession } : {}), ...headersFor[where] },
         })
         const documented = Object.keys(op.responses)
         const expected = EXPECTED_FAILURES[where]

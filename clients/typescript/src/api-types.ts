@@ -12675,42 +12675,29 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Outdoor",
-                 *       "action": "filter",
-                 *       "active": true,
-                 *       "priority": 1,
+                 *       "name": "Boost footwear under 100",
+                 *       "action": "boost",
+                 *       "priority": 10,
                  *       "scope": {
                  *         "placements": [
-                 *           "product_page"
-                 *         ],
-                 *         "segments": [
-                 *           "example"
-                 *         ],
-                 *         "strategies": [
-                 *           "collaborative"
-                 *         ],
-                 *         "contexts": [
                  *           "product_page"
                  *         ]
                  *       },
                  *       "condition": {
-                 *         "field": "example",
-                 *         "op": "eq"
+                 *         "and": [
+                 *           {
+                 *             "field": "category",
+                 *             "op": "eq",
+                 *             "value": "footwear"
+                 *           },
+                 *           {
+                 *             "field": "price",
+                 *             "op": "lt",
+                 *             "value": 100
+                 *           }
+                 *         ]
                  *       },
-                 *       "schedule": {
-                 *         "from": "2026-03-01T12:00:00.000Z",
-                 *         "to": "2026-03-01T12:00:00.000Z"
-                 *       },
-                 *       "factor": 1,
-                 *       "productIds": [
-                 *         "sku-1042"
-                 *       ],
-                 *       "positions": [
-                 *         1
-                 *       ],
-                 *       "maxPerCategory": 1,
-                 *       "maxPer": "example",
-                 *       "max": 1
+                 *       "factor": 1.5
                  *     }
                  */
                 "application/json": {
@@ -13248,42 +13235,29 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Outdoor",
-                 *       "action": "filter",
-                 *       "active": true,
-                 *       "priority": 1,
+                 *       "name": "Boost footwear under 100",
+                 *       "action": "boost",
+                 *       "priority": 10,
                  *       "scope": {
                  *         "placements": [
-                 *           "product_page"
-                 *         ],
-                 *         "segments": [
-                 *           "example"
-                 *         ],
-                 *         "strategies": [
-                 *           "collaborative"
-                 *         ],
-                 *         "contexts": [
                  *           "product_page"
                  *         ]
                  *       },
                  *       "condition": {
-                 *         "field": "example",
-                 *         "op": "eq"
+                 *         "and": [
+                 *           {
+                 *             "field": "category",
+                 *             "op": "eq",
+                 *             "value": "footwear"
+                 *           },
+                 *           {
+                 *             "field": "price",
+                 *             "op": "lt",
+                 *             "value": 100
+                 *           }
+                 *         ]
                  *       },
-                 *       "schedule": {
-                 *         "from": "2026-03-01T12:00:00.000Z",
-                 *         "to": "2026-03-01T12:00:00.000Z"
-                 *       },
-                 *       "factor": 1,
-                 *       "productIds": [
-                 *         "sku-1042"
-                 *       ],
-                 *       "positions": [
-                 *         1
-                 *       ],
-                 *       "maxPerCategory": 1,
-                 *       "maxPer": "example",
-                 *       "max": 1
+                 *       "factor": 1.5
                  *     }
                  */
                 "application/json": {
@@ -13703,39 +13677,9 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Acme Outdoor",
-                 *       "action": "filter",
-                 *       "active": true,
-                 *       "priority": 1,
-                 *       "scope": {
-                 *         "placements": [
-                 *           "product_page"
-                 *         ],
-                 *         "segments": [
-                 *           "example"
-                 *         ],
-                 *         "strategies": [
-                 *           "collaborative"
-                 *         ],
-                 *         "contexts": [
-                 *           "product_page"
-                 *         ]
-                 *       },
-                 *       "condition": {
-                 *         "field": "example",
-                 *         "op": "eq"
-                 *       },
-                 *       "schedule": {},
-                 *       "factor": 1,
-                 *       "productIds": [
-                 *         "sku-1042"
-                 *       ],
-                 *       "positions": [
-                 *         1
-                 *       ],
-                 *       "maxPerCategory": 1,
-                 *       "maxPer": "example",
-                 *       "max": 1
+                 *       "priority": 20,
+                 *       "factor": 2,
+                 *       "schedule": null
                  *     }
                  */
                 "application/json": {
@@ -17636,7 +17580,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example example */
+                /** @example loyal */
                 key: string;
             };
             cookie?: never;
@@ -17789,7 +17733,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example example */
+                /** @example loyal */
                 key: string;
             };
             cookie?: never;
@@ -18026,7 +17970,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example example */
+                /** @example loyal */
                 key: string;
             };
             cookie?: never;
@@ -21213,9 +21157,9 @@ export interface operations {
                  *         "textColor": "#111827",
                  *         "background": "#ffffff",
                  *         "fontFamily": "system-ui, sans-serif",
-                 *         "logoUrl": "example"
+                 *         "logoUrl": "https://shop.example.com/logo.svg"
                  *       },
-                 *       "locale": "sku-1042",
+                 *       "locale": "en-US",
                  *       "hideChrome": true
                  *     }
                  */
@@ -21237,10 +21181,16 @@ export interface operations {
                         background?: string;
                         /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
                         fontFamily?: string;
-                        /** @description An https URL of the logo shown above the embedded page */
+                        /**
+                         * @description An https URL of the logo shown above the embedded page
+                         * @example https://shop.example.com/logo.svg
+                         */
                         logoUrl?: string;
                     };
-                    /** @description A BCP 47 language tag for the embedded page (its `lang`) */
+                    /**
+                     * @description A BCP 47 language tag for the embedded page (its `lang`)
+                     * @example en-US
+                     */
                     locale?: string;
                     /** @description Leave out the header (logo and title) of the embedded page */
                     hideChrome?: boolean;
@@ -21595,7 +21545,10 @@ export interface operations {
                                 background?: string;
                                 /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
                                 fontFamily?: string;
-                                /** @description An https URL of the logo shown above the embedded page */
+                                /**
+                                 * @description An https URL of the logo shown above the embedded page
+                                 * @example https://shop.example.com/logo.svg
+                                 */
                                 logoUrl?: string;
                             };
                             locale: string | null;
@@ -21739,7 +21692,10 @@ export interface operations {
                                 background?: string;
                                 /** @description A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif" */
                                 fontFamily?: string;
-                                /** @description An https URL of the logo shown above the embedded page */
+                                /**
+                                 * @description An https URL of the logo shown above the embedded page
+                                 * @example https://shop.example.com/logo.svg
+                                 */
                                 logoUrl?: string;
                             };
                             locale: string | null;

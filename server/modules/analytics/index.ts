@@ -28,7 +28,7 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
       detail: { summary: 'The 10 most recommended (impressions) or most clicked recommended products, with catalog names', description: tenantHeader, security },
     })
     .get('/segments', ({ principal, query }) => analytics.segments(principal.tenantId, query), {
-      tenant: 'read', query: AnalyticsModel.query,
+      tenant: 'write', query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.segments, ...problems(400, 401, 403, 404) },
       detail: {
         summary: 'Recommendation impressions, clicks and CTR per shopper segment',

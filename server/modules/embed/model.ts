@@ -16,7 +16,7 @@ export const EmbedTheme = Strict({
   textColor: T.Optional(Colour('Body text')),
   background: T.Optional(Colour('Page background')),
   fontFamily: T.Optional(T.String({ pattern: THEME_PATTERNS.fontFamily, description: 'A CSS font list of letters, digits, spaces, commas and hyphens (no quotes), e.g. "Inter, Arial, sans-serif"' })),
-  logoUrl: T.Optional(T.String({ maxLength: 2048, pattern: THEME_PATTERNS.logoUrl, description: 'An https URL of the logo shown above the embedded page' })),
+  logoUrl: T.Optional(T.String({ maxLength: 2048, pattern: THEME_PATTERNS.logoUrl, description: 'An https URL of the logo shown above the embedded page', examples: ['https://shop.example.com/logo.svg'] })),
 }, { description: 'Colours, font and logo of the embedded pages' })
 
 /** `analytics`, `experiments` (all of the tenant's), or one experiment: `experiment:<id>`. */
@@ -31,7 +31,7 @@ export const EmbedModel = {
     views: T.Array(EmbedView, { minItems: 1, maxItems: 20, uniqueItems: true, description: 'What the token opens; the first one is the page `url` points to' }),
     ttlSeconds: T.Optional(T.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: 'Lifetime of the token (seconds): 60 to 86,400, default 3,600' })),
     theme: T.Optional(EmbedTheme),
-    locale: T.Optional(T.String({ maxLength: 35, pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$', description: 'A BCP 47 language tag for the embedded page (its `lang`)' })),
+    locale: T.Optional(T.String({ maxLength: 35, pattern: '^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$', description: 'A BCP 47 language tag for the embedded page (its `lang`)', examples: ['en-US'] })),
     hideChrome: T.Optional(T.Boolean({ description: 'Leave out the header (logo and title) of the embedded page' })),
   }),
   minted: T.Object({

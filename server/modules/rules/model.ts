@@ -53,9 +53,13 @@ export const RuleModel = {
     name: fields.name, action: fields.action,
     ...optional(['active', 'priority', 'scope']),
     ...optional(PARAMS),
-  }, { description: 'active defaults to true, priority to 0, scope to everywhere' }),
+  }, {
+    description: 'active defaults to true, priority to 0, scope to everywhere',
+    examples: [{ name: 'Boost footwear under 100', action: 'boost', priority: 10, scope: { placements: ['product_page'] }, condition: { and: [{ field: 'category', op: 'eq', value: 'footwear' }, { field: 'price', op: 'lt', value: 100 }] }, factor: 1.5 }],
+  }),
   patch: Strict({ ...optional(['name', 'action', 'active', 'priority', 'scope']), ...nullable(PARAMS) }, {
     description: 'Changes only the fields given; a field set to null is removed (schedule, condition, action parameters)',
+    examples: [{ priority: 20, factor: 2, schedule: null }],
   }),
   rule: T.Object({
     id: T.String(), name: T.String(), active: T.Boolean(), priority: T.Integer(),

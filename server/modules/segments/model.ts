@@ -21,7 +21,7 @@ const Conditions = conditionBodySchema(
   + 'categoriesViewed: the categories of the products among their newest 100 interactions.') as unknown as ReturnType<typeof T.Unknown>
 
 export const SegmentModel = {
-  params: t.Object({ key: t.String({ minLength: 1, maxLength: 64 }) }),
+  params: t.Object({ key: t.String({ minLength: 1, maxLength: 64, examples: ['loyal'] }) }),
   userParams: t.Object({ userId: t.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000-\\u001f]+$', description: 'the userId events carry' }) }),
   listQuery: t.Object({
     sizes: t.Optional(t.Boolean({ description: `Count the shoppers in each segment among those active in the last ${SIZE_DAYS} days (at most the ${SIZE_MAX_SHOPPERS.toLocaleString('en')} most recent)` })),
