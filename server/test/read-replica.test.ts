@@ -5,14 +5,8 @@
 // pausing the replica's WAL replay: those reads stop seeing new writes while single-item reads (primary) do —
 // and once the replica is stopped every request is still answered, from the primary.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { execFile } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
-import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import postgres from 'postgres'
+import { postgresBin, startStreamingReplica, type StreamingReplica } from '../../scripts/lib/streaming-replica.ts'
 import { openDatabase, type DatabaseHandle } from '../../db/client.ts'
 import { createApp, type App } from '../app.ts'
 import { loadConfig } from '../config.ts'
@@ -21,68 +15,27 @@ import { createLogger } from '../logger.ts'
 import { TEST_SECRETS, uniqueEmail } from './harness.ts'
 import { waitFor } from './wait-for.ts'
 
-const run = promisify(execFile)
-
-/** The newest installed PostgreSQL's bin directory with everything this test needs, or undefined. */
-function postgresBin(): string | undefined {
-  const root = '/usr/lib/postgresql'
-  if (!existsSync(root)) return undefined
-  const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
-  return versions.map((v) => join(root, v, 'bin')).find((bin) => ['initdb', 'pg_ctl', 'pg_basebackup'].every((x) => existsSync(join(bin, x))))
-}
 const BIN = postgresBin()
 if (!BIN) console.warn('read-replica.test.ts skipped: no initdb/pg_ctl/pg_basebackup under /usr/lib/postgresql/*/bin')
 
-// PostgreSQL refuses to run as root: as root, its tools run as the postgres user, in a directory it owns.
-const asRoot = process.getuid?.() === 0
-const pgTool = (tool: string, args: string[]) =>
-  asRoot ? run('runuser', ['-u', 'postgres', '--', join(BIN!, tool), ...args]) : run(join(BIN!, tool), args)
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 describe.skipIf(!BIN)('DATABASE_READ_URL on a real streaming replica', () => {
-  let dir = ''
-  let primaryPort = 0
-  let replicaPort = 0
-  const started: string[] = []
+  let servers: StreamingReplica | undefined
   let database: DatabaseHandle | undefined
   let app: App | undefined
   let primarySql: ReturnType<typeof postgres> | undefined
   let replicaSql: ReturnType<typeof postgres> | undefined
   const warnings: string[] = []
 
-  const startCluster = async (data: string, port: number) => {
-    await pgTool('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir}`, '-l', `${data}.log`, '-w', 'start'])
-    started.push(data)
-  }
-
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'recomengine-replica-'))
-    if (asRoot) await run('chown', ['postgres', dir])
-    ;[primaryPort, replicaPort] = [await freePort(), await freePort()]
-    const primary = join(dir, 'primary')
-    const replica = join(dir, 'replica')
-    // initdb's default pg_hba.conf trusts local replication connections; fsync off: a throwaway cluster.
-    await pgTool('initdb', ['-D', primary, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'])
-    await appendFile(join(primary, 'postgresql.conf'), "\nwal_level = replica\nmax_wal_senders = 4\nlisten_addresses = '127.0.0.1'\nfsync = off\n")
-    await startCluster(primary, primaryPort)
-    await pgTool('pg_basebackup', ['-R', '-X', 'stream', '-D', replica, '-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres'])
-    await startCluster(replica, replicaPort)
-
-    const url = (port: number) => `postgres://postgres@127.0.0.1:${port}/postgres`
-    primarySql = postgres(url(primaryPort), { max: 1, onnotice: () => {} })
-    replicaSql = postgres(url(replicaPort), { max: 1, onnotice: () => {} })
-    database = await openDatabase({ databaseUrl: url(primaryPort), readUrl: url(replicaPort), maxConnections: 4, statementTimeoutMs: 5000 })
+    servers = await startStreamingReplica(BIN!)
+    const { primaryUrl, replicaUrl } = servers
+    primarySql = postgres(primaryUrl, { max: 1, onnotice: () => {} })
+    replicaSql = postgres(replicaUrl, { max: 1, onnotice: () => {} })
+    database = await openDatabase({ databaseUrl: primaryUrl, readUrl: replicaUrl, maxConnections: 4, statementTimeoutMs: 5000 })
     await database.migrate()
     const log = createLogger('warn', (line) => { warnings.push(line) })
     app = await createApp({
-      config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'warn', DATABASE_URL: url(primaryPort), DATABASE_READ_URL: url(replicaPort) }),
+      config: loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'warn', DATABASE_URL: primaryUrl, DATABASE_READ_URL: replicaUrl }),
       database, cache: new MemoryCache(), log, mailer: { send: async () => {} }, usageFlushMs: 0, secrets: TEST_SECRETS,
     })
     app.markReady()
@@ -91,8 +44,7 @@ describe.skipIf(!BIN)('DATABASE_READ_URL on a real streaming replica', () => {
   afterAll(async () => {
     await app?.shutdown().catch(() => {})
     await Promise.all([database?.close(), primarySql?.end({ timeout: 1 }), replicaSql?.end({ timeout: 1 })].map((p) => p?.catch(() => {})))
-    for (const data of started.reverse()) await pgTool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {})
-    if (dir) await rm(dir, { recursive: true, force: true })
+    await servers?.close()
   }, 20_000)
 
   const req = async (method: string, path: string, o: { body?: unknown; key?: string; token?: string; tenant?: string } = {}) => {
@@ -171,8 +123,7 @@ describe.skipIf(!BIN)('DATABASE_READ_URL on a real streaming replica', () => {
 
     // The replica stopped: nothing fails; the same reads are answered from the primary, with one warning.
     await replicaSql!.end({ timeout: 1 })
-    await pgTool('pg_ctl', ['-D', join(dir, 'replica'), '-m', 'fast', '-w', 'stop'])
-    started.splice(started.indexOf(join(dir, 'replica')), 1)
+    await servers!.stopReplica()
     expect((await req('POST', '/api/v1/catalog', { key: writeKey, body: { productId: 'after', name: 'Written with the replica down' } })).status).toBe(201)
     for (let round = 0; round < 2; round++) {
       const page = await listed()
@@ -185,5 +136,8 @@ describe.skipIf(!BIN)('DATABASE_READ_URL on a real streaming replica', () => {
       expect(csv.status).toBe(200)
     }
     expect(warnings.filter((w) => w.includes('read replica unavailable')).length).toBe(1)
+    // The first read after the stop found the replica gone; the rest skipped it (5 s), so few reads count as fallbacks.
+    const fallbacks = Number((await req('GET', '/metrics')).text.match(/recomengine_read_replica_fallbacks_total\{reason="unreachable"\} (\d+)/)?.[1])
+    expect(fallbacks).toBeGreaterThanOrEqual(1)
   }, 45_000)
 })
