@@ -29,6 +29,11 @@ export interface DatabaseHandle {
    * retention, purge), so a long build is neither cut off nor queued behind requests. PGlite: the same connection.
    */
   background: { db: Db; raw: RawSql }
+  /**
+   * A small read-only pool on the streaming replica (DATABASE_READ_URL), PostgreSQL only; bounded like the
+   * request pool. Reached through lagTolerantReads (lag-tolerant.ts), which falls back to the primary.
+   */
+  replica?: { db: Db; raw: RawSql }
   /** Applies pending drizzle-kit migrations from db/migrations. */
   migrate(): Promise<void>
   close(): Promise<void>
@@ -65,10 +70,12 @@ export interface DatabaseOptions {
   maxConnections?: number
   /** Per-statement limit on the request pool (ms, 0 = none). PostgreSQL only: PGlite does not enforce statement_timeout. */
   statementTimeoutMs?: number
+  /** A streaming replica for reads that tolerate lag (DATABASE_READ_URL). PostgreSQL only: ignored without databaseUrl. */
+  readUrl?: string
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
-  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0)
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0, opts.readUrl)
   if (!opts.dataDir) throw new Error('openDatabase needs a databaseUrl or a dataDir')
   return openPglite(opts.dataDir)
 }
@@ -86,14 +93,14 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-async function openPostgres(url: string, max: number, statementTimeoutMs: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, max: number, statementTimeoutMs: number, readUrl?: string): Promise<DatabaseHandle> {
   const { default: postgres } = await import('postgres')
   const { drizzle } = await import('drizzle-orm/postgres-js')
   // Reconnect attempts back off to at most ~0.5 s (postgres.js defaults to 20 s): a query queued
   // while the database is down waits for the next attempt, so this bounds how long a request
   // hangs before it gets its 503, and how soon service resumes once the database is back.
-  const pool = (size: number, connection: Record<string, string | number>) => postgres(url, {
-    max: size, onnotice: () => {}, connect_timeout: 5, connection,
+  const pool = (size: number, connection: Record<string, string | number>, target = url, connectTimeout = 5) => postgres(target, {
+    max: size, onnotice: () => {}, connect_timeout: connectTimeout, connection,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2),
   })
   // The timeout is a start-up parameter of each connection: no extra round trip, and it cannot be forgotten by a query.
@@ -114,12 +121,18 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         sink.end(piece)
       })
     })) as never)
+  // The replica pool: small (it serves only lag-tolerant reads), read-only even if the URL names a primary by
+  // mistake, and quick to give up connecting, since a read it cannot serve goes to the primary instead.
+  const replica = readUrl
+    ? pool(4, { ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}), default_transaction_read_only: 'on' }, readUrl, 2)
+    : undefined
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     kind: 'postgres',
     db,
     raw: rawFor(client),
     background: { db: drizzle(background, { schema }) as unknown as Db, raw: rawFor(background) },
+    ...(replica ? { replica: { db: drizzle(replica, { schema }) as unknown as Db, raw: rawFor(replica) } } : {}),
     async migrate() {
       const { migrate } = await import('drizzle-orm/postgres-js/migrator')
       // Several instances may start together: serialise migrations on a
@@ -132,7 +145,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         await one.end({ timeout: 5 })
       }
     },
-    close: async () => { await Promise.all([client.end({ timeout: 5 }), background.end({ timeout: 5 })]) },
+    close: async () => { await Promise.all([client.end({ timeout: 5 }), background.end({ timeout: 5 }), replica?.end({ timeout: 5 })]) },
   }
 }
 

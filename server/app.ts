@@ -4,6 +4,7 @@
 import { jwt } from '@elysiajs/jwt'
 import { Elysia } from 'elysia'
 import type { DatabaseHandle } from '../db/client.ts'
+import { lagTolerantReads } from '../db/lag-tolerant.ts'
 import type { Cache } from './infra/cache/index.ts'
 import type { Config } from './config.ts'
 import { LeasedLimiter } from './infra/rate-limit/leased-limiter.ts'
@@ -105,6 +106,11 @@ export async function createServices(parts: AppParts) {
   const bg = database.background
   const clock = parts.clock ?? (() => new Date())
   const metrics = serviceMetrics()
+  // Analytics, the catalog list and the exports read from the replica when there is one (db/lag-tolerant.ts).
+  const lagTolerant = lagTolerantReads({
+    primary: { db, raw: database.raw }, replica: database.replica, log, now: () => clock().getTime(),
+    onFallback: (reason) => metrics.replicaFallbacks.inc({ reason }),
+  })
   const clientIp = parts.clientIp ?? ((req: Request) => req.headers.get('x-forwarded-for')?.split(',')[0].trim() || 'unknown')
 
   const jwtPlugin = jwt({ name: 'jwt', secret: secrets.jwtSecret, exp: `${ACCESS_TTL_S}s` })
@@ -152,7 +158,7 @@ export async function createServices(parts: AppParts) {
   const apiKeys = createApiKeyService({ db, tenants, usage, hashKey, clock, onRevoke: keysChanged })
   const billing = createUsageService({ db, tenants, usage, clock })
   const catalogChanged = catalogChanges(log)
-  const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate() })
+  const catalog = createCatalogService({ db, raw: database.raw, clock, onChange: catalogChanged.emit, searches: searchGate(), lagTolerant })
 
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
@@ -191,7 +197,7 @@ export async function createServices(parts: AppParts) {
     (size, waitMs) => { metrics.groupSize.observe({}, size); metrics.groupWait.observe({}, waitMs) })
   const history = { days: DEFAULT_TENANT_CONFIG.historyDays, overrides: () => tenantHistoryDays(bg.db) }
   const events = createEventService({
-    db, raw: database.raw, committer, clock, history,
+    db, raw: database.raw, committer, clock, history, lagTolerant,
     onOutcomes: (accepted, duplicates, rejected) => {
       if (accepted) metrics.events.inc({ outcome: 'accepted' }, accepted)
       if (duplicates) metrics.events.inc({ outcome: 'duplicate' }, duplicates)
@@ -224,7 +230,7 @@ export async function createServices(parts: AppParts) {
   })
   imports.start()
 
-  const analytics = createAnalyticsService({ raw: database.raw, clock, segments })
+  const analytics = createAnalyticsService({ raw: lagTolerant.raw, clock, segments })
   // The weekly summary mail, sent by the hourly housekeeping (boot.ts) to users who want it.
   const summaries = weeklySummaries({
     db: bg.db, mailer, log, clock, consoleUrl: config.consoleUrl,

@@ -21,7 +21,12 @@ const DUTY_TICK_MS = 60_000
 /** The database (migrated), the cache, secrets and kernels every process opens first. */
 async function openParts(config: Config, log: Logger) {
   if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs })
+  // PGlite is one process's embedded database: there is no replica to read from.
+  if (config.databaseReadUrl && !config.databaseUrl) log.warn('DATABASE_READ_URL is ignored without DATABASE_URL (embedded PGlite has no replicas)')
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs,
+    readUrl: config.databaseUrl ? config.databaseReadUrl : undefined,
+  })
   await database.migrate()
   const cache = await openCache({ redisUrl: config.redisUrl, log })
   const secrets = await resolveSecrets(config, log)

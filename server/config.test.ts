@@ -37,6 +37,11 @@ describe('config', () => {
     expect(() => loadConfig({ REDIS_URL: 'redis+cluster://a:99999' })).toThrow(/REDIS_URL/)
     expect(() => loadConfig({ REDIS_URL: 'memcached://a:1' })).toThrow(/REDIS_URL/)
   })
+  test('DATABASE_READ_URL (issue 26): a postgres:// replica URL, unset by default, a bad one named', () => {
+    expect(loadConfig({}).databaseReadUrl).toBeUndefined()
+    expect(loadConfig({ DATABASE_URL: 'postgres://p/db', DATABASE_READ_URL: 'postgresql://r/db' }).databaseReadUrl).toBe('postgresql://r/db')
+    expect(() => loadConfig({ DATABASE_READ_URL: 'mysql://r/db' })).toThrow(/Invalid DATABASE_READ_URL/)
+  })
   test('CORS_ORIGINS is a comma list', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.com, https://b.com' }).corsOrigins).toEqual(['https://a.com', 'https://b.com'])
   })

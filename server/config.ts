@@ -14,6 +14,8 @@ const ConfigSchema = T.Object({
   consolePort: T.Integer({ minimum: 0, maximum: 65535 }),
   dataDir: T.String({ minLength: 1 }),
   databaseUrl: T.Optional(T.String({ pattern: '^postgres(ql)?://' })),
+  /** A streaming replica for reads that tolerate a few seconds of lag (analytics, catalog list, exports). PostgreSQL only. */
+  databaseReadUrl: T.Optional(T.String({ pattern: '^postgres(ql)?://' })),
   /** `redis://`/`rediss://` for one server; `redis+cluster://host:port,…` for a Redis Cluster (also built from REDIS_CLUSTER_NODES). */
   redisUrl: T.Optional(T.String({ pattern: '^rediss?(\\+cluster)?://' })),
   jwtSecret: T.Optional(T.String({ minLength: 32 })),
@@ -84,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     consolePort: int(env.CONSOLE_PORT, 3112, 'CONSOLE_PORT'),
     dataDir: opt(env.DATA_DIR) ?? './.data',
     databaseUrl: opt(env.DATABASE_URL),
+    databaseReadUrl: opt(env.DATABASE_READ_URL),
     // REDIS_CLUSTER_NODES names a cluster's seed nodes; REDIS_URL then only lends its credentials and TLS.
     redisUrl: opt(env.REDIS_CLUSTER_NODES) ? clusterUrlFromNodes(env.REDIS_CLUSTER_NODES!, opt(env.REDIS_URL)) : opt(env.REDIS_URL),
     jwtSecret: opt(env.JWT_SECRET),
@@ -111,7 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   raw.consoleUrl = (opt(env.CONSOLE_URL) ?? `http://localhost:${raw.consolePort}`).replace(/\/$/, '')
   const names: Record<string, string> = {
-    nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL',
+    nodeEnv: 'NODE_ENV', port: 'PORT', consolePort: 'CONSOLE_PORT', dataDir: 'DATA_DIR', databaseUrl: 'DATABASE_URL', databaseReadUrl: 'DATABASE_READ_URL',
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS', workerPollMs: 'WORKER_POLL_MS',

@@ -69,6 +69,9 @@ export const cursorPage = <D>(data: D[], total: number, limit: number, offset: n
   ({ data, meta: { pagination: { total, limit, offset, hasMore: nextCursor !== null, nextCursor } } })
 
 /** Problem responses for the given statuses, so OpenAPI lists every failure a route can give. */
+/** Said in the description of every route whose reads may go to the DATABASE_READ_URL replica (db/lag-tolerant.ts). */
+export const MAY_LAG = ' Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.'
+
 export const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ProblemSchema]))
 
 export const Uuid = T.String({ format: 'uuid' })

@@ -25,6 +25,7 @@ export function serviceMetrics() {
     cache: counter('recomengine_recommendation_cache_total', 'Recommendation answers by cache result: hit or miss', ['result']),
     modelBuilds: histogram('recomengine_model_build_duration_ms', 'Model build durations, in milliseconds', [], [100, 500, 1000, 5000, 10000, 30000, 60000, 300000]),
     rateLimited: counter('recomengine_rate_limited_total', 'Requests refused by a rate limit, by budget: read, write (per key), admin (per admin user), auth-failures (per address)', ['budget']),
+    replicaFallbacks: counter('recomengine_read_replica_fallbacks_total', 'Lag-tolerant reads served by the primary because the DATABASE_READ_URL replica was unreachable or cancelled them, by reason', ['reason']),
     dependencyErrors: counter('recomengine_dependency_errors_total', 'Database and Redis errors seen while serving', ['dependency']),
     /** A value read when scraped (queue length, readiness); a value that is not finite reads as 0. */
     gauge(name: string, help: string, read: () => number) {

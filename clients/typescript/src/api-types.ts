@@ -447,7 +447,7 @@ export interface paths {
         };
         /**
          * List items, newest-updated first; filter by category, availability or a search in name and description
-         * @description Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID. Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page's `meta.pagination.nextCursor`. A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. A query that runs past the statement timeout → 503 with Retry-After.
+         * @description Any API key of the tenant (read keys too: this is what merchant pages call), or an admin access token with X-Tenant-ID. Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page's `meta.pagination.nextCursor`. A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. A query that runs past the statement timeout → 503 with Retry-After. Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds. `GET /catalog/{productId}` reads the primary.
          */
         get: operations["getApiV1Catalog"];
         put?: never;
@@ -491,7 +491,7 @@ export interface paths {
         };
         /**
          * Export the catalog as NDJSON or CSV (streamed; two at once per tenant, then 429)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory. Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1CatalogExport"];
         put?: never;
@@ -891,7 +891,7 @@ export interface paths {
         };
         /**
          * KPIs for the range: impressions, clicks, CTR, attributed conversions and revenue
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1AnalyticsSummary"];
         put?: never;
@@ -911,7 +911,7 @@ export interface paths {
         };
         /**
          * One point per UTC day of the range (zeros included)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1AnalyticsTimeseries"];
         put?: never;
@@ -931,7 +931,7 @@ export interface paths {
         };
         /**
          * The 10 most recommended (impressions) or most clicked recommended products, with catalog names
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1AnalyticsTop-products"];
         put?: never;
@@ -951,7 +951,7 @@ export interface paths {
         };
         /**
          * Recommendation impressions, clicks and CTR per shopper segment
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Counted from the raw impression and click events of the range, each shopper in the segments they are in now (membership is evaluated at request time, not stored with events); a shopper in several segments counts in each; the 20,000 shoppers with most impressions are counted (meta.complete). Conversions are not split by segment.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds. Counted from the raw impression and click events of the range, each shopper in the segments they are in now (membership is evaluated at request time, not stored with events); a shopper in several segments counts in each; the 20,000 shoppers with most impressions are counted (meta.complete). Conversions are not split by segment.
          */
         get: operations["getApiV1AnalyticsSegments"];
         put?: never;
@@ -971,7 +971,7 @@ export interface paths {
         };
         /**
          * KPIs per placement (the 100 with most impressions)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1AnalyticsPlacements"];
         put?: never;
@@ -991,7 +991,7 @@ export interface paths {
         };
         /**
          * Everything the analytics page shows, as a CSV download
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions".
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1AnalyticsExport.csv"];
         put?: never;
@@ -1009,7 +1009,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account) */
+        /**
+         * The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)
+         * @description Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
+         */
         get: operations["getApiV1AnalyticsOverview"];
         put?: never;
         post?: never;
@@ -1147,7 +1150,7 @@ export interface paths {
         };
         /**
          * Export the tenant's events as NDJSON or CSV (streamed; two at once per tenant, then 429)
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. `from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. `from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400. Read from the read replica when the server has one (DATABASE_READ_URL), so it can trail the latest writes by a few seconds.
          */
         get: operations["getApiV1EventsExport"];
         put?: never;

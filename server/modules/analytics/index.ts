@@ -1,13 +1,13 @@
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards } from '../../http/auth.ts'
-import { problems, T } from '../../http/schemas.ts'
+import { MAY_LAG, problems, T } from '../../http/schemas.ts'
 import { AnalyticsModel } from './model.ts'
 import type { AnalyticsService } from './service.ts'
 
 const security: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }, { accountKey: [] }]
 const accountSecurity: Record<string, string[]>[] = [{ bearer: [] }, { accountKey: [] }]
 /** A write key is a backend secret and may read its own tenant's analytics (a platform's reporting); a read key sits in pages (F-016). */
-const tenantHeader = ACCESS.write
+const tenantHeader = ACCESS.write + MAY_LAG
 
 export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<typeof authGuards>) {
   return new Elysia({ prefix: '/analytics', tags: ['Analytics'] })
@@ -54,6 +54,6 @@ export function analyticsRoutes(analytics: AnalyticsService, guards: ReturnType<
     .get('/overview', ({ actor, query }) => analytics.overview(actor.accountId, query), {
       account: true, query: AnalyticsModel.query,
       response: { 200: AnalyticsModel.overview, ...problems(400, 401, 403) },
-      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", security: accountSecurity },
+      detail: { summary: "The same KPIs for each tenant of the account (no X-Tenant-ID; X-Account-ID picks the account)", description: MAY_LAG.trim(), security: accountSecurity },
     })
 }

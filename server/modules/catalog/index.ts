@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards } from '../../http/auth.ts'
 import { refuseOffsetBesideCursor } from '../../cursor.ts'
-import { Envelope, ListEnvelope, cursorPage, problems } from '../../http/schemas.ts'
+import { Envelope, ListEnvelope, MAY_LAG, cursorPage, problems } from '../../http/schemas.ts'
 import { CatalogModel } from './model.ts'
 import type { CatalogService } from './service.ts'
 import type { CatalogValues } from '../../../db/queries/catalog.ts'
@@ -47,7 +47,7 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
         summary: 'List items, newest-updated first; filter by category, availability or a search in name and description',
         description: ACCESS.read + ' Page with `offset` (up to 10,000) or, deeper and exactly, with `cursor` = the previous page\'s `meta.pagination.nextCursor`. '
           + 'A search (`q`, 2–200 characters) counts at most 1,000 matches in `total` and runs one at a time per tenant; more than four waiting → 429 with Retry-After. '
-          + 'A query that runs past the statement timeout → 503 with Retry-After.',
+          + 'A query that runs past the statement timeout → 503 with Retry-After.' + MAY_LAG + ' `GET /catalog/{productId}` reads the primary.',
         security,
       },
     })
@@ -62,7 +62,7 @@ export function catalogRoutes(catalog: CatalogService, guards: ReturnType<typeof
       },
       detail: {
         summary: 'Export the catalog as NDJSON or CSV (streamed; two at once per tenant, then 429)',
-        description: ACCESS.write + ' Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.',
+        description: ACCESS.write + ' Streamed: read from the database 1,000 items at a time as the client takes them, so any size exports in bounded memory.' + MAY_LAG,
         security,
       },
     })

@@ -3,6 +3,7 @@
 // recommendations and analytics can still name a product that was removed.
 import { getSchemaValidator, type Static } from 'elysia'
 import type { Db, RawSql } from '../../../db/client.ts'
+import { primaryReads, type LagTolerantReads } from '../../../db/lag-tolerant.ts'
 import {
   exportCatalogPage, findCatalogItem, listCatalogItems, markCatalogUnavailableBefore, softDeleteCatalogItem, updateCatalogItem, upsertCatalogItems,
   type CatalogFilter, type CatalogValues,
@@ -83,9 +84,13 @@ export interface CatalogDeps {
   searches: SearchGate
   /** Called after every write with the productIds it changed. */
   onChange: CatalogChangeListener
+  /** Where the list and the export read (a replica, when DATABASE_READ_URL names one); unset: `db`/`raw`. */
+  lagTolerant?: LagTolerantReads
 }
 
 export function createCatalogService(d: CatalogDeps) {
+  // The list and the export may lag a write by a few seconds; single-item reads (read right after a write) may not.
+  const lagTolerant = d.lagTolerant ?? primaryReads({ db: d.db, raw: d.raw })
   function check(v: Partial<ItemInput>, pathId?: string) {
     const errors = contentErrors(v)
     if (pathId !== undefined && v.productId !== undefined && v.productId !== pathId) errors.unshift({ field: 'productId', message: 'must match the productId in the path' })
@@ -112,7 +117,7 @@ export function createCatalogService(d: CatalogDeps) {
      * each as a write would send it: what GET /catalog/export streams.
      */
     exportPages: (tenantId: string, pageSize = EXPORT_PAGE): AsyncGenerator<CatalogValues[]> =>
-      keysetPages(pageSize, (after: string | undefined, n) => exportCatalogPage(d.raw, tenantId, after, n), (r) => r.productId),
+      keysetPages(pageSize, (after: string | undefined, n) => exportCatalogPage(lagTolerant.raw, tenantId, after, n), (r) => r.productId),
 
     /** Creates the item, or replaces (and revives) the one with the same productId. */
     async upsert(tenantId: string, v: ItemInput) {
@@ -185,7 +190,7 @@ export function createCatalogService(d: CatalogDeps) {
      */
     async list(tenantId: string, f: Omit<CatalogFilter, 'after'> & { cursor?: string }) {
       const after = f.cursor === undefined ? undefined : positionOf(f.cursor)
-      const read = () => listCatalogItems(d.db, tenantId, { ...f, after, limit: f.limit + 1, countUpTo: f.q === undefined ? undefined : SEARCH_TOTAL_CAP })
+      const read = () => lagTolerant.run((side) => listCatalogItems(side.db, tenantId, { ...f, after, limit: f.limit + 1, countUpTo: f.q === undefined ? undefined : SEARCH_TOTAL_CAP }))
       const { rows, total } = f.q === undefined ? await read() : await d.searches.run(tenantId, read)
       const pageRows = rows.slice(0, f.limit)
       const last = pageRows[pageRows.length - 1]

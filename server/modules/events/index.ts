@@ -2,7 +2,7 @@ import type { UsageRecorder } from '../api-keys/usage.ts'
 import { Elysia } from 'elysia'
 import { ACCESS, type authGuards, type Principal } from '../../http/auth.ts'
 import { refuseOffsetBesideCursor } from '../../cursor.ts'
-import { cursorPage, Envelope, ListEnvelope, problems, T } from '../../http/schemas.ts'
+import { cursorPage, Envelope, ListEnvelope, MAY_LAG, problems, T } from '../../http/schemas.ts'
 import { EventModel, MAX_TRACK_BATCH } from './model.ts'
 import type { EventService } from './service.ts'
 import type { ExportedEvent } from '../../../db/queries/events.ts'
@@ -76,7 +76,7 @@ export function eventRoutes(events: EventService, guards: ReturnType<typeof auth
       detail: {
         summary: 'Export the tenant\'s events as NDJSON or CSV (streamed; two at once per tenant, then 429)',
         description: ACCESS.write + ' Streamed: read from the database 1,000 events at a time as the client takes them, so any size exports in bounded memory. '
-          + '`from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.',
+          + '`from`/`to` bound the event timestamps (inclusive); a bad date, or `from` after `to`, is a 400.' + MAY_LAG,
         security,
       },
     })

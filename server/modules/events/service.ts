@@ -5,6 +5,7 @@ import type { Db } from '../../../db/client.ts'
 import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldImportedProfiles, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import { applyIngestEffects } from './ingest/effects.ts'
 import type { RawSql } from '../../../db/client.ts'
+import { primaryReads, type LagTolerantReads } from '../../../db/lag-tolerant.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
 import { decodeCursor, encodeCursor, keysetPages } from '../../cursor.ts'
@@ -92,6 +93,8 @@ export interface EventDeps {
   onProfilesFolded?: (users: { tenantId: string; userId: string }[]) => void
   /** Raw-event retention: the default window (days) and the tenants that set their own (tenant config historyDays). */
   history?: { days: number; overrides: () => Promise<{ tenantId: string; days: number }[]> }
+  /** Where the export reads (a replica, when DATABASE_READ_URL names one); unset: `raw`. */
+  lagTolerant?: LagTolerantReads
 }
 
 /** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
@@ -111,6 +114,8 @@ function unstored(failures: StoreFailure[]): unknown {
 }
 
 export function createEventService(d: EventDeps) {
+  // Only the export may lag: the list is what an integrator reads to check what it just sent.
+  const exportReads = (d.lagTolerant ?? primaryReads({ db: d.db, raw: d.raw })).raw
   /** Field errors for one event, or a row ready to insert. */
   function check(tenant: Tenant, value: unknown, allowed?: readonly string[], retentionDays = RETENTION_DAYS): { errors: FieldError[] } | { row: Submitted } {
     if (!itemCheck.Check(value)) return { errors: fieldErrors(itemCheck.Errors(value)) }
@@ -256,7 +261,7 @@ export function createEventService(d: EventDeps) {
      */
     exportPages(tenantId: string, q: { from?: string; to?: string }, pageSize = EXPORT_PAGE): AsyncGenerator<ExportedEvent[]> {
       const range = dateRange(q.from, q.to)
-      return keysetPages(pageSize, (after: EventPosition | undefined, n) => exportEventsPage(d.raw, tenantId, range, after, n),
+      return keysetPages(pageSize, (after: EventPosition | undefined, n) => exportEventsPage(exportReads, tenantId, range, after, n),
         (r) => ({ tsUs: Number(r.ts_us), receivedUs: Number(r.received_us), id: r.id }))
     },
 
