@@ -16,9 +16,10 @@ const { services } = await createServices({
   secrets: { jwtSecret: args.jwtSecret, apiKeyPepper: args.apiKeyPepper }, usageFlushMs: 0,
 })
 const [user] = await database.raw.query<{ id: string }>(`insert into users (email, password_hash, name) values ($1, 'x', 'Crash') returning id`, [`crash-${crypto.randomUUID()}@example.com`])
-const [tenant] = await database.raw.query<{ id: string }>(`insert into tenants (owner_id, name) values ($1, 'Crash shop') returning id`, [user!.id])
+const [account] = await database.raw.query<{ id: string }>(`insert into accounts (name) values ('Crash') returning id`)
+const [tenant] = await database.raw.query<{ id: string }>(`insert into tenants (account_id, owner_id, name) values ($1, $2, 'Crash shop') returning id`, [account!.id, user!.id])
 const endpoint = await services.webhooks.create(tenant!.id, { url: args.url, events: ['api_key.created'] })
-const key = await services.apiKeys.create(user!.id, tenant!.id, { name: 'committed before the crash', permissions: 'read' })
+const key = await services.apiKeys.create(account!.id, tenant!.id, { name: 'committed before the crash', permissions: 'read' })
 console.log(JSON.stringify({ committed: true, tenantId: tenant!.id, endpointId: endpoint.id, secret: endpoint.secret, keyId: key.id }))
 if (args.mode === 'mid-send') void services.dispatcher.runOnce()
 setInterval(() => {}, 1 << 30) // wait for the SIGKILL
