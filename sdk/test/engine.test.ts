@@ -173,7 +173,7 @@ describe('getVariant: the server’s assignment, computed locally', async () => 
     await sdk.getVariant('run')
     expect(f.calls.length - before).toBe(1)
     expect(f.calls.at(-1)!.url).toBe('https://api.example/api/v1/experiments/run')
-  })
+  }, 30_000) // 40 engines, each compiling the kernel: seconds on a loaded machine
 
   test('variants (3 and 5 arms): the arm key by the contract ranges; the same as the server', async () => {
     const three = [{ key: 'ctl', strategy: 'trending', weight: 20 }, { key: 'b', strategy: 'collaborative', weight: 30 }, { key: 'c', strategy: 'content_based', weight: 50 }]
@@ -203,7 +203,7 @@ describe('getVariant: the server’s assignment, computed locally', async () => 
     expect(seen.three.size).toBe(3)
     expect(seen.five.size).toBe(5)
     for (const b of [0, 999, 1000, 2999, 3000, 5999, 6000, 7499, 7500, 9999]) expect(weightedArmOf(b, five)).toBe(contract(b, five)!)
-  })
+  }, 30_000)
 
   test('the arm rule matches the server’s', async () => {
     const { armOf: serverArmOf } = await import('../../server/modules/experiments/assignment.ts')
