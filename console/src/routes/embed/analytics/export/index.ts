@@ -4,21 +4,11 @@ import type { RequestHandler } from '@builder.io/qwik-city'
 import { parseFilters, parseRange, rangeQuery, toSearch } from '../../../../components/analytics/range'
 import { SESSION_PARAM } from '../../../../lib/embed'
 import { send } from '../../../../lib/transport'
+import { passCsvOn } from '../../../../lib/csv-download'
 
 export const onGet: RequestHandler = async (ev) => {
   const { range } = parseRange(ev.url.searchParams)
   const query = toSearch({ ...rangeQuery(range), ...parseFilters(ev.url.searchParams) })
   const res = await send(ev, `/api/v1/embed/analytics/export.csv${query}`, { headers: { 'x-embed-session': ev.url.searchParams.get(SESSION_PARAM) ?? '' } })
-  if (!res.ok) {
-    ev.send(new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/problem+json' } }))
-    return
-  }
-  ev.send(new Response(res.body, {
-    status: 200,
-    headers: {
-      'content-type': res.headers.get('content-type') ?? 'text/csv; charset=utf-8',
-      'content-disposition': res.headers.get('content-disposition') ?? 'attachment; filename="analytics.csv"',
-      'cache-control': 'no-store',
-    },
-  }))
+  passCsvOn(ev, res, 'analytics.csv')
 }

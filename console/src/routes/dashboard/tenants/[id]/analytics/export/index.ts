@@ -4,22 +4,11 @@
 import type { RequestHandler } from '@builder.io/qwik-city'
 import { parseFilters, parseRange, rangeQuery, toSearch } from '../../../../../../components/analytics/range'
 import { apiRaw } from '../../../../../../lib/api'
+import { passCsvOn } from '../../../../../../lib/csv-download'
 
 export const onGet: RequestHandler = async (ev) => {
   const { range } = parseRange(ev.url.searchParams)
   const query = toSearch({ ...rangeQuery(range), ...parseFilters(ev.url.searchParams) })
   const res = await apiRaw(ev, `/api/v1/analytics/export.csv${query}`, { tenantId: ev.params.id })
-  if (!res.ok) {
-    // Pass the API's problem on as it is (403/404 for a tenant that is not this admin's).
-    ev.send(new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/problem+json' } }))
-    return
-  }
-  ev.send(new Response(res.body, {
-    status: 200,
-    headers: {
-      'content-type': res.headers.get('content-type') ?? 'text/csv; charset=utf-8',
-      'content-disposition': res.headers.get('content-disposition') ?? 'attachment; filename="analytics.csv"',
-      'cache-control': 'no-store',
-    },
-  }))
+  passCsvOn(ev, res, 'analytics.csv')
 }
