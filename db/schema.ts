@@ -435,6 +435,19 @@ export const experimentExposures = pgTable('experiment_exposures', {
 }, (t) => [primaryKey({ columns: [t.experimentId, t.userId] })])
 
 /**
+ * Experiment alert mails (§6 email preferences), one row per (experiment, kind): written in the transaction that
+ * marks the moment (first significant, first SRM, completion), claimed by setting `sentAt` before mailing,
+ * so each is mailed once however many instances look.
+ */
+export const experimentAlerts = pgTable('experiment_alerts', {
+  experimentId: uuid('experiment_id').notNull().references(() => experiments.id, { onDelete: 'cascade' }),
+  kind: text('kind', { enum: ['significant', 'srm_detected', 'completed'] }).notNull(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  createdAt: tstz('created_at').notNull(),
+  sentAt: tstz('sent_at'),
+}, (t) => [primaryKey({ columns: [t.experimentId, t.kind] }), index('experiment_alerts_unsent_idx').on(t.createdAt).where(sql`sent_at is null`)])
+
+/**
  * Widget settings per placement (F-012): what the SDK renders there. Each row holds only
  * what the merchant changed; the tenant config's `widget` fills in the rest when read.
  */

@@ -21,6 +21,7 @@ import { usageRoutes } from './modules/usage/index.ts'
 import { createUsageService } from './modules/usage/service.ts'
 import { createAccountService } from './modules/accounts/service.ts'
 import { weeklySummaries } from './modules/accounts/weekly-summary.ts'
+import { experimentAlertMails } from './modules/experiments/alerts.ts'
 import { ACCESS_TTL_S, createAuthService } from './modules/auth/service.ts'
 import { sessionStore } from './modules/auth/sessions.ts'
 import { catalogRoutes } from './modules/catalog/index.ts'
@@ -40,7 +41,7 @@ import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
-import { DEFAULT_TENANT_CONFIG, type TenantConfig } from './modules/tenants/config.ts'
+import { DEFAULT_TENANT_CONFIG, effectiveConfig, type TenantConfig } from './modules/tenants/config.ts'
 import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
 import { eventRoutes } from './modules/events/index.ts'
@@ -180,6 +181,7 @@ export async function createServices(parts: AppParts) {
     clock, onChange: (tenantId) => recommendations.experimentsChanged(tenantId),
     setStrategy: (tenantId, placement, strategy) => tenants.setStrategy(tenantId, placement, strategy as TenantConfig['defaultStrategy']),
     segmentExists: (tenantId, key) => segments.exists(tenantId, key),
+    alertsQueued: () => alertMails.sendDue().then(() => undefined, (error) => log.warn('experiment alerts: could not send', { error })),
   }
   const experiments = createExperimentService({ db, raw: database.raw, ...experimentDeps })
   catalogChanged.subscribe(syncModelsWithCatalog({ models, cache, log, askForBuild }))
@@ -236,6 +238,12 @@ export async function createServices(parts: AppParts) {
     db: bg.db, mailer, log, clock, consoleUrl: config.consoleUrl,
     overview: async (accountId) => (await analytics.overview(accountId, { range: '7d' })).data.filter((t) => t.status === 'active'),
   })
+  // Experiment alert mails, sent right after the change that queues one and again by the housekeeping (boot.ts).
+  const alertMails = experimentAlertMails({
+    raw: bg.raw, mailer, log, clock, consoleUrl: config.consoleUrl, recipients: accounts.alertRecipients,
+    verdict: async (tenantId, id, tenantConfig) =>
+      (await housekeeping.experiments.results(tenantId, id, effectiveConfig(tenantConfig).attributionWindowHours)).decision.reason,
+  })
   // Weekly per-placement / per-strategy product sums for filtered top-10s, folded in the background.
   const folds = new FoldWorker(bg.raw, log, clock)
 
@@ -268,7 +276,7 @@ export async function createServices(parts: AppParts) {
 
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
-    services: { summaries, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, segments, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
+    services: { summaries, alertMails, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, segments, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop(), dispatcher.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }

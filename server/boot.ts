@@ -42,7 +42,8 @@ async function openParts(config: Config, log: Logger) {
  * background pool: every process ticks, and each duty runs once per period across the fleet, where its lease is
  * claimed (infra/duties.ts).
  */
-function startHousekeeping(housekeeping: Services['services']['housekeeping'], parts: Awaited<ReturnType<typeof openParts>>, summaries: Services['services']['summaries']) {
+function startHousekeeping(housekeeping: Services['services']['housekeeping'], parts: Awaited<ReturnType<typeof openParts>>, summaries: Services['services']['summaries'],
+  alertMails: Services['services']['alertMails']) {
   const { log } = parts
   const duties = new DutyScheduler(parts.database.background.raw, [
     { name: 'tenant-purge', everyMs: HOUR, async run() {
@@ -55,8 +56,12 @@ function startHousekeeping(housekeeping: Services['services']['housekeeping'], p
       const sent = await summaries.sendDue()
       if (sent) log.info('weekly summaries sent', { count: sent })
     } },
-    // Running experiments' results are read now and then so their first significant reading and SRM send webhooks unasked.
-    { name: 'experiment-watch', everyMs: HOUR / 4, async run() { await housekeeping.experiments.watchRunning() } },
+    // Running experiments' results are read now and then so their first significant reading and SRM send webhooks
+    // (and alert mails) unasked; then any alert mail a crash left queued goes out.
+    { name: 'experiment-watch', everyMs: HOUR / 4, async run() {
+      await housekeeping.experiments.watchRunning()
+      await alertMails.sendDue()
+    } },
     { name: 'retention', everyMs: 24 * HOUR, async run() {
       const { folded, prunedEventIds } = await housekeeping.events.maintain()
       if (folded) log.info('retention: folded old events into daily summaries', { count: folded })
@@ -73,7 +78,7 @@ function startHousekeeping(housekeeping: Services['services']['housekeeping'], p
 export async function bootServices(config: Config, log: Logger) {
   const parts = await openParts(config, log)
   const wired = await createServices({ ...parts, startWorker: false })
-  const stopJobs = startHousekeeping(wired.services.housekeeping, parts, wired.services.summaries)
+  const stopJobs = startHousekeeping(wired.services.housekeeping, parts, wired.services.summaries, wired.services.alertMails)
   log.info('ready', { db: parts.database.kind, cache: parts.cache.kind })
   return {
     services: wired.services,
@@ -90,7 +95,7 @@ export async function boot(config: Config, log: Logger, extra: Partial<AppParts>
   const parts = await openParts(config, log)
   const { database, cache } = parts
   const app = await createApp({ ...parts, startWorker: config.modelWorker === 'inline', ...extra })
-  const stopJobs = startHousekeeping(app.services.housekeeping, parts, app.services.summaries)
+  const stopJobs = startHousekeeping(app.services.housekeeping, parts, app.services.summaries, app.services.alertMails)
 
   log.info('ready', { db: database.kind, cache: cache.kind })
   return {

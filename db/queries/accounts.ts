@@ -151,3 +151,13 @@ export async function findActiveAccountKeyByHash(db: Db, keyHash: string) {
 export async function touchAccountKey(db: Db, id: string, now: Date) {
   await db.update(accountApiKeys).set({ lastUsedAt: now }).where(eq(accountApiKeys.id, id))
 }
+
+/** The active members of the account that owns `tenantId` who want experiment alert mails (on unless turned off). */
+export async function experimentAlertRecipients(db: Db, tenantId: string): Promise<{ email: string; name: string }[]> {
+  return db.select({ email: users.email, name: users.name })
+    .from(tenants)
+    .innerJoin(accountMembers, and(eq(accountMembers.accountId, tenants.accountId), eq(accountMembers.status, 'active')))
+    .innerJoin(users, eq(users.id, accountMembers.userId))
+    .where(and(eq(tenants.id, tenantId), sql`coalesce((${users.emailPrefs}->>'experimentAlerts')::boolean, true)`))
+    .orderBy(asc(users.email))
+}

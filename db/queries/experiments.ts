@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, ne, or } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
-import { enqueueWebhookEvent } from './webhooks.ts'
+import { enqueueWebhookEvent, run, type Handle } from './webhooks.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
 export type ExperimentStatus = Experiment['status']
@@ -156,13 +156,16 @@ export async function archiveExperiment(raw: RawSql, tenantId: string, id: strin
 
 /**
  * Marks the first time an experiment's results said significant (or showed a sample ratio mismatch) and writes
- * its webhook event in the same transaction; false when it was marked before (the event is sent once).
+ * its webhook event and its alert mail in the same transaction; false when it was marked before (the event is sent once).
  */
 export async function markFirstResult(raw: RawSql, tenantId: string, id: string, what: 'significant' | 'srm_detected', now: Date, data: () => unknown): Promise<boolean> {
   const column = what === 'significant' ? 'significant_at' : 'srm_detected_at'
   return raw.transaction(async (tx) => {
     const rows = await tx.query(`update experiments set ${column} = $3::timestamptz where tenant_id = $1 and id = $2 and ${column} is null returning id`, [tenantId, id, now.toISOString()])
-    if (rows.length) await enqueueWebhookEvent(tx, tenantId, `experiment.${what}`, data(), now)
+    if (rows.length) {
+      await enqueueWebhookEvent(tx, tenantId, `experiment.${what}`, data(), now)
+      await queueExperimentAlert(tx, tenantId, id, what, now)
+    }
     return rows.length === 1
   })
 }
@@ -173,4 +176,28 @@ export async function experimentsToWatch(raw: RawSql, limit: number) {
     `select e.id, e.tenant_id, t.config from experiments e join tenants t on t.id = e.tenant_id
      where e.status = 'running' and t.status = 'active' and (e.significant_at is null or e.srm_detected_at is null)
      order by e.started_at limit $1`, [limit])
+}
+
+export type AlertKind = 'significant' | 'srm_detected' | 'completed'
+
+/** Queues the alert mail of a moment; call it in the transaction that marks the moment. Once per (experiment, kind). */
+export async function queueExperimentAlert(h: Handle, tenantId: string, experimentId: string, kind: AlertKind, now: Date): Promise<void> {
+  await run(h, `insert into experiment_alerts (experiment_id, kind, tenant_id, created_at) values ($2::uuid, $3, $1::uuid, $4::timestamptz)
+    on conflict do nothing`, [tenantId, experimentId, kind, now.toISOString()])
+}
+
+export interface ClaimedAlert { tenant_id: string; experiment_id: string; kind: AlertKind; experiment_name: string; tenant_name: string; config: unknown }
+
+/**
+ * Claims up to `limit` unsent alerts across tenants (mailing is the operator's, not a request's) by setting `sent_at`:
+ * SKIP LOCKED keeps concurrent senders on disjoint rows and a claimed row is never claimed again.
+ */
+export async function claimExperimentAlerts(raw: RawSql, now: Date, limit: number): Promise<ClaimedAlert[]> {
+  return raw.query<ClaimedAlert>(`with c as (
+      select experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
+    u as (update experiment_alerts a set sent_at = $1::timestamptz from c where a.experiment_id = c.experiment_id and a.kind = c.kind
+      returning a.tenant_id, a.experiment_id, a.kind)
+    select u.tenant_id, u.experiment_id, u.kind, e.name as experiment_name, t.name as tenant_name, t.config
+    from u join experiments e on e.id = u.experiment_id and e.tenant_id = u.tenant_id join tenants t on t.id = u.tenant_id`,
+  [now.toISOString(), limit])
 }

@@ -5,14 +5,15 @@ import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { webhookEndpoints, type WebhookEndpoint } from '../schema.ts'
 
-type Handle = Db | RawSql
+export type Handle = Db | RawSql
 
 /** `text` with $1… placeholders as a drizzle SQL object, so one statement serves both kinds of handle. */
 function drizzleSql(text: string, params: unknown[]): SQL {
   const parts = text.split(/\$(\d+)/)
   return sql.join(parts.map((p, i) => (i % 2 ? sql`${params[Number(p) - 1]}` : sql.raw(p))))
 }
-async function run<T>(h: Handle, text: string, params: unknown[]): Promise<T[]> {
+/** Runs `text` on a drizzle handle or a raw one (inside whichever transaction the caller holds). */
+export async function run<T>(h: Handle, text: string, params: unknown[]): Promise<T[]> {
   if ('execute' in h) {
     const res = await h.execute(drizzleSql(text, params)) as unknown
     return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[]

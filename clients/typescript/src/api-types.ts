@@ -2233,7 +2233,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    /** @description Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each) */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -2374,7 +2374,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    /** @description Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each) */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -2530,7 +2530,7 @@ export interface operations {
                                 emailPreferences: {
                                     /** @description A mail each week with the KPIs of your tenants */
                                     weeklySummary: boolean;
-                                    /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                    /** @description Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each) */
                                     experimentAlerts: boolean;
                                 };
                             };
@@ -2903,7 +2903,7 @@ export interface operations {
                             emailPreferences: {
                                 /** @description A mail each week with the KPIs of your tenants */
                                 weeklySummary: boolean;
-                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                /** @description Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each) */
                                 experimentAlerts: boolean;
                             };
                         };
@@ -3034,7 +3034,7 @@ export interface operations {
                             emailPreferences: {
                                 /** @description A mail each week with the KPIs of your tenants */
                                 weeklySummary: boolean;
-                                /** @description Mails about experiment verdicts: the choice is stored; no such mail is sent yet */
+                                /** @description Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each) */
                                 experimentAlerts: boolean;
                             };
                         };

@@ -2,7 +2,7 @@
 // owner stays (changeMember refuses, under a lock). No HTTP here; roles are checked by the guards.
 import type { Db } from '../../../db/client.ts'
 import {
-  acceptInvitation, changeMember, countActiveAccountKeys, findAccount, findInvitation, findMember, findOwnMembership, insertAccountKey,
+  acceptInvitation, changeMember, countActiveAccountKeys, experimentAlertRecipients, findAccount, findInvitation, findMember, findOwnMembership, insertAccountKey,
   listAccountKeys, listMembers, listMemberships, revokeAccountKey, upsertInvitation,
 } from '../../../db/queries/accounts.ts'
 import { findUserById } from '../../../db/queries/users.ts'
@@ -48,6 +48,9 @@ export function createAccountService(d: AccountDeps) {
   }
 
   return {
+    /** Who gets a tenant's experiment alert mails: its account's active members with experimentAlerts on. */
+    alertRecipients: (tenantId: string) => experimentAlertRecipients(d.db, tenantId),
+
     async current(accountId: string, userId: string | undefined, role: Role) {
       const account = await findAccount(d.db, accountId)
       if (!account) throw new NotFound('Account not found')

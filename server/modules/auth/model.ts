@@ -22,7 +22,7 @@ export const AuthModel = {
     id: Uuid, email: T.String(), name: T.String(), createdAt: DateTime,
     emailPreferences: T.Object({
       weeklySummary: T.Boolean({ description: 'A mail each week with the KPIs of your tenants' }),
-      experimentAlerts: T.Boolean({ description: 'Mails about experiment verdicts: the choice is stored; no such mail is sent yet' }),
+      experimentAlerts: T.Boolean({ description: 'Mails when an experiment of your account first turns significant, first shows a sample ratio mismatch, and when it completes (once each)' }),
     }),
   }),
 } as const

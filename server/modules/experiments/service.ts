@@ -3,7 +3,7 @@
 import type { Db, RawSql } from '../../../db/client.ts'
 import {
   archiveExperiment, deleteDraft, deleteShopperExposures, experimentsToArchive, experimentsToWatch, exposedUserMetrics, findExperiment, insertExperiment, listExperiments,
-  markFirstResult, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
+  markFirstResult, queueExperimentAlert, updateExperiment, withRunningCheck, type ExperimentStatus, type NewExperiment,
 } from '../../../db/queries/experiments.ts'
 import { enqueueWebhookEvent } from '../../../db/queries/webhooks.ts'
 import { placementMetrics, recentShopperDays } from '../../../db/queries/analytics.ts'
@@ -74,6 +74,8 @@ export interface ExperimentDeps {
   setStrategy: (tenantId: string, placement: string | null, strategy: string) => Promise<void>
   /** Whether the tenant has this segment (an experiment scoped to one must name one that exists). */
   segmentExists: (tenantId: string, key: string) => Promise<boolean>
+  /** Called after a commit that queued an alert mail: sends the queued ones (it must not throw). */
+  alertsQueued?: () => Promise<void>
 }
 
 type Input = Omit<NewExperiment, 'status' | 'placement' | 'segment' | 'analysis' | 'plannedSampleSize' | 'control' | 'variant' | 'trafficSplit' | 'variants' | 'guardrails' | 'cuped'> & {
@@ -113,8 +115,10 @@ export function createExperimentService(d: ExperimentDeps) {
     const { daily: _daily, details: _details, ...headline } = results
     const data = () => ({ experiment: experimentDto(e), results: headline })
     const significant = results.decision.status === 'ship_variant' || results.decision.status === 'keep_control'
-    if (significant && !e.significantAt) await markFirstResult(d.raw, tenantId, e.id, 'significant', d.clock(), data)
-    if (results.srm.detected && !e.srmDetectedAt) await markFirstResult(d.raw, tenantId, e.id, 'srm_detected', d.clock(), data)
+    let queued = false
+    if (significant && !e.significantAt) queued = await markFirstResult(d.raw, tenantId, e.id, 'significant', d.clock(), data)
+    if (results.srm.detected && !e.srmDetectedAt) queued = await markFirstResult(d.raw, tenantId, e.id, 'srm_detected', d.clock(), data) || queued
+    if (queued) await d.alertsQueued?.()
   }
 
   async function get(tenantId: string, id: string) {
@@ -287,11 +291,13 @@ export function createExperimentService(d: ExperimentDeps) {
       const res = await withRunningCheck(d.db, tenantId, to === 'running' ? { placement: e.placement, exceptId: e.id } : null, async (tx) => {
         const u = await updateExperiment(tx, tenantId, id, change, [e.status])
         if (u && event) await enqueueWebhookEvent(tx, tenantId, event, { experiment: experimentDto(u) }, now)
+        if (u && t === 'complete') await queueExperimentAlert(tx, tenantId, id, 'completed', now)
         return u
       })
       if (res && 'overlap' in res) throw overlapError(res.overlap)
       if (!res) throw new Conflict('The experiment changed meanwhile; read it again')
       d.onChange(tenantId)
+      if (t === 'complete') await d.alertsQueued?.()
       return experimentDto(res)
     },
   }

@@ -68,7 +68,7 @@ export default component$(() => {
             <label><input type="checkbox" name="weeklySummary" checked={me.value.emailPreferences.weeklySummary} /> Weekly summary — once a week, the last 7 days' KPIs of your tenants</label>
           </div>
           <div class="field">
-            <label><input type="checkbox" name="experimentAlerts" checked={me.value.emailPreferences.experimentAlerts} /> Experiment alerts — mails about experiment verdicts (your choice is kept; these mails are not sent yet)</label>
+            <label><input type="checkbox" name="experimentAlerts" checked={me.value.emailPreferences.experimentAlerts} /> Experiment alerts — a mail when an experiment first turns significant, shows a sample ratio mismatch, or completes</label>
           </div>
           <button type="submit" class="btn">Save email preferences</button>
         </Form>
