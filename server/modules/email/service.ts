@@ -18,7 +18,7 @@ import { renderHtml } from './render.ts'
 
 export interface EmailDeps {
   db: Db; log: Logger; signer: LinkSigner
-  recommendations: Pick<RecommendationService, 'recommend'>
+  recommendations: Pick<RecommendationService, 'recommend' | 'warmShoppers'>
   catalog: Pick<CatalogService, 'get'>
   events: Pick<EventService, 'ingest'>
   widgets: Pick<WidgetService, 'get'>
@@ -79,6 +79,8 @@ export function createEmailService(d: EmailDeps) {
       const { userIds, format, ...rest } = q
       // One look for the whole batch (every mail is the same placement); JSON needs none.
       const look = format === 'html' ? await this.look(tenantId, config, rest) : undefined
+      // Every shopper's profile in a few queries up front, not 32 at a time as their requests ask.
+      await d.recommendations.warmShoppers(tenantId, userIds)
       for (let i = 0; i < userIds.length; i += BATCH_GROUP) {
         const lines = await Promise.all(userIds.slice(i, i + BATCH_GROUP).map(async (userId) => {
           try {
