@@ -26,8 +26,8 @@ export interface EmailDeps {
 export interface EmailQuery { userId: string; context: EmailContext; limit: number; campaign?: string }
 export interface BatchQuery extends Omit<EmailQuery, 'userId'> { userIds: string[]; format: 'json' | 'html' }
 /**
- * Shoppers of a batch answered at once: 128 lets the profile cache load them 32 per query
- * (BENCHMARKS.md "Recommendations in email": 4× the users/s of one at a time, 16 at once).
+ * Shoppers of a batch answered at once, their profiles read up front (BENCHMARKS.md "Recommendations
+ * in email": 128 was 4× the users/s of 16 at once; more was no faster).
  */
 const BATCH_GROUP = 128
 
