@@ -182,6 +182,31 @@ for (const b of BACKENDS) describe(`email recommendations (${b})`, async () => {
     }
   })
 
+  test('batch answers equal the single-shopper answers, for every kind of mail (profiles read in bulk for the batch)', async () => {
+    // Two tenants with the same catalog, history and model: one asked shopper by shopper, the other by batch, so
+    // neither reads what the other worked out (profiles, answers) and the batch's profiles come from its bulk read.
+    const [single, batched] = [await t.tenantWithKeys({ defaultStrategy: 'collaborative' }), await t.tenantWithKeys({ defaultStrategy: 'collaborative' })]
+    for (const s of [single, batched]) {
+      await seed(t, s.writeKey)
+      for (const p of ['shoe-0', 'mug-3']) await t.req('POST', '/api/v1/events', { key: s.writeKey, body: { eventType: 'add_to_cart', userId: 'user-3', productId: p } })
+      await t.app.services.models.build(s.tenantId)
+    }
+    const userIds = ['user-0', 'user-3', 'nobody', ...Array.from({ length: 12 }, (_, i) => `user-${i}`)]
+    const answer = (items: Record<string, unknown>[]) => items.map(({ trackedUrl: _t, pixelUrl: _p, ...it }) => it)
+    for (const context of ['newsletter', 'order_confirmation', 'abandoned_cart']) {
+      const r = await t.req('POST', '/api/v1/recommendations/batch', { key: batched.writeKey, body: { userIds, context, limit: 6, format: 'json' } })
+      const lines = r.text.trimEnd().split('\n').map((l) => JSON.parse(l))
+      expect(lines.map((l) => l.userId)).toEqual(userIds)
+      for (const [i, userId] of userIds.entries()) {
+        const one = await email(`userId=${userId}&context=${context}&limit=6&format=json`, single.writeKey)
+        expect(one.status).toBe(200)
+        expect(lines[i].error).toBeUndefined()
+        expect({ userId, context, items: answer(lines[i].data), strategy: lines[i].meta.strategy }).toEqual({ userId, context, items: answer(one.body.data), strategy: one.body.meta.strategy })
+      }
+      expect(lines.some((l) => l.data.length > 0)).toBe(true)
+    }
+  })
+
   test('auth and input: read key 403, none 401, bad query 400', async () => {
     expectProblem(await email('userId=u&context=newsletter', shop.readKey), 403)
     expectProblem(await t.req('GET', '/api/v1/recommendations/email?userId=u&context=newsletter'), 401)

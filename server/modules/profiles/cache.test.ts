@@ -138,3 +138,24 @@ test('a refresh that finds the profile unchanged keeps the object (and what is w
   expect(b?.eventCount).toBe(4)
   expect(db.asked).toHaveLength(3)
 })
+
+test('warm: a batch read 500 shoppers per query, the cached and those on the way skipped; gets wait on it; a change meanwhile is not kept', async () => {
+  const db = fakeDatabase({ t1: Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`u${i}`, i])) })
+  const profiles = new ProfileCache(db.raw, memory())
+  const onTheWay = profiles.get('t1', 'u0')
+  const warmed = profiles.warm('t1', [...Array.from({ length: 700 }, (_, i) => `u${i}`), 'u1', 'nobody'])
+  const asking = profiles.get('t1', 'u650') // on its way in the warm read: no query of its own
+  profiles.changed([{ tenantId: 't1', userId: 'u5' }]) // changed while the warm read is out
+  await db.release()
+  await warmed
+  expect(db.asked.map((a) => a.userIds.length)).toEqual([1, 500, 200])
+  expect(db.asked[1]!.userIds[0]).toBe('u1')
+  expect(db.asked[2]!.userIds.at(-1)).toBe('nobody')
+  expect((await onTheWay)!.eventCount).toBe(0)
+  expect((await asking)!.eventCount).toBe(650)
+  expect(profiles.get('t1', 'u321')).toMatchObject({ eventCount: 321 }) // cached: no promise
+  expect(profiles.get('t1', 'nobody')).toBeUndefined()
+  expect(profiles.get('t1', 'u5')).toBeInstanceOf(Promise) // read again, not what may predate the change
+  await profiles.warm('t1', ['u9', 'u10']) // all cached: no query
+  expect(db.asked.length).toBe(4)
+})

@@ -14,6 +14,8 @@ const PROFILES_CHANNEL = 'profiles:changed'
 const SEP = '\u0000'
 /** Shoppers per query: beyond this a batch waits for the next. */
 const BATCH_MAX = 32
+/** Shoppers per query when a batch is warmed ahead: a 1,000-shopper batch in 2 queries (BENCHMARKS.md "Recommendations in email"). */
+const WARM_CHUNK = 500
 
 /** Whether two loads of a shopper's profile hold the same events (every stored event counts; lists grow with them). */
 const sameProfile = (a: UserProfile, b: UserProfile) =>
@@ -64,13 +66,44 @@ export class ProfileCache {
     return p
   }
 
+  /**
+   * Reads the profiles of many shoppers about to be asked for (a campaign's batch) in one query
+   * per WARM_CHUNK, instead of BATCH_MAX at a time as their requests arrive: each `get` then finds
+   * its shopper cached or on the way. Resolves when they are in; a failed read is left to each
+   * shopper's `get` (it gets the error, as a read of its own would).
+   */
+  async warm(tenantId: string, userIds: readonly string[]): Promise<void> {
+    const now = this.now()
+    const missing = [...new Set(userIds)].filter((userId) => {
+      const k = tenantId + SEP + userId
+      const hit = this.entries.get(k)
+      return !(hit && hit.until > now) && !this.inflight.has(k)
+    })
+    const reads: Promise<unknown>[] = []
+    for (let i = 0; i < missing.length; i += WARM_CHUNK) {
+      const chunk = missing.slice(i, i + WARM_CHUNK)
+      const found = findProfiles(this.raw, tenantId, chunk)
+      for (const userId of chunk) {
+        const k = tenantId + SEP + userId
+        const p = this.settle(k, found.then((m) => m.get(userId)))
+        this.inflight.set(k, p)
+        reads.push(p.catch(() => {}))
+      }
+    }
+    await Promise.all(reads)
+  }
+
   private load(k: string, tenantId: string, userId: string): Promise<UserProfile | undefined> {
-    const loaded = new Promise<UserProfile | undefined>((resolve, reject) => {
+    return this.settle(k, new Promise<UserProfile | undefined>((resolve, reject) => {
       let q = this.queues.get(tenantId)
       if (!q) this.queues.set(tenantId, (q = { waiting: [], out: 0 }))
       q.waiting.push({ userId, resolve, reject })
       if (q.out < this.queries) void this.flush(tenantId, q)
-    })
+    }))
+  }
+
+  /** A load of `k` on its way: kept when it arrives (unless the shopper changed meanwhile), forgotten as in flight either way. */
+  private settle(k: string, loaded: Promise<UserProfile | undefined>): Promise<UserProfile | undefined> {
     const result: Promise<UserProfile | undefined> = loaded.then((profile) => {
       if (this.inflight.get(k) === result) this.inflight.delete(k)
       if (this.outdated.delete(result)) return profile // changed meanwhile: this request gets it, the next reads again

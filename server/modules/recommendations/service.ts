@@ -228,6 +228,9 @@ export function createRecommendationService(d: RecommendationDeps) {
       return { items: result.items, strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, trace }
     },
 
+    /** Reads these shoppers' profiles ahead of their requests, a few queries for all (a campaign batch's shoppers). */
+    warmShoppers: (tenantId: string, userIds: readonly string[]) => d.profiles.warm(tenantId, userIds),
+
     /** Writes the shared entries still waiting (at shutdown). */
     flush: answers.flush,
 
