@@ -10,13 +10,15 @@ export interface SeedShape {
   suspended?: boolean
 }
 
-/** Creates the tenants (owned by one new admin) and returns their ids; each is due for its first build. */
+/** Creates the tenants (of one new account, created by one new admin) and returns their ids; each is due for its first build. */
 export async function seedTenants(raw: RawSql, s: SeedShape): Promise<string[]> {
   const [owner] = await raw.query<{ id: string }>(
     `insert into users (email, password_hash, name) values ($1, 'not-a-hash', 'seed') returning id`,
     [`seed-${s.label}-${crypto.randomUUID()}@example.com`])
+  const [account] = await raw.query<{ id: string }>(`insert into accounts (name) values ($1) returning id`, [`Seeded ${s.label}`])
   const tenants = await raw.query<{ id: string }>(
-    `insert into tenants (owner_id, name, status) select $1, $2 || ' ' || g, $4 from generate_series(1, $3::int) g returning id`, [owner.id, `Seeded ${s.label}`, s.tenants, s.suspended ? 'suspended' : 'active'])
+    `insert into tenants (account_id, owner_id, name, status) select $5, $1, $2 || ' ' || g, $4 from generate_series(1, $3::int) g returning id`,
+    [owner.id, `Seeded ${s.label}`, s.tenants, s.suspended ? 'suspended' : 'active', account.id])
   const ids = tenants.map((t) => t.id)
   for (const id of ids) {
     await raw.query(
