@@ -1177,7 +1177,7 @@ export interface paths {
         post?: never;
         /**
          * Erase a shopper (GDPR right to erasure): raw events, profile, purchases, clicks, experiment exposures and cached answers
-         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Accepted at once (202) and done in the background within a minute, in short batches; GET /users/{userId} answers 404 once everything is gone (if it still answers 200 after a minute, send DELETE again). 404 when nothing is stored for that userId (never seen, or erased already). Rollups and the model keep only anonymous counts. Events sent for the same userId afterwards start a new profile.
+         * @description A write API key, or an admin access token with X-Tenant-ID. Read keys (public, in merchant pages) get 403 "Insufficient permissions". Accepted at once (202) and done in the background within a minute, in short batches; GET /users/{userId} answers 404 once everything is gone; an erasure whose process stops is finished by another once its lease expires (sending DELETE again is harmless). 404 when nothing is stored for that userId (never seen, or erased already). Rollups and the model keep only anonymous counts. Events sent for the same userId afterwards start a new profile.
          */
         delete: operations["deleteApiV1UsersByUserId"];
         options?: never;

@@ -38,7 +38,7 @@ export function shopperRoutes(shoppers: ShopperService, guards: ReturnType<typeo
       detail: {
         summary: 'Erase a shopper (GDPR right to erasure): raw events, profile, purchases, clicks, experiment exposures and cached answers',
         description: ACCESS.write + ' Accepted at once (202) and done in the background within a minute, in short batches; '
-          + 'GET /users/{userId} answers 404 once everything is gone (if it still answers 200 after a minute, send DELETE again). '
+          + 'GET /users/{userId} answers 404 once everything is gone; an erasure whose process stops is finished by another once its lease expires (sending DELETE again is harmless). '
           + '404 when nothing is stored for that userId (never seen, or erased already). '
           + 'Rollups and the model keep only anonymous counts. Events sent for the same userId afterwards start a new profile.',
         security,
