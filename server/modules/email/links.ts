@@ -4,6 +4,7 @@
 // tenant is inside the signature: a token made for one tenant cannot be
 // turned into another's. Web Crypto only (runtime-neutral).
 import { BadRequest, Gone, NotFound } from '../../errors.ts'
+import { base64url, fromBase64url } from '../../infra/crypto.ts'
 
 export const LINK_TTL_DAYS = 30
 const DAY_S = 86400
@@ -22,21 +23,6 @@ export interface LinkClaims {
   expiresAt: number
 }
 
-// The runtime's own base64url where it has one (Bun; V8 13.x+): a batch signs thousands of links, and
-// btoa with three replaces was about a third of each signature's cost (BENCHMARKS.md "Recommendations in email").
-type ToBase64 = (this: Uint8Array, o: { alphabet: 'base64url'; omitPadding: true }) => string
-const nativeToBase64 = (Uint8Array.prototype as unknown as { toBase64?: ToBase64 }).toBase64
-const b64url = nativeToBase64
-  ? (bytes: Uint8Array) => nativeToBase64.call(bytes, { alphabet: 'base64url', omitPadding: true })
-  : (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-function fromB64url(s: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return undefined
-  try {
-    const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4))
-    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
-  } catch { return undefined }
-}
-
 const isClaims = (a: unknown): a is [string, string, string, string, number, string, string, number] =>
   Array.isArray(a) && a.length === 8 && [0, 1, 2, 3, 5, 6].every((i) => typeof a[i] === 'string')
   && Number.isSafeInteger(a[4]) && Number.isSafeInteger(a[7])
@@ -53,15 +39,15 @@ export async function linkSigner(serverSecret: string, clock: () => Date) {
   return {
     async sign(c: Omit<LinkClaims, 'expiresAt'>): Promise<string> {
       const expiresAt = Math.floor(clock().getTime() / 1000) + LINK_TTL_DAYS * DAY_S
-      const body = `${VERSION}.${b64url(enc.encode(JSON.stringify([c.tenantId, c.userId, c.productId, c.campaign, c.position, c.mailId, c.strategy, expiresAt])))}`
-      return `${body}.${b64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(body))))}`
+      const body = `${VERSION}.${base64url(enc.encode(JSON.stringify([c.tenantId, c.userId, c.productId, c.campaign, c.position, c.mailId, c.strategy, expiresAt])))}`
+      return `${body}.${base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(body))))}`
     },
 
     /** The claims of a token this server signed: 400 when it is no token, 404 when forged, 410 when expired. */
     async verify(token: string): Promise<LinkClaims> {
       const parts = token.split('.')
-      const sig = parts.length === 3 && parts[0] === VERSION ? fromB64url(parts[2]) : undefined
-      const payload = sig ? fromB64url(parts[1]) : undefined
+      const sig = parts.length === 3 && parts[0] === VERSION ? fromBase64url(parts[2]) : undefined
+      const payload = sig ? fromBase64url(parts[1]) : undefined
       if (!sig || !payload || sig.length !== 32) throw new BadRequest('This is not a tracked-link token', 'invalid-token')
       // A forged or altered token is a link that does not exist (the issue's contract), not a malformed one.
       if (!await crypto.subtle.verify('HMAC', key, sig, enc.encode(`${parts[0]}.${parts[1]}`))) throw new NotFound('No such link')
