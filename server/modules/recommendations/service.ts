@@ -33,8 +33,6 @@ export interface RecommendQuery {
   userId: string; productId?: string; context?: RecommendRequest['context']; placement?: string; limit: number; strategy?: StrategyName
   /** Comma-separated, as the query carries it (the route's schema bounds it). */
   cartProductIds?: string
-  /** The shopper's segments (undefined: unknown or none): rules scoped to segments, and `$user.segment`, read them. */
-  segments?: readonly string[]
 }
 export interface RecommendationDeps {
   raw: RawSql; store: ModelStore; profiles: ProfileCache; cache: Cache; kernels: Kernels; clock: () => Date; log: Logger; onBuildRequested: () => void
@@ -128,12 +126,11 @@ export function createRecommendationService(d: RecommendationDeps) {
       let book = bookOf(tenantId)
       if (book instanceof Promise) book = await book
       // A rule that reads segments (its scope, or $user.segment) needs the shopper's.
-      if (!q.segments && (book.readsUserSegment || book.segments.size > 0)) await segmentsOnce()
-      const shopperSegs = q.segments ?? segments
+      if (book.readsUserSegment || book.segments.size > 0) await segmentsOnce()
       // Answers key on the rules too: their version, the schedule window now is in, the segments they read (rules/select.ts).
       const now = d.clock().getTime()
-      const rules = book.rules.length ? rulesFor(book, now, { placement: q.placement, segments: shopperSegs, strategy, context }) : undefined
-      const rulesPart = book.rules.length ? `|${rulesKey(book, now, shopperSegs)}|${q.placement ?? ''}` : ''
+      const rules = book.rules.length ? rulesFor(book, now, { placement: q.placement, segments, strategy, context }) : undefined
+      const rulesPart = book.rules.length ? `|${rulesKey(book, now, segments)}|${q.placement ?? ''}` : ''
       const params = [strategy, q.productId ?? '', context, cartPart, q.limit, config.excludePurchased ? 1 : 0, experiment ? `${experiment.id}:${experiment.variant}` : '', segment ?? ''].join('|') + rulesPart
       // One shared entry per shopper and request: the latest answer and the exact key it answers.
       const slot = `rec:${tenantId}:${q.userId}:${params}`
@@ -178,7 +175,7 @@ export function createRecommendationService(d: RecommendationDeps) {
         const commonSlot = answers.commonSlot(tenantId, params)
         let shared = answers.common(commonSlot, model, view.version)
         if (!shared) {
-          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, shopperSegs, rules), d.kernels, signals)
+          const result = recommend(model, emptyUser, engineRequest(config, q, strategy, cart, model, segments, rules), d.kernels, signals)
           shared = answers.keepCommon(tenantId, commonSlot, model, usedLive(result), { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }, result.items)
         }
         if (fitsShopper(model, user, config.excludePurchased, shared.positions)) return shared.served
@@ -187,7 +184,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const key = `${profile?.eventCount ?? 0}:${model.version}`
       const hit = stale ? undefined : await answers.get(tenantId, key, slot, drawsOnHistory(strategy, page), model, view.version)
       if (hit) return hit
-      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, shopperSegs, rules), d.kernels, signals)
+      const result = recommend(model, user, engineRequest(config, q, strategy, cart, model, segments, rules), d.kernels, signals)
       const meta: ServedMeta = { strategy: result.strategy, padded: result.padded, context: result.context, modelVersion: model.version, cached: false, experiment, segment }
       if (stale) return { ...meta, items: result.items, stale: true }
       return answers.keep(tenantId, slot, key, usedLive(result), meta, result.items)
@@ -204,7 +201,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       const [model, profile, book] = await Promise.all([d.store.get(tenantId), d.profiles.get(tenantId, q.userId), bookOf(tenantId)])
       const user: UserState = profile ? (profile as UserState) : emptyUser
       const now = d.clock().getTime()
-      const segments = q.segments ?? (book.readsUserSegment || book.segments.size > 0 ? await shopperSegments(tenantId, q.userId) : undefined)
+      const segments = book.readsUserSegment || book.segments.size > 0 ? await shopperSegments(tenantId, q.userId) : undefined
       const ruleRequest = { placement: q.placement, segments, strategy, context }
       const rules = rulesFor(book, now, ruleRequest)
       const listed = book.rules.map((r) => {
