@@ -159,7 +159,7 @@ describe.skipIf(!REAL_BACKENDS)('three `bun server/worker.ts` processes', () => 
       const env = {
         ...process.env, DATABASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'info', REDIS_URL: '',
         JWT_SECRET: 'workers-test-jwt-secret-0123456789-0123456789', API_KEY_PEPPER: 'workers-test-pepper-0123456789-0123456789',
-        MODEL_LEASE_SECONDS: '1', WORKER_POLL_MS: '100',
+        MODEL_LEASE_SECONDS: '3', WORKER_POLL_MS: '100',
       }
       for (let i = 0; i < 3; i++) {
         const proc = Bun.spawn([process.execPath, 'server/worker.ts'], { env, stdout: 'pipe', stderr: 'inherit' })
@@ -179,7 +179,7 @@ describe.skipIf(!REAL_BACKENDS)('three `bun server/worker.ts` processes', () => 
       for (const b of builtLogs()) perTenant.set(b.tenantId, (perTenant.get(b.tenantId) ?? 0) + 1)
       expect([...perTenant.entries()].filter(([id]) => ids.includes(id)).map(([, n]) => n)).toEqual(ids.map(() => 1))
 
-      // A big tenant: whichever worker claims it is SIGKILLed mid-build; another takes it over after the 1 s lease.
+      // A big tenant: whichever worker claims it is SIGKILLed mid-build; another takes it over after the 3 s lease.
       const [big] = await seedTenants(raw, { tenants: 1, items: 3000, events: 150_000, users: 3000, label: 'procs-big', suspended: true })
       await activateTenants(raw, [big])
       const holder = await waitFor('a worker to claim the big tenant', async () => {
@@ -192,7 +192,7 @@ describe.skipIf(!REAL_BACKENDS)('three `bun server/worker.ts` processes', () => 
       await victim.proc.exited
       const [atKill] = await raw.query<{ built_at: Date | null }>('select built_at from recommendation_models where tenant_id = $1', [big])
       expect(atKill.built_at).toBeNull() // killed mid-build, not after
-      // A survivor takes it over once the lease expires, and renews its lease while its build runs past the 1 s.
+      // A survivor takes it over once the lease expires, and renews its lease while its build runs past the 3 s.
       type Lease = { lease_holder: string | null; lease_until: Date | null; built_at: Date | null }
       const leaseOf = async () => (await raw.query<Lease>('select lease_holder, lease_until, built_at from recommendation_models where tenant_id = $1', [big]))[0]
       const taken = await waitFor('a survivor to take the big tenant over', async () => {
@@ -210,7 +210,7 @@ describe.skipIf(!REAL_BACKENDS)('three `bun server/worker.ts` processes', () => 
       const bigBuilds = builtLogs().filter((b) => b.tenantId === big)
       expect(bigBuilds).toHaveLength(1)
       expect(bigBuilds[0].pid).not.toBe(victim.proc.pid)
-      // Its build outlived the 1 s lease: renewed while it ran, never taken over.
+      // Its build outlived the 3 s lease: renewed while it ran, never taken over.
       const survivors = children.filter((c) => c !== victim)
       expect(survivors.flatMap((c) => c.lines).filter((l) => l.msg === 'model build dropped: its lease was taken over')).toEqual([])
     } finally {

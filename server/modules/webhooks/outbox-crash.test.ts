@@ -93,6 +93,6 @@ for (const name of BACKENDS) describe(`outbox survives SIGKILL [${name}]`, () =>
           expect(await dispatcher.runOnce()).toBe(0)
         } finally { await database.close() }
       } finally { rx.stop() }
-    }, 60_000)
+    }, 180_000)
   }
 })
