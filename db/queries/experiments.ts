@@ -80,11 +80,11 @@ export async function recordExposures(raw: RawSql, rows: { tenantId: string; exp
   await raw.query(
     `insert into experiment_exposures (tenant_id, experiment_id, user_id, arm, exposed_at)
      select t, e, u, a, at from jsonb_to_recordset($1::jsonb) as x(t uuid, e uuid, u text, a text, at timestamptz)
-     on conflict (experiment_id, user_id) do nothing`,
+     on conflict (tenant_id, experiment_id, user_id) do nothing`,
     [JSON.stringify(rows.map((r) => ({ t: r.tenantId, e: r.experimentId, u: r.userId, a: r.arm, at: r.at.toISOString() })))])
 }
 
-/** Deletes a shopper's exposures to every experiment of the tenant (an erasure); the primary key (experiment, user) finds each. */
+/** Deletes a shopper's exposures to every experiment of the tenant (an erasure); the primary key (tenant, experiment, user) finds each. */
 export async function deleteShopperExposures(raw: RawSql, tenantId: string, userId: string): Promise<number> {
   const rows = await raw.query<{ n: number }>(
     `with gone as (delete from experiment_exposures where tenant_id = $1 and user_id = $2
