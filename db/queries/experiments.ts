@@ -194,8 +194,9 @@ export interface ClaimedAlert { tenant_id: string; experiment_id: string; kind: 
  */
 export async function claimExperimentAlerts(raw: RawSql, now: Date, limit: number): Promise<ClaimedAlert[]> {
   return raw.query<ClaimedAlert>(`with c as (
-      select experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
-    u as (update experiment_alerts a set sent_at = $1::timestamptz from c where a.experiment_id = c.experiment_id and a.kind = c.kind
+      select tenant_id, experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
+    u as (update experiment_alerts a set sent_at = $1::timestamptz from c
+      where a.tenant_id = c.tenant_id and a.experiment_id = c.experiment_id and a.kind = c.kind
       returning a.tenant_id, a.experiment_id, a.kind)
     select u.tenant_id, u.experiment_id, u.kind, e.name as experiment_name, t.name as tenant_name, t.config
     from u join experiments e on e.id = u.experiment_id and e.tenant_id = u.tenant_id join tenants t on t.id = u.tenant_id`,

@@ -139,7 +139,7 @@ export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'for
 export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: Date, limit = 20): Promise<ClaimedImportJob[]> {
   const rows = await raw.query<Record<string, unknown>>(
     `update import_jobs j set lease = j.lease + 1, updated_at = $2::timestamptz
-     where j.id in (select id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
+     where (j.tenant_id, j.id) in (select tenant_id, id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
      returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
     [staleBefore.toISOString(), now.toISOString(), limit])
   return rows.map((r) => ({
