@@ -68,7 +68,7 @@ export function distributedStatements(text: string): string[] {
   return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('--'))
 }
 
-export const distributedSqlPath = new URL('./distributed.sql', import.meta.url)
+export const distributedSqlPath = new URL('./distributed.sql', import.meta.url).pathname
 
 /**
  * Applies db/distributed.sql when the database has the citus extension, and does nothing otherwise (a plain

@@ -4,4 +4,4 @@ import { writeFile } from 'node:fs/promises'
 import { distributedSqlPath, renderDistributedSql } from '../db/distribution.ts'
 
 await writeFile(distributedSqlPath, renderDistributedSql())
-console.log(`wrote ${distributedSqlPath.pathname}`)
+console.log(`wrote ${distributedSqlPath}`)
