@@ -3,7 +3,9 @@
 // Both are exposed as the same drizzle `Db` type plus a raw SQL executor for
 // the hot bulk paths, where drizzle's JS-side SQL building is too slow.
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { readFile } from 'node:fs/promises'
 import * as schema from './schema.ts'
+import { applyDistribution, distributedSqlPath } from './distribution.ts'
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
@@ -34,7 +36,7 @@ export interface DatabaseHandle {
    * request pool. Reached through lagTolerantReads (lag-tolerant.ts), which falls back to the primary.
    */
   replica?: { db: Db; raw: RawSql }
-  /** Applies pending drizzle-kit migrations from db/migrations. */
+  /** Applies pending drizzle-kit migrations from db/migrations, then db/distributed.sql where Citus is installed. */
   migrate(): Promise<void>
   close(): Promise<void>
 }
@@ -141,6 +143,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
       try {
         await one`select pg_advisory_lock(72810501)`
         await migrate(drizzle(one, { schema }), { migrationsFolder })
+        await applyDistribution((text) => one.unsafe(text), await readFile(distributedSqlPath, 'utf8'))
       } finally {
         await one.end({ timeout: 5 })
       }
@@ -169,6 +172,8 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     async migrate() {
       const { migrate } = await import('drizzle-orm/pglite/migrator')
       await migrate(drizzle(client, { schema }), { migrationsFolder })
+      // PGlite has no Citus: this only asks, and finds the extension absent.
+      await applyDistribution(async (text) => (await client.query(text)).rows, await readFile(distributedSqlPath, 'utf8'))
     },
     close: () => client.close(),
   }

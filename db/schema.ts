@@ -1,9 +1,11 @@
 // The one source of truth for table shapes. Every tenant-owned table carries
 // `tenant_id` (FK with ON DELETE CASCADE, so the 30-day purge of a deleted
-// tenant removes everything it owned in one statement).
+// tenant removes everything it owned in one statement), and has it in its primary key, every unique
+// index and every foreign key to another tenant table, so the schema can be sharded by tenant
+// (Citus: db/distribution.ts names the global tables; db/schema-distribution.test.ts checks the rest).
 import { sql } from 'drizzle-orm'
 import {
-  bigint, boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
+  bigint, boolean, customType, date, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core'
 
 const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' })
@@ -126,7 +128,7 @@ export const tenants = pgTable('tenants', {
 ])
 
 export const apiKeys = pgTable('api_keys', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   prefix: text('prefix').notNull(),
@@ -137,9 +139,20 @@ export const apiKeys = pgTable('api_keys', {
   requestCount: bigint('request_count', { mode: 'number' }).notNull().default(0),
   revokedAt: tstz('revoked_at'),
 }, (t) => [
-  uniqueIndex('api_keys_hash_key').on(t.keyHash),
+  primaryKey({ name: 'api_keys_pkey', columns: [t.tenantId, t.id] }),
   index('api_keys_tenant_idx').on(t.tenantId, t.createdAt),
 ])
+
+/**
+ * Which tenant and key a key hash belongs to: a presented key is looked up before its tenant is known (the key
+ * is the credential), so its uniqueness lives here, in a small global table (a reference table under Citus),
+ * not in api_keys, whose unique keys must all start from tenant_id. Written with the key, never changed.
+ */
+export const apiKeyHashes = pgTable('api_key_hashes', {
+  keyHash: text('key_hash').primaryKey(),
+  tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+  keyId: uuid('key_id').notNull(),
+})
 
 /** Per tenant, day and key (the nil uuid: admin or account-key calls): what a platform bills its own customers by. */
 export const usageDaily = pgTable('usage_daily', {
@@ -388,7 +401,7 @@ export const recommendationModels = pgTable('recommendation_models', {
 
 /** A/B experiments (F-008): two strategies split by a deterministic hash of experiment and user. */
 export const experiments = pgTable('experiments', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   control: text('control').notNull(),
@@ -423,16 +436,19 @@ export const experiments = pgTable('experiments', {
   /** When results first said significant / first showed a sample ratio mismatch: each webhook event is sent once. */
   significantAt: tstz('significant_at'),
   srmDetectedAt: tstz('srm_detected_at'),
-}, (t) => [index('experiments_tenant_idx').on(t.tenantId, t.status, t.createdAt)])
+}, (t) => [primaryKey({ name: 'experiments_pkey', columns: [t.tenantId, t.id] }), index('experiments_tenant_idx').on(t.tenantId, t.status, t.createdAt)])
 
 /** First exposure of each user to an experiment (the unit of analysis). */
 export const experimentExposures = pgTable('experiment_exposures', {
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
-  experimentId: uuid('experiment_id').notNull().references(() => experiments.id, { onDelete: 'cascade' }),
+  experimentId: uuid('experiment_id').notNull(),
   userId: text('user_id').notNull(),
   arm: text('arm', { enum: ['control', 'variant'] }).notNull(),
   exposedAt: tstz('exposed_at').notNull(),
-}, (t) => [primaryKey({ columns: [t.experimentId, t.userId] })])
+}, (t) => [
+  primaryKey({ name: 'experiment_exposures_pk', columns: [t.tenantId, t.experimentId, t.userId] }),
+  foreignKey({ name: 'experiment_exposures_experiment_fk', columns: [t.tenantId, t.experimentId], foreignColumns: [experiments.tenantId, experiments.id] }).onDelete('cascade'),
+])
 
 /**
  * Experiment alert mails (§6 email preferences), one row per (experiment, kind): written in the transaction that
@@ -440,12 +456,16 @@ export const experimentExposures = pgTable('experiment_exposures', {
  * so each is mailed once however many instances look.
  */
 export const experimentAlerts = pgTable('experiment_alerts', {
-  experimentId: uuid('experiment_id').notNull().references(() => experiments.id, { onDelete: 'cascade' }),
+  experimentId: uuid('experiment_id').notNull(),
   kind: text('kind', { enum: ['significant', 'srm_detected', 'completed'] }).notNull(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   createdAt: tstz('created_at').notNull(),
   sentAt: tstz('sent_at'),
-}, (t) => [primaryKey({ columns: [t.experimentId, t.kind] }), index('experiment_alerts_unsent_idx').on(t.createdAt).where(sql`sent_at is null`)])
+}, (t) => [
+  primaryKey({ name: 'experiment_alerts_pk', columns: [t.tenantId, t.experimentId, t.kind] }),
+  foreignKey({ name: 'experiment_alerts_experiment_fk', columns: [t.tenantId, t.experimentId], foreignColumns: [experiments.tenantId, experiments.id] }).onDelete('cascade'),
+  index('experiment_alerts_unsent_idx').on(t.createdAt).where(sql`sent_at is null`),
+])
 
 /**
  * Widget settings per placement (F-012): what the SDK renders there. Each row holds only
@@ -464,7 +484,7 @@ export const widgetConfigs = pgTable('widget_configs', {
  * takes them (engine/rules/rule.ts RuleSpec); serving compiles it once per rules version.
  */
 export const merchandisingRules = pgTable('merchandising_rules', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
   active: boolean('active').notNull().default(true),
@@ -472,14 +492,14 @@ export const merchandisingRules = pgTable('merchandising_rules', {
   definition: jsonb('definition').notNull(),
   createdAt: createdAt(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
-}, (t) => [index('merchandising_rules_tenant_idx').on(t.tenantId, t.createdAt)])
+}, (t) => [primaryKey({ name: 'merchandising_rules_pkey', columns: [t.tenantId, t.id] }), index('merchandising_rules_tenant_idx').on(t.tenantId, t.createdAt)])
 
 /**
  * Bulk imports (F-017): one row per uploaded file, its progress written at least every second while it runs
  * (`updated_at` is that heartbeat: a running job whose heartbeat stops was on an instance that died).
  */
 export const importJobs = pgTable('import_jobs', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   type: text('type', { enum: ['events', 'catalog'] }).notNull(),
   format: text('format', { enum: ['csv', 'ndjson', 'json'] }).notNull(),
@@ -499,7 +519,11 @@ export const importJobs = pgTable('import_jobs', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   /** Bumped each time an instance takes the job (at start, or resuming it): a write by an older taker is refused. */
   lease: integer('lease').notNull().default(0),
-}, (t) => [index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id), index('import_jobs_active_idx').on(t.status, t.updatedAt)])
+}, (t) => [
+  primaryKey({ name: 'import_jobs_pkey', columns: [t.tenantId, t.id] }),
+  index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id),
+  index('import_jobs_active_idx').on(t.status, t.updatedAt),
+])
 
 /**
  * The chunks of an import job that are stored, each written in the transaction that stored its rows: the
@@ -507,7 +531,8 @@ export const importJobs = pgTable('import_jobs', {
  * resumed after a restart skips exactly these records and adds up these counts, so no row counts twice.
  */
 export const importChunks = pgTable('import_chunks', {
-  jobId: uuid('job_id').notNull().references(() => importJobs.id, { onDelete: 'cascade' }),
+  tenantId: uuid('tenant_id').notNull(),
+  jobId: uuid('job_id').notNull(),
   firstRow: bigint('first_row', { mode: 'number' }).notNull(),
   rows: integer('rows').notNull(),
   accepted: integer('accepted').notNull(),
@@ -515,7 +540,10 @@ export const importChunks = pgTable('import_chunks', {
   rejected: integer('rejected').notNull(),
   /** Refused rows of the chunk named in import_errors (within the job's first MAX_REPORTED_ERRORS). */
   reported: integer('reported').notNull(),
-}, (t) => [primaryKey({ columns: [t.jobId, t.firstRow] })])
+}, (t) => [
+  primaryKey({ name: 'import_chunks_pk', columns: [t.tenantId, t.jobId, t.firstRow] }),
+  foreignKey({ name: 'import_chunks_job_fk', columns: [t.tenantId, t.jobId], foreignColumns: [importJobs.tenantId, importJobs.id] }).onDelete('cascade'),
+])
 
 /**
  * The events an import job stored whose shoppers' profiles are not folded in yet (PostgreSQL's bulk path
@@ -535,13 +563,16 @@ export const importStored = pgTable('import_stored', {
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */
 export const importErrors = pgTable('import_errors', {
-  jobId: uuid('job_id').notNull().references(() => importJobs.id, { onDelete: 'cascade' }),
+  jobId: uuid('job_id').notNull(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   seq: integer('seq').notNull(),
   line: bigint('line', { mode: 'number' }).notNull(),
   column: text('column').notNull(),
   message: text('message').notNull(),
-}, (t) => [primaryKey({ columns: [t.jobId, t.seq] })])
+}, (t) => [
+  primaryKey({ name: 'import_errors_pk', columns: [t.tenantId, t.jobId, t.seq] }),
+  foreignKey({ name: 'import_errors_job_fk', columns: [t.tenantId, t.jobId], foreignColumns: [importJobs.tenantId, importJobs.id] }).onDelete('cascade'),
+])
 
 /**
  * A tenant's key for signing embed tokens (F-016): random, its own (never the admin JWT secret), stored
@@ -560,7 +591,7 @@ export const embedKeys = pgTable('embed_keys', {
  * server secret, infra/crypto.ts); after a rotation the previous one keeps signing until `previous_secret_until`.
  */
 export const webhookEndpoints = pgTable('webhook_endpoints', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   url: text('url').notNull(),
   events: jsonb('events').$type<string[]>().notNull(),
@@ -574,29 +605,29 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   disabledAt: tstz('disabled_at'),
   createdAt: createdAt(),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
-}, (t) => [index('webhook_endpoints_tenant_idx').on(t.tenantId, t.createdAt)])
+}, (t) => [primaryKey({ name: 'webhook_endpoints_pkey', columns: [t.tenantId, t.id] }), index('webhook_endpoints_tenant_idx').on(t.tenantId, t.createdAt)])
 
 /**
  * The transactional outbox: one row per event, written in the same transaction as the state change that caused
  * it, with one delivery row per subscribed endpoint. Rows are only written when an endpoint subscribes.
  */
 export const webhookEvents = pgTable('webhook_events', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
   type: text('type').notNull(),
   data: jsonb('data').notNull(),
   createdAt: tstz('created_at').notNull(),
-}, (t) => [index('webhook_events_tenant_idx').on(t.tenantId, t.createdAt)])
+}, (t) => [primaryKey({ name: 'webhook_events_pkey', columns: [t.tenantId, t.id] }), index('webhook_events_tenant_idx').on(t.tenantId, t.createdAt)])
 
 /**
  * One event to one endpoint. A dispatcher claims due rows (FOR UPDATE SKIP LOCKED) and moves `next_attempt_at`
  * a lease ahead, so a dispatcher that dies mid-send leaves the row to be sent again (at-least-once).
  */
 export const webhookDeliveries = pgTable('webhook_deliveries', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').notNull().defaultRandom(),
   tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
-  endpointId: uuid('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
-  eventId: uuid('event_id').notNull().references(() => webhookEvents.id, { onDelete: 'cascade' }),
+  endpointId: uuid('endpoint_id').notNull(),
+  eventId: uuid('event_id').notNull(),
   status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: tstz('next_attempt_at'),
@@ -609,6 +640,9 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   createdAt: tstz('created_at').notNull(),
   completedAt: tstz('completed_at'),
 }, (t) => [
+  primaryKey({ name: 'webhook_deliveries_pkey', columns: [t.tenantId, t.id] }),
+  foreignKey({ name: 'webhook_deliveries_endpoint_fk', columns: [t.tenantId, t.endpointId], foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id] }).onDelete('cascade'),
+  foreignKey({ name: 'webhook_deliveries_event_fk', columns: [t.tenantId, t.eventId], foreignColumns: [webhookEvents.tenantId, webhookEvents.id] }).onDelete('cascade'),
   index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
   index('webhook_deliveries_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id),
 ])

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { apiKeys, tenants, type ApiKey } from '../schema.ts'
+import { apiKeyHashes, apiKeys, tenants, type ApiKey } from '../schema.ts'
 
 async function countActiveKeys(db: Db, tenantId: string): Promise<number> {
   const [{ n }] = await db.select({ n: count() }).from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
@@ -17,6 +17,8 @@ export async function insertKeyWithinLimit(db: Db, tenantId: string, v: { name: 
     await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)).for('update')
     if ((await countActiveKeys(tx as unknown as Db, tenantId)) >= max) return 'limit'
     const [k] = await tx.insert(apiKeys).values({ tenantId, ...v }).returning()
+    // Where a presented key is looked up (and what keeps hashes unique across tenants).
+    await tx.insert(apiKeyHashes).values({ keyHash: k.keyHash, tenantId, keyId: k.id })
     await inTransaction?.(tx as unknown as Db, k)
     return k
   })
@@ -41,23 +43,29 @@ export async function revokeKey(db: Db, tenantId: string, keyId: string, now: Da
   })
 }
 
-/** Looks a presented key up by its HMAC, with its tenant's status and config. */
+/**
+ * Looks a presented key up by its HMAC, with its tenant's status and config: first its tenant in the global
+ * api_key_hashes, then the key by its primary key, so under Citus each step reads one node (a join would ask
+ * every shard). Resolved keys are cached in memory (http/auth.ts), so the second round trip is rare.
+ */
 export async function findActiveKeyByHash(db: Db, keyHash: string) {
+  const [ref] = await db.select({ tenantId: apiKeyHashes.tenantId, keyId: apiKeyHashes.keyId }).from(apiKeyHashes).where(eq(apiKeyHashes.keyHash, keyHash)).limit(1)
+  if (!ref) return undefined
   const [row] = await db.select({
     id: apiKeys.id, tenantId: apiKeys.tenantId, name: apiKeys.name, permissions: apiKeys.permissions,
     tenantStatus: tenants.status, tenantConfig: tenants.config,
   }).from(apiKeys).innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt))).limit(1)
+    .where(and(eq(apiKeys.tenantId, ref.tenantId), eq(apiKeys.id, ref.keyId), isNull(apiKeys.revokedAt))).limit(1)
   return row
 }
 
-/** Adds batched usage: one statement for many keys. */
-export async function addKeyUsage(db: Db, usage: { id: string; count: number; lastUsedAt: Date }[]) {
+/** Adds batched usage: one statement for many keys (each named with its tenant: the key's primary key). */
+export async function addKeyUsage(db: Db, usage: { id: string; tenantId: string; count: number; lastUsedAt: Date }[]) {
   if (!usage.length) return
-  const values = sql.join(usage.map((u) => sql`(${u.id}::uuid, ${u.count}::bigint, ${u.lastUsedAt.toISOString()}::timestamptz)`), sql`, `)
+  const values = sql.join(usage.map((u) => sql`(${u.tenantId}::uuid, ${u.id}::uuid, ${u.count}::bigint, ${u.lastUsedAt.toISOString()}::timestamptz)`), sql`, `)
   await db.execute(sql`update api_keys k set request_count = k.request_count + v.n,
     last_used_at = greatest(coalesce(k.last_used_at, v.t), v.t)
-    from (values ${values}) as v(id, n, t) where k.id = v.id`)
+    from (values ${values}) as v(tenant_id, id, n, t) where k.tenant_id = v.tenant_id and k.id = v.id`)
 }
 
 /** usage_daily's key for calls made without a tenant API key (a member's token, an account key). */
@@ -79,7 +87,7 @@ export async function addDailyUsage(db: Db, rows: DailyUsage[]) {
 export async function dailyUsage(db: Db, tenantId: string, from: string, to: string) {
   const res = await db.execute(sql`select u.day::text as day, u.key_id as "keyId", k.name as "keyName", u.api_calls as "apiCalls",
       u.events_ingested as "eventsIngested", u.recommendation_requests as "recommendationRequests"
-    from usage_daily u left join api_keys k on k.id = u.key_id
+    from usage_daily u left join api_keys k on k.tenant_id = u.tenant_id and k.id = u.key_id
     where u.tenant_id = ${tenantId} and u.day between ${from}::date and ${to}::date order by u.day, u.key_id limit 20000`)
   return rowsOf(res) as { day: string; keyId: string; keyName: string | null; apiCalls: string | number; eventsIngested: string | number; recommendationRequests: string | number }[]
 }

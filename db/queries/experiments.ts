@@ -80,11 +80,11 @@ export async function recordExposures(raw: RawSql, rows: { tenantId: string; exp
   await raw.query(
     `insert into experiment_exposures (tenant_id, experiment_id, user_id, arm, exposed_at)
      select t, e, u, a, at from jsonb_to_recordset($1::jsonb) as x(t uuid, e uuid, u text, a text, at timestamptz)
-     on conflict (experiment_id, user_id) do nothing`,
+     on conflict (tenant_id, experiment_id, user_id) do nothing`,
     [JSON.stringify(rows.map((r) => ({ t: r.tenantId, e: r.experimentId, u: r.userId, a: r.arm, at: r.at.toISOString() })))])
 }
 
-/** Deletes a shopper's exposures to every experiment of the tenant (an erasure); the primary key (experiment, user) finds each. */
+/** Deletes a shopper's exposures to every experiment of the tenant (an erasure); the primary key (tenant, experiment, user) finds each. */
 export async function deleteShopperExposures(raw: RawSql, tenantId: string, userId: string): Promise<number> {
   const rows = await raw.query<{ n: number }>(
     `with gone as (delete from experiment_exposures where tenant_id = $1 and user_id = $2
@@ -194,8 +194,9 @@ export interface ClaimedAlert { tenant_id: string; experiment_id: string; kind: 
  */
 export async function claimExperimentAlerts(raw: RawSql, now: Date, limit: number): Promise<ClaimedAlert[]> {
   return raw.query<ClaimedAlert>(`with c as (
-      select experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
-    u as (update experiment_alerts a set sent_at = $1::timestamptz from c where a.experiment_id = c.experiment_id and a.kind = c.kind
+      select tenant_id, experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
+    u as (update experiment_alerts a set sent_at = $1::timestamptz from c
+      where a.tenant_id = c.tenant_id and a.experiment_id = c.experiment_id and a.kind = c.kind
       returning a.tenant_id, a.experiment_id, a.kind)
     select u.tenant_id, u.experiment_id, u.kind, e.name as experiment_name, t.name as tenant_name, t.config
     from u join experiments e on e.id = u.experiment_id and e.tenant_id = u.tenant_id join tenants t on t.id = u.tenant_id`,

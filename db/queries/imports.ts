@@ -87,15 +87,15 @@ export async function commitImportChunk(tx: RawSql, tenantId: string, id: string
     `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning 1`,
     [tenantId, id, now.toISOString(), lease])
   if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
-  await tx.query('insert into import_chunks (job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7)',
-    [id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
+  await tx.query('insert into import_chunks (tenant_id, job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [tenantId, id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
   await addImportErrors(tx, tenantId, id, errors)
 }
 
 /** The stored chunks of a job, in file order. */
-export async function importChunksOf(raw: RawSql, id: string): Promise<ImportChunk[]> {
+export async function importChunksOf(raw: RawSql, tenantId: string, id: string): Promise<ImportChunk[]> {
   const rows = await raw.query<Record<string, unknown>>(
-    'select first_row, rows, accepted, duplicates, rejected, reported from import_chunks where job_id = $1 order by first_row', [id])
+    'select first_row, rows, accepted, duplicates, rejected, reported from import_chunks where tenant_id = $1 and job_id = $2 order by first_row', [tenantId, id])
   return rows.map((r) => ({ firstRow: Number(r.first_row), rows: Number(r.rows), accepted: Number(r.accepted), duplicates: Number(r.duplicates), rejected: Number(r.rejected), reported: Number(r.reported) }))
 }
 
@@ -139,7 +139,7 @@ export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'for
 export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: Date, limit = 20): Promise<ClaimedImportJob[]> {
   const rows = await raw.query<Record<string, unknown>>(
     `update import_jobs j set lease = j.lease + 1, updated_at = $2::timestamptz
-     where j.id in (select id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
+     where (j.tenant_id, j.id) in (select tenant_id, id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
      returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
     [staleBefore.toISOString(), now.toISOString(), limit])
   return rows.map((r) => ({

@@ -88,7 +88,7 @@ export async function listDeliveries(raw: RawSql, tenantId: string, endpointId: 
   const params = [tenantId, endpointId, f.status ?? null]
   const where = 'd.tenant_id = $1 and d.endpoint_id = $2 and ($3::text is null or d.status = $3)'
   const [rows, [{ total }]] = await Promise.all([
-    raw.query<DeliveryRow>(`select ${DELIVERY_COLUMNS} from webhook_deliveries d join webhook_events ev on ev.id = d.event_id
+    raw.query<DeliveryRow>(`select ${DELIVERY_COLUMNS} from webhook_deliveries d join webhook_events ev on ev.tenant_id = d.tenant_id and ev.id = d.event_id
       where ${where} order by d.created_at desc, d.id desc limit $4 offset $5`, [...params, f.limit, f.offset]),
     raw.query<{ total: number }>(`select count(*)::int as total from webhook_deliveries d where ${where}`, params),
   ])
@@ -96,7 +96,7 @@ export async function listDeliveries(raw: RawSql, tenantId: string, endpointId: 
 }
 
 export async function findDelivery(raw: RawSql, tenantId: string, endpointId: string, id: string): Promise<DeliveryRow | undefined> {
-  const [row] = await raw.query<DeliveryRow>(`select ${DELIVERY_COLUMNS} from webhook_deliveries d join webhook_events ev on ev.id = d.event_id
+  const [row] = await raw.query<DeliveryRow>(`select ${DELIVERY_COLUMNS} from webhook_deliveries d join webhook_events ev on ev.tenant_id = d.tenant_id and ev.id = d.event_id
     where d.tenant_id = $1 and d.endpoint_id = $2 and d.id = $3`, [tenantId, endpointId, id])
   return row
 }
@@ -130,14 +130,15 @@ export interface ClaimedDelivery {
  */
 export async function claimDueDeliveries(raw: RawSql, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
   return raw.transaction((tx) => tx.query<ClaimedDelivery>(`with c as (
-      select d.id from webhook_deliveries d join webhook_endpoints w on w.id = d.endpoint_id
+      select d.tenant_id, d.id from webhook_deliveries d join webhook_endpoints w on w.tenant_id = d.tenant_id and w.id = d.endpoint_id
       where d.status = 'pending' and d.next_attempt_at <= $1::timestamptz and (w.active or d.manual)
       order by d.next_attempt_at limit $3 for update of d skip locked),
     u as (update webhook_deliveries d set attempts = d.attempts + 1, last_attempt_at = $1::timestamptz, next_attempt_at = $2::timestamptz
-      from c where d.id = c.id returning d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.manual, d.created_at)
+      from c where d.tenant_id = c.tenant_id and d.id = c.id returning d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.manual, d.created_at)
     select u.id, u.tenant_id, u.endpoint_id, u.attempts, u.manual, u.created_at, ev.id as event_id, ev.type, ev.data, ev.created_at as event_at,
       w.url, w.secret, w.previous_secret, w.previous_secret_until
-    from u join webhook_events ev on ev.id = u.event_id join webhook_endpoints w on w.id = u.endpoint_id`,
+    from u join webhook_events ev on ev.tenant_id = u.tenant_id and ev.id = u.event_id
+    join webhook_endpoints w on w.tenant_id = u.tenant_id and w.id = u.endpoint_id`,
   [now.toISOString(), leaseUntil.toISOString(), limit]))
 }
 
@@ -147,8 +148,8 @@ export interface Outcome { code: number | null; body: string | null; error: stri
 export async function recordSuccess(raw: RawSql, d: { id: string; tenantId: string; endpointId: string; attempts: number }, o: Outcome, now: Date) {
   await raw.transaction(async (tx) => {
     const rows = await tx.query(`update webhook_deliveries set status = 'succeeded', next_attempt_at = null, completed_at = $3::timestamptz,
-      last_response_code = $4, last_response_body = $5, last_error = null where id = $1 and attempts = $2 and status = 'pending' returning id`,
-    [d.id, d.attempts, now.toISOString(), o.code, o.body])
+      last_response_code = $4, last_response_body = $5, last_error = null where tenant_id = $6 and id = $1 and attempts = $2 and status = 'pending' returning id`,
+    [d.id, d.attempts, now.toISOString(), o.code, o.body, d.tenantId])
     if (rows.length) await tx.query('update webhook_endpoints set consecutive_failures = 0 where tenant_id = $1 and id = $2', [d.tenantId, d.endpointId])
   })
 }
@@ -163,8 +164,8 @@ export async function recordFailure(raw: RawSql, d: { id: string; tenantId: stri
   return raw.transaction(async (tx) => {
     const rows = await tx.query(`update webhook_deliveries set status = $3, next_attempt_at = $4::timestamptz,
       completed_at = case when $3 = 'failed' then $5::timestamptz end, last_response_code = $6, last_response_body = $7, last_error = $8
-      where id = $1 and attempts = $2 and status = 'pending' returning id`,
-    [d.id, d.attempts, next ? 'pending' : 'failed', next?.toISOString() ?? null, now.toISOString(), o.code, o.body, o.error])
+      where tenant_id = $9 and id = $1 and attempts = $2 and status = 'pending' returning id`,
+    [d.id, d.attempts, next ? 'pending' : 'failed', next?.toISOString() ?? null, now.toISOString(), o.code, o.body, o.error, d.tenantId])
     if (!rows.length || next || d.manual) return false
     const [w] = await tx.query<{ disabled: boolean }>(`update webhook_endpoints set consecutive_failures = consecutive_failures + 1,
         active = active and consecutive_failures + 1 < $3,
@@ -183,6 +184,6 @@ export async function tenantOwnerEmail(raw: RawSql, tenantId: string): Promise<{
 /** Forgets finished events older than `before` (their deliveries go with them); pending ones stay. */
 export async function pruneWebhookEvents(raw: RawSql, before: Date): Promise<number> {
   const rows = await raw.query(`delete from webhook_events ev where ev.created_at < $1::timestamptz
-    and not exists (select 1 from webhook_deliveries d where d.event_id = ev.id and d.status = 'pending') returning 1`, [before.toISOString()])
+    and not exists (select 1 from webhook_deliveries d where d.tenant_id = ev.tenant_id and d.event_id = ev.id and d.status = 'pending') returning 1`, [before.toISOString()])
   return rows.length
 }

@@ -11,7 +11,7 @@ import { dayOf } from '../../dates.ts'
 export type UsageFigure = 'apiCalls' | 'eventsIngested' | 'recommendationRequests'
 
 export class UsageRecorder {
-  private pending = new Map<string, { count: number; lastUsedAt: Date }>()
+  private pending = new Map<string, { tenantId: string; count: number; lastUsedAt: Date }>()
   private daily = new Map<string, DailyUsage>()
   private timer: ReturnType<typeof setInterval> | undefined
 
@@ -25,7 +25,7 @@ export class UsageRecorder {
   /** One authenticated request of an API key of `tenantId`. */
   record(keyId: string, tenantId: string) {
     const u = this.pending.get(keyId)
-    if (u) { u.count++; u.lastUsedAt = this.clock() } else this.pending.set(keyId, { count: 1, lastUsedAt: this.clock() })
+    if (u) { u.count++; u.lastUsedAt = this.clock() } else this.pending.set(keyId, { tenantId, count: 1, lastUsedAt: this.clock() })
     this.tally(tenantId, keyId, 'apiCalls')
   }
 
@@ -60,7 +60,7 @@ export class UsageRecorder {
         // Put the counts back so the next flush carries them.
         for (const u of batch) {
           const cur = this.pending.get(u.id)
-          if (cur) { cur.count += u.count; if (u.lastUsedAt > cur.lastUsedAt) cur.lastUsedAt = u.lastUsedAt } else this.pending.set(u.id, { count: u.count, lastUsedAt: u.lastUsedAt })
+          if (cur) { cur.count += u.count; if (u.lastUsedAt > cur.lastUsedAt) cur.lastUsedAt = u.lastUsedAt } else this.pending.set(u.id, { tenantId: u.tenantId, count: u.count, lastUsedAt: u.lastUsedAt })
         }
         this.log.warn('api key usage flush failed; will retry', { error })
       }

@@ -412,7 +412,7 @@ export function createImportService(d: ImportDeps) {
     let resumed = 0
     let failed = 0
     for (const job of await claimStaleImportJobs(d.raw, staleBefore(), d.clock())) {
-      const stored = await importChunksOf(d.raw, job.id)
+      const stored = await importChunksOf(d.raw, job.tenantId, job.id)
       const opts = job.options as JobOptions
       const here = await stat(spoolPath(job.id)).then(() => true, () => false)
       if (here && opts.tenant && job.startedAt) {
