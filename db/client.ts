@@ -108,10 +108,16 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const background = pool(3, { statement_timeout: 0 })
   const rawFor = (c: typeof client): RawSql => rawOf((text, params) => c.unsafe(text, params as never[]) as never,
     (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, lines) => {
-      const sink = await tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`).writable()
+      const copy = tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`)
+      const sink = await copy.writable()
       await new Promise<void>((resolve, reject) => {
         sink.once('error', reject)
         sink.once('finish', resolve)
+        // An error the server raises after the last line was sent (a unique violation found at the end) reaches
+        // postgres.js once the stream is closed: it rejects the query, whose promise has settled, and the stream
+        // never finishes. Its reject is what hears it.
+        const heard = (copy as unknown as { reject: (e: unknown) => void }).reject
+        ;(copy as unknown as { reject: (e: unknown) => void }).reject = (e) => { reject(e); heard(e) }
         // In pieces of ~1 MB: one write per line would cost a callback each, one string of all would double the memory.
         let piece = ''
         for (const line of lines) {
