@@ -59,7 +59,7 @@ const STAGE_COLUMNS = ['o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k',
  * (no JSON to build or parse), then the same set-based merge runs over it, in the caller's transaction;
  * PGlite (no COPY here) takes the JSON parameter. Profiles keep their newest events whatever the rows' age.
  * `deferProfilesTo` (PostgreSQL): the stored rows are written to import_stored under that job instead of
- * being folded into profiles here; foldImportedProfiles does it once for many chunks (the per-chunk merge
+ * being folded into profiles and purchase sets here; foldImportedProfiles does it once for many chunks (the per-chunk merge
  * of each shopper's 100 recent events was half the cost of a chunk).
  */
 export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProfilesTo?: string): Promise<InsertedEvent[]> {
@@ -86,6 +86,109 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
 /** Rows of COPY text built between two turns of the event loop. */
 const COPY_SLICE = 5000
 
+/** COPY text lines of `rows`, built a slice at a time, letting requests in between (this thread also serves the API). */
+async function copyLines<T>(rows: T[], line: (r: T) => (string | null)[]): Promise<string[]> {
+  const lines: string[] = []
+  for (let from = 0; from < rows.length; from += COPY_SLICE) {
+    if (from) await new Promise((r) => setTimeout(r, 0))
+    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) lines.push(line(rows[o]).map(copyField).join('\t'))
+  }
+  return lines
+}
+
+/**
+ * What the idempotency rule stores of `rows` when nothing stored collides with them, as the merge decides it: of
+ * rows with one eventId (idempotencyKey) the first given claims the key (`keys`); rows with no eventId and the
+ * claimants are stored unless an earlier given one has the same tenant, userId, eventType, productId and timestamp.
+ * `stored` keeps the rows' order. Pure.
+ */
+export function dedupeChunk<T extends NewEvent>(rows: T[]): { stored: T[]; keys: T[] } {
+  const claimed = new Set<string>()
+  const seen = new Set<string>()
+  const stored: T[] = []
+  const keys: T[] = []
+  for (const r of rows) {
+    if (r.idempotencyKey != null) {
+      const k = `${r.tenantId}\u0000${r.idempotencyKey}`
+      if (claimed.has(k)) continue
+      claimed.add(k)
+      keys.push(r)
+    }
+    const key = eventKey(r)
+    if (seen.has(key)) continue
+    seen.add(key)
+    stored.push(r)
+  }
+  return { stored, keys }
+}
+
+/** Marks the probe statement (tests plant a concurrent event right after it). */
+export const DIRECT_PROBE = '/* import direct probe */'
+
+/**
+ * The optimistic bulk path (PostgreSQL, one tenant's rows, an import job's chunk): when no stored event of the
+ * tenant can collide with the rows — none of their shoppers has an event within the rows' time span, and none of
+ * their eventIds is taken — the rows deduplicated in process (dedupeChunk) are COPYed straight into events and
+ * event_ids, with no staging table and no conflict handling, and their recommendation clicks kept from the same
+ * rows; the stored rows are written to import_stored for `jobId` (profiles and purchase sets are folded per job). Returns the stored rows, or null (nothing written) when the probe finds a possible collision or the path
+ * does not apply: the caller merges them (insertEventsByCopy). A collision the probe could not see (a live event
+ * stored meanwhile) fails the COPY with a unique violation (23505), or a deadlock (40P01): the caller rolls back
+ * the transaction and merges.
+ */
+export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[], jobId: string): Promise<T[] | null> {
+  if (!tx.copyFrom || !rows.length) return null
+  const tenantId = rows[0].tenantId
+  let min = rows[0].ts.getTime()
+  let max = min
+  const users = new Set<string>()
+  const eventIds = new Set<string>()
+  for (const r of rows) {
+    if (r.tenantId !== tenantId) return null
+    const t = r.ts.getTime()
+    if (t < min) min = t
+    if (t > max) max = t
+    users.add(r.userId)
+    if (r.idempotencyKey != null) eventIds.add(r.idempotencyKey)
+  }
+  const [{ hit }] = await tx.query<{ hit: boolean }>(
+    `${DIRECT_PROBE} select exists (select 1 from events e where e.tenant_id = $1 and e.ts >= $3::timestamptz and e.ts <= $4::timestamptz
+       and e.user_id in (select jsonb_array_elements_text($2::jsonb)))
+     or exists (select 1 from event_ids i where i.tenant_id = $1 and i.event_id in (select jsonb_array_elements_text($5::jsonb))) as hit`,
+    [tenantId, JSON.stringify([...users]), new Date(min).toISOString(), new Date(max).toISOString(), JSON.stringify([...eventIds])])
+  if (hit) return null
+  const { stored, keys } = dedupeChunk(rows)
+  if (keys.length) await tx.copyFrom('event_ids', ['tenant_id', 'event_id', 'ts'], await copyLines(keys, (r) => [r.tenantId, r.idempotencyKey!, r.ts.toISOString()]))
+  const meta = stored.map((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))
+  let i = 0
+  await tx.copyFrom('events', ['tenant_id', 'event_type', 'user_id', 'product_id', 'ts', 'session_id', 'metadata', 'placement', 'strategy', 'event_id'],
+    await copyLines(stored, (r) => [r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(), r.sessionId, meta[i++], r.placement, r.strategy, r.eventId ?? null]))
+  i = 0
+  await tx.copyFrom('import_stored', ['job_id', 'tenant_id', 'user_id', 'event_type', 'product_id', 'ts', 'metadata'],
+    await copyLines(stored, (r) => [jobId, r.tenantId, r.userId, r.eventType, r.productId, r.ts.toISOString(), meta[i++]]))
+  // Recommendation clicks (for attribution): each shopper and product's latest, in lock order. Purchase sets
+  // follow with the profiles, once per job (foldImportedProfiles), from import_stored.
+  const clicked = new Map<string, { t: string; u: string; p: string; ts: number; pl: string | null; st: string | null; x: string | null; a: string | null }>()
+  for (const r of stored) {
+    if (r.eventType !== 'recommendation_clicked') continue
+    const k = `${r.tenantId}\u0000${r.userId}\u0000${r.productId}`
+    const t = r.ts.getTime()
+    const c = clicked.get(k)
+    if (!c || t > c.ts) clicked.set(k, { t: r.tenantId, u: r.userId, p: r.productId, ts: t, pl: r.placement, st: r.strategy, x: jsonText(r.metadata?.experimentId), a: jsonText(r.metadata?.variant) })
+  }
+  const inOrder = <V extends { ts: number }>(m: Map<string, V>) => [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([, v]) => ({ ...v, ts: new Date(v.ts).toISOString() }))
+  if (clicked.size) {
+    await tx.query(`insert into recommendation_clicks as rc (tenant_id, user_id, product_id, clicked_at, placement, strategy, experiment_id, arm)
+       select t, u, p, ts, pl, st, x, a from jsonb_to_recordset($1::jsonb) as x(t uuid, u text, p text, ts timestamptz, pl text, st text, x text, a text)
+       on conflict (tenant_id, user_id, product_id) do update set clicked_at = excluded.clicked_at, placement = excluded.placement,
+         strategy = excluded.strategy, experiment_id = excluded.experiment_id, arm = excluded.arm
+       where excluded.clicked_at > rc.clicked_at`, [JSON.stringify(inOrder(clicked))])
+  }
+  return stored
+}
+
+/** A metadata value as `->>` gives it: a string as is, null/absent as null, anything else as its JSON text. */
+const jsonText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v))
+
 /**
  * Folds the events a job's chunks left in import_stored into their shoppers' profiles, set-based, in one
  * statement — the same profile changes as live ingestion (profileChanges) — and empties them. Returns the shoppers folded (their cached profiles are stale).
@@ -93,13 +196,25 @@ const COPY_SLICE = 5000
 export async function foldImportedProfiles(raw: RawSql, jobId: string): Promise<{ tenantId: string; userId: string }[]> {
   return raw.query<{ tenantId: string; userId: string }>(
     `with ins as (delete from import_stored where job_id = $1 returning tenant_id, user_id, event_type, product_id, ts, metadata),
-     ${profileChanges(true, true)}
+     ${profileChanges(true, true)},
+     ${BOUGHT}
      select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId])
 }
 
 /** A profile's recent events merged with an import's: the newest MAX_RECENT of both, newest first. */
 const NEWEST_OF_BOTH = `(select coalesce(jsonb_agg(r order by (r->>'t')::bigint desc), '[]'::jsonb) from (
              select r from jsonb_array_elements(excluded.recent || up.recent) r order by (r->>'t')::bigint desc limit ${MAX_RECENT}) newest)`
+
+/**
+ * Purchase sets from the stored rows (`ins`): one row per shopper and product, the newest purchase and how many.
+ * Live ingestion keeps them in its merge; bulk imports with the profiles, once per job (foldImportedProfiles).
+ */
+const BOUGHT = `bought as (
+       insert into user_purchases as b (tenant_id, user_id, product_id, last_purchased_at, purchases)
+       select tenant_id, user_id, product_id, max(ts), count(*)::int from ins where event_type = 'purchase'
+       group by tenant_id, user_id, product_id order by tenant_id, user_id, product_id
+       on conflict (tenant_id, user_id, product_id) do update set
+         last_purchased_at = greatest(b.last_purchased_at, excluded.last_purchased_at), purchases = b.purchases + excluded.purchases)`
 
 /**
  * The statement both paths share: `source` yields the rows as x(n, o, t, e, u, p, ts, s, m, pl, st, k, ki), sorted
@@ -124,13 +239,8 @@ function mergeEvents(source: string, historical: boolean | { deferTo: number } =
        where k is null or n in (select keyed.n from keyed join fresh_keys f on f.tenant_id = keyed.t and f.event_id = keyed.k)
        on conflict (tenant_id, user_id, event_type, product_id, ts) do nothing
        returning id, tenant_id, user_id, event_type, product_id, ts, placement, strategy, metadata),
-     ${deferred ?? `${profileChanges(historical !== false)},`}
-     bought as (
-       insert into user_purchases as b (tenant_id, user_id, product_id, last_purchased_at, purchases)
-       select tenant_id, user_id, product_id, max(ts), count(*)::int from ins where event_type = 'purchase'
-       group by tenant_id, user_id, product_id order by tenant_id, user_id, product_id
-       on conflict (tenant_id, user_id, product_id) do update set
-         last_purchased_at = greatest(b.last_purchased_at, excluded.last_purchased_at), purchases = b.purchases + excluded.purchases),
+     ${deferred ?? `${profileChanges(historical !== false)},
+     ${BOUGHT},`}
      clicked as (
        insert into recommendation_clicks as rc (tenant_id, user_id, product_id, clicked_at, placement, strategy, experiment_id, arm)
        select distinct on (i.tenant_id, i.user_id, i.product_id) i.tenant_id, i.user_id, i.product_id, i.ts, i.placement, i.strategy,

@@ -11,10 +11,11 @@
 // tenant keeping 400 days of history, and waits for the collaborative model built on it.
 //
 //   bun scripts/bench/import.ts [pglite|postgres] [--days 85] [--rows 0 (all; more than the file has: its lines again under other customers)]
+//   bun scripts/bench/import.ts [pglite|postgres] --gb 1   (a ~1 GB CSV, written and uploaded as a stream; the import alone)
 //   bun scripts/bench/import.ts [pglite|postgres] --whole
 import { readFileSync, writeFileSync, rmSync, statSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBenchServer, type Engine } from '../lib/bench-server.ts'
 import { arg } from '../lib/args.ts'
@@ -41,22 +42,34 @@ if (WHOLE) { await whole(); process.exit(process.exitCode ?? 0) }
 const retail = loadOnlineRetail()
 const latest = Math.max(...retail.map((r) => r.date.getTime()))
 const shift = Date.now() - 3600_000 - latest
-let lines = retail.map((r) => ({ ...r, ts: new Date(r.date.getTime() + shift) })).filter((r) => r.ts.getTime() >= Date.now() - DAYS * 86400_000)
-// --rows beyond the file: its lines again, each pass under other customers (17850 → 17850.2), so every row is new.
-if (MAX_ROWS > lines.length) {
-  const base = lines
-  lines = Array.from({ length: MAX_ROWS }, (_, i) => {
-    const r = base[i % base.length]
-    const pass = Math.floor(i / base.length)
-    return pass ? { ...r, customer: `${r.customer}.${pass + 1}` } : r
-  })
-} else if (MAX_ROWS) lines = lines.slice(-MAX_ROWS)
-const csvPath = join(tmpdir(), `bench-import-${process.pid}.csv`)
+let base = retail.map((r) => ({ ...r, ts: new Date(r.date.getTime() + shift) })).filter((r) => r.ts.getTime() >= Date.now() - DAYS * 86400_000)
 const cell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
-writeFileSync(csvPath, 'InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n'
-  + lines.map((r) => [r.invoice, cell(r.stockCode), r.quantity, r.ts.toISOString(), r.price, r.customer].join(',')).join('\n') + '\n')
+const csvLine = (r: (typeof base)[number]) => [r.invoice, cell(r.stockCode), r.quantity, r.ts.toISOString(), r.price, r.customer].join(',') + '\n'
+// --gb: as many rows as make that many gigabytes of CSV (the import alone: no /events/batch run, no re-import).
+const GB = arg('--gb', 0)
+const bytesPerRow = base.slice(0, 10_000).reduce((n, r) => n + csvLine(r).length, 0) / Math.min(10_000, base.length)
+const ROWS = GB ? Math.ceil((GB * 1e9) / bytesPerRow) : MAX_ROWS > base.length ? MAX_ROWS : MAX_ROWS ? MAX_ROWS : base.length
+if (!GB && MAX_ROWS && MAX_ROWS < base.length) base = base.slice(-MAX_ROWS)
+/** Row i: beyond the file, its lines again, each pass under other customers (17850 → 17850.2), so every row is new. */
+const lineAt = (i: number) => {
+  const r = base[i % base.length]
+  const pass = Math.floor(i / base.length)
+  return pass ? { ...r, customer: `${r.customer}.${pass + 1}` } : r
+}
+const csvPath = join(tmpdir(), `bench-import-${process.pid}.csv`)
+// Written as it is generated (a 1 GB file is never held in memory).
+{
+  const out = Bun.file(csvPath).writer({ highWaterMark: 1 << 20 })
+  out.write('InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n')
+  for (let i = 0; i < ROWS; i++) {
+    out.write(csvLine(lineAt(i)))
+    if ((i & 65535) === 65535) await out.flush()
+  }
+  await out.end()
+}
 const bytes = statSync(csvPath).size
-console.log(`${engine}: ${lines.length} purchase lines (${(bytes / 1e6).toFixed(1)} MB CSV), the last ${DAYS} days of Online Retail shifted to now`)
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+console.log(`${engine}: ${ROWS} purchase lines (${(bytes / 1e6).toFixed(1)} MB CSV), the last ${DAYS} days of Online Retail shifted to now; load average ${load()} (${cpus().length} cores)`)
 
 const server = await startBenchServer(engine, 'import')
 try {
@@ -66,23 +79,38 @@ try {
   const json = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
     (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json() as Promise<any>
 
-  // /events/batch: 8 clients, 100 events a request.
-  const events = lines.map((r) => ({ eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: r.ts.toISOString(), metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } }))
+  // /events/batch: 8 clients, 100 events a request (not with --gb).
+  const events = GB ? [] : Array.from({ length: ROWS }, (_, i) => {
+    const r = lineAt(i)
+    return { eventType: 'purchase', userId: r.customer, productId: r.stockCode, timestamp: r.ts.toISOString(), metadata: { price: r.price, quantity: r.quantity, orderId: r.invoice } }
+  })
+  const batchLoad = load()
+  const batchCpu0 = server.cpuMs()
   let next = 0
   let batchAccepted = 0
   let batchDuplicates = 0
   let batchRejected = 0
+  let batchRetries = 0
   const t0 = performance.now()
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     for (;;) {
       const from = next
       next += 100
       if (from >= events.length) return
-      const r = await json('/api/v1/events/batch', { events: events.slice(from, from + 100) }, { 'x-api-key': keyB })
-      batchAccepted += r.data.accepted; batchDuplicates += r.data.duplicates; batchRejected += r.data.rejected.length
+      // A busy store answers 503 (or the limiter 429) with Retry-After: the batch is sent again, as a client does.
+      for (;;) {
+        const res = await fetch(base + '/api/v1/events/batch', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': keyB }, body: JSON.stringify({ events: events.slice(from, from + 100) }) })
+        const r = await res.json() as any
+        if (res.status === 503 || res.status === 429) { batchRetries++; await Bun.sleep(1000 * Number(res.headers.get('retry-after') ?? 1)); continue }
+        if (!res.ok) throw new Error(`/events/batch: ${res.status} ${JSON.stringify(r)}`)
+        batchAccepted += r.data.accepted; batchDuplicates += r.data.duplicates; batchRejected += r.data.rejected.length
+        break
+      }
     }
   }))
   const batchSeconds = (performance.now() - t0) / 1000
+  const batchCpu = (server.cpuMs() - batchCpu0) / 1000
+  const batchLoadAfter = load()
 
   // The import, watched: /health latency every 50 ms, RSS.
   const run = async (label: string) => {
@@ -99,6 +127,8 @@ try {
       }
     })()
     const s0 = performance.now()
+    const cpu0 = server.cpuMs()
+    const load0 = load()
     const res = await fetch(`${base}/api/v1/imports?type=events&eventType=purchase&mapping=${encodeURIComponent(JSON.stringify(MAPPING))}`, {
       method: 'POST', headers: { 'x-api-key': server.key, 'content-type': 'text/csv' }, body: Bun.file(csvPath),
     })
@@ -112,12 +142,14 @@ try {
       await Bun.sleep(100)
     }
     const seconds = (performance.now() - s0) / 1000
+    const cpu = (server.cpuMs() - cpu0) / 1000
     watching = false
     await watch
     health.sort((a, b) => a - b)
     const pct = (q: number) => health[Math.min(health.length - 1, Math.floor(q * health.length))].toFixed(0)
     console.log(`${engine} ${label.padEnd(9)} ${job.status}: ${job.rowsRead} rows in ${seconds.toFixed(1)} s (upload ${uploaded.toFixed(1)} s) = ${Math.round(job.rowsRead / seconds)} rows/s; `
-      + `accepted ${job.accepted}, duplicates ${job.duplicates}, rejected ${job.rejected}; server peak RSS ${Math.round(peakRss)} MB; /health p50 ${pct(0.5)} p95 ${pct(0.95)} max ${pct(1)} ms (${health.length} polls)`)
+      + `accepted ${job.accepted}, duplicates ${job.duplicates}, rejected ${job.rejected}; server peak RSS ${Math.round(peakRss)} MB; /health p50 ${pct(0.5)} p95 ${pct(0.95)} max ${pct(1)} ms (${health.length} polls); `
+      + `server CPU ${cpu.toFixed(1)} s (${(cpu * 1e6 / job.rowsRead).toFixed(0)} µs a row); load average ${load0} → ${load()}`)
     return { job, seconds }
   }
   // The noise floor: /health with no import running (the machine is shared).
@@ -126,7 +158,16 @@ try {
   idle.sort((a, b) => a - b)
   console.log(`${engine} idle      /health with no import (3 s): p50 ${idle[30].toFixed(0)} p95 ${idle[57].toFixed(0)} max ${idle[59].toFixed(0)} ms`)
   const first = await run('import')
-  console.log(`${engine} batch     ${events.length} events via /events/batch x${CLIENTS} clients in ${batchSeconds.toFixed(1)} s = ${Math.round(events.length / batchSeconds)} events/s; accepted ${batchAccepted}, duplicates ${batchDuplicates}, rejected ${batchRejected}`)
+  if (GB) {
+    const ok = first.job.status === 'completed' && first.job.rowsRead === ROWS
+    console.log(`${engine} --gb ${GB}: the import alone (no /events/batch run, no re-import); all rows read ${first.job.rowsRead === ROWS}`)
+    if (!ok) process.exitCode = 1
+    await server.stop()
+    rmSync(csvPath, { force: true })
+    process.exit(process.exitCode ?? 0)
+  }
+  console.log(`${engine} batch     ${events.length} events via /events/batch x${CLIENTS} clients in ${batchSeconds.toFixed(1)} s = ${Math.round(events.length / batchSeconds)} events/s; accepted ${batchAccepted}, duplicates ${batchDuplicates}, rejected ${batchRejected} (${batchRetries} requests retried after a 503/429); `
+    + `server CPU ${batchCpu.toFixed(1)} s (${(batchCpu * 1e6 / events.length).toFixed(0)} µs an event); load average ${batchLoad} → ${batchLoadAfter}`)
   console.log(`${engine} import/batch speed-up: ${((first.job.rowsRead / first.seconds) / (events.length / batchSeconds)).toFixed(1)}x`)
   const again = await run('re-import')
   const stored = (await (await fetch(`${base}/api/v1/events?limit=1`, { headers: { 'x-api-key': server.key } })).json() as any).meta.pagination.total

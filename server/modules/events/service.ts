@@ -2,7 +2,7 @@
 // window, metadata size), then the group committer; and the stream viewer's
 // list, paged by offset or by keyset cursor.
 import type { Db } from '../../../db/client.ts'
-import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldImportedProfiles, foldOldEvents, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
+import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldImportedProfiles, foldOldEvents, copyEventsDirect, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import { applyIngestEffects } from './ingest/effects.ts'
 import type { RawSql } from '../../../db/client.ts'
 import { primaryReads, type LagTolerantReads } from '../../../db/lag-tolerant.ts'
@@ -95,6 +95,14 @@ export interface EventDeps {
   history?: { days: number; overrides: () => Promise<{ tenantId: string; days: number }[]> }
   /** Where the export reads (a replica, when DATABASE_READ_URL names one); unset: `raw`. */
   lagTolerant?: LagTolerantReads
+}
+
+/** The SQLSTATE of a database error (or of what it wraps), when it has one. */
+function sqlstateOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+  }
 }
 
 /** A row the database refused, as a field error of its batch (the row, not a field, is at fault). */
@@ -190,25 +198,42 @@ export function createEventService(d: EventDeps) {
      * idempotency rule and folds them into profiles, purchases and clicks; the same rollups follow), apart from the
      * shared committer so a bulk import neither waits behind live traffic nor delays it. Throws when the write fails.
      */
-    async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number }> {
-      if (!rows.length && !job) return { accepted: 0, duplicates: 0 }
+    async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number; direct: boolean }> {
+      if (!rows.length && !job) return { accepted: 0, duplicates: 0, direct: false }
       const months = new Map<string, Date>()
       for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
       if (months.size) await ensureEventMonths(d.raw, [...months.values()])
-      const stored = await d.raw.transaction(async (tx) => {
-        const inserted = rows.length ? await insertEventsByCopy(tx, rows, job?.jobId) : []
-        const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
-        const out: Submitted[] = []
-        for (const r of rows) {
-          const k = `${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
-          if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
+      const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
+        // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
+        // (import_chunks), so the resumed job writes it again.
+        if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
+        const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
+        let out: Submitted[]
+        if (direct) out = direct
+        else {
+          const inserted = rows.length ? await insertEventsByCopy(tx, rows, job?.jobId) : []
+          const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
+          out = []
+          for (const r of rows) {
+            const k = `${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
+            if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
+          }
         }
         await applyIngestEffects(tx, out)
         await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
-        return out
+        return { out, direct: direct !== null }
       })
-      try { d.onImported?.(stored) } catch { /* a listener's failure must not un-store committed rows */ }
-      return { accepted: stored.length, duplicates: rows.length - stored.length }
+      let stored: { out: Submitted[]; direct: boolean }
+      try {
+        stored = await write(true)
+      } catch (error) {
+        // The direct COPY met an event stored meanwhile (live ingestion): the chunk is rolled back and merged.
+        const state = sqlstateOf(error)
+        if (state !== '23505' && state !== '40P01') throw error
+        stored = await write(false)
+      }
+      try { d.onImported?.(stored.out) } catch { /* a listener's failure must not un-store committed rows */ }
+      return { accepted: stored.out.length, duplicates: rows.length - stored.out.length, direct: stored.direct }
     },
 
     /**

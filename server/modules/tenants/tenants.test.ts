@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { BACKENDS } from '../../test/backends.ts'
+import { backend as openBackend, BACKENDS } from '../../test/backends.ts'
+import { UNCASCADED_TENANT_TABLES } from '../../../db/queries/tenants.ts'
 import { expectProblem, testApp } from '../../test/harness.ts'
 import { DEFAULT_TENANT_CONFIG } from './config.ts'
 
@@ -7,6 +8,7 @@ for (const backend of BACKENDS) {
   describe(`tenants [${backend}]`, async () => {
     let now = new Date()
     const t = await testApp(backend, {}, () => now)
+    const { raw } = (await openBackend(backend)).database
 
     test('create returns 201 with id, name, status, merged config and createdAt (F-001)', async () => {
       const { token } = await t.admin()
@@ -97,6 +99,34 @@ for (const backend of BACKENDS) {
       expect(await t.app.services.tenants.purge()).toBeGreaterThanOrEqual(1)
       expect((await t.req('GET', '/api/v1/tenants?status=deleted', { token })).body.data).toHaveLength(0)
       now = new Date()
+    })
+
+    test('a purged tenant leaves no row in the tables without a foreign key to tenants; another tenant keeps its own', async () => {
+      const { token } = await t.admin()
+      const tenantWith = async (name: string) => {
+        const id = (await t.req('POST', '/api/v1/tenants', { token, body: { name } })).body.data.id as string
+        const key = (await t.req('POST', `/api/v1/tenants/${id}/api-keys`, { token, body: { name: 'w', permissions: 'write' } })).body.data.key as string
+        // An event with an eventId (events, event_ids), a purchase (user_purchases), and an import's pending row (import_stored).
+        const r = await t.req('POST', '/api/v1/events/batch', { key, body: { events: [
+          { eventType: 'purchase', userId: 'u1', productId: 'p1', eventId: 'e1' }, { eventType: 'product_viewed', userId: 'u1', productId: 'p2' }] } })
+        expect(r.body.data.accepted).toBe(2)
+        await raw.query(`insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts) values ($1, $2, 'u1', 'purchase', 'p1', now())`, [crypto.randomUUID(), id])
+        return id
+      }
+      const gone = await tenantWith('Purged shop')
+      const kept = await tenantWith('Kept shop')
+      const rowsOf = async (id: string) => Object.fromEntries(await Promise.all(UNCASCADED_TENANT_TABLES.map(async (table) =>
+        [table, (await raw.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [id]))[0].n])))
+      const before = { events: 2, event_ids: 1, user_purchases: 1, import_stored: 1 }
+      expect(await rowsOf(gone)).toEqual(before)
+      await t.req('DELETE', `/api/v1/tenants/${gone}`, { token })
+      const deletedAt = now
+      now = new Date(deletedAt.getTime() + 31 * 86400_000)
+      try {
+        expect(await t.app.services.tenants.purge()).toBeGreaterThanOrEqual(1)
+      } finally { now = new Date() }
+      expect(await rowsOf(gone)).toEqual({ events: 0, event_ids: 0, user_purchases: 0, import_stored: 0 })
+      expect(await rowsOf(kept)).toEqual(before)
     })
 
     test('cross-tenant: another admin sees 404 on every tenant endpoint and nothing changes', async () => {
