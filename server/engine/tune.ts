@@ -177,20 +177,7 @@ export function tuneSettings(input: BuildInput, o: TuneOptions, kernels?: Kernel
     for (const halfLifeDays of halfLives.slice(0, 2)) tryBuild({ ...start, halfLifeDays })
     if (halfLives.length > 2) tryBuild({ ...start, halfLifeDays: chosen.halfLifeDays === halfLives[1] ? halfLives[2]! : halfLives[3] ?? halfLives[2]! })
     for (const itemsPerShopper of gridOf('itemsPerShopper')) tryBuild({ ...chosen, itemsPerShopper })
-    // The regularisation re-learns the incumbent's weights with the serving model's item count:
-    // its best value moves with how many items are learned, and this costs inverses, not builds.
-    const regularisations = gridOf('regularisation')
-    const incumbentTrial = built.get(builtKey(chosen))
-    if (regularisations.length > 1 && incumbentTrial && build.easeItems > trialOptions(chosen).easeItems) {
-      const base = chosen
-      let bestServed: Grade | undefined
-      for (const regularisation of regularisations) {
-        const s = { ...base, regularisation }
-        const g = serve(relearned(incumbentTrial, { ...trialOptions(s), easeItems: build.easeItems }, kernels), validators, s.intentHalfLifeDays)
-        trials.push({ settings: s, quality: g.quality, hiddenPrecisionAt10: meanOf(g.hiddenPrecision) })
-        if (!bestServed || replaces({ settings: s, grade: g }, { settings: chosen, grade: bestServed })) { bestServed = g; chosen = s }
-      }
-    } else for (const regularisation of regularisations) tryBuild({ ...chosen, regularisation })
+    for (const regularisation of gridOf('regularisation')) tryBuild({ ...chosen, regularisation })
   }
 
   // Grade: the chosen settings trained without the test split, as the serving model is built.
