@@ -2,7 +2,7 @@
 // half-life where it shifted lately, and never over what the tenant set.
 import { describe, expect, test } from 'bun:test'
 import { mulberry32 } from '../prng.ts'
-import { buildTunedModel, MIN_HOLDOUT_USERS, tuneSettings, UNTUNED_SETTINGS } from './tune.ts'
+import { buildTunedModel, type Grade, MIN_HOLDOUT_USERS, replaces, tuneSettings, UNTUNED_SETTINGS } from './tune.ts'
 import type { BuildInput, Interaction, Item } from './types.ts'
 
 const DAY = 86_400_000
@@ -94,6 +94,39 @@ describe('auto settings', () => {
     expect(reused.evaluation).toBeNull()
     expect(reused.model.settings).toEqual({ ...built.model.settings!, intentHalfLifeDays: 2 })
     expect(reused.model.stats.settingsTried).toBe(0)
+  })
+
+  test('a setting that forgets more must also not lose the hidden items; one that fades the model need not', () => {
+    // 200 shoppers: the candidate finds one more next item for every other shopper (clearly better),
+    // and one fewer hidden item for every other shopper (clearly worse) or the same.
+    const grade = (next: number, hidden: number): Grade => ({
+      quality: { precisionAt10: 0, recallAt10: 0, ndcgAt10: 0 },
+      precision: Float64Array.from({ length: 200 }, (_, k) => (k % 2 ? next : 0.1)),
+      hiddenPrecision: Float64Array.from({ length: 200 }, (_, k) => (k === 0 ? NaN : k % 2 ? hidden : 0.1)),
+    })
+    const incumbent = { settings: { halfLifeDays: 0, itemsPerShopper: 200, intentHalfLifeDays: 0, regularisation: 10 }, grade: grade(0.1, 0.2) }
+    const worseHidden = grade(0.2, 0.1), sameHidden = grade(0.2, 0.2)
+    const as = (change: object, g: Grade) => ({ settings: { ...incumbent.settings, ...change }, grade: g })
+    expect(replaces(as({ intentHalfLifeDays: 7 }, worseHidden), incumbent)).toBe(false)
+    expect(replaces(as({ intentHalfLifeDays: 7 }, sameHidden), incumbent)).toBe(true)
+    expect(replaces(as({ itemsPerShopper: 50 }, worseHidden), incumbent)).toBe(false)
+    expect(replaces(as({ itemsPerShopper: 50 }, sameHidden), incumbent)).toBe(true)
+    expect(replaces(as({ halfLifeDays: 30 }, worseHidden), incumbent)).toBe(true)
+    expect(replaces(as({ regularisation: 25 }, worseHidden), incumbent)).toBe(true)
+    // A shorter intent half-life than a faded incumbent's forgets more; a longer one does not.
+    const faded = { ...incumbent, settings: { ...incumbent.settings, intentHalfLifeDays: 7 } }
+    expect(replaces({ settings: { ...faded.settings, intentHalfLifeDays: 2 }, grade: worseHidden }, faded)).toBe(false)
+    expect(replaces({ settings: { ...faded.settings, intentHalfLifeDays: 0 }, grade: worseHidden }, faded)).toBe(true)
+    // Not clearly better on what came next: nothing replaces the incumbent.
+    expect(replaces(as({ regularisation: 25 }, grade(0.1, 0.3)), incumbent)).toBe(false)
+  })
+
+  test('validation shoppers are graded on hidden items too, which the trials did not learn', () => {
+    const t = tuneSettings(evergreenStore(), auto)
+    // Each shopper's two sessions share one taste: hidden items of it are found (an item bought
+    // in training would be left out of the list as purchased, so a hit means it was hidden).
+    for (const x of t.trials) expect(x.hiddenPrecisionAt10).toBeGreaterThan(0)
+    expect(Math.max(...t.trials.map((x) => x.hiddenPrecisionAt10))).toBeGreaterThan(0.05)
   })
 
   test('too few shoppers to hold out: no grade, the untuned settings under what the tenant set', () => {
