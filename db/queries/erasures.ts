@@ -1,6 +1,7 @@
 // Shopper erasures under way: a leased row per (tenant, shopper) from the request until the
 // erasure is done, so one that a dying process leaves unfinished is taken over and finished.
 import type { RawSql } from '../client.ts'
+import { claimRoundRobin, tenantsWithDueRows } from './claims.ts'
 
 export interface ErasureLease { holder: string; now: Date; leaseMs: number }
 
@@ -14,14 +15,19 @@ export async function startErasure(raw: RawSql, tenantId: string, userId: string
   return rows.length === 1
 }
 
-/** Takes over the oldest erasure nobody holds (its process died or stopped); skips rows another worker is claiming. */
-export async function claimStaleErasure(raw: RawSql, lease: ErasureLease): Promise<{ tenantId: string; userId: string } | undefined> {
-  const [row] = await raw.query<{ tenant_id: string; user_id: string }>(
-    `update shopper_erasures set lease_holder = $1, lease_until = $2::timestamptz + $3 * interval '1 millisecond'
-     where (tenant_id, user_id) = (select tenant_id, user_id from shopper_erasures where lease_until is null or lease_until < $2::timestamptz
-                                   order by requested_at limit 1 for update skip locked)
-     returning tenant_id, user_id`, [lease.holder, lease.now.toISOString(), lease.leaseMs])
-  return row && { tenantId: row.tenant_id, userId: row.user_id }
+/**
+ * Takes over up to `limit` erasures nobody holds (their process died or stopped), oldest first, tenant by tenant
+ * round-robin (db/queries/claims.ts): one tenant's backlog does not hold up another's; skips rows another worker is claiming.
+ */
+export async function claimStaleErasures(raw: RawSql, lease: ErasureLease, limit: number): Promise<{ tenantId: string; userId: string }[]> {
+  const now = lease.now.toISOString()
+  const tenants = await tenantsWithDueRows(raw, 'shopper_erasures', 'lease_until is null or lease_until < $1::timestamptz', 'requested_at', [now], limit)
+  const rows = await claimRoundRobin(tenants, limit, (tenantId, n) => raw.query<{ tenant_id: string; user_id: string }>(
+    `update shopper_erasures set lease_holder = $2, lease_until = $3::timestamptz + $4 * interval '1 millisecond'
+     where tenant_id = $1 and user_id in (select user_id from shopper_erasures where tenant_id = $1 and (lease_until is null or lease_until < $3::timestamptz)
+                                          order by requested_at limit $5 for update skip locked)
+     returning tenant_id, user_id`, [tenantId, lease.holder, now, lease.leaseMs, n]))
+  return rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }))
 }
 
 export async function renewErasure(raw: RawSql, tenantId: string, userId: string, lease: ErasureLease): Promise<boolean> {

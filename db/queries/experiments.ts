@@ -1,5 +1,6 @@
 import { and, count, desc, eq, inArray, isNull, ne, or } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
+import { claimRoundRobin, tenantsWithDueRows } from './claims.ts'
 import { enqueueWebhookEvent, run, type Handle } from './webhooks.ts'
 import { experiments, tenants, type Experiment } from '../schema.ts'
 
@@ -189,16 +190,18 @@ export async function queueExperimentAlert(h: Handle, tenantId: string, experime
 export interface ClaimedAlert { tenant_id: string; experiment_id: string; kind: AlertKind; experiment_name: string; tenant_name: string; config: unknown }
 
 /**
- * Claims up to `limit` unsent alerts across tenants (mailing is the operator's, not a request's) by setting `sent_at`:
- * SKIP LOCKED keeps concurrent senders on disjoint rows and a claimed row is never claimed again.
+ * Claims up to `limit` unsent alerts across tenants (mailing is the operator's, not a request's) by setting `sent_at`,
+ * tenant by tenant (db/queries/claims.ts), round-robin: SKIP LOCKED keeps concurrent senders on disjoint rows and a
+ * claimed row is never claimed again.
  */
 export async function claimExperimentAlerts(raw: RawSql, now: Date, limit: number): Promise<ClaimedAlert[]> {
-  return raw.query<ClaimedAlert>(`with c as (
-      select tenant_id, experiment_id, kind from experiment_alerts where sent_at is null order by created_at limit $2 for update skip locked),
-    u as (update experiment_alerts a set sent_at = $1::timestamptz from c
-      where a.tenant_id = c.tenant_id and a.experiment_id = c.experiment_id and a.kind = c.kind
+  const tenants = await tenantsWithDueRows(raw, 'experiment_alerts', 'sent_at is null', 'created_at', [], limit)
+  return claimRoundRobin(tenants, limit, (tenantId, n) => raw.query<ClaimedAlert>(`with c as (
+      select experiment_id, kind from experiment_alerts where tenant_id = $1 and sent_at is null order by created_at limit $3 for update skip locked),
+    u as (update experiment_alerts a set sent_at = $2::timestamptz from c
+      where a.tenant_id = $1 and a.experiment_id = c.experiment_id and a.kind = c.kind
       returning a.tenant_id, a.experiment_id, a.kind)
     select u.tenant_id, u.experiment_id, u.kind, e.name as experiment_name, t.name as tenant_name, t.config
-    from u join experiments e on e.id = u.experiment_id and e.tenant_id = u.tenant_id join tenants t on t.id = u.tenant_id`,
-  [now.toISOString(), limit])
+    from u join experiments e on e.id = u.experiment_id and e.tenant_id = $1 join tenants t on t.id = $1`,
+  [tenantId, now.toISOString(), n]))
 }

@@ -3,6 +3,7 @@
 import { and, count, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
 import { importJobs, type ImportJob } from '../schema.ts'
+import { claimRoundRobin, tenantsWithDueRows } from './claims.ts'
 import { enqueueWebhookEvent } from './webhooks.ts'
 
 export type ImportStatus = ImportJob['status']
@@ -133,15 +134,19 @@ export async function finishImportJob(raw: RawSql, tenantId: string, id: string,
 /**
  * Takes over running jobs whose heartbeat stopped before `staleBefore` (their instance died): each gets a new
  * lease and a fresh heartbeat, so the instance that died, if it wakes, can write nothing more, and two instances
- * never take the same job (SKIP LOCKED: a job another is taking is passed over). Across tenants (housekeeping).
+ * never take the same job (SKIP LOCKED: a job another is taking is passed over). Across tenants (housekeeping),
+ * tenant by tenant round-robin (db/queries/claims.ts).
  */
 export type ClaimedImportJob = Pick<ImportJob, 'id' | 'tenantId' | 'type' | 'format' | 'options' | 'bytesTotal' | 'startedAt' | 'lease'>
 export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: Date, limit = 20): Promise<ClaimedImportJob[]> {
-  const rows = await raw.query<Record<string, unknown>>(
-    `update import_jobs j set lease = j.lease + 1, updated_at = $2::timestamptz
-     where (j.tenant_id, j.id) in (select tenant_id, id from import_jobs where status = 'running' and updated_at < $1::timestamptz order by updated_at limit $3 for update skip locked)
+  const stale = staleBefore.toISOString()
+  const tenants = await tenantsWithDueRows(raw, 'import_jobs', `status = 'running' and updated_at < $1::timestamptz`, 'updated_at', [stale], limit)
+  const rows = await claimRoundRobin(tenants, limit, (tenantId, n) => raw.query<Record<string, unknown>>(
+    `update import_jobs j set lease = j.lease + 1, updated_at = $3::timestamptz
+     where j.tenant_id = $1 and j.id in (select id from import_jobs where tenant_id = $1 and status = 'running' and updated_at < $2::timestamptz
+                                         order by updated_at limit $4 for update skip locked)
      returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
-    [staleBefore.toISOString(), now.toISOString(), limit])
+    [tenantId, stale, now.toISOString(), n]))
   return rows.map((r) => ({
     id: r.id as string, tenantId: r.tenant_id as string, type: r.type as ImportJob['type'], format: r.format as ImportJob['format'],
     options: r.options, bytesTotal: r.bytes_total === null ? null : Number(r.bytes_total),

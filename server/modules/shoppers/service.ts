@@ -6,7 +6,7 @@
 // leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
 // over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
 import type { RawSql } from '../../../db/client.ts'
-import { claimStaleErasure, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
+import { claimStaleErasures, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
 import { newHolderId, whileLeased } from '../../infra/lease.ts'
 import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
 import { MAX_TRAITS } from '../../../db/queries/events.ts'
@@ -150,10 +150,10 @@ export function createShopperService(d: ShopperDeps) {
     async resumeErasures(): Promise<number> {
       let taken = 0
       while (!stopping && pending.size < MAX_RUNNING) {
-        const next = await claimStaleErasure(d.raw, lease())
-        if (!next) break
-        run(next.tenantId, next.userId)
-        taken++
+        const next = await claimStaleErasures(d.raw, lease(), MAX_RUNNING - pending.size)
+        if (!next.length) break
+        for (const e of next) run(e.tenantId, e.userId)
+        taken += next.length
       }
       return taken
     },
