@@ -102,6 +102,57 @@ export interface ExposedUserRow {
 }
 
 /**
+ * One row per exposed user, in user order: what they did after their first
+ * exposure — recommendation impressions and clicks, and purchases attributed
+ * to a recommendation click (same product, within `windowHours` before, after
+ * exposure) with their revenue (price × quantity, else the catalog price) —
+ * and the same over the `preDays` before exposure (attribution then within
+ * that period), CUPED's covariate.
+ *
+ * One pass per shopper: the lateral join makes every read of events an index
+ * range on the (tenant, user) prefix of events_dedup_key, whatever the planner
+ * believes about row counts (PGlite never analyses: it had put a scan of the
+ * tenant's whole event history inside the loop over exposures, quadratic).
+ * Attribution is a window over those same rows: a purchase is attributed when
+ * the latest click on its product at or before it (clicks sort first on a tie)
+ * falls in [max(period start, purchase − window), purchase]. Revenue is summed
+ * as numeric: the same total whatever order the rows come in.
+ */
+export async function exposedUserMetrics(raw: RawSql, tenantId: string, experimentId: string, windowHours: number, preDays = 0): Promise<ExposedUserRow[]> {
+  return raw.query<ExposedUserRow>(
+    `select x.arm, (x.exposed_at at time zone 'UTC')::date::text as day, m.*
+     from (select user_id, arm, exposed_at, exposed_at - make_interval(days => $4) as pre_from
+       from experiment_exposures where tenant_id = $1 and experiment_id = $2) x
+     cross join lateral (
+       select
+         (count(*) filter (where s.post and s.event_type = 'recommendation_impressed'))::int as impressions,
+         (count(*) filter (where s.post and s.event_type = 'recommendation_clicked'))::int as clicks,
+         (count(*) filter (where s.post and s.attributed))::int as conversions,
+         coalesce(sum(s.amount::numeric) filter (where s.post and s.attributed), 0)::float8 as revenue,
+         (count(*) filter (where not s.post and s.event_type = 'recommendation_impressed'))::int as "preImpressions",
+         (count(*) filter (where not s.post and s.event_type = 'recommendation_clicked'))::int as "preClicks",
+         (count(*) filter (where not s.post and s.attributed))::int as "preConversions",
+         coalesce(sum(s.amount::numeric) filter (where not s.post and s.attributed), 0)::float8 as "preRevenue",
+         ($4 > 0 and coalesce(bool_or(not s.post), false)) as "hasPre"
+       from (
+         select e.event_type, e.ts >= x.exposed_at as post,
+           e.event_type = 'purchase' and max(e.ts) filter (where e.event_type = 'recommendation_clicked')
+             over (partition by e.product_id order by e.ts, e.event_type = 'purchase' rows unbounded preceding)
+             >= greatest(case when e.ts >= x.exposed_at then x.exposed_at else x.pre_from end, e.ts - make_interval(hours => $3)) as attributed,
+           case when e.event_type = 'purchase'
+             then coalesce((e.metadata->>'price')::float8, ci.price, 0) * coalesce((e.metadata->>'quantity')::float8, 1) end as amount
+         from events e
+         left join catalog_items ci on e.event_type = 'purchase' and ci.tenant_id = $1 and ci.product_id = e.product_id
+         -- Every event before exposure says "has a covariate"; after it only the three counted types are read.
+         where e.tenant_id = $1 and e.user_id = x.user_id and e.ts >= x.pre_from
+           and (e.ts < x.exposed_at or e.event_type in ('recommendation_impressed', 'recommendation_clicked', 'purchase'))
+       ) s
+     ) m
+     order by x.user_id`,
+    [tenantId, experimentId, windowHours, preDays])
+}
+
+/**
  * One row per exposed user: what they did after their first exposure —
  * recommendation impressions and clicks, and purchases attributed to a
  * recommendation click (same product, within `windowHours` before, after
@@ -109,7 +160,7 @@ export interface ExposedUserRow {
  * and the same over the `preDays` before exposure (attribution then within
  * that period), CUPED's covariate.
  */
-export async function exposedUserMetrics(raw: RawSql, tenantId: string, experimentId: string, windowHours: number, preDays = 0): Promise<ExposedUserRow[]> {
+export async function exposedUserMetricsOld(raw: RawSql, tenantId: string, experimentId: string, windowHours: number, preDays = 0): Promise<ExposedUserRow[]> {
   return raw.query<ExposedUserRow>(
     `with x as (select user_id, arm, exposed_at, exposed_at - make_interval(days => $4) as pre_from
        from experiment_exposures where tenant_id = $1 and experiment_id = $2)
