@@ -610,6 +610,8 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   completedAt: tstz('completed_at'),
 }, (t) => [
   index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  // The fair claim: which tenants have something due (a skip scan over tenant_id), then each one's oldest due.
+  index('webhook_deliveries_tenant_due_idx').on(t.tenantId, t.nextAttemptAt).where(sql`status = 'pending'`),
   index('webhook_deliveries_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id),
 ])
 

@@ -124,21 +124,42 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries across tenants (dispatch is the operator's, not a request's): locked with
- * SKIP LOCKED so concurrent dispatchers take disjoint rows, counted as an attempt, and leased by moving
+ * Claims up to `limit` due deliveries across tenants (dispatch is the operator's, not a request's), fairly: each
+ * tenant with something due gets at most `perTenant` less what it has `inFlight` in the caller (tenant id →
+ * sends under way), taken round-robin (every tenant's oldest due first, then every tenant's second…), so one
+ * tenant's backlog cannot fill a claim. The tenants are found by a skip scan of webhook_deliveries_tenant_due_idx
+ * (one index probe per tenant with pending rows, not a read of the backlog). Chosen rows are then locked with SKIP
+ * LOCKED, so concurrent dispatchers take disjoint rows, counted as an attempt, and leased by moving
  * `next_attempt_at` to `leaseUntil`: a dispatcher that dies before recording the outcome leaves them due again then.
  */
-export async function claimDueDeliveries(raw: RawSql, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-  return raw.transaction((tx) => tx.query<ClaimedDelivery>(`with c as (
-      select d.id from webhook_deliveries d join webhook_endpoints w on w.id = d.endpoint_id
-      where d.status = 'pending' and d.next_attempt_at <= $1::timestamptz and (w.active or d.manual)
-      order by d.next_attempt_at limit $3 for update of d skip locked),
+export async function claimDueDeliveries(raw: RawSql, now: Date, leaseUntil: Date, limit: number,
+  perTenant: number = limit, inFlight: Record<string, number> = {}): Promise<ClaimedDelivery[]> {
+  return raw.transaction((tx) => tx.query<ClaimedDelivery>(`with recursive due_tenants(tenant_id) as (
+      (select tenant_id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1::timestamptz order by tenant_id limit 1)
+      union all
+      select (select d.tenant_id from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1::timestamptz
+        and d.tenant_id > t.tenant_id order by d.tenant_id limit 1)
+      from due_tenants t where t.tenant_id is not null),
+    chosen as (
+      select p.id from due_tenants t
+      cross join lateral (
+        select d.id, d.next_attempt_at, row_number() over (order by d.next_attempt_at, d.id) as turn
+        from webhook_deliveries d join webhook_endpoints w on w.id = d.endpoint_id
+        where d.tenant_id = t.tenant_id and d.status = 'pending' and d.next_attempt_at <= $1::timestamptz and (w.active or d.manual)
+        order by d.next_attempt_at, d.id
+        limit greatest(0, $4::int - coalesce(($5::jsonb ->> t.tenant_id::text)::int, 0))) p
+      where t.tenant_id is not null
+      order by p.turn, p.next_attempt_at limit $3),
+    c as (
+      -- Read without locks above: another dispatcher may have claimed a row since; FOR UPDATE rechecks the row as it now is.
+      select d.id from webhook_deliveries d where d.id in (select id from chosen)
+        and d.status = 'pending' and d.next_attempt_at <= $1::timestamptz for update of d skip locked),
     u as (update webhook_deliveries d set attempts = d.attempts + 1, last_attempt_at = $1::timestamptz, next_attempt_at = $2::timestamptz
       from c where d.id = c.id returning d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.manual, d.created_at)
     select u.id, u.tenant_id, u.endpoint_id, u.attempts, u.manual, u.created_at, ev.id as event_id, ev.type, ev.data, ev.created_at as event_at,
       w.url, w.secret, w.previous_secret, w.previous_secret_until
     from u join webhook_events ev on ev.id = u.event_id join webhook_endpoints w on w.id = u.endpoint_id`,
-  [now.toISOString(), leaseUntil.toISOString(), limit]))
+  [now.toISOString(), leaseUntil.toISOString(), limit, perTenant, JSON.stringify(inFlight)]))
 }
 
 export interface Outcome { code: number | null; body: string | null; error: string | null }
