@@ -113,6 +113,11 @@ export interface ExposedUserRow {
  * range on the (tenant, user) prefix of events_dedup_key, whatever the planner
  * believes about row counts (PGlite never analyses: it had put a scan of the
  * tenant's whole event history inside the loop over exposures, quadratic).
+ * The period's start is applied above the window, not to the scan: as a scan
+ * condition it let PGlite's planner pick the (tenant, ts) index per partition,
+ * a scan of every shopper's events since then, for each shopper. So the
+ * shopper's whole retained history is read; earlier clicks cannot change an
+ * attribution (only the latest click at or before a purchase counts).
  * Attribution is a window over those same rows: a purchase is attributed when
  * the latest click on its product at or before it (clicks sort first on a tie)
  * falls in [max(period start, purchase − window), purchase]. Revenue is summed
@@ -139,7 +144,7 @@ export async function exposedUserMetrics(raw: RawSql, tenantId: string, experime
          coalesce(sum(s.amount::numeric) filter (where not s.post and s.attributed), 0)::float8 as "preRevenue",
          ($4 > 0 and coalesce(bool_or(not s.post), false)) as "hasPre"
        from (
-         select e.event_type, e.ts >= x.exposed_at as post,
+         select e.event_type, e.ts, e.ts >= x.exposed_at as post,
            e.event_type = 'purchase' and max(e.ts) filter (where e.event_type = 'recommendation_clicked')
              over (partition by e.product_id order by e.ts, e.event_type = 'purchase' rows unbounded preceding)
              >= greatest(case when e.ts >= x.exposed_at then x.exposed_at else x.pre_from end, e.ts - make_interval(hours => $3)) as attributed,
@@ -147,10 +152,11 @@ export async function exposedUserMetrics(raw: RawSql, tenantId: string, experime
              (select ci.price from catalog_items ci where ci.tenant_id = $1 and ci.product_id = e.product_id), 0)
              * coalesce((e.metadata->>'quantity')::float8, 1) end as amount
          from events e
-         -- Every event before exposure says "has a covariate"; after it only the three counted types are read.
-         where e.tenant_id = $1 and e.user_id = x.user_id and e.ts >= x.pre_from
+         -- After exposure only the three counted types matter; before it any event says "has a covariate".
+         where e.tenant_id = $1 and e.user_id = x.user_id
            and (e.ts < x.exposed_at or e.event_type in ('recommendation_impressed', 'recommendation_clicked', 'purchase'))
        ) s
+       where s.ts >= x.pre_from
      ) m
      order by x.user_id`,
     [tenantId, experimentId, windowHours, preDays])

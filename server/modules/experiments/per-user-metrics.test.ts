@@ -27,7 +27,7 @@ async function seedExperiment(raw: RawSql, tenantId: string, users: number, seed
      values ($1, 'seeded', 'trending', 'collaborative', 66, 'conversion_rate', 'running', $2::jsonb, $3) returning id`,
     [tenantId, JSON.stringify(arms), new Date(now - 40 * 24 * HOUR).toISOString()])
   await raw.query(`insert into catalog_items (tenant_id, product_id, name, price) select $1, 'p' || g, 'P' || g, 1.25 + g * 0.37 from generate_series(0, 5) g`, [tenantId])
-  const exposures: object[] = [], events: object[] = []
+  const exposures: Exposure[] = [], events: SeededEvent[] = []
   for (let i = 0; i < users; i++) {
     const exposedAt = now - Math.floor(rand() * 30 * 24) * HOUR - (i % 3 === 0 ? 0 : 1234)
     exposures.push({ t: tenantId, e: e!.id, u: `u${i}`, a: arms[i % 3]!.key, at: new Date(exposedAt).toISOString() })
@@ -48,12 +48,43 @@ async function seedExperiment(raw: RawSql, tenantId: string, users: number, seed
   }
   await raw.query(`insert into experiment_exposures (tenant_id, experiment_id, user_id, arm, exposed_at)
     select t, e, u, a, at from jsonb_to_recordset($1::jsonb) as x(t uuid, e uuid, u text, a text, at timestamptz)`, [JSON.stringify(exposures)])
+  // The unique key (tenant, user, type, product, ts) keeps the first of a duplicate, as the insert below does.
+  const first = new Map<string, SeededEvent>()
+  for (const x of events) if (!first.has(`${x.u} ${x.ty} ${x.p} ${x.ts}`)) first.set(`${x.u} ${x.ty} ${x.p} ${x.ts}`, x)
+  const kept = [...first.values()]
   for (let k = 0; k < events.length; k += 2000) {
     await raw.query(`insert into events (tenant_id, event_type, user_id, product_id, ts, metadata)
       select t, ty, u, p, ts, m from jsonb_to_recordset($1::jsonb) as x(t uuid, ty text, u text, p text, ts timestamptz, m jsonb) on conflict do nothing`,
     [JSON.stringify(events.slice(k, k + 2000))])
   }
-  return e!.id
+  return { id: e!.id, exposures, events: kept }
+}
+
+interface Exposure { t: string; e: string; u: string; a: string; at: string }
+interface SeededEvent { t: string; ty: string; u: string; p: string; ts: string; m: { price?: number; quantity?: number } | null }
+const catalogPrice = (p: string) => { const g = Number(p.slice(1)); return g <= 5 ? 1.25 + g * 0.37 : null }
+
+/** The definition, in plain code over the seeded rows: what the query must answer for each exposed shopper. */
+function reference(exposures: Exposure[], events: SeededEvent[], windowHours: number, preDays: number): ExposedUserRow[] {
+  const byUser = new Map<string, SeededEvent[]>()
+  for (const e of events) byUser.set(e.u, [...(byUser.get(e.u) ?? []), e])
+  return exposures.map((x) => {
+    const exposed = Date.parse(x.at), preFrom = exposed - preDays * 24 * HOUR
+    const mine = (byUser.get(x.u) ?? []).map((e) => ({ ...e, at: Date.parse(e.ts) })).filter((e) => e.at >= preFrom)
+    const counted = mine.filter((e) => ['recommendation_impressed', 'recommendation_clicked', 'purchase'].includes(e.ty))
+    const attributed = (e: (typeof mine)[number]) => e.ty === 'purchase' && mine.some((c) => c.ty === 'recommendation_clicked' && c.p === e.p
+      && c.at <= e.at && c.at >= Math.max(e.at >= exposed ? exposed : preFrom, e.at - windowHours * HOUR))
+    const amount = (e: SeededEvent) => (e.m?.price ?? catalogPrice(e.p) ?? 0) * (e.m?.quantity ?? 1)
+    const side = (post: boolean) => {
+      const es = counted.filter((e) => (e.at >= exposed) === post)
+      const conv = es.filter(attributed)
+      return { impressions: es.filter((e) => e.ty === 'recommendation_impressed').length, clicks: es.filter((e) => e.ty === 'recommendation_clicked').length,
+        conversions: conv.length, revenue: conv.reduce((s, e) => s + amount(e), 0) }
+    }
+    const post = side(true), pre = side(false)
+    return { arm: x.a, day: x.at.slice(0, 10), ...post, preImpressions: pre.impressions, preClicks: pre.clicks, preConversions: pre.conversions, preRevenue: pre.revenue,
+      hasPre: preDays > 0 && mine.some((e) => e.at < exposed) }
+  })
 }
 
 for (const name of BACKENDS) {
@@ -64,23 +95,31 @@ for (const name of BACKENDS) {
     await raw.query('select ensure_event_partitions($1::timestamptz, $2::timestamptz)', [new Date(now - 80 * 24 * HOUR).toISOString(), new Date(now + 10 * 24 * HOUR).toISOString()])
     const tenant = await seedTenant(raw, 'metrics')
     const other = await seedTenant(raw, 'metrics-other')
-    const exp = await seedExperiment(raw, tenant, 600, 7, now)
+    const seeded = await seedExperiment(raw, tenant, 600, 7, now)
+    const exp = seeded.id
     await seedExperiment(raw, other, 300, 8, now) // the same shopper ids elsewhere: nothing of theirs may count here
+    // Revenue to 1e-9: sums of float prices differ in their last bit with the order of addition.
+    const key = (r: ExposedUserRow) => JSON.stringify({ ...r, revenue: r.revenue.toFixed(9), preRevenue: r.preRevenue?.toFixed(9) }, Object.keys(r).sort())
+    const cases = [[24, 14], [24, 0], [1, 14], [72, 3]] as const
 
-    test('the set-based query answers exactly as the old one, with and without the covariate period', async () => {
-      // Revenue to 1e-9: the old query summed float8 in whatever order its plan read the rows, so its last bit
-      // varied with the plan (39.940000000000005 for 39.94); the new one sums exactly (numeric).
-      const key = (r: ExposedUserRow) => JSON.stringify({ ...r, revenue: r.revenue.toFixed(9), preRevenue: r.preRevenue?.toFixed(9) }, Object.keys(r).sort())
-      for (const [windowHours, preDays] of [[24, 14], [24, 0], [1, 14], [72, 3]] as const) {
-        const [fresh, old] = await Promise.all([exposedUserMetrics(raw, tenant, exp, windowHours, preDays), exposedUserMetricsOld(raw, tenant, exp, windowHours, preDays)])
-        expect(fresh).toHaveLength(600)
-        expect(fresh.map(key).sort()).toEqual(old.map(key).sort())
+    test('every shopper\'s row is what the definition says, with and without the covariate period', async () => {
+      for (const [windowHours, preDays] of cases) {
+        const rows = await exposedUserMetrics(raw, tenant, exp, windowHours, preDays)
+        expect(rows.map(key).sort()).toEqual(reference(seeded.exposures, seeded.events, windowHours, preDays).map(key).sort())
       }
       const rows = await exposedUserMetrics(raw, tenant, exp, 24, 14)
       // The seed reaches every branch: attributed purchases before and after exposure, and shoppers with and without a covariate.
       expect(rows.filter((r) => r.conversions > 0).length).toBeGreaterThan(20)
       expect(rows.filter((r) => (r.preConversions ?? 0) > 0).length).toBeGreaterThan(20)
       expect(rows.some((r) => r.hasPre) && rows.some((r) => !r.hasPre)).toBe(true)
+    })
+
+    test('the set-based query answers exactly as the old one, with and without the covariate period', async () => {
+      for (const [windowHours, preDays] of cases) {
+        const [fresh, old] = await Promise.all([exposedUserMetrics(raw, tenant, exp, windowHours, preDays), exposedUserMetricsOld(raw, tenant, exp, windowHours, preDays)])
+        expect(fresh).toHaveLength(600)
+        expect(fresh.map(key).sort()).toEqual(old.map(key).sort())
+      }
     })
   })
 }
