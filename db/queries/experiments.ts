@@ -163,44 +163,6 @@ export async function exposedUserMetrics(raw: RawSql, tenantId: string, experime
   })
 }
 
-/**
- * One row per exposed user: what they did after their first exposure —
- * recommendation impressions and clicks, and purchases attributed to a
- * recommendation click (same product, within `windowHours` before, after
- * exposure) with their revenue (price × quantity, else the catalog price) —
- * and the same over the `preDays` before exposure (attribution then within
- * that period), CUPED's covariate.
- */
-export async function exposedUserMetricsOld(raw: RawSql, tenantId: string, experimentId: string, windowHours: number, preDays = 0): Promise<ExposedUserRow[]> {
-  return raw.query<ExposedUserRow>(
-    `with x as (select user_id, arm, exposed_at, exposed_at - make_interval(days => $4) as pre_from
-       from experiment_exposures where tenant_id = $1 and experiment_id = $2)
-     select x.arm, (x.exposed_at at time zone 'UTC')::date::text as day,
-       (count(*) filter (where e.ts >= x.exposed_at and e.event_type = 'recommendation_impressed'))::int as impressions,
-       (count(*) filter (where e.ts >= x.exposed_at and e.event_type = 'recommendation_clicked'))::int as clicks,
-       (count(*) filter (where e.ts >= x.exposed_at and a.attributed))::int as conversions,
-       coalesce(sum(a.amount) filter (where e.ts >= x.exposed_at and a.attributed), 0)::float8 as revenue,
-       (count(*) filter (where e.ts < x.exposed_at and e.event_type = 'recommendation_impressed'))::int as "preImpressions",
-       (count(*) filter (where e.ts < x.exposed_at and e.event_type = 'recommendation_clicked'))::int as "preClicks",
-       (count(*) filter (where e.ts < x.exposed_at and a.attributed))::int as "preConversions",
-       coalesce(sum(a.amount) filter (where e.ts < x.exposed_at and a.attributed), 0)::float8 as "preRevenue",
-       ($4 > 0 and exists (select 1 from events p where p.tenant_id = $1 and p.user_id = x.user_id
-         and p.ts >= x.pre_from and p.ts < x.exposed_at)) as "hasPre"
-     from x
-     left join events e on e.tenant_id = $1 and e.user_id = x.user_id and e.ts >= x.pre_from
-       and e.event_type in ('recommendation_impressed', 'recommendation_clicked', 'purchase')
-     left join catalog_items ci on e.event_type = 'purchase' and ci.tenant_id = $1 and ci.product_id = e.product_id
-     left join lateral (
-       select exists (
-         select 1 from events c where c.tenant_id = $1 and c.user_id = e.user_id and c.event_type = 'recommendation_clicked'
-           and c.product_id = e.product_id and c.ts <= e.ts
-           and c.ts >= greatest(case when e.ts >= x.exposed_at then x.exposed_at else x.pre_from end, e.ts - make_interval(hours => $3))) as attributed,
-         coalesce((e.metadata->>'price')::float8, ci.price, 0) * coalesce((e.metadata->>'quantity')::float8, 1) as amount
-       where e.event_type = 'purchase') a on true
-     group by x.user_id, x.arm, x.exposed_at, x.pre_from`,
-    [tenantId, experimentId, windowHours, preDays])
-}
-
 /** Completed experiments past the full-results period and not yet archived, with their tenant's config. */
 export async function experimentsToArchive(raw: RawSql, completedBefore: Date) {
   return raw.query<{ id: string; tenant_id: string; config: unknown }>(

@@ -4,8 +4,8 @@
 // often for one shopper in four, rarely for the rest) spread over the 14 days before and the 14 days after
 // their exposure, written with SQL. Then the request through app.handle, --runs times per size: the p50, and
 // the status (PostgreSQL runs with the default STATEMENT_TIMEOUT_MS, 2,000 ms: a 503 means it was cut off).
-// --compare-old also times the query the results replaced, side by side (only while it exists); --explain prints
-// EXPLAIN (ANALYZE, BUFFERS) of the per-shopper query for each size.
+// --explain prints EXPLAIN (ANALYZE, BUFFERS) of the per-shopper query for each size. (At de7c65d it also had
+// --compare-old, timing the query this one replaced: see BENCHMARKS.md.)
 //
 //   bun scripts/bench/experiment-results.ts [--users 1200,20000,100000] [--events 10] [--runs 5] [--backends pglite,postgres] [--explain]
 //
@@ -24,7 +24,6 @@ const SIZES = list('--users', '1200,20000,100000').map(Number)
 const BACKENDS = list('--backends', 'pglite,postgres') as ('pglite' | 'postgres')[]
 const EVENTS = arg('--events', 10)
 const RUNS = arg('--runs', 5)
-const COMPARE_OLD = process.argv.includes('--compare-old')
 const EXPLAIN = process.argv.includes('--explain')
 const config = loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent' })
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -116,16 +115,6 @@ for (const kind of BACKENDS) {
         const explaining = explain(bg)
         const plan = await queries.exposedUserMetrics(explaining as typeof bg, tenant, exp, 24, 14) as unknown as Record<string, string>[]
         console.log(plan.map((r) => Object.values(r)[0]).join('\n'))
-      }
-      if (COMPARE_OLD && 'exposedUserMetricsOld' in queries) {
-        // The query alone, old then new, on the background pool (no statement timeout), once each after a warm-up of the new.
-        if (kind === 'pglite' && users > 1200) { console.log('           old query: skipped on PGlite above 1,200 shoppers (quadratic)'); continue }
-        const old = (queries as unknown as { exposedUserMetricsOld: typeof queries.exposedUserMetrics }).exposedUserMetricsOld
-        const bg = database.background.raw
-        await queries.exposedUserMetrics(bg, tenant, exp, 24, 14)
-        let t = performance.now(); await old(bg, tenant, exp, 24, 14); const oldMs = performance.now() - t
-        t = performance.now(); await queries.exposedUserMetrics(bg, tenant, exp, 24, 14); const newMs = performance.now() - t
-        console.log(`           query alone: old ${fmt(oldMs)}, new ${fmt(newMs)} (${(oldMs / newMs).toFixed(1)}×)`)
       }
     }
   } finally {

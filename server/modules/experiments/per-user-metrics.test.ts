@@ -3,7 +3,7 @@
 // events at the exposure instant, purchases priced by metadata or by the catalog or not at all, another
 // tenant with the same shopper ids, shoppers without events.
 import { describe, expect, test } from 'bun:test'
-import { exposedUserMetrics, exposedUserMetricsOld, type ExposedUserRow } from '../../../db/queries/experiments.ts'
+import { exposedUserMetrics, type ExposedUserRow } from '../../../db/queries/experiments.ts'
 import type { RawSql } from '../../../db/client.ts'
 import { mulberry32 } from '../../prng.ts'
 import { BACKENDS, backend } from '../../test/backends.ts'
@@ -112,14 +112,6 @@ for (const name of BACKENDS) {
       expect(rows.filter((r) => r.conversions > 0).length).toBeGreaterThan(20)
       expect(rows.filter((r) => (r.preConversions ?? 0) > 0).length).toBeGreaterThan(20)
       expect(rows.some((r) => r.hasPre) && rows.some((r) => !r.hasPre)).toBe(true)
-    })
-
-    test('the set-based query answers exactly as the old one, with and without the covariate period', async () => {
-      for (const [windowHours, preDays] of cases) {
-        const [fresh, old] = await Promise.all([exposedUserMetrics(raw, tenant, exp, windowHours, preDays), exposedUserMetricsOld(raw, tenant, exp, windowHours, preDays)])
-        expect(fresh).toHaveLength(600)
-        expect(fresh.map(key).sort()).toEqual(old.map(key).sort())
-      }
     })
   })
 }
