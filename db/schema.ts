@@ -648,6 +648,8 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   foreignKey({ name: 'webhook_deliveries_endpoint_fk', columns: [t.tenantId, t.endpointId], foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id] }).onDelete('cascade'),
   foreignKey({ name: 'webhook_deliveries_event_fk', columns: [t.tenantId, t.eventId], foreignColumns: [webhookEvents.tenantId, webhookEvents.id] }).onDelete('cascade'),
   index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  // The fair claim: which tenants have something due (a skip scan over tenant_id), then each one's oldest due.
+  index('webhook_deliveries_tenant_due_idx').on(t.tenantId, t.nextAttemptAt).where(sql`status = 'pending'`),
   index('webhook_deliveries_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id),
 ])
 

@@ -261,7 +261,7 @@ export async function createServices(parts: AppParts) {
   // the dispatcher sends from the outbox on the background pool, where it runs (the worker process, or inline).
   const webhookBox = await secretBox(secrets.jwtSecret, 'recomengine webhook signing secrets v1')
   const webhookPolicy = { allowPrivate: config.webhookAllowPrivate }
-  const dispatcher = new WebhookDispatcher({ raw: bg.raw, box: webhookBox, clock, log, mailer, consoleUrl: config.consoleUrl }, { pollMs: 1000, batch: 16, policy: webhookPolicy })
+  const dispatcher = new WebhookDispatcher({ raw: bg.raw, box: webhookBox, clock, log, mailer, consoleUrl: config.consoleUrl }, { pollMs: 1000, batch: 16, perTenant: 4, policy: webhookPolicy })
   const webhooks = createWebhookService({ db, raw: database.raw, box: webhookBox, clock, policy: webhookPolicy, onDue: () => dispatcher.kick() })
 
   metrics.gauge('recomengine_ingest_backlog', 'Events waiting for a group-commit write', () => committer.backlog)

@@ -23,10 +23,12 @@ export async function claimStaleErasures(raw: RawSql, lease: ErasureLease, limit
   const now = lease.now.toISOString()
   const tenants = await tenantsWithDueRows(raw, 'shopper_erasures', 'lease_until is null or lease_until < $1::timestamptz', 'requested_at', [now], limit)
   const rows = await claimRoundRobin(tenants, limit, (tenantId, n) => raw.query<{ tenant_id: string; user_id: string }>(
-    `update shopper_erasures set lease_holder = $2, lease_until = $3::timestamptz + $4 * interval '1 millisecond'
-     where tenant_id = $1 and user_id in (select user_id from shopper_erasures where tenant_id = $1 and (lease_until is null or lease_until < $3::timestamptz)
-                                          order by requested_at limit $5 for update skip locked)
-     returning tenant_id, user_id`, [tenantId, lease.holder, now, lease.leaseMs, n]))
+    // A CTE, evaluated once: `user_id in (select … limit n for update skip locked)` may be re-run by the plan and take more than n.
+    `with c as (select user_id from shopper_erasures where tenant_id = $1 and (lease_until is null or lease_until < $3::timestamptz)
+                order by requested_at limit $5 for update skip locked)
+     update shopper_erasures e set lease_holder = $2, lease_until = $3::timestamptz + $4 * interval '1 millisecond'
+     from c where e.tenant_id = $1 and e.user_id = c.user_id
+     returning e.tenant_id, e.user_id`, [tenantId, lease.holder, now, lease.leaseMs, n]))
   return rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }))
 }
 

@@ -142,9 +142,11 @@ export async function claimStaleImportJobs(raw: RawSql, staleBefore: Date, now: 
   const stale = staleBefore.toISOString()
   const tenants = await tenantsWithDueRows(raw, 'import_jobs', `status = 'running' and updated_at < $1::timestamptz`, 'updated_at', [stale], limit)
   const rows = await claimRoundRobin(tenants, limit, (tenantId, n) => raw.query<Record<string, unknown>>(
-    `update import_jobs j set lease = j.lease + 1, updated_at = $3::timestamptz
-     where j.tenant_id = $1 and j.id in (select id from import_jobs where tenant_id = $1 and status = 'running' and updated_at < $2::timestamptz
-                                         order by updated_at limit $4 for update skip locked)
+    // A CTE, evaluated once: `id in (select … limit n for update skip locked)` may be re-run by the plan and take more than n.
+    `with c as (select id from import_jobs where tenant_id = $1 and status = 'running' and updated_at < $2::timestamptz
+                order by updated_at limit $4 for update skip locked)
+     update import_jobs j set lease = j.lease + 1, updated_at = $3::timestamptz
+     from c where j.tenant_id = $1 and j.id = c.id
      returning j.id, j.tenant_id, j.type, j.format, j.options, j.bytes_total, j.started_at, j.lease`,
     [tenantId, stale, now.toISOString(), n]))
   return rows.map((r) => ({

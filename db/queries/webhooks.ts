@@ -3,6 +3,7 @@
 // change that causes the event (the transactional outbox), so it takes whichever handle that transaction has.
 import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
+import { claimRoundRobin } from './claims.ts'
 import { webhookEndpoints, type WebhookEndpoint } from '../schema.ts'
 
 export type Handle = Db | RawSql
@@ -124,22 +125,53 @@ export interface ClaimedDelivery {
 }
 
 /**
- * Claims up to `limit` due deliveries across tenants (dispatch is the operator's, not a request's): locked with
- * SKIP LOCKED so concurrent dispatchers take disjoint rows, counted as an attempt, and leased by moving
- * `next_attempt_at` to `leaseUntil`: a dispatcher that dies before recording the outcome leaves them due again then.
+ * Claims up to `limit` due deliveries across tenants (dispatch is the operator's, not a request's), fairly: each
+ * tenant with something due gets at most `perTenant` less what it has `inFlight` in the caller (tenant id →
+ * sends under way), taken round-robin, so one tenant's backlog cannot fill a claim. The tenants are found without
+ * locks by a skip scan of webhook_deliveries_tenant_due_idx (one index probe per tenant with pending rows, not a
+ * read of the backlog), oldest due first; each tenant's rows are then claimed by a statement naming that tenant
+ * (what Citus can row-lock), locked with SKIP LOCKED so concurrent dispatchers take disjoint rows, counted as an
+ * attempt, and leased by moving `next_attempt_at` to `leaseUntil`: a dispatcher that dies before recording the
+ * outcome leaves them due again then.
  */
-export async function claimDueDeliveries(raw: RawSql, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
-  return raw.transaction((tx) => tx.query<ClaimedDelivery>(`with c as (
+export async function claimDueDeliveries(raw: RawSql, now: Date, leaseUntil: Date, limit: number,
+  perTenant: number = limit, inFlight: Record<string, number> = {}): Promise<ClaimedDelivery[]> {
+  const due = await raw.query<{ tenant_id: string }>(`with recursive due_tenants(tenant_id) as (
+      (select tenant_id from webhook_deliveries where status = 'pending' and next_attempt_at <= $1::timestamptz order by tenant_id limit 1)
+      union all
+      select (select d.tenant_id from webhook_deliveries d where d.status = 'pending' and d.next_attempt_at <= $1::timestamptz
+        and d.tenant_id > t.tenant_id order by d.tenant_id limit 1)
+      from due_tenants t where t.tenant_id is not null)
+    select t.tenant_id from due_tenants t
+    cross join lateral (select min(d.next_attempt_at) as oldest from webhook_deliveries d
+      where d.tenant_id = t.tenant_id and d.status = 'pending' and d.next_attempt_at <= $1::timestamptz) o
+    where t.tenant_id is not null order by o.oldest, t.tenant_id`, [now.toISOString()])
+  const allowance = new Map<string, number>()
+  for (const { tenant_id } of due) {
+    const left = perTenant - (inFlight[tenant_id] ?? 0)
+    if (left > 0) allowance.set(tenant_id, left)
+  }
+  return claimRoundRobin([...allowance.keys()].slice(0, limit), limit, async (tenantId, n) => {
+    const take = Math.min(n, allowance.get(tenantId) ?? 0)
+    if (take <= 0) return []
+    const got = await claimTenantDeliveries(raw, tenantId, now, leaseUntil, take)
+    allowance.set(tenantId, (allowance.get(tenantId) ?? 0) - got.length)
+    return got // fewer than offered (its allowance, or nothing more due): the round-robin offers it no more
+  })
+}
+
+async function claimTenantDeliveries(raw: RawSql, tenantId: string, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+  return raw.query<ClaimedDelivery>(`with c as (
       select d.tenant_id, d.id from webhook_deliveries d join webhook_endpoints w on w.tenant_id = d.tenant_id and w.id = d.endpoint_id
-      where d.status = 'pending' and d.next_attempt_at <= $1::timestamptz and (w.active or d.manual)
-      order by d.next_attempt_at limit $3 for update of d skip locked),
+      where d.tenant_id = $4 and d.status = 'pending' and d.next_attempt_at <= $1::timestamptz and (w.active or d.manual)
+      order by d.next_attempt_at, d.id limit $3 for update of d skip locked),
     u as (update webhook_deliveries d set attempts = d.attempts + 1, last_attempt_at = $1::timestamptz, next_attempt_at = $2::timestamptz
       from c where d.tenant_id = c.tenant_id and d.id = c.id returning d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.manual, d.created_at)
     select u.id, u.tenant_id, u.endpoint_id, u.attempts, u.manual, u.created_at, ev.id as event_id, ev.type, ev.data, ev.created_at as event_at,
       w.url, w.secret, w.previous_secret, w.previous_secret_until
     from u join webhook_events ev on ev.tenant_id = u.tenant_id and ev.id = u.event_id
     join webhook_endpoints w on w.tenant_id = u.tenant_id and w.id = u.endpoint_id`,
-  [now.toISOString(), leaseUntil.toISOString(), limit]))
+  [now.toISOString(), leaseUntil.toISOString(), limit, tenantId])
 }
 
 export interface Outcome { code: number | null; body: string | null; error: string | null }

@@ -4,12 +4,12 @@
 import postgres from 'postgres'
 import { openDatabase, type DatabaseHandle } from '../../db/client.ts'
 
-export async function benchDatabase(tag: string, maxConnections: number): Promise<{ database: DatabaseHandle; close(keep?: boolean): Promise<void> }> {
+export async function benchDatabase(tag: string, maxConnections: number, opts: { statementTimeoutMs?: number } = {}): Promise<{ database: DatabaseHandle; close(keep?: boolean): Promise<void> }> {
   const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
   const name = `recomengine_bench_${tag}_${process.pid}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
-  const database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), maxConnections })
+  const database = await openDatabase({ databaseUrl: adminUrl.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), maxConnections, statementTimeoutMs: opts.statementTimeoutMs })
   return {
     database,
     async close(keep = false) {

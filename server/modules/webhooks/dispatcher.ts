@@ -1,8 +1,11 @@
 // Sends what the outbox holds. Runs in the worker process in production (MODEL_WORKER=off) and inline in the
 // API process on the embedded default, like the model worker; any number may run at once: each claims due
 // deliveries with FOR UPDATE SKIP LOCKED and a lease (db/queries/webhooks.ts), so none is sent twice at a time,
-// and one that dies mid-send leaves its rows due again when the lease ends (at-least-once). Time comes from
-// the injected clock, so tests drive retries with runOnce() and a moved clock.
+// and one that dies mid-send leaves its rows due again when the lease ends (at-least-once). Fair between
+// tenants: a claim takes round-robin over the tenants with something due, at most `perTenant` sends of one
+// tenant under way here at once, and a started dispatcher refills free send slots as sends finish instead of
+// waiting for a whole batch, so a slow endpoint holds only its own tenant's slots. Time comes from the
+// injected clock, so tests drive retries with runOnce() and a moved clock.
 import type { RawSql } from '../../../db/client.ts'
 import { claimDueDeliveries, pruneWebhookEvents, recordFailure, recordSuccess, tenantOwnerEmail, type ClaimedDelivery } from '../../../db/queries/webhooks.ts'
 import type { SecretBox } from '../../infra/crypto.ts'
@@ -21,8 +24,10 @@ export const KEEP_EVENTS_DAYS = 30
 
 export interface DispatcherOptions {
   pollMs: number
-  /** Deliveries claimed per round, and sent at once. */
+  /** Sends under way at once (the slots a claim fills). */
   batch: number
+  /** Sends of one tenant under way at once; default a quarter of `batch`. */
+  perTenant?: number
   policy: SendPolicy
   random?: () => number
 }
@@ -42,12 +47,17 @@ export const deliveryBody = (d: Pick<ClaimedDelivery, 'type' | 'event_at' | 'dat
 
 export class WebhookDispatcher {
   private timer: ReturnType<typeof setTimeout> | undefined
-  private running: Promise<number> | undefined
+  private claiming: Promise<unknown> | undefined
   private again = false
   private started = false
   private lastPrune = 0
+  /** Sends under way, and how many of them each tenant has. */
+  private sending = new Set<Promise<void>>()
+  private inFlight = new Map<string, number>()
 
   constructor(private d: DispatcherDeps, private opts: DispatcherOptions) {}
+
+  private get perTenant() { return this.opts.perTenant ?? Math.max(1, Math.floor(this.opts.batch / 4)) }
 
   start() {
     if (this.started) return
@@ -61,7 +71,8 @@ export class WebhookDispatcher {
   async stop() {
     this.started = false
     if (this.timer) clearTimeout(this.timer)
-    await this.running
+    await this.claiming
+    await Promise.all([...this.sending])
   }
 
   private schedule(ms: number) {
@@ -69,11 +80,15 @@ export class WebhookDispatcher {
     this.timer = setTimeout(() => { this.timer = undefined; void this.tick() }, ms)
   }
 
+  /** Claims what the free slots can take and starts those sends without waiting for them. */
   private async tick() {
-    if (this.running) { this.again = true; return }
-    let sent = 0
+    if (this.claiming) { this.again = true; return }
+    let full = false
     try {
-      sent = await this.runOnce()
+      const free = this.opts.batch - this.sending.size
+      const claimed = await this.guard(this.claim(free))
+      for (const c of claimed) void this.launch(c)
+      full = free > 0 && claimed.length === free
       const now = this.d.clock().getTime()
       if (now - this.lastPrune > 3600_000) {
         this.lastPrune = now
@@ -81,23 +96,43 @@ export class WebhookDispatcher {
       }
     } catch (error) { this.d.log.warn('webhooks: dispatch round failed', { error }) }
     if (!this.started) return
-    // A full batch may mean more is due: go on at once; otherwise wait for the next poll (or a kick).
-    this.schedule(this.again || sent === this.opts.batch ? 0 : this.opts.pollMs)
+    // Every slot filled may mean more is due: claim again at once while slots are free (a finished send also
+    // calls); otherwise wait for the next poll (or a kick).
+    this.schedule(this.again || (full && this.sending.size < this.opts.batch) ? 0 : this.opts.pollMs)
     this.again = false
   }
 
-  /** One round: claims what is due, sends it, records each outcome. Returns how many were sent. */
-  runOnce(): Promise<number> {
-    const round = this.round().finally(() => { if (this.running === round) this.running = undefined })
-    this.running = round
-    return round
+  /** One round, waited for: claims what the free slots can take, sends it, records each outcome. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.guard(this.claim(this.opts.batch - this.sending.size))
+    await Promise.all(claimed.map((c) => this.launch(c)))
+    return claimed.length
   }
 
-  private async round(): Promise<number> {
+  private guard<T>(p: Promise<T>): Promise<T> {
+    const g = p.finally(() => { if (this.claiming === g) this.claiming = undefined })
+    this.claiming = g
+    return g
+  }
+
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return []
     const now = this.d.clock()
-    const claimed = await claimDueDeliveries(this.d.raw, now, new Date(now.getTime() + CLAIM_LEASE_MS), this.opts.batch)
-    await Promise.all(claimed.map((c) => this.deliver(c)))
-    return claimed.length
+    return claimDueDeliveries(this.d.raw, now, new Date(now.getTime() + CLAIM_LEASE_MS), limit, this.perTenant, Object.fromEntries(this.inFlight))
+  }
+
+  /** Sends one claimed delivery in a slot; the slot is given back (and refilled, when started) once it is recorded. */
+  private launch(c: ClaimedDelivery): Promise<void> {
+    this.inFlight.set(c.tenant_id, (this.inFlight.get(c.tenant_id) ?? 0) + 1)
+    const p: Promise<void> = this.deliver(c).finally(() => {
+      const n = (this.inFlight.get(c.tenant_id) ?? 1) - 1
+      if (n > 0) this.inFlight.set(c.tenant_id, n); else this.inFlight.delete(c.tenant_id)
+      this.sending.delete(p)
+      // Refilled once half the slots are free: one claim per several sends, not one per send.
+      if (this.started && this.sending.size <= this.opts.batch / 2) this.schedule(0)
+    })
+    this.sending.add(p)
+    return p
   }
 
   private async deliver(c: ClaimedDelivery) {

@@ -1,13 +1,12 @@
-// One webhook POST, bounded: the URL is checked against SSRF before every send, after DNS (address.ts);
+// One webhook POST, bounded: the URL is checked against SSRF before every send, after DNS (address.ts), and the
+// connection goes to the address that check vetted (transport.ts: no second DNS answer, so no rebinding);
 // redirects are never followed (a 3xx is a failed attempt); 10 s for the whole exchange; at most 64 KB of the
-// answer is read and 1 KB of it kept. Limit, documented in the README: the check resolves the name and fetch
-// resolves it again to connect, so a name whose DNS answer changes in between (DNS rebinding with a zero TTL)
-// could still reach a refused address; the address cannot be pinned for https without giving up the
-// certificate check against the name. Plain http (only with WEBHOOK_ALLOW_PRIVATE) skips the checks anyway.
+// answer is read and 1 KB of it kept. Plain http (only with WEBHOOK_ALLOW_PRIVATE) skips the checks anyway.
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { blockedAddress } from './address.ts'
 import type { Outcome } from '../../../db/queries/webhooks.ts'
+import { pinnedPost, type Answer, type Post } from './transport.ts'
 
 export const SEND_TIMEOUT_MS = 10_000
 export const MAX_READ_BYTES = 64 * 1024
@@ -21,8 +20,11 @@ export interface SendPolicy {
   allowPrivate: boolean
   resolve?: Resolve
   timeoutMs?: number
-  fetch?: typeof fetch
+  /** The transport (tests: a recorder, or the pinned one trusting a test CA). */
+  post?: Post
 }
+
+const defaultPost = pinnedPost()
 
 /** Why a URL may not be used, before resolving it (scheme, credentials), or null. */
 export function urlProblem(raw: string, allowPrivate: boolean): string | null {
@@ -33,24 +35,33 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | null {
   return null
 }
 
-/** Why the URL's host may not be reached now (it resolves to a refused address, or not at all), or null. */
-export async function addressProblem(raw: string, policy: SendPolicy): Promise<string | null> {
-  if (policy.allowPrivate) return null
+/**
+ * Vets the URL's host now: the addresses it resolves to, all allowed (the connection is pinned to the first), or
+ * why it may not be reached (a refused address, or no answer). No resolution when private addresses are allowed.
+ */
+export async function vetAddress(raw: string, policy: SendPolicy): Promise<{ problem: string } | { address: string | null }> {
+  if (policy.allowPrivate) return { address: null }
   const host = new URL(raw).hostname.replace(/^\[|\]$/g, '')
   let addresses: string[]
   try {
     addresses = isIP(host) ? [host] : await (policy.resolve ?? systemResolve)(host)
-  } catch { return `host ${host} could not be resolved` }
-  if (!addresses.length) return `host ${host} could not be resolved`
+  } catch { return { problem: `host ${host} could not be resolved` } }
+  if (!addresses.length) return { problem: `host ${host} could not be resolved` }
   for (const a of addresses) {
     const why = blockedAddress(a)
-    if (why) return `resolves to ${a}, ${why} (set WEBHOOK_ALLOW_PRIVATE=true to allow)`
+    if (why) return { problem: `resolves to ${a}, ${why} (set WEBHOOK_ALLOW_PRIVATE=true to allow)` }
   }
-  return null
+  return { address: addresses[0]! }
+}
+
+/** Why the URL's host may not be reached now (it resolves to a refused address, or not at all), or null. */
+export async function addressProblem(raw: string, policy: SendPolicy): Promise<string | null> {
+  const v = await vetAddress(raw, policy)
+  return 'problem' in v ? v.problem : null
 }
 
 /** Reads at most `max` bytes of a body, then lets the rest go. */
-async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+async function readCapped(res: Answer, max: number): Promise<Uint8Array> {
   if (!res.body) return new Uint8Array(0)
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []
@@ -71,15 +82,16 @@ async function readCapped(res: Response, max: number): Promise<Uint8Array> {
 
 /** Sends one attempt; never throws. ok: a 2xx within the time limit. */
 export async function sendWebhook(url: string, headers: Record<string, string>, body: string, policy: SendPolicy): Promise<Outcome & { ok: boolean }> {
-  const refused = urlProblem(url, policy.allowPrivate) ?? await addressProblem(url, policy)
-  if (refused) return { ok: false, code: null, body: null, error: `refused: ${refused}` }
+  const badUrl = urlProblem(url, policy.allowPrivate)
+  const vetted = badUrl ? { problem: badUrl } : await vetAddress(url, policy)
+  if ('problem' in vetted) return { ok: false, code: null, body: null, error: `refused: ${vetted.problem}` }
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), policy.timeoutMs ?? SEND_TIMEOUT_MS)
   try {
-    const res = await (policy.fetch ?? fetch)(url, {
-      method: 'POST', body, redirect: 'manual', signal: abort.signal,
+    const res = await (policy.post ?? defaultPost)(url, {
+      body, signal: abort.signal,
       headers: { ...headers, 'content-type': 'application/json', 'user-agent': 'RecomEngine-Webhooks/1' },
-    })
+    }, vetted.address)
     const bytes = await readCapped(res, MAX_READ_BYTES)
     const text = new TextDecoder().decode(bytes.subarray(0, KEPT_BODY_BYTES))
     const ok = res.status >= 200 && res.status < 300

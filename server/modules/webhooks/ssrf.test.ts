@@ -6,6 +6,8 @@ import { blockedAddress } from './address.ts'
 import { WebhookDispatcher } from './dispatcher.ts'
 import { addressProblem, sendWebhook, urlProblem } from './send.ts'
 import { receiver } from './test-receiver.ts'
+import { TEST_TLS_CERT, TEST_TLS_KEY, TEST_TLS_NAME } from './test-tls.ts'
+import { pinnedPost } from './transport.ts'
 
 describe('blocked addresses', () => {
   test.each([
@@ -35,11 +37,38 @@ describe('URL checks', () => {
     try {
       const url = rx.url.replace('127.0.0.1', 'rebinding.test').replace('http:', 'https:')
       const fetched: string[] = []
-      const out = await sendWebhook(url, {}, '{}', { allowPrivate: false, resolve: async () => ['127.0.0.1'], fetch: (async (u: string) => { fetched.push(u); return new Response('') }) as unknown as typeof fetch })
+      const out = await sendWebhook(url, {}, '{}', { allowPrivate: false, resolve: async () => ['127.0.0.1'], post: async (u) => { fetched.push(u); return new Response('') } })
       expect(out).toMatchObject({ ok: false, code: null, error: expect.stringContaining('refused: resolves to 127.0.0.1') })
       expect(fetched).toEqual([])
       expect(rx.got).toHaveLength(0)
     } finally { rx.stop() }
+  })
+  test('the connection goes to the address the check vetted, not to a second DNS answer (rebinding)', async () => {
+    // The name's first answer is public, every later one loopback: a send that resolved twice would reach loopback.
+    const answers = [['93.184.216.34'], ['127.0.0.1']]
+    let lookups = 0
+    const resolve = async () => answers[Math.min(lookups++, 1)]!
+    const sent: { url: string; address: string | null; host?: string }[] = []
+    const out = await sendWebhook('https://rebinding.test/hook', {}, '{}', { allowPrivate: false, resolve, post: async (url, _init, address) => { sent.push({ url, address }); return new Response('ok') } })
+    expect(out).toMatchObject({ ok: true, code: 200 })
+    expect(lookups).toBe(1)
+    expect(sent).toEqual([{ url: 'https://rebinding.test/hook', address: '93.184.216.34' }])
+  })
+  test('the pinned transport connects to the given address and checks the certificate, SNI and Host against the name', async () => {
+    // rebinding.test resolves nowhere: only the pinned address can reach this receiver.
+    const server = Bun.serve({ port: 0, hostname: '127.0.0.1', tls: { cert: TEST_TLS_CERT, key: TEST_TLS_KEY, serverName: TEST_TLS_NAME },
+      fetch: async (r) => new Response(`${r.headers.get('host')} ${await r.text()}`) })
+    try {
+      const post = pinnedPost({ ca: TEST_TLS_CERT })
+      const init = () => ({ headers: { 'content-type': 'application/json' }, body: '{"a":1}', signal: new AbortController().signal })
+      const res = await post(`https://${TEST_TLS_NAME}:${server.port}/hook`, init(), '127.0.0.1')
+      expect(res.status).toBe(200)
+      expect(await new Response(res.body).text()).toBe(`${TEST_TLS_NAME}:${server.port} {"a":1}`)
+      // The same address under a name the certificate does not carry: refused by the certificate check.
+      expect(await post(`https://other.test:${server.port}/hook`, init(), '127.0.0.1').catch((e: Error) => e.message)).toContain('other.test')
+      // Without the test CA the self-signed certificate is not trusted.
+      expect(await pinnedPost()(`https://${TEST_TLS_NAME}:${server.port}/hook`, init(), '127.0.0.1').then(() => 'sent', () => 'refused')).toBe('refused')
+    } finally { server.stop(true) }
   })
   test('at most 64 KB of an answer is read and 1 KB kept', async () => {
     const rx = receiver(() => new Response('x'.repeat(10 * 1024 * 1024)))

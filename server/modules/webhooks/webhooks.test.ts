@@ -323,4 +323,57 @@ for (const name of BACKENDS) describe(`webhooks [${name}]`, async () => {
     expect(rx.got).toHaveLength(18)
     expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(18)
   })
+
+  describe('fair between tenants', () => {
+    /** Tenant A: an endpoint that never answers, with `backlog` deliveries due an hour ago; tenant B: one due a minute ago. */
+    const seed = async (backlog: number) => {
+      const slow = listen(() => new Promise<Response>(() => {}))
+      const fast = listen()
+      const a = await t.tenantWithKeys(), b = await t.tenantWithKeys()
+      const wa = await create(a.writeKey, slow.url), wb = await create(b.writeKey, fast.url)
+      const { database } = await backend(name)
+      await database.raw.query(`with e as (
+          insert into webhook_events (tenant_id, type, data, created_at)
+          select $1, 'api_key.created', jsonb_build_object('n', g), $3::timestamptz - interval '1 hour' from generate_series(1, $4::int) g returning id, created_at)
+        insert into webhook_deliveries (tenant_id, endpoint_id, event_id, next_attempt_at, created_at) select $1, $2, e.id, e.created_at, e.created_at from e`,
+      [a.tenantId, wa.id, new Date(now).toISOString(), backlog])
+      await database.raw.query(`with e as (insert into webhook_events (tenant_id, type, data, created_at) values ($1, 'api_key.created', '{"b":1}', $3::timestamptz - interval '1 minute') returning id, created_at)
+        insert into webhook_deliveries (tenant_id, endpoint_id, event_id, next_attempt_at, created_at) select $1, $2, e.id, e.created_at, e.created_at from e`,
+      [b.tenantId, wb.id, new Date(now).toISOString()])
+      const box = await secretBox(TEST_SECRETS.jwtSecret, 'recomengine webhook signing secrets v1')
+      const dispatcher = new WebhookDispatcher({ raw: database.background.raw, box, clock: () => new Date(now), log: quietLog, mailer: { send: async () => {} }, consoleUrl: 'http://x' },
+        { pollMs: 60_000, batch: 16, perTenant: 4, policy: { allowPrivate: true, timeoutMs: 1500 } })
+      // Gone afterwards: nothing else in the run may try A's backlog.
+      const cleanUp = () => Promise.all([t.req('DELETE', `${API}/${wa.id}`, { key: a.writeKey }), t.req('DELETE', `${API}/${wb.id}`, { key: b.writeKey })])
+      return { a, b, slow, fast, dispatcher, cleanUp }
+    }
+
+    test('tenant A with 10,000 due deliveries to a slow endpoint, tenant B with 1: B is delivered in the first round', async () => {
+      const { slow, fast, dispatcher, cleanUp } = await seed(10_000)
+      try {
+        const claimed = await dispatcher.runOnce()
+        expect(fast.got).toHaveLength(1)
+        expect(fast.got[0]!.json.data).toEqual({ b: 1 })
+        // A had its turn too, capped: 4 sends, each given up after the time limit.
+        expect(slow.got).toHaveLength(4)
+        expect(claimed).toBeLessThanOrEqual(16)
+      } finally { await cleanUp() }
+    })
+
+    test('started, slow sends hold only their own tenant\'s slots: B\'s new delivery goes out while A\'s hang', async () => {
+      const { b, slow, fast, dispatcher, cleanUp } = await seed(100)
+      try {
+        dispatcher.start()
+        await waitFor('A\'s first sends and B\'s', () => slow.got.length === 4 && fast.got.length === 1)
+        // B's next event arrives while A's four are still waiting on their answer.
+        await t.req('POST', `/api/v1/tenants/${b.tenantId}/api-keys`, { token: b.token, body: { name: 'while A hangs', permissions: 'read' } })
+        dispatcher.kick()
+        await waitFor('B\'s second delivery', () => fast.got.length === 2)
+        expect(slow.got).toHaveLength(4) // A never had more than its 4 under way
+      } finally {
+        await dispatcher.stop()
+        await cleanUp()
+      }
+    })
+  })
 })
