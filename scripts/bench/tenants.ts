@@ -161,7 +161,9 @@ async function startServer() {
     ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: url, REDIS_URL: '', MODEL_WORKER: 'off', MODEL_CACHE_MB: String(CACHE_MB),
     LOG_LEVEL: 'error', JWT_SECRET: JWT, API_KEY_PEPPER: PEPPER, MAX_TENANT_RATE_LIMIT: '10000000',
   }
-  const proc = Bun.spawn([process.execPath, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
+  // BENCH_PROFILE_DIR: the server writes a markdown CPU profile there when it exits.
+  const prof = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
+  const proc = Bun.spawn([process.execPath, ...prof, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${base}/health`)).ok) break } catch { /* starting */ }

@@ -13,18 +13,18 @@ const STRING = 24
 const MAP_ENTRY = 48
 const TYPED_ARRAY = 64
 
+/** Past this many elements, an array of objects is estimated from an even sample of them (the walk runs on the serving thread at each load). */
+const SAMPLE = 256
+
 /**
  * Bytes held by a value and everything it reaches (objects once each, however often
  * referenced). Arrays of numbers count 8 bytes an element (a JSValue or a double); strings
- * one byte a character (Latin-1, as JSON.parse makes them) plus a header, once per distinct text.
+ * one byte a character (Latin-1, as JSON.parse makes them) plus a header. A long array of
+ * objects (items, their terms) counts an even sample, scaled.
  */
 export function deepBytes(value: unknown, seen: Set<unknown> = new Set()): number {
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return 0
-  if (typeof value === 'string') {
-    if (seen.has(value)) return 0
-    seen.add(value)
-    return STRING + value.length
-  }
+  if (typeof value === 'string') return STRING + value.length
   if (typeof value !== 'object' || seen.has(value)) return 0 // functions: closures are counted by their owners
   seen.add(value)
   if (ArrayBuffer.isView(value)) {
@@ -36,8 +36,14 @@ export function deepBytes(value: unknown, seen: Set<unknown> = new Set()): numbe
     let bytes = CELL + SLOT * value.length
     // A numeric array is its slots alone: no walk over millions of numbers.
     if (typeof value[0] === 'number') return bytes
-    for (const v of value) bytes += deepBytes(v, seen)
-    return bytes
+    if (value.length <= 2 * SAMPLE) {
+      for (const v of value) bytes += deepBytes(v, seen)
+      return bytes
+    }
+    const step = value.length / SAMPLE
+    let sampled = 0
+    for (let k = 0; k < SAMPLE; k++) sampled += deepBytes(value[Math.floor(k * step)], seen)
+    return bytes + Math.round((sampled * value.length) / SAMPLE)
   }
   if (value instanceof Map) {
     let bytes = CELL * 4 + MAP_ENTRY * value.size
