@@ -21,6 +21,7 @@ import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
 import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
+import { usesAnn } from '../engine/strategies/ann.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
 import { type ModelEvaluation, UNTUNED_SETTINGS } from '../engine/tune.ts'
@@ -222,13 +223,16 @@ export class ModelStore {
   }
 
   /**
-   * Builds the engine's lazy per-model structures (item index, content
-   * matrix, and the approximate-search index above 10,000 items: up to ~2 s)
-   * right after a model arrives, so no shopper's request pays for them.
+   * Builds the approximate-search index of a catalog above 10,000 items (up to ~2 s) right
+   * after its model arrives, so no shopper's request pays for it. Smaller catalogs copy their
+   * content matrix into the kernel on the first content-based request (milliseconds): done
+   * for every model loaded, it cost each load a WebAssembly instance, most of a loaded
+   * tenant's time on the serving thread in scripts/bench/tenants.ts, for tenants that
+   * mostly never ask for content_based. (The index and matrix are made as the model loads.)
    */
   private warm(model: TenantModel) {
     const first = model.items[0]
-    if (!first) return
+    if (!first || !usesAnn(model.items.length)) return
     setTimeout(() => {
       try {
         recommend(model, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'content_based', productId: first.productId, limit: 1, excludePurchased: false }, this.kernels)
