@@ -8460,7 +8460,7 @@ export interface operations {
                             padded: number;
                             /** @description Served from the last known answer because the database was unreachable */
                             stale?: boolean;
-                            /** @description The tenant's model was still loading into this server: the answer is the fallback list (the newest products), and the model serves within about a second */
+                            /** @description The tenant's model was still loading into this server: the answer is the fallback list (the newest products); its model serves once loaded */
                             modelLoading?: boolean;
                             experiment?: {
                                 id: string;
