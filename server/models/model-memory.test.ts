@@ -79,6 +79,9 @@ for (const name of BACKENDS) {
       const store = await storeWith({ coldWaitMs: 0 }, gated)
       const answers = await Promise.all(Array.from({ length: 5 }, () => store.serving(ids[2]!)))
       expect(answers).toEqual([LOADING, LOADING, LOADING, LOADING, LOADING])
+      // The read starts after the version check, which may come after the answers: once started, it is the only one.
+      await waitFor('the model read to start', () => counter.reads > 0)
+      expect(await store.serving(ids[2]!)).toBe(LOADING)
       expect(counter.reads).toBe(1)
       counter.release()
       await waitFor('the model loaded', () => store.heldTenants().includes(ids[2]!))
@@ -114,6 +117,7 @@ for (const name of BACKENDS) {
       const cold = await ask()
       expect(cold.meta).toMatchObject({ modelLoading: true, modelVersion: null })
       expect(cold.data.length).toBe(4)
+      await waitFor('the model read to start', () => counter.reads > 0)
       expect((await ask()).meta.modelLoading).toBe(true) // still loading: the same answer, one load
       expect(counter.reads).toBe(1)
       expect((await t.req('GET', '/api/v1/models', { key: k.writeKey })).body.data.status).toBe('ready') // no build was asked for
