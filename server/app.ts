@@ -164,7 +164,7 @@ export async function createServices(parts: AppParts) {
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache, { queries: database.kind === 'pglite' ? 1 : 4, now: () => clock().getTime() })
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000 }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000, cacheBytes: config.modelCacheMb * 2 ** 20, coldWaitMs: config.modelColdWaitMs }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: config.workerPollMs, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
@@ -272,6 +272,13 @@ export async function createServices(parts: AppParts) {
     builtLastMinute: { name: 'recomengine_model_builds_per_minute', help: 'Models stored in the last minute, by every worker' },
     oldestDueSeconds: { name: 'recomengine_model_build_oldest_due_seconds', help: 'How long the longest-waiting due tenant has waited, in seconds' },
   })
+  // Models held in this process (MODEL_CACHE_MB): what is held, and how often tenants come and go.
+  metrics.gauge('recomengine_model_cache_bytes', 'Estimated bytes of the models this process holds in memory', () => models.cacheStats().bytes)
+  metrics.gauge('recomengine_model_cache_budget_bytes', 'MODEL_CACHE_MB in bytes: past it the least recently used model is evicted', () => models.cacheStats().budgetBytes)
+  metrics.gauge('recomengine_model_cache_models', 'Tenants whose model this process holds in memory', () => models.cacheStats().models)
+  metrics.counterFrom('recomengine_model_cache_loads_total', 'Models brought into this process\'s memory (first use, or again after an eviction)', () => models.cacheStats().loads)
+  metrics.counterFrom('recomengine_model_cache_evictions_total', 'Models evicted from this process\'s memory to stay within MODEL_CACHE_MB', () => models.cacheStats().evictions)
+  metrics.counterFrom('recomengine_model_cache_load_ms_total', 'Milliseconds spent decoding and indexing loaded models (gunzip, JSON, serving index)', () => models.cacheStats().loadMs)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {

@@ -4,6 +4,7 @@
 // the variable.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { totalmem } from 'node:os'
 import { clusterUrlFromNodes, parseRedisTarget } from './infra/cache/redis-url.ts'
 
 const LogLevel = T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')])
@@ -48,6 +49,10 @@ const ConfigSchema = T.Object({
   modelFollowSeconds: T.Integer({ minimum: 0 }),
   /** A build's or periodic duty's lease, renewed every third of it while the work runs; a worker that dies mid-build blocks its tenant this long. */
   modelLeaseSeconds: T.Integer({ minimum: 1 }),
+  /** Megabytes of models held in memory per process; past it the least recently used tenant's is evicted (reloaded on its next request). */
+  modelCacheMb: T.Integer({ minimum: 1 }),
+  /** How long a request waits for a model not in memory before it is answered from the fallback lists (ms; the load goes on). */
+  modelColdWaitMs: T.Integer({ minimum: 0 }),
   /** How often a model worker asks which tenants are due (ms). */
   workerPollMs: T.Integer({ minimum: 10 }),
   /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
@@ -77,8 +82,11 @@ const bool = (v: string | undefined, fallback: boolean, name: string): boolean =
 }
 const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined : v)
 
+/** A quarter of the machine's memory, at least 256 MB and at most 4 GB: room for the rest of the process beside its models. */
+export const defaultModelCacheMb = (totalBytes: number) => Math.min(4096, Math.max(256, Math.floor(totalBytes / 4 / 2 ** 20)))
+
 /** Parses an environment record into a validated Config, or throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, machineBytes = totalmem()): Config {
   const cors = opt(env.CORS_ORIGINS) ?? '*'
   const raw = {
     nodeEnv: opt(env.NODE_ENV) ?? 'development',
@@ -109,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     modelFollowSeconds: int(env.MODEL_FOLLOW_SECONDS, 10, 'MODEL_FOLLOW_SECONDS'),
     modelLeaseSeconds: int(env.MODEL_LEASE_SECONDS, 60, 'MODEL_LEASE_SECONDS'),
     workerPollMs: int(env.WORKER_POLL_MS, 5000, 'WORKER_POLL_MS'),
+    modelCacheMb: int(env.MODEL_CACHE_MB, defaultModelCacheMb(machineBytes), 'MODEL_CACHE_MB'),
+    modelColdWaitMs: int(env.MODEL_COLD_WAIT_MS, 50, 'MODEL_COLD_WAIT_MS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
     webhookAllowPrivate: bool(env.WEBHOOK_ALLOW_PRIVATE, false, 'WEBHOOK_ALLOW_PRIVATE'),
   }
@@ -118,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS', workerPollMs: 'WORKER_POLL_MS',
+    modelCacheMb: 'MODEL_CACHE_MB', modelColdWaitMs: 'MODEL_COLD_WAIT_MS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS', webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

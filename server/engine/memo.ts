@@ -30,8 +30,9 @@ export const memo = {
   /**
    * A shopper's weighted history: one walk over up to 100 events (≈ 30 µs) per state, not per answer.
    * The profile cache keeps a state object across TTL reloads that bring the same events (sameProfile), so this stays valid.
+   * It holds the model weakly: a cached profile must not keep a model the store evicted in memory.
    */
-  history: new WeakMap<UserState, { model: TenantModel; byId: ReadonlyMap<string, number>; weights: EventWeights; halfLifeDays: number; history: History }>(),
+  history: new WeakMap<UserState, { model: WeakRef<TenantModel>; byId: WeakRef<ReadonlyMap<string, number>>; weights: EventWeights; halfLifeDays: number; history: History }>(),
   /** A shopper's purchases as catalog indexes: a loyal shopper's run to hundreds of ids. */
   purchased: new WeakMap<UserState, Purchased>(),
 }

@@ -31,6 +31,10 @@ export function serviceMetrics() {
     gauge(name: string, help: string, read: () => number) {
       new Gauge({ name, help, registers, collect() { const v = read(); this.set(Number.isFinite(v) ? v : 0) } })
     },
+    /** A count kept elsewhere (only ever growing), read when scraped. */
+    counterFrom(name: string, help: string, read: () => number) {
+      new Counter({ name, help, registers, collect() { this.reset(); const v = read(); if (Number.isFinite(v) && v > 0) this.inc(v) } })
+    },
     /**
      * Several values from one read when scraped (one database query for a queue's figures): the
      * gauges of a scrape share the read. A failed read leaves the last values.

@@ -3,7 +3,8 @@
 // memory per instance. A finished build is broadcast; instances also re-check
 // the stored version every few seconds. When the database fails, the model in
 // memory keeps serving (stale beats empty).
-import { gunzipSync } from 'node:zlib'
+import { gunzip, gunzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
 import type { RawSql } from '../../db/client.ts'
 import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
@@ -20,11 +21,14 @@ import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
 import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
+import { usesAnn } from '../engine/strategies/ann.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
 import { type ModelEvaluation, UNTUNED_SETTINGS } from '../engine/tune.ts'
 import { HOUR_MS } from '../engine/strategies/weights.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
+import { ByteBoundedLru, type ModelCacheStats } from './model-cache.ts'
+import { loadedModelBytes } from './model-bytes.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
@@ -41,11 +45,18 @@ export interface ModelStoreOptions {
   leaseMs: number
   /** How long a build reuses the settings an earlier one chose (incremental refreshes), unless a build was asked for. */
   retuneMs: number
+  /** Bytes of models held in memory (MODEL_CACHE_MB); past it the least recently used is evicted. */
+  cacheBytes: number
+  /** How long a request waits for a model not in memory before it is answered from the fallbacks (the load goes on). */
+  coldWaitMs: number
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
-  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000,
+  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000, cacheBytes: 1024 * 2 ** 20, coldWaitMs: 50,
 }
+
+/** What `serving` answers while a tenant's model is still loading into this instance. */
+export const LOADING = Symbol('model loading')
 
 /** A catalog row as the engine sees it. */
 export const itemOf = (r: CatalogRow): Item => ({
@@ -58,10 +69,12 @@ export const itemOf = (r: CatalogRow): Item => ({
  * products uploaded since were added (`added`, in order), so answers cached for the model
  * before them are not served after.
  */
-interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; checkedAt: number; storedVersion: string; added: string[] }
+interface Loaded { model: TenantModel; index: ReadonlyMap<string, number>; checkedAt: number; storedVersion: string; added: string[]; bytes: number }
 
 export class ModelStore {
-  private loaded = new Map<string, Loaded>()
+  private loaded: ByteBoundedLru<Loaded>
+  private evictedListeners: ((tenantId: string) => void)[] = []
+  private loadMs = 0
   private loading = new Map<string, Promise<Loaded | undefined>>()
   /** Per tenant, new products waiting to join its model (addSoon). */
   private adding = new Map<string, Set<string>>()
@@ -73,7 +86,8 @@ export class ModelStore {
     private onBuilt: (ms: number) => void = () => {},
     /** Builds read and write here (the background pool: a build may take longer than a request's statement timeout). */
     private buildRaw: RawSql = raw) {
-    cache.subscribe(MODEL_CHANNEL, (tenantId) => { const l = this.loaded.get(tenantId); if (l) l.checkedAt = 0 })
+    this.loaded = new ByteBoundedLru(opts.cacheBytes, (tenantId) => { for (const f of this.evictedListeners) f(tenantId) })
+    cache.subscribe(MODEL_CHANNEL, (tenantId) => { const l = this.loaded.peek(tenantId); if (l) l.checkedAt = 0 })
     cache.subscribe(CATALOG_CHANNEL, (msg) => {
       try {
         const { tenantId, productIds } = JSON.parse(msg) as { tenantId: string; productIds: string[] }
@@ -147,6 +161,30 @@ export class ModelStore {
     return this.recheck(tenantId, l)
   }
 
+  /**
+   * As `get` for serving: a model not in memory here is waited for at most `coldWaitMs`;
+   * past that the answer is LOADING (serve the fallbacks) and the load goes on, once
+   * however many requests ask meanwhile.
+   */
+  serving(tenantId: string): InMemoryFirst<TenantModel | undefined | typeof LOADING> {
+    const l = this.loaded.get(tenantId)
+    if (l && this.clock().getTime() - l.checkedAt < this.opts.recheckMs) return l.model
+    const pending = this.recheck(tenantId, l)
+    if (l) return pending
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const waited = new Promise<typeof LOADING>((resolve) => { timer = setTimeout(resolve, this.opts.coldWaitMs, LOADING) })
+    return Promise.race([pending, waited]).finally(() => clearTimeout(timer))
+  }
+
+  /** Called with a tenant's id when its model is evicted here (per-tenant caches built on it let go too). */
+  onEvicted(listener: (tenantId: string) => void) { this.evictedListeners.push(listener) }
+
+  /** The model cache's figures (/metrics): bytes and models held, loads, evictions, and the time spent loading. */
+  cacheStats(): ModelCacheStats & { loadMs: number } { return { ...this.loaded.stats(), loadMs: this.loadMs } }
+
+  /** Tenants whose model this instance holds, least recently used first. */
+  heldTenants(): string[] { return this.loaded.keys() }
+
   private async recheck(tenantId: string, l: Loaded | undefined): Promise<TenantModel | undefined> {
     const now = this.clock().getTime()
     let pending = this.loading.get(tenantId)
@@ -157,37 +195,44 @@ export class ModelStore {
     try {
       return (await pending)?.model
     } catch (error) {
-      const latest = this.loaded.get(tenantId) ?? l
+      const latest = this.loaded.peek(tenantId) ?? l
       if (latest) { latest.checkedAt = now; return latest.model } // stale beats empty
       throw error
     }
   }
 
   /** The item index of a product in the loaded model. */
-  indexOf(tenantId: string, productId: string) { return this.loaded.get(tenantId)?.index.get(productId) }
+  indexOf(tenantId: string, productId: string) { return this.loaded.peek(tenantId)?.index.get(productId) }
 
   private async refresh(tenantId: string, current: Loaded | undefined): Promise<Loaded | undefined> {
     const now = this.clock().getTime()
     const version = await modelVersion(this.raw, tenantId)
     if (!version) return undefined
     // The entry now, not the one the check began with: products may have been added meanwhile.
-    const latest = this.loaded.get(tenantId) ?? current
+    const latest = this.loaded.peek(tenantId) ?? current
     if (latest && latest.storedVersion === version) { latest.checkedAt = now; return latest }
     const row = await loadModelBytes(this.raw, tenantId)
     if (!row) return undefined
-    const loaded = withIndex(JSON.parse(gunzipSync(row.model).toString('utf8')) as TenantModel, now)
+    // Inflated off this thread (zlib's pool): of a 10k-item model's load, the largest step, which requests would wait behind.
+    const text = (await inflate(row.model)).toString('utf8')
+    const t0 = performance.now()
+    const loaded = withIndex(JSON.parse(text) as TenantModel, now)
+    this.loadMs += performance.now() - t0
     this.replace(tenantId, loaded)
     return loaded
   }
 
   /**
-   * Builds the engine's lazy per-model structures (item index, content
-   * matrix, and the approximate-search index above 10,000 items: up to ~2 s)
-   * right after a model arrives, so no shopper's request pays for them.
+   * Builds the approximate-search index of a catalog above 10,000 items (up to ~2 s) right
+   * after its model arrives, so no shopper's request pays for it. Smaller catalogs copy their
+   * content matrix into the kernel on the first content-based request (milliseconds): done
+   * for every model loaded, it cost each load a WebAssembly instance, most of a loaded
+   * tenant's time on the serving thread in scripts/bench/tenants.ts, for tenants that
+   * mostly never ask for content_based. (The index and matrix are made as the model loads.)
    */
   private warm(model: TenantModel) {
     const first = model.items[0]
-    if (!first) return
+    if (!first || !usesAnn(model.items.length)) return
     setTimeout(() => {
       try {
         recommend(model, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'content_based', productId: first.productId, limit: 1, excludePurchased: false }, this.kernels)
@@ -205,7 +250,7 @@ export class ModelStore {
   async patchItems(tenantId: string, productIds: string[]): Promise<boolean> {
     if (!this.loaded.has(tenantId)) return true
     const rows = await catalogRowsFor(this.raw, tenantId, productIds)
-    const l = this.loaded.get(tenantId) // after the query: a new model may have come meanwhile
+    const l = this.loaded.peek(tenantId) // after the query: a new model may have come meanwhile
     if (!l) return true
     let unknown = rows.length < productIds.length
     const fresh: string[] = []
@@ -239,7 +284,7 @@ export class ModelStore {
     const rows = await catalogRowsFor(this.raw, tenantId, productIds)
     for (;;) {
       // Read after each wait: another addition, or a new model, may have come meanwhile.
-      const l = this.loaded.get(tenantId)
+      const l = this.loaded.peek(tenantId)
       if (!l) return
       const fresh = rows.filter((r) => r.available && !l.index.has(r.product_id))
       if (fresh.length === 0) return
@@ -251,7 +296,9 @@ export class ModelStore {
       // The same products added in the same order give the same version on every instance.
       const version = `${l.storedVersion}+${ids.length}.${(murmur3String(ids.join('\n')) >>> 0).toString(36)}`
       const model = withAddedItems(l.model, fresh.map(itemOf), version, this.kernels)
-      this.loaded.set(tenantId, { model, index: modelIndex(model).byId, checkedAt: l.checkedAt, storedVersion: l.storedVersion, added: ids })
+      const index = modelIndex(model)
+      const bytes = loadedModelBytes(model, index)
+      this.loaded.set(tenantId, { model, index: index.byId, checkedAt: l.checkedAt, storedVersion: l.storedVersion, added: ids, bytes }, bytes, false)
       this.warm(model)
       return
     }
@@ -259,18 +306,26 @@ export class ModelStore {
 
   /** A newly built or loaded model replaces the tenant's; products added to the previous one that it lacks (its build read the catalog before them) are added again. */
   private replace(tenantId: string, loaded: Loaded) {
-    const previous = this.loaded.get(tenantId)
-    this.loaded.set(tenantId, loaded)
+    const previous = this.loaded.peek(tenantId)
+    this.loaded.set(tenantId, loaded, loaded.bytes)
     this.warm(loaded.model)
     const missing = previous?.added.filter((id) => !loaded.index.has(id)) ?? []
     if (missing.length > 0) this.addSoon(tenantId, missing)
   }
 }
 
+const inflate = promisify(gunzip)
+
 function withIndex(model: TenantModel, now: number): Loaded {
   // Served from now on: its pair lists move into typed arrays (stored already, or just parsed);
   // the serving index's product-id map is the store's too.
-  return { model, index: compactForServing(model).byId, checkedAt: now, storedVersion: model.version, added: [] }
+  const index = compactForServing(model)
+  return { model, index: index.byId, checkedAt: now, storedVersion: model.version, added: [], bytes: loadedModelBytes(model, index) }
+}
+
+/** A stored model (gzipped JSON) as the store serves it: the load path scripts/bench/tenants.ts times. */
+export function decodeModel(gzipped: Uint8Array, now: number): Loaded {
+  return withIndex(JSON.parse(gunzipSync(gzipped).toString('utf8')) as TenantModel, now)
 }
 
 /** The grade stored with the tenant's current model, if any. */

@@ -30,7 +30,9 @@ export async function testApp(name: BackendName, overrides: Partial<Config> = {}
   const b = await backend(name)
   // Tests send bad credentials and use one admin for thousands of requests on purpose; the limits
   // that stop that are tested with their defaults (server/test/bad-input.test.ts) by overriding these.
-  const config = { ...loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent', AUTH_FAILURE_LIMIT: '1000000', ADMIN_RATE_LIMIT: '1000000', MAX_TENANT_RATE_LIMIT: '10000000' }), ...overrides }
+  // A model not in memory is waited for, not answered from the fallbacks after 50 ms: what a test asks of a model
+  // must not depend on how fast a loaded machine loads it (models/model-memory.test.ts covers the cold path).
+  const config = { ...loadConfig({ BCRYPT_COST: '4', LOG_LEVEL: 'silent', AUTH_FAILURE_LIMIT: '1000000', ADMIN_RATE_LIMIT: '1000000', MAX_TENANT_RATE_LIMIT: '10000000', MODEL_COLD_WAIT_MS: '30000' }), ...overrides }
   const mail: Mail[] = []
   const mailer: Mailer = { send: async (m) => { mail.push(m) } }
   const app = await createApp({

@@ -8386,6 +8386,7 @@ export interface operations {
                      *         "cached": true,
                      *         "padded": 1,
                      *         "stale": true,
+                     *         "modelLoading": true,
                      *         "experiment": {
                      *           "id": "example",
                      *           "variant": "example"
@@ -8459,6 +8460,8 @@ export interface operations {
                             padded: number;
                             /** @description Served from the last known answer because the database was unreachable */
                             stale?: boolean;
+                            /** @description The tenant's model was still loading into this server: the answer is the fallback list (the newest products); its model serves once loaded */
+                            modelLoading?: boolean;
                             experiment?: {
                                 id: string;
                                 /** @description the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise */

@@ -33,9 +33,9 @@ export interface History {
 export function historyOf(model: TenantModel, byId: ReadonlyMap<string, number>, user: UserState,
   weights: EventWeights = DEFAULT_EVENT_WEIGHTS, halfLifeDays = INTENT_HALF_LIFE_DAYS): History {
   const kept = memo.history.get(user)
-  if (kept && kept.model === model && kept.byId === byId && kept.weights === weights && kept.halfLifeDays === halfLifeDays) return kept.history
+  if (kept && kept.model.deref() === model && kept.byId.deref() === byId && kept.weights === weights && kept.halfLifeDays === halfLifeDays) return kept.history
   const history = workOutHistory(model, byId, user, weights, halfLifeDays)
-  memo.history.set(user, { model, byId, weights, halfLifeDays, history })
+  memo.history.set(user, { model: new WeakRef(model), byId: new WeakRef(byId), weights, halfLifeDays, history })
   return history
 }
 

@@ -55,13 +55,17 @@ export function modelIndex(model: TenantModel): ModelIndex {
 
 /**
  * For a model that is only served from now on (a store's loaded model): builds its index,
- * then lets the pair triples go, as the index holds them in typed arrays. The model can no
+ * then lets the pair triples and the content vectors go, as the index holds them in typed
+ * arrays (the vectors as the float32 content matrix: they are mostly zeros, and as arrays of
+ * numbers took twice its bytes, the largest part of a loaded model). The model can no
  * longer be serialised whole afterwards.
  */
 export function compactForServing(model: TenantModel): ModelIndex {
   const index = modelIndex(model)
+  index.contentMatrix()
   model.itemNeighbors = []
   model.fbt = []
+  model.content.vectors = []
   return index
 }
 

@@ -18,7 +18,7 @@ const WRITE_BATCH_MAX = 256
 /** Shared keys read at once by an erasure's sweep (pipelined on one connection). */
 const SWEEP_BATCH = 256
 
-export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; experiment?: { id: string; variant: string }; segment?: string }
+export interface ServedMeta { strategy: string; padded: number; context: Context; modelVersion: string | null; cached: boolean; stale?: boolean; modelLoading?: boolean; experiment?: { id: string; variant: string }; segment?: string }
 /** An answer: its list as values, serialised (written as is by the route), or both when just worked out. */
 export type Served = ServedMeta & ({ items: Recommendation[]; itemsJson?: string } | { items?: undefined; itemsJson: string })
 /**

@@ -16,7 +16,7 @@ const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }]
 
 const metaOf = (s: Served, requestId: string) => ({
   strategy: s.strategy, context: s.context, requestId, modelVersion: s.modelVersion, cached: s.cached, padded: s.padded,
-  ...(s.stale ? { stale: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}), ...(s.segment ? { segment: s.segment } : {}),
+  ...(s.stale ? { stale: true } : {}), ...(s.modelLoading ? { modelLoading: true } : {}), ...(s.experiment ? { experiment: s.experiment } : {}), ...(s.segment ? { segment: s.segment } : {}),
 })
 
 export function recommendationRoutes(recs: RecommendationService, guards: ReturnType<typeof authGuards>, metrics?: ServiceMetrics, usage?: Pick<UsageRecorder, 'tally'>) {

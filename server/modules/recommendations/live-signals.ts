@@ -44,7 +44,8 @@ interface Snapshot extends LiveView {
 export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date; log: Logger }) {
   const snapshots = new BoundedMap<string, Snapshot>(10_000)
   const refreshing = new Map<string, Promise<LiveView>>()
-  const partnerReads = new BoundedMap<string, { version: string; model: TenantModel; counts: Map<string, number> | Promise<Map<string, number>> }>(20_000)
+  // Weakly: an entry must not keep a model the store evicted in memory.
+  const partnerReads = new BoundedMap<string, { version: string; model: WeakRef<TenantModel>; counts: Map<string, number> | Promise<Map<string, number>> }>(20_000)
   const none: ReadonlyMap<string, number> = new Map()
   let warned = 0
 
@@ -85,6 +86,9 @@ export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date
   }
 
   return {
+    /** The tenant's model was evicted from this process: its snapshot (per-item signals, and the model itself) goes too. */
+    forget(tenantId: string) { snapshots.delete(tenantId) },
+
     /** The tenant's signals for this model: the snapshot itself while fresh (no promise), else after a refresh. */
     view(tenantId: string, model: TenantModel, config: TenantConfig): InMemoryFirst<LiveView> {
       const last = snapshots.get(tenantId)
@@ -108,11 +112,11 @@ export function createLiveSignals(d: { live: LiveCounterStore; clock: () => Date
       if (!view.purchases) return none
       const key = `${tenantId}\u0000${productId}`
       const hit = partnerReads.get(key)
-      if (hit && hit.model === model && hit.version === view.version) return hit.counts
+      if (hit && hit.model.deref() === model && hit.version === view.version) return hit.counts
       const hour = Math.floor(d.clock().getTime() / HOUR_MS)
       const hours: number[] = []
       for (let h = Math.max(liveFromHour(model), hour - 23); h <= hour; h++) hours.push(h)
-      const entry = { version: view.version, model, counts: d.live.partners(tenantId, productId, hours) as Map<string, number> | Promise<Map<string, number>> }
+      const entry = { version: view.version, model: new WeakRef(model), counts: d.live.partners(tenantId, productId, hours) as Map<string, number> | Promise<Map<string, number>> }
       entry.counts = (entry.counts as Promise<Map<string, number>>).then((c) => (entry.counts = c), (error) => { warn(tenantId, error); return (entry.counts = new Map()) })
       partnerReads.set(key, entry)
       return entry.counts

@@ -72,6 +72,7 @@ export const RecommendationModel = {
     context: Literals(CONTEXTS),
     requestId: T.String(), modelVersion: T.Union([T.String(), T.Null()]), cached: T.Boolean(), padded: T.Integer(),
     stale: T.Optional(T.Boolean({ description: 'Served from the last known answer because the database was unreachable' })),
+    modelLoading: T.Optional(T.Boolean({ description: "The tenant's model was still loading into this server: the answer is the fallback list (the newest products); its model serves once loaded" })),
     experiment: T.Optional(T.Object({ id: T.String(), variant: T.String({ description: "the arm's key: 'control' or 'variant' in the two-arm form, the variants' key otherwise" }) })),
     segment: T.Optional(T.String({ description: "The shopper's segment whose entry in the tenant's segmentStrategies chose the strategy (absent when none did)" })),
   }),

@@ -18,7 +18,7 @@ import type { RecommendRequest, RecommendResult, StrategyName, TenantModel, User
 import { EMPTY_RULE_BOOK, rulesFor, rulesKey, skipReason, type RuleBook } from '../../engine/rules/select.ts'
 import type { ServingRule } from '../../engine/rules/rule.ts'
 import type { RulesTrace } from '../../engine/rules/trace.ts'
-import type { ModelStore } from '../../models/store.ts'
+import { LOADING, type ModelStore } from '../../models/store.ts'
 import type { ModelEvaluation } from '../../engine/tune.ts'
 import { createExperimentServing } from '../experiments/serving.ts'
 import type { ProfileCache } from '../profiles/cache.ts'
@@ -69,7 +69,10 @@ export function createRecommendationService(d: RecommendationDeps) {
     raw: d.raw, clock: d.clock,
     onRead: (tenantId) => requestBuild(d.raw, tenantId).then(d.onBuildRequested, () => {}),
   })
+  // A tenant whose model is loading into this process has one already: no build is asked for.
+  const whileLoading = newArrivalsBeforeModel({ raw: d.raw, clock: d.clock })
   const live = createLiveSignals({ live: d.cache.live, clock: d.clock, log: d.log })
+  d.store.onEvicted((tenantId) => live.forget(tenantId))
   const engineRequest = (config: TenantConfig, q: RecommendQuery, strategy: StrategyName, cart: readonly string[] | undefined, model: TenantModel,
     segments?: readonly string[], rules?: readonly ServingRule[]): RecommendRequest => ({
     strategy, limit: q.limit, productId: q.productId, context: q.context, cartProductIds: cart, excludePurchased: config.excludePurchased,
@@ -136,9 +139,13 @@ export function createRecommendationService(d: RecommendationDeps) {
       const slot = `rec:${tenantId}:${q.userId}:${params}`
       let profile: UserProfile | undefined
       let stale = false
-      let model
+      let model: TenantModel | undefined
+      let modelLoading = false
       try {
-        model = await d.store.get(tenantId) // the model in memory when the database fails
+        // The model in memory when the database fails; one not in memory yet is waited for briefly, then served from the fallbacks while it loads.
+        const found = await d.store.serving(tenantId)
+        if (found === LOADING) modelLoading = true
+        else model = found
       } catch (error) {
         d.log.warn('recommendations: no model in memory and the database is unreachable', { tenantId, error })
       }
@@ -157,10 +164,10 @@ export function createRecommendationService(d: RecommendationDeps) {
       const user: UserState = profile ? (profile as UserState) : emptyUser
       if (!model) {
         // No model yet (a new tenant), or none reachable: the newest products of the catalog (a build is asked for
-        // as they are read), or honestly nothing when there is no catalog either.
-        const arrivals = await beforeFirstModel.model(tenantId).catch(() => undefined)
+        // as they are read), or honestly nothing when there is no catalog either. A model still loading here: the same list, no build.
+        const arrivals = await (modelLoading ? whileLoading : beforeFirstModel).model(tenantId).catch(() => undefined)
         const result = arrivals && recommend(arrivals, user, engineRequest(config, q, 'trending', cart, arrivals), d.kernels)
-        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment, segment }
+        return { items: result?.items ?? [], strategy: result?.strategy ?? 'trending_fallback', padded: 0, context, modelVersion: null, cached: false, experiment, segment, ...(modelLoading ? { modelLoading } : {}) }
       }
       // Trending and popularity as of now; a product's co-purchases since the build.
       let view = live.view(tenantId, model, config)
