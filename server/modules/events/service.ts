@@ -134,7 +134,8 @@ export function createEventService(d: EventDeps) {
     const late = timestampProblem(ts, now, retentionDays)
     if (late) errors.push({ field: 'timestamp', message: late })
     const metadata = v.metadata === undefined ? null : JSON.stringify(v.metadata)
-    if (metadata && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only long text is encoded to be measured.
+    if (metadata && metadata.length * 3 > MAX_METADATA_BYTES && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
     for (const k of ['price', 'quantity'] as const) {
       const x = v.metadata?.[k]
       if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0)) errors.push({ field: `metadata.${k}`, message: 'must be a number ≥ 0' })
@@ -143,7 +144,7 @@ export function createEventService(d: EventDeps) {
     if (traits !== undefined && !traitsCheck.Check(traits)) errors.push(...fieldErrors(traitsCheck.Errors(traits)).map((e) => ({ field: e.field ? `metadata.traits.${e.field}` : 'metadata.traits', message: e.message })))
     if (allowed && !allowed.includes(v.eventType)) errors.push({ field: 'eventType', message: `${v.eventType} events cannot be sent from a browser: send them from your backend with a write key` })
     if (errors.length) return { errors }
-    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
+    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, metadataJson: metadata, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
   }
 
   async function many(tenant: Tenant, items: unknown[], allowed?: readonly string[]) {

@@ -101,7 +101,7 @@ export function fromCsv(type: ImportType, header: string[], targets: (string | u
       if (typeof inner === 'object' && inner !== null) inner[target.slice(dot + 1)] = v
     }
   }
-  for (const [k, v] of Object.entries(defaults)) if (value[k] === undefined) value[k] = v
+  for (const k in defaults) if (value[k] === undefined) value[k] = defaults[k]
   return { value, columnOf: (field) => columnOfField(field, header, targets) }
 }
 
