@@ -16,10 +16,11 @@ export interface RawSql {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>
   /**
-   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed this COPY text (text format,
-   * each line ending in a newline; bulk loads). Undefined on PGlite and outside a transaction.
+   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed this COPY text (text format),
+   * in pieces of whole lines each ending in a newline, one write each (bulk loads; see COPY_PIECE). Undefined on
+   * PGlite and outside a transaction.
    */
-  copyFrom?(table: string, columns: string[], text: string): Promise<void>
+  copyFrom?(table: string, columns: string[], pieces: string[]): Promise<void>
 }
 
 export interface DatabaseHandle {
@@ -94,8 +95,8 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
 
-/** Characters of COPY text sent in one write (cut at a line's end, so no character is split). */
-const COPY_PIECE = 1 << 20
+/** Characters of COPY text a piece of copyFrom holds (about): each is one write. */
+export const COPY_PIECE = 1 << 19
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -113,7 +114,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const client = pool(max, statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {})
   const background = pool(3, { statement_timeout: 0 })
   const rawFor = (c: typeof client): RawSql => rawOf((text, params) => c.unsafe(text, params as never[]) as never,
-    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, text) => {
+    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, pieces) => {
       const copy = tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`)
       const sink = await copy.writable()
       await new Promise<void>((resolve, reject) => {
@@ -124,16 +125,13 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         // never finishes. Its reject is what hears it.
         const heard = (copy as unknown as { reject: (e: unknown) => void }).reject
         ;(copy as unknown as { reject: (e: unknown) => void }).reject = (e) => { reject(e); heard(e) }
-        // In pieces of ~1 MB, each encoded once here: every write costs a frame, a copy into postgres.js's buffer
+        // In pieces of ~0.5 MB, each encoded once here: every write costs a frame, a copy into postgres.js's buffer
         // and one into the socket's, so few large ones (small ones were a tenth of an import's CPU time). Each
         // waits for the socket to drain, so a chunk's text is never all copied into the socket's buffer at once.
         void (async () => {
-          for (let from = 0; from < text.length;) {
-            let to = from + COPY_PIECE >= text.length ? text.length : text.lastIndexOf('\n', from + COPY_PIECE) + 1
-            if (to <= from) to = Math.min(text.length, text.indexOf('\n', from + COPY_PIECE) + 1 || text.length) // a line longer than a piece
-            const piece = Buffer.from(from === 0 && to === text.length ? text : text.slice(from, to), 'utf8')
-            from = to
-            if (from >= text.length) { sink.end(piece); return }
+          for (let i = 0; i < pieces.length; i++) {
+            const piece = Buffer.from(pieces[i], 'utf8')
+            if (i === pieces.length - 1) { sink.end(piece); return }
             if (!sink.write(piece)) await new Promise((drained) => sink.once('drain', drained))
           }
           sink.end()

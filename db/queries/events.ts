@@ -2,7 +2,7 @@
 // group (raw SQL: drizzle's JS-side SQL building is too slow for this path)
 // and read back, newest first, for the console's stream viewer.
 import { and, count, desc, eq, gte, lte, sql, type SQLWrapper } from 'drizzle-orm'
-import type { Db, RawSql } from '../client.ts'
+import { COPY_PIECE, type Db, type RawSql } from '../client.ts'
 import { events } from '../schema.ts'
 
 export interface NewEvent {
@@ -84,17 +84,31 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
 /** Rows of COPY text built between two turns of the event loop. */
 const COPY_SLICE = 5000
 
+/** COPY text gathered into pieces of about COPY_PIECE characters, each of whole lines (copyFrom writes one a time). */
+class CopyPieces {
+  readonly pieces: string[] = []
+  private piece = ''
+  add(line: string) {
+    this.piece += line
+    if (this.piece.length >= COPY_PIECE) { this.pieces.push(this.piece); this.piece = '' }
+  }
+  done(): string[] {
+    if (this.piece) { this.pieces.push(this.piece); this.piece = '' }
+    return this.pieces
+  }
+}
+
 /**
- * The COPY text of `rows` (each `line` ends in its newline), built into one string a slice at a time, letting
- * requests in between (this thread also serves the API).
+ * The COPY text of `rows` (each `line` ends in its newline), built a slice at a time, letting requests in between
+ * (this thread also serves the API).
  */
-async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<string> {
-  let text = ''
+async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<string[]> {
+  const out = new CopyPieces()
   for (let from = 0; from < rows.length; from += COPY_SLICE) {
     if (from) await new Promise((r) => setTimeout(r, 0))
-    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) text += line(rows[o], o)
+    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) out.add(line(rows[o], o))
   }
-  return text
+  return out.done()
 }
 
 /**
@@ -160,8 +174,8 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
   const { stored, keys } = dedupeChunk(rows)
   if (keys.length) await tx.copyFrom('event_ids', ['tenant_id', 'event_id', 'ts'], await copyText(keys, (r) => `${copyField(r.tenantId)}\t${copyField(r.idempotencyKey!)}\t${r.ts.toISOString()}\n`))
   // Both tables' text in one pass: each field escaped once, each timestamp and metadata written once.
-  let eventsText = ''
-  let storedText = ''
+  const eventsText = new CopyPieces()
+  const storedText = new CopyPieces()
   const job = copyField(jobId)
   for (let from = 0; from < stored.length; from += COPY_SLICE) {
     if (from) await new Promise((r) => setTimeout(r, 0))
@@ -173,12 +187,12 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
       const p = copyField(r.productId)
       const ts = r.ts.toISOString()
       const m = copyField(metadataText(r))
-      eventsText += `${t}\t${e}\t${u}\t${p}\t${ts}\t${copyField(r.sessionId)}\t${m}\t${copyField(r.placement)}\t${copyField(r.strategy)}\t${copyField(r.eventId ?? null)}\n`
-      storedText += `${job}\t${t}\t${u}\t${e}\t${p}\t${ts}\t${m}\n`
+      eventsText.add(`${t}\t${e}\t${u}\t${p}\t${ts}\t${copyField(r.sessionId)}\t${m}\t${copyField(r.placement)}\t${copyField(r.strategy)}\t${copyField(r.eventId ?? null)}\n`)
+      storedText.add(`${job}\t${t}\t${u}\t${e}\t${p}\t${ts}\t${m}\n`)
     }
   }
-  await tx.copyFrom('events', ['tenant_id', 'event_type', 'user_id', 'product_id', 'ts', 'session_id', 'metadata', 'placement', 'strategy', 'event_id'], eventsText)
-  await tx.copyFrom('import_stored', ['job_id', 'tenant_id', 'user_id', 'event_type', 'product_id', 'ts', 'metadata'], storedText)
+  await tx.copyFrom('events', ['tenant_id', 'event_type', 'user_id', 'product_id', 'ts', 'session_id', 'metadata', 'placement', 'strategy', 'event_id'], eventsText.done())
+  await tx.copyFrom('import_stored', ['job_id', 'tenant_id', 'user_id', 'event_type', 'product_id', 'ts', 'metadata'], storedText.done())
   // Recommendation clicks (for attribution): each shopper and product's latest, in lock order. Purchase sets
   // follow with the profiles, once per job (foldImportedProfiles), from import_stored.
   const clicked = new Map<string, { t: string; u: string; p: string; ts: number; pl: string | null; st: string | null; x: string | null; a: string | null }>()
