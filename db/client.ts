@@ -16,11 +16,11 @@ export interface RawSql {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>
   /**
-   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed this COPY text (text format),
-   * in pieces of whole lines each ending in a newline, one write each (bulk loads; see COPY_PIECE). Undefined on
-   * PGlite and outside a transaction.
+   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed this COPY text (text format,
+   * UTF-8), in pieces of whole lines each ending in a newline, one write each (bulk loads; see COPY_PIECE). Undefined
+   * on PGlite and outside a transaction.
    */
-  copyFrom?(table: string, columns: string[], pieces: string[]): Promise<void>
+  copyFrom?(table: string, columns: string[], pieces: (string | Uint8Array)[]): Promise<void>
 }
 
 export interface DatabaseHandle {
@@ -95,7 +95,7 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
 
-/** Characters of COPY text a piece of copyFrom holds (about): each is one write. */
+/** Bytes of COPY text a piece of copyFrom holds (about): each is one write. */
 export const COPY_PIECE = 1 << 19
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
@@ -125,12 +125,12 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         // never finishes. Its reject is what hears it.
         const heard = (copy as unknown as { reject: (e: unknown) => void }).reject
         ;(copy as unknown as { reject: (e: unknown) => void }).reject = (e) => { reject(e); heard(e) }
-        // In pieces of ~0.5 MB, each encoded once here: every write costs a frame, a copy into postgres.js's buffer
+        // In pieces of ~0.5 MB (encoded as they were built): every write costs a frame, a copy into postgres.js's buffer
         // and one into the socket's, so few large ones (small ones were a tenth of an import's CPU time). Each
         // waits for the socket to drain, so a chunk's text is never all copied into the socket's buffer at once.
         void (async () => {
           for (let i = 0; i < pieces.length; i++) {
-            const piece = Buffer.from(pieces[i], 'utf8')
+            const piece = typeof pieces[i] === 'string' ? Buffer.from(pieces[i] as string, 'utf8') : pieces[i]
             if (i === pieces.length - 1) { sink.end(piece); return }
             if (!sink.write(piece)) await new Promise((drained) => sink.once('drain', drained))
           }

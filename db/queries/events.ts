@@ -1,6 +1,7 @@
 // Events are written by the group committer in one multi-row statement per
 // group (raw SQL: drizzle's JS-side SQL building is too slow for this path)
 // and read back, newest first, for the console's stream viewer.
+import { Buffer } from 'node:buffer'
 import { and, count, desc, eq, gte, lte, sql, type SQLWrapper } from 'drizzle-orm'
 import { COPY_PIECE, type Db, type RawSql } from '../client.ts'
 import { events } from '../schema.ts'
@@ -84,16 +85,30 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
 /** Rows of COPY text built between two turns of the event loop. */
 const COPY_SLICE = 5000
 
-/** COPY text gathered into pieces of about COPY_PIECE characters, each of whole lines (copyFrom writes one a time). */
-class CopyPieces {
-  readonly pieces: string[] = []
-  private piece = ''
+/**
+ * COPY text encoded as it is built into buffers of about COPY_PIECE bytes, each of whole lines (copyFrom writes one
+ * a time): no long string to join, flatten and encode afterwards.
+ */
+export class CopyPieces {
+  private readonly pieces: Buffer[] = []
+  private buf: Buffer
+  private at = 0
+  constructor(private readonly size = COPY_PIECE) { this.buf = Buffer.allocUnsafe(size) }
   add(line: string) {
-    this.piece += line
-    if (this.piece.length >= COPY_PIECE) { this.pieces.push(this.piece); this.piece = '' }
+    // A line takes at most 3 bytes per UTF-16 unit; near a piece's end its exact size decides.
+    if (this.at + line.length * 3 > this.buf.length) {
+      const bytes = Buffer.byteLength(line, 'utf8')
+      if (this.at + bytes > this.buf.length) {
+        if (this.at) this.pieces.push(this.buf.subarray(0, this.at))
+        this.buf = Buffer.allocUnsafe(Math.max(this.size, bytes))
+        this.at = 0
+      }
+    }
+    this.at += this.buf.write(line, this.at, 'utf8')
   }
-  done(): string[] {
-    if (this.piece) { this.pieces.push(this.piece); this.piece = '' }
+  done(): Buffer[] {
+    if (this.at) this.pieces.push(this.buf.subarray(0, this.at))
+    this.at = this.buf.length // nothing more goes in
     return this.pieces
   }
 }
@@ -102,7 +117,7 @@ class CopyPieces {
  * The COPY text of `rows` (each `line` ends in its newline), built a slice at a time, letting requests in between
  * (this thread also serves the API).
  */
-async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<string[]> {
+async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<Buffer[]> {
   const out = new CopyPieces()
   for (let from = 0; from < rows.length; from += COPY_SLICE) {
     if (from) await new Promise((r) => setTimeout(r, 0))
