@@ -204,8 +204,8 @@ export function createEventService(d: EventDeps) {
      */
     async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number; direct: boolean }> {
       if (!rows.length && !job) return { accepted: 0, duplicates: 0, direct: false }
-      const months = new Map<string, Date>()
-      for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
+      const months = new Map<number, Date>()
+      for (const r of rows) months.set(r.ts.getUTCFullYear() * 12 + r.ts.getUTCMonth(), r.ts)
       if (months.size) await ensureEventMonths(d.raw, [...months.values()])
       const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
         // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
