@@ -206,11 +206,17 @@ export function createEventService(d: EventDeps) {
       if (!rows.length && !job) return { accepted: 0, duplicates: 0, direct: false }
       const months = new Map<number, Date>()
       for (const r of rows) months.set(r.ts.getUTCFullYear() * 12 + r.ts.getUTCMonth(), r.ts)
-      if (months.size) await ensureEventMonths(d.raw, [...months.values()])
+      if (months.size) {
+        await ensureEventMonths(d.raw, [...months.values()])
+        await new Promise((r) => setTimeout(r, 0))
+      }
       const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
         // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
         // (import_chunks), so the resumed job writes it again.
         if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
+        // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
+        // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
+        const turn = tx.copyFrom ? () => undefined : () => new Promise((r) => setTimeout(r, 0))
         const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
         let out: Submitted[]
         if (direct) out = direct
@@ -223,7 +229,9 @@ export function createEventService(d: EventDeps) {
             if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
           }
         }
+        await turn()
         await applyIngestEffects(tx, out)
+        await turn()
         await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
         return { out, direct: direct !== null }
       })
