@@ -3,6 +3,7 @@
 // Both are exposed as the same drizzle `Db` type plus a raw SQL executor for
 // the hot bulk paths, where drizzle's JS-side SQL building is too slow.
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { Buffer } from 'node:buffer'
 import { readFile } from 'node:fs/promises'
 import * as schema from './schema.ts'
 import { applyDistribution, distributedSqlPath } from './distribution.ts'
@@ -15,10 +16,11 @@ export interface RawSql {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>
   /**
-   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed these lines of COPY text
-   * format (bulk loads). Undefined on PGlite and outside a transaction.
+   * PostgreSQL, inside a transaction only: `COPY table (columns) FROM STDIN` fed this COPY text (text format,
+   * UTF-8), in pieces of whole lines each ending in a newline, one write each (bulk loads; see COPY_PIECE). Undefined
+   * on PGlite and outside a transaction.
    */
-  copyFrom?(table: string, columns: string[], lines: string[]): Promise<void>
+  copyFrom?(table: string, columns: string[], pieces: (string | Uint8Array)[]): Promise<void>
 }
 
 export interface DatabaseHandle {
@@ -93,8 +95,8 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
 
-/** Lines of COPY text sent in one write (~100–200 KB of events). */
-const COPY_PIECE = 1000
+/** Bytes of COPY text a piece of copyFrom holds (about): each is one write. */
+export const COPY_PIECE = 1 << 19
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -112,7 +114,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const client = pool(max, statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {})
   const background = pool(3, { statement_timeout: 0 })
   const rawFor = (c: typeof client): RawSql => rawOf((text, params) => c.unsafe(text, params as never[]) as never,
-    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, lines) => {
+    (fn) => c.begin((tx) => fn((text, params) => tx.unsafe(text, params as never[]) as never, async (table, columns, pieces) => {
       const copy = tx.unsafe(`copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) from stdin`)
       const sink = await copy.writable()
       await new Promise<void>((resolve, reject) => {
@@ -123,13 +125,13 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
         // never finishes. Its reject is what hears it.
         const heard = (copy as unknown as { reject: (e: unknown) => void }).reject
         ;(copy as unknown as { reject: (e: unknown) => void }).reject = (e) => { reject(e); heard(e) }
-        // In pieces of COPY_PIECE lines: one write per line would cost a callback each, one string of all would
-        // double the memory. Each waits for the socket to drain: writes past its buffer were appended to it by copying
-        // (a tenth of an import's CPU time went there).
+        // In pieces of ~0.5 MB (encoded as they were built): every write costs a frame, a copy into postgres.js's buffer
+        // and one into the socket's, so few large ones (small ones were a tenth of an import's CPU time). Each
+        // waits for the socket to drain, so a chunk's text is never all copied into the socket's buffer at once.
         void (async () => {
-          for (let from = 0; from < lines.length; from += COPY_PIECE) {
-            const piece = lines.slice(from, from + COPY_PIECE).join('\n') + '\n'
-            if (from + COPY_PIECE >= lines.length) { sink.end(piece); return }
+          for (let i = 0; i < pieces.length; i++) {
+            const piece = typeof pieces[i] === 'string' ? Buffer.from(pieces[i] as string, 'utf8') : pieces[i]
+            if (i === pieces.length - 1) { sink.end(piece); return }
             if (!sink.write(piece)) await new Promise((drained) => sink.once('drain', drained))
           }
           sink.end()

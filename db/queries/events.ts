@@ -1,8 +1,9 @@
 // Events are written by the group committer in one multi-row statement per
 // group (raw SQL: drizzle's JS-side SQL building is too slow for this path)
 // and read back, newest first, for the console's stream viewer.
+import { Buffer } from 'node:buffer'
 import { and, count, desc, eq, gte, lte, sql, type SQLWrapper } from 'drizzle-orm'
-import type { Db, RawSql } from '../client.ts'
+import { COPY_PIECE, type Db, type RawSql } from '../client.ts'
 import { events } from '../schema.ts'
 
 export interface NewEvent {
@@ -12,6 +13,8 @@ export interface NewEvent {
   eventId?: string | null
   /** What makes it unique per tenant: the eventId, in the namespace of the endpoint it came through. */
   idempotencyKey?: string | null
+  /** `metadata` as JSON text when already made (validation makes it to measure it): bulk loads send it as is. */
+  metadataJson?: string | null
 }
 /** How many recent interactions a profile keeps. */
 export const MAX_RECENT = 100
@@ -50,8 +53,12 @@ export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = f
   return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
 }
 
-/** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped. */
-const copyField = (v: string | null) => (v === null ? '\\N' : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
+const NEEDS_ESCAPE = /[\\\t\n\r]/
+/** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped (most fields need none). */
+const copyField = (v: string | null) => (v === null ? '\\N' : !NEEDS_ESCAPE.test(v) ? v
+  : v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')))
+/** An event's metadata as JSON text (the one validation made, when it did), or null. */
+const metadataText = (r: NewEvent) => (r.metadata === null ? null : r.metadataJson ?? JSON.stringify(r.metadata))
 const STAGE_COLUMNS = ['o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k', 'ki']
 
 /**
@@ -67,17 +74,9 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
   // Sorts of a 50,000-row chunk stay in memory (the default 4 MB spills them to disk).
   await tx.query(`set local work_mem = '64MB'`)
   await tx.query(`create temp table if not exists import_stage (o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
-  // The lines are built a slice at a time, letting requests in between (this thread also serves the API).
-  const lines: string[] = []
-  for (let from = 0; from < rows.length; from += COPY_SLICE) {
-    if (from) await new Promise((r) => setTimeout(r, 0))
-    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) {
-      const r = rows[o]
-      lines.push([String(o), r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(), r.sessionId, r.metadata === null ? null : JSON.stringify(r.metadata),
-        r.placement, r.strategy, r.idempotencyKey ?? null, r.eventId ?? null].map(copyField).join('\t'))
-    }
-  }
-  await tx.copyFrom('import_stage', STAGE_COLUMNS, lines)
+  const text = await copyText(rows, (r, o) => `${o}\t${copyField(r.tenantId)}\t${copyField(r.eventType)}\t${copyField(r.userId)}\t${copyField(r.productId)}\t${r.ts.toISOString()}\t`
+    + `${copyField(r.sessionId)}\t${copyField(metadataText(r))}\t${copyField(r.placement)}\t${copyField(r.strategy)}\t${copyField(r.idempotencyKey ?? null)}\t${copyField(r.eventId ?? null)}\n`)
+  await tx.copyFrom('import_stage', STAGE_COLUMNS, text)
   // The database sorts them into lock order (not this thread); n is that order, o the rows' place as given.
   return tx.query<InsertedEvent>(mergeEvents(`select row_number() over (order by t, u, e, p, ts, o)::int as n, * from import_stage order by t, u, e, p, ts, o`,
     deferProfilesTo ? { deferTo: 1 } : true), deferProfilesTo ? [deferProfilesTo] : [])
@@ -86,14 +85,45 @@ export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProf
 /** Rows of COPY text built between two turns of the event loop. */
 const COPY_SLICE = 5000
 
-/** COPY text lines of `rows`, built a slice at a time, letting requests in between (this thread also serves the API). */
-async function copyLines<T>(rows: T[], line: (r: T) => (string | null)[]): Promise<string[]> {
-  const lines: string[] = []
+/**
+ * COPY text encoded as it is built into buffers of about COPY_PIECE bytes, each of whole lines (copyFrom writes one
+ * a time): no long string to join, flatten and encode afterwards.
+ */
+export class CopyPieces {
+  private readonly pieces: Buffer[] = []
+  private buf: Buffer
+  private at = 0
+  constructor(private readonly size = COPY_PIECE) { this.buf = Buffer.allocUnsafe(size) }
+  add(line: string) {
+    // A line takes at most 3 bytes per UTF-16 unit; near a piece's end its exact size decides.
+    if (this.at + line.length * 3 > this.buf.length) {
+      const bytes = Buffer.byteLength(line, 'utf8')
+      if (this.at + bytes > this.buf.length) {
+        if (this.at) this.pieces.push(this.buf.subarray(0, this.at))
+        this.buf = Buffer.allocUnsafe(Math.max(this.size, bytes))
+        this.at = 0
+      }
+    }
+    this.at += this.buf.write(line, this.at, 'utf8')
+  }
+  done(): Buffer[] {
+    if (this.at) this.pieces.push(this.buf.subarray(0, this.at))
+    this.at = this.buf.length // nothing more goes in
+    return this.pieces
+  }
+}
+
+/**
+ * The COPY text of `rows` (each `line` ends in its newline), built a slice at a time, letting requests in between
+ * (this thread also serves the API).
+ */
+async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<Buffer[]> {
+  const out = new CopyPieces()
   for (let from = 0; from < rows.length; from += COPY_SLICE) {
     if (from) await new Promise((r) => setTimeout(r, 0))
-    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) lines.push(line(rows[o]).map(copyField).join('\t'))
+    for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) out.add(line(rows[o], o))
   }
-  return lines
+  return out.done()
 }
 
 /**
@@ -157,14 +187,27 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
     [tenantId, JSON.stringify([...users]), new Date(min).toISOString(), new Date(max).toISOString(), JSON.stringify([...eventIds])])
   if (hit) return null
   const { stored, keys } = dedupeChunk(rows)
-  if (keys.length) await tx.copyFrom('event_ids', ['tenant_id', 'event_id', 'ts'], await copyLines(keys, (r) => [r.tenantId, r.idempotencyKey!, r.ts.toISOString()]))
-  const meta = stored.map((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))
-  let i = 0
-  await tx.copyFrom('events', ['tenant_id', 'event_type', 'user_id', 'product_id', 'ts', 'session_id', 'metadata', 'placement', 'strategy', 'event_id'],
-    await copyLines(stored, (r) => [r.tenantId, r.eventType, r.userId, r.productId, r.ts.toISOString(), r.sessionId, meta[i++], r.placement, r.strategy, r.eventId ?? null]))
-  i = 0
-  await tx.copyFrom('import_stored', ['job_id', 'tenant_id', 'user_id', 'event_type', 'product_id', 'ts', 'metadata'],
-    await copyLines(stored, (r) => [jobId, r.tenantId, r.userId, r.eventType, r.productId, r.ts.toISOString(), meta[i++]]))
+  if (keys.length) await tx.copyFrom('event_ids', ['tenant_id', 'event_id', 'ts'], await copyText(keys, (r) => `${copyField(r.tenantId)}\t${copyField(r.idempotencyKey!)}\t${r.ts.toISOString()}\n`))
+  // Both tables' text in one pass: each field escaped once, each timestamp and metadata written once.
+  const eventsText = new CopyPieces()
+  const storedText = new CopyPieces()
+  const job = copyField(jobId)
+  for (let from = 0; from < stored.length; from += COPY_SLICE) {
+    if (from) await new Promise((r) => setTimeout(r, 0))
+    for (let o = from; o < Math.min(stored.length, from + COPY_SLICE); o++) {
+      const r = stored[o]
+      const t = copyField(r.tenantId)
+      const e = copyField(r.eventType)
+      const u = copyField(r.userId)
+      const p = copyField(r.productId)
+      const ts = r.ts.toISOString()
+      const m = copyField(metadataText(r))
+      eventsText.add(`${t}\t${e}\t${u}\t${p}\t${ts}\t${copyField(r.sessionId)}\t${m}\t${copyField(r.placement)}\t${copyField(r.strategy)}\t${copyField(r.eventId ?? null)}\n`)
+      storedText.add(`${job}\t${t}\t${u}\t${e}\t${p}\t${ts}\t${m}\n`)
+    }
+  }
+  await tx.copyFrom('events', ['tenant_id', 'event_type', 'user_id', 'product_id', 'ts', 'session_id', 'metadata', 'placement', 'strategy', 'event_id'], eventsText.done())
+  await tx.copyFrom('import_stored', ['job_id', 'tenant_id', 'user_id', 'event_type', 'product_id', 'ts', 'metadata'], storedText.done())
   // Recommendation clicks (for attribution): each shopper and product's latest, in lock order. Purchase sets
   // follow with the profiles, once per job (foldImportedProfiles), from import_stored.
   const clicked = new Map<string, { t: string; u: string; p: string; ts: number; pl: string | null; st: string | null; x: string | null; a: string | null }>()

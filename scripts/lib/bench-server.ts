@@ -52,7 +52,8 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
     env.REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
   }
   // restart(dir) runs the server with a markdown CPU profile written to dir when it exits.
-  let prof: string[] = []
+  // BENCH_CPU_PROF_DIR: every start of the server writes a markdown CPU profile there when it exits.
+  let prof: string[] = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : []
   const spawn = () => Bun.spawn([process.execPath, ...prof, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
   let server = spawn()
   const healthy = async () => {

@@ -84,12 +84,34 @@ async function readLimited(request: Request, maxBytes: number): Promise<string> 
  * arrive another way (the rows of an import file).
  */
 export function unacceptableValue(value: unknown): { field: string; message: string } | undefined {
+  if (plainlyAcceptable(value, MAX_DEPTH)) return undefined // the common case in one walk, building no paths
   if (nestedDeeperThan(value, MAX_DEPTH)) return { field: '(item)', message: `must not nest more than ${MAX_DEPTH} levels` }
   const reserved = reservedKey(value)
   if (reserved) return { field: reserved.field || '(item)', message: `"${reserved.key}" is not an allowed key` }
   const bad = unstorableText(value)
   if (bad !== undefined) return { field: bad || '(item)', message: 'must not contain NUL characters or unpaired surrogates' }
   return undefined
+}
+
+// Any NUL or surrogate: whether it is a paired one is for unstorableText to say.
+const SUSPECT = /[\u0000\ud800-\udfff]/
+
+/**
+ * Whether `value` is certainly acceptable: no deeper than `depth`, no reserved key, no string or key with a NUL or a
+ * surrogate. False only sends it to the full checks, which say what is wrong (bulk imports check every row).
+ */
+function plainlyAcceptable(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !SUSPECT.test(value)
+  if (typeof value !== 'object' || value === null) return true
+  if (depth === 0) return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainlyAcceptable(value[i], depth - 1)) return false
+    return true
+  }
+  for (const k in value) {
+    if (RESERVED_KEYS.has(k) || SUSPECT.test(k) || !plainlyAcceptable((value as Record<string, unknown>)[k], depth - 1)) return false
+  }
+  return true
 }
 
 /** Deeper than any payload of this API (metadata and attributes included) needs. */

@@ -69,10 +69,13 @@ export function timestampWindow(now: Date, retentionDays = RETENTION_DAYS) {
  * created a partition per month between them.
  */
 export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_DAYS): string | null {
-  const { earliest, latest } = timestampWindow(now, retentionDays)
-  if (Number.isNaN(ts.getTime())) return 'is not a valid date-time'
-  if (ts > latest) return 'must not be more than 5 minutes in the future'
-  if (ts < earliest) return `must not be more than ${retentionDays} days in the past (the retention window; earliest now ${earliest.toISOString()})`
+  // In milliseconds: checked for every row of an import, where the window's two Dates were a cost of their own.
+  const t = ts.getTime()
+  const at = now.getTime()
+  if (Number.isNaN(t)) return 'is not a valid date-time'
+  if (t > at + FUTURE_SLACK_MS) return 'must not be more than 5 minutes in the future'
+  const earliest = at - retentionDays * DAY
+  if (t < earliest) return `must not be more than ${retentionDays} days in the past (the retention window; earliest now ${new Date(earliest).toISOString()})`
   return null
 }
 
@@ -134,7 +137,8 @@ export function createEventService(d: EventDeps) {
     const late = timestampProblem(ts, now, retentionDays)
     if (late) errors.push({ field: 'timestamp', message: late })
     const metadata = v.metadata === undefined ? null : JSON.stringify(v.metadata)
-    if (metadata && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only long text is encoded to be measured.
+    if (metadata && metadata.length * 3 > MAX_METADATA_BYTES && enc.encode(metadata).byteLength > MAX_METADATA_BYTES) errors.push({ field: 'metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` })
     for (const k of ['price', 'quantity'] as const) {
       const x = v.metadata?.[k]
       if (x !== undefined && (typeof x !== 'number' || !Number.isFinite(x) || x < 0)) errors.push({ field: `metadata.${k}`, message: 'must be a number ≥ 0' })
@@ -143,7 +147,7 @@ export function createEventService(d: EventDeps) {
     if (traits !== undefined && !traitsCheck.Check(traits)) errors.push(...fieldErrors(traitsCheck.Errors(traits)).map((e) => ({ field: e.field ? `metadata.traits.${e.field}` : 'metadata.traits', message: e.message })))
     if (allowed && !allowed.includes(v.eventType)) errors.push({ field: 'eventType', message: `${v.eventType} events cannot be sent from a browser: send them from your backend with a write key` })
     if (errors.length) return { errors }
-    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
+    return { row: { tenantId: tenant.id, attributionWindowHours: tenant.attributionWindowHours, eventType: v.eventType, userId: v.userId, productId: v.productId, ts, sessionId: v.sessionId ?? null, metadata: v.metadata ?? null, metadataJson: metadata, placement: v.placement ?? null, strategy: v.strategy ?? null, eventId: v.eventId ?? null, idempotencyKey: v.eventId === undefined ? null : allowed ? `${BROWSER_KEYS}${v.eventId}` : v.eventId } }
   }
 
   async function many(tenant: Tenant, items: unknown[], allowed?: readonly string[]) {
@@ -200,13 +204,19 @@ export function createEventService(d: EventDeps) {
      */
     async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number; direct: boolean }> {
       if (!rows.length && !job) return { accepted: 0, duplicates: 0, direct: false }
-      const months = new Map<string, Date>()
-      for (const r of rows) months.set(`${r.ts.getUTCFullYear()}-${r.ts.getUTCMonth()}`, r.ts)
-      if (months.size) await ensureEventMonths(d.raw, [...months.values()])
+      const months = new Map<number, Date>()
+      for (const r of rows) months.set(r.ts.getUTCFullYear() * 12 + r.ts.getUTCMonth(), r.ts)
+      if (months.size) {
+        await ensureEventMonths(d.raw, [...months.values()])
+        await new Promise((r) => setTimeout(r, 0))
+      }
       const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
         // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
         // (import_chunks), so the resumed job writes it again.
         if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
+        // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
+        // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
+        const turn = tx.copyFrom ? () => undefined : () => new Promise((r) => setTimeout(r, 0))
         const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
         let out: Submitted[]
         if (direct) out = direct
@@ -219,7 +229,9 @@ export function createEventService(d: EventDeps) {
             if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
           }
         }
+        await turn()
         await applyIngestEffects(tx, out)
+        await turn()
         await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
         return { out, direct: direct !== null }
       })

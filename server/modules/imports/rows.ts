@@ -52,6 +52,7 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 const SPACE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?$/
 const EPOCH = /^\d{10}(\d{3})?$/
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 /**
  * A timestamp in the forms exports use, as ISO 8601: already ISO; "YYYY-MM-DD HH:MM[:SS]" or a date
@@ -60,6 +61,7 @@ const EPOCH = /^\d{10}(\d{3})?$/
 export function normalizeTimestamp(v: unknown): unknown {
   if (typeof v === 'number' && Number.isFinite(v)) return new Date(v < 1e11 ? v * 1000 : v).toISOString()
   if (typeof v !== 'string') return v
+  if (ISO_UTC.test(v)) return v // what the forms below would give back unchanged, found at once
   const s = v.trim()
   if (EPOCH.test(s)) return new Date(s.length === 10 ? Number(s) * 1000 : Number(s)).toISOString()
   if (DATE_ONLY.test(s)) return `${s}T00:00:00Z`
@@ -101,7 +103,7 @@ export function fromCsv(type: ImportType, header: string[], targets: (string | u
       if (typeof inner === 'object' && inner !== null) inner[target.slice(dot + 1)] = v
     }
   }
-  for (const [k, v] of Object.entries(defaults)) if (value[k] === undefined) value[k] = v
+  for (const k in defaults) if (value[k] === undefined) value[k] = defaults[k]
   return { value, columnOf: (field) => columnOfField(field, header, targets) }
 }
 

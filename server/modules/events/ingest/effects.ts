@@ -15,10 +15,18 @@ const COUNTED = new Set(['recommendation_impressed', 'recommendation_clicked', '
 
 const str = (v: unknown) => (typeof v === 'string' ? v : null)
 
+interface Ref { i: number; tenantId: string; userId: string; productId: string; ts: Date; windowHours: number }
+
 export async function applyIngestEffects(tx: RawSql, events: StoredWithWindow[]): Promise<void> {
   if (!events.some((e) => COUNTED.has(e.eventType))) return
-  const purchases = events.flatMap((e, i) => (e.eventType === 'purchase' ? [{ i, tenantId: e.tenantId, userId: e.userId, productId: e.productId, ts: e.ts, windowHours: e.attributionWindowHours }] : []))
-  const clicks = events.flatMap((e, i) => (e.eventType === 'recommendation_clicked' ? [{ i, tenantId: e.tenantId, userId: e.userId, productId: e.productId, ts: e.ts, windowHours: e.attributionWindowHours }] : []))
+  // One loop, no array per event (an import's chunk is tens of thousands of purchases).
+  const purchases: Ref[] = []
+  const clicks: Ref[] = []
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]
+    const to = e.eventType === 'purchase' ? purchases : e.eventType === 'recommendation_clicked' ? clicks : undefined
+    to?.push({ i, tenantId: e.tenantId, userId: e.userId, productId: e.productId, ts: e.ts, windowHours: e.attributionWindowHours })
+  }
   const attributions = new Map<number, Attribution>()
   const prices = new Map<string, number>()
   // A large group of purchases and no clicks (an import of orders): when none of its tenants has any recommendation
