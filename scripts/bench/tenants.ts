@@ -16,11 +16,14 @@ import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzip, gunzipSync, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { decodeModelOffThread, stopLoadThread } from '../../server/models/load-runner.ts'
+import { loadedModelBytes } from '../../server/models/model-bytes.ts'
 import { arg } from '../lib/args.ts'
 import { ROOT } from '../lib/bench-server.ts'
 import { openDatabase } from '../../db/client.ts'
-import { catalogForModel, claimBuild, interactionsForModel, loadModelBytes, saveModel } from '../../db/queries/models.ts'
+import { catalogForModel, claimBuild, interactionsForModel, loadModelBase64, loadModelBytes, saveModel } from '../../db/queries/models.ts'
 import { buildModel } from '../../server/engine/build.ts'
 import { UNTUNED_SETTINGS } from '../../server/engine/tune.ts'
 import { HOUR_MS } from '../../server/engine/strategies/weights.ts'
@@ -264,7 +267,41 @@ async function loadPath() {
     const model = await step('parse', () => JSON.parse(text) as TenantModel)
     await step('index', () => compactForServing(model))
   }
-  return { ...best, gzBytes }
+  return { ...best, gzBytes, serving: await servingThreadCpu() }
+}
+
+/** This process's main thread's CPU ms (/proc: the load thread's time is not in it). */
+const mainThreadMs = () => {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime, in ticks of 10 ms
+}
+
+/**
+ * The serving thread's CPU per load of the probe's model, 20 loads each way: as the store
+ * loaded before the load thread (base64 decode, gunzip on zlib's pool, parse, index, bytes)
+ * and as it loads now (the base64 text handed to the load thread; the index from its typed arrays).
+ */
+async function servingThreadCpu() {
+  const N = 20
+  let c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) {
+    const row = (await loadModelBytes(raw, probe.id))!
+    const model = JSON.parse((await promisify(gunzip)(row.model)).toString('utf8')) as TenantModel
+    loadedModelBytes(model, compactForServing(model))
+  }
+  const inline = (mainThreadMs() - c0) / N
+  c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) {
+    const row = (await loadModelBase64(raw, probe.id))!
+    const { model, parts } = await decodeModelOffThread(row.model64)
+    loadedModelBytes(model, compactForServing(model, parts))
+  }
+  const thread = (mainThreadMs() - c0) / N
+  c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) await loadModelBase64(raw, probe.id)
+  const readOnly = (mainThreadMs() - c0) / N
+  stopLoadThread()
+  return { inline, thread, readOnly }
 }
 
 const results: Awaited<ReturnType<typeof run>>[] = []
@@ -314,4 +351,5 @@ if (path) {
   const ms = ([cpu, wall]: number[]) => `${fmt(cpu!)} ms CPU (${fmt(wall!)} wall)`
   console.log(`its load path in this process (best of 5): read ${ms(path.read)}, gunzip + utf-8 ${ms(path.gunzip)}, JSON ${ms(path.parse)}, serving index ${ms(path.index)}; ${fmt(path.gzBytes / 2 ** 20, 1)} MiB gzipped`)
   console.log(`  together ${fmt(path.read[0]! + path.gunzip[0]! + path.parse[0]! + path.index[0]!)} ms CPU`)
+  console.log(`serving-thread CPU per load (20 each, /proc ticks): in-thread ${fmt(path.serving.inline)} ms, load thread ${fmt(path.serving.thread)} ms (of it the read alone ${fmt(path.serving.readOnly)} ms) (load ${load()})`)
 }
