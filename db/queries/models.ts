@@ -97,10 +97,16 @@ export async function modelVersion(raw: RawSql, tenantId: string): Promise<strin
 }
 
 export async function loadModelBytes(raw: RawSql, tenantId: string): Promise<{ version: string; model: Buffer } | undefined> {
+  const row = await loadModelBase64(raw, tenantId)
+  return row && { version: row.version, model: Buffer.from(row.model64, 'base64') }
+}
+
+/** The stored model as base64 text, as it crosses the driver: the store decodes it on its load thread. */
+export async function loadModelBase64(raw: RawSql, tenantId: string): Promise<{ version: string; model64: string } | undefined> {
   // encode() breaks its base64 into lines; they are taken out before decoding.
   const [row] = await raw.query<{ version: string; model64: string }>(
     `select version, translate(encode(model, 'base64'), E'\n', '') as model64 from recommendation_models where tenant_id = $1 and model is not null`, [tenantId])
-  return row && { version: row.version, model: Buffer.from(row.model64, 'base64') }
+  return row
 }
 
 // Each active tenant not under a live lease, with whether it is due and since when: the oldest

@@ -16,11 +16,14 @@ import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gunzipSync, gzipSync } from 'node:zlib'
+import { gunzip, gunzipSync, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { decodeModelOffThread, stopLoadThread } from '../../server/models/load-runner.ts'
+import { loadedModelBytes } from '../../server/models/model-bytes.ts'
 import { arg } from '../lib/args.ts'
 import { ROOT } from '../lib/bench-server.ts'
 import { openDatabase } from '../../db/client.ts'
-import { catalogForModel, claimBuild, interactionsForModel, loadModelBytes, saveModel } from '../../db/queries/models.ts'
+import { catalogForModel, claimBuild, interactionsForModel, loadModelBase64, loadModelBytes, saveModel } from '../../db/queries/models.ts'
 import { buildModel } from '../../server/engine/build.ts'
 import { UNTUNED_SETTINGS } from '../../server/engine/tune.ts'
 import { HOUR_MS } from '../../server/engine/strategies/weights.ts'
@@ -146,6 +149,8 @@ if (!REUSE) {
   console.log(`  ${built} models built and stored in ${fmt((performance.now() - written) / 1000)} s (${fmt(gz / 2 ** 20, 1)} MiB gzipped)`)
 }
 const setupSeconds = (performance.now() - setupStarted) / 1000
+// A key is found by its hash in api_key_hashes (as insertKeyWithinLimit writes it); also for a database set up before that table.
+await raw.query('insert into api_key_hashes (key_hash, tenant_id, key_id) select key_hash, tenant_id, id from api_keys on conflict do nothing')
 const byName = new Map((await raw.query<{ id: string; name: string }>(`select id, name from tenants where name like 'bench-tenants %'`)).map((r) => [r.name, r.id]))
 const tenants: Tenant[] = await Promise.all(shapes.map(async (s) => ({ ...s, id: byName.get(s.name)!, key: (await keyOf(s.name)).key })))
 const probe = tenants.pop()!
@@ -230,7 +235,12 @@ async function run(count: number) {
 
 /** The probe's model: its first request (answered while it loads) to the first answer its model gives. */
 async function probeReady(server: Awaited<ReturnType<typeof startServer>>) {
-  const ask = async () => (await (await fetch(`${server.base}/api/v1/recommendations?userId=u1&limit=8`, { headers: { 'x-api-key': probe.key } })).json()) as { meta: { modelLoading?: boolean; modelVersion: string | null } }
+  const ask = async () => {
+    const res = await fetch(`${server.base}/api/v1/recommendations?userId=u1&limit=8`, { headers: { 'x-api-key': probe.key } })
+    const body = await res.json() as { meta: { modelLoading?: boolean; modelVersion: string | null } }
+    if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body).slice(0, 300)}`)
+    return body
+  }
   const t0 = performance.now()
   const first = await ask()
   const firstMs = performance.now() - t0
@@ -264,7 +274,41 @@ async function loadPath() {
     const model = await step('parse', () => JSON.parse(text) as TenantModel)
     await step('index', () => compactForServing(model))
   }
-  return { ...best, gzBytes }
+  return { ...best, gzBytes, serving: await servingThreadCpu() }
+}
+
+/** This process's main thread's CPU ms (/proc: the load thread's time is not in it). */
+const mainThreadMs = () => {
+  const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(f[11]) + Number(f[12])) * 10 // utime + stime, in ticks of 10 ms
+}
+
+/**
+ * The serving thread's CPU per load of the probe's model, 20 loads each way: as the store
+ * loaded before the load thread (base64 decode, gunzip on zlib's pool, parse, index, bytes)
+ * and as it loads now (the base64 text handed to the load thread; the index from its typed arrays).
+ */
+async function servingThreadCpu() {
+  const N = 20
+  let c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) {
+    const row = (await loadModelBytes(raw, probe.id))!
+    const model = JSON.parse((await promisify(gunzip)(row.model)).toString('utf8')) as TenantModel
+    loadedModelBytes(model, compactForServing(model))
+  }
+  const inline = (mainThreadMs() - c0) / N
+  c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) {
+    const row = (await loadModelBase64(raw, probe.id))!
+    const { model, parts } = await decodeModelOffThread(row.model64)
+    loadedModelBytes(model, compactForServing(model, parts))
+  }
+  const thread = (mainThreadMs() - c0) / N
+  c0 = mainThreadMs()
+  for (let i = 0; i < N; i++) await loadModelBase64(raw, probe.id)
+  const readOnly = (mainThreadMs() - c0) / N
+  stopLoadThread()
+  return { inline, thread, readOnly }
 }
 
 const results: Awaited<ReturnType<typeof run>>[] = []
@@ -278,7 +322,8 @@ try {
     console.log(`serving ${count} tenants for ${SECONDS} s, ${CONCURRENCY} concurrent, MODEL_CACHE_MB=${CACHE_MB} (load ${load()})`)
     const r = await run(count)
     results.push(r)
-    if (count === TENANTS) probeResult = await probeReady(r.server)
+    // The probe's failure is reported, not the end of the run: the serving figures stand on their own.
+    if (count === TENANTS) probeResult = await probeReady(r.server).catch((error) => { console.log(`probe failed: ${error}`); return undefined })
     await r.server.stop()
   }
 } catch (error) {
@@ -314,4 +359,5 @@ if (path) {
   const ms = ([cpu, wall]: number[]) => `${fmt(cpu!)} ms CPU (${fmt(wall!)} wall)`
   console.log(`its load path in this process (best of 5): read ${ms(path.read)}, gunzip + utf-8 ${ms(path.gunzip)}, JSON ${ms(path.parse)}, serving index ${ms(path.index)}; ${fmt(path.gzBytes / 2 ** 20, 1)} MiB gzipped`)
   console.log(`  together ${fmt(path.read[0]! + path.gunzip[0]! + path.parse[0]! + path.index[0]!)} ms CPU`)
+  console.log(`serving-thread CPU per load (20 each, /proc ticks): in-thread ${fmt(path.serving.inline)} ms, load thread ${fmt(path.serving.thread)} ms (of it the read alone ${fmt(path.serving.readOnly)} ms) (load ${load()})`)
 }

@@ -3,11 +3,10 @@
 // memory per instance. A finished build is broadcast; instances also re-check
 // the stored version every few seconds. When the database fails, the model in
 // memory keeps serving (stale beats empty).
-import { gunzip, gunzipSync } from 'node:zlib'
-import { promisify } from 'node:util'
+import { gunzipSync } from 'node:zlib'
 import type { RawSql } from '../../db/client.ts'
 import {
-  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBytes, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBase64, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
 } from '../../db/queries/models.ts'
 import { newHolderId, whileLeased } from '../infra/lease.ts'
 import { MAX_RECENT } from '../../db/queries/events.ts'
@@ -20,7 +19,7 @@ import { effectiveConfig, explicitModelSettings } from '../modules/tenants/confi
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
-import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
+import { availabilityChanged, compactForServing, modelIndex, type ServingParts } from '../engine/strategies/model-index.ts'
 import { usesAnn } from '../engine/strategies/ann.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
@@ -29,6 +28,7 @@ import { HOUR_MS } from '../engine/strategies/weights.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
 import { ByteBoundedLru, type ModelCacheStats } from './model-cache.ts'
 import { loadedModelBytes } from './model-bytes.ts'
+import { decodeModelOffThread } from './load-runner.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
@@ -211,12 +211,13 @@ export class ModelStore {
     // The entry now, not the one the check began with: products may have been added meanwhile.
     const latest = this.loaded.peek(tenantId) ?? current
     if (latest && latest.storedVersion === version) { latest.checkedAt = now; return latest }
-    const row = await loadModelBytes(this.raw, tenantId)
+    const row = await loadModelBase64(this.raw, tenantId)
     if (!row) return undefined
-    // Inflated off this thread (zlib's pool): of a 10k-item model's load, the largest step, which requests would wait behind.
-    const text = (await inflate(row.model)).toString('utf8')
+    // Decoded, inflated, parsed and its typed arrays made on the load thread (load-runner.ts):
+    // requests wait behind none of it. loadMs: what is left on this thread (the index, its bytes).
+    const { model, parts } = await decodeModelOffThread(row.model64)
     const t0 = performance.now()
-    const loaded = withIndex(JSON.parse(text) as TenantModel, now)
+    const loaded = withIndex(model, now, parts)
     this.loadMs += performance.now() - t0
     this.replace(tenantId, loaded)
     return loaded
@@ -314,12 +315,10 @@ export class ModelStore {
   }
 }
 
-const inflate = promisify(gunzip)
-
-function withIndex(model: TenantModel, now: number): Loaded {
-  // Served from now on: its pair lists move into typed arrays (stored already, or just parsed);
+function withIndex(model: TenantModel, now: number, parts?: ServingParts): Loaded {
+  // Served from now on: its pair lists move into typed arrays (made on the load thread, or here);
   // the serving index's product-id map is the store's too.
-  const index = compactForServing(model)
+  const index = compactForServing(model, parts)
   return { model, index: index.byId, checkedAt: now, storedVersion: model.version, added: [], bytes: loadedModelBytes(model, index) }
 }
 

@@ -60,8 +60,8 @@ export function modelIndex(model: TenantModel): ModelIndex {
  * numbers took twice its bytes, the largest part of a loaded model). The model can no
  * longer be serialised whole afterwards.
  */
-export function compactForServing(model: TenantModel): ModelIndex {
-  const index = modelIndex(model)
+export function compactForServing(model: TenantModel, parts?: ServingParts): ModelIndex {
+  const index = parts ? indexWith(model, parts) : modelIndex(model)
   index.contentMatrix()
   model.itemNeighbors = []
   model.fbt = []
@@ -143,7 +143,25 @@ function contentOf(model: TenantModel, makeMatrix: () => Float32Array): Pick<Mod
   }
 }
 
-function buildIndex(model: TenantModel): ModelIndex {
+/** What compactForServing makes of a model's pair triples and content vectors: typed arrays, which a load thread makes and hands over without a copy (load-thread.ts). */
+export interface ServingParts { neighbors: PairLists; boughtWith: PairLists; matrix: Float32Array }
+
+export function servingParts(model: TenantModel): ServingParts {
+  const n = model.items.length
+  const { dim, vectors } = model.content
+  const matrix = new Float32Array(n * dim)
+  for (let i = 0; i < n; i++) matrix.set(vectors[i]!, i * dim)
+  return { neighbors: pairLists(model.itemNeighbors, n), boughtWith: pairLists(model.fbt, n), matrix }
+}
+
+/** The index of a model whose pair lists and matrix were made elsewhere (its triples and vectors already let go). */
+function indexWith(model: TenantModel, parts: ServingParts): ModelIndex {
+  const index = buildIndex(model, parts)
+  memo.modelIndex.set(model, index)
+  return index
+}
+
+function buildIndex(model: TenantModel, parts?: ServingParts): ModelIndex {
   const n = model.items.length
   const all = Array.from({ length: n }, (_, i) => i)
   const popular = rankedPositive(all, model.popularity)
@@ -161,9 +179,10 @@ function buildIndex(model: TenantModel): ModelIndex {
     popularByCategory,
     trending: rankedPositive(all, model.trending.score),
     newest: newestFirst(model),
-    neighbors: pairLists(model.itemNeighbors, n),
-    boughtWith: pairLists(model.fbt, n),
+    neighbors: parts?.neighbors ?? pairLists(model.itemNeighbors, n),
+    boughtWith: parts?.boughtWith ?? pairLists(model.fbt, n),
     ...contentOf(model, () => {
+      if (parts) return parts.matrix
       const { dim, vectors } = model.content
       const m = new Float32Array(n * dim)
       for (let i = 0; i < n; i++) m.set(vectors[i]!, i * dim)
