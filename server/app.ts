@@ -278,7 +278,7 @@ export async function createServices(parts: AppParts) {
   metrics.gauge('recomengine_model_cache_models', 'Tenants whose model this process holds in memory', () => models.cacheStats().models)
   metrics.counterFrom('recomengine_model_cache_loads_total', 'Models brought into this process\'s memory (first use, or again after an eviction)', () => models.cacheStats().loads)
   metrics.counterFrom('recomengine_model_cache_evictions_total', 'Models evicted from this process\'s memory to stay within MODEL_CACHE_MB', () => models.cacheStats().evictions)
-  metrics.counterFrom('recomengine_model_cache_load_ms_total', 'Milliseconds spent decoding and indexing loaded models (gunzip, JSON, serving index)', () => models.cacheStats().loadMs)
+  metrics.counterFrom('recomengine_model_cache_load_ms_total', 'Milliseconds loaded models cost the serving thread (the serving index; decoding runs on the load thread when one could start)', () => models.cacheStats().loadMs)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {
