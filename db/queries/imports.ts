@@ -160,6 +160,15 @@ export async function updateImportOptions(raw: RawSql, tenantId: string, id: str
   await raw.query('update import_jobs set options = $3::jsonb where tenant_id = $1 and id = $2', [tenantId, id, JSON.stringify(options)])
 }
 
+/** Of these job ids, the ones this database has a job for (whatever its state). Housekeeping of upload files, by id alone. */
+export async function knownImportIds(raw: RawSql, ids: string[]): Promise<string[]> {
+  const uuids = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id))
+  if (!uuids.length) return []
+  const rows = await raw.query<{ id: string }>(
+    `select id from import_jobs where id in (select jsonb_array_elements_text($1::jsonb)::uuid)`, [JSON.stringify(uuids)])
+  return rows.map((r) => r.id)
+}
+
 /**
  * Of these job ids, the ones still queued or running with a live heartbeat. Housekeeping across tenants (which
  * upload files on this disk are still being read), so by id alone.

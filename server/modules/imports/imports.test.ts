@@ -434,6 +434,24 @@ for (const name of BACKENDS) {
       expect((await eventsOf(k.tenantId)).length).toBe(12)
     })
 
+    test('an upload this database has no job for (another deployment sharing the folder) is kept a day, then removed', async () => {
+      const { mkdir, stat: statOf, writeFile } = await import('node:fs/promises')
+      let now = Date.now()
+      const dir = './.data/imports-test-foreign'
+      await mkdir(dir, { recursive: true })
+      const file = `${dir}/${crypto.randomUUID()}.upload`
+      await writeFile(file, 'eventType,userId,productId,timestamp\n')
+      const sweeper = createImportService({
+        db: database.db, raw: database.raw, clock: () => new Date(now), log: quietLog, spoolDir: dir, maxBytes: 1 << 20,
+        events: real(), catalog: t.app.services.catalog, chunkRows: 3, writers: 1, onCompleted: async () => {},
+      })
+      await sweeper.recover()
+      expect(await statOf(file).then(() => true, () => false)).toBe(true)
+      now += 2 * 86400_000
+      await sweeper.recover()
+      expect(await statOf(file).then(() => true, () => false)).toBe(false)
+    })
+
     test('a job taken over whose upload is gone is failed, saying what its committed chunks stored', async () => {
       const k = await t.tenantWithKeys()
       let now = Date.now()

@@ -13,7 +13,7 @@ import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable } from '../../../db/client.ts'
 import {
   cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, importChunksOf, LeaseLost,
-  listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
+  knownImportIds, listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
 import type { ImportJob } from '../../../db/schema.ts'
 import { BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -524,7 +524,14 @@ export function createImportService(d: ImportDeps) {
       const ids = (await readdir(d.spoolDir).catch(() => [] as string[])).filter((f) => f.endsWith('.upload')).map((f) => f.slice(0, -7))
       // Files of running jobs stay, whoever runs them (a shared DATA_DIR): a stale one is the next takeover's.
       const live = new Set(await liveImportIds(d.raw, ids, new Date(0)))
-      for (const id of ids) if (!live.has(id) && !running.has(id)) await rm(spoolPath(id), { force: true }).catch(() => {})
+      // A file this database has no job for may be another deployment's sharing the folder: removed only once a day old.
+      const known = new Set(await knownImportIds(d.raw, ids))
+      const dayAgo = d.clock().getTime() - 86400_000
+      for (const id of ids) {
+        if (live.has(id) || running.has(id)) continue
+        if (!known.has(id) && ((await stat(spoolPath(id)).catch(() => null))?.mtimeMs ?? 0) > dayAgo) continue
+        await rm(spoolPath(id), { force: true }).catch(() => {})
+      }
       return resumed + failed + n
     },
 
