@@ -83,8 +83,8 @@ export function newestFirst(model: TenantModel): number[] {
  * from the grown-from model's index rather than from scratch (on a large catalog a rebuild
  * costs tens of ms per upload): the added items have no popularity, trend or pairs, so those
  * lists stay as they are (the pair lists are kept even where the triples were let go,
- * compactForServing); they join the id map and the newest-first order; the content matrix
- * is the old one with their rows after it.
+ * compactForServing); they join the id map and the newest-first order; the content rows
+ * are the old ones with theirs after them.
  */
 export function indexGrownFrom(model: TenantModel, from: ModelIndex): ModelIndex {
   const n = model.items.length
