@@ -25,7 +25,7 @@ test('a stored model loads on its own thread into the index an inline load makes
   expect(got.neighbors).toEqual(want.neighbors)
   expect(got.boughtWith).toEqual(want.boughtWith)
   expect(got.neighbors.item.length).toBeGreaterThan(0)
-  expect(got.contentMatrix()).toEqual(want.contentMatrix())
+  expect(got.content).toEqual(want.content)
   expect([...got.byId]).toEqual([...want.byId])
   expect(got.popular).toEqual(want.popular)
 })
@@ -33,5 +33,5 @@ test('a stored model loads on its own thread into the index an inline load makes
 test('a stored model that cannot be decoded fails its load; the thread goes on loading the next', async () => {
   await expect(decodeModelOffThread(Buffer.from('not gzip').toString('base64'))).rejects.toThrow(/model load failed/)
   const again = await decodeModelOffThread(Buffer.from(gzipSync(Buffer.from(JSON.stringify({ items: [], itemNeighbors: [], fbt: [], content: { dim: 4, vectors: [], terms: [] } })))).toString('base64'))
-  expect(again.parts.matrix.length).toBe(0)
+  expect(again.parts.content.value.length).toBe(0)
 })

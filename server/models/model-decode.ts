@@ -3,7 +3,7 @@
 // would install its message handler.
 import { Buffer } from 'node:buffer'
 import { gunzipSync } from 'node:zlib'
-import { type ServingParts, servingParts } from '../engine/strategies/model-index.ts'
+import { type ServingParts, servingBuffers, servingParts } from '../engine/strategies/model-index.ts'
 import type { TenantModel } from '../engine/types.ts'
 
 /** A stored model (base64 of gzipped JSON) made ready to serve: the model without its triples and vectors, and their typed arrays. */
@@ -16,7 +16,5 @@ export function decodeParts(model64: string): { model: TenantModel; parts: Servi
   return { model, parts }
 }
 
-export const partsTransferables = (p: ServingParts): ArrayBuffer[] =>
-  [p.neighbors.start, p.neighbors.item, p.neighbors.value, p.neighbors.count, p.boughtWith.start, p.boughtWith.item, p.boughtWith.value, p.boughtWith.count, p.matrix]
-    .map((a) => a.buffer as ArrayBuffer)
+export const partsTransferables = (p: ServingParts): ArrayBuffer[] => servingBuffers(p)
 
