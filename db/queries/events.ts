@@ -191,8 +191,9 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
   // The shoppers that have a stored event in the rows' span (a chunk of a time-ordered file often shares its first
   // minute's shoppers with the chunk before it), and whether any eventId is taken.
   const hits = await tx.query<{ u: string | null; ids: boolean }>(
-    `${DIRECT_PROBE} select distinct e.user_id as u, false as ids from events e where e.tenant_id = $1 and e.ts >= $3::timestamptz and e.ts <= $4::timestamptz
-       and e.user_id in (select jsonb_array_elements_text($2::jsonb))
+    // Per shopper, the first event found in the span is enough (a re-import finds every shopper's).
+    `${DIRECT_PROBE} select u.u, false as ids from jsonb_array_elements_text($2::jsonb) u(u) where exists (
+       select 1 from events e where e.tenant_id = $1 and e.user_id = u.u and e.ts >= $3::timestamptz and e.ts <= $4::timestamptz)
      union all
      select null, true where exists (select 1 from event_ids i where i.tenant_id = $1 and i.event_id in (select jsonb_array_elements_text($5::jsonb)))`,
     [tenantId, JSON.stringify([...users]), new Date(min).toISOString(), new Date(max).toISOString(), JSON.stringify([...eventIds])])
@@ -253,10 +254,11 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
 const jsonText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v))
 
 /**
- * Folds up to `limit` of the events a job's chunks left in import_stored into their shoppers' profiles, set-based,
- * in one statement — the same profile changes as live ingestion (profileChanges) — and removes them, in one
- * transaction. Called until it folds nothing: the changes add up (counts, spend, the newest 100 of both), so a
- * shopper's rows may be folded over several calls. Returns the shoppers folded (their cached profiles are stale).
+ * Folds the events a job's chunks left in import_stored of its first shoppers (by userId: all the rows of those
+ * whose rows are among the first `limit`) into their profiles, set-based, in one statement — the same profile
+ * changes as live ingestion (profileChanges) — and removes them, in one transaction. Called until it folds nothing;
+ * each shopper's rows go in one batch, so traits settle by time as in one merge. Returns the shoppers folded (their
+ * cached profiles are stale).
  */
 export async function foldImportedProfiles(raw: RawSql, jobId: string, limit: number): Promise<{ tenantId: string; userId: string }[]> {
   return raw.transaction(async (tx) => {
@@ -267,7 +269,8 @@ export async function foldImportedProfiles(raw: RawSql, jobId: string, limit: nu
       await tx.query(`set local work_mem = '64MB'`)
     }
     return tx.query<{ tenantId: string; userId: string }>(
-      `with ins as (delete from import_stored where ctid = any(array(select ctid from import_stored where job_id = $1 limit $2))
+      `with ins as (delete from import_stored where job_id = $1 and user_id <= (
+                      select max(user_id) from (select user_id from import_stored where job_id = $1 order by user_id limit $2) first)
                     returning tenant_id, user_id, event_type, product_id, ts, metadata),
        ${profileChanges(true, true)},
        ${BOUGHT}
