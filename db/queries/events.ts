@@ -254,11 +254,11 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
 const jsonText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v))
 
 /**
- * Folds the events a job's chunks left in import_stored of its first shoppers (by userId: all the rows of those
- * whose rows are among the first `limit`) into their profiles, set-based, in one statement — the same profile
- * changes as live ingestion (profileChanges) — and removes them, in one transaction. Called until it folds nothing;
- * each shopper's rows go in one batch, so traits settle by time as in one merge. Returns the shoppers folded (their
- * cached profiles are stale).
+ * Folds the first `limit` of the events a job's chunks left in import_stored, by shopper then time (and any more at
+ * the last one's instant), into their shoppers' profiles, set-based, in one statement — the same profile changes as
+ * live ingestion (profileChanges) — and removes them, in one transaction. Called until it folds nothing: the changes
+ * add up (counts, spend, the newest 100 of both), and a shopper's rows split over batches go oldest first, so their
+ * traits settle by time as in one merge. Returns the shoppers folded (their cached profiles are stale).
  */
 export async function foldImportedProfiles(raw: RawSql, jobId: string, limit: number): Promise<{ tenantId: string; userId: string }[]> {
   return raw.transaction(async (tx) => {
@@ -269,9 +269,10 @@ export async function foldImportedProfiles(raw: RawSql, jobId: string, limit: nu
       await tx.query(`set local work_mem = '64MB'`)
     }
     return tx.query<{ tenantId: string; userId: string }>(
-      `with ins as (delete from import_stored where job_id = $1 and user_id <= (
-                      select max(user_id) from (select user_id from import_stored where job_id = $1 order by user_id limit $2) first)
-                    returning tenant_id, user_id, event_type, product_id, ts, metadata),
+      `with edge as (select user_id, ts from import_stored where job_id = $1 order by user_id, ts offset $2::int - 1 limit 1),
+       ins as (delete from import_stored s where s.job_id = $1
+                 and (not exists (select 1 from edge) or (s.user_id, s.ts) <= (select user_id, ts from edge))
+               returning tenant_id, user_id, event_type, product_id, ts, metadata),
        ${profileChanges(true, true)},
        ${BOUGHT}
        select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId, limit])

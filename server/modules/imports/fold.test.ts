@@ -49,15 +49,12 @@ for (const name of BACKENDS) {
       expect(await imports.get(a.tenantId, id)).toMatchObject({ status: 'completed', accepted: 1020, duplicates: 0 })
 
       const touchesProfiles = seen.filter((s) => s.text.includes('insert into user_profiles'))
-      // Only the fold writes profiles, and each of its statements takes whole shoppers, fewer than FOLD_ROWS rows
-      // before its last shopper's.
+      // Only the fold writes profiles, FOLD_ROWS of the job's rows a statement (no two rows of a shopper share an
+      // instant here): 1,020 rows take 16 statements, and s0's 179 rows are split over at least three.
       expect(touchesProfiles.every((s) => s.text.includes('delete from import_stored') && s.params[0] === id && s.params[1] === FOLD_ROWS)).toBe(true)
-      const rowsOf = new Map<string, number>()
-      for (const l of lines.slice(1)) rowsOf.set(l.split(',')[1], (rowsOf.get(l.split(',')[1]) ?? 0) + 1)
-      const batches = touchesProfiles.map((s) => (s.rows as { userId: string }[]).map((r) => r.userId).sort()).filter((users) => users.length)
-      expect(batches.length).toBeGreaterThanOrEqual(5)
-      for (const users of batches) expect(users.slice(0, -1).reduce((n, u) => n + rowsOf.get(u)!, 0)).toBeLessThan(FOLD_ROWS)
-      expect(batches.flat().sort()).toEqual([...rowsOf.keys()].sort()) // each shopper in one batch
+      const batches = touchesProfiles.map((s) => (s.rows as { userId: string }[]).map((r) => r.userId)).filter((users) => users.length)
+      expect(batches.length).toBe(Math.ceil(1020 / FOLD_ROWS))
+      expect(batches.filter((users) => users.includes('s0')).length).toBeGreaterThanOrEqual(3)
       expect(seen.filter((s) => s.text.includes('insert into events')).every((s) => !s.text.includes('user_profiles'))).toBe(true)
       expect((await q<{ n: number }>('select count(*)::int as n from import_stored where job_id = $1', [id]))[0].n).toBe(0)
 
