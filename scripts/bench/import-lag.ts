@@ -5,7 +5,7 @@
 //   bun scripts/bench/import-lag.ts [pglite|postgres] [--rows 20000]   (postgres: the statements' total times say where a chunk's time goes)
 import { arg } from '../lib/args.ts'
 import { loadOnlineRetail } from '../lib/online-retail.ts'
-import { backend } from '../../server/test/backends.ts'
+import { backend, teardownBackends } from '../../server/test/backends.ts'
 import { testApp } from '../../server/test/harness.ts'
 import type { RawSql } from '../../db/client.ts'
 import { loadavg } from 'node:os'
@@ -86,4 +86,6 @@ if (process.argv.includes('--gaps')) {
     console.log(`gap ${g.ms.toFixed(0)} ms (${inWire.toFixed(0)} ms in PGlite's protocol${longWire.length ? `; ${longWire.join(' | ')}` : ''}) at ${((g.at - began) / 1000).toFixed(2)} s; statements in it: ${near.join(' | ') || '(none)'}`)
   }
 }
+// The throw-away database (PostgreSQL) goes, and the run's Redis keys.
+await teardownBackends()
 process.exit(0)
