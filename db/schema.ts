@@ -563,7 +563,8 @@ export const importStored = pgTable('import_stored', {
   ts: tstz('ts').notNull(),
   /** The event's metadata: spend (price, quantity) and traits reach the profile from it. */
   metadata: jsonb('metadata'),
-}, (t) => [index('import_stored_job_idx').on(t.jobId)])
+  // By shopper and time within the job: the fold takes its rows in that order, a batch at a time.
+}, (t) => [index('import_stored_job_user_ts_idx').on(t.jobId, t.userId, t.ts)])
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */
 export const importErrors = pgTable('import_errors', {

@@ -227,7 +227,8 @@ export async function createServices(parts: AppParts) {
     db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
     events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),
     chunkRows: database.kind === 'pglite' ? 250 : 25_000, writers: database.kind === 'pglite' ? 1 : 2,
-    ...(database.kind === 'pglite' ? { targetWriteMs: 30 } : {}),
+    // PGlite's profile fold: 250 rows a statement (~20 ms at load 2–4, as a chunk's write).
+    ...(database.kind === 'pglite' ? { targetWriteMs: 30, foldRows: 250 } : {}),
     onCompleted: askForBuild,
   })
   imports.start()

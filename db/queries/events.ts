@@ -45,13 +45,14 @@ function inLockOrder(rows: NewEvent[]): [NewEvent, number][] {
  * locks in one order.
  */
 export async function insertEvents(raw: RawSql, rows: NewEvent[], historical = false): Promise<InsertedEvent[]> {
-  const sorted = inLockOrder(rows)
-  const payload = JSON.stringify(sorted.map(([r, o], n) => ({ n, o,
-    t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
-    s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
-  })))
-  return raw.query<InsertedEvent>(mergeEvents('select * from jsonb_to_recordset($1::jsonb) as x(n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text)', historical), [payload])
+  return raw.query<InsertedEvent>(mergeEvents(`select * from jsonb_to_recordset($1::jsonb) as x(${JSON_COLUMNS})`, historical), [jsonPayload(rows)])
 }
+const JSON_COLUMNS = 'n int, o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text'
+/** The rows as mergeEvents' JSON source, in lock order. */
+const jsonPayload = (rows: NewEvent[]) => JSON.stringify(inLockOrder(rows).map(([r, o], n) => ({ n, o,
+  t: r.tenantId, e: r.eventType, u: r.userId, p: r.productId, ts: r.ts.toISOString(),
+  s: r.sessionId, m: r.metadata, pl: r.placement, st: r.strategy, k: r.idempotencyKey ?? null, ki: r.eventId ?? null,
+})))
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/
 /** One COPY text-format field: NULL is \N; backslash, tab, newline and carriage return escaped (most fields need none). */
@@ -70,7 +71,12 @@ const STAGE_COLUMNS = ['o', 't', 'e', 'u', 'p', 'ts', 's', 'm', 'pl', 'st', 'k',
  * of each shopper's 100 recent events was half the cost of a chunk).
  */
 export async function insertEventsByCopy(tx: RawSql, rows: NewEvent[], deferProfilesTo?: string): Promise<InsertedEvent[]> {
-  if (!tx.copyFrom) return insertEvents(tx, rows, true)
+  if (!tx.copyFrom) {
+    if (!deferProfilesTo) return insertEvents(tx, rows, true)
+    // PGlite: the rows as one JSON parameter; profiles deferred as on PostgreSQL (the per-chunk profile merge was
+    // most of a chunk's statement, and that statement holds the API's thread while it runs).
+    return tx.query<InsertedEvent>(mergeEvents(`select * from jsonb_to_recordset($2::jsonb) as x(${JSON_COLUMNS})`, { deferTo: 1 }), [deferProfilesTo, jsonPayload(rows)])
+  }
   // Sorts of a 50,000-row chunk stay in memory (the default 4 MB spills them to disk).
   await tx.query(`set local work_mem = '64MB'`)
   await tx.query(`create temp table if not exists import_stage (o int, t uuid, e text, u text, p text, ts timestamptz, s text, m jsonb, pl text, st text, k text, ki text) on commit delete rows`)
@@ -160,12 +166,14 @@ export const DIRECT_PROBE = '/* import direct probe */'
  * tenant can collide with the rows — none of their shoppers has an event within the rows' time span, and none of
  * their eventIds is taken — the rows deduplicated in process (dedupeChunk) are COPYed straight into events and
  * event_ids, with no staging table and no conflict handling, and their recommendation clicks kept from the same
- * rows; the stored rows are written to import_stored for `jobId` (profiles and purchase sets are folded per job). Returns the stored rows, or null (nothing written) when the probe finds a possible collision or the path
- * does not apply: the caller merges them (insertEventsByCopy). A collision the probe could not see (a live event
+ * rows; the stored rows are written to import_stored for `jobId` (profiles and purchase sets are folded per job).
+ * The rows of shoppers the probe finds events of are left out (`rest`: the caller merges them in the same
+ * transaction). Returns the rows stored and those left, or null (nothing written) when the probe finds a possible
+ * collision for every shopper or an eventId, or the path does not apply: the caller merges them (insertEventsByCopy). A collision the probe could not see (a live event
  * stored meanwhile) fails the COPY with a unique violation (23505), or a deadlock (40P01): the caller rolls back
  * the transaction and merges.
  */
-export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[], jobId: string): Promise<T[] | null> {
+export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[], jobId: string): Promise<{ stored: T[]; rest: T[] } | null> {
   if (!tx.copyFrom || !rows.length) return null
   const tenantId = rows[0].tenantId
   let min = rows[0].ts.getTime()
@@ -180,12 +188,25 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
     users.add(r.userId)
     if (r.idempotencyKey != null) eventIds.add(r.idempotencyKey)
   }
-  const [{ hit }] = await tx.query<{ hit: boolean }>(
-    `${DIRECT_PROBE} select exists (select 1 from events e where e.tenant_id = $1 and e.ts >= $3::timestamptz and e.ts <= $4::timestamptz
-       and e.user_id in (select jsonb_array_elements_text($2::jsonb)))
-     or exists (select 1 from event_ids i where i.tenant_id = $1 and i.event_id in (select jsonb_array_elements_text($5::jsonb))) as hit`,
+  // The shoppers that have a stored event in the rows' span (a chunk of a time-ordered file often shares its first
+  // minute's shoppers with the chunk before it), and whether any eventId is taken.
+  const hits = await tx.query<{ u: string | null; ids: boolean }>(
+    // Per shopper, the first event found in the span is enough (a re-import finds every shopper's).
+    `${DIRECT_PROBE} select u.u, false as ids from jsonb_array_elements_text($2::jsonb) u(u) where exists (
+       select 1 from events e where e.tenant_id = $1 and e.user_id = u.u and e.ts >= $3::timestamptz and e.ts <= $4::timestamptz)
+     union all
+     select null, true where exists (select 1 from event_ids i where i.tenant_id = $1 and i.event_id in (select jsonb_array_elements_text($5::jsonb)))`,
     [tenantId, JSON.stringify([...users]), new Date(min).toISOString(), new Date(max).toISOString(), JSON.stringify([...eventIds])])
-  if (hit) return null
+  // Those shoppers' rows go through the merge (`rest`), the others straight in: no row of one can be a duplicate of
+  // the other's (the key names the shopper). With eventIds, a claim may cross shoppers: any hit merges the chunk.
+  const hit = new Set(hits.map((h) => h.u))
+  if (hits.some((h) => h.ids) || (hit.size && eventIds.size) || hit.size === users.size) return null
+  const rest: T[] = []
+  if (hit.size) {
+    const clear: T[] = []
+    for (const r of rows) (hit.has(r.userId) ? rest : clear).push(r)
+    rows = clear
+  }
   const { stored, keys } = dedupeChunk(rows)
   if (keys.length) await tx.copyFrom('event_ids', ['tenant_id', 'event_id', 'ts'], await copyText(keys, (r) => `${copyField(r.tenantId)}\t${copyField(r.idempotencyKey!)}\t${r.ts.toISOString()}\n`))
   // Both tables' text in one pass: each field escaped once, each timestamp and metadata written once.
@@ -226,22 +247,36 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
          strategy = excluded.strategy, experiment_id = excluded.experiment_id, arm = excluded.arm
        where excluded.clicked_at > rc.clicked_at`, [JSON.stringify(inOrder(clicked))])
   }
-  return stored
+  return { stored, rest }
 }
 
 /** A metadata value as `->>` gives it: a string as is, null/absent as null, anything else as its JSON text. */
 const jsonText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v))
 
 /**
- * Folds the events a job's chunks left in import_stored into their shoppers' profiles, set-based, in one
- * statement — the same profile changes as live ingestion (profileChanges) — and empties them. Returns the shoppers folded (their cached profiles are stale).
+ * Folds the first `limit` of the events a job's chunks left in import_stored, by shopper then time (and any more at
+ * the last one's instant), into their shoppers' profiles, set-based, in one statement — the same profile changes as
+ * live ingestion (profileChanges) — and removes them, in one transaction. Called until it folds nothing: the changes
+ * add up (counts, spend, the newest 100 of both), and a shopper's rows split over batches go oldest first, so their
+ * traits settle by time as in one merge. Returns the shoppers folded (their cached profiles are stale).
  */
-export async function foldImportedProfiles(raw: RawSql, jobId: string): Promise<{ tenantId: string; userId: string }[]> {
-  return raw.query<{ tenantId: string; userId: string }>(
-    `with ins as (delete from import_stored where job_id = $1 returning tenant_id, user_id, event_type, product_id, ts, metadata),
-     ${profileChanges(true, true)},
-     ${BOUGHT}
-     select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId])
+export async function foldImportedProfiles(raw: RawSql, jobId: string, limit: number): Promise<{ tenantId: string; userId: string }[]> {
+  return raw.transaction(async (tx) => {
+    if (tx.copyFrom) {
+      // PostgreSQL: the plan's estimates (jsonb functions) put it over the JIT threshold, and compiling it took
+      // ~1.7 of a 193,600-row fold's 9.9 s; its sorts stay in memory (the default 4 MB spilled them to disk).
+      await tx.query(`set local jit = off`)
+      await tx.query(`set local work_mem = '64MB'`)
+    }
+    return tx.query<{ tenantId: string; userId: string }>(
+      `with edge as (select user_id, ts from import_stored where job_id = $1 order by user_id, ts offset $2::int - 1 limit 1),
+       ins as (delete from import_stored s where s.job_id = $1
+                 and (not exists (select 1 from edge) or (s.user_id, s.ts) <= (select user_id, ts from edge))
+               returning tenant_id, user_id, event_type, product_id, ts, metadata),
+       ${profileChanges(true, true)},
+       ${BOUGHT}
+       select tenant_id as "tenantId", user_id as "userId" from prof`, [jobId, limit])
+  })
 }
 
 /** A profile's recent events merged with an import's: the newest MAX_RECENT of both, newest first. */
@@ -320,14 +355,19 @@ function profileChanges(historical: boolean, returning = false): string {
      told as (
        -- metadata.traits (validated at ingestion: an object of short values); the latest event's value wins.
        select i.tenant_id, i.user_id, jsonb_object_agg(tr.key, tr.value order by i.ts) as traits
-       from ins i cross join lateral jsonb_each(case when jsonb_typeof(i.metadata->'traits') = 'object' then i.metadata->'traits' else '{}'::jsonb end) tr
+       from ins i cross join lateral jsonb_each(i.metadata->'traits') tr
+       where jsonb_typeof(i.metadata->'traits') = 'object'
        group by i.tenant_id, i.user_id),
      fresh as (
        select f.*, coalesce(s.purchases, 0) as purchases, s.last_ts, coalesce(s.total, 0) as total, coalesce(s.days, '{}'::jsonb) as days, coalesce(tt.traits, '{}'::jsonb) as traits
        from (select tenant_id, user_id,
-         ${historical ? 'jsonb_path_query_array(' : ''}jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)${historical ? `, '$[0 to ${MAX_RECENT - 1}]')` : ''} as recent,
+         ${historical
+           // An import may hold thousands of a shopper's events: only the newest MAX_RECENT become JSON.
+           ? `jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc) filter (where k <= ${MAX_RECENT})`
+           : `jsonb_agg(jsonb_build_object('p', product_id, 'e', event_type, 't', (extract(epoch from ts) * 1000)::bigint) order by ts desc)`} as recent,
          count(*)::int as n, min(ts) as first_ts
-       from ins group by tenant_id, user_id) f
+       from ${historical ? `(select *, row_number() over (partition by tenant_id, user_id order by ts desc) as k from ins) ranked` : 'ins'}
+       group by tenant_id, user_id) f
        left join spent s on s.tenant_id = f.tenant_id and s.user_id = f.user_id
        left join told tt on tt.tenant_id = f.tenant_id and tt.user_id = f.user_id),
      prof as (

@@ -86,7 +86,15 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
 export interface ImportChunkCommit {
   jobId: string
   commit: (tx: RawSql, stored: { accepted: number; duplicates: number }) => Promise<void>
+  /**
+   * The months (year × 12 + month, UTC) whose event partition this job has already made sure of: one statement
+   * per month, not per chunk. Retention drops only months past the history window, which an import cannot write.
+   */
+  months?: Set<number>
 }
+
+/** Stored rows an import's profile fold takes per statement, unless told (PostgreSQL: one transaction each). */
+export const FOLD_BATCH_ROWS = 50_000
 
 export interface EventDeps {
   db: Db; raw: RawSql; committer: GroupCommitter; clock: () => Date; onOutcomes?: (accepted: number, duplicates: number, rejected: number) => void
@@ -205,32 +213,37 @@ export function createEventService(d: EventDeps) {
     async storeImported(rows: Submitted[], job?: ImportChunkCommit): Promise<{ accepted: number; duplicates: number; direct: boolean }> {
       if (!rows.length && !job) return { accepted: 0, duplicates: 0, direct: false }
       const months = new Map<number, Date>()
-      for (const r of rows) months.set(r.ts.getUTCFullYear() * 12 + r.ts.getUTCMonth(), r.ts)
+      for (const r of rows) {
+        const m = r.ts.getUTCFullYear() * 12 + r.ts.getUTCMonth()
+        if (!job?.months?.has(m)) months.set(m, r.ts)
+      }
       if (months.size) {
         await ensureEventMonths(d.raw, [...months.values()])
+        for (const m of months.keys()) job?.months?.add(m)
         await new Promise((r) => setTimeout(r, 0))
       }
       const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
         // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
         // (import_chunks), so the resumed job writes it again.
         if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
+        // The probe's and the merge's estimates put them over the JIT threshold: compiling cost more than they ran.
+        if (tx.copyFrom) await tx.query('set local jit = off')
         // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
         // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
         const turn = tx.copyFrom ? () => undefined : () => new Promise((r) => setTimeout(r, 0))
         const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
-        let out: Submitted[]
-        if (direct) out = direct
-        else {
-          const inserted = rows.length ? await insertEventsByCopy(tx, rows, job?.jobId) : []
+        const out: Submitted[] = direct ? direct.stored : []
+        const merged = direct ? direct.rest : rows
+        if (merged.length) {
+          const inserted = await insertEventsByCopy(tx, merged, job?.jobId)
           const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
-          out = []
-          for (const r of rows) {
+          for (const r of merged) {
             const k = `${r.userId}\u0000${r.eventType}\u0000${r.productId}\u0000${r.ts.getTime()}`
             if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
           }
         }
         await turn()
-        await applyIngestEffects(tx, out)
+        await applyIngestEffects(tx, out, true)
         await turn()
         await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
         return { out, direct: direct !== null }
@@ -249,13 +262,20 @@ export function createEventService(d: EventDeps) {
     },
 
     /**
-     * Folds what an import job's chunks stored (PostgreSQL's bulk path leaves their profiles for this) into the
-     * shoppers' profiles, at once; their cached profiles are then dropped. How many shoppers were folded.
+     * Folds what an import job's chunks stored (the bulk path leaves their profiles for this) into the shoppers'
+     * profiles, `batchRows` stored rows a transaction (PGlite: small, each holds the API's thread); their cached
+     * profiles are then dropped. How many shoppers were folded (one folded in two batches counts twice).
      */
-    async foldImported(jobId: string): Promise<number> {
-      const users = await foldImportedProfiles(d.raw, jobId)
-      if (users.length) try { d.onProfilesFolded?.(users) } catch { /* the fold is committed */ }
-      return users.length
+    async foldImported(jobId: string, batchRows = FOLD_BATCH_ROWS): Promise<number> {
+      let folded = 0
+      for (;;) {
+        const users = await foldImportedProfiles(d.raw, jobId, batchRows)
+        if (!users.length) return folded
+        folded += users.length
+        try { d.onProfilesFolded?.(users) } catch { /* the fold is committed */ }
+        // PGlite runs each batch on this thread: requests go in between.
+        await new Promise((r) => setTimeout(r, 0))
+      }
     },
     ingestBatch: (tenant: Tenant, items: unknown[]) => many(tenant, items),
 

@@ -64,6 +64,8 @@ export interface ImportDeps {
    * and grow back (to chunkRows) when they are quick, so requests keep being answered whatever the machine's load.
    */
   targetWriteMs?: number
+  /** Stored rows the profile fold takes per transaction (PGlite: small, since each holds this thread; default 50,000). */
+  foldRows?: number
   /** An import that stored anything asks for a model rebuild (before its job says it ended). Never rejects. */
   onCompleted: (tenantId: string) => Promise<void>
 }
@@ -158,8 +160,8 @@ interface Totals { rows: number; accepted: number; duplicates: number; rejected:
  * STALE_MS after its last heartbeat at the earliest.
  */
 export const TAKEOVER_EVERY_MS = STALE_MS / 2
-/** PostgreSQL's bulk path: profiles are folded (foldImported) at least every this many stored rows, and at the end. */
-export const FOLD_EVERY_ROWS = 500_000
+/** Profiles are folded (foldImported) in the background once this many rows were stored since the last fold began, and at the end. */
+export const FOLD_EVERY_ROWS = 100_000
 
 export function createImportService(d: ImportDeps) {
   /** Jobs this instance runs, to cancel at once and to wait for on shutdown. */
@@ -191,6 +193,8 @@ export function createImportService(d: ImportDeps) {
     }
     const defaults = opts.eventType && type === 'events' ? { eventType: opts.eventType } : {}
     let sinceFold = 0
+    let folding: Promise<void> | undefined
+    const months = new Set<number>()
     let databaseReported = 0
 
     // The chunk's record and errors, in the transaction that stored its rows; counted once committed.
@@ -207,7 +211,7 @@ export function createImportService(d: ImportDeps) {
     const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, sum: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
       try {
         const r = await d.events.storeImported(rows.map((x) => x.row), {
-          jobId: id,
+          jobId: id, months,
           commit: async (tx, stored) => { if (last) await commitChunk(tx, c, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }) },
         })
         sum.accepted += r.accepted; sum.duplicates += r.duplicates
@@ -269,7 +273,12 @@ export function createImportService(d: ImportDeps) {
       else await d.raw.transaction((tx) => commitChunk(tx, c, stored))
       counted(c, stored, readRejected)
       sinceFold += stored.accepted
-      if (sinceFold >= FOLD_EVERY_ROWS) { sinceFold = 0; await d.events.foldImported(id) }
+      // The stored chunks' profiles are folded while the next chunks are written (one fold at a time; it touches
+      // no table a chunk writes): the job's end has only the rest to fold.
+      if (sinceFold >= FOLD_EVERY_ROWS && !folding) {
+        sinceFold = 0
+        folding = d.events.foldImported(id, d.foldRows).then(() => {}, (error) => { writeFailure ??= { error } }).finally(() => { folding = undefined })
+      }
       if (d.targetWriteMs) {
         const took = performance.now() - began
         if (took > d.targetWriteMs * 1.5) chunkRows = Math.max(100, Math.floor(chunkRows / 2))
@@ -291,6 +300,7 @@ export function createImportService(d: ImportDeps) {
     }
     const drain = async () => {
       await Promise.all(inflight)
+      await folding
       if (writeFailure) throw writeFailure.error
     }
 
@@ -347,6 +357,7 @@ export function createImportService(d: ImportDeps) {
     } finally {
       // However it ends, the writes under way end first: the stored chunks then say what was stored.
       await Promise.allSettled([...inflight])
+      await folding
     }
     if (abort.signal.reason === SHUTDOWN) throw new Stopped()
     if (!abort.signal.aborted && type === 'catalog' && opts.replace) await d.catalog.markAbsentUnavailable(tenant.id, plan.startedAt)
@@ -389,7 +400,7 @@ export function createImportService(d: ImportDeps) {
         // Shut down (or taken over): the job stays running; the instance that takes it over resumes it from its stored chunks.
         if (ended === 'left') return
         // Its writes have ended (run waits for them): the stored chunks are what was stored.
-        await d.events.foldImported(id)
+        await d.events.foldImported(id, d.foldRows)
         if (done.accepted) await d.onCompleted(tenant.id)
         const p: Progress = { rowsRead: done.rows, accepted: done.accepted, duplicates: done.duplicates, rejected: done.rejected, bytesRead: live.bytesRead }
         finished = await finishImportJob(d.raw, tenant.id, id, typeof ended === 'string' ? ended : 'failed', p, d.clock(),
@@ -423,7 +434,7 @@ export function createImportService(d: ImportDeps) {
       }
       const total = (k: 'rows' | 'accepted' | 'duplicates' | 'rejected') => stored.reduce((n, c) => n + c[k], 0)
       const p: Progress = { rowsRead: total('rows'), accepted: total('accepted'), duplicates: total('duplicates'), rejected: total('rejected'), bytesRead: 0 }
-      await d.events.foldImported(job.id)
+      await d.events.foldImported(job.id, d.foldRows)
       if (p.accepted) await d.onCompleted(job.tenantId)
       await finishImportJob(d.raw, job.tenantId, job.id, 'failed', p, d.clock(),
         `The instance running this import stopped before it finished, and its upload is no longer on disk to resume from: ${p.rowsRead} rows were read, `

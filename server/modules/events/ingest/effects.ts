@@ -17,7 +17,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : null)
 
 interface Ref { i: number; tenantId: string; userId: string; productId: string; ts: Date; windowHours: number }
 
-export async function applyIngestEffects(tx: RawSql, events: StoredWithWindow[]): Promise<void> {
+export async function applyIngestEffects(tx: RawSql, events: StoredWithWindow[], bulk = false): Promise<void> {
   if (!events.some((e) => COUNTED.has(e.eventType))) return
   // One loop, no array per event (an import's chunk is tens of thousands of purchases).
   const purchases: Ref[] = []
@@ -30,8 +30,9 @@ export async function applyIngestEffects(tx: RawSql, events: StoredWithWindow[])
   const attributions = new Map<number, Attribution>()
   const prices = new Map<string, number>()
   // A large group of purchases and no clicks (an import of orders): when none of its tenants has any recommendation
-  // click stored, none can be attributed, and one probe saves looking each purchase up.
-  const attributable = clicks.length > 0 || purchases.length < 500 || await anyRecommendationClicks(tx, [...new Set(purchases.map((p) => p.tenantId))])
+  // click stored, none can be attributed, and one probe saves looking each purchase up. `bulk` (an import's chunk,
+  // which PGlite keeps small): probed whatever the size, since the chunks that follow are alike.
+  const attributable = clicks.length > 0 || (!bulk && purchases.length < 500) || await anyRecommendationClicks(tx, [...new Set(purchases.map((p) => p.tenantId))])
   for (const c of attributable ? await findAttributions(tx, purchases) : []) {
     attributions.set(c.i, { placement: c.placement, strategy: c.strategy, experimentId: c.experiment_id, arm: c.arm })
     if (c.catalog_price !== null) prices.set(`${events[c.i].tenantId}\u0000${events[c.i].productId}`, c.catalog_price)
