@@ -520,16 +520,23 @@ export async function eraseShopperEvents(raw: RawSql, partition: string, tenantI
 export const BROWSER_KEY_PREFIX = 'track/'
 
 /**
- * Deletes what ingestion keeps per shopper beside the events: recommendation clicks, the purchase
- * set and, last, the profile, in one transaction. Returns whether there was a profile.
+ * Deletes what ingestion keeps per shopper beside the events: rows a running import has yet to fold
+ * into profiles (else the job's fold would make the profile and purchase set again), recommendation
+ * clicks, the purchase set and, last, the profile, in one transaction. Two statements: the second's
+ * snapshot sees a profile that a fold holding those rows committed while the first waited for it.
+ * Returns whether there was a profile.
  */
 export async function eraseShopperState(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
-  const rows = await raw.query<{ profiles: number }>(
+  return raw.transaction(async (tx) => {
+    await tx.query(`delete from import_stored s using import_jobs j
+      where j.tenant_id = $1 and s.job_id = j.id and s.tenant_id = $1 and s.user_id = $2`, [tenantId, userId])
+    const rows = await tx.query<{ profiles: number }>(
     `with clicks as (delete from recommendation_clicks where tenant_id = $1 and user_id = $2 returning 1),
      bought as (delete from user_purchases where tenant_id = $1 and user_id = $2 returning 1),
      profile as (delete from user_profiles where tenant_id = $1 and user_id = $2 returning 1)
      select (select count(*) from profile)::int as profiles`, [tenantId, userId])
-  return (rows[0]?.profiles ?? 0) > 0
+    return (rows[0]?.profiles ?? 0) > 0
+  })
 }
 
 /** Forgets idempotency keys of events older than `cutoff` (the retention window refuses those events anyway). */

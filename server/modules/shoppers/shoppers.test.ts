@@ -18,6 +18,7 @@ import { personalSlotKey, PERSONAL_SLOTS, slotKey } from '../recommendations/ans
 import { createShopperService } from './service.ts'
 import { waitFor } from '../../test/wait-for.ts'
 import { startErasure } from '../../../db/queries/erasures.ts'
+import { foldImportedProfiles } from '../../../db/queries/events.ts'
 
 const H = HOUR_MS
 const DAY = 24 * H
@@ -203,6 +204,30 @@ for (const name of BACKENDS) {
       expect(first.meta.cached).toBe(false)
       await Promise.all([one.shutdown(), two.shutdown()])
     }, 30_000)
+
+    test('erased while an import is running: the job\'s fold does not make the profile or purchase set again; other shoppers\' are folded', async () => {
+      const k = await t.tenantWithKeys()
+      const job = (await raw.query<{ id: string }>(`insert into import_jobs (tenant_id, type, format, status) values ($1, 'events', 'csv', 'running') returning id`, [k.tenantId]))[0]!.id
+      const ts = new Date(Date.now() - 3600_000)
+      // Rows the job stored: their events are in `events`, their profiles wait for the job's fold.
+      for (const user of ['import-a', 'import-b']) {
+        const rows = [{ eventType: 'product_viewed', userId: user, productId: 'p1', timestamp: ts.toISOString() }, { eventType: 'purchase', userId: user, productId: 'p2', timestamp: ts.toISOString() }]
+        expect((await t.req('POST', '/api/v1/events/batch', { key: k.writeKey, body: { events: rows } })).body.data.rejected).toEqual([])
+        for (const r of rows) {
+          await raw.query(`insert into import_stored (job_id, tenant_id, user_id, event_type, product_id, ts) values ($1, $2, $3, $4, $5, $6::timestamptz)`, [job, k.tenantId, user, r.eventType, r.productId, r.timestamp])
+        }
+      }
+      expect((await t.req('DELETE', '/api/v1/users/import-a', { key: k.writeKey })).status).toBe(202)
+      await shoppers.settled()
+      expect(await raw.query('select 1 from import_stored where tenant_id = $1 and user_id = $2', [k.tenantId, 'import-a'])).toHaveLength(0)
+      await raw.query(`delete from user_profiles where tenant_id = $1 and user_id = 'import-b'`, [k.tenantId])
+      await raw.query(`delete from user_purchases where tenant_id = $1 and user_id = 'import-b'`, [k.tenantId])
+
+      const folded = await foldImportedProfiles(raw, job, 100)
+      expect(folded.map((f) => f.userId)).toEqual(['import-b'])
+      expect(await traces(raw, k.tenantId, 'import-a')).toEqual(none)
+      expect(await traces(raw, k.tenantId, 'import-b')).toMatchObject({ events: 2, profiles: 1, purchases: 1 })
+    })
 
     test('the access log names the route, not the shopper: an erasure does not write the id it erases', async () => {
       const lines: string[] = []
