@@ -164,7 +164,7 @@ export async function createServices(parts: AppParts) {
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache, { queries: database.kind === 'pglite' ? 1 : 4, now: () => clock().getTime() })
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000, cacheBytes: config.modelCacheMb * 2 ** 20, coldWaitMs: config.modelColdWaitMs }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000, cacheBytes: config.modelCacheMb * 2 ** 20, coldWaitMs: config.modelColdWaitMs, loadThreads: config.modelLoadThreads, databaseUrl: database.url }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: config.workerPollMs, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
