@@ -6,6 +6,8 @@
 // orders and the bytes estimate; the items and terms go back as JSON text in slices
 // (model-decode.ts). With many tenants arriving, these steps on the API's thread held every
 // request back (BENCHMARKS.md, "Many tenants").
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import postgres from 'postgres'
 import { loadModelStored } from '../../db/queries/models.ts'
 import { partsTransferables, prepareLoad, type ThreadLoaded } from './model-decode.ts'
@@ -15,6 +17,11 @@ export type LoadSource = { model64: string } | { read: { databaseUrl: string; te
 export type LoadRequest = { id: number } & LoadSource
 /** `loaded` null: the tenant has no stored model (any more). */
 export type LoadReply = { id: number; loaded: ThreadLoaded | null } | { id: number; error: string }
+
+// This thread runs niced (Linux: a thread's own priority, found by its id): where cores are short the
+// serving thread comes first, so hot tenants' requests do not wait on cold tenants' loads (BENCHMARKS.md).
+// Elsewhere, or not allowed, it runs as it is.
+try { setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10) } catch { /* not Linux */ }
 
 declare const self: { onmessage: ((e: MessageEvent<LoadRequest>) => void) | null; postMessage(message: LoadReply, transfer?: Transferable[]): void }
 
