@@ -1,7 +1,7 @@
 // Runs stored models' loads off the API's thread (load-thread.ts), on a small pool of threads
-// per process shared by every model store in it (thread-runner.ts: one queue, first come first
-// served, so a large model waits for a free thread, not behind every small one); inline where
-// no Worker can start.
+// per process shared by every model store in it (thread-runner.ts: one queue, taken from both
+// ends in turn, so a model asked for after a burst of cold tenants does not wait for the whole
+// burst, and the oldest still advance); inline where no Worker can start.
 import type { RawSql } from '../../db/client.ts'
 import { loadModelBase64 } from '../../db/queries/models.ts'
 import { compactForServing, type ModelIndex } from '../engine/strategies/model-index.ts'
@@ -22,7 +22,7 @@ export interface LoadOptions {
 }
 
 type LoadOk = Extract<LoadReply, { loaded: unknown }>
-const loads = threadRunner<LoadSource, LoadOk>(new URL('./load-thread.ts', import.meta.url), 'model load', 1)
+const loads = threadRunner<LoadSource, LoadOk>(new URL('./load-thread.ts', import.meta.url), 'model load', 1, 'both-ends')
 
 /** Lets the event loop serve what waits (requests) between a load's slices on this thread. */
 const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))

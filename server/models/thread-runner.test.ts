@@ -6,7 +6,7 @@ import { threadRunner } from './thread-runner.ts'
 const URL_ = new URL('./thread-runner.fixture.ts', import.meta.url)
 type Q = { value: number; hold?: Int32Array; crash?: boolean }
 let runners: { stop(): void }[] = []
-const pool = (size: number) => { const r = threadRunner<Q, { value: number }>(URL_, 'test job', size); runners.push(r); return r }
+const pool = (size: number, order: 'fifo' | 'both-ends' = 'fifo') => { const r = threadRunner<Q, { value: number }>(URL_, 'test job', size, order); runners.push(r); return r }
 afterEach(() => { for (const r of runners) r.stop(); runners = [] })
 const holder = () => new Int32Array(new SharedArrayBuffer(4))
 const release = (hold: Int32Array) => { Atomics.store(hold, 0, 1); Atomics.notify(hold, 0) }
@@ -33,6 +33,16 @@ test('with one thread, the jobs wait for the long one, first come first served',
   release(hold)
   await Promise.all(all)
   expect(order).toEqual([0, 1, 2, 3])
+})
+
+test('both ends: the oldest and the newest in turn, so a job after a burst does not wait for all of it', async () => {
+  const r = pool(1, 'both-ends')
+  const hold = holder()
+  const order: number[] = []
+  const all = [r.call({ value: 0, hold }), ...[1, 2, 3, 4, 5].map((value) => r.call({ value }))].map((p) => p.then((x) => order.push(x.value)))
+  release(hold)
+  await Promise.all(all)
+  expect(order).toEqual([0, 5, 1, 4, 2, 3])
 })
 
 test('a thread that dies fails its own job only; the next job runs on a new thread', async () => {

@@ -1,8 +1,10 @@
 // A few worker threads per process for a kind of job (model builds: one; model loads: a pool),
 // started as jobs come and let go after a minute without one (an idle thread would keep a
-// process alive and what a job leaves behind in memory). Jobs wait in one queue, first come
-// first served, and each thread takes the next one when it is free: a large job holds back one
-// thread, not every job queued behind it. A thread that dies fails its job in flight; the next
+// process alive and what a job leaves behind in memory). Jobs wait in one queue and each thread
+// takes the next one when it is free: a large job holds back one thread, not every job queued
+// behind it. The next is the oldest ('fifo'), or in turn the oldest and the newest ('both-ends':
+// a job that arrives after a burst does not wait for all of it, and the oldest still advance at
+// half the rate, so none waits forever). A thread that dies fails its job in flight; the next
 // job starts a new one. Where no Worker can start, the caller runs the job inline.
 
 const IDLE_MS = 60_000
@@ -24,9 +26,15 @@ interface Job<R> { id: number; message: object; transfer: Transferable[]; resolv
 interface Thread<R> { worker: Worker; job?: Job<R>; idle?: ReturnType<typeof setTimeout> }
 
 /** `label` names the job in errors ("model build", "model load"); `size`: threads at most. */
-export function threadRunner<Q extends object, R extends object>(url: URL, label: string, size = 1): ThreadRunner<Q, R> {
+export function threadRunner<Q extends object, R extends object>(url: URL, label: string, size = 1, order: 'fifo' | 'both-ends' = 'fifo'): ThreadRunner<Q, R> {
   const threads: Thread<R>[] = []
   const waiting: Job<R>[] = []
+  let newestNext = false
+  const take = () => {
+    const job = order === 'both-ends' && newestNext ? waiting.pop() : waiting.shift()
+    newestNext = !newestNext
+    return job
+  }
   let seq = 0
   let unavailable = typeof Worker === 'undefined'
 
@@ -84,7 +92,7 @@ export function threadRunner<Q extends object, R extends object>(url: URL, label
   /** A thread just finished: the next job waiting, or idle (retired now if the pool shrank). */
   const next = (t: Thread<R>) => {
     if (threads.length > size) { retire(t); return }
-    const job = waiting.shift()
+    const job = take()
     if (job) run(t, job)
     else idleSoon(t)
   }
@@ -93,7 +101,7 @@ export function threadRunner<Q extends object, R extends object>(url: URL, label
     while (waiting.length > 0) {
       const t = threads.find((x) => !x.job) ?? (threads.length < size ? start() : undefined)
       if (!t) return
-      run(t, waiting.shift()!)
+      run(t, take()!)
     }
   }
 
