@@ -11,8 +11,11 @@ import { loadedModelBytes } from './model-bytes.ts'
 import { assembleLoad, gunzipModel } from './model-decode.ts'
 import { threadRunner } from './thread-runner.ts'
 
-/** `servingMs`: what the load cost the serving thread (its slices, not the waits between them); `thread`: whether a load thread did the rest. */
-export interface LoadedModel { model: TenantModel; index: ModelIndex; bytes: number; servingMs: number; thread: boolean }
+/**
+ * `servingMs`: what the load cost the serving thread (its slices, not the waits between them), `longestMs` the
+ * longest of them; `thread`: whether a load thread did the rest.
+ */
+export interface LoadedModel { model: TenantModel; index: ModelIndex; bytes: number; servingMs: number; longestMs: number; thread: boolean }
 
 export interface LoadOptions {
   /** PostgreSQL's URL: the load thread reads the model itself. Absent (PGlite): it is read here and handed over. */
@@ -36,7 +39,8 @@ export async function loadStoredModel(raw: RawSql, tenantId: string, opts: LoadO
     const t0 = performance.now()
     const model = gunzipModel(row.model64)
     const index = compactForServing(model)
-    return { model, index, bytes: loadedModelBytes(model, index), servingMs: performance.now() - t0, thread: false }
+    const ms = performance.now() - t0
+    return { model, index, bytes: loadedModelBytes(model, index), servingMs: ms, longestMs: ms, thread: false }
   }
   let reply: LoadOk
   if (opts.databaseUrl) reply = await loads.call({ read: { databaseUrl: opts.databaseUrl, tenantId } })

@@ -46,22 +46,31 @@ export const partsTransferables = (p: ServingParts): ArrayBuffer[] =>
 /**
  * The serving thread's half: the model and its index from a load thread's reply, a slice of
  * items at a time with `pause()` awaited between slices (the event loop serves requests
- * there). `servingMs`: the time spent on this thread, pauses left out.
+ * there). `servingMs`: the time spent on this thread, pauses left out; `longestMs`: its longest
+ * stretch without a pause (what a request arriving meanwhile waits at most, besides the reply's receipt).
  */
-export async function assembleLoad(loaded: ThreadLoaded, pause: () => Promise<void>): Promise<{ model: TenantModel; index: ModelIndex; bytes: number; servingMs: number }> {
+export async function assembleLoad(loaded: ThreadLoaded, pause: () => Promise<void>): Promise<{ model: TenantModel; index: ModelIndex; bytes: number; servingMs: number; longestMs: number }> {
   const items: Item[] = [], terms: string[][] = []
-  let servingMs = 0
+  let servingMs = 0, longestMs = 0
+  const timed = <T>(f: () => T): T => {
+    const t0 = performance.now()
+    const out = f()
+    const ms = performance.now() - t0
+    servingMs += ms
+    longestMs = Math.max(longestMs, ms)
+    return out
+  }
   for (let k = 0; k < loaded.items.length; k++) {
     if (k > 0) await pause()
-    const t0 = performance.now()
-    for (const item of JSON.parse(loaded.items[k]!) as Item[]) items.push(item)
-    for (const t of JSON.parse(loaded.terms[k]!) as string[][]) terms.push(t)
-    servingMs += performance.now() - t0
+    timed(() => {
+      for (const item of JSON.parse(loaded.items[k]!) as Item[]) items.push(item)
+      for (const t of JSON.parse(loaded.terms[k]!) as string[][]) terms.push(t)
+    })
   }
   if (loaded.items.length > 0) await pause()
-  const t0 = performance.now()
-  const model: TenantModel = { ...loaded.rest, items, content: { ...loaded.rest.content, terms } }
-  const index = indexFromOrders(model, loaded.parts, loaded.orders)
-  servingMs += performance.now() - t0
-  return { model, index, bytes: loaded.bytes, servingMs }
+  const { model, index } = timed(() => {
+    const model: TenantModel = { ...loaded.rest, items, content: { ...loaded.rest.content, terms } }
+    return { model, index: indexFromOrders(model, loaded.parts, loaded.orders) }
+  })
+  return { model, index, bytes: loaded.bytes, servingMs, longestMs }
 }
