@@ -47,5 +47,5 @@ for (let r = 0; r < ROUNDS; r++) {
   const first = performance.now() - t
   t = performance.now()
   ask(model, model.items[1]!.productId)
-  console.log(`  add ${ADDED}: ${added.toFixed(1)} ms; first answer after it ${first.toFixed(1)} ms (content matrix into the kernel); next ${(performance.now() - t).toFixed(1)} ms; similar to the new one: ${answer.strategy}, ${answer.items.length} items`)
+  console.log(`  add ${ADDED}: ${added.toFixed(1)} ms; first answer after it ${first.toFixed(1)} ms; next ${(performance.now() - t).toFixed(1)} ms; similar to the new one: ${answer.strategy}, ${answer.items.length} items`)
 }

@@ -38,7 +38,7 @@ export function withAddedItems(model: TenantModel, added: readonly Item[], versi
   const df = memo.documentFrequencies.get(model.content) ?? documentFrequencies(model.items)
   memo.documentFrequencies.delete(model.content)
   const more = addedContentVectors(added, df, n, dim, kernels ? (s) => kernels.murmur3(s) : undefined)
-  // A model compacted for serving has let its vectors go (its index's content matrix holds them): only the added items' are read.
+  // A model compacted for serving has let its vectors go (its index's content rows hold them): only the added items' are read.
   const vectors = model.content.vectors.length === n ? [...model.content.vectors, ...more.vectors] : new Array<number[]>(n).concat(more.vectors)
   const content = { dim, vectors, terms: [...model.content.terms, ...more.terms] }
   memo.documentFrequencies.set(content, df)

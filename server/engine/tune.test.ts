@@ -96,7 +96,7 @@ describe('auto settings', () => {
     expect(reused.model.stats.settingsTried).toBe(0)
   })
 
-  test('a setting that forgets more must also not lose the hidden items; one that fades the model need not', () => {
+  test('a setting that forgets more must also not lose the hidden items, a regularisation must find more of them; one that fades the model need not', () => {
     // 200 shoppers: the candidate finds one more next item for every other shopper (clearly better),
     // and one fewer hidden item for every other shopper (clearly worse) or the same.
     const grade = (next: number, hidden: number): Grade => ({
@@ -112,7 +112,10 @@ describe('auto settings', () => {
     expect(replaces(as({ itemsPerShopper: 50 }, worseHidden), incumbent)).toBe(false)
     expect(replaces(as({ itemsPerShopper: 50 }, sameHidden), incumbent)).toBe(true)
     expect(replaces(as({ halfLifeDays: 30 }, worseHidden), incumbent)).toBe(true)
-    expect(replaces(as({ regularisation: 25 }, worseHidden), incumbent)).toBe(true)
+    // The regularisation must win on both: what came next and the hidden items.
+    expect(replaces(as({ regularisation: 25 }, worseHidden), incumbent)).toBe(false)
+    expect(replaces(as({ regularisation: 25 }, sameHidden), incumbent)).toBe(false)
+    expect(replaces(as({ regularisation: 25 }, grade(0.2, 0.3)), incumbent)).toBe(true)
     // A shorter intent half-life than a faded incumbent's forgets more; a longer one does not.
     const faded = { ...incumbent, settings: { ...incumbent.settings, intentHalfLifeDays: 7 } }
     expect(replaces({ settings: { ...faded.settings, intentHalfLifeDays: 2 }, grade: worseHidden }, faded)).toBe(false)

@@ -42,7 +42,7 @@ for (const name of BACKENDS) {
         expect([...got.index.byId]).toEqual([...want.byId])
         for (const k of ['popular', 'popularByCategory', 'trending', 'newest', 'neighbors', 'boughtWith'] as const) expect(got.index[k]).toEqual(want[k])
         expect(got.index.neighbors.item.length).toBeGreaterThan(0)
-        expect(got.index.contentMatrix()).toEqual(want.contentMatrix())
+        expect(got.index.content).toEqual(want.content)
         expect(got.bytes).toBe(loadedModelBytes(inline, want))
       })
 

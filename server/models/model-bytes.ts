@@ -3,6 +3,7 @@
 // the number of tenants. A walk over the values, not a count of fields by name, so a
 // field added to TenantModel is counted without anyone remembering to. Checked against the
 // heap growth of real models in model-bytes.test.ts.
+import { usesAnn } from '../engine/strategies/ann.ts'
 import type { ModelIndex } from '../engine/strategies/model-index.ts'
 import type { TenantModel } from '../engine/types.ts'
 
@@ -12,6 +13,12 @@ const SLOT = 8
 const STRING = 24
 const MAP_ENTRY = 48
 const TYPED_ARRAY = 64
+/**
+ * JSON.parse makes one string of equal short values within a parse (measured: an item's
+ * terms, repeated across a catalog, took a third of their bytes counted one by one), so a
+ * short string is counted once per walk.
+ */
+const ATOMIZED = 32
 
 /** Past this many elements, an array of objects is estimated from an even sample of them (the walk runs on the serving thread at each load). */
 const SAMPLE = 256
@@ -19,12 +26,17 @@ const SAMPLE = 256
 /**
  * Bytes held by a value and everything it reaches (objects once each, however often
  * referenced). Arrays of numbers count 8 bytes an element (a JSValue or a double); strings
- * one byte a character (Latin-1, as JSON.parse makes them) plus a header. A long array of
+ * one byte a character (Latin-1, as JSON.parse makes them) plus a header, short ones once. A long array of
  * objects (items, their terms) counts an even sample, scaled.
  */
 export function deepBytes(value: unknown, seen: Set<unknown> = new Set()): number {
   if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean') return 0
-  if (typeof value === 'string') return STRING + value.length
+  if (typeof value === 'string') {
+    if (value.length > ATOMIZED) return STRING + value.length
+    if (seen.has(value)) return 0
+    seen.add(value)
+    return STRING + value.length
+  }
   if (typeof value !== 'object' || seen.has(value)) return 0 // functions: closures are counted by their owners
   seen.add(value)
   if (ArrayBuffer.isView(value)) {
@@ -61,11 +73,13 @@ export function deepBytes(value: unknown, seen: Set<unknown> = new Set()): numbe
 }
 
 /**
- * A model as the store serves it: the model itself, its serving index, and what warming it
- * makes at once (the content matrix as float32, and its copy in the similarity kernel's memory).
+ * A model as the store serves it: the model itself, its serving index (the content's sparse
+ * rows among it), its availability bytes, and on a catalog searched approximately, the
+ * approximate index's dense rows (ann.ts), built at its first content-based request.
  */
 export function loadedModelBytes(model: TenantModel, index: ModelIndex): number {
   const seen = new Set<unknown>()
-  const matrix = model.items.length * model.content.dim * 4
-  return deepBytes(model, seen) + deepBytes(index, seen) + 2 * matrix + model.items.length
+  const n = model.items.length
+  const annRows = usesAnn(n) ? n * model.content.dim * 4 : 0
+  return deepBytes(model, seen) + deepBytes(index, seen) + annRows + n
 }

@@ -5,7 +5,7 @@
 // map. Kept apart from the thread's module, whose import would install its message handler.
 import { Buffer } from 'node:buffer'
 import { gunzipSync } from 'node:zlib'
-import { compactForServing, indexFromOrders, type ModelIndex, servingOrders, type ServingOrders, type ServingParts, servingParts } from '../engine/strategies/model-index.ts'
+import { compactForServing, indexFromOrders, type ModelIndex, servingBuffers, servingOrders, type ServingOrders, type ServingParts, servingParts } from '../engine/strategies/model-index.ts'
 import type { Item, TenantModel } from '../engine/types.ts'
 import { loadedModelBytes } from './model-bytes.ts'
 
@@ -39,9 +39,7 @@ export function prepareLoad(stored: Uint8Array | string, sliceItems = SLICE_ITEM
   return { rest, items, terms, parts, orders: servingOrders(index), bytes }
 }
 
-export const partsTransferables = (p: ServingParts): ArrayBuffer[] =>
-  [p.neighbors.start, p.neighbors.item, p.neighbors.value, p.neighbors.count, p.boughtWith.start, p.boughtWith.item, p.boughtWith.value, p.boughtWith.count, p.matrix]
-    .map((a) => a.buffer as ArrayBuffer)
+export const partsTransferables = servingBuffers
 
 /**
  * The serving thread's half: the model and its index from a load thread's reply, a slice of

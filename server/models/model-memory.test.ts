@@ -132,7 +132,7 @@ for (const name of BACKENDS) {
       expect(metrics).toMatch(/^recomengine_model_cache_loads_total 1$/m)
       expect(metrics).toMatch(/^recomengine_model_cache_models 1$/m)
       expect(metrics).toMatch(/^recomengine_model_cache_evictions_total 0$/m)
-      expect(Number(metrics.match(/^recomengine_model_cache_bytes (\d+)$/m)?.[1])).toBeGreaterThan(10_000)
+      expect(Number(metrics.match(/^recomengine_model_cache_bytes (\d+)$/m)?.[1])).toBeGreaterThan(3_000) // 12 items: their objects, strings, lists and content rows
       await other.shutdown()
     }, 60_000)
   })

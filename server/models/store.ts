@@ -227,11 +227,8 @@ export class ModelStore {
 
   /**
    * Builds the approximate-search index of a catalog above 10,000 items (up to ~2 s) right
-   * after its model arrives, so no shopper's request pays for it. Smaller catalogs copy their
-   * content matrix into the kernel on the first content-based request (milliseconds): done
-   * for every model loaded, it cost each load a WebAssembly instance, most of a loaded
-   * tenant's time on the serving thread in scripts/bench/tenants.ts, for tenants that
-   * mostly never ask for content_based. (The index and matrix are made as the model loads.)
+   * after its model arrives, so no shopper's request pays for it. Smaller catalogs need no
+   * warming: their content is scored from the sparse rows the model loads with.
    */
   private warm(model: TenantModel) {
     const first = model.items[0]

@@ -1,6 +1,5 @@
-// Content-based serving: cosine between content vectors, scored over the whole catalog
-// in one kernel call (WebAssembly SIMD when the server loaded it, the TypeScript
-// fallback otherwise; both give the same scores to 1e-5). Catalogs over 10,000 items are
+// Content-based serving: cosine between content vectors, scored over the whole catalog's
+// sparse rows in one pass (sparse-rows.ts). Catalogs over 10,000 items are
 // searched approximately (strategies/ann.ts): only the members of the clusters nearest the
 // query are scored, the others score 0 as if below the similarity floor; price proximity
 // and exclusions then apply exactly as on the exact path.
@@ -12,6 +11,7 @@ import type { History } from './history.ts'
 import { stem } from './content-vectors.ts'
 import type { ModelIndex } from './model-index.ts'
 import type { Candidate } from './ranking.ts'
+import { denseRow, dotRow, scoreRows } from './sparse-rows.ts'
 
 /** Below this cosine two items share little more than hash collisions and stop words. */
 const MIN_CONTENT_SIMILARITY = 0.1
@@ -31,7 +31,7 @@ function priceProximity(a: number | null, b: number | null): number {
   return 0.5 + 0.5 * Math.exp(-(r * r) / 2)
 }
 
-// One fallback kernel set, so the prepared matrix cached per kernel set is reused.
+// One fallback kernel set, so the approximate index's prepared centroids are reused.
 const JS_KERNELS = jsKernels()
 const kernelsOr = (kernels?: Kernels): Kernels => kernels ?? JS_KERNELS
 
@@ -59,7 +59,7 @@ const withFeatures = (base: string, features: string): string => (features ? `${
 function scoreCatalog(model: TenantModel, index: ModelIndex, query: Float32Array, kernels: Kernels, blocked: Uint8Array, limit: number): Float32Array {
   const scores = usesAnn(model.items.length)
     ? annIndexOf(model, index, kernels).search(query, kernels, { need: limit, minScore: MIN_CONTENT_SIMILARITY, blocked })
-    : index.prepared(kernels).scoreAll(query)
+    : scoreRows(index.content, query)
   for (let i = 0; i < scores.length; i++) if (!(scores[i]! >= MIN_CONTENT_SIMILARITY)) scores[i] = 0
   return scores
 }
@@ -114,8 +114,7 @@ export function scanSimilar(model: TenantModel, index: ModelIndex, item: number,
 /** The `limit` items most like `item` (not blocked, above the floor), best first, and every item's score. */
 function nearest(model: TenantModel, index: ModelIndex, item: number, blocked: Uint8Array, limit: number, kernels?: Kernels): { picked: number[]; scores: Float32Array } {
   const k = kernelsOr(kernels)
-  const { dim } = model.content
-  const query = index.contentMatrix().subarray(item * dim, (item + 1) * dim)
+  const query = denseRow(index.content, item)
   const mask = blocked.slice()
   mask[item] = 1
   const scores = scoreCatalog(model, index, query, k, mask, limit)
@@ -134,12 +133,14 @@ const similarCandidate = (model: TenantModel, item: number, i: number, score: nu
  */
 export function similarToHistory(model: TenantModel, index: ModelIndex, history: History, blocked: Uint8Array, limit: number, kernels?: Kernels): Candidate[] {
   const k = kernelsOr(kernels)
-  const { dim } = model.content
-  const matrix = index.contentMatrix()
+  const { content } = index
   const sources = history.items.slice(0, HISTORY_ITEMS)
   if (sources.length === 0) return []
-  const query = new Float32Array(dim)
-  for (const h of sources) for (let j = 0; j < dim; j++) query[j]! += h.weight * matrix[h.index * dim + j]!
+  const query = new Float32Array(content.dim)
+  for (const h of sources) {
+    for (let p = content.start[h.index]!; p < content.start[h.index + 1]!; p++) query[content.col[p]!]! += h.weight * content.value[p]!
+  }
+  const dense = sources.map((h) => denseRow(content, h.index))
   // Each history item is most similar to itself: left in, the list would repeat the history.
   const mask = blocked.slice()
   for (const h of history.items) mask[h.index] = 1
@@ -147,11 +148,10 @@ export function similarToHistory(model: TenantModel, index: ModelIndex, history:
   return best(scores, mask, limit, k).map((i) => {
     let from = sources[0]!.index
     let top = -Infinity
-    for (const h of sources) {
-      let dot = 0
-      for (let j = 0; j < dim; j++) dot += matrix[h.index * dim + j]! * matrix[i * dim + j]!
+    sources.forEach((h, s) => {
+      const dot = dotRow(content, i, dense[s]!)
       if (h.weight * dot > top) { top = h.weight * dot; from = h.index }
-    }
+    })
     return { index: i, score: scores[i]!, reason: withFeatures(`Similar to ${model.items[from]!.name}, ${history.which(from)}`, sharedFeatures(model, from, i)) }
   })
 }

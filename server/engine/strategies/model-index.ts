@@ -1,12 +1,12 @@
 // Lookups derived from a model once and reused by every request served from it: the
 // product-id map, ranked orders for the fallbacks, the pair lists in typed arrays, and the
-// content matrix (already in WebAssembly memory for the kernel). Keyed weakly by the model object, so a replaced
+// content vectors as sparse rows. Keyed weakly by the model object, so a replaced
 // model's index is collected with it; serving stays a pure function of its inputs.
 import { memo } from '../memo.ts'
-import type { Kernels, PreparedMatrix } from '../../kernels/load.ts'
 import type { TenantModel } from '../types.ts'
 import { type PairLists, pairLists } from './pair-lists.ts'
 import { better } from './ranking.ts'
+import { appendRows, denseMatrix, type SparseRows, sparseRows } from './sparse-rows.ts'
 
 export interface ModelIndex {
   byId: ReadonlyMap<string, number>
@@ -22,10 +22,10 @@ export interface ModelIndex {
   neighbors: PairLists
   /** Bought-together partners: lift and orders per pair. */
   boughtWith: PairLists
-  /** Content vectors back to back (n × dim float32). */
+  /** Content vectors, their non-zeros only (content-based scoring reads these). */
+  content: SparseRows
+  /** The content vectors back to back (n × dim float32), made afresh each call: for the approximate index of large catalogs. */
   contentMatrix(): Float32Array
-  /** The content matrix copied into the kernel's memory once per model and kernel set. */
-  prepared(kernels: Kernels): PreparedMatrix
 }
 
 /**
@@ -56,13 +56,11 @@ export function modelIndex(model: TenantModel): ModelIndex {
 /**
  * For a model that is only served from now on (a store's loaded model): builds its index,
  * then lets the pair triples and the content vectors go, as the index holds them in typed
- * arrays (the vectors as the float32 content matrix: they are mostly zeros, and as arrays of
- * numbers took twice its bytes, the largest part of a loaded model). The model can no
- * longer be serialised whole afterwards.
+ * arrays (the vectors as sparse rows: they are mostly zeros, and as arrays of numbers were
+ * the largest part of a loaded model). The model can no longer be serialised whole afterwards.
  */
 export function compactForServing(model: TenantModel, parts?: ServingParts): ModelIndex {
   const index = parts ? indexWith(model, parts) : modelIndex(model)
-  index.contentMatrix()
   model.itemNeighbors = []
   model.fbt = []
   model.content.vectors = []
@@ -85,8 +83,8 @@ export function newestFirst(model: TenantModel): number[] {
  * from the grown-from model's index rather than from scratch (on a large catalog a rebuild
  * costs tens of ms per upload): the added items have no popularity, trend or pairs, so those
  * lists stay as they are (the pair lists are kept even where the triples were let go,
- * compactForServing); they join the id map and the newest-first order; the content matrix
- * is the old one with their rows after it.
+ * compactForServing); they join the id map and the newest-first order; the content rows
+ * are the old ones with theirs after them.
  */
 export function indexGrownFrom(model: TenantModel, from: ModelIndex): ModelIndex {
   const n = model.items.length
@@ -109,50 +107,37 @@ export function indexGrownFrom(model: TenantModel, from: ModelIndex): ModelIndex
     newest.push(i)
   }
   while (a < added.length) newest.push(added[a++]!)
-  const grownFrom = from.contentMatrix()
+  const { dim, vectors } = model.content
   const index: ModelIndex = {
     ...from,
     byId,
     newest,
     neighbors: grow(from.neighbors),
     boughtWith: grow(from.boughtWith),
-    ...contentOf(model, () => {
-      const { dim, vectors } = model.content
-      const m = new Float32Array(n * dim)
-      m.set(grownFrom)
-      for (let i = n0; i < n; i++) m.set(vectors[i]!, i * dim)
-      return m
-    }),
+    ...contentOf(appendRows(from.content, sparseRows(vectors.slice(n0, n), n - n0, dim))),
   }
   memo.modelIndex.set(model, index)
   return index
 }
 
-/** The content matrix, made on first use, and its copy in each kernel set's memory. */
-function contentOf(model: TenantModel, makeMatrix: () => Float32Array): Pick<ModelIndex, 'contentMatrix' | 'prepared'> {
-  let matrix: Float32Array | undefined
-  const contentMatrix = (): Float32Array => (matrix ??= makeMatrix())
-  const prepared = new WeakMap<Kernels, PreparedMatrix>()
-  return {
-    contentMatrix,
-    prepared(kernels) {
-      let p = prepared.get(kernels)
-      if (!p) prepared.set(kernels, (p = kernels.prepareMatrix(contentMatrix(), model.items.length, model.content.dim)))
-      return p
-    },
-  }
+/** The content rows, and their dense form on demand (not kept: only the approximate index's build asks, once per model). */
+function contentOf(content: SparseRows): Pick<ModelIndex, 'content' | 'contentMatrix'> {
+  return { content, contentMatrix: () => denseMatrix(content) }
 }
 
 /** What compactForServing makes of a model's pair triples and content vectors: typed arrays, which a load thread makes and hands over without a copy (load-thread.ts). */
-export interface ServingParts { neighbors: PairLists; boughtWith: PairLists; matrix: Float32Array }
+export interface ServingParts { neighbors: PairLists; boughtWith: PairLists; content: SparseRows }
 
 export function servingParts(model: TenantModel): ServingParts {
   const n = model.items.length
   const { dim, vectors } = model.content
-  const matrix = new Float32Array(n * dim)
-  for (let i = 0; i < n; i++) matrix.set(vectors[i]!, i * dim)
-  return { neighbors: pairLists(model.itemNeighbors, n), boughtWith: pairLists(model.fbt, n), matrix }
+  return { neighbors: pairLists(model.itemNeighbors, n), boughtWith: pairLists(model.fbt, n), content: sparseRows(vectors, n, dim) }
 }
+
+/** The buffers of a model's serving parts, handed from a load thread without a copy. */
+export const servingBuffers = (p: ServingParts): ArrayBuffer[] =>
+  [p.neighbors, p.boughtWith].flatMap((l): ArrayBufferView[] => [l.start, l.item, l.value, l.count])
+    .concat([p.content.start, p.content.col, p.content.value]).map((a) => a.buffer as ArrayBuffer)
 
 /** The index of a model whose pair lists and matrix were made elsewhere (its triples and vectors already let go). */
 function indexWith(model: TenantModel, parts: ServingParts): ModelIndex {
@@ -178,7 +163,7 @@ export function indexFromOrders(model: TenantModel, parts: ServingParts, orders:
     ...orders,
     neighbors: parts.neighbors,
     boughtWith: parts.boughtWith,
-    ...contentOf(model, () => parts.matrix),
+    ...contentOf(parts.content),
   }
   memo.modelIndex.set(model, index)
   return index
@@ -204,12 +189,6 @@ function buildIndex(model: TenantModel, parts?: ServingParts): ModelIndex {
     newest: newestFirst(model),
     neighbors: parts?.neighbors ?? pairLists(model.itemNeighbors, n),
     boughtWith: parts?.boughtWith ?? pairLists(model.fbt, n),
-    ...contentOf(model, () => {
-      if (parts) return parts.matrix
-      const { dim, vectors } = model.content
-      const m = new Float32Array(n * dim)
-      for (let i = 0; i < n; i++) m.set(vectors[i]!, i * dim)
-      return m
-    }),
+    ...contentOf(parts?.content ?? sparseRows(model.content.vectors, n, model.content.dim)),
   }
 }
