@@ -25,6 +25,8 @@ export interface RawSql {
 
 export interface DatabaseHandle {
   kind: 'pglite' | 'postgres'
+  /** PostgreSQL's URL (model load threads open a connection of their own); absent on PGlite. */
+  url?: string
   /** The request pool: on PostgreSQL every statement on it is bounded by `statement_timeout`. */
   db: Db
   raw: RawSql
@@ -146,6 +148,7 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   const db = drizzle(client, { schema }) as unknown as Db
   return {
     kind: 'postgres',
+    url,
     db,
     raw: rawFor(client),
     background: { db: drizzle(background, { schema }) as unknown as Db, raw: rawFor(background) },

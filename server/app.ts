@@ -39,6 +39,7 @@ import { createRecommendationService } from './modules/recommendations/service.t
 import { DEFAULT_MODEL_OPTIONS, ModelStore } from './models/store.ts'
 import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
+import { loadQueue } from './models/load-runner.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
 import { requestBuild } from '../db/queries/models.ts'
 import { DEFAULT_TENANT_CONFIG, effectiveConfig, type TenantConfig } from './modules/tenants/config.ts'
@@ -164,7 +165,7 @@ export async function createServices(parts: AppParts) {
   const kernels = parts.kernels ?? jsKernels()
   // Profiles are cached per instance; ingestion invalidates them before it answers.
   const profiles = new ProfileCache(database.raw, cache, { queries: database.kind === 'pglite' ? 1 : 4, now: () => clock().getTime() })
-  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000, cacheBytes: config.modelCacheMb * 2 ** 20, coldWaitMs: config.modelColdWaitMs }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
+  const models = new ModelStore(database.raw, cache, log, kernels, clock, { ...DEFAULT_MODEL_OPTIONS, leaseMs: config.modelLeaseSeconds * 1000, cacheBytes: config.modelCacheMb * 2 ** 20, coldWaitMs: config.modelColdWaitMs, loadThreads: config.modelLoadThreads, databaseUrl: database.url }, (ms) => metrics.modelBuilds.observe({}, ms), bg.raw)
   const worker = new ModelWorker(bg.raw, models, log, clock, {
     pollMs: config.workerPollMs, refreshMinutes: config.modelRefreshMinutes, fullRebuildHours: config.modelRebuildHours,
   })
@@ -279,7 +280,8 @@ export async function createServices(parts: AppParts) {
   metrics.gauge('recomengine_model_cache_models', 'Tenants whose model this process holds in memory', () => models.cacheStats().models)
   metrics.counterFrom('recomengine_model_cache_loads_total', 'Models brought into this process\'s memory (first use, or again after an eviction)', () => models.cacheStats().loads)
   metrics.counterFrom('recomengine_model_cache_evictions_total', 'Models evicted from this process\'s memory to stay within MODEL_CACHE_MB', () => models.cacheStats().evictions)
-  metrics.counterFrom('recomengine_model_cache_load_ms_total', 'Milliseconds loaded models cost the serving thread (the serving index; decoding runs on the load thread when one could start)', () => models.cacheStats().loadMs)
+  metrics.counterFrom('recomengine_model_cache_load_ms_total', 'Milliseconds loaded models cost the serving thread (parsing the items in slices, the id map; reading and decoding run on the load threads when they could start)', () => models.cacheStats().loadMs)
+  metrics.gauge('recomengine_model_loads_waiting', 'Model loads waiting for a free load thread (MODEL_LOAD_THREADS)', () => loadQueue().waiting)
   metrics.gauge('recomengine_redis_up', '1 while the shared cache answers (always 1 without Redis)', () => (cache.healthy() ? 1 : 0))
 
   return {

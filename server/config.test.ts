@@ -11,6 +11,12 @@ describe('config', () => {
     expect(c.databaseUrl).toBeUndefined()
     expect(c.redisUrl).toBeUndefined()
   })
+  test('model load threads: a core left to the serving thread, 1 to 2; MODEL_LOAD_THREADS overrides, 0 refused', () => {
+    expect([1, 2, 3, 8].map((cores) => loadConfig({}, 2 ** 33, cores).modelLoadThreads)).toEqual([1, 1, 2, 2])
+    expect(loadConfig({ MODEL_LOAD_THREADS: '4' }, 2 ** 33, 2).modelLoadThreads).toBe(4)
+    expect(() => loadConfig({ MODEL_LOAD_THREADS: '0' })).toThrow(/MODEL_LOAD_THREADS/)
+  })
+
   test('bad values stop start-up with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/)

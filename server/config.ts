@@ -4,7 +4,7 @@
 // the variable.
 import { Type as T, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { totalmem } from 'node:os'
+import { cpus, totalmem } from 'node:os'
 import { clusterUrlFromNodes, parseRedisTarget } from './infra/cache/redis-url.ts'
 
 const LogLevel = T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error'), T.Literal('silent')])
@@ -53,6 +53,7 @@ const ConfigSchema = T.Object({
   modelCacheMb: T.Integer({ minimum: 1 }),
   /** How long a request waits for a model not in memory before it is answered from the fallback lists (ms; the load goes on). */
   modelColdWaitMs: T.Integer({ minimum: 0 }),
+  modelLoadThreads: T.Integer({ minimum: 1, maximum: 64 }),
   /** How often a model worker asks which tenants are due (ms). */
   workerPollMs: T.Integer({ minimum: 10 }),
   /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
@@ -86,7 +87,13 @@ const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 export const defaultModelCacheMb = (totalBytes: number) => Math.min(4096, Math.max(256, Math.floor(totalBytes / 4 / 2 ** 20)))
 
 /** Parses an environment record into a validated Config, or throws ConfigError. */
-export function loadConfig(env: Record<string, string | undefined>, machineBytes = totalmem()): Config {
+/**
+ * Threads loading models: a core is left to the serving thread (on 2 cores a second load thread
+ * took CPU from it during a warm-up, BENCHMARKS.md "Many tenants"), at most 2, at least 1.
+ */
+export const defaultLoadThreads = (cores: number) => Math.max(1, Math.min(2, cores - 1))
+
+export function loadConfig(env: Record<string, string | undefined>, machineBytes = totalmem(), machineCores = cpus().length): Config {
   const cors = opt(env.CORS_ORIGINS) ?? '*'
   const raw = {
     nodeEnv: opt(env.NODE_ENV) ?? 'development',
@@ -119,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>, machineBytes
     workerPollMs: int(env.WORKER_POLL_MS, 5000, 'WORKER_POLL_MS'),
     modelCacheMb: int(env.MODEL_CACHE_MB, defaultModelCacheMb(machineBytes), 'MODEL_CACHE_MB'),
     modelColdWaitMs: int(env.MODEL_COLD_WAIT_MS, 50, 'MODEL_COLD_WAIT_MS'),
+    modelLoadThreads: int(env.MODEL_LOAD_THREADS, defaultLoadThreads(machineCores), 'MODEL_LOAD_THREADS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
     webhookAllowPrivate: bool(env.WEBHOOK_ALLOW_PRIVATE, false, 'WEBHOOK_ALLOW_PRIVATE'),
   }
@@ -128,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>, machineBytes
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS', workerPollMs: 'WORKER_POLL_MS',
-    modelCacheMb: 'MODEL_CACHE_MB', modelColdWaitMs: 'MODEL_COLD_WAIT_MS',
+    modelCacheMb: 'MODEL_CACHE_MB', modelColdWaitMs: 'MODEL_COLD_WAIT_MS', modelLoadThreads: 'MODEL_LOAD_THREADS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS', webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

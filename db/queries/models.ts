@@ -109,6 +109,15 @@ export async function loadModelBase64(raw: RawSql, tenantId: string): Promise<{ 
   return row
 }
 
+/**
+ * The stored model as bytea, for a model load thread's own postgres.js connection (never PGlite:
+ * see above). Only `query` is asked for: the thread holds no pool, no transactions.
+ */
+export async function loadModelStored(raw: Pick<RawSql, 'query'>, tenantId: string): Promise<{ version: string; model: Uint8Array } | undefined> {
+  const [row] = await raw.query<{ version: string; model: Uint8Array }>('select version, model from recommendation_models where tenant_id = $1 and model is not null', [tenantId])
+  return row
+}
+
 // Each active tenant not under a live lease, with whether it is due and since when: the oldest
 // applicable reason (a request, the first build, the daily full rebuild, a refresh after new events).
 const QUEUE = `select t.id, m.lease_until, m.lease_holder,

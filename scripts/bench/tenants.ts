@@ -12,13 +12,14 @@
 //
 //   bun scripts/bench/tenants.ts [--tenants 1000] [--cache-mb 1024] [--seconds 60] [--concurrency 16] [--compare 10]
 //     [--zipf 1] [--builders 2] [--keep] [--db <name of a database a --keep run left>] [--load-path: the probe's load path only]
+//     [--serving-only: the serving runs only]; MODEL_LOAD_THREADS in the environment reaches the server
 import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzip, gunzipSync, gzipSync } from 'node:zlib'
 import { promisify } from 'node:util'
-import { decodeModelOffThread, stopLoadThread } from '../../server/models/load-runner.ts'
+import { loadStoredModel, stopLoadThread } from '../../server/models/load-runner.ts'
 import { loadedModelBytes } from '../../server/models/model-bytes.ts'
 import { arg } from '../lib/args.ts'
 import { ROOT } from '../lib/bench-server.ts'
@@ -189,7 +190,8 @@ async function startServer() {
 }
 
 // ---- traffic ----
-interface Sample { rank: number; ms: number; first: boolean; loading: boolean }
+/** `at`: ms into the run when the request was sent. */
+interface Sample { rank: number; ms: number; first: boolean; loading: boolean; at: number }
 const pct = (xs: number[], p: number) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! }
 
 async function run(count: number) {
@@ -221,7 +223,7 @@ async function run(count: number) {
         const res = await fetch(`${server.base}/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': t.key } })
         const body = await res.json() as { meta?: { modelLoading?: boolean } }
         if (res.status !== 200) { errors++; continue }
-        samples.push({ rank, ms: performance.now() - t0, first, loading: body.meta?.modelLoading === true })
+        samples.push({ rank, ms: performance.now() - t0, first, loading: body.meta?.modelLoading === true, at: t0 - started })
       } catch { errors++ }
     }
   }))
@@ -284,38 +286,50 @@ const mainThreadMs = () => {
 }
 
 /**
- * The serving thread's CPU per load of the probe's model, 20 loads each way: as the store
- * loaded before the load thread (base64 decode, gunzip on zlib's pool, parse, index, bytes)
- * and as it loads now (the base64 text handed to the load thread; the index from its typed arrays).
+ * The serving thread's CPU per load of the probe's model, 20 loads each way, and the longest
+ * the event loop went without a turn meanwhile (a 1 ms interval timer's largest gap): as the
+ * store loaded before the load thread (base64 decode, gunzip on zlib's pool, parse, index,
+ * bytes), and as it loads now, on PGlite's path (the base64 text read here, handed to the load
+ * thread) and on PostgreSQL's (the load thread reads the model itself).
  */
 async function servingThreadCpu() {
   const N = 20
-  let c0 = mainThreadMs()
-  for (let i = 0; i < N; i++) {
+  // CPU first, without the ticker (whose own turns are CPU too), then the gaps over 5 more loads.
+  const measure = async (f: () => Promise<unknown>) => {
+    const c0 = mainThreadMs()
+    for (let i = 0; i < N; i++) await f()
+    const cpu = (mainThreadMs() - c0) / N
+    let last = performance.now(), gap = 0
+    const ticker = setInterval(() => { const now = performance.now(); gap = Math.max(gap, now - last); last = now }, 1)
+    for (let i = 0; i < 5; i++) await f()
+    clearInterval(ticker)
+    return { cpu, gap }
+  }
+  let sliced = 0, longest = 0
+  const inline = await measure(async () => {
     const row = (await loadModelBytes(raw, probe.id))!
     const model = JSON.parse((await promisify(gunzip)(row.model)).toString('utf8')) as TenantModel
     loadedModelBytes(model, compactForServing(model))
-  }
-  const inline = (mainThreadMs() - c0) / N
-  c0 = mainThreadMs()
-  for (let i = 0; i < N; i++) {
-    const row = (await loadModelBase64(raw, probe.id))!
-    const { model, parts } = await decodeModelOffThread(row.model64)
-    loadedModelBytes(model, compactForServing(model, parts))
-  }
-  const thread = (mainThreadMs() - c0) / N
-  c0 = mainThreadMs()
-  for (let i = 0; i < N; i++) await loadModelBase64(raw, probe.id)
-  const readOnly = (mainThreadMs() - c0) / N
+  })
+  const readHere = await measure(() => loadStoredModel(raw, probe.id, { threads: 1 }))
+  const threadReads = await measure(async () => {
+    const r = (await loadStoredModel(raw, probe.id, { threads: 1, databaseUrl: url }))!
+    sliced += r.servingMs
+    longest = Math.max(longest, r.longestMs)
+  })
+  const readOnly = await measure(() => loadModelBase64(raw, probe.id))
+  // The same ticker with nothing to do for a second: the gaps the shared machine makes on its own.
+  const idle = await measure(() => new Promise((resolve) => setTimeout(resolve, 50)))
   stopLoadThread()
-  return { inline, thread, readOnly }
+  return { inline, readHere, threadReads, readOnly, idle, slicedMs: sliced / (N + 5), longestSliceMs: longest }
 }
 
 const results: Awaited<ReturnType<typeof run>>[] = []
 let probeResult: Awaited<ReturnType<typeof probeReady>> | undefined
 let path: Awaited<ReturnType<typeof loadPath>> | undefined
 try {
-  path = await loadPath()
+  // --serving-only: the serving runs without the load path first (side-by-side runs against another checkout).
+  if (!process.argv.includes('--serving-only')) path = await loadPath()
   // --load-path: the probe's load path alone (no server, no traffic).
   if (process.argv.includes('--load-path')) throw Object.assign(new Error('load path only'), { loadPathOnly: true })
   for (const count of [Math.min(COMPARE, TENANTS), TENANTS]) {
@@ -337,21 +351,26 @@ try {
 
 // ---- report ----
 const hotOf = (r: (typeof results)[number]) => r.samples.filter((s) => s.rank < COMPARE && !s.first).map((s) => s.ms)
+// The steady state: the run's second half, after most tenants' first requests and the loads they start.
+const steadyHotOf = (r: (typeof results)[number]) => r.samples.filter((s) => s.rank < COMPARE && !s.first && s.at >= (SECONDS * 1000) / 2).map((s) => s.ms)
 const row = (r: (typeof results)[number]) => {
   const hot = hotOf(r)
   const firsts = r.samples.filter((s) => s.first).map((s) => s.ms)
   const rest = r.samples.filter((s) => s.rank >= COMPARE && !s.first).map((s) => s.ms)
   const ms = (xs: number[]) => xs.length ? `${fmt(pct(xs, 50), 1)} / ${fmt(pct(xs, 95), 1)} / ${fmt(pct(xs, 99), 1)}` : '–'
-  return `| ${r.count} | ${fmt(r.samples.length / r.seconds)} | ${fmt(r.peakRss)} / ${fmt(r.endRss)} | ${ms(hot)} | ${ms(firsts)} (${firsts.length}) | ${ms(rest)} | ${r.samples.filter((s) => s.loading).length} | ${fmt(r.metrics.loads / r.seconds, 1)} (${fmt(r.metrics.loads)}) | ${fmt(r.metrics.evictions)} | ${fmt(r.metrics.bytes / 2 ** 20)} MiB, ${r.metrics.models} | ${r.errors} | ${r.loadBefore} → ${r.loadAfter} |`
+  return `| ${r.count} | ${fmt(r.samples.length / r.seconds)} | ${fmt(r.peakRss)} / ${fmt(r.endRss)} | ${ms(hot)} | ${ms(steadyHotOf(r))} | ${ms(firsts)} (${firsts.length}) | ${ms(rest)} | ${r.samples.filter((s) => s.loading).length} | ${fmt(r.metrics.loads / r.seconds, 1)} (${fmt(r.metrics.loads)}) | ${fmt(r.metrics.evictions)} | ${fmt(r.metrics.bytes / 2 ** 20)} MiB, ${r.metrics.models} | ${r.errors} | ${r.loadBefore} → ${r.loadAfter} |`
 }
 if (results.length) {
 console.log(`\nsetup ${fmt(setupSeconds)} s${REUSE ? ' (reused database)' : ''}; ${SECONDS} s per run, ${CONCURRENCY} concurrent, Zipf s=${ZIPF}, MODEL_CACHE_MB=${CACHE_MB}`)
 console.log(`hot = the top ${COMPARE} tenants by popularity (catalogs ${ranked.slice(0, COMPARE).map((t) => t.items).join(', ')} items); first = each tenant's first request of the run; latencies in ms, p50 / p95 / p99, client side\n`)
-console.log('| tenants | req/s | RSS MB peak / end | hot | first (n) | others | answered while loading | model loads/s (total) | evictions | cache at end | errors | load avg before → after |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('| tenants | req/s | RSS MB peak / end | hot | hot, second half | first (n) | others | answered while loading | model loads/s (total) | evictions | cache at end | errors | load avg before → after |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of results) console.log(row(r))
 }
-if (results.length === 2) console.log(`\nhot-tenant p95, ${TENANTS} tenants against ${results[0]!.count}: ${fmt(pct(hotOf(results[1]!), 95) / pct(hotOf(results[0]!), 95), 2)}x`)
+if (results.length === 2) {
+  const ratio = (of: typeof hotOf) => fmt(pct(of(results[1]!), 95) / pct(of(results[0]!), 95), 2)
+  console.log(`\nhot-tenant p95, ${TENANTS} tenants against ${results[0]!.count}: whole run ${ratio(hotOf)}x, second half ${ratio(steadyHotOf)}x`)
+}
 if (probeResult) {
   console.log(`\n${fmt(PROBE_ITEMS)}-item probe tenant after the ${TENANTS}-tenant run: first request answered in ${fmt(probeResult.firstMs, 1)} ms (${probeResult.firstLoading ? 'fallback, meta.modelLoading' : 'by its model'}); its model served ${fmt(probeResult.readyMs)} ms after it`)
 }
@@ -359,5 +378,7 @@ if (path) {
   const ms = ([cpu, wall]: number[]) => `${fmt(cpu!)} ms CPU (${fmt(wall!)} wall)`
   console.log(`its load path in this process (best of 5): read ${ms(path.read)}, gunzip + utf-8 ${ms(path.gunzip)}, JSON ${ms(path.parse)}, serving index ${ms(path.index)}; ${fmt(path.gzBytes / 2 ** 20, 1)} MiB gzipped`)
   console.log(`  together ${fmt(path.read[0]! + path.gunzip[0]! + path.parse[0]! + path.index[0]!)} ms CPU`)
-  console.log(`serving-thread CPU per load (20 each, /proc ticks): in-thread ${fmt(path.serving.inline)} ms, load thread ${fmt(path.serving.thread)} ms (of it the read alone ${fmt(path.serving.readOnly)} ms) (load ${load()})`)
+  const sv = path.serving
+  const both = (x: { cpu: number; gap: number }) => `${fmt(x.cpu, 1)} ms (longest event-loop gap ${fmt(x.gap, 1)} ms)`
+  console.log(`serving-thread CPU per load (20 each, /proc ticks): in-thread ${both(sv.inline)}; load thread, model read here (PGlite's path) ${both(sv.readHere)}; load thread reading it itself (PostgreSQL's path) ${both(sv.threadReads)}, of it ${fmt(sv.slicedMs, 1)} ms wall in its slices, the longest ${fmt(sv.longestSliceMs, 1)} ms; the base64 read alone ${both(sv.readOnly)}; idle, 1 s: longest gap ${fmt(sv.idle.gap, 1)} ms (load ${load()})`)
 }

@@ -20,7 +20,8 @@ function gatedModelReads(raw: RawSql) {
   const counter = { reads: 0, release }
   const gated: RawSql = {
     query: (async (text: string, params?: unknown[]) => {
-      if (text.includes("encode(model, 'base64')")) { counter.reads++; await gate }
+      // A load begins with the stored version; the model itself is then read here or, on PostgreSQL, by a load thread.
+      if (text.startsWith('select version from recommendation_models')) { counter.reads++; await gate }
       return raw.query(text, params)
     }) as RawSql['query'],
     transaction: raw.transaction.bind(raw) as RawSql['transaction'],

@@ -6,7 +6,7 @@
 import { gunzipSync } from 'node:zlib'
 import type { RawSql } from '../../db/client.ts'
 import {
-  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, loadModelBase64, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
+  catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
 } from '../../db/queries/models.ts'
 import { newHolderId, whileLeased } from '../infra/lease.ts'
 import { MAX_RECENT } from '../../db/queries/events.ts'
@@ -19,7 +19,7 @@ import { effectiveConfig, explicitModelSettings } from '../modules/tenants/confi
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
-import { availabilityChanged, compactForServing, modelIndex, type ServingParts } from '../engine/strategies/model-index.ts'
+import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
 import { usesAnn } from '../engine/strategies/ann.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
@@ -28,7 +28,7 @@ import { HOUR_MS } from '../engine/strategies/weights.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
 import { ByteBoundedLru, type ModelCacheStats } from './model-cache.ts'
 import { loadedModelBytes } from './model-bytes.ts'
-import { decodeModelOffThread } from './load-runner.ts'
+import { loadStoredModel } from './load-runner.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
@@ -49,10 +49,14 @@ export interface ModelStoreOptions {
   cacheBytes: number
   /** How long a request waits for a model not in memory before it is answered from the fallbacks (the load goes on). */
   coldWaitMs: number
+  /** Threads loading models at once (MODEL_LOAD_THREADS), shared by the process's stores. */
+  loadThreads: number
+  /** PostgreSQL's URL, for the load threads to read models themselves; absent on PGlite (read on this thread, in process). */
+  databaseUrl?: string
 }
 
 export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
-  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000, cacheBytes: 1024 * 2 ** 20, coldWaitMs: 50,
+  lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000, cacheBytes: 1024 * 2 ** 20, coldWaitMs: 50, loadThreads: 1,
 }
 
 /** What `serving` answers while a tenant's model is still loading into this instance. */
@@ -211,14 +215,12 @@ export class ModelStore {
     // The entry now, not the one the check began with: products may have been added meanwhile.
     const latest = this.loaded.peek(tenantId) ?? current
     if (latest && latest.storedVersion === version) { latest.checkedAt = now; return latest }
-    const row = await loadModelBase64(this.raw, tenantId)
-    if (!row) return undefined
-    // Decoded, inflated, parsed and its typed arrays made on the load thread (load-runner.ts):
-    // requests wait behind none of it. loadMs: what is left on this thread (the index, its bytes).
-    const { model, parts } = await decodeModelOffThread(row.model64)
-    const t0 = performance.now()
-    const loaded = withIndex(model, now, parts)
-    this.loadMs += performance.now() - t0
+    // Read (PostgreSQL), inflated, parsed, indexed and sized on a load thread (load-runner.ts):
+    // requests wait behind none of it. loadMs: what is left on this thread (the items, the id map).
+    const r = await loadStoredModel(this.raw, tenantId, { databaseUrl: this.opts.databaseUrl, threads: this.opts.loadThreads })
+    if (!r) return undefined
+    this.loadMs += r.servingMs
+    const loaded: Loaded = { model: r.model, index: r.index.byId, checkedAt: now, storedVersion: r.model.version, added: [], bytes: r.bytes }
     this.replace(tenantId, loaded)
     return loaded
   }
@@ -312,10 +314,9 @@ export class ModelStore {
   }
 }
 
-function withIndex(model: TenantModel, now: number, parts?: ServingParts): Loaded {
-  // Served from now on: its pair lists move into typed arrays (made on the load thread, or here);
-  // the serving index's product-id map is the store's too.
-  const index = compactForServing(model, parts)
+function withIndex(model: TenantModel, now: number): Loaded {
+  // Served from now on: its pair lists move into typed arrays; the serving index's product-id map is the store's too.
+  const index = compactForServing(model)
   return { model, index: index.byId, checkedAt: now, storedVersion: model.version, added: [], bytes: loadedModelBytes(model, index) }
 }
 

@@ -1,8 +1,11 @@
-// One worker thread per process for a kind of job (model builds, model loads), started on the
-// first job and let go after a minute without one (an idle thread would keep a process alive and
-// what a job leaves behind in memory). Replies are matched to requests by id. A thread that dies
-// fails its jobs in flight; the next job starts a new one. Where no Worker can start, the caller
-// runs the job inline.
+// A few worker threads per process for a kind of job (model builds: one; model loads: a pool),
+// started as jobs come and let go after a minute without one (an idle thread would keep a
+// process alive and what a job leaves behind in memory). Jobs wait in one queue and each thread
+// takes the next one when it is free: a large job holds back one thread, not every job queued
+// behind it. The next is the oldest ('fifo'), or in turn the oldest and the newest ('both-ends':
+// a job that arrives after a burst does not wait for all of it, and the oldest still advance at
+// half the rate, so none waits forever). A thread that dies fails its job in flight; the next
+// job starts a new one. Where no Worker can start, the caller runs the job inline.
 
 const IDLE_MS = 60_000
 
@@ -12,72 +15,117 @@ export interface ThreadRunner<Q, R> {
   /** false when no Worker can run here: do the job inline. */
   available(): boolean
   call(request: Q, transfer?: Transferable[]): Promise<R>
+  /** How many threads run jobs at once from now on (at least 1); busy threads beyond it finish their job first. */
+  resize(threads: number): void
+  /** Jobs running and waiting. */
+  queued(): { running: number; waiting: number }
   stop(): void
 }
 
-/** `label` names the job in errors ("model build", "model load"). */
-export function threadRunner<Q extends object, R extends object>(url: URL, label: string): ThreadRunner<Q, R> {
-  let worker: Worker | undefined
-  let idle: ReturnType<typeof setTimeout> | undefined
+interface Job<R> { id: number; message: object; transfer: Transferable[]; resolve: (r: R) => void; reject: (e: Error) => void }
+interface Thread<R> { worker: Worker; job?: Job<R>; idle?: ReturnType<typeof setTimeout> }
+
+/** `label` names the job in errors ("model build", "model load"); `size`: threads at most. */
+export function threadRunner<Q extends object, R extends object>(url: URL, label: string, size = 1, order: 'fifo' | 'both-ends' = 'fifo'): ThreadRunner<Q, R> {
+  const threads: Thread<R>[] = []
+  const waiting: Job<R>[] = []
+  let newestNext = false
+  const take = () => {
+    const job = order === 'both-ends' && newestNext ? waiting.pop() : waiting.shift()
+    newestNext = !newestNext
+    return job
+  }
   let seq = 0
-  const pending = new Map<number, { resolve: (r: R) => void; reject: (e: Error) => void }>()
   let unavailable = typeof Worker === 'undefined'
 
-  const drop = (error: Error) => {
-    const w = worker
-    worker = undefined
-    if (idle) { clearTimeout(idle); idle = undefined }
-    w?.terminate()
-    for (const p of pending.values()) p.reject(error)
-    pending.clear()
+  const retire = (t: Thread<R>) => {
+    const i = threads.indexOf(t)
+    if (i >= 0) threads.splice(i, 1)
+    if (t.idle) clearTimeout(t.idle)
+    t.worker.terminate()
   }
-  const idleSoon = () => {
-    if (idle) clearTimeout(idle)
-    idle = setTimeout(() => { if (pending.size === 0) drop(new Error('idle')) }, IDLE_MS)
-    ;(idle as { unref?: () => void }).unref?.()
+  const idleSoon = (t: Thread<R>) => {
+    if (t.idle) clearTimeout(t.idle)
+    t.idle = setTimeout(() => { if (!t.job) retire(t) }, IDLE_MS)
+    ;(t.idle as { unref?: () => void }).unref?.()
   }
-  const thread = (): Worker | undefined => {
-    if (worker || unavailable) return worker
+  const start = (): Thread<R> | undefined => {
+    let worker: Worker
     try {
       worker = new Worker(url.href, { type: 'module' })
     } catch {
       unavailable = true
       return undefined
     }
-    const w = worker
-    w.onmessage = (e: MessageEvent<Reply<R>>) => {
+    const t: Thread<R> = { worker }
+    worker.onmessage = (e: MessageEvent<Reply<R>>) => {
       const r = e.data
-      const p = pending.get(r.id)
-      if (!p) return
-      pending.delete(r.id)
-      if ('error' in r && typeof r.error === 'string') p.reject(new Error(`${label} failed: ${r.error}`))
-      else p.resolve(r as R)
-      if (pending.size === 0) idleSoon()
+      const job = t.job
+      if (!job || job.id !== r.id) return
+      t.job = undefined
+      if ('error' in r && typeof r.error === 'string') job.reject(new Error(`${label} failed: ${r.error}`))
+      else job.resolve(r as R)
+      next(t)
     }
-    w.onerror = (e: ErrorEvent) => {
+    worker.onerror = (e: ErrorEvent) => {
       e.preventDefault?.()
-      drop(new Error(`${label} thread failed: ${e.message}`))
+      const job = t.job
+      t.job = undefined
+      retire(t)
+      job?.reject(new Error(`${label} thread failed: ${e.message}`))
+      pump()
     }
-    return w
+    threads.push(t)
+    return t
+  }
+  const run = (t: Thread<R>, job: Job<R>) => {
+    if (t.idle) { clearTimeout(t.idle); t.idle = undefined }
+    t.job = job
+    try {
+      t.worker.postMessage({ ...job.message, id: job.id }, job.transfer)
+    } catch (error) {
+      t.job = undefined
+      job.reject(error instanceof Error ? error : new Error(String(error)))
+      next(t)
+    }
+  }
+  /** A thread just finished: the next job waiting, or idle (retired now if the pool shrank). */
+  const next = (t: Thread<R>) => {
+    if (threads.length > size) { retire(t); return }
+    const job = take()
+    if (job) run(t, job)
+    else idleSoon(t)
+  }
+  const pump = () => {
+    for (const t of threads.filter((x) => !x.job).slice(0, Math.max(0, threads.length - size))) retire(t)
+    while (waiting.length > 0) {
+      const t = threads.find((x) => !x.job) ?? (threads.length < size ? start() : undefined)
+      if (!t) return
+      run(t, take()!)
+    }
   }
 
   return {
-    available: () => thread() !== undefined,
+    available() {
+      if (unavailable) return false
+      if (threads.length > 0) return true
+      const t = start()
+      if (t) idleSoon(t)
+      return t !== undefined
+    },
     call(request, transfer = []) {
-      const w = thread()
-      if (!w) return Promise.reject(new Error(`${label}: no thread`))
-      if (idle) { clearTimeout(idle); idle = undefined }
-      const id = ++seq
+      if (unavailable) return Promise.reject(new Error(`${label}: no thread`))
       return new Promise<R>((resolve, reject) => {
-        pending.set(id, { resolve, reject })
-        try {
-          w.postMessage({ ...request, id }, transfer)
-        } catch (error) {
-          pending.delete(id)
-          reject(error instanceof Error ? error : new Error(String(error)))
-        }
+        waiting.push({ id: ++seq, message: request, transfer, resolve, reject })
+        pump()
       })
     },
-    stop: () => drop(new Error('stopped')),
+    resize(threads) { size = Math.max(1, Math.floor(threads)); pump() },
+    queued: () => ({ running: threads.filter((t) => t.job).length, waiting: waiting.length }),
+    stop() {
+      const error = new Error('stopped')
+      for (const t of [...threads]) { const job = t.job; t.job = undefined; retire(t); job?.reject(error) }
+      for (const job of waiting.splice(0)) job.reject(error)
+    },
   }
 }

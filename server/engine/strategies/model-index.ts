@@ -146,6 +146,29 @@ function indexWith(model: TenantModel, parts: ServingParts): ModelIndex {
   return index
 }
 
+/** An index's ranked orders: worked out where the model was decoded (a load thread) and handed over with its parts. */
+export type ServingOrders = Pick<ModelIndex, 'popular' | 'popularByCategory' | 'trending' | 'newest'>
+
+export const servingOrders = (index: ModelIndex): ServingOrders =>
+  ({ popular: index.popular, popularByCategory: index.popularByCategory, trending: index.trending, newest: index.newest })
+
+/**
+ * The index of a model whose parts and orders were made on a load thread: only the product-id
+ * map is made here (a Map does not cross threads cheaper than it is built). The model has its
+ * triples and vectors let go already, as compactForServing leaves it.
+ */
+export function indexFromOrders(model: TenantModel, parts: ServingParts, orders: ServingOrders): ModelIndex {
+  const index: ModelIndex = {
+    byId: new Map(model.items.map((item, i) => [item.productId, i])),
+    ...orders,
+    neighbors: parts.neighbors,
+    boughtWith: parts.boughtWith,
+    ...contentOf(parts.content),
+  }
+  memo.modelIndex.set(model, index)
+  return index
+}
+
 function buildIndex(model: TenantModel, parts?: ServingParts): ModelIndex {
   const n = model.items.length
   const all = Array.from({ length: n }, (_, i) => i)
