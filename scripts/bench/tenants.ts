@@ -12,7 +12,8 @@
 //
 //   bun scripts/bench/tenants.ts [--tenants 1000] [--cache-mb 1024] [--seconds 60] [--concurrency 16] [--compare 10]
 //     [--zipf 1] [--builders 2] [--keep] [--db <name of a database a --keep run left>] [--load-path: the probe's load path only]
-//     [--serving-only: the serving runs only]; MODEL_LOAD_THREADS in the environment reaches the server
+//     [--serving-only: the serving runs only] [--rate R: open loop at R requests/s instead of --concurrency clients];
+//     MODEL_LOAD_THREADS in the environment reaches the server
 import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -36,6 +37,7 @@ import { itemOf } from '../../server/models/store.ts'
 import { mulberry32 } from '../eval/synthetic.ts'
 
 const TENANTS = arg('--tenants', 1000), CACHE_MB = arg('--cache-mb', 1024), SECONDS = arg('--seconds', 60)
+const RATE = arg('--rate', 0)
 const CONCURRENCY = arg('--concurrency', 16), COMPARE = arg('--compare', 10), ZIPF = arg('--zipf', 1), BUILDERS = arg('--builders', 2)
 const KEEP = process.argv.includes('--keep')
 const REUSE = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : undefined
@@ -209,24 +211,42 @@ async function run(count: number) {
   const sampler = setInterval(() => { peakRss = Math.max(peakRss, server.rssMb()) }, 200)
   const started = performance.now()
   const deadline = started + SECONDS * 1000
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (performance.now() < deadline) {
-      const rank = pick()
-      const t = pool[rank]!
-      const kind = rand()
-      // Mixed pages: a shopper's homepage list, a product page, trending.
-      const qs = `userId=u${Math.floor(rand() * t.users * 1.2)}&limit=8` + (kind < 0.35 ? `&productId=p${1 + Math.floor(rand() * t.items)}` : kind < 0.5 ? '&strategy=trending' : '')
-      const first = !seen.has(rank)
-      seen.add(rank)
-      const t0 = performance.now()
-      try {
-        const res = await fetch(`${server.base}/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': t.key } })
-        const body = await res.json() as { meta?: { modelLoading?: boolean } }
-        if (res.status !== 200) { errors++; continue }
-        samples.push({ rank, ms: performance.now() - t0, first, loading: body.meta?.modelLoading === true, at: t0 - started })
-      } catch { errors++ }
+  // One request: `t0` is when it was meant to be sent (open loop: a late send counts against the server).
+  const request = async (t0: number) => {
+    const rank = pick()
+    const t = pool[rank]!
+    const kind = rand()
+    // Mixed pages: a shopper's homepage list, a product page, trending.
+    const qs = `userId=u${Math.floor(rand() * t.users * 1.2)}&limit=8` + (kind < 0.35 ? `&productId=p${1 + Math.floor(rand() * t.items)}` : kind < 0.5 ? '&strategy=trending' : '')
+    const first = !seen.has(rank)
+    seen.add(rank)
+    t0 = Math.max(t0, performance.now()) // a timer may wake a little early: never count from before the send
+    try {
+      const res = await fetch(`${server.base}/api/v1/recommendations?${qs}`, { headers: { 'x-api-key': t.key } })
+      const body = await res.json() as { meta?: { modelLoading?: boolean } }
+      if (res.status !== 200) { errors++; return }
+      samples.push({ rank, ms: performance.now() - t0, first, loading: body.meta?.modelLoading === true, at: t0 - started })
+    } catch { errors++ }
+  }
+  if (RATE) {
+    // Open loop at a fixed rate, the same offered load whatever the tenant count: latency then says what
+    // many tenants cost a hot one, not how a saturated closed loop shares out the server.
+    const inFlight = new Set<Promise<void>>()
+    for (let i = 0; ; i++) {
+      const due = started + (i * 1000) / RATE
+      if (due >= deadline) break
+      const wait = due - performance.now()
+      if (wait > 0) await Bun.sleep(wait)
+      if (inFlight.size >= 1024) { errors++; continue } // the server fell behind: counted, not queued without end
+      const p = request(due).finally(() => inFlight.delete(p))
+      inFlight.add(p)
     }
-  }))
+    await Promise.all(inFlight)
+  } else {
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) await request(performance.now())
+    }))
+  }
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   const metrics = await server.metrics()
@@ -333,7 +353,7 @@ try {
   // --load-path: the probe's load path alone (no server, no traffic).
   if (process.argv.includes('--load-path')) throw Object.assign(new Error('load path only'), { loadPathOnly: true })
   for (const count of [Math.min(COMPARE, TENANTS), TENANTS]) {
-    console.log(`serving ${count} tenants for ${SECONDS} s, ${CONCURRENCY} concurrent, MODEL_CACHE_MB=${CACHE_MB} (load ${load()})`)
+    console.log(`serving ${count} tenants for ${SECONDS} s, ${RATE ? `open loop at ${RATE} req/s` : `${CONCURRENCY} concurrent`}, MODEL_CACHE_MB=${CACHE_MB} (load ${load()})`)
     const r = await run(count)
     results.push(r)
     // The probe's failure is reported, not the end of the run: the serving figures stand on their own.
@@ -361,7 +381,7 @@ const row = (r: (typeof results)[number]) => {
   return `| ${r.count} | ${fmt(r.samples.length / r.seconds)} | ${fmt(r.peakRss)} / ${fmt(r.endRss)} | ${ms(hot)} | ${ms(steadyHotOf(r))} | ${ms(firsts)} (${firsts.length}) | ${ms(rest)} | ${r.samples.filter((s) => s.loading).length} | ${fmt(r.metrics.loads / r.seconds, 1)} (${fmt(r.metrics.loads)}) | ${fmt(r.metrics.evictions)} | ${fmt(r.metrics.bytes / 2 ** 20)} MiB, ${r.metrics.models} | ${r.errors} | ${r.loadBefore} → ${r.loadAfter} |`
 }
 if (results.length) {
-console.log(`\nsetup ${fmt(setupSeconds)} s${REUSE ? ' (reused database)' : ''}; ${SECONDS} s per run, ${CONCURRENCY} concurrent, Zipf s=${ZIPF}, MODEL_CACHE_MB=${CACHE_MB}`)
+console.log(`\nsetup ${fmt(setupSeconds)} s${REUSE ? ' (reused database)' : ''}; ${SECONDS} s per run, ${RATE ? `open loop at ${RATE} req/s` : `${CONCURRENCY} concurrent`}, Zipf s=${ZIPF}, MODEL_CACHE_MB=${CACHE_MB}`)
 console.log(`hot = the top ${COMPARE} tenants by popularity (catalogs ${ranked.slice(0, COMPARE).map((t) => t.items).join(', ')} items); first = each tenant's first request of the run; latencies in ms, p50 / p95 / p99, client side\n`)
 console.log('| tenants | req/s | RSS MB peak / end | hot | hot, second half | first (n) | others | answered while loading | model loads/s (total) | evictions | cache at end | errors | load avg before → after |')
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
