@@ -38,6 +38,8 @@ describe.skipIf(!REAL_BACKENDS)('database unreachable [postgres]', () => {
     const event = (i: number) => ({ eventType: 'product_viewed', userId: `cut-${i}`, productId: 'p1' })
     try {
       expect((await ask('GET', '/api/v1/recommendations?userId=u1&limit=3', { 'x-api-key': k.readKey })).status).toBe(200)
+      // The first request may be answered while the model loads (MODEL_COLD_WAIT_MS): it must be in memory before the cut.
+      await waitFor('the model serves', async () => (await ask('GET', '/api/v1/recommendations?userId=u1&limit=3', { 'x-api-key': k.readKey })).body.meta.modelVersion !== null)
       expect((await ask('POST', '/api/v1/events', { 'x-api-key': k.writeKey }, event(0))).status).toBe(202)
 
       proxy.cut()
