@@ -3,7 +3,7 @@
 // and read back, newest first, for the console's stream viewer.
 import { Buffer } from 'node:buffer'
 import { and, count, desc, eq, gte, lte, sql, type SQLWrapper } from 'drizzle-orm'
-import { COPY_PIECE, type Db, type RawSql } from '../client.ts'
+import { COPY_PIECE, nextTurn, type Db, type RawSql } from '../client.ts'
 import { events } from '../schema.ts'
 
 export interface NewEvent {
@@ -126,7 +126,7 @@ export class CopyPieces {
 async function copyText<T>(rows: T[], line: (r: T, o: number) => string): Promise<Buffer[]> {
   const out = new CopyPieces()
   for (let from = 0; from < rows.length; from += COPY_SLICE) {
-    if (from) await new Promise((r) => setTimeout(r, 0))
+    if (from) await nextTurn()
     for (let o = from; o < Math.min(rows.length, from + COPY_SLICE); o++) out.add(line(rows[o], o))
   }
   return out.done()
@@ -214,7 +214,7 @@ export async function copyEventsDirect<T extends NewEvent>(tx: RawSql, rows: T[]
   const storedText = new CopyPieces()
   const job = copyField(jobId)
   for (let from = 0; from < stored.length; from += COPY_SLICE) {
-    if (from) await new Promise((r) => setTimeout(r, 0))
+    if (from) await nextTurn()
     for (let o = from; o < Math.min(stored.length, from + COPY_SLICE); o++) {
       const r = stored[o]
       const t = copyField(r.tenantId)

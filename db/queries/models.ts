@@ -1,7 +1,7 @@
 // Recommendation models: stored per tenant, built under a lease so that one
 // worker builds a tenant at a time (and a dead worker's lease just expires).
 import { Buffer } from 'node:buffer'
-import type { RawSql } from '../client.ts'
+import { nextTurn, type RawSql } from '../client.ts'
 import { enqueueWebhookEvent } from './webhooks.ts'
 
 export interface ModelRow { version: string | null; built_at: Date | string | null; stats: unknown; status: string; requested_at: Date | string | null; last_error: string | null }
@@ -188,7 +188,7 @@ export async function interactionsForModel(raw: RawSql, tenantId: string, since:
       last ? [tenantId, new Date(from).toISOString()] : [tenantId, new Date(from).toISOString(), new Date(from + step).toISOString()])
     for (const r of rows) out.push(r)
     if (last) return out
-    await new Promise<void>((resolve) => setTimeout(resolve, 0))
+    await nextTurn()
   }
 }
 

@@ -41,6 +41,12 @@ export function prepareLoad(stored: Uint8Array | string, sliceItems = SLICE_ITEM
 
 export const partsTransferables = servingBuffers
 
+/** A parsed model made ready to serve on this thread: its pair lists and content rows compacted into its index, and its bytes. */
+export function readyToServe(model: TenantModel): { model: TenantModel; index: ModelIndex; bytes: number } {
+  const index = compactForServing(model)
+  return { model, index, bytes: loadedModelBytes(model, index) }
+}
+
 /**
  * The serving thread's half: the model and its index from a load thread's reply, a slice of
  * items at a time with `pause()` awaited between slices (the event loop serves requests

@@ -3,8 +3,7 @@
 // memory per instance. A finished build is broadcast; instances also re-check
 // the stored version every few seconds. When the database fails, the model in
 // memory keeps serving (stale beats empty).
-import { gunzipSync } from 'node:zlib'
-import type { RawSql } from '../../db/client.ts'
+import { nextTurn, type RawSql } from '../../db/client.ts'
 import {
   catalogForModel, catalogRowsFor, claimBuild, failBuild, interactionsForModel, modelStatus, modelVersion, renewBuild, saveModel, tenantConfigForModel, type CatalogRow, type DueRule, type ModelRow,
 } from '../../db/queries/models.ts'
@@ -19,7 +18,7 @@ import { effectiveConfig, explicitModelSettings } from '../modules/tenants/confi
 import { runBuild } from './build-runner.ts'
 import { recommend } from '../engine/recommend.ts'
 import { countDocumentFrequencies, documentFrequenciesCounted, withAddedItems } from '../engine/added-items.ts'
-import { availabilityChanged, compactForServing, modelIndex } from '../engine/strategies/model-index.ts'
+import { availabilityChanged, modelIndex } from '../engine/strategies/model-index.ts'
 import { usesAnn } from '../engine/strategies/ann.ts'
 import { murmur3String } from '../kernels/murmur3.ts'
 import type { EventType, Item, ModelSettingsChosen, TenantModel } from '../engine/types.ts'
@@ -29,6 +28,7 @@ import type { InMemoryFirst } from '../in-memory-first.ts'
 import { ByteBoundedLru, type ModelCacheStats } from './model-cache.ts'
 import { loadedModelBytes } from './model-bytes.ts'
 import { loadStoredModel } from './load-runner.ts'
+import { gunzipModel, readyToServe } from './model-decode.ts'
 
 const MODEL_CHANNEL = 'models:ready'
 export const CATALOG_CHANNEL = 'catalog:changed'
@@ -289,7 +289,7 @@ export class ModelStore {
       const fresh = rows.filter((r) => r.available && !l.index.has(r.product_id))
       if (fresh.length === 0) return
       if (!documentFrequenciesCounted(l.model)) {
-        await countDocumentFrequencies(l.model, () => new Promise<void>((resolve) => setTimeout(resolve, 0)))
+        await countDocumentFrequencies(l.model, nextTurn)
         continue
       }
       const ids = [...l.added, ...fresh.map((r) => r.product_id)]
@@ -316,13 +316,13 @@ export class ModelStore {
 
 function withIndex(model: TenantModel, now: number): Loaded {
   // Served from now on: its pair lists move into typed arrays; the serving index's product-id map is the store's too.
-  const index = compactForServing(model)
-  return { model, index: index.byId, checkedAt: now, storedVersion: model.version, added: [], bytes: loadedModelBytes(model, index) }
+  const { index, bytes } = readyToServe(model)
+  return { model, index: index.byId, checkedAt: now, storedVersion: model.version, added: [], bytes }
 }
 
 /** A stored model (gzipped JSON) as the store serves it: the load path scripts/bench/tenants.ts times. */
 export function decodeModel(gzipped: Uint8Array, now: number): Loaded {
-  return withIndex(JSON.parse(gunzipSync(gzipped).toString('utf8')) as TenantModel, now)
+  return withIndex(gunzipModel(gzipped), now)
 }
 
 /** The grade stored with the tenant's current model, if any. */

@@ -4,7 +4,7 @@
 import type { Db } from '../../../db/client.ts'
 import { BROWSER_KEY_PREFIX, ensureEventMonths, ensureEventPartitions, eraseShopperEvents, eraseShopperState, eventPartitions, exportEventsPage, foldImportedProfiles, foldOldEvents, copyEventsDirect, insertEventsByCopy, listEvents, pruneEventIds, type EventFilter, type EventPosition, type ExportedEvent } from '../../../db/queries/events.ts'
 import { applyIngestEffects } from './ingest/effects.ts'
-import type { RawSql } from '../../../db/client.ts'
+import { nextTurn, type RawSql } from '../../../db/client.ts'
 import { primaryReads, type LagTolerantReads } from '../../../db/lag-tolerant.ts'
 import type { EventRow } from '../../../db/schema.ts'
 import { BadRequest, fieldErrors, PayloadTooLarge, ServiceUnavailable, ValidationFailed, type FieldError } from '../../errors.ts'
@@ -220,7 +220,7 @@ export function createEventService(d: EventDeps) {
       if (months.size) {
         await ensureEventMonths(d.raw, [...months.values()])
         for (const m of months.keys()) job?.months?.add(m)
-        await new Promise((r) => setTimeout(r, 0))
+        await nextTurn()
       }
       const write = (tryDirect: boolean) => d.raw.transaction(async (tx) => {
         // A chunk's commit need not wait for its WAL flush: a crash loses the chunk and its record together
@@ -230,7 +230,7 @@ export function createEventService(d: EventDeps) {
         if (tx.copyFrom) await tx.query('set local jit = off')
         // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
         // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
-        const turn = tx.copyFrom ? () => undefined : () => new Promise((r) => setTimeout(r, 0))
+        const turn = tx.copyFrom ? () => undefined : nextTurn
         const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
         const out: Submitted[] = direct ? direct.stored : []
         const merged = direct ? direct.rest : rows
@@ -274,7 +274,7 @@ export function createEventService(d: EventDeps) {
         folded += users.length
         try { d.onProfilesFolded?.(users) } catch { /* the fold is committed */ }
         // PGlite runs each batch on this thread: requests go in between.
-        await new Promise((r) => setTimeout(r, 0))
+        await nextTurn()
       }
     },
     ingestBatch: (tenant: Tenant, items: unknown[]) => many(tenant, items),

@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
-import { isUnreachable } from '../../../db/client.ts'
+import { isUnreachable, nextTurn } from '../../../db/client.ts'
 import {
   cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, importChunksOf, LeaseLost,
   knownImportIds, listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
@@ -295,7 +295,7 @@ export function createImportService(d: ImportDeps) {
       const w: Promise<void> = write(c).catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(w))
       inflight.add(w)
       // Lets requests in between chunks (PGlite runs each write on this thread).
-      await new Promise((r) => setTimeout(r, 0))
+      await nextTurn()
       lastYield = performance.now()
     }
     const drain = async () => {
@@ -349,7 +349,7 @@ export function createImportService(d: ImportDeps) {
         }
         if (chunk.events.length + chunk.items.length >= chunkRows) await flush()
         // Reading and checking a megabyte of rows holds the thread for a while: requests go in between, every ~10 ms.
-        else if ((row & 255) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) { await new Promise((r) => setTimeout(r, 0)); lastYield = performance.now() }
+        else if ((row & 255) === 0 && performance.now() - lastYield > YIELD_EVERY_MS) { await nextTurn(); lastYield = performance.now() }
         if (d.clock().getTime() - lastSave >= HEARTBEAT_MS) await save()
       }
       if (!abort.signal.aborted) await flush()

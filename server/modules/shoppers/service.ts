@@ -5,7 +5,7 @@
 // everything is gone; then what instances hold in memory and in the shared cache. Each erasure is a
 // leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
 // over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
-import type { RawSql } from '../../../db/client.ts'
+import { nextTurn, type RawSql } from '../../../db/client.ts'
 import { claimStaleErasures, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
 import { newHolderId, whileLeased } from '../../infra/lease.ts'
 import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
@@ -54,8 +54,6 @@ export function createShopperService(d: ShopperDeps) {
   let resuming: ReturnType<typeof setInterval> | undefined
   const turn = () => new Promise<void>((resolve) => { if (running < MAX_RUNNING) { running++; resolve() } else turns.push(() => { running++; resolve() }) })
   const done = () => { running--; turns.shift()?.() }
-  // Between batches: lets requests in (on PGlite they share this thread) and stops at shutdown.
-  const breathe = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
   /** Erases under the lease this process holds; lets the lease go when stopped midway, deletes the row when done. */
   async function eraseLeased(tenantId: string, userId: string): Promise<void> {
@@ -91,7 +89,7 @@ export function createShopperService(d: ShopperDeps) {
           const deleted = await d.events.eraseShopperEvents(partition, tenantId, userId, batch)
           found += deleted
           if (deleted < batch) break
-          await breathe()
+          await nextTurn() // between batches: requests go in (on PGlite they share this thread)
         }
       }
       events += found
