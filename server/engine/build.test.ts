@@ -317,3 +317,19 @@ describe('the model', () => {
     b.popularity.forEach((p, i) => expect(p).toBeCloseTo(a.popularity[i]!, 5))
   })
 })
+
+describe('a model without content vectors (the new-arrivals list served while a model loads)', () => {
+  test('no vectors or terms are worked out; trending falls back to the newest items all the same', async () => {
+    const { recommend } = await import('./recommend.ts')
+    const items = ['a', 'b', 'c'].map((n, i) => ({ ...makeItem(n), description: `ceramic mug number ${n}`, createdAt: NOW - (3 - i) * D }))
+    const plain = build(items, [], {}, { content: false })
+    expect(plain.content.vectors).toEqual([])
+    expect(plain.content.terms).toEqual([])
+    expect(build(items, []).content.vectors).toHaveLength(3)
+    const served = recommend(plain, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'trending', limit: 3, excludePurchased: false })
+    expect(served.items.map((x) => x.productId)).toEqual(['c', 'b', 'a'])
+    // A product page on it: the context product is left out, nothing needs its vector.
+    const onPage = recommend(plain, { recent: [], purchased: [], eventCount: 0 }, { strategy: 'trending', productId: 'c', limit: 3, excludePurchased: false })
+    expect(onPage.items.map((x) => x.productId)).toEqual(['b', 'a'])
+  })
+})

@@ -17,6 +17,8 @@ export interface BuildOptions extends NeighborOptions, Omit<EaseOptions, 'neighb
   easeNeighbors: number
   /** Width of the hashed content vectors. */
   dim: number
+  /** Whether to work out content vectors at all: not for a list that only falls back to new arrivals (no strategy reads them there). */
+  content: boolean
 }
 
 export const BUILD_DEFAULTS: Readonly<BuildOptions> = {
@@ -30,6 +32,7 @@ export const BUILD_DEFAULTS: Readonly<BuildOptions> = {
   partners: 50,
   maxBasketItems: 100,
   dim: 256,
+  content: true,
 }
 
 export function buildModel(input: BuildInput, kernels?: Kernels, options: Partial<BuildOptions> = {}): TenantModel {
@@ -45,7 +48,7 @@ export function buildModel(input: BuildInput, kernels?: Kernels, options: Partia
     ...(input.highValueSpend === undefined ? {} : { highValueSpend: input.highValueSpend }),
     items,
     itemNeighbors: collaborativeNeighbors(userItemMatrix(enc, n, o.maxItemsPerUser), o, kernels),
-    content: contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined),
+    content: o.content ? contentVectors(items, o.dim, kernels ? (s) => kernels.murmur3(s) : undefined) : { dim: o.dim, vectors: [], terms: [] },
     trending: trendingScores(enc, n, input.now),
     popularity: popularityScores(enc, n, input.liveFrom),
     fbt: boughtTogether(enc, n, o, input.liveFrom),

@@ -26,6 +26,7 @@ import { Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed } 
 import type { UsageRecorder } from '../modules/api-keys/usage.ts'
 import { effectiveConfig, type TenantConfig } from '../modules/tenants/config.ts'
 import type { InMemoryFirst } from '../in-memory-first.ts'
+import { SERVE_STALE_MS } from '../serving-cache.ts'
 
 export type Permission = 'read' | 'write'
 export interface Principal {
@@ -119,6 +120,11 @@ export class KeyCache {
     const e = this.stale(key)
     if (e && e.until > Date.now()) return e
     return undefined
+  }
+  /** A valid key's entry past its TTL by less than SERVE_STALE_MS: still served while it is looked up again (serving-cache.ts). */
+  aging(key: string) {
+    const e = this.valid.get(key)
+    return e && e.until + SERVE_STALE_MS > Date.now() ? e : undefined
   }
   /** An entry however old: what the key resolved to last, for when the database cannot be asked. */
   stale(key: string) { return this.valid.get(key) ?? this.misses.get(key) }
@@ -233,9 +239,10 @@ export function authGuards(deps: AuthDeps) {
   // Cached by the presented key itself: the HMAC costs more than the rest of
   // a cached recommendation, and the key is in this process's memory anyway
   // while its request runs. Entries live 5 s and go on any key/tenant change.
-  // A hit is returned as is (no promise): most requests end there.
-  // A key being resolved is resolved once: when its entry expires under load, the
-  // requests that find it gone wait for one HMAC and one query, not one each.
+  // A hit is returned as is (no promise): most requests end there; a key in use
+  // whose entry expired is served on while it is looked up again (see `aging`).
+  // A key being resolved is resolved once: the requests that find it unknown
+  // wait for one HMAC and one query, not one each.
   function lookupKey(key: string): InMemoryFirst<KeyRecord | null> {
     const hit = deps.keyCache.get(key)
     if (hit) return hit.rec
@@ -277,6 +284,13 @@ export function authGuards(deps: AuthDeps) {
     if (!key) return adminPrincipal(request, set, route) // a member may act on any tenant of their accounts, as their role allows
     const hit = deps.keyCache.get(key)
     if (hit?.rec) return keyPrincipal(hit.rec, request, need, set) // most requests: a key in use, no promise
+    const aging = deps.keyCache.aging(key)
+    if (aging?.rec) {
+      // A key in use whose entry expired: this request goes on with it as the key is looked up behind it once.
+      const again = lookupKey(key)
+      if (again instanceof Promise) again.catch(() => {})
+      return keyPrincipal(aging.rec, request, need, set)
+    }
     const refused = deps.keyCache.wasValid(key) ? undefined : blocked(clientIp(request))
     if (refused) throw refused
     return guarded(request, () => {

@@ -166,15 +166,19 @@ export class ModelStore {
   }
 
   /**
-   * As `get` for serving: a model not in memory here is waited for at most `coldWaitMs`;
-   * past that the answer is LOADING (serve the fallbacks) and the load goes on, once
-   * however many requests ask meanwhile.
+   * As `get` for serving: a model in memory is served as it is while its stored version is
+   * re-checked behind the request (a new build is announced by pub/sub anyway); a model not
+   * in memory here is waited for at most `coldWaitMs`, past that the answer is LOADING (serve
+   * the fallbacks) and the load goes on, once however many requests ask meanwhile.
    */
   serving(tenantId: string): InMemoryFirst<TenantModel | undefined | typeof LOADING> {
     const l = this.loaded.get(tenantId)
     if (l && this.clock().getTime() - l.checkedAt < this.opts.recheckMs) return l.model
     const pending = this.recheck(tenantId, l)
-    if (l) return pending
+    if (l) {
+      pending.catch(() => {})
+      return l.model
+    }
     let timer: ReturnType<typeof setTimeout> | undefined
     const waited = new Promise<typeof LOADING>((resolve) => { timer = setTimeout(resolve, this.opts.coldWaitMs, LOADING) })
     return Promise.race([pending, waited]).finally(() => clearTimeout(timer))

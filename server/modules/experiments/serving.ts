@@ -1,6 +1,7 @@
 // Experiments at serving time: which running experiment covers a request, the
 // shopper's arm, and first exposures. The running list is cached per tenant for
-// a few seconds; a change anywhere is broadcast so every instance forgets it.
+// a few seconds (and served a while longer as it is refreshed: serving-cache.ts); a change anywhere is
+// broadcast so every instance forgets it.
 import type { RawSql } from '../../../db/client.ts'
 import { recordExposures, runningExperiments, type RunningExperiment } from '../../../db/queries/experiments.ts'
 import type { Cache } from '../../infra/cache/index.ts'
@@ -8,6 +9,7 @@ import type { Kernels } from '../../kernels/load.ts'
 import type { StrategyName } from '../../engine/types.ts'
 import { assignArm } from './assignment.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
+import { ServingCache } from '../../serving-cache.ts'
 
 const EXPERIMENTS_CHANNEL = 'experiments:changed'
 const EXPERIMENTS_TTL_MS = 5000
@@ -18,19 +20,15 @@ export interface ExperimentArm { experiment: { id: string; variant: string }; st
 export interface ExperimentServingDeps { raw: RawSql; cache: Cache; kernels: Kernels; clock: () => Date }
 
 export function createExperimentServing(d: ExperimentServingDeps) {
-  const running = new Map<string, { list: RunningExperiment[]; until: number }>()
-  d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.delete(tenantId))
+  const running = new ServingCache((tenantId) => runningExperiments(d.raw, tenantId), EXPERIMENTS_TTL_MS)
+  d.cache.subscribe(EXPERIMENTS_CHANNEL, (tenantId) => running.forget(tenantId))
   // One runs per placement; a placement-less experiment covers every placement.
   const pick = (list: RunningExperiment[], placement: string | undefined) =>
     list.find((e) => placement !== undefined && e.placement === placement) ?? list.find((e) => e.placement === null)
   /** Without a promise while the tenant's list is cached (most requests: no await on the hot path). */
   function experimentFor(tenantId: string, placement: string | undefined): InMemoryFirst<RunningExperiment | undefined> {
-    const hit = running.get(tenantId)
-    if (hit && hit.until >= Date.now()) return pick(hit.list, placement)
-    return runningExperiments(d.raw, tenantId).then((list) => {
-      running.set(tenantId, { list, until: Date.now() + EXPERIMENTS_TTL_MS })
-      return pick(list, placement)
-    })
+    const list = running.get(tenantId)
+    return list instanceof Promise ? list.then((l) => pick(l, placement)) : pick(list, placement)
   }
   // First exposures, written in the background (the answer does not wait); remembered per instance.
   const exposed = new Set<string>()
@@ -67,7 +65,7 @@ export function createExperimentServing(d: ExperimentServingDeps) {
     },
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
     changed(tenantId: string) {
-      running.delete(tenantId)
+      running.forget(tenantId)
       void d.cache.publish(EXPERIMENTS_CHANNEL, tenantId).catch(() => {})
     },
   }

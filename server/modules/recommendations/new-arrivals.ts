@@ -24,7 +24,8 @@ export function newArrivalsBeforeModel(d: { raw: RawSql; clock: () => Date; ttlM
       // The first model arrives within seconds: a tenant's entry is not kept past it.
       for (const [t, e] of kept) if (e.until <= now) kept.delete(t)
       const model = Promise.all([newestCatalogItems(d.raw, tenantId, ROWS), d.onRead?.(tenantId)]).then(([rows]) =>
-        buildModel({ items: rows.map(itemOf), interactions: [], now, weights: {}, halfLifeDays: 0 }))
+        // Served as 'trending' only (falling back to new arrivals): content vectors would be worked out on this thread for nothing.
+        buildModel({ items: rows.map(itemOf), interactions: [], now, weights: {}, halfLifeDays: 0 }, undefined, { content: false }))
       kept.set(tenantId, { until: now + ttlMs, model })
       model.catch(() => kept.delete(tenantId))
       return model

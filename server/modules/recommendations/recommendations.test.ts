@@ -314,13 +314,14 @@ for (const name of BACKENDS) {
       expect(later.meta.modelVersion).toBe(added.meta.modelVersion)
       expect(later.data.map((x: { productId: string }) => x.productId)).toContain('mug-late')
       // A newer stored model whose build read the catalog before mug-late (here: the same bytes, stored again as a
-      // new version): loaded at the next re-check, and mug-late is added to it again.
+      // new version): loaded at the next re-check, which runs behind a request served by the model in memory, and mug-late is added to it again.
       const { raw } = (await backend(name)).database
       const stored = (await loadModelBytes(raw, k.tenantId))!
       const model = { ...JSON.parse(gunzipSync(stored.model).toString('utf8')), version: `${stored.version}-again` }
       await saveModel(raw, k.tenantId, { version: model.version, builtAt: new Date(now), model: gzipSync(JSON.stringify(model)), stats: {} }, new Date(now))
       now += 60_000
-      expect((await similar()).meta.modelVersion).toBe(`${stored.version}-again`)
+      expect((await similar()).meta.modelVersion).toBe(added.meta.modelVersion)
+      await waitFor('the newer stored model to be served', async () => (await similar()).meta.modelVersion.startsWith(`${stored.version}-again`))
       const again = await waitFor('mug-late to join the newer model', async () => { const b = await similar(); return b.data.some((x: { productId: string }) => x.productId === 'mug-late') && b })
       expect(again.meta.modelVersion).toStartWith(`${stored.version}-again+1.`)
     }, 30_000)

@@ -13,6 +13,7 @@ import { Conflict, NotFound, ValidationFailed, type FieldError } from '../../err
 import type { Cache } from '../../infra/cache/index.ts'
 import { sha256Hex } from '../../infra/crypto.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
+import { ServingCache } from '../../serving-cache.ts'
 import { MAX_RULES_PER_TENANT } from './model.ts'
 
 const RULES_CHANNEL = 'rules:changed'
@@ -84,23 +85,18 @@ const specOf = (row: MerchandisingRule): RuleSpec => ({ id: row.id, name: row.na
 const ruleOf = (row: MerchandisingRule): Rule => ({ ...specOf(row), createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() })
 
 export function createRuleService(d: RuleDeps) {
-  const books = new Map<string, { book: RuleBook; until: number }>()
-  // Bumped by each change: a load that began before it does not store what it read.
-  const generation = new Map<string, number>()
-  const forget = (tenantId: string) => { books.delete(tenantId); generation.set(tenantId, (generation.get(tenantId) ?? 0) + 1) }
+  const books = new ServingCache(load, BOOK_TTL_MS)
+  const forget = (tenantId: string) => books.forget(tenantId)
   d.cache.subscribe(RULES_CHANNEL, forget)
   const changed = async (tenantId: string) => {
     forget(tenantId)
     await d.cache.publish(RULES_CHANNEL, tenantId).catch(() => {})
   }
   async function load(tenantId: string): Promise<RuleBook> {
-    const gen = generation.get(tenantId) ?? 0
     const rows = await listRules(d.db, tenantId)
     // The version is the rules' content: every instance derives the same one, so shared cached answers agree.
     const specs = rows.map(specOf)
-    const book = rows.length === 0 ? EMPTY_RULE_BOOK : ruleBook((await sha256Hex(JSON.stringify(specs))).slice(0, 16), specs)
-    if ((generation.get(tenantId) ?? 0) === gen) books.set(tenantId, { book, until: Date.now() + BOOK_TTL_MS })
-    return book
+    return rows.length === 0 ? EMPTY_RULE_BOOK : ruleBook((await sha256Hex(JSON.stringify(specs))).slice(0, 16), specs)
   }
   const must = async (tenantId: string, id: string) => {
     const row = await findRule(d.db, tenantId, id)
@@ -111,8 +107,7 @@ export function createRuleService(d: RuleDeps) {
   return {
     /** The tenant's rules as serving reads them: without a promise while cached. */
     bookFor(tenantId: string): InMemoryFirst<RuleBook> {
-      const hit = books.get(tenantId)
-      return hit && hit.until > Date.now() ? hit.book : load(tenantId)
+      return books.get(tenantId)
     },
 
     async list(tenantId: string): Promise<Rule[]> {

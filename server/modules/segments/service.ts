@@ -9,6 +9,7 @@ import type { TenantModel } from '../../engine/types.ts'
 import { Conflict, NotFound, ValidationFailed } from '../../errors.ts'
 import type { Cache } from '../../infra/cache/index.ts'
 import type { InMemoryFirst } from '../../in-memory-first.ts'
+import { ServingCache } from '../../serving-cache.ts'
 import {
   BUILT_IN_DESCRIPTIONS, BUILT_IN_SEGMENTS, builtInConditions, compileSegments, isBuiltIn, SEGMENT_VOCABULARY, segmentsOf, type CompiledSegment,
 } from './membership.ts'
@@ -39,13 +40,14 @@ const viewOf = (r: SegmentRow): SegmentView => ({
 })
 
 /** The tenant's segments compiled once per model threshold. */
-interface Compiled { stored: { key: string; conditions: Condition }[]; until: number; threshold?: number | null; list?: CompiledSegment[] }
+interface Compiled { stored: { key: string; conditions: Condition }[]; threshold?: number | null; list?: CompiledSegment[] }
 
 export function createSegmentService(d: SegmentDeps) {
-  const compiled = new Map<string, Compiled>()
-  d.cache.subscribe(SEGMENTS_CHANNEL, (tenantId) => compiled.delete(tenantId))
+  const compiled = new ServingCache(async (tenantId): Promise<Compiled> =>
+    ({ stored: (await listSegments(d.raw, tenantId)).map((r) => ({ key: r.key, conditions: r.conditions as Condition })) }), SEGMENTS_TTL_MS)
+  d.cache.subscribe(SEGMENTS_CHANNEL, (tenantId) => compiled.forget(tenantId))
   const changed = (tenantId: string) => {
-    compiled.delete(tenantId)
+    compiled.forget(tenantId)
     void d.cache.publish(SEGMENTS_CHANNEL, tenantId).catch(() => {})
   }
 
@@ -63,13 +65,8 @@ export function createSegmentService(d: SegmentDeps) {
 
   /** The tenant's compiled segments; without a promise while they are held here (the serving path). */
   function segmentsFor(tenantId: string, model: TenantModel | undefined): InMemoryFirst<CompiledSegment[]> {
-    const hit = compiled.get(tenantId)
-    if (hit && hit.until > Date.now()) return listFor(hit, model)
-    return listSegments(d.raw, tenantId).then((rows) => {
-      const entry: Compiled = { stored: rows.map((r) => ({ key: r.key, conditions: r.conditions as Condition })), until: Date.now() + SEGMENTS_TTL_MS }
-      compiled.set(tenantId, entry)
-      return listFor(entry, model)
-    })
+    const entry = compiled.get(tenantId)
+    return entry instanceof Promise ? entry.then((e) => listFor(e, model)) : listFor(entry, model)
   }
 
   const builtInView = (key: (typeof BUILT_IN_SEGMENTS)[number], model: TenantModel | undefined): SegmentView => ({
