@@ -110,6 +110,10 @@ export function createRecommendationService(d: RecommendationDeps) {
       const cart = cartIdsOf(q)
       const page = { productId: q.productId, context: q.context, cartProductIds: cart }
       const context = pageOf(page)
+      // What this request reads of the tenant and the shopper, asked for at once: each is a map read when in memory,
+      // and a cold tenant's reads then go to the database together instead of one after another.
+      const earlyBook = bookOf(tenantId), earlyModel = d.store.serving(tenantId), earlyProfile = d.profiles.get(tenantId, q.userId)
+      for (const p of [earlyBook, earlyModel, earlyProfile]) if (p instanceof Promise) p.catch(() => {}) // awaited, and handled, below
       // An explicit strategy wins; otherwise a running experiment for this placement picks the arm's strategy
       // (a segment-scoped one enrols only the segment's shoppers); then the first segment strategy that matches.
       let segments: string[] | undefined
@@ -126,7 +130,7 @@ export function createRecommendationService(d: RecommendationDeps) {
       }
       let cartPart = cartKey(cart)
       if (cartPart instanceof Promise) cartPart = await cartPart
-      let book = bookOf(tenantId)
+      let book = earlyBook
       if (book instanceof Promise) book = await book
       // A rule that reads segments (its scope, or $user.segment) needs the shopper's.
       if (book.readsUserSegment || book.segments.size > 0) await segmentsOnce()
@@ -143,14 +147,14 @@ export function createRecommendationService(d: RecommendationDeps) {
       let modelLoading = false
       try {
         // The model in memory when the database fails; one not in memory yet is waited for briefly, then served from the fallbacks while it loads.
-        const found = await d.store.serving(tenantId)
+        const found = await earlyModel
         if (found === LOADING) modelLoading = true
         else model = found
       } catch (error) {
         d.log.warn('recommendations: no model in memory and the database is unreachable', { tenantId, error })
       }
       try {
-        profile = await d.profiles.get(tenantId, q.userId)
+        profile = await earlyProfile
       } catch (error) {
         // Stale beats empty: the last answer to this request, else the model in memory for an unknown shopper.
         d.log.warn('recommendations: profile unreadable, serving degraded', { tenantId, error })
