@@ -98,10 +98,7 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
 
-/**
- * A turn of the event loop: long work on the API's thread (PGlite runs every statement there) awaits it between
- * steps, so requests waiting meanwhile are answered.
- */
+/** A turn of the event loop: long work on the API's thread awaits it between steps, so requests waiting meanwhile are answered. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** Bytes of COPY text a piece of copyFrom holds (about): each is one write. */
