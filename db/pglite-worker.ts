@@ -26,7 +26,14 @@ function wireError(error: unknown): PgliteWireError {
   return out
 }
 
-const keepText = (oids: number[] | undefined) => oids && Object.fromEntries(oids.map((oid) => [oid, (text: string) => text]))
+const asText = new Map<string, Record<number, (text: string) => string>>() // by the OIDs' list: a few kinds
+const keepText = (oids: number[] | undefined) => {
+  if (!oids) return undefined
+  const key = oids.join()
+  let parsers = asText.get(key)
+  if (!parsers) asText.set(key, parsers = Object.fromEntries(oids.map((oid) => [oid, (text: string) => text])))
+  return parsers
+}
 const reply = (id: number, run: () => Promise<unknown>) =>
   run().then((value) => self.postMessage({ id, value }), (error) => self.postMessage({ id, error: wireError(error) }))
 
