@@ -94,6 +94,12 @@ describe('PGlite in a worker thread', async () => {
     expect(await count(k)).toBe(0)
   })
 
+  test('a parameter that cannot cross the thread fails its statement alone', async () => {
+    const failure = await raw.query('select $1::text as x', [() => 'a function']).catch((e) => e)
+    expect(failure).toBeInstanceOf(Error)
+    expect(await raw.query('select $1::text as x', ['still open'])).toEqual([{ x: 'still open' }])
+  })
+
   test('values cross the thread: bytea, timestamps (as drizzle maps them), bigint, json, nulls', async () => {
     const k = key('values')
     const at = new Date('2026-12-07T04:05:06.789Z')

@@ -3,7 +3,8 @@
 // `transaction(fn)` — so drizzle, its migrator and db/client.ts's raw executor work on it unchanged. Each statement is
 // a message with an id; a transaction is pinned: once begun, the worker serves that transaction's statements (drizzle's
 // savepoints included) until it is ended, while statements from outside it wait in PGlite's own queue, as they did
-// in one thread. Values cross by structured clone: Date, Uint8Array (bytea), bigint and JSON values survive it.
+// in one thread. Values cross by structured clone (Date, Uint8Array for bytea, bigint survive it); json and jsonb
+// cross as text and are parsed here.
 // (@electric-sql/pglite/worker's PGliteWorker needs navigator.locks, which Bun lacks.)
 import type { Results, RowMode } from '@electric-sql/pglite'
 
