@@ -2,6 +2,7 @@
 // WASM, under DATA_DIR) when no DATABASE_URL is given, postgres.js otherwise.
 // Both are exposed as the same drizzle `Db` type plus a raw SQL executor for
 // the hot bulk paths, where drizzle's JS-side SQL building is too slow.
+import type { PGlite } from '@electric-sql/pglite'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { Buffer } from 'node:buffer'
 import { readFile } from 'node:fs/promises'
@@ -97,10 +98,7 @@ function rawOf(exec: Exec, begin: <T>(fn: (exec: Exec, copy?: Copy) => Promise<T
   return { query: (text, params = []) => exec(text, params), transaction: (fn) => begin((e, copy) => fn(inTx(e, copy))) }
 }
 
-/**
- * A turn of the event loop: long work on the API's thread (PGlite runs every statement there) awaits it between
- * steps, so requests waiting meanwhile are answered.
- */
+/** A turn of the event loop: long work on the API's thread awaits it between steps, so requests waiting meanwhile are answered. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** Bytes of COPY text a piece of copyFrom holds (about): each is one write. */
@@ -176,16 +174,14 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
   }
 }
 
+// PGlite runs in a worker thread of this process (pglite-client.ts): a long statement there delays only the requests
+// that wait for the database, never /health or answers served from memory.
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const { PGlite } = await import('@electric-sql/pglite')
+  const { openPgliteThread } = await import('./pglite-client.ts')
   const { drizzle } = await import('drizzle-orm/pglite')
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
-  const { btree_gin } = await import('@electric-sql/pglite/contrib/btree_gin')
-  // The catalog search index (migration 0010) needs these two.
-  const extensions = { pg_trgm, btree_gin }
-  const client = dataDir === 'memory://' ? new PGlite({ extensions }) : new PGlite(dataDir, { extensions })
-  await client.waitReady
-  const db = drizzle(client, { schema }) as unknown as Db
+  const client = await openPgliteThread(dataDir)
+  // drizzle calls only `query` and `transaction`, which the thread's handle has.
+  const db = drizzle(client as unknown as PGlite, { schema }) as unknown as Db
   const raw = rawOf(async (text, params) => (await client.query(text, params)).rows as never,
     (fn) => client.transaction((tx) => fn(async (text, params) => (await tx.query(text, params)).rows as never)))
   return {
@@ -195,7 +191,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     background: { db, raw },
     async migrate() {
       const { migrate } = await import('drizzle-orm/pglite/migrator')
-      await migrate(drizzle(client, { schema }), { migrationsFolder })
+      await migrate(db as never, { migrationsFolder })
       // PGlite has no Citus: this only asks, and finds the extension absent.
       await applyDistribution(async (text) => (await client.query(text)).rows, await readFile(distributedSqlPath, 'utf8'))
     },

@@ -222,8 +222,8 @@ export async function createServices(parts: AppParts) {
   const shoppers = createShopperService({
     raw: database.raw, events: housekeeping.events, experiments: housekeeping.experiments, recommendations, profiles, live: cache.live, clock, log,
   })
-  // Bulk imports write on the background pool (the housekeeping services), in small chunks on PGlite, whose
-  // writes run on this thread: between chunks the API answers.
+  // Bulk imports write on the background pool (the housekeeping services), in small chunks on PGlite, which runs
+  // one statement at a time: between chunks the requests that read the database go in.
   const imports = createImportService({
     db, raw: bg.raw, clock, log, spoolDir: `${config.dataDir}/imports`, maxBytes: config.maxImportBytes,
     events: housekeeping.events, catalog: createCatalogService({ db: bg.db, raw: bg.raw, clock, onChange: catalogChanged.emit, searches: searchGate() }),

@@ -1,6 +1,7 @@
 // An import on PGlite in process, with an event-loop lag monitor: the longest gaps between timer ticks (what a
-// /health request would wait) and the statements that ran longest on this thread, with their SQL's start.
-// Finds what holds the API's thread during a PGlite import (scripts/bench/import.ts measures /health over HTTP).
+// /health request would wait) and the statements that took longest, with their SQL's start.
+// Finds what holds the API's thread during a PGlite import (scripts/bench/import.ts measures /health over HTTP);
+// PGlite itself runs in a worker thread (db/pglite-worker.ts), so its statements are no longer among the causes.
 //
 //   bun scripts/bench/import-lag.ts [pglite|postgres] [--rows 20000]   (postgres: the statements' total times say where a chunk's time goes)
 import { arg } from '../lib/args.ts'
@@ -38,14 +39,6 @@ const timed = (raw: RawSql): RawSql => ({
   transaction: (fn) => raw.transaction((tx) => fn(timed(tx))),
 })
 const ENGINE = (process.argv.includes('postgres') ? 'postgres' : 'pglite') as 'pglite' | 'postgres'
-// PGlite: every protocol exchange timed too (drizzle's statements and the app's own timers, not only the raw executor's).
-const wire: { ms: number; end: number; what: string }[] = []
-if (ENGINE === 'pglite') {
-  const { PGlite } = await import('@electric-sql/pglite')
-  const proto = PGlite.prototype as unknown as { execProtocolRawSync: (...a: unknown[]) => unknown }
-  const sync = proto.execProtocolRawSync
-  proto.execProtocolRawSync = function (...a: unknown[]) { const t0 = performance.now(); try { return sync.apply(this, a) } finally { const ms = performance.now() - t0; wire.push({ ms, end: performance.now(), what: ms > 40 ? new TextDecoder().decode((a[0] as Uint8Array).subarray(0, 120)).replace(/[^ -~]+/g, ' ').replace(/\s+/g, ' ') : '' }) } }
-}
 const { database } = await backend(ENGINE)
 database.raw = timed(database.raw)
 database.background = { ...database.background, raw: timed(database.background.raw) }
@@ -81,9 +74,7 @@ for (const [sql, e] of [...bySql].sort((a, b) => (ENGINE === 'pglite' ? b[1].max
 if (process.argv.includes('--gaps')) {
   for (const g of [...gaps].sort((a, b) => b.ms - a.ms).slice(0, 5)) {
     const near = slow.filter((x) => x.end! > g.at - g.ms - 1 && x.end! - x.ms < g.at + 1).map((x) => `${x.ms.toFixed(0)} ms ${x.sql.slice(0, 40)}`)
-    const inWire = wire.filter((x) => x.end > g.at - g.ms - 1 && x.end - x.ms < g.at + 1).reduce((n, x) => n + x.ms, 0)
-    const longWire = wire.filter((x) => x.ms > 40 && x.end > g.at - g.ms - 1 && x.end - x.ms < g.at + 1).map((x) => `${x.ms.toFixed(0)} ms: ${x.what.slice(0, 70)}`)
-    console.log(`gap ${g.ms.toFixed(0)} ms (${inWire.toFixed(0)} ms in PGlite's protocol${longWire.length ? `; ${longWire.join(' | ')}` : ''}) at ${((g.at - began) / 1000).toFixed(2)} s; statements in it: ${near.join(' | ') || '(none)'}`)
+    console.log(`gap ${g.ms.toFixed(0)} ms at ${((g.at - began) / 1000).toFixed(2)} s; statements in it: ${near.join(' | ') || '(none)'}`)
   }
 }
 // The throw-away database (PostgreSQL) goes, and the run's Redis keys.

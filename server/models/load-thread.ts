@@ -1,7 +1,7 @@
 // A stored model's load on a thread of its own (a web Worker, in Bun and in Deno): on
 // PostgreSQL it reads the model itself, over a connection of its own, as bytea (the driver's
 // assembly of 2 MB of text was 12–18 ms of the serving thread's CPU per 10k-item load); from
-// PGlite, which runs on the serving thread, it is handed the base64 text. Then gunzip → JSON
+// PGlite, which runs in this process, it is handed the base64 text. Then gunzip → JSON
 // → the pair lists and content rows as typed arrays (handed over without a copy), the ranked
 // orders and the bytes estimate; the items and terms go back as JSON text in slices
 // (model-decode.ts). With many tenants arriving, these steps on the API's thread held every

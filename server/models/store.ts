@@ -51,7 +51,7 @@ export interface ModelStoreOptions {
   coldWaitMs: number
   /** Threads loading models at once (MODEL_LOAD_THREADS), shared by the process's stores. */
   loadThreads: number
-  /** PostgreSQL's URL, for the load threads to read models themselves; absent on PGlite (read on this thread, in process). */
+  /** PostgreSQL's URL, for the load threads to read models themselves; absent on PGlite (read here, in process). */
   databaseUrl?: string
 }
 

@@ -228,9 +228,6 @@ export function createEventService(d: EventDeps) {
         if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
         // The probe's and the merge's estimates put them over the JIT threshold: compiling cost more than they ran.
         if (tx.copyFrom) await tx.query('set local jit = off')
-        // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
-        // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
-        const turn = tx.copyFrom ? () => undefined : nextTurn
         const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
         const out: Submitted[] = direct ? direct.stored : []
         const merged = direct ? direct.rest : rows
@@ -242,9 +239,7 @@ export function createEventService(d: EventDeps) {
             if (fresh.delete(k)) out.push(r) // the first of equal rows is the stored one
           }
         }
-        await turn()
         await applyIngestEffects(tx, out, true)
-        await turn()
         await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
         return { out, direct: direct !== null }
       })
@@ -263,7 +258,7 @@ export function createEventService(d: EventDeps) {
 
     /**
      * Folds what an import job's chunks stored (the bulk path leaves their profiles for this) into the shoppers'
-     * profiles, `batchRows` stored rows a transaction (PGlite: small, each holds the API's thread); their cached
+     * profiles, `batchRows` stored rows a transaction (PGlite: small, since requests that read wait behind each); their cached
      * profiles are then dropped. How many shoppers were folded (one folded in two batches counts twice).
      */
     async foldImported(jobId: string, batchRows = FOLD_BATCH_ROWS): Promise<number> {
@@ -273,8 +268,6 @@ export function createEventService(d: EventDeps) {
         if (!users.length) return folded
         folded += users.length
         try { d.onProfilesFolded?.(users) } catch { /* the fold is committed */ }
-        // PGlite runs each batch on this thread: requests go in between.
-        await nextTurn()
       }
     },
     ingestBatch: (tenant: Tenant, items: unknown[]) => many(tenant, items),

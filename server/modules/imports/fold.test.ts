@@ -1,4 +1,4 @@
-// An import's statements stay small (PGlite runs each on the API's thread, so the longest one is how long a request
+// An import's statements stay small (PGlite runs one at a time, so the longest one is how long a request that reads
 // may wait): a chunk's write merges no profiles, and the job's profile fold goes in batches of a bounded size, each
 // its own statement. The batches must add up to exactly what one merge of all the rows leaves.
 import { describe, expect, test } from 'bun:test'

@@ -54,17 +54,17 @@ export interface ImportDeps {
   catalog: Pick<CatalogService, 'validate' | 'importItems' | 'markAbsentUnavailable'>
   /**
    * Rows per write (one transaction, with the chunk's record). PostgreSQL: large (COPY, then set-based statements);
-   * PGlite shares this thread with the API, so its chunks are small (a write blocks it while it runs).
+   * PGlite runs one statement at a time, so its chunks are small (a request that reads waits behind a write).
    */
   chunkRows: number
   /** Chunks of one job written at once (on the background pool's connections; PGlite: 1). */
   writers: number
   /**
-   * PGlite: how long one write may hold the thread (ms). Chunks shrink (to 100 rows) when writes take longer
+   * PGlite: how long one write may hold the database (ms). Chunks shrink (to 100 rows) when writes take longer
    * and grow back (to chunkRows) when they are quick, so requests keep being answered whatever the machine's load.
    */
   targetWriteMs?: number
-  /** Stored rows the profile fold takes per transaction (PGlite: small, since each holds this thread; default 50,000). */
+  /** Stored rows the profile fold takes per transaction (PGlite: small, since each holds the database; default 50,000). */
   foldRows?: number
   /** An import that stored anything asks for a model rebuild (before its job says it ended). Never rejects. */
   onCompleted: (tenantId: string) => Promise<void>
@@ -261,7 +261,7 @@ export function createImportService(d: ImportDeps) {
     let row = 0 // records read (the header excluded), skipped ones included
     let chunk = fresh(0)
     let chunkRows = d.chunkRows
-    // Up to `writers` chunks are written while the next is read and checked (PGlite: one, its writes run on this thread).
+    // Up to `writers` chunks are written while the next is read and checked (PGlite: one, it runs one statement at a time).
     const inflight = new Set<Promise<void>>()
     let writeFailure: { error: unknown } | undefined
     const write = async (c: Chunk) => {
@@ -294,8 +294,6 @@ export function createImportService(d: ImportDeps) {
       if (abort.signal.aborted) return // cancelled: this chunk is not written (its rows were read, not stored)
       const w: Promise<void> = write(c).catch((error) => { writeFailure ??= { error } }).finally(() => inflight.delete(w))
       inflight.add(w)
-      // Lets requests in between chunks (PGlite runs each write on this thread).
-      await nextTurn()
       lastYield = performance.now()
     }
     const drain = async () => {

@@ -40,7 +40,7 @@ export class ProfileCache {
 
   /**
    * `queries`: how many loads of one tenant may be out at once. One suits PGlite, which runs
-   * queries one at a time on this very thread (so fewer, larger ones cost it least); a pool
+   * queries one at a time (so fewer, larger ones cost it least); a pool
    * of connections to PostgreSQL answers several at once. `now` is the clock the TTL runs on.
    */
   constructor(private raw: RawSql, private cache: Cache, opts: { queries?: number; ttlMs?: number; max?: number; now?: () => number } = {}) {

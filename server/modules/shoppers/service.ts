@@ -5,7 +5,7 @@
 // everything is gone; then what instances hold in memory and in the shared cache. Each erasure is a
 // leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
 // over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
-import { nextTurn, type RawSql } from '../../../db/client.ts'
+import type { RawSql } from '../../../db/client.ts'
 import { claimStaleErasures, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
 import { newHolderId, whileLeased } from '../../infra/lease.ts'
 import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
@@ -89,7 +89,6 @@ export function createShopperService(d: ShopperDeps) {
           const deleted = await d.events.eraseShopperEvents(partition, tenantId, userId, batch)
           found += deleted
           if (deleted < batch) break
-          await nextTurn() // between batches: requests go in (on PGlite they share this thread)
         }
       }
       events += found
