@@ -85,6 +85,11 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
  */
 export interface ImportChunkCommit {
   jobId: string
+  /**
+   * First in the chunk's transaction, given the chunk's shoppers: those whose rows are left out, unstored and
+   * uncounted as accepted or duplicate (shoppers erased while the job ran; the caller counts and reports them).
+   */
+  withheld?: (tx: RawSql, userIds: string[]) => Promise<Set<string>>
   commit: (tx: RawSql, stored: { accepted: number; duplicates: number }) => Promise<void>
   /**
    * The months (year × 12 + month, UTC) whose event partition this job has already made sure of: one statement
@@ -231,9 +236,11 @@ export function createEventService(d: EventDeps) {
         // PGlite runs each statement on this thread, and a transaction's statements follow each other in one run
         // of microtasks: a turn of the event loop between them lets requests in (the API answers within a statement).
         const turn = tx.copyFrom ? () => undefined : nextTurn
-        const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
+        const barred = job?.withheld ? await job.withheld(tx, [...new Set(rows.map((r) => r.userId))]) : undefined
+        const kept = barred?.size ? rows.filter((r) => !barred.has(r.userId)) : rows
+        const direct = tryDirect && job ? await copyEventsDirect(tx, kept, job.jobId) : null
         const out: Submitted[] = direct ? direct.stored : []
-        const merged = direct ? direct.rest : rows
+        const merged = direct ? direct.rest : kept
         if (merged.length) {
           const inserted = await insertEventsByCopy(tx, merged, job?.jobId)
           const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
@@ -245,10 +252,10 @@ export function createEventService(d: EventDeps) {
         await turn()
         await applyIngestEffects(tx, out, true)
         await turn()
-        await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
-        return { out, direct: direct !== null }
+        await job?.commit(tx, { accepted: out.length, duplicates: kept.length - out.length })
+        return { out, direct: direct !== null, withheld: rows.length - kept.length }
       })
-      let stored: { out: Submitted[]; direct: boolean }
+      let stored: { out: Submitted[]; direct: boolean; withheld: number }
       try {
         stored = await write(true)
       } catch (error) {
@@ -258,7 +265,7 @@ export function createEventService(d: EventDeps) {
         stored = await write(false)
       }
       try { d.onImported?.(stored.out) } catch { /* a listener's failure must not un-store committed rows */ }
-      return { accepted: stored.out.length, duplicates: rows.length - stored.out.length, direct: stored.direct }
+      return { accepted: stored.out.length, duplicates: rows.length - stored.withheld - stored.out.length, direct: stored.direct }
     },
 
     /**

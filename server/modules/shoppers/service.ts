@@ -5,6 +5,8 @@
 // everything is gone; then what instances hold in memory and in the shared cache. Each erasure is a
 // leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
 // over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
+// Recording it also tells the tenant's running events imports to store none of the shopper's rows from
+// then on (withholdFromImports, db/queries/imports.ts): their files were taken before the erasure.
 import { nextTurn, type RawSql } from '../../../db/client.ts'
 import { claimStaleErasures, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
 import { newHolderId, whileLeased } from '../../infra/lease.ts'
