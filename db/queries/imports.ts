@@ -75,10 +75,13 @@ export async function saveImportProgress(raw: RawSql, tenantId: string, id: stri
 /** A chunk's commit found its job no longer running under this taker (cancelled, or taken over): the chunk is rolled back. */
 export class LeaseLost extends Error {}
 /**
- * A chunk's commit found a shopper of the tenant erased since the chunk read which shoppers it must leave out
- * (erasedInImport): the chunk is rolled back, to be written again without them.
+ * A chunk's commit found one of the shoppers it stored erased since the chunk read which shoppers it must leave
+ * out (erasedInImport): the chunk is rolled back, to be written again without them.
  */
 export class ErasedMeanwhile extends Error {}
+
+/** What a chunk read before writing (erasedInImport's count), and the shoppers it stored (asked only if that moved). */
+export interface ErasureCheck { erasures: number; stored: () => string[] }
 
 /**
  * Called by an erasure when it is requested (in its transaction): every events import of the tenant queued or running
@@ -112,15 +115,19 @@ export async function erasedInImport(tx: RawSql, tenantId: string, id: string, u
 
 /**
  * In a chunk's transaction, after its rows: the job is still running under this taker (else LeaseLost) and, when
- * `erasures` (as erasedInImport read it) is given, no shopper was erased since (else ErasedMeanwhile); both roll the
- * chunk back. Locks the job's row until the commit that follows (so an erasure requested now waits for this chunk).
+ * `check` is given, none of the shoppers the chunk stored was erased since it read (else ErasedMeanwhile); both roll
+ * the chunk back. Locks the job's row until the commit that follows, so an erasure requested now waits for this
+ * chunk (and then erases its rows); one recorded before has bumped the count this reads, and its shopper, if among
+ * the chunk's, is found by a second look (a statement after the lock: it sees that erasure). Erasures of other
+ * shoppers meanwhile cost that look only.
  */
-export async function holdImportJob(tx: RawSql, tenantId: string, id: string, lease: number, now: Date, erasures?: number) {
+export async function holdImportJob(tx: RawSql, tenantId: string, id: string, lease: number, now: Date, check?: ErasureCheck) {
   const rows = await tx.query<{ erasures: number }>(
     `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning erasures`,
     [tenantId, id, now.toISOString(), lease])
   if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
-  if (erasures !== undefined && Number(rows[0].erasures) !== erasures) throw new ErasedMeanwhile(`import ${id}: a shopper was erased while a chunk was written`)
+  if (!check || Number(rows[0].erasures) === check.erasures) return
+  if ((await erasedInImport(tx, tenantId, id, check.stored())).users.size) throw new ErasedMeanwhile(`import ${id}: a shopper of the chunk was erased while it was written`)
 }
 
 /** Removes what erasures left for these jobs (they have ended: nothing more of theirs is stored). */
@@ -147,8 +154,8 @@ export interface ImportChunk { firstRow: number; rows: number; accepted: number;
  * LeaseLost, rolling the chunk back, when the job is no longer running under this taker (ErasedMeanwhile: see
  * holdImportJob). The job's row is updated last (its lock is held only until the commit that follows).
  */
-export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date, erasures?: number) {
-  await holdImportJob(tx, tenantId, id, lease, now, erasures)
+export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date, check?: ErasureCheck) {
+  await holdImportJob(tx, tenantId, id, lease, now, check)
   await tx.query('insert into import_chunks (tenant_id, job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7, $8)',
     [tenantId, id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
   await addImportErrors(tx, tenantId, id, errors)

@@ -12,7 +12,7 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable, nextTurn } from '../../../db/client.ts'
 import {
-  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, dropEndedImportErasures, erasedInImport, ErasedMeanwhile, failStaleImportJobs, findImportJob, finishImportJob, holdImportJob, importChunksOf, LeaseLost,
+  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, dropEndedImportErasures, erasedInImport, ErasedMeanwhile, failStaleImportJobs, findImportJob, finishImportJob, holdImportJob, importChunksOf, LeaseLost, type ErasureCheck,
   knownImportIds, listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
 import type { ImportJob } from '../../../db/schema.ts'
@@ -202,10 +202,10 @@ export function createImportService(d: ImportDeps) {
     const months = new Set<number>()
     let databaseReported = 0
 
-    // The chunk's record and errors, in the transaction that stored its rows; counted once committed. `erasures`: as
-    // the transaction read it (erasedInImport), when it wrote events.
-    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }, erasures?: number) => {
-      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock(), erasures)
+    // The chunk's record and errors, in the transaction that stored its rows; counted once committed. `check`: what
+    // the transaction read of erasures (erasedInImport), when it wrote events.
+    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }, check?: ErasureCheck) => {
+      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock(), check)
     }
     // Rows of shoppers erased since the job was created are refused: counted as rejected, each named in errors.csv.
     let userColumn = Object.keys(opts.mapping).find((k) => opts.mapping[k] === 'userId') ?? 'userId'
@@ -226,24 +226,25 @@ export function createImportService(d: ImportDeps) {
     // A chunk's events in one transaction with its record. A chunk the database refuses is halved until the refused
     // row stands alone (it alone is rejected); the record then goes with the last piece.
     // Each write first reads which of its shoppers were erased since the job was created (they are left out) and, at
-    // its commit, checks that none was erased since that read (else it is rolled back and written again).
+    // its commit, checks that none of those it stored was erased since that read (else it is rolled back and written again).
     const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, sum: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
       let erased: Pending<Submitted>[] = []
       let recorded: Chunk | undefined
       try {
-        let erasures = 0
+        const check: ErasureCheck = { erasures: 0, stored: () => [] }
         const r = await d.events.storeImported(rows.map((x) => x.row), {
           jobId: id, months,
           withheld: async (tx, userIds) => {
             const e = await erasedInImport(tx, tenant.id, id, userIds)
-            erasures = e.erasures
+            check.erasures = e.erasures
+            check.stored = () => userIds.filter((u) => !e.users.has(u))
             erased = e.users.size ? rows.filter((x) => e.users.has(x.row.userId)) : []
             return e.users
           },
           commit: async (tx, stored) => {
-            if (!last) return holdImportJob(tx, tenant.id, id, lease, d.clock(), erasures)
+            if (!last) return holdImportJob(tx, tenant.id, id, lease, d.clock(), check)
             recorded = withErased(c, erased)
-            await commitChunk(tx, recorded, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }, erasures)
+            await commitChunk(tx, recorded, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }, check)
           },
         })
         sum.accepted += r.accepted; sum.duplicates += r.duplicates
