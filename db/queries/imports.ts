@@ -100,6 +100,17 @@ export async function withholdFromImports(tx: RawSql, tenantId: string, userId: 
 }
 
 /**
+ * Whether an events import of the tenant still running stored rows of this shopper whose profile it has not folded
+ * yet (import_stored): their events are stored though no profile says so. One probe per running job (≤ 2).
+ */
+export async function importHoldsShopper(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await raw.query(
+    `select 1 from import_jobs j where j.tenant_id = $1 and j.type = 'events' and j.status in ('queued', 'running')
+       and exists (select 1 from import_stored s where s.job_id = j.id and s.user_id = $2 and s.tenant_id = $1) limit 1`, [tenantId, userId])
+  return rows.length > 0
+}
+
+/**
  * In a chunk's transaction, before its rows are written: which of the chunk's shoppers (`userIds`) were erased since
  * the job was created (their rows are left out), and the job's `erasures` count as read, for the commit to check
  * (commitImportChunk, holdImportJob). One indexed read; the shoppers are looked up only when the job has erasures.

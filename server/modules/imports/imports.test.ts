@@ -496,6 +496,23 @@ for (const name of BACKENDS) {
         expect(await traces(k.tenantId, 'gone')).toEqual({ events: 3, profiles: 1, purchases: 1, staged: 0 })
       })
 
+      test('a shopper known only from the running import (no profile folded yet) can be erased: nothing of theirs stays', async () => {
+        const k = await t.tenantWithKeys()
+        const held = gate()
+        const s = holding(2, held)
+        const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+        await waitFor('the first chunk stored, the second held', () => s.writes() === 2)
+        expect(await traces(k.tenantId, 'gone')).toEqual({ events: 1, profiles: 0, purchases: 0, staged: 1 })
+        expect((await t.req('DELETE', '/api/v1/users/gone', { key: k.writeKey })).status).toBe(202)
+        await t.app.services.shoppers.settled()
+        expect((await t.req('DELETE', '/api/v1/users/nobody', { key: k.writeKey })).status).toBe(404)
+        held.open()
+        await s.settle()
+        expect(await s.get(k.tenantId, id)).toMatchObject({ status: 'completed', accepted: 4, rejected: 2 })
+        expect(await traces(k.tenantId, 'gone')).toEqual({ events: 0, profiles: 0, purchases: 0, staged: 0 })
+        expect(await traces(k.tenantId, 'keep')).toEqual({ events: 3, profiles: 1, purchases: 1, staged: 0 })
+      })
+
       test('a job taken over after its instance died leaves them out too; the instance that died, waking, stores nothing', async () => {
         const k = await t.tenantWithKeys()
         await seen(k.writeKey, 'gone')
