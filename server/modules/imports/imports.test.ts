@@ -513,6 +513,30 @@ for (const name of BACKENDS) {
         expect(await traces(k.tenantId, 'keep')).toEqual({ events: 3, profiles: 1, purchases: 1, staged: 0 })
       })
 
+      test('what an erasure leaves for a job goes when the job is cancelled, and by the sweep when it ended some other way', async () => {
+        const k = await t.tenantWithKeys()
+        await seen(k.writeKey, 'gone')
+        await seen(k.writeKey, 'also-gone')
+        const held = gate()
+        const s = holding(1, held)
+        const { id } = await s.create(tenantOf(k.tenantId), { type: 'events' }, request(csv))
+        const [ended] = await q<{ id: string }>(`insert into import_jobs (tenant_id, type, format, status) values ($1, 'events', 'csv', 'running') returning id`, [k.tenantId])
+        await erase(k.writeKey, 'gone')
+        expect([await withheldRows(id), await withheldRows(ended.id)]).toEqual([1, 1])
+        const cancelling = s.cancel(k.tenantId, id)
+        held.open()
+        await cancelling
+        expect(await withheldRows(id)).toBe(0)
+        // A job whose end did not remove them (here: ended behind the service's back).
+        await q(`update import_jobs set status = 'failed', finished_at = now() where id = $1`, [ended.id])
+        expect(await withheldRows(ended.id)).toBe(1)
+        await holding(0, gate()).recover()
+        expect(await withheldRows(ended.id)).toBe(0)
+        // An erasure with no import running leaves nothing behind.
+        await erase(k.writeKey, 'also-gone')
+        expect((await q('select 1 from import_erased_shoppers where tenant_id = $1', [k.tenantId])).length).toBe(0)
+      })
+
       test('a job taken over after its instance died leaves them out too; the instance that died, waking, stores nothing', async () => {
         const k = await t.tenantWithKeys()
         await seen(k.writeKey, 'gone')
