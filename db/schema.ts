@@ -523,6 +523,11 @@ export const importJobs = pgTable('import_jobs', {
   updatedAt: tstz('updated_at').notNull().defaultNow(),
   /** Bumped each time an instance takes the job (at start, or resuming it): a write by an older taker is refused. */
   lease: integer('lease').notNull().default(0),
+  /**
+   * Bumped by each erasure of one of the tenant's shoppers while the job is queued or running (with its row in
+   * import_erased_shoppers): a chunk commits only if this is what it read before writing, else it is written again.
+   */
+  erasures: integer('erasures').notNull().default(0),
 }, (t) => [
   primaryKey({ name: 'import_jobs_pkey', columns: [t.tenantId, t.id] }),
   index('import_jobs_tenant_idx').on(t.tenantId, t.createdAt.desc(), t.id),
@@ -565,6 +570,19 @@ export const importStored = pgTable('import_stored', {
   metadata: jsonb('metadata'),
   // By shopper and time within the job: the fold takes its rows in that order, a batch at a time.
 }, (t) => [index('import_stored_job_user_ts_idx').on(t.jobId, t.userId, t.ts)])
+
+/**
+ * Shoppers erased while an events import job was queued or running: that job stores none of their rows from then
+ * on (its file was taken before the erasure). Only while the job is queued or running: removed when it ends.
+ */
+export const importErasedShoppers = pgTable('import_erased_shoppers', {
+  tenantId: uuid('tenant_id').notNull(),
+  jobId: uuid('job_id').notNull(),
+  userId: text('user_id').notNull(),
+}, (t) => [
+  primaryKey({ name: 'import_erased_shoppers_pk', columns: [t.tenantId, t.jobId, t.userId] }),
+  foreignKey({ name: 'import_erased_shoppers_job_fk', columns: [t.tenantId, t.jobId], foreignColumns: [importJobs.tenantId, importJobs.id] }).onDelete('cascade'),
+])
 
 /** The first 10,000 rows an import refused, each with where (line, column) and why. */
 export const importErrors = pgTable('import_errors', {

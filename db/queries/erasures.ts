@@ -2,11 +2,24 @@
 // erasure is done, so one that a dying process leaves unfinished is taken over and finished.
 import type { RawSql } from '../client.ts'
 import { claimRoundRobin, tenantsWithDueRows } from './claims.ts'
+import { withholdFromImports } from './imports.ts'
 
 export interface ErasureLease { holder: string; now: Date; leaseMs: number }
 
-/** Records the erasure and takes its lease; false when another process holds a live one (it is under way there). */
+/**
+ * Records the erasure and takes its lease; false when another process holds a live one (it is under way there).
+ * In the same transaction, the tenant's events imports queued or running now are told to store none of the
+ * shopper's rows from here on (withholdFromImports): their files were taken before the erasure.
+ */
 export async function startErasure(raw: RawSql, tenantId: string, userId: string, lease: ErasureLease): Promise<boolean> {
+  return raw.transaction(async (tx) => {
+    const taken = await recordErasure(tx, tenantId, userId, lease)
+    if (taken) await withholdFromImports(tx, tenantId, userId)
+    return taken
+  })
+}
+
+async function recordErasure(raw: RawSql, tenantId: string, userId: string, lease: ErasureLease): Promise<boolean> {
   const rows = await raw.query(
     `insert into shopper_erasures (tenant_id, user_id, requested_at, lease_holder, lease_until) values ($1, $2, $3::timestamptz, $4, $3::timestamptz + $5 * interval '1 millisecond')
      on conflict (tenant_id, user_id) do update set lease_holder = excluded.lease_holder, lease_until = excluded.lease_until

@@ -2,7 +2,7 @@
 // sweep of jobs whose instance died, which is per job and per heartbeat.
 import { and, count, desc, eq, inArray, lt } from 'drizzle-orm'
 import type { Db, RawSql } from '../client.ts'
-import { importJobs, type ImportJob } from '../schema.ts'
+import { importErasedShoppers, importJobs, type ImportJob } from '../schema.ts'
 import { claimRoundRobin, tenantsWithDueRows } from './claims.ts'
 import { enqueueWebhookEvent } from './webhooks.ts'
 
@@ -74,20 +74,99 @@ export async function saveImportProgress(raw: RawSql, tenantId: string, id: stri
 
 /** A chunk's commit found its job no longer running under this taker (cancelled, or taken over): the chunk is rolled back. */
 export class LeaseLost extends Error {}
+/**
+ * A chunk's commit found one of the shoppers it stored erased since the chunk read which shoppers it must leave
+ * out (erasedInImport): the chunk is rolled back, to be written again without them.
+ */
+export class ErasedMeanwhile extends Error {}
+
+/** What a chunk read before writing (erasedInImport's count), and the shoppers it stored (asked only if that moved). */
+export interface ErasureCheck { erasures: number; stored: () => string[] }
+
+/**
+ * Called by an erasure when it is requested (in its transaction): every events import of the tenant queued or running
+ * now, whose file was taken before, stores none of this shopper's rows from now on. Each such job gets a row in
+ * import_erased_shoppers and its `erasures` bumped: a chunk of it being written meanwhile, which read the shoppers to
+ * leave out before this, finds the count moved at its commit and is written again (ErasedMeanwhile); one committing
+ * already holds the job's row, so this waits for it, and the erasure that follows finds its rows. Returns the jobs.
+ */
+export async function withholdFromImports(tx: RawSql, tenantId: string, userId: string): Promise<number> {
+  const rows = await tx.query(
+    `with j as (update import_jobs set erasures = erasures + 1
+                where tenant_id = $1 and type = 'events' and status in ('queued', 'running') returning id)
+     insert into import_erased_shoppers (tenant_id, job_id, user_id) select $1, j.id, $2 from j
+     on conflict do nothing returning job_id`, [tenantId, userId])
+  return rows.length
+}
+
+/**
+ * Whether an events import of the tenant still running stored rows of this shopper whose profile it has not folded
+ * yet (import_stored): their events are stored though no profile says so. One probe per running job (≤ 2).
+ */
+export async function importHoldsShopper(raw: RawSql, tenantId: string, userId: string): Promise<boolean> {
+  const rows = await raw.query(
+    `select 1 from import_jobs j where j.tenant_id = $1 and j.type = 'events' and j.status in ('queued', 'running')
+       and exists (select 1 from import_stored s where s.job_id = j.id and s.user_id = $2 and s.tenant_id = $1) limit 1`, [tenantId, userId])
+  return rows.length > 0
+}
+
+/**
+ * In a chunk's transaction, before its rows are written: which of the chunk's shoppers (`userIds`) were erased since
+ * the job was created (their rows are left out), and the job's `erasures` count as read, for the commit to check
+ * (commitImportChunk, holdImportJob). One indexed read; the shoppers are looked up only when the job has erasures.
+ */
+export async function erasedInImport(tx: RawSql, tenantId: string, id: string, userIds: string[]): Promise<{ erasures: number; users: Set<string> }> {
+  const [row] = await tx.query<{ erasures: number; users: string[] | null }>(
+    `select j.erasures, case when j.erasures = 0 then null else (
+       select jsonb_agg(s.user_id) from import_erased_shoppers s join jsonb_array_elements_text($3::jsonb) c(u) on c.u = s.user_id
+       where s.tenant_id = $1 and s.job_id = $2) end as users
+     from import_jobs j where j.tenant_id = $1 and j.id = $2`, [tenantId, id, JSON.stringify(userIds)])
+  return { erasures: Number(row?.erasures ?? 0), users: new Set(row?.users ?? []) }
+}
+
+/**
+ * In a chunk's transaction, after its rows: the job is still running under this taker (else LeaseLost) and, when
+ * `check` is given, none of the shoppers the chunk stored was erased since it read (else ErasedMeanwhile); both roll
+ * the chunk back. Locks the job's row until the commit that follows, so an erasure requested now waits for this
+ * chunk (and then erases its rows); one recorded before has bumped the count this reads, and its shopper, if among
+ * the chunk's, is found by a second look (a statement after the lock: it sees that erasure). Erasures of other
+ * shoppers meanwhile cost that look only.
+ */
+export async function holdImportJob(tx: RawSql, tenantId: string, id: string, lease: number, now: Date, check?: ErasureCheck) {
+  const rows = await tx.query<{ erasures: number }>(
+    `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning erasures`,
+    [tenantId, id, now.toISOString(), lease])
+  if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
+  if (!check || Number(rows[0].erasures) === check.erasures) return
+  if ((await erasedInImport(tx, tenantId, id, check.stored())).users.size) throw new ErasedMeanwhile(`import ${id}: a shopper of the chunk was erased while it was written`)
+}
+
+/** Removes what erasures left for these jobs (they have ended: nothing more of theirs is stored). */
+async function dropErasedShoppers(raw: RawSql, tenantId: string, ids: string[]) {
+  if (ids.length) await raw.query('delete from import_erased_shoppers where tenant_id = $1 and job_id in (select jsonb_array_elements_text($2::jsonb)::uuid)', [tenantId, JSON.stringify(ids)])
+}
+
+/**
+ * The periodic sweep's share (recover): rows erasures left for jobs no longer queued or running, whichever way they
+ * ended (their ends remove them too; this catches one whose removal failed). Housekeeping across tenants.
+ */
+export async function dropEndedImportErasures(raw: RawSql): Promise<number> {
+  const rows = await raw.query(
+    `delete from import_erased_shoppers s where not exists (
+       select 1 from import_jobs j where j.tenant_id = s.tenant_id and j.id = s.job_id and j.status in ('queued', 'running')) returning 1`)
+  return rows.length
+}
 
 /** A stored chunk of a job: the records it covers and what became of them (see import_chunks). */
 export interface ImportChunk { firstRow: number; rows: number; accepted: number; duplicates: number; rejected: number; reported: number }
 
 /**
  * In a chunk's own transaction, after its rows: the chunk is recorded, with its refused rows' errors. Throws
- * LeaseLost, rolling the chunk back, when the job is no longer running under this taker. The job's row is
- * updated last (its lock is held only until the commit that follows).
+ * LeaseLost, rolling the chunk back, when the job is no longer running under this taker (ErasedMeanwhile: see
+ * holdImportJob). The job's row is updated last (its lock is held only until the commit that follows).
  */
-export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date) {
-  const rows = await tx.query(
-    `update import_jobs set updated_at = $3::timestamptz where tenant_id = $1 and id = $2 and status = 'running' and lease = $4 returning 1`,
-    [tenantId, id, now.toISOString(), lease])
-  if (!rows.length) throw new LeaseLost(`import ${id}: no longer running under lease ${lease}`)
+export async function commitImportChunk(tx: RawSql, tenantId: string, id: string, lease: number, c: ImportChunk, errors: (ImportRowError & { seq: number })[], now: Date, check?: ErasureCheck) {
+  await holdImportJob(tx, tenantId, id, lease, now, check)
   await tx.query('insert into import_chunks (tenant_id, job_id, first_row, rows, accepted, duplicates, rejected, reported) values ($1, $2, $3, $4, $5, $6, $7, $8)',
     [tenantId, id, c.firstRow, c.rows, c.accepted, c.duplicates, c.rejected, c.reported])
   await addImportErrors(tx, tenantId, id, errors)
@@ -127,6 +206,7 @@ export async function finishImportJob(raw: RawSql, tenantId: string, id: string,
     if (j && before && ACTIVE.includes(before.status as ImportStatus) && (j.status === 'completed' || j.status === 'failed')) {
       await enqueueWebhookEvent(tx, tenantId, `import.${j.status}`, importEvent({ ...j, rowsRead: j.rows_read, finishedAt: j.finished_at }), now)
     }
+    if (j) await dropErasedShoppers(tx, tenantId, [id]) // it has ended
     return j !== undefined
   })
 }
@@ -184,8 +264,12 @@ export async function liveImportIds(raw: RawSql, ids: string[], staleBefore: Dat
 
 /** Cancels a queued or running job; the job as it is then, or undefined when the tenant has no such job. */
 export async function cancelImportJob(db: Db, tenantId: string, id: string, now: Date, reason: string): Promise<ImportJob | undefined> {
-  await db.update(importJobs).set({ status: 'cancelled', finishedAt: now, updatedAt: now, error: reason })
-    .where(and(eq(importJobs.tenantId, tenantId), eq(importJobs.id, id), inArray(importJobs.status, ACTIVE)))
+  await db.transaction(async (tx) => {
+    await tx.update(importJobs).set({ status: 'cancelled', finishedAt: now, updatedAt: now, error: reason })
+      .where(and(eq(importJobs.tenantId, tenantId), eq(importJobs.id, id), inArray(importJobs.status, ACTIVE)))
+    // A cancelled job commits no more chunks (commitImportChunk): what erasures left for it goes.
+    await tx.delete(importErasedShoppers).where(and(eq(importErasedShoppers.tenantId, tenantId), eq(importErasedShoppers.jobId, id)))
+  })
   return findImportJob(db, tenantId, id)
 }
 
@@ -201,7 +285,10 @@ export async function failStaleImportJobs(db: Db, staleBefore: Date, now: Date, 
     }).where(and(eq(importJobs.status, 'queued'), lt(importJobs.updatedAt, staleBefore), tenantId ? eq(importJobs.tenantId, tenantId) : undefined))
       .returning()
     // Each one's import.failed webhook event, in the same transaction.
-    for (const j of rows) await enqueueWebhookEvent(tx as unknown as Db, j.tenantId, 'import.failed', importEvent(j), now)
+    for (const j of rows) {
+      await enqueueWebhookEvent(tx as unknown as Db, j.tenantId, 'import.failed', importEvent(j), now)
+      await tx.delete(importErasedShoppers).where(and(eq(importErasedShoppers.tenantId, j.tenantId), eq(importErasedShoppers.jobId, j.id)))
+    }
     return rows.length
   })
 }

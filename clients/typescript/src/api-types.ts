@@ -18307,7 +18307,7 @@ export interface operations {
                             accepted: number;
                             /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
                             duplicates: number;
-                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            /** @description Rows refused; the first 10,000 are in errors.csv. Events imports: rows of a shopper erased (DELETE /users/:userId) after the job was created are refused too, not stored (errors.csv: "shopper erased during the import") */
                             rejected: number;
                             bytesRead: number;
                             /** @description The file's size, once it is known */
@@ -18707,7 +18707,7 @@ export interface operations {
                             accepted: number;
                             /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
                             duplicates: number;
-                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            /** @description Rows refused; the first 10,000 are in errors.csv. Events imports: rows of a shopper erased (DELETE /users/:userId) after the job was created are refused too, not stored (errors.csv: "shopper erased during the import") */
                             rejected: number;
                             bytesRead: number;
                             /** @description The file's size, once it is known */
@@ -19000,7 +19000,7 @@ export interface operations {
                             accepted: number;
                             /** @description Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again */
                             duplicates: number;
-                            /** @description Rows refused; the first 10,000 are in errors.csv */
+                            /** @description Rows refused; the first 10,000 are in errors.csv. Events imports: rows of a shopper erased (DELETE /users/:userId) after the job was created are refused too, not stored (errors.csv: "shopper erased during the import") */
                             rejected: number;
                             bytesRead: number;
                             /** @description The file's size, once it is known */

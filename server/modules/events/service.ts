@@ -85,6 +85,11 @@ export function timestampProblem(ts: Date, now: Date, retentionDays = RETENTION_
  */
 export interface ImportChunkCommit {
   jobId: string
+  /**
+   * First in the chunk's transaction, given the chunk's shoppers: those whose rows are left out, unstored and
+   * uncounted as accepted or duplicate (shoppers erased while the job ran; the caller counts and reports them).
+   */
+  withheld?: (tx: RawSql, userIds: string[]) => Promise<Set<string>>
   commit: (tx: RawSql, stored: { accepted: number; duplicates: number }) => Promise<void>
   /**
    * The months (year × 12 + month, UTC) whose event partition this job has already made sure of: one statement
@@ -228,9 +233,11 @@ export function createEventService(d: EventDeps) {
         if (tx.copyFrom) await tx.query('set local synchronous_commit = off')
         // The probe's and the merge's estimates put them over the JIT threshold: compiling cost more than they ran.
         if (tx.copyFrom) await tx.query('set local jit = off')
-        const direct = tryDirect && job ? await copyEventsDirect(tx, rows, job.jobId) : null
+        const barred = job?.withheld ? await job.withheld(tx, [...new Set(rows.map((r) => r.userId))]) : undefined
+        const kept = barred?.size ? rows.filter((r) => !barred.has(r.userId)) : rows
+        const direct = tryDirect && job ? await copyEventsDirect(tx, kept, job.jobId) : null
         const out: Submitted[] = direct ? direct.stored : []
-        const merged = direct ? direct.rest : rows
+        const merged = direct ? direct.rest : kept
         if (merged.length) {
           const inserted = await insertEventsByCopy(tx, merged, job?.jobId)
           const fresh = new Set(inserted.map((r) => `${r.user_id}\u0000${r.event_type}\u0000${r.product_id}\u0000${Math.round(Number(r.ts_ms))}`))
@@ -240,10 +247,10 @@ export function createEventService(d: EventDeps) {
           }
         }
         await applyIngestEffects(tx, out, true)
-        await job?.commit(tx, { accepted: out.length, duplicates: rows.length - out.length })
-        return { out, direct: direct !== null }
+        await job?.commit(tx, { accepted: out.length, duplicates: kept.length - out.length })
+        return { out, direct: direct !== null, withheld: rows.length - kept.length }
       })
-      let stored: { out: Submitted[]; direct: boolean }
+      let stored: { out: Submitted[]; direct: boolean; withheld: number }
       try {
         stored = await write(true)
       } catch (error) {
@@ -253,7 +260,7 @@ export function createEventService(d: EventDeps) {
         stored = await write(false)
       }
       try { d.onImported?.(stored.out) } catch { /* a listener's failure must not un-store committed rows */ }
-      return { accepted: stored.out.length, duplicates: rows.length - stored.out.length, direct: stored.direct }
+      return { accepted: stored.out.length, duplicates: rows.length - stored.withheld - stored.out.length, direct: stored.direct }
     },
 
     /**

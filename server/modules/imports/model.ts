@@ -41,7 +41,7 @@ export const ImportModel = {
     rowsRead: T.Integer({ description: 'Data rows read so far (a CSV header is not one)' }),
     accepted: T.Integer({ description: 'Rows stored (events: new; catalog: created or updated)' }),
     duplicates: T.Integer({ description: 'Events already stored (same eventId, or same userId, eventType, productId and timestamp): not stored again' }),
-    rejected: T.Integer({ description: 'Rows refused; the first 10,000 are in errors.csv' }),
+    rejected: T.Integer({ description: 'Rows refused; the first 10,000 are in errors.csv. Events imports: rows of a shopper erased (DELETE /users/:userId) after the job was created are refused too, not stored (errors.csv: "shopper erased during the import")' }),
     bytesRead: T.Integer(),
     bytesTotal: T.Optional(T.Integer({ description: 'The file\'s size, once it is known' })),
     createdAt: DateTime,

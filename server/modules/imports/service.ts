@@ -12,7 +12,7 @@ import { readdir, rm, stat } from 'node:fs/promises'
 import type { Db, RawSql } from '../../../db/client.ts'
 import { isUnreachable, nextTurn } from '../../../db/client.ts'
 import {
-  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, failStaleImportJobs, findImportJob, finishImportJob, importChunksOf, LeaseLost,
+  cancelImportJob, claimStaleImportJobs, commitImportChunk, createImportJob, dropEndedImportErasures, erasedInImport, ErasedMeanwhile, failStaleImportJobs, findImportJob, finishImportJob, holdImportJob, importChunksOf, LeaseLost, type ErasureCheck,
   knownImportIds, listImportErrors, listImportJobs, liveImportIds, saveImportProgress, startImportJob, touchImportJob, updateImportOptions, type ImportChunk, type ImportRowError, type Progress,
 } from '../../../db/queries/imports.ts'
 import type { ImportJob } from '../../../db/schema.ts'
@@ -145,13 +145,18 @@ interface Chunk {
   rejected: number
   /** Its refused rows' errors (numbered within the job's first MAX_REPORTED_ERRORS) and how many of those it numbered. */
   errors: (ImportRowError & { seq: number })[]; reported: number
+  /** Errors of its rows found while it was written (refused by the database, or of an erased shopper): numbers them. */
+  found: number
 }
 
 /**
- * Errors of rows the database refused are found while chunks are written, in any order: they are numbered apart,
- * after every error found while reading (which are numbered in file order, the same on a resumed run).
+ * Errors of rows found while chunks are written (refused by the database, or of a shopper erased during the import)
+ * come in any order: they are numbered apart, after every error found while reading (which are numbered in file
+ * order, the same on a resumed run); a chunk's are DATABASE_REFUSAL_SEQ + its first row + 0, 1, … (each one of its rows).
  */
 const DATABASE_REFUSAL_SEQ = 1_000_000_000
+/** What errors.csv says of a row not stored because its shopper was erased after the import was created. */
+export const ERASED_DURING_IMPORT = 'shopper erased during the import: not stored'
 
 interface Totals { rows: number; accepted: number; duplicates: number; rejected: number }
 
@@ -197,9 +202,21 @@ export function createImportService(d: ImportDeps) {
     const months = new Set<number>()
     let databaseReported = 0
 
-    // The chunk's record and errors, in the transaction that stored its rows; counted once committed.
-    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }) => {
-      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock())
+    // The chunk's record and errors, in the transaction that stored its rows; counted once committed. `check`: what
+    // the transaction read of erasures (erasedInImport), when it wrote events.
+    const commitChunk = async (tx: RawSql, c: Chunk, stored: { accepted: number; duplicates: number }, check?: ErasureCheck) => {
+      await commitImportChunk(tx, tenant.id, id, lease, { firstRow: c.firstRow, rows: c.rows, ...stored, rejected: c.rejected, reported: c.reported }, c.errors, d.clock(), check)
+    }
+    // Rows of shoppers erased since the job was created are refused: counted as rejected, each named in errors.csv.
+    let userColumn = Object.keys(opts.mapping).find((k) => opts.mapping[k] === 'userId') ?? 'userId'
+    const withErased = (c: Chunk, erased: Pending<Submitted>[]): Chunk => {
+      if (!erased.length) return c
+      const errors = [...c.errors]
+      let found = c.found
+      for (const x of erased.slice(0, Math.max(0, MAX_REPORTED_ERRORS - databaseReported))) {
+        errors.push({ seq: DATABASE_REFUSAL_SEQ + c.firstRow + found++, line: x.line, column: userColumn, message: ERASED_DURING_IMPORT })
+      }
+      return { ...c, rejected: c.rejected + erased.length, errors, found }
     }
     const counted = (c: Chunk, stored: { accepted: number; duplicates: number }, readRejected: number) => {
       done.rows += c.rows; done.accepted += stored.accepted; done.duplicates += stored.duplicates; done.rejected += c.rejected
@@ -208,14 +225,36 @@ export function createImportService(d: ImportDeps) {
 
     // A chunk's events in one transaction with its record. A chunk the database refuses is halved until the refused
     // row stands alone (it alone is rejected); the record then goes with the last piece.
+    // Each write first reads which of its shoppers were erased since the job was created (they are left out) and, at
+    // its commit, checks that none of those it stored was erased since that read (else it is rolled back and written again).
     const storeEvents = async (c: Chunk, rows: Pending<Submitted>[], last: boolean, sum: { accepted: number; duplicates: number }, attempt = 0): Promise<void> => {
+      let erased: Pending<Submitted>[] = []
+      let recorded: Chunk | undefined
       try {
+        const check: ErasureCheck = { erasures: 0, stored: () => [] }
         const r = await d.events.storeImported(rows.map((x) => x.row), {
           jobId: id, months,
-          commit: async (tx, stored) => { if (last) await commitChunk(tx, c, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }) },
+          withheld: async (tx, userIds) => {
+            const e = await erasedInImport(tx, tenant.id, id, userIds)
+            check.erasures = e.erasures
+            check.stored = () => userIds.filter((u) => !e.users.has(u))
+            erased = e.users.size ? rows.filter((x) => e.users.has(x.row.userId)) : []
+            return e.users
+          },
+          commit: async (tx, stored) => {
+            if (!last) return holdImportJob(tx, tenant.id, id, lease, d.clock(), check)
+            recorded = withErased(c, erased)
+            await commitChunk(tx, recorded, { accepted: sum.accepted + stored.accepted, duplicates: sum.duplicates + stored.duplicates }, check)
+          },
         })
         sum.accepted += r.accepted; sum.duplicates += r.duplicates
+        if (erased.length) {
+          const after = recorded ?? withErased(c, erased)
+          databaseReported += after.errors.length - c.errors.length
+          Object.assign(c, { rejected: after.rejected, errors: after.errors, found: after.found })
+        }
       } catch (error) {
+        if (error instanceof ErasedMeanwhile) return storeEvents(c, rows, last, sum, attempt)
         if (error instanceof LeaseLost) throw error
         const state = sqlstateOf(error)
         // Two chunks written at once may deadlock on shared rows (a profile, a rollup): one is rolled back; it goes again.
@@ -227,7 +266,7 @@ export function createImportService(d: ImportDeps) {
         if (rows.length === 1) {
           c.rejected++
           if (databaseReported++ < MAX_REPORTED_ERRORS) {
-            c.errors.push({ seq: DATABASE_REFUSAL_SEQ + c.firstRow + c.rows, line: rows[0].line, column: '(row)', message: `refused by the database (SQLSTATE ${state}): ${(error as Error).message}` })
+            c.errors.push({ seq: DATABASE_REFUSAL_SEQ + c.firstRow + c.found++, line: rows[0].line, column: '(row)', message: `refused by the database (SQLSTATE ${state}): ${(error as Error).message}` })
           }
           if (last) await d.raw.transaction((tx) => commitChunk(tx, c, sum))
           return
@@ -257,7 +296,7 @@ export function createImportService(d: ImportDeps) {
     }
 
     let lastYield = performance.now()
-    const fresh = (firstRow: number): Chunk => ({ firstRow, rows: 0, events: [], items: [], rejected: 0, errors: [], reported: 0 })
+    const fresh = (firstRow: number): Chunk => ({ firstRow, rows: 0, events: [], items: [], rejected: 0, errors: [], reported: 0, found: 0 })
     let row = 0 // records read (the header excluded), skipped ones included
     let chunk = fresh(0)
     let chunkRows = d.chunkRows
@@ -318,6 +357,7 @@ export function createImportService(d: ImportDeps) {
           if ('error' in rec) throw new UnreadableFile(`The header row cannot be read: ${rec.error}`)
           header = (rec as { fields: string[] }).fields
           targets = columnTargets(type, header, opts.mapping)
+          userColumn = header[targets.indexOf('userId')] ?? userColumn
           const missing = REQUIRED[type].filter((f) => !targets.includes(f) && !(f in defaults))
           if (missing.length) {
             throw new UnreadableFile(`The header row names no column for ${missing.join(', ')} (columns: ${header.slice(0, 50).join(', ')}); `
@@ -530,6 +570,7 @@ export function createImportService(d: ImportDeps) {
       const { resumed, failed } = await takeOver()
       const n = await failStaleImportJobs(d.db, staleBefore(), d.clock())
       if (n) d.log.warn('imports: uploads cut off by their instance stopping were marked failed', { jobs: n })
+      await dropEndedImportErasures(d.raw)
       const ids = (await readdir(d.spoolDir).catch(() => [] as string[])).filter((f) => f.endsWith('.upload')).map((f) => f.slice(0, -7))
       // Files of running jobs stay, whoever runs them (a shared DATA_DIR): a stale one is the next takeover's.
       const live = new Set(await liveImportIds(d.raw, ids, new Date(0)))

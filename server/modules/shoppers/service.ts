@@ -5,8 +5,11 @@
 // everything is gone; then what instances hold in memory and in the shared cache. Each erasure is a
 // leased row (shopper_erasures) from the request until it is done: one cut short by a crash is taken
 // over by a worker once its lease expires (resumeErasures), one cut short by a shutdown at once.
+// Recording it also tells the tenant's running events imports to store none of the shopper's rows from
+// then on (withholdFromImports, db/queries/imports.ts): their files were taken before the erasure.
 import type { RawSql } from '../../../db/client.ts'
 import { claimStaleErasures, endErasure, renewErasure, startErasure } from '../../../db/queries/erasures.ts'
+import { importHoldsShopper } from '../../../db/queries/imports.ts'
 import { newHolderId, whileLeased } from '../../infra/lease.ts'
 import { mergeTraits, profileExists, profileSummary } from '../../../db/queries/profiles.ts'
 import { MAX_TRAITS } from '../../../db/queries/events.ts'
@@ -126,14 +129,18 @@ export function createShopperService(d: ShopperDeps) {
     /**
      * Starts erasing the shopper, or joins the erasure under way for them; resolves once it is started.
      * 404 when the tenant stores nothing for that userId (never seen, or erased already): every
-     * event stores a profile, and an erasure deletes the profile last.
+     * event stores a profile (an import's once the import folds it: until then its rows waiting for
+     * the fold say so), and an erasure deletes the profile last.
      */
     async requestErasure(tenantId: string, userId: string): Promise<void> {
       const k = `${tenantId}\u0000${userId}`
       if (pending.has(k)) return
       if (stopping) throw new ServiceUnavailable('This instance is shutting down; retry the erasure', 2)
       if (pending.size >= MAX_PENDING) throw new ServiceUnavailable('Too many erasures waiting on this instance; retry shortly', 5)
-      if (!(await profileExists(d.raw, tenantId, userId))) throw new NotFound(`No shopper "${userId}" (nothing stored, or erased already)`)
+      // A shopper known so far only from a running import has events but no profile until the import folds them.
+      if (!(await profileExists(d.raw, tenantId, userId)) && !(await importHoldsShopper(d.raw, tenantId, userId))) {
+        throw new NotFound(`No shopper "${userId}" (nothing stored, or erased already)`)
+      }
       if (pending.has(k)) return // another request started it meanwhile
       // Recorded before it starts: if this process dies, a worker finishes it. Held elsewhere: under way there.
       if (!(await startErasure(d.raw, tenantId, userId, lease()))) return
