@@ -79,12 +79,17 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number
   /** A streaming replica for reads that tolerate lag (DATABASE_READ_URL). PostgreSQL only: ignored without databaseUrl. */
   readUrl?: string
+  /**
+   * PGlite only: its thread died (a WASM abort, out of memory). Every statement fails from then on, so the process
+   * is better restarted (the data directory is reopened, and recovered, on start).
+   */
+  onLost?: (error: Error) => void
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.maxConnections ?? 10, opts.statementTimeoutMs ?? 0, opts.readUrl)
   if (!opts.dataDir) throw new Error('openDatabase needs a databaseUrl or a dataDir')
-  return openPglite(opts.dataDir)
+  return openPglite(opts.dataDir, opts.onLost)
 }
 
 type Exec = (text: string, params: unknown[]) => Promise<never[]>
@@ -176,10 +181,10 @@ async function openPostgres(url: string, max: number, statementTimeoutMs: number
 
 // PGlite runs in a worker thread of this process (pglite-client.ts): a long statement there delays only the requests
 // that wait for the database, never /health or answers served from memory.
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, onLost?: (error: Error) => void): Promise<DatabaseHandle> {
   const { openPgliteThread } = await import('./pglite-client.ts')
   const { drizzle } = await import('drizzle-orm/pglite')
-  const client = await openPgliteThread(dataDir)
+  const client = await openPgliteThread(dataDir, { onDeath: onLost })
   // drizzle calls only `query` and `transaction`, which the thread's handle has.
   const db = drizzle(client as unknown as PGlite, { schema }) as unknown as Db
   const raw = rawOf(async (text, params) => (await client.query(text, params)).rows as never,

@@ -8,6 +8,7 @@ import { backend } from '../server/test/backends.ts'
 import { testApp } from '../server/test/harness.ts'
 import { isUniqueViolation } from './queries/tenants.ts'
 import { isUnreachable } from './client.ts'
+import { openPgliteThread } from './pglite-client.ts'
 
 const bytea = customType<{ data: Uint8Array }>({ dataType: () => 'bytea' })
 const probe = pgTable('pglite_thread_probe', { k: text('k').primaryKey(), v: bytea('v'), at: timestamp('at', { withTimezone: true }) })
@@ -112,4 +113,16 @@ describe('PGlite in a worker thread', async () => {
       [2n ** 40n, JSON.stringify({ a: [1, 'two'] }), at])
     expect(r).toEqual({ big: 2 ** 40, j: { a: [1, 'two'] }, nothing: null, t: at })
   })
+
+  test('a thread that dies fails the statements waiting and every later one as unreachable, and says so once', async () => {
+    const deaths: Error[] = []
+    const thread = await openPgliteThread('memory://', { onDeath: (e) => deaths.push(e), workerUrl: new URL('./pglite-crash-worker.fixture.ts', import.meta.url) })
+    expect((await thread.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }])
+    const waiting = thread.query('crash the thread').then(() => 'answered', (e) => e)
+    expect(isUnreachable(await waiting)).toBe(true)
+    expect(deaths).toHaveLength(1)
+    expect(deaths[0]!.message).toContain("PGlite's thread failed")
+    expect(isUnreachable(await thread.query('select 1').then(() => 'answered', (e) => e))).toBe(true)
+    expect(deaths).toHaveLength(1)
+  }, 60_000)
 })

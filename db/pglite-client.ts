@@ -62,9 +62,17 @@ function applyParsers(r: Results<unknown>, parsers: Record<number, Parser>, rowM
  */
 const JSON_AS_TEXT: Record<number, Parser> = { 114: (text) => JSON.parse(text), 3802: (text) => JSON.parse(text) }
 
+export interface PgliteThreadOptions {
+  /** Called once if the thread dies after opening: every statement fails from then on (the process should restart). */
+  onDeath?: (error: Error) => void
+  /** The worker's module (tests: one that can be made to crash). */
+  workerUrl?: URL
+}
+
 /** Starts the worker and opens PGlite in it (`memory://` or a data directory). */
-export async function openPgliteThread(dataDir: string): Promise<PgliteThread> {
-  const worker = new Worker(new URL('./pglite-worker.ts', import.meta.url).href, { type: 'module' })
+export async function openPgliteThread(dataDir: string, opts: PgliteThreadOptions = {}): Promise<PgliteThread> {
+  const worker = new Worker((opts.workerUrl ?? new URL('./pglite-worker.ts', import.meta.url)).href, { type: 'module' })
+  let opened = false
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   let seq = 0
   let stopped: Error | undefined
@@ -89,6 +97,7 @@ export async function openPgliteThread(dataDir: string): Promise<PgliteThread> {
     waiting.clear()
     hold.unref?.()
     worker.terminate()
+    if (opened) opts.onDeath?.(stopped)
   }
   const call = <T>(message: Unsent, id = ++seq): Promise<T> => {
     if (stopped) return Promise.reject(stopped)
@@ -112,6 +121,7 @@ export async function openPgliteThread(dataDir: string): Promise<PgliteThread> {
 
   try {
     await call({ op: 'open', dataDir })
+    opened = true
   } catch (error) {
     worker.terminate()
     throw error

@@ -18,14 +18,21 @@ const HOUR = 3600_000
 /** How often a process checks whether a periodic duty is due (a duty runs at most a tick late). */
 const DUTY_TICK_MS = 60_000
 
-/** The database (migrated), the cache, secrets and kernels every process opens first. */
-async function openParts(config: Config, log: Logger) {
+/**
+ * The database (migrated), the cache, secrets and kernels every process opens first. `exit`: how the runtime ends the
+ * process, called when PGlite's thread dies (every statement would fail from then on; a restart reopens the data).
+ */
+async function openParts(config: Config, log: Logger, exit?: (code: number) => void) {
   if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true })
   // PGlite is one process's embedded database: there is no replica to read from.
   if (config.databaseReadUrl && !config.databaseUrl) log.warn('DATABASE_READ_URL is ignored without DATABASE_URL (embedded PGlite has no replicas)')
   const database = await openDatabase({
     databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pg'), statementTimeoutMs: config.statementTimeoutMs,
     readUrl: config.databaseUrl ? config.databaseReadUrl : undefined,
+    onLost: (error) => {
+      log.error("PGlite's thread died: exiting, to be restarted (the data directory is reopened and recovered on start)", { error })
+      exit?.(1)
+    },
   })
   await database.migrate()
   const cache = await openCache({ redisUrl: config.redisUrl, log })
@@ -91,8 +98,8 @@ export async function bootServices(config: Config, log: Logger) {
   }
 }
 
-export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}) {
-  const parts = await openParts(config, log)
+export async function boot(config: Config, log: Logger, extra: Partial<AppParts> = {}, exit?: (code: number) => void) {
+  const parts = await openParts(config, log, exit)
   const { database, cache } = parts
   const app = await createApp({ ...parts, startWorker: config.modelWorker === 'inline', ...extra })
   const stopJobs = startHousekeeping(app.services.housekeeping, parts, app.services.summaries, app.services.alertMails)

@@ -14,7 +14,7 @@ export async function serveOnBun(env: Record<string, string | undefined>) {
   let server: ReturnType<typeof Bun.serve> | undefined
   // Requests the console makes in-process carry the browser's address here.
   const consoleCallers = new WeakMap<Request, string>()
-  const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req) ?? server?.requestIP(req)?.address ?? 'unknown' })
+  const svc = await boot(config, log, { clientIp: (req) => consoleCallers.get(req) ?? server?.requestIP(req)?.address ?? 'unknown' }, process.exit)
   const { app } = svc
 
   // Bun's own limits answer with empty bodies; set above the app's (MAX_BODY_BYTES, header-limit.ts) so

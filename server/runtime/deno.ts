@@ -10,7 +10,7 @@ export async function serveOnDeno(env: Record<string, string | undefined>) {
   const log = createLogger(config.logLevel)
   if (config.databaseUrl) surviveDriverWriteRace(log)
   const ips = new WeakMap<Request, string>()
-  const svc = await boot(config, log, { clientIp: (req) => ips.get(req) ?? 'unknown' })
+  const svc = await boot(config, log, { clientIp: (req) => ips.get(req) ?? 'unknown' }, Deno.exit)
   const { app } = svc
 
   let server: Deno.HttpServer
