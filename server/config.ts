@@ -86,13 +86,13 @@ const opt = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 /** A quarter of the machine's memory, at least 256 MB and at most 4 GB: room for the rest of the process beside its models. */
 export const defaultModelCacheMb = (totalBytes: number) => Math.min(4096, Math.max(256, Math.floor(totalBytes / 4 / 2 ** 20)))
 
-/** Parses an environment record into a validated Config, or throws ConfigError. */
 /**
  * Threads loading models: a core is left to the serving thread (on 2 cores a second load thread
  * took CPU from it during a warm-up, BENCHMARKS.md "Many tenants"), at most 2, at least 1.
  */
 export const defaultLoadThreads = (cores: number) => Math.max(1, Math.min(2, cores - 1))
 
+/** Parses an environment record into a validated Config, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined>, machineBytes = totalmem(), machineCores = cpus().length): Config {
   const cors = opt(env.CORS_ORIGINS) ?? '*'
   const raw = {

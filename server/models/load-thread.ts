@@ -10,7 +10,8 @@ import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import postgres from 'postgres'
 import { loadModelStored } from '../../db/queries/models.ts'
-import { partsTransferables, prepareLoad, type ThreadLoaded } from './model-decode.ts'
+import { servingBuffers } from '../engine/strategies/model-index.ts'
+import { prepareLoad, type ThreadLoaded } from './model-decode.ts'
 
 /** `read`: the thread reads the tenant's stored model from this database; `model64`: the stored model, read already. */
 export type LoadSource = { model64: string } | { read: { databaseUrl: string; tenantId: string } }
@@ -43,7 +44,7 @@ self.onmessage = async (e) => {
       stored = row.model
     } else stored = e.data.model64
     const loaded = prepareLoad(stored)
-    self.postMessage({ id, loaded }, partsTransferables(loaded.parts))
+    self.postMessage({ id, loaded }, servingBuffers(loaded.parts))
   } catch (error) {
     self.postMessage({ id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) })
   }

@@ -5,7 +5,7 @@
 // map. Kept apart from the thread's module, whose import would install its message handler.
 import { Buffer } from 'node:buffer'
 import { gunzipSync } from 'node:zlib'
-import { compactForServing, indexFromOrders, type ModelIndex, servingBuffers, servingOrders, type ServingOrders, type ServingParts, servingParts } from '../engine/strategies/model-index.ts'
+import { compactForServing, indexFromOrders, type ModelIndex, servingOrders, type ServingOrders, type ServingParts, servingParts } from '../engine/strategies/model-index.ts'
 import type { Item, TenantModel } from '../engine/types.ts'
 import { loadedModelBytes } from './model-bytes.ts'
 
@@ -38,8 +38,6 @@ export function prepareLoad(stored: Uint8Array | string, sliceItems = SLICE_ITEM
   const rest = { ...model, items: [], content: { ...model.content, terms: [] } }
   return { rest, items, terms, parts, orders: servingOrders(index), bytes }
 }
-
-export const partsTransferables = servingBuffers
 
 /** A parsed model made ready to serve on this thread: its pair lists and content rows compacted into its index, and its bytes. */
 export function readyToServe(model: TenantModel): { model: TenantModel; index: ModelIndex; bytes: number } {
