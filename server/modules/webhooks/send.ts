@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { blockedAddress } from './address.ts'
 import type { Outcome } from '../../../db/queries/webhooks.ts'
-import { pinnedPost, type Answer, type Post } from './transport.ts'
+import { bareHost, pinnedPost, type Answer, type Post } from './transport.ts'
 
 export const SEND_TIMEOUT_MS = 10_000
 export const MAX_READ_BYTES = 64 * 1024
@@ -41,7 +41,7 @@ export function urlProblem(raw: string, allowPrivate: boolean): string | null {
  */
 export async function vetAddress(raw: string, policy: SendPolicy): Promise<{ problem: string } | { address: string | null }> {
   if (policy.allowPrivate) return { address: null }
-  const host = new URL(raw).hostname.replace(/^\[|\]$/g, '')
+  const host = bareHost(new URL(raw))
   let addresses: string[]
   try {
     addresses = isIP(host) ? [host] : await (policy.resolve ?? systemResolve)(host)

@@ -13,6 +13,9 @@ export interface PostInit { headers: Record<string, string>; body: string; signa
 /** POSTs `init.body` to `url`; connects to `address` when given (else resolves the name as usual). Redirects are not followed. */
 export type Post = (url: string, init: PostInit, address: string | null) => Promise<Answer>
 
+/** A URL's host as sockets and the address check take it: an IPv6 literal without its brackets. */
+export const bareHost = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '')
+
 type LookupCallback = (error: Error | null, address: string | { address: string; family: number }[], family?: number) => void
 
 /** The transport; `ca` replaces the trusted roots (tests' self-signed receiver). */
@@ -26,7 +29,7 @@ export function pinnedPost(opts: { ca?: string } = {}): Post {
       : undefined
     const body = new TextEncoder().encode(init.body)
     const req = (url.protocol === 'https:' ? https : http).request({
-      protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || undefined, path: url.pathname + url.search,
+      protocol: url.protocol, hostname: bareHost(url), port: url.port || undefined, path: url.pathname + url.search,
       method: 'POST', headers: { ...init.headers, 'content-length': String(body.byteLength) }, signal: init.signal,
       ...(lookup ? { lookup: lookup as never } : {}), ...(opts.ca ? { ca: opts.ca } : {}),
     }, (res) => {
