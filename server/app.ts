@@ -36,12 +36,12 @@ import { createRuleService } from './modules/rules/service.ts'
 import { createExperimentService, type ExperimentDeps } from './modules/experiments/service.ts'
 import { recommendationRoutes } from './modules/recommendations/index.ts'
 import { createRecommendationService } from './modules/recommendations/service.ts'
-import { DEFAULT_MODEL_OPTIONS, ModelStore } from './models/store.ts'
+import { DEFAULT_MODEL_OPTIONS, ModelStore, type WarmUp } from './models/store.ts'
 import { syncModelsWithCatalog } from './models/catalog-sync.ts'
 import { ModelWorker } from './models/worker.ts'
 import { loadQueue } from './models/load-runner.ts'
 import { BuildFollower, DEFAULT_FOLLOW } from './models/build-follower.ts'
-import { requestBuild } from '../db/queries/models.ts'
+import { requestBuild, tenantsToWarm } from '../db/queries/models.ts'
 import { DEFAULT_TENANT_CONFIG, effectiveConfig, type TenantConfig } from './modules/tenants/config.ts'
 import { tenantHistoryDays } from '../db/queries/tenants.ts'
 import { jsKernels, type Kernels } from './kernels/load.ts'
@@ -100,6 +100,9 @@ export interface AppParts {
 }
 
 const KEY_CHANNEL = 'auth:keys-changed'
+const DAY_MS = 86400_000
+/** At most this many tenants are listed for the start-up warm-up; the cache budget or the time ends it sooner. */
+const WARM_LIST_LIMIT = 10_000
 
 /** Every service and background worker, wired, without HTTP: the model worker process runs on these alone. */
 export async function createServices(parts: AppParts) {
@@ -287,6 +290,19 @@ export async function createServices(parts: AppParts) {
   return {
     metrics, guards, clientIp, catalogChanged, analytics,
     services: { summaries, alertMails, auth, accounts, tenants, apiKeys, usage, billing, events, committer, catalog, recommendations, rules, segments, models, worker, folds, experiments, widgets, email, housekeeping, buildFollower, shoppers, imports, embed, webhooks, dispatcher },
+    /**
+     * Before an API process reports ready: the models of the tenants asked for most since yesterday (then the newest
+     * built) are loaded, for up to MODEL_WARM_SECONDS, so its first seconds of traffic find them in memory.
+     */
+    async warmUp(): Promise<WarmUp & { listed: number; ms: number } | undefined> {
+      if (config.modelWarmSeconds === 0) return undefined
+      const started = clock().getTime()
+      const ids = await tenantsToWarm(bg.raw, new Date(started - DAY_MS).toISOString().slice(0, 10), WARM_LIST_LIMIT)
+      const warmed = await models.warmUp(ids, started + config.modelWarmSeconds * 1000)
+      const done = { ...warmed, listed: ids.length, ms: clock().getTime() - started }
+      log.info('models loaded before serving', done)
+      return done
+    },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { buildFollower.stop(); await imports.stop(); await Promise.all([worker.stop(), folds.stop(), shoppers.stop(), dispatcher.stop()]); await committer.drain(); await usage.close(); await recommendations.flush() },
   }
@@ -353,6 +369,8 @@ export async function createApp(parts: AppParts) {
     guards,
     /** Subscriptions for modules that react to writes elsewhere (catalog changes: productIds per tenant). */
     events: { onCatalogChange: wired.catalogChanged.subscribe },
+    /** Loads the most wanted tenants' models (MODEL_WARM_SECONDS); the runtime calls it after listening, before markReady. */
+    warmUp: wired.warmUp,
     markReady() { ready = true },
     /** Stops background work and writes what is pending; the caller closes db and cache. */
     async shutdown() { ready = false; await wired.shutdown() },

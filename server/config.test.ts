@@ -16,6 +16,12 @@ describe('config', () => {
     expect(loadConfig({ MODEL_LOAD_THREADS: '4' }, 2 ** 33, 2).modelLoadThreads).toBe(4)
     expect(() => loadConfig({ MODEL_LOAD_THREADS: '0' })).toThrow(/MODEL_LOAD_THREADS/)
   })
+  test('the warm-up at start: 20 s by default, 0 turns it off, past 600 s refused', () => {
+    expect(loadConfig({}).modelWarmSeconds).toBe(20)
+    expect(loadConfig({ MODEL_WARM_SECONDS: '0' }).modelWarmSeconds).toBe(0)
+    expect(() => loadConfig({ MODEL_WARM_SECONDS: '601' })).toThrow(/MODEL_WARM_SECONDS/)
+    expect(() => loadConfig({ MODEL_WARM_SECONDS: 'soon' })).toThrow(/MODEL_WARM_SECONDS/)
+  })
 
   test('bad values stop start-up with a message naming the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)

@@ -54,6 +54,8 @@ const ConfigSchema = T.Object({
   /** How long a request waits for a model not in memory before it is answered from the fallback lists (ms; the load goes on). */
   modelColdWaitMs: T.Integer({ minimum: 0 }),
   modelLoadThreads: T.Integer({ minimum: 1, maximum: 64 }),
+  /** Seconds an API process spends at start loading the most wanted tenants' models before it reports ready (0: none). */
+  modelWarmSeconds: T.Integer({ minimum: 0, maximum: 600 }),
   /** How often a model worker asks which tenants are due (ms). */
   workerPollMs: T.Integer({ minimum: 10 }),
   /** Share the port with another process (SO_REUSEPORT) on purpose; otherwise a taken port stops start-up. */
@@ -127,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>, machineBytes
     modelCacheMb: int(env.MODEL_CACHE_MB, defaultModelCacheMb(machineBytes), 'MODEL_CACHE_MB'),
     modelColdWaitMs: int(env.MODEL_COLD_WAIT_MS, 50, 'MODEL_COLD_WAIT_MS'),
     modelLoadThreads: int(env.MODEL_LOAD_THREADS, defaultLoadThreads(machineCores), 'MODEL_LOAD_THREADS'),
+    modelWarmSeconds: int(env.MODEL_WARM_SECONDS, 20, 'MODEL_WARM_SECONDS'),
     statementTimeoutMs: int(env.STATEMENT_TIMEOUT_MS, 2000, 'STATEMENT_TIMEOUT_MS'),
     webhookAllowPrivate: bool(env.WEBHOOK_ALLOW_PRIVATE, false, 'WEBHOOK_ALLOW_PRIVATE'),
   }
@@ -136,7 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>, machineBytes
     redisUrl: 'REDIS_URL', jwtSecret: 'JWT_SECRET', apiKeyPepper: 'API_KEY_PEPPER', corsOrigins: 'CORS_ORIGINS',
     adminRateLimit: 'ADMIN_RATE_LIMIT', authFailureLimit: 'AUTH_FAILURE_LIMIT', maxTenantRateLimit: 'MAX_TENANT_RATE_LIMIT',
     logLevel: 'LOG_LEVEL', maxBodyBytes: 'MAX_BODY_BYTES', maxImportBytes: 'MAX_IMPORT_BYTES', bcryptCost: 'BCRYPT_COST', consoleUrl: 'CONSOLE_URL', publicUrl: 'PUBLIC_URL', modelWorker: 'MODEL_WORKER', modelRefreshMinutes: 'MODEL_REFRESH_MINUTES', modelRebuildHours: 'MODEL_REBUILD_HOURS', modelFollowSeconds: 'MODEL_FOLLOW_SECONDS', modelLeaseSeconds: 'MODEL_LEASE_SECONDS', workerPollMs: 'WORKER_POLL_MS',
-    modelCacheMb: 'MODEL_CACHE_MB', modelColdWaitMs: 'MODEL_COLD_WAIT_MS', modelLoadThreads: 'MODEL_LOAD_THREADS',
+    modelCacheMb: 'MODEL_CACHE_MB', modelColdWaitMs: 'MODEL_COLD_WAIT_MS', modelLoadThreads: 'MODEL_LOAD_THREADS', modelWarmSeconds: 'MODEL_WARM_SECONDS',
     metricsToken: 'METRICS_TOKEN', reusePort: 'REUSE_PORT', statementTimeoutMs: 'STATEMENT_TIMEOUT_MS', webhookAllowPrivate: 'WEBHOOK_ALLOW_PRIVATE',
   }
   const first = Value.Errors(ConfigSchema, raw).First()

@@ -118,6 +118,24 @@ export async function loadModelStored(raw: Pick<RawSql, 'query'>, tenantId: stri
   return row
 }
 
+/**
+ * Tenants whose stored model an instance loads before it reports ready (MODEL_WARM_SECONDS): active tenants with a
+ * model, those asked for the most recommendations since `since` (a day string) first, then the most recently built.
+ * A fleet-wide list for the operator's process, not a tenant's request: it reads no tenant's data but ids.
+ */
+export async function tenantsToWarm(raw: RawSql, since: string, limit: number): Promise<string[]> {
+  const rows = await raw.query<{ id: string }>(
+    `select m.tenant_id as id
+       from recommendation_models m
+       join tenants t on t.id = m.tenant_id and t.status = 'active'
+       left join (select tenant_id, sum(recommendation_requests) as asked from usage_daily where day >= $1::date group by tenant_id) u
+         on u.tenant_id = m.tenant_id
+      where m.model is not null
+      order by coalesce(u.asked, 0) desc, m.built_at desc nulls last, m.tenant_id
+      limit $2`, [since, limit])
+  return rows.map((r) => r.id)
+}
+
 // Each active tenant not under a live lease, with whether it is due and since when: the oldest
 // applicable reason (a request, the first build, the daily full rebuild, a refresh after new events).
 const QUEUE = `select t.id, m.lease_until, m.lease_holder,

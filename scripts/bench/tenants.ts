@@ -13,6 +13,7 @@
 //   bun scripts/bench/tenants.ts [--tenants 1000] [--cache-mb 1024] [--seconds 60] [--concurrency 16] [--compare 10]
 //     [--zipf 1] [--builders 2] [--keep] [--db <name of a database a --keep run left>] [--load-path: the probe's load path only]
 //     [--serving-only: the serving runs only] [--rate R: open loop at R requests/s instead of --concurrency clients];
+//     [--warm-seconds N: MODEL_WARM_SECONDS for the serving runs; the server's default otherwise];
 //     MODEL_LOAD_THREADS in the environment reaches the server
 import postgres from 'postgres'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -38,6 +39,7 @@ import { mulberry32 } from '../eval/synthetic.ts'
 
 const TENANTS = arg('--tenants', 1000), CACHE_MB = arg('--cache-mb', 1024), SECONDS = arg('--seconds', 60)
 const RATE = arg('--rate', 0)
+const WARM = process.argv.includes('--warm-seconds') ? String(arg('--warm-seconds', 0)) : undefined
 const CONCURRENCY = arg('--concurrency', 16), COMPARE = arg('--compare', 10), ZIPF = arg('--zipf', 1), BUILDERS = arg('--builders', 2)
 const KEEP = process.argv.includes('--keep')
 const REUSE = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : undefined
@@ -162,26 +164,30 @@ const ranked = [...tenants]
 for (let i = ranked.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [ranked[i], ranked[j]] = [ranked[j]!, ranked[i]!] }
 
 // ---- the server ----
-async function startServer() {
+async function startServer(warmSeconds = WARM) {
   const port = 22000 + Math.floor(Math.random() * 9000)
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-tenants-'))
   const env = {
     ...process.env, PORT: String(port), DATA_DIR: dataDir, DATABASE_URL: url, REDIS_URL: '', MODEL_WORKER: 'off', MODEL_CACHE_MB: String(CACHE_MB),
     LOG_LEVEL: 'error', JWT_SECRET: JWT, API_KEY_PEPPER: PEPPER, MAX_TENANT_RATE_LIMIT: '10000000',
+    ...(warmSeconds !== undefined ? { MODEL_WARM_SECONDS: warmSeconds } : {}),
   }
   // BENCH_PROFILE_DIR: the server writes a markdown CPU profile there when it exits.
   const prof = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
   const proc = Bun.spawn([process.execPath, ...prof, 'server/main.ts'], { cwd: ROOT, env, stdout: 'inherit', stderr: 'inherit' })
   const base = `http://127.0.0.1:${port}`
+  const spawned = performance.now()
+  // Ready: /health answers 200 once the models warmed at start (MODEL_WARM_SECONDS) are loaded.
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${base}/health`)).ok) break } catch { /* starting */ }
-    if (i > 600) throw new Error('server did not start')
+    if (i > 1200) throw new Error('server did not start')
     await Bun.sleep(100)
   }
+  const readyMs = performance.now() - spawned
   const status = () => readFileSync(`/proc/${proc.pid}/status`, 'utf8')
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status())?.[1] ?? 0) / 1024
   return {
-    base, rssMb: () => kb('VmRSS'), peakMb: () => kb('VmHWM'),
+    base, readyMs, rssMb: () => kb('VmRSS'), peakMb: () => kb('VmHWM'),
     metrics: async () => {
       const text = await (await fetch(`${base}/metrics`)).text()
       const m = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN)
@@ -205,6 +211,7 @@ async function run(count: number) {
   const total = cumulative[cumulative.length - 1]!
   const pick = () => { const x = rand() * total; let lo = 0, hi = cumulative.length - 1; while (lo < hi) { const mid = (lo + hi) >> 1; if (cumulative[mid]! < x) lo = mid + 1; else hi = mid } return lo }
   const server = await startServer()
+  const warmed = await server.metrics()
   const loadBefore = load()
   const samples: Sample[] = []
   const seen = new Set<number>()
@@ -254,7 +261,8 @@ async function run(count: number) {
   const metrics = await server.metrics()
   const endRss = server.rssMb()
   peakRss = Math.max(peakRss, server.peakMb())
-  return { count, server, seconds, samples, errors, peakRss, endRss, metrics, loadBefore, loadAfter: load(), tenantsAsked: seen.size }
+  // Loads during the run: those of the warm-up before it are not the traffic's.
+  return { count, server, seconds, samples, errors, peakRss, endRss, metrics: { ...metrics, loads: metrics.loads - warmed.loads }, warm: { readyMs: server.readyMs, models: warmed.loads, bytes: warmed.bytes }, loadBefore, loadAfter: load(), tenantsAsked: seen.size }
 }
 
 /** The probe's model: its first request (answered while it loads) to the first answer its model gives. */
@@ -347,7 +355,7 @@ async function servingThreadCpu() {
 }
 
 const results: Awaited<ReturnType<typeof run>>[] = []
-let probeResult: Awaited<ReturnType<typeof probeReady>> | undefined
+let probeResult: Awaited<ReturnType<typeof probeReady>> | undefined, coldProbe: typeof probeResult
 let path: Awaited<ReturnType<typeof loadPath>> | undefined
 try {
   // --serving-only: the serving runs without the load path first (side-by-side runs against another checkout).
@@ -361,6 +369,12 @@ try {
     // The probe's failure is reported, not the end of the run: the serving figures stand on their own.
     if (count === TENANTS) probeResult = await probeReady(r.server).catch((error) => { console.log(`probe failed: ${error}`); return undefined })
     await r.server.stop()
+  }
+  // The probe again on a fresh server that loads nothing before it is ready: a 10k-item model's load on its first request.
+  if (results.length) {
+    const cold = await startServer('0')
+    coldProbe = await probeReady(cold).catch((error) => { console.log(`cold probe failed: ${error}`); return undefined })
+    await cold.stop()
   }
 } catch (error) {
   if (!(error as { loadPathOnly?: boolean }).loadPathOnly) throw error
@@ -380,13 +394,13 @@ const row = (r: (typeof results)[number]) => {
   const firsts = r.samples.filter((s) => s.first).map((s) => s.ms)
   const rest = r.samples.filter((s) => s.rank >= COMPARE && !s.first).map((s) => s.ms)
   const ms = (xs: number[]) => xs.length ? `${fmt(pct(xs, 50), 1)} / ${fmt(pct(xs, 95), 1)} / ${fmt(pct(xs, 99), 1)}` : '–'
-  return `| ${r.count} | ${fmt(r.samples.length / r.seconds)} | ${fmt(r.peakRss)} / ${fmt(r.endRss)} | ${ms(hot)} | ${ms(steadyHotOf(r))} | ${ms(firsts)} (${firsts.length}) | ${ms(rest)} | ${r.samples.filter((s) => s.loading).length} | ${fmt(r.metrics.loads / r.seconds, 1)} (${fmt(r.metrics.loads)}) | ${fmt(r.metrics.evictions)} | ${fmt(r.metrics.bytes / 2 ** 20)} MiB, ${r.metrics.models} | ${r.errors} | ${r.loadBefore} → ${r.loadAfter} |`
+  return `| ${r.count} | ${fmt(r.warm.readyMs / 1000, 1)} s, ${fmt(r.warm.models)} (${fmt(r.warm.bytes / 2 ** 20)} MiB) | ${fmt(r.samples.length / r.seconds)} | ${fmt(r.peakRss)} / ${fmt(r.endRss)} | ${ms(hot)} | ${ms(steadyHotOf(r))} | ${ms(firsts)} (${firsts.length}) | ${ms(rest)} | ${r.samples.filter((s) => s.loading).length} | ${fmt(r.metrics.loads / r.seconds, 1)} (${fmt(r.metrics.loads)}) | ${fmt(r.metrics.evictions)} | ${fmt(r.metrics.bytes / 2 ** 20)} MiB, ${r.metrics.models} | ${r.errors} | ${r.loadBefore} → ${r.loadAfter} |`
 }
 if (results.length) {
 console.log(`\nsetup ${fmt(setupSeconds)} s${REUSE ? ' (reused database)' : ''}; ${SECONDS} s per run, ${RATE ? `open loop at ${RATE} req/s` : `${CONCURRENCY} concurrent`}, Zipf s=${ZIPF}, MODEL_CACHE_MB=${CACHE_MB}`)
-console.log(`hot = the top ${COMPARE} tenants by popularity (catalogs ${ranked.slice(0, COMPARE).map((t) => t.items).join(', ')} items); first = each tenant's first request of the run; latencies in ms, p50 / p95 / p99, client side\n`)
-console.log('| tenants | req/s | RSS MB peak / end | hot | hot, second half | first (n) | others | answered while loading | model loads/s (total) | evictions | cache at end | errors | load avg before → after |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log(`hot = the top ${COMPARE} tenants by popularity (catalogs ${ranked.slice(0, COMPARE).map((t) => t.items).join(', ')} items); first = each tenant's first request of the run (its model loaded before it if warmed); latencies in ms, p50 / p95 / p99, client side\n`)
+console.log('| tenants | ready after, models warmed | req/s | RSS MB peak / end | hot | hot, second half | first (n) | others | answered while loading | model loads/s (total) | evictions | cache at end | errors | load avg before → after |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const r of results) console.log(row(r))
 }
 if (results.length === 2) {
@@ -406,6 +420,9 @@ if (results.length === 2) {
 }
 if (probeResult) {
   console.log(`\n${fmt(PROBE_ITEMS)}-item probe tenant after the ${TENANTS}-tenant run: first request answered in ${fmt(probeResult.firstMs, 1)} ms (${probeResult.firstLoading ? 'fallback, meta.modelLoading' : 'by its model'}); its model served ${fmt(probeResult.readyMs)} ms after it`)
+}
+if (coldProbe) {
+  console.log(`the probe on a fresh server with MODEL_WARM_SECONDS=0: first request answered in ${fmt(coldProbe.firstMs, 1)} ms (${coldProbe.firstLoading ? 'fallback, meta.modelLoading' : 'by its model'}); its model served ${fmt(coldProbe.readyMs)} ms after it`)
 }
 if (path) {
   const ms = ([cpu, wall]: number[]) => `${fmt(cpu!)} ms CPU (${fmt(wall!)} wall)`

@@ -31,7 +31,6 @@ export async function serveOnBun(env: Record<string, string | undefined>) {
     process.exit(1)
   }
   server = app.server as unknown as ReturnType<typeof Bun.serve>
-  app.markReady()
   log.info(`API listening on http://localhost:${app.server?.port}`, { docs: `http://localhost:${app.server?.port}/api/docs` })
 
   // The console (Qwik City) on CONSOLE_PORT, in this process; its API calls skip the network.
@@ -63,4 +62,7 @@ export async function serveOnBun(env: Record<string, string | undefined>) {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+  // Listening, /health answering 503 "starting" (out of a balancer's rotation) while the most wanted models load; then ready.
+  await app.warmUp().catch((error) => log.warn('model warm-up failed; models load on their first requests', { error }))
+  if (!stopping) app.markReady()
 }

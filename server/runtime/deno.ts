@@ -29,7 +29,6 @@ export async function serveOnDeno(env: Record<string, string | undefined>) {
     await svc.close()
     Deno.exit(1)
   }
-  app.markReady()
 
   let stopping = false
   const stop = async () => {
@@ -41,4 +40,7 @@ export async function serveOnDeno(env: Record<string, string | undefined>) {
   }
   Deno.addSignalListener('SIGTERM', stop)
   Deno.addSignalListener('SIGINT', stop)
+  // Listening, /health answering 503 "starting" (out of a balancer's rotation) while the most wanted models load; then ready.
+  await app.warmUp().catch((error) => log.warn('model warm-up failed; models load on their first requests', { error }))
+  if (!stopping) app.markReady()
 }
