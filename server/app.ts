@@ -294,11 +294,13 @@ export async function createServices(parts: AppParts) {
      * Before an API process reports ready: the models of the tenants asked for most since yesterday (then the newest
      * built) are loaded, for up to MODEL_WARM_SECONDS, so its first seconds of traffic find them in memory.
      */
-    async warmUp(): Promise<WarmUp & { listed: number; ms: number } | undefined> {
+    async warmUp(): Promise<Omit<WarmUp, 'tenantIds'> & { listed: number; ms: number } | undefined> {
       if (config.modelWarmSeconds === 0) return undefined
       const started = clock().getTime()
       const ids = await tenantsToWarm(bg.raw, new Date(started - DAY_MS).toISOString().slice(0, 10), WARM_LIST_LIMIT)
-      const warmed = await models.warmUp(ids, started + config.modelWarmSeconds * 1000)
+      const until = started + config.modelWarmSeconds * 1000
+      // Their rules and running experiments too, so first requests do not read them either.
+      const { tenantIds: _, ...warmed } = await models.warmUp(ids, until, (tenantId) => recommendations.prime(tenantId).catch(() => {}))
       const done = { ...warmed, listed: ids.length, ms: clock().getTime() - started }
       log.info('models loaded before serving', done)
       return done

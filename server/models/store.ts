@@ -59,8 +59,8 @@ export const DEFAULT_MODEL_OPTIONS: ModelStoreOptions = {
   lookbackDays: 90, recheckMs: 5000, leaseMs: 10 * 60_000, retuneMs: 24 * 3600_000, cacheBytes: 1024 * 2 ** 20, coldWaitMs: 50, loadThreads: 1,
 }
 
-/** What a warm-up loaded: models, their bytes, and why it stopped (the list done, its time up, the cache nearly full). */
-export interface WarmUp { models: number; bytes: number; stoppedBy: 'done' | 'time' | 'budget' }
+/** What a warm-up loaded: models (of `tenantIds`, most wanted first), their bytes, and why it stopped (the list done, its time up, the cache nearly full). */
+export interface WarmUp { models: number; bytes: number; stoppedBy: 'done' | 'time' | 'budget'; tenantIds: string[] }
 
 /** What `serving` answers while a tenant's model is still loading into this instance. */
 export const LOADING = Symbol('model loading')
@@ -199,10 +199,11 @@ export class ModelStore {
   /**
    * Loads the stored models of `tenantIds` (most wanted first) before the instance takes traffic, so a start or a
    * rolling deploy does not meet every tenant's first request with a load: a load thread busy per lane, until the
-   * list ends, the clock passes `until`, or the cache is nine-tenths full (never evicting what it loaded). The most
-   * wanted ends up the most recently used.
+   * list ends, the clock passes `until`, or the cache is nine-tenths full or has evicted. The most wanted ends up the
+   * most recently used. `alsoRead`: what else to read of a tenant whose model loaded (its rules,
+   * running experiments).
    */
-  async warmUp(tenantIds: readonly string[], until: number): Promise<WarmUp> {
+  async warmUp(tenantIds: readonly string[], until: number, alsoRead: (tenantId: string) => Promise<void> = async () => {}): Promise<WarmUp> {
     const start = this.loaded.stats()
     const warmed: string[] = []
     let next = 0
@@ -215,15 +216,18 @@ export class ModelStore {
         const tenantId = tenantIds[next++]!
         if (this.loaded.has(tenantId)) continue
         try {
-          if (await this.recheck(tenantId, undefined)) warmed.push(tenantId)
+          if (!(await this.recheck(tenantId, undefined))) continue
+          warmed.push(tenantId)
+          await alsoRead(tenantId)
         } catch (error) { this.log.warn('warm-up: a model could not be loaded; it loads on its first request', { tenantId, error }) }
       }
     }
     await Promise.all(Array.from({ length: this.opts.loadThreads + 1 }, lane))
     const order = new Map(tenantIds.map((id, i) => [id, i]))
-    for (const id of warmed.sort((a, b) => order.get(b)! - order.get(a)!)) this.loaded.get(id)
+    warmed.sort((a, b) => order.get(a)! - order.get(b)!)
+    for (let i = warmed.length - 1; i >= 0; i--) this.loaded.get(warmed[i]!)
     const end = this.loaded.stats()
-    return { models: warmed.length, bytes: end.bytes - start.bytes, stoppedBy }
+    return { models: warmed.length, bytes: end.bytes - start.bytes, stoppedBy, tenantIds: warmed }
   }
 
   private async recheck(tenantId: string, l: Loaded | undefined): Promise<TenantModel | undefined> {

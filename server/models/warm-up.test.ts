@@ -36,7 +36,7 @@ for (const name of BACKENDS) {
     test('loads the listed models before any request; the most wanted is the most recently used', async () => {
       const store = await storeWith({ cacheBytes: 2 ** 40 })
       const r = await store.warmUp([c, a, unbuilt, d], Date.now() + 60_000)
-      expect(r).toMatchObject({ models: 3, stoppedBy: 'done' })
+      expect(r).toMatchObject({ models: 3, stoppedBy: 'done', tenantIds: [c, a, d] })
       expect(r.bytes).toBe(store.cacheStats().bytes)
       expect(store.heldTenants()).toEqual([d, a, c])
       // Served from memory: no promise, no load.
@@ -46,7 +46,7 @@ for (const name of BACKENDS) {
 
     test('stops when its time is up', async () => {
       const store = await storeWith({})
-      expect(await store.warmUp([c, a, d], Date.now() - 1)).toEqual({ models: 0, bytes: 0, stoppedBy: 'time' })
+      expect(await store.warmUp([c, a, d], Date.now() - 1)).toEqual({ models: 0, bytes: 0, stoppedBy: 'time', tenantIds: [] })
       expect(store.heldTenants()).toEqual([])
     })
 
@@ -59,7 +59,7 @@ for (const name of BACKENDS) {
       expect(store.heldTenants()).not.toContain(d)
     })
 
-    test("the app's warm-up loads the most asked-for tenant first; MODEL_WARM_SECONDS=0 loads nothing", async () => {
+    test("the app's warm-up loads the most asked-for tenant first, and its rules; MODEL_WARM_SECONDS=0 loads nothing", async () => {
       // Far above any other test's usage in the shared database: c is first in the list.
       await raw.query(`update usage_daily set recommendation_requests = 1000000000 where tenant_id = $1 and day = $2::date`, [c, today])
       const off = await testApp(name, { modelWarmSeconds: 0 })
@@ -71,6 +71,8 @@ for (const name of BACKENDS) {
       expect(r!.models).toBeGreaterThanOrEqual(1)
       expect(t.app.services.models.heldTenants().at(-1)).toBe(c)
       expect(t.app.services.models.serving(c)).not.toBeInstanceOf(Promise)
+      // Its rules were read with it: the first request finds them in memory.
+      expect(t.app.services.rules.bookFor(c)).not.toBeInstanceOf(Promise)
     })
   })
 }

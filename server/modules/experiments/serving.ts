@@ -63,6 +63,8 @@ export function createExperimentServing(d: ExperimentServingDeps) {
       const prefix = `${tenantId}\u0000${userId}\u0000`
       for (const k of exposed) if (k.startsWith(prefix)) exposed.delete(k)
     },
+    /** Reads the tenant's running experiments into memory ahead of its first request (the start-up warm-up). */
+    async prime(tenantId: string): Promise<void> { await running.get(tenantId) },
     /** An experiment of this tenant changed: forget it here at once, and on every other instance by broadcast. */
     changed(tenantId: string) {
       running.forget(tenantId)

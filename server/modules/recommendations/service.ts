@@ -106,6 +106,9 @@ export function createRecommendationService(d: RecommendationDeps) {
     /** An experiment of this tenant changed: forget it on every instance. */
     experimentsChanged: experiments.changed,
 
+    /** The tenant's rules and running experiments read into memory ahead of its first request (the start-up warm-up). */
+    async prime(tenantId: string): Promise<void> { await Promise.all([bookOf(tenantId), experiments.prime(tenantId)]) },
+
     async recommend(tenantId: string, config: TenantConfig, q: RecommendQuery): Promise<Served> {
       const cart = cartIdsOf(q)
       const page = { productId: q.productId, context: q.context, cartProductIds: cart }
