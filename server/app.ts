@@ -194,7 +194,7 @@ export async function createServices(parts: AppParts) {
   const eventsStored = (stored: Submitted[]) => { profiles.changed(stored); void countLive(stored) }
   // A tenant's first events after an empty (or outgrown) model ask for a build, debounced; where builds run in the
   // background at all (this process's worker, or separate worker processes): tests build by hand.
-  const buildFollower = new BuildFollower({ raw: database.raw, askForBuild, log }, { ...DEFAULT_FOLLOW, debounceMs: config.modelFollowSeconds * 1000 })
+  const buildFollower = new BuildFollower({ raw: database.raw, askForBuild, log, now: () => clock().getTime() }, { ...DEFAULT_FOLLOW, debounceMs: config.modelFollowSeconds * 1000 })
   const followBuilds = parts.startWorker === true || config.modelWorker === 'off'
   const committer = new GroupCommitter(database.raw, 4, 1000, (stored) => {
     eventsStored(stored)

@@ -40,7 +40,7 @@ export async function startBenchServer(engine: Engine, tag: string): Promise<Ben
   const base = `http://127.0.0.1:${port}`
   const dataDir = mkdtempSync(join(tmpdir(), `bench-${tag}-`))
   // Benchmarks give their tenant limits far above the operator's default ceiling; an explicit MAX_TENANT_RATE_LIMIT wins.
-  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: 'error', DATA_DIR: dataDir,
+  const env: Record<string, string> = { ...process.env as Record<string, string>, PORT: String(port), LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'error', DATA_DIR: dataDir,
     MAX_TENANT_RATE_LIMIT: process.env.MAX_TENANT_RATE_LIMIT ?? '10000000' }
   let dbName: string | undefined
   if (engine === 'postgres') {

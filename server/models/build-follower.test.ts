@@ -72,6 +72,29 @@ for (const name of BACKENDS) {
       follower.stop()
     }, 30_000)
 
+    test('events a build began after took in do not ask for another; those stored after it do', async () => {
+      const k = await t.tenantWithKeys()
+      await t.req('POST', '/api/v1/catalog/batch', { key: k.writeKey, body: { items: catalog } })
+      await t.app.services.models.build(k.tenantId)
+      let now = Date.now() - 60_000
+      const follower = new BuildFollower({ raw, askForBuild: (id) => requestBuild(raw, id), log: quietLog, defer: recordingTimer().defer, now: () => now },
+        { debounceMs: 10_000, minEvents: 50 })
+      const stored = (n: number) => follower.eventsStored(Array.from({ length: n }, () => ({ tenantId: k.tenantId })))
+      await send(k.writeKey, views(60))
+      stored(60)
+      // A rebuild asked for by other means (the API, a bulk load's) runs within the window and takes them in.
+      await t.app.services.models.build(k.tenantId)
+      expect(await status(k.writeKey)).toMatchObject({ status: 'ready', stats: { interactions: 60 } })
+      await follower.flush()
+      expect((await status(k.writeKey)).status).toBe('ready')
+      // Stored after that build began: counted, and 60 doubles what it was built on.
+      now = Date.now() + 60_000
+      stored(60)
+      await follower.flush()
+      expect((await status(k.writeKey)).status).toBe('building')
+      follower.stop()
+    }, 30_000)
+
     test('events of a tenant that was never built ask for its first build; tenants are counted apart', async () => {
       const a = await t.tenantWithKeys()
       const b = await t.tenantWithKeys()

@@ -5,8 +5,9 @@
 // one build takes a whole burst in), when its model was built on no interactions or the
 // events since have at least doubled what it was built on (a young store outgrowing its
 // model); past that the regular refresh is the right pace. Each instance counts the events
-// it stored itself; the build request is the shared one in the database, and the build
-// lease keeps it to one build at a time.
+// it stored itself, and only those stored after the current model's build began (a build
+// asked for meanwhile, by the API or the refresh, took the earlier ones in); the build
+// request is the shared one in the database, and the build lease keeps it to one build at a time.
 import type { RawSql } from '../../db/client.ts'
 import { modelStatus } from '../../db/queries/models.ts'
 import type { Logger } from '../logger.ts'
@@ -24,23 +25,29 @@ export interface BuildFollowerOptions {
 export const DEFAULT_FOLLOW: BuildFollowerOptions = { debounceMs: 10_000, minEvents: 50 }
 
 export class BuildFollower {
-  /** Tenants with a check scheduled, and the events stored since it was. */
-  private waiting = new Map<string, { events: number; cancel: () => void }>()
+  /** Tenants with a check scheduled, and the events stored since it was: [when, how many] per stored group. */
+  private waiting = new Map<string, { stored: [number, number][]; cancel: () => void }>()
   /** Per tenant, the model version last seen and the events this instance stored since. */
   private since = new Map<string, { version: string | null; events: number }>()
   private stopped = false
 
-  constructor(private d: { raw: RawSql; askForBuild: (tenantId: string) => Promise<void>; log: Logger; defer?: Defer },
+  constructor(private d: { raw: RawSql; askForBuild: (tenantId: string) => Promise<void>; log: Logger; defer?: Defer; now?: () => number },
     private opts: BuildFollowerOptions = DEFAULT_FOLLOW) {}
 
   /** Told of every stored group of events (after commit); cheap: a map update per tenant. */
   eventsStored(events: readonly { tenantId: string }[]) {
     if (this.stopped) return
+    const at = (this.d.now ?? Date.now)()
     for (const { tenantId } of events) {
       const w = this.waiting.get(tenantId)
-      if (w) { w.events++; continue }
+      if (w) {
+        const last = w.stored[w.stored.length - 1]!
+        if (last[0] === at) last[1]++
+        else w.stored.push([at, 1])
+        continue
+      }
       const cancel = (this.d.defer ?? realDefer)(() => void this.check(tenantId), this.opts.debounceMs)
-      this.waiting.set(tenantId, { events: 1, cancel })
+      this.waiting.set(tenantId, { stored: [[at, 1]], cancel })
     }
   }
 
@@ -61,8 +68,9 @@ export class BuildFollower {
       const version = row?.version ?? null
       let seen = this.since.get(tenantId)
       if (!seen || seen.version !== version) this.since.set(tenantId, (seen = { version, events: 0 }))
-      seen.events += w.events
       const builtAt = row?.built_at ? new Date(row.built_at).getTime() : null
+      // A model's build reads the events stored before it began (built_at): those are in it already.
+      for (const [at, n] of w.stored) if (builtAt === null || at > builtAt) seen.events += n
       const pending = !!row && (row.status === 'building' || (row.requested_at !== null && (builtAt === null || new Date(row.requested_at).getTime() > builtAt)))
       if (pending) return // the build under way or asked for takes these events in
       const builtOn = (row?.stats as { interactions?: number } | null)?.interactions ?? 0
