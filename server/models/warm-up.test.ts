@@ -74,5 +74,17 @@ for (const name of BACKENDS) {
       // Its rules were read with it: the first request finds them in memory.
       expect(t.app.services.rules.bookFor(c)).not.toBeInstanceOf(Promise)
     })
+
+    test('/health answers 503 starting until the runtime marks the app ready after its warm-up', async () => {
+      const t = await testApp(name, { modelWarmSeconds: 3 }, undefined, { ready: false })
+      const before = await t.req('GET', '/health')
+      expect(before.status).toBe(503)
+      expect(before.body.status).toBe('starting')
+      await t.app.warmUp()
+      t.app.markReady()
+      const after = await t.req('GET', '/health')
+      expect(after.status).toBe(200)
+      expect(after.body.status).toBe('ok')
+    })
   })
 }

@@ -25,8 +25,8 @@ export const TEST_SECRETS = { jwtSecret: 'test-jwt-secret-0123456789-0123456789-
 let seq = 0
 export const uniqueEmail = (tag = 'admin') => `${tag}-${Date.now().toString(36)}-${++seq}-${Math.random().toString(36).slice(2, 7)}@example.com`
 
-/** `opts.log`: where the app logs (silent by default); a test that reads the logs passes its own. `opts.cache`: shared state of the caller's own (a Redis Cluster test), instead of the backend's. */
-export async function testApp(name: BackendName, overrides: Partial<Config> = {}, clock?: () => Date, opts: { log?: Logger; cache?: Cache } = {}): Promise<TestApp> {
+/** `opts.log`: where the app logs (silent by default); a test that reads the logs passes its own. `opts.cache`: shared state of the caller's own (a Redis Cluster test), instead of the backend's. `opts.ready: false`: not marked ready, as a runtime leaves it until its warm-up ends. */
+export async function testApp(name: BackendName, overrides: Partial<Config> = {}, clock?: () => Date, opts: { log?: Logger; cache?: Cache; ready?: boolean } = {}): Promise<TestApp> {
   const b = await backend(name)
   // Tests send bad credentials and use one admin for thousands of requests on purpose; the limits
   // that stop that are tested with their defaults (server/test/bad-input.test.ts) by overriding these.
@@ -39,7 +39,7 @@ export async function testApp(name: BackendName, overrides: Partial<Config> = {}
     config, database: b.database, cache: opts.cache ?? await b.makeCache(), log: opts.log ?? quietLog, mailer, clock, usageFlushMs: 0,
     secrets: TEST_SECRETS,
   })
-  app.markReady()
+  if (opts.ready !== false) app.markReady()
 
   const req = async (method: string, path: string, o: ReqOpts = {}): Promise<Res> => {
     const headers: Record<string, string> = { ...o.headers }
